@@ -1,0 +1,1 @@
+"""The REST API role: FastAPI app factory, routers, middleware and dependencies."""

@@ -1,0 +1,86 @@
+"""The API role's composition root: ``create_app`` lists everything it wires."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+import myloware
+from myloware.api.errors import install_error_handlers
+from myloware.api.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
+from myloware.api.ratelimit import RateLimiter
+from myloware.api.routes import approvals, health, work_items, work_orders
+from myloware.api.state import AppState
+from myloware.api.temporal import temporal_client
+from myloware.db.engine import create_engine, session_factory
+from myloware.settings import Settings
+
+
+def create_app(
+    settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
+) -> FastAPI:
+    """Build the FastAPI app; services are created in the lifespan and closed after it."""
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url)
+        redis = aioredis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+        state = AppState(
+            settings=settings,
+            temporal_address=temporal_address,
+            engine=engine,
+            sessions=session_factory(engine),
+            redis=redis,
+            rate_limiter=RateLimiter(redis, limit=settings.rate_limit_per_minute),
+            metrics=metrics,
+        )
+        state.blobs = _blob_store(settings)
+
+        async def dispatch(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
+            from myloware.workflows.client import start_work_order
+
+            await start_work_order(await temporal_client(state), settings, order_id, tenant_id)
+
+        state.dispatcher = dispatch
+        app.state.myloware = state
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="MyloWare Platform API",
+        version=myloware.__version__,
+        description="AI-powered document processing with human-in-the-loop governance",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (work_orders, work_items, approvals):
+        app.include_router(module.router)
+    app.include_router(health.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, hsts=settings.behind_tls)
+    return app
+
+
+def _blob_store(settings: Settings) -> object | None:
+    try:
+        from myloware.documents import LocalBlobStore
+    except ImportError:  # pragma: no cover - documents package always ships
+        return None
+    return LocalBlobStore(settings.files_path)

@@ -1,0 +1,107 @@
+"""FastAPI dependencies: state, DB sessions, the authenticated principal, capability checks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.api.errors import RateLimited
+from myloware.api.state import AppState
+from myloware.auth.principal import Capability, Principal
+from myloware.auth.tokens import API_KEY_PREFIX, decode_token, hash_api_key
+from myloware.db.models import ApiKey, Tenant
+from myloware.errors import AuthError
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.myloware
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def _tenant_exists(state: AppState, session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    cached = state.tenants.get(tenant_id)
+    if cached is not None:
+        return bool(cached)
+    found = await session.scalar(select(Tenant.id).where(Tenant.id == tenant_id))
+    state.tenants.put(tenant_id, found is not None)
+    return found is not None
+
+
+async def _principal_from_api_key(state: AppState, session: AsyncSession, key: str) -> Principal:
+    if not key.startswith(API_KEY_PREFIX):
+        raise AuthError("invalid API key")
+    digest = hash_api_key(key)
+    cached = state.api_keys.get(digest)
+    if cached is None:
+        row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+        if row is None:
+            raise AuthError("invalid API key")
+        cached = row
+        state.api_keys.put(digest, row)
+    now = datetime.now(UTC)
+    if cached.revoked_at is not None:
+        raise AuthError("this API key has been revoked")
+    if cached.expires_at is not None and cached.expires_at <= now:
+        raise AuthError("this API key has expired")
+    return Principal(
+        subject=f"apikey:{cached.prefix}",
+        tenant_id=cached.tenant_id,
+        capabilities=frozenset(cached.capabilities),
+        kind="api_key",
+    )
+
+
+async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key``, then rate-limit."""
+    authorization = request.headers.get("authorization")
+    api_key = request.headers.get("x-api-key")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("the Authorization header must be 'Bearer <token>'")
+        principal = decode_token(state.settings, token.strip())
+    elif api_key:
+        principal = await _principal_from_api_key(state, session, api_key.strip())
+    else:
+        raise AuthError("authentication required: send a Bearer token or an X-API-Key header")
+    if not await _tenant_exists(state, session, principal.tenant_id):
+        raise AuthError("the credential's tenant does not exist")
+    retry_after = await state.rate_limiter.hit(f"{principal.tenant_id}:{principal.subject}")
+    if retry_after:
+        raise RateLimited(retry_after)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(capability: Capability) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: PrincipalDep) -> Principal:
+        principal.require(capability)
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(require(Capability.WORK_ORDERS_READ))]
+Writer = Annotated[Principal, Depends(require(Capability.WORK_ORDERS_WRITE))]
+Approver = Annotated[Principal, Depends(require(Capability.APPROVALS_DECIDE))]
+Admin = Annotated[Principal, Depends(require(Capability.ADMIN))]

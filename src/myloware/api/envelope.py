@@ -1,0 +1,53 @@
+"""Response envelopes shared by every endpoint (blueprint ``ApiResponse``) and the error format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ApiResponse(BaseModel, Generic[T]):
+    success: bool = True
+    data: T
+    message: str | None = None
+    timestamp: datetime = Field(default_factory=utcnow)
+
+
+class Pagination(BaseModel):
+    total: int
+    limit: int
+    offset: int
+
+
+class PageResponse(BaseModel, Generic[T]):
+    success: bool = True
+    data: list[T]
+    pagination: Pagination
+    timestamp: datetime = Field(default_factory=utcnow)
+
+
+class ListResponse(BaseModel, Generic[T]):
+    success: bool = True
+    data: list[T]
+    timestamp: datetime = Field(default_factory=utcnow)
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="machine-readable error code, e.g. not_found")
+    message: str
+    details: dict[str, Any] | list[Any] | None = None
+
+
+class ErrorResponse(BaseModel):
+    success: bool = False
+    error: ErrorBody
+    request_id: str | None = None
+    timestamp: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,128 @@
+"""Translate every failure into the one error format: ``{success, error{code,message}, request_id}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from myloware.api.envelope import ErrorBody, ErrorResponse
+from myloware.errors import (
+    AuthError,
+    ConflictError,
+    DocumentError,
+    ForbiddenError,
+    MylowareError,
+    NotFoundError,
+    ValidationFailed,
+)
+
+log = structlog.get_logger(__name__)
+
+STATUS_BY_ERROR: list[tuple[type[MylowareError], int]] = [
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (ForbiddenError, 403),
+    (AuthError, 401),
+    (ValidationFailed, 422),
+    (DocumentError, 422),
+]
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+class RateLimited(MylowareError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limit exceeded; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def error_response(
+    request: Request | None,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None) if request is not None else None
+    body = ErrorResponse(
+        error=ErrorBody(code=code, message=message, details=details), request_id=request_id
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _status_for(exc: MylowareError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def _clean_validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    cleaned = []
+    for err in errors:
+        cleaned.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+        )
+    return cleaned
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        return error_response(
+            request, 429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        )
+
+    @app.exception_handler(MylowareError)
+    async def _domain(request: Request, exc: MylowareError) -> JSONResponse:
+        status = _status_for(exc)
+        if status == 500:
+            log.error("unhandled_domain_error", error=str(exc), error_type=type(exc).__name__)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return error_response(request, status, exc.code, exc.message, exc.details or None, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _clean_validation_errors(list(exc.errors()))
+        malformed = any(e["type"] == "json_invalid" for e in errors)
+        if malformed:
+            return error_response(request, 400, "malformed_json", "request body is not valid JSON")
+        return error_response(
+            request, 422, "validation_error", "request validation failed", errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(
+            request, exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        return error_response(request, 500, "internal_error", "internal server error")

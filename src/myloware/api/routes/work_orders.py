@@ -1,0 +1,124 @@
+"""/v1/work-orders: create, list, get, and list a work order's items."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from myloware.api.deps import Reader, SessionDep, StateDep, Writer
+from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
+from myloware.db.base import Priority, WorkOrderStatus
+from myloware.services import work_orders as svc
+from myloware.services.audit import ClientInfo
+from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
+
+router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
+log = structlog.get_logger(__name__)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="repeat a create safely: the same key returns the same work order",
+    ),
+]
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(
+        ip_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+@router.get("", response_model=PageResponse[WorkOrderOut], summary="List work orders")
+async def list_work_orders(
+    principal: Reader,
+    session: SessionDep,
+    status_: Annotated[WorkOrderStatus | None, Query(alias="status")] = None,
+    priority: Priority | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> PageResponse[WorkOrderOut]:
+    rows, total = await svc.list_work_orders(
+        session,
+        tenant_id=principal.tenant_id,
+        status=status_,
+        priority=priority,
+        limit=limit,
+        offset=offset,
+    )
+    return PageResponse(
+        data=[WorkOrderOut.model_validate(r) for r in rows],
+        pagination=Pagination(total=total, limit=limit, offset=offset),
+    )
+
+
+@router.post(
+    "",
+    response_model=ApiResponse[WorkOrderOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a work order",
+)
+async def create_work_order(
+    payload: WorkOrderCreate,
+    principal: Writer,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ApiResponse[WorkOrderOut]:
+    order, created = await svc.create_work_order(
+        session,
+        principal=principal,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        client=client_info(request),
+    )
+    if created:
+        await dispatch(state, order.id, order.tenant_id)
+    else:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    out = WorkOrderOut.model_validate(order)
+    out.item_count = len(payload.work_items) if created else None
+    return ApiResponse(data=out, message="created" if created else "idempotent replay")
+
+
+async def dispatch(state: StateDep, order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
+    """Start the order's workflow; if Temporal is down the worker's sweep starts it later."""
+    if state.dispatcher is None:
+        return
+    try:
+        await state.dispatcher(order_id, tenant_id)
+    except Exception as exc:  # the order is safely stored; the sweep retries the start
+        log.warning("workflow_start_deferred", work_order_id=str(order_id), error=str(exc))
+
+
+@router.get("/{work_order_id}", response_model=ApiResponse[WorkOrderOut], summary="Get a work order")
+async def get_work_order(
+    work_order_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> ApiResponse[WorkOrderOut]:
+    order = await svc.get_work_order(
+        session, tenant_id=principal.tenant_id, work_order_id=work_order_id
+    )
+    return ApiResponse(data=WorkOrderOut.model_validate(order))
+
+
+@router.get(
+    "/{work_order_id}/work-items",
+    response_model=ListResponse[WorkItemOut],
+    summary="List a work order's items",
+)
+async def list_work_items(
+    work_order_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> ListResponse[WorkItemOut]:
+    items = await svc.list_work_items(
+        session, tenant_id=principal.tenant_id, work_order_id=work_order_id
+    )
+    return ListResponse(data=[WorkItemOut.model_validate(i) for i in items])

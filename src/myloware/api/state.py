@@ -1,0 +1,53 @@
+"""The API's services, built once in the lifespan and reached through dependencies."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from myloware.api.middleware import Metrics
+from myloware.api.ratelimit import RateLimiter
+from myloware.settings import Settings
+
+
+class TTLCache:
+    """A tiny time-bounded cache for hot auth look-ups (tenant existence, API keys)."""
+
+    def __init__(self, ttl_s: float, max_items: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_items = max_items
+        self._items: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any | None:
+        hit = self._items.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self._items) >= self.max_items:
+            self._items.clear()
+        self._items[key] = (time.monotonic() + self.ttl_s, value)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    temporal_address: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    rate_limiter: RateLimiter
+    metrics: Metrics
+    temporal: Any = None  # temporalio.client.Client, connected lazily
+    # starts a work order's workflow: (work_order_id, tenant_id) -> None
+    dispatcher: Any = None
+    blobs: Any = None  # myloware.documents.BlobStore
+    tenants: TTLCache = field(default_factory=lambda: TTLCache(60))
+    api_keys: TTLCache = field(default_factory=lambda: TTLCache(30))
+    known_tenants: set[uuid.UUID] = field(default_factory=set)

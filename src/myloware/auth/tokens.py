@@ -1,0 +1,72 @@
+"""JWT bearer tokens (PyJWT) and API keys (random secrets stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+
+import jwt
+
+from myloware.auth.principal import Principal, parse_capabilities
+from myloware.errors import AuthError
+from myloware.settings import Settings
+
+API_KEY_PREFIX = "mlw_"
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    tenant_id: uuid.UUID,
+    capabilities: list[str] | tuple[str, ...],
+    subject: str,
+    ttl_seconds: int | None = None,
+) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": subject,
+        "tenant": str(tenant_id),
+        "caps": sorted(parse_capabilities(capabilities)),
+        "iss": settings.jwt_issuer,
+        "iat": now,
+        "exp": now + (ttl_seconds if ttl_seconds is not None else settings.jwt_ttl_seconds),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), settings.jwt_algorithm)
+
+
+def decode_token(settings: Settings, token: str) -> Principal:
+    """Verify signature, expiry and issuer; translate every PyJWT error into AuthError."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[settings.jwt_algorithm],
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "sub", "tenant", "caps"]},
+        )
+        return Principal(
+            subject=str(claims["sub"]),
+            tenant_id=uuid.UUID(str(claims["tenant"])),
+            capabilities=parse_capabilities(list(claims["caps"])),
+            kind="jwt",
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthError("the token has expired") from None
+    except jwt.InvalidTokenError as exc:
+        raise AuthError(f"invalid token: {exc}") from None
+    except (ValueError, TypeError):
+        raise AuthError("invalid token: malformed claims") from None
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Return (key, prefix, sha256) for a fresh key; only prefix and hash are stored."""
+    secret = secrets.token_urlsafe(32)
+    key = f"{API_KEY_PREFIX}{secret}"
+    return key, key[: len(API_KEY_PREFIX) + 8], hash_api_key(key)
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()

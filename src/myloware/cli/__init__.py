@@ -1,0 +1,43 @@
+"""The ``myloware`` command: one sub-command per role and operator task."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from myloware.cli import auth, documents, ops
+from myloware.cli._common import console_err
+from myloware.errors import MylowareError
+
+app = typer.Typer(
+    name="myloware",
+    help="MyloWare: document processing with human-in-the-loop governance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ops.register(app)
+auth.register(app)
+documents.register(app)
+
+
+def _register_optional() -> None:
+    from myloware.evaluation.cli import register as register_eval
+    from myloware.events.cli import register as register_events
+
+    register_eval(app)
+    register_events(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except MylowareError as exc:
+        console_err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

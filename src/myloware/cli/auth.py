@@ -1,0 +1,119 @@
+"""Operator commands for credentials: ``token create`` and ``apikey create``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from myloware.auth.principal import CAPABILITIES, parse_capabilities
+from myloware.auth.tokens import issue_token, new_api_key
+from myloware.cli._common import console, run, settings_for_cli
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import ApiKey, Tenant
+from myloware.errors import NotFoundError, ValidationFailed
+from myloware.runtime.endpoints import resolve_endpoints
+from myloware.services.audit import record_audit
+
+token_app = typer.Typer(help="Issue JWT bearer tokens.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Create API keys (stored hashed).", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", help="tenant slug or id")]
+CapsOpt = Annotated[
+    list[str],
+    typer.Option("--capability", "-c", help=f"repeatable; one of {', '.join(CAPABILITIES)}"),
+]
+
+
+def _capabilities(values: list[str]) -> list[str]:
+    try:
+        return sorted(parse_capabilities(values or []))
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+async def _tenant_id(database_url: str, tenant: str) -> uuid.UUID:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            try:
+                condition = Tenant.id == uuid.UUID(tenant)
+            except ValueError:
+                condition = Tenant.slug == tenant
+            found = await session.scalar(select(Tenant.id).where(condition))
+    finally:
+        await engine.dispose()
+    if found is None:
+        raise NotFoundError(f"no tenant '{tenant}'")
+    return found
+
+
+@token_app.command("create")
+def token_create(
+    tenant: TenantOpt = "default",
+    capability: CapsOpt = [],  # noqa: B006 - typer needs a literal default
+    subject: Annotated[str, typer.Option(help="who the token is for")] = "operator",
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds", min=60)] = 3600,
+) -> None:
+    """Print a signed JWT for a tenant with the given capabilities."""
+    settings = settings_for_cli()
+    caps = _capabilities(capability or ["work_orders:read", "work_orders:write"])
+    tenant_id = run(_tenant_id(resolve_endpoints(settings).database_url, tenant))
+    print(issue_token(settings, tenant_id=tenant_id, capabilities=caps, subject=subject, ttl_seconds=ttl))
+
+
+async def _create_key(
+    database_url: str, tenant: str, name: str, caps: list[str], days: int | None
+) -> str:
+    tenant_id = await _tenant_id(database_url, tenant)
+    key, prefix, digest = new_api_key()
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            row = ApiKey(
+                tenant_id=tenant_id,
+                name=name,
+                prefix=prefix,
+                key_hash=digest,
+                capabilities=caps,
+                expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
+            )
+            session.add(row)
+            await session.flush()
+            record_audit(
+                session,
+                principal=None,
+                tenant_id=tenant_id,
+                action="api_key.create",
+                resource_type="api_key",
+                resource_id=row.id,
+                details={"name": name, "prefix": prefix, "capabilities": caps, "via": "cli"},
+            )
+    finally:
+        await engine.dispose()
+    return key
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="what the key is for")],
+    tenant: TenantOpt = "default",
+    capability: CapsOpt = [],  # noqa: B006
+    expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    settings = settings_for_cli()
+    caps = _capabilities(capability or ["work_orders:read", "work_orders:write"])
+    key = run(
+        _create_key(resolve_endpoints(settings).database_url, tenant, name, caps, expires_in_days)
+    )
+    console.print("[bold]API key[/] (shown once, store it now):", highlight=False)
+    print(key)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(token_app, name="token")
+    app.add_typer(apikey_app, name="apikey")

@@ -1,0 +1,144 @@
+"""Working with documents: ``submit`` (through the API) and ``extract`` (local, no services)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from myloware.cli._common import console, console_err, settings_for_cli
+from myloware.errors import ConfigurationError, MylowareError
+from myloware.records import DocumentType
+from myloware.runtime.endpoints import read_runtime_file
+from myloware.settings import Settings
+
+TypeOpt = Annotated[
+    DocumentType | None, typer.Option("--type", "-t", help="skip detection: the document type")
+]
+TERMINAL = {"COMPLETED", "FAILED"}
+
+
+def extract_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    doc_type: TypeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the canonical record as JSON")] = False,
+) -> None:
+    """Extract the canonical record of one file locally (no services needed)."""
+    from myloware.documents import DocumentLimits, load_document
+    from myloware.extraction import extract
+    from myloware.normalize import restyle
+    from myloware.schemas import load_builtin_schemas
+    from myloware.validation import validate
+
+    settings = settings_for_cli()
+    started = time.perf_counter()
+    doc = load_document(
+        file.read_bytes(), filename=file.name, limits=DocumentLimits.from_settings(settings)
+    )
+    record = restyle(extract(doc, doc_type))
+    report = validate(record, load_builtin_schemas()[record.document_type])
+    out: dict[str, Any] = {
+        "file": str(file),
+        "document_type": record.document_type.value,
+        "language": record.language,
+        "fields": record.model_dump(mode="json")["fields"],
+        "validation": report.model_dump(mode="json"),
+        "seconds": round(time.perf_counter() - started, 4),
+    }
+    if as_json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]{file.name}[/]: {record.document_type.value}")
+    for name, fv in record.fields.items():
+        console.print(f"  {name:<24} {fv.value!s:<40} conf={fv.confidence:.2f}", highlight=False)
+    state = "valid" if report.valid else f"{len(report.errors)} error(s)"
+    console.print(f"  validation: {state}, quality {report.quality_score:.2f}")
+
+
+def _client(settings: Settings) -> httpx.Client:
+    running = read_runtime_file(settings)
+    base = settings.api_url or (running.api_url if running else None)
+    token = (
+        settings.api_token.get_secret_value()
+        if settings.api_token
+        else (running.dev_token if running else None)
+    )
+    if not base or not token:
+        raise ConfigurationError(
+            "no API to talk to: start the platform with `myloware up`, or set MYLOWARE_API_URL "
+            "and MYLOWARE_API_TOKEN"
+        )
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def _check(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body: dict[str, Any] = response.json()
+    except ValueError:
+        body = {}
+    if response.is_error:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        raise MylowareError(
+            f"API answered {response.status_code}: {error.get('message', response.text[:200])}"
+        )
+    return body
+
+
+def submit(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
+    doc_type: TypeOpt = None,
+    priority: Annotated[str, typer.Option(help="LOW, MEDIUM, HIGH or URGENT")] = "MEDIUM",
+    wait: Annotated[bool, typer.Option("--wait", help="follow progress and print the result")] = False,
+    timeout: Annotated[float, typer.Option(help="seconds to wait with --wait")] = 600.0,
+) -> None:
+    """Submit files as one work order through the API; prints the work order id."""
+    settings = settings_for_cli()
+    with _client(settings) as client:
+        multipart = [("files", (f.name, f.read_bytes())) for f in files]
+        data = {"priority": priority.upper()}
+        if doc_type is not None:
+            data["type"] = doc_type.value
+        order = _check(client.post("/v1/work-orders/upload", files=multipart, data=data))["data"]
+        console.print(f"work order [bold]{order['id']}[/] ({order['status']})", highlight=False)
+        if wait:
+            _follow(client, order["id"], timeout)
+
+
+def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console_err, transient=True,
+    ) as progress:
+        task = progress.add_task("processing", total=None)
+        while True:
+            items = _check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
+            done = sum(1 for i in items if i["status"] in TERMINAL)
+            progress.update(task, total=len(items), completed=done)
+            order = _check(client.get(f"/v1/work-orders/{order_id}"))["data"]
+            if order["status"] in TERMINAL:
+                break
+            if time.monotonic() > deadline:
+                raise MylowareError(f"gave up waiting after {timeout:.0f} s; order still {order['status']}")
+            time.sleep(0.3)
+    console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
+    for item in items:
+        name = item.get("filename") or item["id"]
+        if item["status"] == "COMPLETED" and item.get("result"):
+            result = item["result"]
+            console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)
+            for key, value in (result.get("fields") or {}).items():
+                if value not in (None, "", []):
+                    console.print(f"  {key:<24} {value}", highlight=False)
+        else:
+            console.print(f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("extract")(extract_cmd)
+    app.command("submit")(submit)

@@ -1,0 +1,93 @@
+"""Operating the platform: up, api, worker, relay, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from myloware.cli._common import console, run, settings_for_cli
+from myloware.runtime.endpoints import Endpoints, resolve_endpoints
+
+
+def _announce(endpoints: Endpoints) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    api = endpoints.api_url or ""
+    table.add_row("API", f"{api}/v1  (docs: {api}/docs)")
+    table.add_row("Run Trace UI", f"{api}/ui")
+    table.add_row("Health", f"{api}/health")
+    if endpoints.temporal_ui_url:
+        table.add_row("Temporal UI", endpoints.temporal_ui_url)
+    table.add_row("Temporal", endpoints.temporal_address)
+    table.add_row("PostgreSQL", endpoints.database_url)
+    table.add_row("Redis", endpoints.redis_url)
+    if endpoints.dev_token:
+        table.add_row("Dev token", endpoints.dev_token)
+    console.print(Panel(table, title="MyloWare is up", subtitle="Ctrl-C to stop", expand=False))
+    console.print(
+        "Try: [bold]myloware submit invoice.pdf --wait[/]   "
+        "(the CLI finds this running platform by itself)"
+    )
+
+
+def up() -> None:
+    """Start everything on this machine: embedded PostgreSQL, Redis and Temporal (unless
+    external URLs are configured), migrations, the API, the worker and the event relay."""
+    from myloware.runtime.supervisor import run_up
+
+    settings = settings_for_cli(quiet_logs=False)
+    console.print(f"Starting MyloWare (data in {settings.data_path}) …")
+    run_up(settings, _announce)
+    console.print("MyloWare stopped.")
+
+
+async def _serve_role(role: str) -> None:
+    from myloware.runtime import roles
+
+    settings = settings_for_cli(quiet_logs=False)
+    endpoints = resolve_endpoints(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if role == "api":
+        await roles.run_api(settings, endpoints, stop)
+    elif role == "worker":
+        await roles.run_worker(settings, endpoints, stop, with_relay=False)
+    else:
+        await roles.run_relay(settings, endpoints, stop)
+
+
+def api() -> None:
+    """Run only the API server (production role; services from MYLOWARE_* settings)."""
+    run(_serve_role("api"))
+
+
+def worker() -> None:
+    """Run only a Temporal worker (scale out by starting more)."""
+    run(_serve_role("worker"))
+
+
+def relay() -> None:
+    """Run only the outbox → Redis Streams relay."""
+    run(_serve_role("relay"))
+
+
+def migrate() -> None:
+    """Apply database migrations and seed data (idempotent)."""
+    from myloware.runtime.bootstrap import bootstrap
+
+    settings = settings_for_cli()
+    endpoints = resolve_endpoints(settings)
+    tenant_id = run(bootstrap(endpoints.database_url))
+    console.print(f"database is at the latest schema; default tenant {tenant_id}")
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (up, api, worker, relay, migrate):
+        app.command()(fn)

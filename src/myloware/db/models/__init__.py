@@ -1,0 +1,44 @@
+"""All ORM models; importing this module registers every table on ``Base.metadata``."""
+
+from myloware.db.models.events import DeadLetter, OutboxEvent, ProcessedEvent
+from myloware.db.models.governance import (
+    EMBEDDING_DIM,
+    ApprovalEvent,
+    AuditLog,
+    EvalResult,
+    MemDoc,
+)
+from myloware.db.models.platform import (
+    Capability,
+    Connector,
+    DocumentSchema,
+    Tool,
+    WorkflowTemplate,
+    tool_capabilities,
+)
+from myloware.db.models.tenancy import ApiKey, Tenant
+from myloware.db.models.work import Attempt, Record, RecordVersion, WorkItem, WorkOrder
+
+__all__ = [
+    "EMBEDDING_DIM",
+    "ApiKey",
+    "ApprovalEvent",
+    "Attempt",
+    "AuditLog",
+    "Capability",
+    "Connector",
+    "DeadLetter",
+    "DocumentSchema",
+    "EvalResult",
+    "MemDoc",
+    "OutboxEvent",
+    "ProcessedEvent",
+    "Record",
+    "RecordVersion",
+    "Tenant",
+    "Tool",
+    "WorkItem",
+    "WorkOrder",
+    "WorkflowTemplate",
+    "tool_capabilities",
+]

@@ -1,0 +1,46 @@
+"""What a loaded document looks like to the rest of the pipeline.
+
+Loaders (text, PDF, image OCR, e-mail, HTML, DOCX) all produce a :class:`LoadedDocument`:
+the normalised text plus its line layout, so extractors can report source spans with
+page and box, and use geometry for reading order where the input had it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One visual line of the document; ``start``/``end`` are offsets into ``LoadedDocument.text``."""
+
+    text: str
+    start: int
+    end: int
+    page: int = 1
+    box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 in page units
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """Text and layout of one document (an e-mail's attachments are separate documents)."""
+
+    text: str
+    lines: tuple[TextLine, ...]
+    media_type: str = "text/plain"
+    pages: int = 1
+    name: str | None = None
+    attachments: tuple[LoadedDocument, ...] = field(default=())
+
+    @classmethod
+    def from_text(cls, text: str, *, name: str | None = None) -> LoadedDocument:
+        """Build a document from plain text, one TextLine per line (page breaks: form feed)."""
+        lines: list[TextLine] = []
+        offset = 0
+        page = 1
+        for raw in text.split("\n"):
+            if "\f" in raw:
+                page += raw.count("\f")
+            lines.append(TextLine(raw, offset, offset + len(raw), page))
+            offset += len(raw) + 1
+        return cls(text=text, lines=tuple(lines), pages=page, name=name)

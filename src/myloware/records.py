@@ -1,0 +1,48 @@
+"""The canonical record: what every extractor produces and every later stage consumes.
+
+A record is a document type plus a mapping of canonical field name → :class:`FieldValue`.
+Field names are the public contract of ARCHITECTURE.md "Canonical document schemas".
+List-valued fields (``line_items``, ``tags``, ``risks``, ``accomplishments``, ``next_steps``)
+carry their whole list in ``value``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class DocumentType(StrEnum):
+    INVOICE = "INVOICE"
+    TICKET = "TICKET"
+    STATUS_REPORT = "STATUS_REPORT"
+
+
+class FieldValue(BaseModel):
+    """One extracted value with how sure we are and where it came from."""
+
+    value: Any
+    confidence: float = Field(ge=0.0, le=1.0)
+    span: tuple[int, int] | None = None  # character offsets into the document text
+    page: int | None = None  # 1-based page, where the input had pages
+    box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 on that page
+    raw: str | None = None  # the source text the value was read from, before normalisation
+
+
+class CanonicalRecord(BaseModel):
+    """An extraction result for one document."""
+
+    document_type: DocumentType
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    extractor: str = "rules"
+    language: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The plain ``{field: value}`` view, without confidences and spans."""
+        return {name: fv.value for name, fv in self.fields.items()}
+
+    def get(self, name: str, default: Any = None) -> Any:
+        fv = self.fields.get(name)
+        return default if fv is None else fv.value

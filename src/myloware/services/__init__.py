@@ -1,0 +1,1 @@
+"""Application services: the use cases behind the API and the CLI, scoped by tenant."""

@@ -1,0 +1,111 @@
+"""Pydantic models at the API boundary (requests and responses)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from myloware.db.base import (
+    ApprovalDecision,
+    AttemptStatus,
+    Priority,
+    WorkItemStatus,
+    WorkItemType,
+    WorkOrderStatus,
+)
+
+MAX_CONTENT_CHARS = 2_000_000
+
+
+class WorkItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: WorkItemType | None = Field(
+        default=None, description="document type; detected from the content when omitted"
+    )
+    content: str = Field(min_length=1, max_length=MAX_CONTENT_CHARS)
+    filename: str | None = Field(default=None, max_length=512)
+
+
+class WorkOrderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority = Priority.MEDIUM
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    work_items: list[WorkItemIn] = Field(min_length=1, max_length=100)
+
+
+class WorkOrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    status: WorkOrderStatus
+    priority: Priority
+    metadata: dict[str, Any] = Field(validation_alias="metadata_")
+    created_at: datetime
+    updated_at: datetime
+    workflow_id: str
+    tenant_id: uuid.UUID
+    created_by: str
+    item_count: int | None = None
+
+
+class WorkItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    work_order_id: uuid.UUID
+    type: WorkItemType | None
+    content: str
+    filename: str | None
+    media_type: str | None
+    status: WorkItemStatus
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    processed_at: datetime | None
+
+
+class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    agent_id: str
+    attempt_number: int
+    status: AttemptStatus
+    input: dict[str, Any]
+    output: dict[str, Any] | None
+    error: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    duration_ms: int | None
+    model: str | None
+    tokens_in: int | None
+    tokens_out: int | None
+    cost_usd: Decimal | None
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    work_item_id: uuid.UUID
+    decision: ApprovalDecision
+    reason: str | None = Field(default=None, max_length=4000)
+    corrections: dict[str, Any] | None = None
+
+
+class ApprovalOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    work_item_id: uuid.UUID
+    approver_id: str
+    decision: ApprovalDecision
+    reason: str | None
+    timestamp: datetime
+    policy_version: str

@@ -1,0 +1,184 @@
+"""Work order use cases. Every query is scoped by tenant: a foreign id is simply not found."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.auth.principal import Principal
+from myloware.db.base import Priority, WorkOrderStatus
+from myloware.db.models import Attempt, WorkItem, WorkOrder
+from myloware.errors import NotFoundError
+from myloware.events.outbox import record_event
+from myloware.services.audit import ClientInfo, record_audit
+from myloware.services.schemas import WorkOrderCreate
+
+
+def workflow_id_for(work_order_id: uuid.UUID) -> str:
+    return f"work-order-{work_order_id}"
+
+
+async def find_by_idempotency_key(
+    session: AsyncSession, *, tenant_id: uuid.UUID, key: str
+) -> WorkOrder | None:
+    return await session.scalar(
+        select(WorkOrder).where(WorkOrder.tenant_id == tenant_id, WorkOrder.idempotency_key == key)
+    )
+
+
+async def create_work_order(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    payload: WorkOrderCreate,
+    idempotency_key: str | None = None,
+    client: ClientInfo | None = None,
+    items_extra: Sequence[dict[str, str | None]] | None = None,
+) -> tuple[WorkOrder, bool]:
+    """Insert the order, its items, an outbox event and an audit row in one transaction.
+
+    Returns ``(order, created)``; with an ``idempotency_key`` already used by this tenant the
+    existing order comes back with ``created=False`` and nothing is written.
+    """
+    if idempotency_key:
+        existing = await find_by_idempotency_key(
+            session, tenant_id=principal.tenant_id, key=idempotency_key
+        )
+        if existing is not None:
+            return existing, False
+    order_id = uuid.uuid4()
+    order = WorkOrder(
+        id=order_id,
+        tenant_id=principal.tenant_id,
+        status=WorkOrderStatus.PENDING,
+        priority=payload.priority,
+        metadata_=payload.metadata,
+        workflow_id=workflow_id_for(order_id),
+        created_by=principal.subject,
+        idempotency_key=idempotency_key,
+    )
+    session.add(order)
+    await session.flush()  # the items' foreign key needs the order row first
+    for position, item in enumerate(payload.work_items):
+        extra = items_extra[position] if items_extra else {}
+        session.add(
+            WorkItem(
+                tenant_id=principal.tenant_id,
+                work_order_id=order_id,
+                position=position,
+                type=item.type,
+                content=item.content,
+                filename=item.filename or extra.get("filename"),
+                media_type=extra.get("media_type"),
+                blob_ref=extra.get("blob_ref"),
+            )
+        )
+    record_event(
+        session,
+        event_type="work_order.created",
+        tenant_id=principal.tenant_id,
+        aggregate_type="work_order",
+        aggregate_id=order_id,
+        payload={"work_order_id": str(order_id), "items": len(payload.work_items)},
+    )
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=principal.tenant_id,
+        action="work_order.create",
+        resource_type="work_order",
+        resource_id=order_id,
+        details={"items": len(payload.work_items), "priority": payload.priority.value},
+        client=client,
+    )
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        if idempotency_key:
+            existing = await find_by_idempotency_key(
+                session, tenant_id=principal.tenant_id, key=idempotency_key
+            )
+            if existing is not None:
+                return existing, False
+        raise
+    return order, True
+
+
+async def list_work_orders(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    status: WorkOrderStatus | None = None,
+    priority: Priority | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[Sequence[WorkOrder], int]:
+    conditions = [WorkOrder.tenant_id == tenant_id]
+    if status is not None:
+        conditions.append(WorkOrder.status == status)
+    if priority is not None:
+        conditions.append(WorkOrder.priority == priority)
+    total = await session.scalar(select(func.count()).select_from(WorkOrder).where(*conditions))
+    rows = (
+        await session.scalars(
+            select(WorkOrder)
+            .where(*conditions)
+            .order_by(WorkOrder.created_at.desc(), WorkOrder.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return rows, int(total or 0)
+
+
+async def get_work_order(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_order_id: uuid.UUID
+) -> WorkOrder:
+    order = await session.scalar(
+        select(WorkOrder).where(WorkOrder.id == work_order_id, WorkOrder.tenant_id == tenant_id)
+    )
+    if order is None:
+        raise NotFoundError(f"work order {work_order_id} not found")
+    return order
+
+
+async def list_work_items(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_order_id: uuid.UUID
+) -> Sequence[WorkItem]:
+    await get_work_order(session, tenant_id=tenant_id, work_order_id=work_order_id)
+    return (
+        await session.scalars(
+            select(WorkItem)
+            .where(WorkItem.work_order_id == work_order_id, WorkItem.tenant_id == tenant_id)
+            .order_by(WorkItem.position)
+        )
+    ).all()
+
+
+async def get_work_item(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> WorkItem:
+    item = await session.scalar(
+        select(WorkItem).where(WorkItem.id == work_item_id, WorkItem.tenant_id == tenant_id)
+    )
+    if item is None:
+        raise NotFoundError(f"work item {work_item_id} not found")
+    return item
+
+
+async def list_attempts(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> Sequence[Attempt]:
+    await get_work_item(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    return (
+        await session.scalars(
+            select(Attempt)
+            .where(Attempt.work_item_id == work_item_id, Attempt.tenant_id == tenant_id)
+            .order_by(Attempt.started_at, Attempt.attempt_number)
+        )
+    ).all()

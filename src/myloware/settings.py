@@ -1,0 +1,119 @@
+"""The one validated settings object.
+
+Read once at the edge of each role (``Settings()``) from ``MYLOWARE_*`` environment variables
+and a ``.env`` file, then passed in. Nothing deeper in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from myloware.errors import ConfigurationError
+
+DEV_JWT_SECRET = "myloware-development-secret-change-me-0123456789"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform. See README "Configuration" for the table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MYLOWARE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path(".myloware")
+    log_level: str = "INFO"
+    log_json: bool = True
+    debug_log_content: bool = False
+
+    # External services: when unset, `myloware up` starts the embedded ones.
+    database_url: str | None = None
+    redis_url: str | None = None
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    task_queue: str = "myloware-documents"
+
+    # Embedded service ports (used only when the matching URL above is unset).
+    redis_port: int = Field(default=6390, ge=0, le=65535)
+    temporal_port: int = Field(default=7233, ge=0, le=65535)
+    temporal_ui_port: int = Field(default=8233, ge=0, le=65535)
+    temporal_ui: bool = True
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = None
+    # For clients (CLI `submit`, `approve` …): where the API is and which credential to use.
+    api_url: str | None = None
+    api_token: SecretStr | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    behind_tls: bool = False
+
+    # Auth
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str = "myloware"
+    jwt_ttl_seconds: int = Field(default=3600 * 12, gt=0)
+
+    # Documents
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_pages: int = Field(default=50, gt=0)
+    max_items_per_order: int = Field(default=100, gt=0)
+    ocr_enabled: bool = True
+
+    # Events
+    events_stream: str = "myloware:events"
+    events_max_deliveries: int = Field(default=5, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEV_JWT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "MYLOWARE_JWT_SECRET must be set to a random value of at least 32 characters "
+                    "in production"
+                )
+            if "*" in self.cors_origins:
+                raise ValueError("MYLOWARE_CORS_ORIGINS may not contain '*' in production")
+        return self
+
+    @cached_property
+    def data_path(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def files_path(self) -> Path:
+        return self.data_path / "files"
+
+    @property
+    def embedded(self) -> bool:
+        """True when at least one service will be started in-process by `myloware up`."""
+        return not (self.database_url and self.redis_url and self.temporal_address)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, translating validation failures into a readable ConfigurationError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None

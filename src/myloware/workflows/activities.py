@@ -1,0 +1,296 @@
+"""The six agents as Temporal activities (plus the policy step), with all their I/O.
+
+Each method takes one typed input. Business failures (unreadable document, unknown type,
+missing item) become non-retryable ``ApplicationError`` s; anything else is retried under the
+workflow's retry policy. Attempts are recorded by :mod:`myloware.workflows.attempts`, not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from myloware.agents.verifier import verify_record
+from myloware.db.base import WorkItemStatus, WorkItemType
+from myloware.db.models import DocumentSchema, EvalResult, Record, RecordVersion, WorkItem
+from myloware.documents import DocumentLimits, load_document
+from myloware.documents.model import LoadedDocument
+from myloware.errors import MylowareError
+from myloware.events.outbox import record_event
+from myloware.extraction import detect_language, detect_type, extract
+from myloware.normalize import restyle
+from myloware.records import CanonicalRecord, DocumentType
+from myloware.schemas import load_builtin_schemas
+from myloware.settings import Settings
+from myloware.validation import validate
+from myloware.workflows.context import load_context, save_context
+from myloware.workflows.types import (
+    ExtractInput,
+    ExtractOutput,
+    PersistInput,
+    PersistOutput,
+    PolicyDecision,
+    PolicyInput,
+    RecordGenInput,
+    RecordGenOutput,
+    RecordInput,
+    ValidationOutput,
+    VerifyInput,
+    VerifyOutput,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+PASSTHROUGH_POLICY_VERSION = "passthrough-0"
+SCHEMA_CACHE_S = 30.0
+
+
+def business_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Turn MylowareError into a non-retryable ApplicationError carrying the reason."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except MylowareError as exc:
+            raise ApplicationError(exc.message, type=type(exc).__name__, non_retryable=True) from exc
+
+    return wrapper
+
+
+def content_hash(values: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class PipelineActivities:
+    """Agent activities; constructed once per worker with its clients."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, blobs: Any
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.blobs = blobs
+        self.limits = DocumentLimits.from_settings(settings)
+        self._schemas: dict[DocumentType, tuple[float, str, dict[str, Any]]] = {}
+
+    # -- RecordGen -------------------------------------------------------------------------
+    @activity.defn(name="RecordGen")
+    @business_errors
+    async def record_gen(self, inp: RecordGenInput) -> RecordGenOutput:
+        ref = inp.item
+        async with self.sessions() as session, session.begin():
+            item = await session.scalar(
+                select(WorkItem).where(
+                    WorkItem.id == ref.work_item_id, WorkItem.tenant_id == ref.tenant_id
+                )
+            )
+            if item is None:
+                raise MylowareError(f"work item {ref.work_item_id} not found")
+            await session.execute(
+                update(WorkItem)
+                .where(WorkItem.id == item.id, WorkItem.started_at.is_(None))
+                .values(started_at=_now())
+            )
+            item.status = WorkItemStatus.PROCESSING
+            blob_ref, content = item.blob_ref, item.content
+            filename, media_type, declared = item.filename, item.media_type, item.type
+        doc = await self._load(blob_ref, content, filename, media_type)
+        if declared is not None:
+            doc_type, confidence = DocumentType(declared.value), 1.0
+        else:
+            doc_type, confidence = detect_type(doc)
+        language = detect_language(doc.text)
+        async with self.sessions() as session, session.begin():
+            await save_context(
+                session,
+                tenant_id=ref.tenant_id,
+                work_item_id=ref.work_item_id,
+                doc=doc,
+                extra={"document_type": doc_type.value, "language": language},
+            )
+            await session.execute(
+                update(WorkItem)
+                .where(WorkItem.id == ref.work_item_id)
+                .values(type=WorkItemType(doc_type.value))
+            )
+        return RecordGenOutput(
+            document_type=doc_type,
+            type_confidence=confidence,
+            language=language,
+            media_type=doc.media_type,
+            pages=doc.pages,
+            chars=len(doc.text),
+        )
+
+    async def _load(
+        self, blob_ref: str | None, content: str, filename: str | None, media_type: str | None
+    ) -> LoadedDocument:
+        if blob_ref is None:
+            return LoadedDocument.from_text(content, name=filename)
+        data = await asyncio.to_thread(self.blobs.get, blob_ref)
+        return await asyncio.to_thread(
+            load_document, data, filename=filename, media_type=media_type, limits=self.limits
+        )
+
+    # -- ExtractorLLM ----------------------------------------------------------------------
+    @activity.defn(name="ExtractorLLM")
+    @business_errors
+    async def extract(self, inp: ExtractInput) -> ExtractOutput:
+        async with self.sessions() as session:
+            doc = await load_context(session, work_item_id=inp.item.work_item_id)
+        record = extract(doc, inp.document_type)
+        return ExtractOutput(record=record)
+
+    # -- JsonRestyler ----------------------------------------------------------------------
+    @activity.defn(name="JsonRestyler")
+    @business_errors
+    async def restyle(self, inp: RecordInput) -> CanonicalRecord:
+        return restyle(inp.record)
+
+    # -- SchemaGuard -----------------------------------------------------------------------
+    @activity.defn(name="SchemaGuard")
+    @business_errors
+    async def validate(self, inp: RecordInput) -> ValidationOutput:
+        version, schema = await self.active_schema(inp.record.document_type)
+        report = validate(inp.record, schema)
+        return ValidationOutput(
+            valid=report.valid,
+            errors=[i.model_dump(mode="json") for i in report.errors],
+            warnings=[i.model_dump(mode="json") for i in report.warnings],
+            quality_score=report.quality_score,
+            schema_version=version,
+        )
+
+    async def active_schema(self, doc_type: DocumentType) -> tuple[str, dict[str, Any]]:
+        """The active schema version from the ``schemas`` table, cached for a few seconds."""
+        cached = self._schemas.get(doc_type)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(DocumentSchema.version, DocumentSchema.schema_definition)
+                    .where(
+                        DocumentSchema.document_type == doc_type.value,
+                        DocumentSchema.is_active.is_(True),
+                    )
+                    .order_by(DocumentSchema.created_at.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:  # not seeded: fall back to the built-in version
+            version, schema = "builtin-1", load_builtin_schemas()[doc_type]
+        else:
+            version, schema = row[0], row[1]
+        self._schemas[doc_type] = (time.monotonic() + SCHEMA_CACHE_S, version, schema)
+        return version, schema
+
+    # -- Policy (pass-through until the governance service lands) ---------------------------
+    @activity.defn(name="Policy")
+    @business_errors
+    async def policy(self, inp: PolicyInput) -> PolicyDecision:
+        return PolicyDecision(
+            action="AUTO_APPROVE",
+            policy_version=PASSTHROUGH_POLICY_VERSION,
+            reasons=["pass-through policy: every record is approved automatically"],
+        )
+
+    # -- Persister -------------------------------------------------------------------------
+    @activity.defn(name="Persister")
+    @business_errors
+    async def persist(self, inp: PersistInput) -> PersistOutput:
+        ref, record = inp.item, inp.record
+        values = record.values()
+        digest = content_hash({"values": values, "source": inp.source})
+        async with self.sessions() as session, session.begin():
+            row = await session.scalar(
+                select(Record).where(Record.work_item_id == ref.work_item_id).with_for_update()
+            )
+            if row is not None:
+                latest = await session.scalar(
+                    select(RecordVersion.content_hash).where(
+                        RecordVersion.record_id == row.id, RecordVersion.version == row.version
+                    )
+                )
+                if latest == digest:  # a retried Persister: already written
+                    return PersistOutput(record_id=row.id, version=row.version, created=False)
+                row.version += 1
+                row.data = values
+            else:
+                row = Record(
+                    tenant_id=ref.tenant_id,
+                    work_item_id=ref.work_item_id,
+                    document_type=WorkItemType(record.document_type.value),
+                    version=1,
+                    data=values,
+                )
+                session.add(row)
+                await session.flush()
+            session.add(
+                RecordVersion(
+                    tenant_id=ref.tenant_id,
+                    record_id=row.id,
+                    version=row.version,
+                    data=values,
+                    canonical=record.model_dump(mode="json"),
+                    content_hash=digest,
+                    source=inp.source,
+                )
+            )
+            record_event(
+                session,
+                event_type="record.persisted",
+                tenant_id=ref.tenant_id,
+                aggregate_type="work_item",
+                aggregate_id=ref.work_item_id,
+                payload={"record_id": str(row.id), "version": row.version},
+            )
+            return PersistOutput(record_id=row.id, version=row.version, created=True)
+
+    # -- Verifier --------------------------------------------------------------------------
+    @activity.defn(name="Verifier")
+    @business_errors
+    async def verify(self, inp: VerifyInput) -> VerifyOutput:
+        ref = inp.item
+        async with self.sessions() as session, session.begin():
+            doc = await load_context(session, work_item_id=ref.work_item_id)
+            result = verify_record(
+                inp.record,
+                doc.text,
+                quality_score=inp.validation.quality_score,
+                valid=inp.validation.valid,
+            )
+            await session.execute(
+                delete(EvalResult).where(
+                    EvalResult.work_item_id == ref.work_item_id,
+                    EvalResult.evaluation_type == "verifier",
+                )
+            )
+            session.add(
+                EvalResult(
+                    tenant_id=ref.tenant_id,
+                    work_item_id=ref.work_item_id,
+                    evaluation_type="verifier",
+                    score=result.score,
+                    metrics={**result.metrics, "record_version": inp.persisted.version},
+                    passed=result.passed,
+                )
+            )
+        return VerifyOutput(score=result.score, passed=result.passed, metrics=result.metrics)
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)

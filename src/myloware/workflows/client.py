@@ -1,0 +1,39 @@
+"""Connecting to Temporal and starting work-order workflows (used by the API and the CLI)."""
+
+from __future__ import annotations
+
+import uuid
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from myloware.settings import Settings
+
+
+async def connect(settings: Settings, address: str) -> Client:
+    return await Client.connect(
+        address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+    )
+
+
+async def start_work_order(
+    client: Client, settings: Settings, work_order_id: uuid.UUID, tenant_id: uuid.UUID
+) -> bool:
+    """Start ``WorkOrderWorkflow`` for an order; False when it was already started (idempotent)."""
+    from myloware.workflows.types import WorkOrderInput
+    from myloware.workflows.work_order import WorkOrderWorkflow
+    from myloware.services.work_orders import workflow_id_for
+
+    try:
+        await client.start_workflow(
+            WorkOrderWorkflow.run,
+            WorkOrderInput(work_order_id=work_order_id, tenant_id=tenant_id),
+            id=workflow_id_for(work_order_id),
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True

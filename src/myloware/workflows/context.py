@@ -1,0 +1,77 @@
+"""Storing a loaded document as the work item's CONTEXT memory doc, and reading it back.
+
+RecordGen loads a document once (OCR is expensive); later stages rebuild the
+:class:`LoadedDocument` — text and line layout — from this row instead of loading again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.db.base import MemDocType
+from myloware.db.models import MemDoc
+from myloware.documents.model import LoadedDocument, TextLine
+from myloware.errors import NotFoundError
+
+
+def layout_of(doc: LoadedDocument) -> dict[str, Any]:
+    return {
+        "media_type": doc.media_type,
+        "pages": doc.pages,
+        "name": doc.name,
+        "lines": [[ln.start, ln.end, ln.page, list(ln.box) if ln.box else None] for ln in doc.lines],
+    }
+
+
+def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
+    lines = tuple(
+        TextLine(text[s:e], s, e, page, tuple(box) if box else None)  # type: ignore[arg-type]
+        for s, e, page, box in meta.get("lines", [])
+    )
+    return LoadedDocument(
+        text=text,
+        lines=lines,
+        media_type=meta.get("media_type", "text/plain"),
+        pages=int(meta.get("pages", 1)),
+        name=meta.get("name"),
+    )
+
+
+async def save_context(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    work_item_id: uuid.UUID,
+    doc: LoadedDocument,
+    extra: dict[str, Any],
+) -> None:
+    """Replace the item's CONTEXT doc (idempotent under activity retries)."""
+    await session.execute(
+        delete(MemDoc).where(MemDoc.work_item_id == work_item_id, MemDoc.type == MemDocType.CONTEXT)
+    )
+    session.add(
+        MemDoc(
+            tenant_id=tenant_id,
+            work_item_id=work_item_id,
+            type=MemDocType.CONTEXT,
+            content=doc.text,
+            metadata_={**layout_of(doc), **extra},
+        )
+    )
+
+
+async def load_context(session: AsyncSession, *, work_item_id: uuid.UUID) -> LoadedDocument:
+    row = (
+        await session.execute(
+            select(MemDoc.content, MemDoc.metadata_).where(
+                MemDoc.work_item_id == work_item_id, MemDoc.type == MemDocType.CONTEXT
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no loaded document for work item {work_item_id}")
+    return document_from(row[0], row[1])

@@ -1,0 +1,144 @@
+"""One typed input (and output) per workflow and activity, so fields can be added safely."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from myloware.records import CanonicalRecord, DocumentType
+
+
+class WorkOrderInput(BaseModel):
+    work_order_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
+class ItemRef(BaseModel):
+    """Identifies the work item a stage works on; the attempt recorder reads it."""
+
+    work_item_id: uuid.UUID
+    work_order_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
+class ItemPlan(BaseModel):
+    item: ItemRef
+    fast_path: bool = Field(
+        description="inline text with the offline extractor: every stage runs as a local activity"
+    )
+
+
+class OrderPlan(BaseModel):
+    items: list[ItemPlan]
+
+
+class WorkItemInput(BaseModel):
+    item: ItemRef
+    fast_path: bool = False
+
+
+class WorkItemResult(BaseModel):
+    work_item_id: uuid.UUID
+    status: str  # COMPLETED | FAILED
+    error: str | None = None
+
+
+class FinishOrderInput(BaseModel):
+    work_order_id: uuid.UUID
+    tenant_id: uuid.UUID
+    results: list[WorkItemResult]
+
+
+class RecordGenInput(BaseModel):
+    item: ItemRef
+
+
+class RecordGenOutput(BaseModel):
+    document_type: DocumentType
+    type_confidence: float
+    language: str | None
+    media_type: str
+    pages: int
+    chars: int
+
+
+class ExtractInput(BaseModel):
+    item: ItemRef
+    document_type: DocumentType
+
+
+class Usage(BaseModel):
+    """Model usage of one agent call; the attempt recorder copies it onto the attempt row."""
+
+    model: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+class ExtractOutput(BaseModel):
+    record: CanonicalRecord
+    usage: Usage | None = None
+
+
+class RecordInput(BaseModel):
+    """Input of the stages that transform or check a record (restyle, validate)."""
+
+    item: ItemRef
+    record: CanonicalRecord
+
+
+class ValidationOutput(BaseModel):
+    valid: bool
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
+    quality_score: float = 0.0
+    schema_version: str | None = None
+
+
+class PolicyInput(BaseModel):
+    item: ItemRef
+    record: CanonicalRecord
+    validation: ValidationOutput
+
+
+class PolicyDecision(BaseModel):
+    action: str  # AUTO_APPROVE | REQUIRE_APPROVAL | REJECT
+    policy_version: str
+    reasons: list[str] = Field(default_factory=list)
+
+
+class PersistInput(BaseModel):
+    item: ItemRef
+    record: CanonicalRecord
+    validation: ValidationOutput
+    decision: PolicyDecision
+    source: str = "pipeline"
+
+
+class PersistOutput(BaseModel):
+    record_id: uuid.UUID
+    version: int
+    created: bool
+
+
+class VerifyInput(BaseModel):
+    item: ItemRef
+    record: CanonicalRecord
+    validation: ValidationOutput
+    persisted: PersistOutput
+
+
+class VerifyOutput(BaseModel):
+    score: float
+    passed: bool
+    metrics: dict[str, Any]
+
+
+class FinishItemInput(BaseModel):
+    item: ItemRef
+    status: str  # COMPLETED | FAILED
+    error: str | None = None
+    result: dict[str, Any] | None = None

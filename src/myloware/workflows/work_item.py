@@ -1,0 +1,156 @@
+"""WorkItemWorkflow: one document through the six agents and the policy step.
+
+RecordGen → ExtractorLLM → JsonRestyler → SchemaGuard → Policy → Persister → Verifier.
+
+Server round trips are the throughput limit of a small Temporal deployment, so stages run as
+*local* activities (recorded as markers in this workflow's history, no task-queue hop) except
+where a stage may run long: loading a file (OCR) and model calls run as regular activities
+unless the item is on the fast path (inline text, offline extractor). Every stage is still its
+own activity execution, so each gets retries and its own attempt row.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+
+with workflow.unsafe.imports_passed_through():
+    from myloware.records import CanonicalRecord
+    from myloware.workflows.types import (
+        ExtractInput,
+        ExtractOutput,
+        FinishItemInput,
+        PersistInput,
+        PersistOutput,
+        PolicyDecision,
+        PolicyInput,
+        RecordGenInput,
+        RecordGenOutput,
+        RecordInput,
+        ValidationOutput,
+        VerifyInput,
+        VerifyOutput,
+        WorkItemInput,
+        WorkItemResult,
+    )
+
+T = TypeVar("T")
+
+RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
+LONG_STAGES = {"RecordGen": timedelta(minutes=5), "ExtractorLLM": timedelta(minutes=3)}
+LOCAL_TIMEOUT = timedelta(seconds=60)
+
+
+def failure_reason(err: BaseException) -> str:
+    """The innermost human-readable cause of an activity failure."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ApplicationError):
+            return cause.message
+        if isinstance(cause, TimeoutError):
+            return f"timed out ({cause.type.name if cause.type else 'timeout'})"
+        cause = cause.__cause__
+    return str(err)
+
+
+@workflow.defn(name="WorkItemWorkflow")
+class WorkItemWorkflow:
+    def __init__(self) -> None:
+        self._stage_name = "queued"
+
+    @workflow.query
+    def stage(self) -> str:
+        return self._stage_name
+
+    @workflow.run
+    async def run(self, inp: WorkItemInput) -> WorkItemResult:
+        ref = inp.item
+        fast = inp.fast_path
+        try:
+            gen = await self._run("RecordGen", RecordGenInput(item=ref), RecordGenOutput, fast)
+            extracted = await self._run(
+                "ExtractorLLM",
+                ExtractInput(item=ref, document_type=gen.document_type),
+                ExtractOutput,
+                fast,
+            )
+            record = await self._run(
+                "JsonRestyler", RecordInput(item=ref, record=extracted.record), CanonicalRecord
+            )
+            validation = await self._run(
+                "SchemaGuard", RecordInput(item=ref, record=record), ValidationOutput
+            )
+            decision = await self._run(
+                "Policy",
+                PolicyInput(item=ref, record=record, validation=validation),
+                PolicyDecision,
+            )
+            if decision.action == "REJECT":
+                reason = "; ".join(decision.reasons) or "rejected by policy"
+                return await self._finish(ref, "FAILED", error=f"rejected by policy: {reason}")
+            persisted = await self._run(
+                "Persister",
+                PersistInput(item=ref, record=record, validation=validation, decision=decision),
+                PersistOutput,
+            )
+            verified = await self._run(
+                "Verifier",
+                VerifyInput(item=ref, record=record, validation=validation, persisted=persisted),
+                VerifyOutput,
+            )
+        except ActivityError as err:
+            return await self._finish(ref, "FAILED", error=failure_reason(err))
+        result: dict[str, Any] = {
+            "document_type": record.document_type.value,
+            "fields": record.values(),
+            "confidence": {k: v.confidence for k, v in record.fields.items()},
+            "validation": validation.model_dump(mode="json"),
+            "decision": decision.model_dump(mode="json"),
+            "record": {"id": str(persisted.record_id), "version": persisted.version},
+            "verification": {"score": verified.score, "passed": verified.passed},
+        }
+        return await self._finish(ref, "COMPLETED", result=result)
+
+    async def _run(self, name: str, arg: Any, result_type: type[T], local: bool = True) -> T:
+        self._stage_name = name
+        if not local and name in LONG_STAGES:
+            return await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                start_to_close_timeout=LONG_STAGES[name],
+                retry_policy=RETRY,
+            )
+        return await workflow.execute_local_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    async def _finish(
+        self,
+        ref: Any,
+        status: str,
+        *,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> WorkItemResult:
+        self._stage_name = status.lower()
+        await workflow.execute_local_activity(
+            "finish_work_item",
+            FinishItemInput(item=ref, status=status, error=error, result=result),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+        )
+        return WorkItemResult(work_item_id=ref.work_item_id, status=status, error=error)

@@ -1,0 +1,103 @@
+"""The worker role's composition root: the workflows, the activities and what they need."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from myloware.db.base import WorkOrderStatus
+from myloware.db.models import WorkOrder
+from myloware.settings import Settings
+from myloware.workflows.activities import PipelineActivities
+from myloware.workflows.attempts import AttemptRecorder
+from myloware.workflows.bookkeeping import BookkeepingActivities
+from myloware.workflows.client import start_work_order
+from myloware.workflows.work_item import WorkItemWorkflow
+from myloware.workflows.work_order import WorkOrderWorkflow
+
+log = structlog.get_logger(__name__)
+WORKFLOWS = [WorkOrderWorkflow, WorkItemWorkflow]
+
+
+def activities_for(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, blobs: Any
+) -> list[Any]:
+    pipeline = PipelineActivities(sessions, settings, blobs)
+    books = BookkeepingActivities(sessions)
+    return [
+        pipeline.record_gen,
+        pipeline.extract,
+        pipeline.restyle,
+        pipeline.validate,
+        pipeline.policy,
+        pipeline.persist,
+        pipeline.verify,
+        books.plan_work_order,
+        books.finish_item,
+        books.finish_order,
+    ]
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    blobs: Any,
+    *,
+    activities: list[Any] | None = None,
+    task_queue: str | None = None,
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities if activities is not None else activities_for(sessions, settings, blobs),
+        interceptors=[AttemptRecorder(sessions)],
+        activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=4),
+        max_concurrent_activities=16,
+        max_concurrent_local_activities=64,
+        max_concurrent_workflow_tasks=64,
+    )
+
+
+async def sweep_pending_orders(
+    client: Client,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    stop: asyncio.Event,
+    *,
+    interval_s: float = 15.0,
+    min_age_s: float = 10.0,
+) -> None:
+    """Start workflows of orders stored while Temporal was unreachable (idempotent)."""
+    while not stop.is_set():
+        try:
+            cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
+            async with sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(WorkOrder.id, WorkOrder.tenant_id)
+                        .where(
+                            WorkOrder.status == WorkOrderStatus.PENDING,
+                            WorkOrder.created_at < cutoff,
+                        )
+                        .limit(100)
+                    )
+                ).all()
+            for order_id, tenant_id in rows:
+                if await start_work_order(client, settings, order_id, tenant_id):
+                    log.info("workflow_started_by_sweep", work_order_id=str(order_id))
+        except Exception as exc:
+            log.warning("sweep_failed", error=str(exc))
+        try:
+            await asyncio.wait_for(stop.wait(), interval_s)
+        except TimeoutError:
+            pass

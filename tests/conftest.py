@@ -1,0 +1,171 @@
+"""Shared fixtures: one set of real embedded servers per test session, clean state per test.
+
+The services start once (in a temporary directory outside /root, since PostgreSQL runs as the
+``pgserver`` user when we are root) and every test that needs the database gets empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from myloware.db.engine import create_engine
+from myloware.db.migrate import upgrade
+from myloware.settings import Settings
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="myloware-test-", dir="/tmp"))
+    os.chmod(path, 0o755)
+    yield path
+
+
+@pytest.fixture(scope="session")
+def embedded(data_dir: Path) -> Iterator[object]:
+    """Real PostgreSQL + Redis + Temporal started once for the whole session."""
+    from myloware.runtime.embedded import EmbeddedServices
+
+    settings = Settings(
+        data_dir=data_dir, redis_port=0, temporal_port=0, temporal_ui_port=0, temporal_ui=False
+    )
+    services = EmbeddedServices(settings)
+    services.start()
+    yield services
+    services.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(embedded: object) -> str:
+    url: str = embedded.endpoints.database_url  # type: ignore[attr-defined]
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(embedded: object) -> str:
+    return embedded.endpoints.redis_url  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def temporal_address(embedded: object) -> str:
+    return embedded.endpoints.temporal_address  # type: ignore[attr-defined]
+
+
+TRUNCATE_SKIP = {"alembic_version", "schemas", "capabilities", "workflow_templates"}
+
+
+@pytest.fixture
+async def clean_db(database_url: str) -> AsyncIterator[str]:
+    """Empty every tenant-owned table before the test (seeded catalogues are kept)."""
+    engine = create_engine(database_url, pool_size=1)
+    async with engine.begin() as conn:
+        names = (
+            await conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+        ).scalars()
+        tables = [n for n in names if n not in TRUNCATE_SKIP]
+        await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    await engine.dispose()
+    yield database_url
+
+
+@pytest.fixture
+async def clean_redis(redis_url: str) -> AsyncIterator[str]:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    await client.aclose()
+    yield redis_url
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    if not DATASETS.is_dir():
+        pytest.skip(f"datasets not available at {DATASETS}")
+    return DATASETS
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> Settings:
+    return Settings(
+        env="test",  # type: ignore[arg-type]
+        data_dir=data_dir,
+        rate_limit_per_minute=10_000,
+        task_queue="api-tests-unpolled",  # workflows started by API tests wait, unprocessed
+        max_body_bytes=256 * 1024,
+        log_json=True,
+    )
+
+
+@pytest.fixture
+async def tenants(clean_db: str) -> dict[str, object]:
+    """Two tenants, 'acme' and 'globex', in an otherwise empty database (catalogues seeded)."""
+    import uuid
+
+    from myloware.db.models import Tenant
+    from myloware.runtime.bootstrap import seed
+
+    engine = create_engine(clean_db, pool_size=1)
+    ids = {"acme": uuid.uuid4(), "globex": uuid.uuid4()}
+    from myloware.db.engine import session_factory
+
+    async with session_factory(engine)() as session, session.begin():
+        await seed(session)
+        for slug, tid in ids.items():
+            session.add(Tenant(id=tid, slug=slug, name=slug.title()))
+    await engine.dispose()
+    return ids
+
+
+@pytest.fixture
+async def api(
+    settings: Settings, database_url: str, clean_redis: str, temporal_address: str
+) -> AsyncIterator[object]:
+    """An httpx client on the real app (lifespan run), backed by the embedded services."""
+    import httpx
+
+    from myloware.api.app import create_app
+
+    app = create_app(
+        settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+@pytest.fixture
+def token_for(settings: Settings, tenants: dict[str, object]):  # type: ignore[no-untyped-def]
+    """Make Authorization headers for a tenant with the given capabilities."""
+    from myloware.auth.tokens import issue_token
+
+    def make(tenant: str = "acme", *caps: str, ttl: int | None = None) -> dict[str, str]:
+        caps = caps or ("work_orders:read", "work_orders:write")
+        token = issue_token(
+            settings,
+            tenant_id=tenants[tenant],  # type: ignore[arg-type]
+            capabilities=caps,
+            subject=f"user@{tenant}",
+            ttl_seconds=ttl,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

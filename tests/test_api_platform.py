@@ -1,0 +1,63 @@
+"""Health, metrics, OpenAPI, security headers and request ids."""
+
+from __future__ import annotations
+
+
+async def test_health_reports_every_dependency_healthy(api) -> None:
+    """With all services up, /health is healthy for database, redis and temporal."""
+    r = await api.get("/health")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "healthy"
+    assert body["checks"] == {"database": "healthy", "redis": "healthy", "temporal": "healthy"}
+
+
+async def test_health_reports_a_stopped_redis_as_unhealthy(api, embedded) -> None:
+    """Stopping Redis turns its check unhealthy and the whole status degraded."""
+    embedded.stop_redis()
+    try:
+        r = await api.get("/health")
+        body = r.json()
+        assert body["checks"]["redis"] == "unhealthy"
+        assert body["checks"]["database"] == "healthy"
+        assert body["status"] == "degraded"
+        assert "redis" in body["errors"]
+    finally:
+        embedded.start_redis()
+    r = await api.get("/health")
+    assert r.json()["checks"]["redis"] == "healthy"
+
+
+async def test_openapi_lists_the_blueprint_endpoints(api) -> None:
+    """/openapi.json is OpenAPI 3 and covers every endpoint of the blueprint."""
+    spec = (await api.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.")
+    paths = spec["paths"]
+    for path, method in [
+        ("/v1/work-orders", "get"),
+        ("/v1/work-orders", "post"),
+        ("/v1/work-orders/{work_order_id}", "get"),
+        ("/v1/work-orders/{work_order_id}/work-items", "get"),
+        ("/v1/work-items/{work_item_id}", "get"),
+        ("/v1/work-items/{work_item_id}/attempts", "get"),
+        ("/v1/approvals", "post"),
+        ("/health", "get"),
+    ]:
+        assert method in paths[path], (path, method)
+
+
+async def test_security_headers_and_generated_request_id(api) -> None:
+    """Every response carries security headers and a generated X-Request-ID."""
+    r = await api.get("/health")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "default-src" in r.headers["content-security-policy"]
+    assert len(r.headers["x-request-id"]) == 32
+
+
+async def test_metrics_count_requests(api, token_for) -> None:
+    """/metrics exposes request counters and latency histograms by route."""
+    await api.get("/v1/work-orders", headers=token_for("acme"))
+    text = (await api.get("/metrics")).text
+    assert 'myloware_http_requests_total{method="GET",route="/v1/work-orders",status="200"}' in text
+    assert "myloware_http_request_duration_seconds_bucket" in text
