@@ -1,0 +1,78 @@
+"""First-run set-up shared by ``myloware up`` and ``myloware migrate``: schema and seed data.
+
+Idempotent: migrations to head, the default tenant, the capability catalogue and the
+built-in document schemas (inserted once per version, never overwritten).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.auth.principal import Capability
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.migrate import upgrade
+from myloware.db.models import Capability as CapabilityRow
+from myloware.db.models import DocumentSchema, Tenant
+from myloware.schemas import builtin_schema_rows
+
+DEFAULT_TENANT_SLUG = "default"
+CAPABILITY_TEXT = {
+    Capability.WORK_ORDERS_READ: "read work orders, items, attempts and records",
+    Capability.WORK_ORDERS_WRITE: "submit documents and create work orders",
+    Capability.APPROVALS_DECIDE: "approve, reject, correct or escalate work items",
+    Capability.ADMIN: "everything, including policies, keys and the audit log",
+}
+
+
+async def seed(session: AsyncSession) -> uuid.UUID:
+    """Insert what a fresh database needs; returns the default tenant's id."""
+    await session.execute(
+        insert(Tenant)
+        .values(id=uuid.uuid4(), slug=DEFAULT_TENANT_SLUG, name="Default tenant")
+        .on_conflict_do_nothing(index_elements=["slug"])
+    )
+    for cap, description in CAPABILITY_TEXT.items():
+        await session.execute(
+            insert(CapabilityRow)
+            .values(
+                id=uuid.uuid4(),
+                name=cap.value,
+                description=description,
+                scope=cap.value.split(":")[0],
+                permissions={"grants": [cap.value]},
+            )
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+    for row in builtin_schema_rows():
+        await session.execute(
+            insert(DocumentSchema)
+            .values(
+                id=uuid.uuid4(),
+                name=row.name,
+                version=row.version,
+                document_type=row.document_type.value,
+                schema_definition=row.definition,
+                is_active=True,
+            )
+            .on_conflict_do_nothing(index_elements=["name", "version"])
+        )
+    tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == DEFAULT_TENANT_SLUG))
+    assert tenant_id is not None
+    return tenant_id
+
+
+async def bootstrap(database_url: str) -> uuid.UUID:
+    """Migrate to head and seed; returns the default tenant id."""
+    import asyncio
+
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            return await seed(session)
+    finally:
+        await engine.dispose()

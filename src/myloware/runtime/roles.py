@@ -1,0 +1,103 @@
+"""The long-running roles as coroutines that stop when ``stop`` is set.
+
+``myloware api``, ``myloware worker`` and ``myloware relay`` run one each; ``myloware up``
+runs them all in one process next to the embedded services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
+import structlog
+import uvicorn
+
+from myloware.runtime.endpoints import Endpoints
+from myloware.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the supervisor owns Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_api(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
+    from myloware.api.app import create_app
+
+    app = create_app(
+        settings,
+        database_url=endpoints.database_url,
+        redis_url=endpoints.redis_url,
+        temporal_address=endpoints.temporal_address,
+    )
+    config = uvicorn.Config(
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve())
+    await _until(stop, serving)
+    server.should_exit = True
+    await serving
+    if not server.started and not stop.is_set():
+        raise RuntimeError("the API server failed to start")
+
+
+async def run_worker(
+    settings: Settings, endpoints: Endpoints, stop: asyncio.Event, *, with_relay: bool = True
+) -> None:
+    """The Temporal worker, the sweep of unstarted orders and (by default) the event relay."""
+    from myloware.db.engine import create_engine, session_factory
+    from myloware.documents import LocalBlobStore
+    from myloware.workflows.client import connect
+    from myloware.workflows.worker import build_worker, sweep_pending_orders
+
+    engine = create_engine(endpoints.database_url)
+    sessions = session_factory(engine)
+    client = await connect(settings, endpoints.temporal_address)
+    worker = build_worker(client, settings, sessions, LocalBlobStore(settings.files_path))
+    tasks = [asyncio.create_task(sweep_pending_orders(client, settings, sessions, stop))]
+    if with_relay:
+        tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))
+    try:
+        async with worker:
+            log.info("worker_started", task_queue=settings.task_queue)
+            await stop.wait()
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await engine.dispose()
+
+
+async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
+    """Publish committed outbox rows to the Redis Stream until stopped."""
+    import redis.asyncio as aioredis
+    from myloware.events.relay import OutboxRelay
+
+    from myloware.db.engine import create_engine, session_factory
+
+    engine = create_engine(endpoints.database_url, pool_size=2)
+    redis = aioredis.from_url(endpoints.redis_url)
+    relay = OutboxRelay(session_factory(engine), redis, stream=settings.events_stream)
+    try:
+        await relay.run(stop)
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+async def _until(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
