@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 
 from myloware.api.deps import Reader, SessionDep, StateDep, Writer
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
-from myloware.db.base import Priority, WorkOrderStatus
+from myloware.db.base import Priority, WorkItemType, WorkOrderStatus
+from myloware.errors import ValidationFailed
+from myloware.records import DocumentType
 from myloware.services import work_orders as svc
 from myloware.services.audit import ClientInfo
+from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
 
 router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
@@ -122,3 +127,74 @@ async def list_work_items(
         session, tenant_id=principal.tenant_id, work_order_id=work_order_id
     )
     return ListResponse(data=[WorkItemOut.model_validate(i) for i in items])
+
+
+@router.post(
+    "/upload",
+    response_model=ApiResponse[WorkOrderOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a work order from uploaded files (multipart)",
+)
+async def upload_work_order(
+    principal: Writer,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+    response: Response,
+    files: Annotated[list[UploadFile], File(description="documents: PDF, image, text, .eml …")],
+    type_: Annotated[WorkItemType | None, Form(alias="type")] = None,
+    priority: Annotated[Priority, Form()] = Priority.MEDIUM,
+    metadata: Annotated[str | None, Form(description="JSON object")] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> ApiResponse[WorkOrderOut]:
+    meta = _parse_metadata(metadata)
+    uploads = [
+        UploadedFile(
+            filename=(f.filename or "upload")[:512],
+            data=await f.read(),
+            media_type=f.content_type or "application/octet-stream",
+        )
+        for f in files
+    ]
+    prepared = await asyncio.to_thread(
+        prepare_items,
+        uploads,
+        doc_type=DocumentType(type_.value) if type_ else None,
+        put=state.blobs.put,
+    )
+    if len(prepared) > state.settings.max_items_per_order:
+        raise ValidationFailed(
+            f"{len(prepared)} documents in one order; the limit is "
+            f"{state.settings.max_items_per_order}"
+        )
+    payload = WorkOrderCreate(
+        priority=priority, metadata=meta, work_items=[p.item for p in prepared]
+    )
+    order, created = await svc.create_work_order(
+        session,
+        principal=principal,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        client=client_info(request),
+        items_extra=[p.extra for p in prepared],
+    )
+    if created:
+        await dispatch(state, order.id, order.tenant_id)
+    else:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    out = WorkOrderOut.model_validate(order)
+    out.item_count = len(prepared)
+    return ApiResponse(data=out, message="created" if created else "idempotent replay")
+
+
+def _parse_metadata(raw: str | None) -> dict[str, object]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ValidationFailed("metadata must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise ValidationFailed("metadata must be a JSON object")
+    return value

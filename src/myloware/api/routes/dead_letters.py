@@ -1,0 +1,83 @@
+"""/v1/dead-letters: list failed events and replay one (admin)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from myloware.api.deps import Admin, SessionDep, StateDep
+from myloware.api.envelope import ApiResponse, ListResponse
+from myloware.api.routes.work_orders import client_info
+from myloware.events.dead_letters import list_dead_letters, replay
+from myloware.services.audit import record_audit
+
+router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
+
+
+class DeadLetterOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source: str
+    event_type: str
+    event_id: uuid.UUID | None
+    payload: dict[str, Any]
+    error: str
+    retry_count: int
+    created_at: datetime
+    processed_at: datetime | None
+
+
+@router.get("", response_model=ListResponse[DeadLetterOut], summary="List dead letters")
+async def list_letters(
+    principal: Admin,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    include_processed: bool = False,
+) -> ListResponse[DeadLetterOut]:
+    rows = await list_dead_letters(
+        session,
+        tenant_id=principal.tenant_id,
+        limit=limit,
+        offset=offset,
+        include_processed=include_processed,
+    )
+    return ListResponse(data=[DeadLetterOut.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/{dead_letter_id}/replay",
+    response_model=ApiResponse[dict[str, str]],
+    summary="Publish a dead letter's event again",
+)
+async def replay_letter(
+    dead_letter_id: uuid.UUID,
+    principal: Admin,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+) -> ApiResponse[dict[str, str]]:
+    entry_id = await replay(
+        session,
+        state.redis,
+        dead_letter_id,
+        tenant_id=principal.tenant_id,
+        stream=state.settings.events_stream,
+    )
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=principal.tenant_id,
+        action="dead_letter.replay",
+        resource_type="dead_letter",
+        resource_id=dead_letter_id,
+        details={"stream_entry": entry_id},
+        client=client_info(request),
+    )
+    await session.commit()
+    return ApiResponse(data={"id": str(dead_letter_id), "stream_entry": entry_id})

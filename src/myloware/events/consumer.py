@@ -1,0 +1,239 @@
+"""Consumers of the event stream: one Redis consumer group per purpose, exactly-once effects.
+
+Each message goes through:
+
+1. **Idempotency.** In one database transaction the consumer inserts ``processed_events
+   (group, event_id)`` and calls ``handler(event, session)``; the handler writes its effects
+   with that session, so effects and the "processed" mark commit (or roll back) together. A
+   redelivered event whose mark exists is skipped. Only then is the message XACKed.
+2. **Retries.** A failed message stays pending. After ``claim_idle_ms`` any consumer of the
+   group (the same one, or another when its owner died) takes it over with XAUTOCLAIM, which
+   also raises its delivery count.
+3. **Dead letters.** When a failure happens on delivery ``max_deliveries`` (from XPENDING),
+   the event goes to ``dead_letters`` with the error and the count, and is acknowledged. A
+   message reclaimed more often than that without a recorded failure (its consumers keep
+   dying) is dead-lettered before running; so is an entry that is not a valid event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from myloware.db.engine import transaction
+from myloware.db.models import ProcessedEvent
+from myloware.events._loop import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
+from myloware.events.dead_letters import record_dead_letter
+from myloware.events.stream import (
+    Event,
+    StreamMessage,
+    parse_autoclaim_reply,
+    parse_read_reply,
+    text,
+)
+
+log = structlog.get_logger(__name__)
+
+#: What a consumer runs per event: write effects with ``session``; raise to have it retried.
+Handler = Callable[[Event, AsyncSession], Awaitable[None]]
+
+MAX_ERROR_CHARS = 8_000
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The error text kept with a dead letter: the traceback, its tail if long."""
+    return "".join(traceback.format_exception(exc))[-MAX_ERROR_CHARS:]
+
+
+class StreamConsumer:
+    """One member (``consumer_name``) of the consumer group ``group`` on ``stream``."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        stream: str,
+        group: str,
+        consumer_name: str,
+        handler: Handler,
+        max_deliveries: int = 5,
+        claim_idle_ms: int = 30_000,
+        batch_size: int = 10,
+        block_ms: int = 1_000,
+        start_id: str = "$",
+    ) -> None:
+        self._redis = redis
+        self._sessions = sessions
+        self._stream = stream
+        self._group = group
+        self._name = consumer_name
+        self._handler = handler
+        self._max_deliveries = max_deliveries
+        self._claim_idle_ms = claim_idle_ms
+        self._batch_size = batch_size
+        self._block_ms = block_ms
+        self._start_id = start_id
+        self._group_ready = False
+        self._claim_cursor = "0-0"
+        self._log = log.bind(stream=stream, group=group, consumer=consumer_name)
+
+    async def ensure_group(self) -> None:
+        """Create the consumer group (and the stream) unless it exists."""
+        try:
+            await self._redis.xgroup_create(
+                self._stream, self._group, id=self._start_id, mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self._group_ready = True
+
+    async def process_once(self) -> int:
+        """Reclaim stuck messages, then read new ones (blocking up to ``block_ms`` only when
+        nothing was reclaimed), and process them; returns how many messages were taken."""
+        if not self._group_ready:
+            await self.ensure_group()
+        try:
+            reclaimed = await self._reclaim()
+            for message in reclaimed:
+                await self._process(message, reclaimed=True)
+            fresh = await self._read(block_ms=None if reclaimed else self._block_ms)
+            for message in fresh:
+                await self._process(message, reclaimed=False)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._group_ready = False  # the stream or group was deleted: recreate next time
+            return 0
+        return len(reclaimed) + len(fresh)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Process messages until ``stop`` is set, surviving database and Redis outages."""
+        backoff = Backoff()
+        self._log.info("consumer_started")
+        while not stop.is_set():
+            try:
+                await self.process_once()
+            except TRANSIENT_ERRORS as exc:
+                delay = backoff.next_delay()
+                self._log.warning("consumer_failed", error=repr(exc), retry_in_s=delay)
+                await sleep_unless_stopped(stop, delay)
+                continue
+            backoff.reset()
+        self._log.info("consumer_stopped")
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def _reclaim(self) -> list[StreamMessage]:
+        raw = await self._redis.xautoclaim(
+            self._stream,
+            self._group,
+            self._name,
+            min_idle_time=self._claim_idle_ms,
+            start_id=self._claim_cursor,
+            count=self._batch_size,
+        )
+        reply = parse_autoclaim_reply(raw)
+        self._claim_cursor = reply.next_id
+        if reply.deleted_ids:  # Redis 7 already dropped them from the pending list
+            self._log.warning("claimed_entries_deleted", ids=reply.deleted_ids)
+        if reply.vanished:
+            await self._ack_vanished()
+        return reply.messages
+
+    async def _ack_vanished(self) -> None:
+        """Redis 6.2: acknowledge our pending ids whose entries were trimmed from the stream."""
+        pending = await self._redis.xpending_range(
+            self._stream, self._group, "-", "+", 100, consumername=self._name
+        )
+        ids = [text(p["message_id"]) for p in pending]
+        pipe = self._redis.pipeline(transaction=False)
+        for entry_id in ids:
+            pipe.xrange(self._stream, entry_id, entry_id, count=1)
+        found = await pipe.execute()
+        gone = [entry_id for entry_id, entries in zip(ids, found, strict=True) if not entries]
+        if gone:
+            self._log.warning("claimed_entries_deleted", ids=gone)
+            await self._redis.xack(self._stream, self._group, *gone)
+
+    async def _read(self, *, block_ms: int | None) -> list[StreamMessage]:
+        reply = await self._redis.xreadgroup(
+            self._group,
+            self._name,
+            {self._stream: ">"},
+            count=self._batch_size,
+            block=block_ms,
+        )
+        return parse_read_reply(reply)
+
+    async def _deliveries(self, message_id: str) -> int:
+        """How often the group has delivered ``message_id`` (0 when no longer pending)."""
+        pending = await self._redis.xpending_range(
+            self._stream, self._group, message_id, message_id, 1
+        )
+        return int(pending[0]["times_delivered"]) if pending else 0
+
+    # --- processing ----------------------------------------------------------------------
+
+    async def _process(self, message: StreamMessage, *, reclaimed: bool) -> None:
+        try:
+            event = Event.from_fields(message.fields)
+        except ValueError as exc:
+            deliveries = await self._deliveries(message.id)
+            await self._dead_letter(message, None, f"malformed event: {exc}", deliveries)
+            return
+        logger = self._log.bind(event_id=str(event.event_id), event_type=event.event_type)
+        if reclaimed:
+            deliveries = await self._deliveries(message.id)
+            if deliveries > self._max_deliveries:
+                error = f"gave up after {deliveries} deliveries without completion"
+                await self._dead_letter(message, event, error, deliveries)
+                return
+        try:
+            applied = await self._apply(event)
+        except Exception as exc:
+            deliveries = await self._deliveries(message.id)
+            if deliveries >= self._max_deliveries:
+                await self._dead_letter(message, event, describe_failure(exc), deliveries)
+                logger.error("event_dead_lettered", deliveries=deliveries, error=repr(exc))
+            else:
+                logger.warning("event_failed", deliveries=deliveries, error=repr(exc))
+            return
+        await self._redis.xack(self._stream, self._group, message.id)
+        logger.debug("event_processed" if applied else "event_duplicate_skipped")
+
+    async def _apply(self, event: Event) -> bool:
+        """Run the handler once per (group, event id); False when it had already run."""
+        async with transaction(self._sessions) as session:
+            marked = await session.execute(
+                insert(ProcessedEvent)
+                .values(consumer=self._group, event_id=event.event_id)
+                .on_conflict_do_nothing()
+                .returning(ProcessedEvent.event_id)
+            )
+            if marked.first() is None:
+                return False
+            await self._handler(event, session)
+        return True
+
+    async def _dead_letter(
+        self, message: StreamMessage, event: Event | None, error: str, deliveries: int
+    ) -> None:
+        async with transaction(self._sessions) as session:
+            record_dead_letter(
+                session,
+                source=self._group,
+                event=event,
+                message=message,
+                error=error,
+                retry_count=deliveries,
+            )
+        await self._redis.xack(self._stream, self._group, message.id)

@@ -1,0 +1,288 @@
+"""Stream consumers against real PostgreSQL and Redis 6.2: idempotency, reclaim, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from myloware.db.engine import create_engine, session_factory, transaction
+from myloware.db.models import DeadLetter, OutboxEvent, ProcessedEvent
+from myloware.events import (
+    Event,
+    Handler,
+    OutboxRelay,
+    StreamConsumer,
+    record_event,
+    replay_dead_letter,
+)
+
+STREAM = "test:events"
+GROUP = "notifier"
+IDLE_MS = 60
+
+
+@pytest.fixture
+async def sessions(clean_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(clean_db, pool_size=4)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def redis(clean_redis: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(clean_redis)
+    yield client
+    await client.aclose()
+
+
+class Recorder:
+    """A handler that remembers the events it saw and writes a follow-up event as its effect."""
+
+    def __init__(self, fail_with: BaseException | None = None, *, effect: bool = True) -> None:
+        self.seen: list[uuid.UUID] = []
+        self.fail_with = fail_with
+        self.effect = effect
+        self.called = asyncio.Event()
+
+    async def __call__(self, event: Event, session: AsyncSession) -> None:
+        self.seen.append(event.event_id)
+        self.called.set()
+        if not self.effect:
+            return
+        record_event(
+            session,
+            event_type="notification.sent",
+            tenant_id=None,
+            aggregate_type="notification",
+            aggregate_id=event.event_id,
+            payload={},
+        )
+        if self.fail_with is not None:
+            raise self.fail_with
+
+
+def consumer(
+    redis: aioredis.Redis,
+    sessions: async_sessionmaker[AsyncSession],
+    name: str,
+    handler: Handler,
+    **overrides: Any,
+) -> StreamConsumer:
+    options: dict[str, Any] = {"max_deliveries": 3, "claim_idle_ms": IDLE_MS, "block_ms": 20}
+    return StreamConsumer(
+        redis,
+        sessions,
+        stream=STREAM,
+        group=GROUP,
+        consumer_name=name,
+        handler=handler,
+        **(options | overrides),
+    )
+
+
+async def publish(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis, count: int = 1
+) -> list[uuid.UUID]:
+    """Commit ``count`` events and relay them to the stream."""
+    async with transaction(sessions) as session:
+        ids = [
+            record_event(
+                session,
+                event_type="work_item.failed",
+                tenant_id=None,
+                aggregate_type="work_item",
+                aggregate_id=None,
+                payload={"n": i},
+            )
+            for i in range(count)
+        ]
+    await OutboxRelay(sessions, redis, stream=STREAM).publish_once()
+    return ids
+
+
+async def count(sessions: async_sessionmaker[AsyncSession], column: Any) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count(column))) or 0)
+
+
+async def has_dead_letter(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    return await count(sessions, DeadLetter.id) > 0
+
+
+async def pending(redis: aioredis.Redis) -> int:
+    return int((await redis.xpending(STREAM, GROUP))["pending"])
+
+
+async def until(check: Callable[[], Awaitable[bool]], step: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``step`` until ``check`` holds (at most 5 s)."""
+    async with asyncio.timeout(5):
+        while not await check():
+            await step()
+            await asyncio.sleep(IDLE_MS / 1000)
+
+
+async def test_events_are_processed_and_acknowledged(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """Each event runs the handler once; its effect and processed mark commit; it is ACKed."""
+    handler = Recorder()
+    worker = consumer(redis, sessions, "a", handler)
+    await worker.ensure_group()
+    ids = await publish(sessions, redis, 3)
+    assert await worker.process_once() == 3
+    assert handler.seen == ids
+    assert await pending(redis) == 0
+    assert await count(sessions, ProcessedEvent.event_id) == 3
+    assert await count(sessions, OutboxEvent.seq) == 6  # 3 events + 3 handler effects
+
+
+async def test_duplicate_delivery_is_applied_once(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """An event published twice (at-least-once relay) runs the handler only once."""
+    handler = Recorder()
+    worker = consumer(redis, sessions, "a", handler)
+    await worker.ensure_group()
+    [event_id] = await publish(sessions, redis)
+    [(_, fields)] = await redis.xrange(STREAM)
+    await redis.xadd(STREAM, fields)
+    assert await worker.process_once() == 2
+    assert handler.seen == [event_id]
+    assert await pending(redis) == 0
+
+
+async def test_crashed_consumer_message_is_reclaimed_once(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """A message whose consumer died mid-handler is reclaimed by another and applied once."""
+    crashing = consumer(redis, sessions, "a", Recorder(fail_with=asyncio.CancelledError()))
+    await crashing.ensure_group()
+    [event_id] = await publish(sessions, redis)
+    with pytest.raises(asyncio.CancelledError):
+        await crashing.process_once()
+    assert await pending(redis) == 1
+    survivor_handler = Recorder()
+    survivor = consumer(redis, sessions, "b", survivor_handler)
+    assert await survivor.process_once() == 0  # not idle long enough yet
+    await asyncio.sleep(IDLE_MS / 1000 + 0.02)
+    assert await survivor.process_once() == 1
+    assert survivor_handler.seen == [event_id]
+    assert await pending(redis) == 0
+    assert await count(sessions, ProcessedEvent.event_id) == 1
+    assert await count(sessions, OutboxEvent.seq) == 2  # the crashed attempt left no effect
+
+
+async def test_poison_event_is_dead_lettered_then_replayed(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """A failing event is dead-lettered after max deliveries; a replay runs the fixed handler."""
+    poisoned = Recorder(fail_with=ValueError("vendor id missing"))
+    worker = consumer(redis, sessions, "a", poisoned)
+    await worker.ensure_group()
+    [event_id] = await publish(sessions, redis)
+    await until(lambda: has_dead_letter(sessions), worker.process_once)
+    assert poisoned.seen == [event_id] * 3
+    assert await pending(redis) == 0
+    async with sessions() as session:
+        dead = (await session.scalars(select(DeadLetter))).one()
+    assert dead.event_id == event_id and dead.source == GROUP
+    assert dead.retry_count == 3 and dead.event_type == "work_item.failed"
+    assert "ValueError: vendor id missing" in dead.error
+    assert await count(sessions, ProcessedEvent.event_id) == 0
+
+    fixed = Recorder()
+    worker = consumer(redis, sessions, "a", fixed)
+    async with transaction(sessions) as session:
+        await replay_dead_letter(session, redis, dead.id, tenant_id=None, stream=STREAM)
+    assert await worker.process_once() == 1
+    assert fixed.seen == [event_id]
+    assert await count(sessions, ProcessedEvent.event_id) == 1
+    async with sessions() as session:
+        assert (await session.get(DeadLetter, dead.id)).processed_at is not None  # type: ignore[union-attr]
+
+
+async def test_malformed_entry_is_dead_lettered_at_once(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """A stream entry that is not an event goes to dead letters without running the handler."""
+    handler = Recorder()
+    worker = consumer(redis, sessions, "a", handler)
+    await worker.ensure_group()
+    entry_id = (await redis.xadd(STREAM, {"event_type": "x.y", "payload": "{"})).decode()
+    assert await worker.process_once() == 1
+    assert handler.seen == [] and await pending(redis) == 0
+    async with sessions() as session:
+        dead = (await session.scalars(select(DeadLetter))).one()
+    assert dead.event_id is None and dead.event_type == "x.y" and dead.retry_count == 1
+    assert dead.payload["stream_id"] == entry_id and dead.error.startswith("malformed event")
+
+
+async def test_message_whose_consumers_keep_dying_is_dead_lettered(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """A message reclaimed more than max_deliveries times without finishing is dead-lettered."""
+    crash = Recorder(fail_with=asyncio.CancelledError())
+    workers = [consumer(redis, sessions, n, crash, max_deliveries=2) for n in "abc"]
+    await workers[0].ensure_group()
+    await publish(sessions, redis)
+    for worker in workers[:2]:
+        with pytest.raises(asyncio.CancelledError):
+            await until(lambda: has_dead_letter(sessions), worker.process_once)
+    await until(lambda: has_dead_letter(sessions), workers[2].process_once)
+    assert len(crash.seen) == 2
+    async with sessions() as session:
+        dead = (await session.scalars(select(DeadLetter))).one()
+    assert dead.retry_count == 3 and "without completion" in dead.error
+    assert await pending(redis) == 0
+
+
+async def test_trimmed_pending_entry_is_acknowledged_on_reclaim(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """A pending entry deleted from the stream is dropped from the group when reclaimed."""
+    crashing = consumer(redis, sessions, "a", Recorder(fail_with=asyncio.CancelledError()))
+    await crashing.ensure_group()
+    await publish(sessions, redis)
+    with pytest.raises(asyncio.CancelledError):
+        await crashing.process_once()
+    [(entry_id, _)] = await redis.xrange(STREAM)
+    await redis.xdel(STREAM, entry_id)
+    await asyncio.sleep(IDLE_MS / 1000 + 0.02)
+    handler = Recorder()
+    assert await consumer(redis, sessions, "b", handler).process_once() == 0
+    assert handler.seen == [] and await pending(redis) == 0
+    assert not await has_dead_letter(sessions)
+
+
+async def test_relay_and_consumer_run_loops_deliver_end_to_end(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """With relay and consumer running, a committed event is handled and both stop on request."""
+    handler = Recorder(effect=False)
+    worker = consumer(redis, sessions, "a", handler)
+    await worker.ensure_group()
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(OutboxRelay(sessions, redis, stream=STREAM).run(stop, 0.05)),
+        asyncio.create_task(worker.run(stop)),
+    ]
+    async with transaction(sessions) as session:
+        event_id = record_event(
+            session,
+            event_type="work_order.completed",
+            tenant_id=None,
+            aggregate_type="work_order",
+            aggregate_id=None,
+            payload={},
+        )
+    await asyncio.wait_for(handler.called.wait(), timeout=5)
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=3)
+    assert handler.seen == [event_id]

@@ -1,0 +1,133 @@
+"""The outbox relay against real PostgreSQL and Redis: committed rows are published once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from myloware.db.engine import create_engine, session_factory, transaction
+from myloware.db.models import OutboxEvent
+from myloware.events import Event, OutboxRelay, record_event
+
+STREAM = "test:events"
+
+
+@pytest.fixture
+async def sessions(clean_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(clean_db, pool_size=4)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def redis(clean_redis: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(clean_redis)
+    yield client
+    await client.aclose()
+
+
+async def stage(sessions: async_sessionmaker[AsyncSession], count: int) -> list[uuid.UUID]:
+    """Commit ``count`` outbox events in one transaction; returns their ids."""
+    async with transaction(sessions) as session:
+        return [
+            record_event(
+                session,
+                event_type="work_order.created",
+                tenant_id=None,
+                aggregate_type="work_order",
+                aggregate_id=uuid.uuid4(),
+                payload={"n": i},
+            )
+            for i in range(count)
+        ]
+
+
+async def published_ids(redis: aioredis.Redis) -> list[uuid.UUID]:
+    return [Event.from_fields(fields).event_id for _, fields in await redis.xrange(STREAM)]
+
+
+async def test_committed_events_are_published_once(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """Each committed outbox row reaches the stream once, in order, with all its fields."""
+    ids = await stage(sessions, 3)
+    relay = OutboxRelay(sessions, redis, stream=STREAM)
+    assert await relay.publish_once() == 3
+    assert await relay.publish_once() == 0
+    assert await published_ids(redis) == ids
+    first = Event.from_fields((await redis.xrange(STREAM, count=1))[0][1])
+    assert first.event_type == "work_order.created"
+    assert first.aggregate_type == "work_order" and first.payload == {"n": 0}
+    async with sessions() as session:
+        unpublished = await session.scalar(
+            select(func.count()).where(OutboxEvent.published_at.is_(None))
+        )
+    assert unpublished == 0
+
+
+async def test_rolled_back_events_are_never_published(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """An event staged in a transaction that rolls back is never published."""
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with transaction(sessions) as session:
+            record_event(
+                session,
+                event_type="work_order.created",
+                tenant_id=None,
+                aggregate_type="work_order",
+                aggregate_id=None,
+                payload={},
+            )
+            await session.flush()
+            raise Abort
+    kept = await stage(sessions, 1)
+    assert await OutboxRelay(sessions, redis, stream=STREAM).publish_once() == 1
+    assert await published_ids(redis) == kept
+
+
+async def test_concurrent_relays_do_not_double_publish(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """Two relays draining the outbox at the same time publish every event exactly once."""
+    ids = await stage(sessions, 200)
+    relays = [OutboxRelay(sessions, redis, stream=STREAM, batch_size=15) for _ in range(2)]
+
+    async def drain(relay: OutboxRelay) -> int:
+        total = 0
+        while published := await relay.publish_once():
+            total += published
+        return total
+
+    counts = await asyncio.gather(*(drain(r) for r in relays))
+    assert sum(counts) == 200 and all(counts)
+    published = await published_ids(redis)
+    assert len(published) == 200 and set(published) == set(ids)
+
+
+async def test_run_publishes_new_events_until_stopped(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """The running relay picks up events committed after it started and stops on request."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        OutboxRelay(sessions, redis, stream=STREAM).run(stop, poll_interval=0.05)
+    )
+    ids = await stage(sessions, 2)
+    for _ in range(250):  # up to 5 s
+        if await redis.xlen(STREAM) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, timeout=2)
+    assert await published_ids(redis) == ids
