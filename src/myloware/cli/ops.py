@@ -19,7 +19,6 @@ def _announce(endpoints: Endpoints) -> None:
     table.add_column()
     api = endpoints.api_url or ""
     table.add_row("API", f"{api}/v1  (docs: {api}/docs)")
-    table.add_row("Run Trace UI", f"{api}/ui")
     table.add_row("Health", f"{api}/health")
     if endpoints.temporal_ui_url:
         table.add_row("Temporal UI", endpoints.temporal_ui_url)

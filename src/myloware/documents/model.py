@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class TextLine:
-    """One visual line of the document; ``start``/``end`` are offsets into ``LoadedDocument.text``."""
+    """One visual line; ``start``/``end`` are offsets into ``LoadedDocument.text``.
+
+    ``box`` units depend on the source: PDF points (top-left origin), image pixels, or None
+    for text, HTML, DOCX and e-mail.
+    """
 
     text: str
     start: int

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -61,7 +60,6 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=activities if activities is not None else activities_for(sessions, settings, blobs),
         interceptors=[AttemptRecorder(sessions)],
-        activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=4),
         max_concurrent_activities=16,
         max_concurrent_local_activities=64,
         max_concurrent_workflow_tasks=64,

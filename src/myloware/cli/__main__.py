@@ -1,0 +1,5 @@
+"""``python -m myloware.cli`` — same as the ``myloware`` command."""
+
+from myloware.cli import main
+
+main()

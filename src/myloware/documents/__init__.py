@@ -1,0 +1,63 @@
+"""Document loading: bytes of any supported kind to text with line layout, and blob storage.
+
+Public API (the modules behind it are implementation detail)::
+
+    load_document(data, filename=..., media_type=..., limits=DocumentLimits(...))
+    sniff(data, filename) -> media type;  is_supported(media_type);  SUPPORTED_TYPES
+    BlobStore (protocol), LocalBlobStore(root)
+
+Names are imported on first use, so ``import myloware.documents.model`` (done by code that
+only needs the data classes, workflow code included) does not pull in PDFium, Pillow,
+BeautifulSoup or python-docx.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from myloware.documents.blobs import BlobStore, LocalBlobStore
+    from myloware.documents.limits import DocumentLimits
+    from myloware.documents.load import load_document
+    from myloware.documents.mediatypes import SUPPORTED_TYPES, describe, is_supported, sniff
+    from myloware.documents.model import LoadedDocument, TextLine
+
+_EXPORTS = {
+    "BlobStore": "blobs",
+    "LocalBlobStore": "blobs",
+    "DocumentLimits": "limits",
+    "load_document": "load",
+    "LoadedDocument": "model",
+    "TextLine": "model",
+    "SUPPORTED_TYPES": "mediatypes",
+    "describe": "mediatypes",
+    "is_supported": "mediatypes",
+    "sniff": "mediatypes",
+}
+
+__all__ = [
+    "SUPPORTED_TYPES",
+    "BlobStore",
+    "DocumentLimits",
+    "LoadedDocument",
+    "LocalBlobStore",
+    "TextLine",
+    "describe",
+    "is_supported",
+    "load_document",
+    "sniff",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

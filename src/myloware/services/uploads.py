@@ -1,0 +1,91 @@
+"""Turning uploaded files into work items: store each file content-addressed, split e-mails.
+
+An ``.eml`` becomes one item for its body and one per attachment, so every document in it
+goes through the pipeline on its own. Files are not parsed here beyond that: an empty,
+corrupt or unsupported file still becomes an item, which RecordGen then fails with the reason.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from myloware.records import DocumentType
+from myloware.services.schemas import WorkItemIn
+
+EML_TYPES = {"message/rfc822"}
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    filename: str
+    data: bytes
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedItem:
+    item: WorkItemIn
+    extra: dict[str, str | None]
+
+
+def split_email(upload: UploadedFile) -> list[UploadedFile]:
+    """The body (as text/plain or text/html) and each attachment of an e-mail, in order."""
+    message = email.message_from_bytes(upload.data, policy=email.policy.default)
+    if not isinstance(message, EmailMessage) or not message.keys():
+        return [upload]
+    parts: list[UploadedFile] = []
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is not None:
+        content = body.get_content()
+        if isinstance(content, str) and content.strip():
+            subtype = body.get_content_subtype()
+            header = f"Subject: {message.get('subject', '')}\nFrom: {message.get('from', '')}\n\n"
+            text = header + content if subtype == "plain" else content
+            parts.append(
+                UploadedFile(
+                    filename=f"{upload.filename} (body)",
+                    data=text.encode(),
+                    media_type="text/plain" if subtype == "plain" else "text/html",
+                )
+            )
+    for index, attachment in enumerate(message.iter_attachments(), start=1):
+        payload = attachment.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        parts.append(
+            UploadedFile(
+                filename=attachment.get_filename() or f"{upload.filename} attachment {index}",
+                data=payload,
+                media_type=attachment.get_content_type(),
+            )
+        )
+    return parts or [upload]
+
+
+def prepare_items(
+    uploads: list[UploadedFile], *, doc_type: DocumentType | None, put: object
+) -> list[PreparedItem]:
+    """Store each (split) file with ``put(bytes) -> ref`` and describe its work item."""
+    from myloware.documents import sniff
+
+    prepared: list[PreparedItem] = []
+    for upload in uploads:
+        media_type = sniff(upload.data, upload.filename) if upload.data else upload.media_type
+        parts = split_email(upload) if media_type in EML_TYPES else [upload]
+        for part in parts:
+            ref = put(part.data)  # type: ignore[operator]
+            part_type = sniff(part.data, part.filename) if part.data else part.media_type
+            prepared.append(
+                PreparedItem(
+                    item=WorkItemIn(
+                        type=doc_type,  # type: ignore[arg-type]
+                        content=f"blob:{ref}",
+                        filename=part.filename[:512],
+                    ),
+                    extra={"blob_ref": ref, "media_type": part_type, "filename": part.filename},
+                )
+            )
+    return prepared

@@ -1,0 +1,74 @@
+"""Helpers for end-to-end pipeline tests: a worker on its own task queue and polling."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from myloware.db.engine import create_engine, session_factory
+from myloware.documents import LocalBlobStore
+from myloware.settings import Settings
+from myloware.workflows.client import connect
+from myloware.workflows.worker import build_worker
+
+AGENTS = ["RecordGen", "ExtractorLLM", "JsonRestyler", "SchemaGuard", "Policy", "Persister", "Verifier"]
+
+
+@asynccontextmanager
+async def running_worker(
+    settings: Settings, database_url: str, temporal_address: str, *, activities: list[Any] | None = None
+) -> AsyncIterator[None]:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    client = await connect(settings, temporal_address)
+    worker = build_worker(
+        client, settings, sessions, LocalBlobStore(settings.files_path), activities=activities
+    )
+    async with worker:
+        yield
+    await engine.dispose()
+
+
+async def wait_for_order(
+    api: httpx.AsyncClient, order_id: str, headers: dict[str, str], timeout: float = 60.0
+) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        order = (await api.get(f"/v1/work-orders/{order_id}", headers=headers)).json()["data"]
+        if order["status"] in ("COMPLETED", "FAILED"):
+            return dict(order)
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"order {order_id} still {order['status']} after {timeout} s")
+        await asyncio.sleep(0.1)
+
+
+async def items_of(api: httpx.AsyncClient, order_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    r = await api.get(f"/v1/work-orders/{order_id}/work-items", headers=headers)
+    return list(r.json()["data"])
+
+
+async def attempts_of(api: httpx.AsyncClient, item_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    r = await api.get(f"/v1/work-items/{item_id}/attempts", headers=headers)
+    return list(r.json()["data"])
+
+
+async def count_rows(database_url: str, model: Any, **where: Any) -> int:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            stmt = select(model)
+            for key, value in where.items():
+                stmt = stmt.where(getattr(model, key) == value)
+            return len((await session.scalars(stmt)).all())
+    finally:
+        await engine.dispose()
+
+
+def unique_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,135 @@
+"""`myloware up` as a user runs it: starts, answers, stops cleanly on Ctrl-C, keeps its data."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MYLOWARE_DATA_DIR": str(data_dir),
+        "MYLOWARE_API_PORT": str(port),
+        "MYLOWARE_REDIS_PORT": "0",
+        "MYLOWARE_TEMPORAL_PORT": "0",
+        "MYLOWARE_TEMPORAL_UI_PORT": "0",
+        "MYLOWARE_TEMPORAL_UI": "false",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "myloware.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=data_dir,
+    )
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], data_dir: Path, timeout: float = 90) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    runtime = data_dir / "runtime.json"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            raise AssertionError(f"myloware up exited early ({proc.returncode}):\n{out}")
+        if runtime.exists():
+            info = json.loads(runtime.read_text())
+            try:
+                r = httpx.get(f"{info['api_url']}/health", timeout=2)
+                if r.status_code == 200 and r.json()["status"] == "healthy":
+                    return dict(info)
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+    raise AssertionError("myloware up did not become healthy in time")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> str:
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    return out.decode()
+
+
+def _leftovers(data_dir: Path) -> list[str]:
+    found = []
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(p.info["cmdline"] or [])
+        if str(data_dir) in cmdline:
+            found.append(f"{p.info['pid']}: {cmdline[:120]}")
+    return found
+
+
+@pytest.mark.timeout(300)
+def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
+    """up answers /health, stops on SIGINT with no child left, and restarts with its data."""
+    data_dir = Path(tempfile.mkdtemp(prefix="myloware-up-", dir="/tmp"))
+    os.chmod(data_dir, 0o755)
+    port = _free_port()
+    proc = _start(data_dir, port)
+    try:
+        info = _wait_healthy(proc, data_dir)
+        headers = {"Authorization": f"Bearer {info['dev_token']}"}
+        created = httpx.post(
+            f"{info['api_url']}/v1/work-orders",
+            json={"work_items": [{"type": "TICKET", "content": "Subject: printer down\n\nhelp"}]},
+            headers=headers,
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        order_id = created.json()["data"]["id"]
+    finally:
+        output = _stop(proc)
+    assert proc.returncode == 0, output
+    assert "MyloWare is up" in output and "MyloWare stopped" in output
+    assert "Traceback" not in output
+    assert _leftovers(data_dir) == []
+    assert not (data_dir / "runtime.json").exists()
+
+    proc = _start(data_dir, port)
+    try:
+        info = _wait_healthy(proc, data_dir)
+        headers = {"Authorization": f"Bearer {info['dev_token']}"}
+        again = httpx.get(f"{info['api_url']}/v1/work-orders/{order_id}", headers=headers, timeout=10)
+        assert again.status_code == 200
+        assert again.json()["data"]["id"] == order_id
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0
+    assert _leftovers(data_dir) == []
+
+
+def test_up_refuses_a_taken_port_with_a_clear_message() -> None:
+    """When the API port is taken, up exits non-zero with a one-line reason, no traceback."""
+    data_dir = Path(tempfile.mkdtemp(prefix="myloware-up-", dir="/tmp"))
+    os.chmod(data_dir, 0o755)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = _start(data_dir, port)
+        out, _ = proc.communicate(timeout=60)
+    text = out.decode()
+    assert proc.returncode == 1
+    assert f"port {port}" in text and "MYLOWARE_API_PORT" in text
+    assert "Traceback" not in text
