@@ -97,12 +97,9 @@ class PipelineActivities:
             )
             if item is None:
                 raise MylowareError(f"work item {ref.work_item_id} not found")
-            await session.execute(
-                update(WorkItem)
-                .where(WorkItem.id == item.id, WorkItem.started_at.is_(None))
-                .values(started_at=_now())
-            )
-            item.status = WorkItemStatus.PROCESSING
+            if item.status is WorkItemStatus.QUEUED:  # never regress a settled item on re-run
+                item.status = WorkItemStatus.PROCESSING
+                item.started_at = item.started_at or _now()
             blob_ref, content = item.blob_ref, item.content
             filename, media_type, declared = item.filename, item.media_type, item.type
         doc = await self._load(blob_ref, content, filename, media_type)

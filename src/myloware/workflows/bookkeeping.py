@@ -20,6 +20,9 @@ from myloware.workflows.types import (
     WorkOrderInput,
 )
 
+TERMINAL_ITEM = (WorkItemStatus.COMPLETED, WorkItemStatus.FAILED)
+TERMINAL_ORDER = (WorkOrderStatus.COMPLETED, WorkOrderStatus.FAILED)
+
 
 class BookkeepingActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -68,9 +71,15 @@ class BookkeepingActivities:
         if inp.result is not None:
             values["result"] = inp.result
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(WorkItem).where(WorkItem.id == ref.work_item_id).values(**values)
+            # Idempotent: a re-run after a lost worker finds the item settled and does nothing.
+            updated = await session.scalar(
+                update(WorkItem)
+                .where(WorkItem.id == ref.work_item_id, WorkItem.status.not_in(TERMINAL_ITEM))
+                .values(**values)
+                .returning(WorkItem.id)
             )
+            if updated is None:
+                return
             record_event(
                 session,
                 event_type="work_item.completed"
@@ -97,10 +106,11 @@ class BookkeepingActivities:
             order = await session.scalar(
                 select(WorkOrder).where(WorkOrder.id == inp.work_order_id).with_for_update()
             )
-            if order is not None:
-                order.status = status
-                order.metadata_ = {**order.metadata_, "summary": summary}
-                order.updated_at = datetime.now(UTC)
+            if order is None or order.status in TERMINAL_ORDER:
+                return order.status.value if order else status.value
+            order.status = status
+            order.metadata_ = {**order.metadata_, "summary": summary}
+            order.updated_at = datetime.now(UTC)
             record_event(
                 session,
                 event_type=f"work_order.{status.value.lower()}",

@@ -1,0 +1,121 @@
+"""End to end for each input format: PDF, scanned image (OCR) and e-mail with attachments."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from myloware.api.app import create_app
+from myloware.settings import Settings
+from tests.factories import make_eml, pdf_from_lines, render_image
+from tests.pipeline_support import (
+    AGENTS,
+    attempts_of,
+    items_of,
+    running_worker,
+    unique_queue,
+    wait_for_order,
+)
+
+PDF_INVOICE = [
+    "Northwind Traders GmbH",
+    "Hauptstrasse 5, 10115 Berlin",
+    "USt-IdNr: DE123456789",
+    "",
+    "RECHNUNG / INVOICE",
+    "Invoice Number:\tNW-7781",
+    "Invoice Date:\t12.02.2024",
+    "Subtotal\t100,00",
+    "VAT 19%\t19,00",
+    "Total\tEUR 119,00",
+]
+RECEIPT_ROWS = [
+    ("SUNRISE MART SDN BHD", None),
+    ("12 JALAN MERDEKA", None),
+    ("KUALA LUMPUR", None),
+    ("DATE: 15/03/2024", None),
+    ("COFFEE", "4.50"),
+    ("BREAD", "7.50"),
+    ("TOTAL", "12.00"),
+]
+TICKET = "Subject: VPN down for the whole office\n\nHi, since this morning nobody can connect to the VPN. This is urgent, we cannot work. Please help!"
+
+
+@pytest.fixture(scope="module")
+def queue() -> str:
+    return unique_queue()
+
+
+@pytest.fixture
+async def stack(
+    settings: Settings, database_url: str, clean_redis: str, temporal_address: str, tenants, queue: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """API and worker on one task queue."""
+    local = settings.model_copy(update={"task_queue": queue})
+    app = create_app(local, database_url=database_url, redis_url=clean_redis,
+                     temporal_address=temporal_address)
+    async with app.router.lifespan_context(app), running_worker(local, database_url, temporal_address):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client
+
+
+async def _upload(client: httpx.AsyncClient, headers: dict[str, str], files, **data):  # type: ignore[no-untyped-def]
+    r = await client.post("/v1/work-orders/upload", files=files, data=data, headers=headers)
+    assert r.status_code == 201, r.text
+    order = await wait_for_order(client, r.json()["data"]["id"], headers)
+    return order, await items_of(client, order["id"], headers)
+
+
+async def test_pdf_invoice_is_read_from_its_text_layer(stack, token_for) -> None:
+    """A text-layer PDF invoice with decimal commas completes with the right fields."""
+    headers = token_for("acme")
+    order, [item] = await _upload(
+        stack, headers, [("files", ("nw.pdf", pdf_from_lines(PDF_INVOICE), "application/pdf"))]
+    )
+    assert order["status"] == "COMPLETED", item
+    fields = item["result"]["fields"]
+    assert fields["invoice_number"] == "NW-7781"
+    assert fields["invoice_date"] == "2024-02-12"
+    assert fields["total_amount"] == "119.00"
+    assert fields["currency"] == "EUR"
+    assert item["media_type"] == "application/pdf"
+    assert [a["agent_id"] for a in await attempts_of(stack, item["id"], headers)] == AGENTS
+
+
+async def test_scanned_receipt_image_is_read_by_ocr(stack, token_for) -> None:
+    """A PNG receipt goes through OCR and yields vendor, date and total."""
+    headers = token_for("acme")
+    order, [item] = await _upload(
+        stack, headers, [("files", ("receipt.png", render_image(RECEIPT_ROWS), "image/png"))],
+        type="INVOICE",
+    )
+    assert order["status"] == "COMPLETED", item
+    fields = item["result"]["fields"]
+    assert fields["vendor_name"] == "SUNRISE MART SDN BHD"
+    assert fields["invoice_date"] == "2024-03-15"
+    assert fields["total_amount"] == "12.00"
+
+
+async def test_email_body_and_two_attachments_become_three_items(stack, token_for) -> None:
+    """An .eml becomes an item for its body and one per attachment, each processed."""
+    headers = token_for("acme")
+    eml = make_eml(
+        "Invoice NW-7781 and a ticket",
+        "Hello, please find our invoice attached.\nRegards, Northwind",
+        [
+            ("invoice.pdf", pdf_from_lines(PDF_INVOICE), "application/pdf"),
+            ("ticket.txt", TICKET.encode(), "text/plain"),
+        ],
+    )
+    order, items = await _upload(stack, headers, [("files", ("mail.eml", eml, "message/rfc822"))])
+    assert [i["filename"] for i in items] == ["mail.eml (body)", "invoice.pdf", "ticket.txt"]
+    body, invoice, ticket = items
+    assert invoice["status"] == "COMPLETED" and invoice["type"] == "INVOICE"
+    assert invoice["result"]["fields"]["total_amount"] == "119.00"
+    assert ticket["status"] == "COMPLETED" and ticket["type"] == "TICKET"
+    assert ticket["result"]["fields"]["priority"] in {"HIGH", "URGENT"}
+    assert body["status"] in {"COMPLETED", "FAILED"}
+    assert order["metadata"]["summary"]["completed"] >= 2
