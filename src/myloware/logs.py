@@ -23,7 +23,12 @@ def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
     return event
 
 
-def configure_logging(level: str = "INFO", *, json: bool = True, debug_content: bool = False) -> None:
+def configure_logging(
+    level: str = "INFO", *, json: bool | None = None, debug_content: bool = False
+) -> None:
+    """JSON lines for machines; readable lines when ``json`` is None and stderr is a TTY."""
+    if json is None:
+        json = not sys.stderr.isatty()
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path(".myloware")
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None  # None: JSON lines unless stderr is a terminal
     debug_log_content: bool = False
 
     # External services: when unset, `myloware up` starts the embedded ones.

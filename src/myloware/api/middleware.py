@@ -100,7 +100,8 @@ class RequestContextMiddleware:
             if status_holder[0] >= 400:
                 self.metrics.errors.labels(method, route, status).inc()
             if route != "/metrics":
-                log.info(
+                quiet = method == "GET" and status_holder[0] < 400 and elapsed < 0.5
+                (log.debug if quiet else log.info)(
                     "http_request",
                     method=method,
                     path=path,

@@ -128,15 +128,40 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
             time.sleep(0.3)
     console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
     for item in items:
-        name = item.get("filename") or item["id"]
-        if item["status"] == "COMPLETED" and item.get("result"):
-            result = item["result"]
-            console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)
-            for key, value in (result.get("fields") or {}).items():
-                if value not in (None, "", []):
-                    console.print(f"  {key:<24} {value}", highlight=False)
-        else:
-            console.print(f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False)
+        _print_item(item)
+
+
+def _print_item(item: dict[str, Any]) -> None:
+    name = item.get("filename") or item["id"]
+    result = item.get("result") or {}
+    if item["status"] != "COMPLETED" or not result:
+        console.print(f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False)
+        return
+    console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)
+    confidence = result.get("confidence") or {}
+    for key, value in (result.get("fields") or {}).items():
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = "; ".join(
+                ", ".join(f"{k}={v}" for k, v in entry.items() if v is not None)
+                if isinstance(entry, dict) else str(entry)
+                for entry in value
+            )
+        conf = confidence.get(key)
+        shown = f"{value}" if conf is None else f"{value}  [dim]({conf:.2f})[/]"
+        console.print(f"  {key:<22} {shown}", highlight=False)
+    validation = result.get("validation") or {}
+    problems = [f"{e.get('field') or ''}: {e.get('message')}" for e in validation.get("errors", [])]
+    state = "[green]valid[/]" if validation.get("valid") else "[red]invalid[/]"
+    verification = result.get("verification") or {}
+    console.print(
+        f"  [bold]validation[/] {state}, quality {validation.get('quality_score', 0):.2f}; "
+        f"[bold]verified[/] {verification.get('score', 0):.2f}",
+        highlight=False,
+    )
+    for problem in problems:
+        console.print(f"    [red]•[/] {problem}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,9 +25,10 @@ def _announce(endpoints: Endpoints) -> None:
     table.add_row("Temporal", endpoints.temporal_address)
     table.add_row("PostgreSQL", endpoints.database_url)
     table.add_row("Redis", endpoints.redis_url)
-    if endpoints.dev_token:
-        table.add_row("Dev token", endpoints.dev_token)
     console.print(Panel(table, title="MyloWare is up", subtitle="Ctrl-C to stop", expand=False))
+    if endpoints.dev_token:
+        console.print("Development token (all capabilities, default tenant, 7 days):")
+        console.print(endpoints.dev_token, soft_wrap=True, highlight=False)
     console.print(
         "Try: [bold]myloware submit invoice.pdf --wait[/]   "
         "(the CLI finds this running platform by itself)"
