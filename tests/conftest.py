@@ -68,9 +68,7 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
     engine = create_engine(database_url, pool_size=1)
     async with engine.begin() as conn:
         names = (
-            await conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            )
+            await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
         ).scalars()
         tables = [n for n in names if n not in TRUNCATE_SKIP]
         await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))

@@ -55,9 +55,7 @@ def render_image(
     return buffer.getvalue()
 
 
-def make_eml(
-    subject: str, body: str, attachments: Sequence[tuple[str, bytes, str]] = ()
-) -> bytes:
+def make_eml(subject: str, body: str, attachments: Sequence[tuple[str, bytes, str]] = ()) -> bytes:
     """An e-mail with a text body and (filename, data, media type) attachments."""
     message = EmailMessage()
     message["From"] = "billing@acme.example"

@@ -17,12 +17,24 @@ from myloware.settings import Settings
 from myloware.workflows.client import connect
 from myloware.workflows.worker import build_worker
 
-AGENTS = ["RecordGen", "ExtractorLLM", "JsonRestyler", "SchemaGuard", "Policy", "Persister", "Verifier"]
+AGENTS = [
+    "RecordGen",
+    "ExtractorLLM",
+    "JsonRestyler",
+    "SchemaGuard",
+    "Policy",
+    "Persister",
+    "Verifier",
+]
 
 
 @asynccontextmanager
 async def running_worker(
-    settings: Settings, database_url: str, temporal_address: str, *, activities: list[Any] | None = None
+    settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    *,
+    activities: list[Any] | None = None,
 ) -> AsyncIterator[None]:
     engine = create_engine(database_url)
     sessions = session_factory(engine)
@@ -36,24 +48,28 @@ async def running_worker(
 
 
 async def wait_for_order(
-    api: httpx.AsyncClient, order_id: str, headers: dict[str, str], timeout: float = 60.0
+    api: httpx.AsyncClient, order_id: str, headers: dict[str, str], limit_s: float = 60.0
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + limit_s
     while True:
         order = (await api.get(f"/v1/work-orders/{order_id}", headers=headers)).json()["data"]
         if order["status"] in ("COMPLETED", "FAILED"):
             return dict(order)
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"order {order_id} still {order['status']} after {timeout} s")
+            raise AssertionError(f"order {order_id} still {order['status']} after {limit_s} s")
         await asyncio.sleep(0.1)
 
 
-async def items_of(api: httpx.AsyncClient, order_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+async def items_of(
+    api: httpx.AsyncClient, order_id: str, headers: dict[str, str]
+) -> list[dict[str, Any]]:
     r = await api.get(f"/v1/work-orders/{order_id}/work-items", headers=headers)
     return list(r.json()["data"])
 
 
-async def attempts_of(api: httpx.AsyncClient, item_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+async def attempts_of(
+    api: httpx.AsyncClient, item_id: str, headers: dict[str, str]
+) -> list[dict[str, Any]]:
     r = await api.get(f"/v1/work-items/{item_id}/attempts", headers=headers)
     return list(r.json()["data"])
 

@@ -31,8 +31,14 @@ async def test_expired_token_is_401(api, token_for) -> None:
 
 async def test_forged_token_is_401(api, tenants) -> None:
     """A token signed with another secret is refused."""
-    claims = {"sub": "mallory", "tenant": str(tenants["acme"]), "caps": ["admin"],
-              "iss": "myloware", "iat": 0, "exp": 4_000_000_000}
+    claims = {
+        "sub": "mallory",
+        "tenant": str(tenants["acme"]),
+        "caps": ["admin"],
+        "iss": "myloware",
+        "iat": 0,
+        "exp": 4_000_000_000,
+    }
     forged = jwt.encode(claims, "not-the-secret-not-the-secret-not-the-secret", "HS256")
     r = await api.get("/v1/work-orders", headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
@@ -59,8 +65,16 @@ async def _store_key(url: str, tenant_id: uuid.UUID, **fields: object) -> str:
     key, prefix, digest = new_api_key()
     engine = create_engine(url, pool_size=1)
     async with session_factory(engine)() as session, session.begin():
-        session.add(ApiKey(tenant_id=tenant_id, name="t", prefix=prefix, key_hash=digest,
-                           capabilities=["work_orders:read"], **fields))
+        session.add(
+            ApiKey(
+                tenant_id=tenant_id,
+                name="t",
+                prefix=prefix,
+                key_hash=digest,
+                capabilities=["work_orders:read"],
+                **fields,
+            )
+        )
     await engine.dispose()
     return key
 
@@ -80,8 +94,9 @@ async def test_api_key_authenticates_and_expired_or_revoked_do_not(api, tenants,
     assert r.status_code == 401 and "revoked" in r.json()["error"]["message"]
     r = await api.get("/v1/work-orders", headers={"X-API-Key": "mlw_unknown"})
     assert r.status_code == 401
-    r = await api.post("/v1/work-orders", json={"work_items": [{"content": "x"}]},
-                       headers={"X-API-Key": good})
+    r = await api.post(
+        "/v1/work-orders", json={"work_items": [{"content": "x"}]}, headers={"X-API-Key": good}
+    )
     assert r.status_code == 403
 
 

@@ -48,8 +48,16 @@ async def test_invalid_bodies_are_422_and_store_nothing(api, token_for, body) ->
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=-1", "limit=0", "limit=100000", "offset=-5", "offset=99999999999", "status=DONE",
-     "priority=urgent", "limit=abc"],
+    [
+        "limit=-1",
+        "limit=0",
+        "limit=100000",
+        "offset=-5",
+        "offset=99999999999",
+        "status=DONE",
+        "priority=urgent",
+        "limit=abc",
+    ],
 )
 async def test_bad_pagination_and_filters_are_422(api, token_for, query: str) -> None:
     """Negative, huge or non-numeric pagination and unknown filter values are refused."""

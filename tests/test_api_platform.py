@@ -63,7 +63,9 @@ async def test_metrics_count_requests(api, token_for) -> None:
     assert "myloware_http_request_duration_seconds_bucket" in text
 
 
-async def test_dead_letters_list_and_replay_through_the_api(api, token_for, tenants, clean_db) -> None:
+async def test_dead_letters_list_and_replay_through_the_api(
+    api, token_for, tenants, clean_db
+) -> None:
     """An admin lists the tenant's dead letters and replays one onto the stream, audited."""
     import uuid
 
@@ -73,19 +75,33 @@ async def test_dead_letters_list_and_replay_through_the_api(api, token_for, tena
     from myloware.db.models import AuditLog, DeadLetter
     from myloware.events.stream import Event
 
-    event = Event(event_id=uuid.uuid4(), event_type="work_item.completed",
-                  tenant_id=tenants["acme"], aggregate_type="work_item", aggregate_id=None,
-                  payload={"x": 1}, created_at="2024-01-01T00:00:00Z")
+    event = Event(
+        event_id=uuid.uuid4(),
+        event_type="work_item.completed",
+        tenant_id=tenants["acme"],
+        aggregate_type="work_item",
+        aggregate_id=None,
+        payload={"x": 1},
+        created_at="2024-01-01T00:00:00Z",
+    )
     engine = create_engine(clean_db, pool_size=1)
     async with session_factory(engine)() as session, session.begin():
-        letter = DeadLetter(tenant_id=tenants["acme"], source="notifications",
-                            event_type=event.event_type, event_id=event.event_id,
-                            payload=event.model_dump(mode="json"), error="boom", retry_count=5)
+        letter = DeadLetter(
+            tenant_id=tenants["acme"],
+            source="notifications",
+            event_type=event.event_type,
+            event_id=event.event_id,
+            payload=event.model_dump(mode="json"),
+            error="boom",
+            retry_count=5,
+        )
         session.add(letter)
     admin = token_for("acme", "admin")
     listed = await api.get("/v1/dead-letters", headers=admin)
     assert [d["id"] for d in listed.json()["data"]] == [str(letter.id)]
-    assert (await api.get("/v1/dead-letters", headers=token_for("globex", "admin"))).json()["data"] == []
+    assert (await api.get("/v1/dead-letters", headers=token_for("globex", "admin"))).json()[
+        "data"
+    ] == []
     assert (await api.get("/v1/dead-letters", headers=token_for("acme"))).status_code == 403
     replayed = await api.post(f"/v1/dead-letters/{letter.id}/replay", headers=admin)
     assert replayed.status_code == 200, replayed.text

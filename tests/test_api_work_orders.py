@@ -76,7 +76,9 @@ async def test_idempotency_key_returns_the_same_order(api, token_for) -> None:
     listed = await api.get("/v1/work-orders", headers=token_for("acme"))
     assert listed.json()["pagination"]["total"] == 1
     other_tenant = await api.post(
-        "/v1/work-orders", json=order_body(), headers={**token_for("globex"), "Idempotency-Key": "abc-123"}
+        "/v1/work-orders",
+        json=order_body(),
+        headers={**token_for("globex"), "Idempotency-Key": "abc-123"},
     )
     assert other_tenant.status_code == 201
     assert other_tenant.json()["data"]["id"] != first.json()["data"]["id"]
@@ -91,8 +93,8 @@ async def test_foreign_ids_answer_404_exactly_like_missing_ones(api, token_for) 
     spy = token_for("globex")
     missing = str(uuid.uuid4())
     for path in (
-        f"/v1/work-orders/{{}}",
-        f"/v1/work-orders/{{}}/work-items",
+        "/v1/work-orders/{}",
+        "/v1/work-orders/{}/work-items",
     ):
         foreign = await api.get(path.format(order_id), headers=spy)
         absent = await api.get(path.format(missing), headers=spy)

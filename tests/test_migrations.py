@@ -11,9 +11,20 @@ from myloware.db.engine import to_sqlalchemy_url
 from myloware.db.migrate import current_revision, downgrade, upgrade
 
 BLUEPRINT_TABLES = {
-    "work_orders", "work_items", "attempts", "mem_docs", "approval_events", "dead_letters",
-    "connectors", "tools", "capabilities", "tool_capabilities", "schemas", "workflow_templates",
-    "eval_results", "audit_logs",
+    "work_orders",
+    "work_items",
+    "attempts",
+    "mem_docs",
+    "approval_events",
+    "dead_letters",
+    "connectors",
+    "tools",
+    "capabilities",
+    "tool_capabilities",
+    "schemas",
+    "workflow_templates",
+    "eval_results",
+    "audit_logs",
 }
 DESIGN_TABLES = {"tenants", "api_keys", "outbox", "records", "record_versions", "processed_events"}
 

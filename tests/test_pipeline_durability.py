@@ -15,18 +15,20 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
+from tests.pipeline_support import running_worker, unique_queue, wait_for_order
+from tests.test_pipeline_e2e import TEXT_INVOICE
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import OutboxEvent, RecordVersion, WorkItem
 from myloware.workflows.client import connect
 from myloware.workflows.worker import WORKFLOWS
-from tests.pipeline_support import running_worker, unique_queue, wait_for_order
-from tests.test_pipeline_e2e import TEXT_INVOICE
 
 HISTORIES = Path(__file__).parent / "fixtures" / "histories"
 
 
-def _worker_process(settings, database_url, redis_url, temporal_address, queue, log) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+def _worker_process(
+    settings, database_url, redis_url, temporal_address, queue, log
+) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
     env = {
         **os.environ,
         "MYLOWARE_DATA_DIR": str(settings.data_path),
@@ -37,7 +39,9 @@ def _worker_process(settings, database_url, redis_url, temporal_address, queue, 
     }
     return subprocess.Popen(
         [sys.executable, "-m", "myloware.cli", "worker"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
 
 
@@ -65,7 +69,7 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
         headers=headers,
     )
     order_id = r.json()["data"]["id"]
-    log = open(settings.data_path / f"worker-{queue}.log", "wb")  # noqa: SIM115
+    log = (settings.data_path / f"worker-{queue}.log").open("wb")
     first = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
     done_stmt = select(func.count()).select_from(WorkItem).where(WorkItem.status == "COMPLETED")
     try:
@@ -81,7 +85,7 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     assert 1 <= done_at_kill < n, f"the kill must land mid-order; worker log:\n{worker_log}"
     second = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
     try:
-        order = await wait_for_order(api, order_id, headers, timeout=120)
+        order = await wait_for_order(api, order_id, headers, limit_s=120)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
@@ -90,13 +94,17 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     assert await _scalar(database_url, done_stmt) == n
     versions = select(func.count()).select_from(RecordVersion)
     assert await _scalar(database_url, versions) == n
-    completed_events = select(func.count()).select_from(OutboxEvent).where(
-        OutboxEvent.event_type == "work_item.completed"
+    completed_events = (
+        select(func.count())
+        .select_from(OutboxEvent)
+        .where(OutboxEvent.event_type == "work_item.completed")
     )
     assert await _scalar(database_url, completed_events) == n
 
 
-async def _record_history(api, settings, database_url, temporal_address, token_for) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+async def _record_history(
+    api, settings, database_url, temporal_address, token_for
+) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     queue = unique_queue()
     local = settings.model_copy(update={"task_queue": queue})
     api.app.state.myloware.settings = local
@@ -119,7 +127,9 @@ async def test_current_workflow_code_replays_fresh_and_recorded_histories(
     api, settings, database_url, temporal_address, token_for
 ) -> None:
     """Histories recorded now and those stored in fixtures replay without nondeterminism."""
-    order_json, item_json = await _record_history(api, settings, database_url, temporal_address, token_for)
+    order_json, item_json = await _record_history(
+        api, settings, database_url, temporal_address, token_for
+    )
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
     histories = [
         WorkflowHistory.from_json("fresh-order", order_json),

@@ -8,15 +8,6 @@ from typing import Any
 import httpx
 import pytest
 from temporalio import activity
-
-from myloware.api.app import create_app
-from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
-from myloware.documents import LocalBlobStore
-from myloware.settings import Settings
-from myloware.workflows.activities import PipelineActivities
-from myloware.workflows.types import PersistInput, PersistOutput
-from myloware.workflows.worker import activities_for
 from tests.pipeline_support import (
     AGENTS,
     attempts_of,
@@ -26,6 +17,15 @@ from tests.pipeline_support import (
     unique_queue,
     wait_for_order,
 )
+
+from myloware.api.app import create_app
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
+from myloware.documents import LocalBlobStore
+from myloware.settings import Settings
+from myloware.workflows.activities import PipelineActivities
+from myloware.workflows.types import PersistInput, PersistOutput
+from myloware.workflows.worker import activities_for
 
 TEXT_INVOICE = """ACME Office Supplies Ltd
 12 Market Street, Springfield
@@ -103,7 +103,9 @@ async def test_transient_failure_is_retried_and_traced(
     """A Persister that fails once leaves a FAILED then a COMPLETED attempt, and one version."""
     engine = create_engine(database_url)
     sessions = session_factory(engine)
-    real = PipelineActivities(sessions, pipeline_settings, LocalBlobStore(pipeline_settings.files_path))
+    real = PipelineActivities(
+        sessions, pipeline_settings, LocalBlobStore(pipeline_settings.files_path)
+    )
     calls: list[int] = []
 
     @activity.defn(name="Persister")
@@ -114,7 +116,8 @@ async def test_transient_failure_is_retried_and_traced(
         return await real.persist(inp)
 
     acts: list[Any] = [
-        a for a in activities_for(sessions, pipeline_settings, real.blobs)
+        a
+        for a in activities_for(sessions, pipeline_settings, real.blobs)
         if getattr(a, "__temporal_activity_definition").name != "Persister"
     ] + [flaky_persist]
     headers = token_for("acme")
@@ -127,8 +130,13 @@ async def test_transient_failure_is_retried_and_traced(
     assert order["status"] == "COMPLETED"
     assert calls == [1, 2]
     [item] = await items_of(papi, order["id"], headers)
-    persists = [a for a in await attempts_of(papi, item["id"], headers) if a["agent_id"] == "Persister"]
-    assert [(a["attempt_number"], a["status"]) for a in persists] == [(1, "FAILED"), (2, "COMPLETED")]
+    persists = [
+        a for a in await attempts_of(papi, item["id"], headers) if a["agent_id"] == "Persister"
+    ]
+    assert [(a["attempt_number"], a["status"]) for a in persists] == [
+        (1, "FAILED"),
+        (2, "COMPLETED"),
+    ]
     assert "injected" in persists[0]["error"]
     assert await count_rows(database_url, RecordVersion) == 1
 
@@ -139,7 +147,10 @@ async def test_broken_pdf_fails_only_its_item_with_a_reason(
     """In a two-file upload, a corrupt PDF fails with a clear reason; the other completes."""
     headers = token_for("acme")
     files = [
-        ("files", ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage", "application/pdf")),
+        (
+            "files",
+            ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage", "application/pdf"),
+        ),
         ("files", ("invoice.txt", TEXT_INVOICE.encode(), "text/plain")),
     ]
     async with running_worker(pipeline_settings, database_url, temporal_address):
@@ -153,7 +164,9 @@ async def test_broken_pdf_fails_only_its_item_with_a_reason(
     assert "pdf" in broken["error"].lower()
     assert good["status"] == "COMPLETED"
     assert good["result"]["fields"]["total_amount"] == "60.00"
-    gen = [a for a in await attempts_of(papi, broken["id"], headers) if a["agent_id"] == "RecordGen"]
+    gen = [
+        a for a in await attempts_of(papi, broken["id"], headers) if a["agent_id"] == "RecordGen"
+    ]
     assert len(gen) == 1 and gen[0]["status"] == "FAILED"  # non-retryable: tried once
 
 

@@ -6,9 +6,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
-from myloware.api.app import create_app
-from myloware.settings import Settings
 from tests.factories import make_eml, pdf_from_lines, render_image
 from tests.pipeline_support import (
     AGENTS,
@@ -18,6 +15,9 @@ from tests.pipeline_support import (
     unique_queue,
     wait_for_order,
 )
+
+from myloware.api.app import create_app
+from myloware.settings import Settings
 
 PDF_INVOICE = [
     "Northwind Traders GmbH",
@@ -40,7 +40,10 @@ RECEIPT_ROWS = [
     ("BREAD", "7.50"),
     ("TOTAL", "12.00"),
 ]
-TICKET = "Subject: VPN down for the whole office\n\nHi, since this morning nobody can connect to the VPN. This is urgent, we cannot work. Please help!"
+TICKET = (
+    "Subject: VPN down for the whole office\n\nHi, since this morning nobody can connect to "
+    "the VPN. This is urgent, we cannot work. Please help!"
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +53,22 @@ def queue() -> str:
 
 @pytest.fixture
 async def stack(
-    settings: Settings, database_url: str, clean_redis: str, temporal_address: str, tenants, queue: str
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants,
+    queue: str,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """API and worker on one task queue."""
     local = settings.model_copy(update={"task_queue": queue})
-    app = create_app(local, database_url=database_url, redis_url=clean_redis,
-                     temporal_address=temporal_address)
-    async with app.router.lifespan_context(app), running_worker(local, database_url, temporal_address):
+    app = create_app(
+        local, database_url=database_url, redis_url=clean_redis, temporal_address=temporal_address
+    )
+    async with (
+        app.router.lifespan_context(app),
+        running_worker(local, database_url, temporal_address),
+    ):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             yield client
@@ -89,7 +101,9 @@ async def test_scanned_receipt_image_is_read_by_ocr(stack, token_for) -> None:
     """A PNG receipt goes through OCR and yields vendor, date and total."""
     headers = token_for("acme")
     order, [item] = await _upload(
-        stack, headers, [("files", ("receipt.png", render_image(RECEIPT_ROWS), "image/png"))],
+        stack,
+        headers,
+        [("files", ("receipt.png", render_image(RECEIPT_ROWS), "image/png"))],
         type="INVOICE",
     )
     assert order["status"] == "COMPLETED", item

@@ -42,7 +42,9 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_healthy(proc: subprocess.Popen[bytes], data_dir: Path, timeout: float = 90) -> dict[str, str]:
+def _wait_healthy(
+    proc: subprocess.Popen[bytes], data_dir: Path, timeout: float = 90
+) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     runtime = data_dir / "runtime.json"
     while time.monotonic() < deadline:
@@ -110,7 +112,9 @@ def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
     try:
         info = _wait_healthy(proc, data_dir)
         headers = {"Authorization": f"Bearer {info['dev_token']}"}
-        again = httpx.get(f"{info['api_url']}/v1/work-orders/{order_id}", headers=headers, timeout=10)
+        again = httpx.get(
+            f"{info['api_url']}/v1/work-orders/{order_id}", headers=headers, timeout=10
+        )
         assert again.status_code == 200
         assert again.json()["data"]["id"] == order_id
     finally:

@@ -16,9 +16,24 @@ from myloware.records import CanonicalRecord, FieldValue
 
 _SPACE = re.compile(r"\s+")
 _NON_DIGIT = re.compile(r"[^0-9]")
-UNCHECKED = frozenset({"line_items", "risks", "tags", "accomplishments", "next_steps", "sentiment",
-                       "language", "ticket_type", "priority", "queue", "category", "overall_status",
-                       "currency", "summary"})
+UNCHECKED = frozenset(
+    {
+        "line_items",
+        "risks",
+        "tags",
+        "accomplishments",
+        "next_steps",
+        "sentiment",
+        "language",
+        "ticket_type",
+        "priority",
+        "queue",
+        "category",
+        "overall_status",
+        "currency",
+        "summary",
+    }
+)
 
 
 @dataclass

@@ -45,7 +45,9 @@ def create_app(
         async def dispatch(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
             from myloware.workflows.client import start_work_order
 
-            await start_work_order(await temporal_client(state), state.settings, order_id, tenant_id)
+            await start_work_order(
+                await temporal_client(state), state.settings, order_id, tenant_id
+            )
 
         state.dispatcher = dispatch
         app.state.myloware = state

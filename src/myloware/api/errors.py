@@ -1,4 +1,7 @@
-"""Translate every failure into the one error format: ``{success, error{code,message}, request_id}``."""
+"""Translate every failure into the one error format.
+
+``{"success": false, "error": {"code", "message", "details"}, "request_id", "timestamp"}``
+"""
 
 from __future__ import annotations
 
@@ -111,9 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
         malformed = any(e["type"] == "json_invalid" for e in errors)
         if malformed:
             return error_response(request, 400, "malformed_json", "request body is not valid JSON")
-        return error_response(
-            request, 422, "validation_error", "request validation failed", errors
-        )
+        return error_response(request, 422, "validation_error", "request validation failed", errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

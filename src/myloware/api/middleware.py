@@ -126,7 +126,9 @@ class RequestContextMiddleware:
                 )
             )
         else:
-            headers.append((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"))
+            headers.append(
+                (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+            )
         if self.hsts:
             headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
         return headers

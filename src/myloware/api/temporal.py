@@ -18,5 +18,7 @@ async def temporal_client(state: AppState) -> Any:
         if state.temporal is None:
             from myloware.workflows.client import connect
 
-            state.temporal = await asyncio.wait_for(connect(state.settings, state.temporal_address), 5)
+            state.temporal = await asyncio.wait_for(
+                connect(state.settings, state.temporal_address), 5
+            )
     return state.temporal

@@ -62,7 +62,11 @@ def token_create(
     settings = settings_for_cli()
     caps = _capabilities(capability or ["work_orders:read", "work_orders:write"])
     tenant_id = run(_tenant_id(resolve_endpoints(settings).database_url, tenant))
-    print(issue_token(settings, tenant_id=tenant_id, capabilities=caps, subject=subject, ttl_seconds=ttl))
+    print(
+        issue_token(
+            settings, tenant_id=tenant_id, capabilities=caps, subject=subject, ttl_seconds=ttl
+        )
+    )
 
 
 async def _create_key(

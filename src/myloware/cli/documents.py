@@ -26,7 +26,9 @@ TERMINAL = {"COMPLETED", "FAILED"}
 def extract_cmd(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     doc_type: TypeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the canonical record as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the canonical record as JSON")
+    ] = False,
 ) -> None:
     """Extract the canonical record of one file locally (no services needed)."""
     from myloware.documents import DocumentLimits, load_document
@@ -93,7 +95,9 @@ def submit(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
     doc_type: TypeOpt = None,
     priority: Annotated[str, typer.Option(help="LOW, MEDIUM, HIGH or URGENT")] = "MEDIUM",
-    wait: Annotated[bool, typer.Option("--wait", help="follow progress and print the result")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="follow progress and print the result")
+    ] = False,
     timeout: Annotated[float, typer.Option(help="seconds to wait with --wait")] = 600.0,
 ) -> None:
     """Submit files as one work order through the API; prints the work order id."""
@@ -112,8 +116,12 @@ def submit(
 def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console_err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console_err,
+        transient=True,
     ) as progress:
         task = progress.add_task("processing", total=None)
         while True:
@@ -124,7 +132,9 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
             if order["status"] in TERMINAL:
                 break
             if time.monotonic() > deadline:
-                raise MylowareError(f"gave up waiting after {timeout:.0f} s; order still {order['status']}")
+                raise MylowareError(
+                    f"gave up waiting after {timeout:.0f} s; order still {order['status']}"
+                )
             time.sleep(0.3)
     console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
     for item in items:
@@ -135,7 +145,9 @@ def _print_item(item: dict[str, Any]) -> None:
     name = item.get("filename") or item["id"]
     result = item.get("result") or {}
     if item["status"] != "COMPLETED" or not result:
-        console.print(f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False)
+        console.print(
+            f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False
+        )
         return
     console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)
     confidence = result.get("confidence") or {}
@@ -145,7 +157,8 @@ def _print_item(item: dict[str, Any]) -> None:
         if isinstance(value, list):
             value = "; ".join(
                 ", ".join(f"{k}={v}" for k, v in entry.items() if v is not None)
-                if isinstance(entry, dict) else str(entry)
+                if isinstance(entry, dict)
+                else str(entry)
                 for entry in value
             )
         conf = confidence.get(key)

@@ -83,9 +83,9 @@ async def run_worker(
 async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
     """Publish committed outbox rows to the Redis Stream until stopped."""
     import redis.asyncio as aioredis
-    from myloware.events.relay import OutboxRelay
 
     from myloware.db.engine import create_engine, session_factory
+    from myloware.events.relay import OutboxRelay
 
     engine = create_engine(endpoints.database_url, pool_size=2)
     redis = aioredis.from_url(endpoints.redis_url)

@@ -58,7 +58,10 @@ async def _serve(
     dev_token = None
     if settings.env is not Environment.PRODUCTION:
         dev_token = issue_token(
-            settings, tenant_id=tenant_id, capabilities=CAPABILITIES, subject="dev",
+            settings,
+            tenant_id=tenant_id,
+            capabilities=CAPABILITIES,
+            subject="dev",
             ttl_seconds=7 * 24 * 3600,
         )
     endpoints = Endpoints(
@@ -79,7 +82,7 @@ async def _serve(
     }
     write_runtime_file(settings, endpoints)
     announce(endpoints)
-    done, _ = await asyncio.wait(
+    await asyncio.wait(
         {*roles.values(), asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
     )
     stop.set()

@@ -63,7 +63,9 @@ def business_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         try:
             return await fn(*args, **kwargs)
         except MylowareError as exc:
-            raise ApplicationError(exc.message, type=type(exc).__name__, non_retryable=True) from exc
+            raise ApplicationError(
+                exc.message, type=type(exc).__name__, non_retryable=True
+            ) from exc
 
     return wrapper
 

@@ -79,15 +79,28 @@ class _AttemptInbound(ActivityInboundInterceptor):
         try:
             result = await super().execute_activity(input)
         except asyncio.CancelledError:
-            await self._finish(attempt_id, item, info.activity_type, started, AttemptStatus.TIMEOUT,
-                               error="cancelled or timed out")
+            await self._finish(
+                attempt_id,
+                item,
+                info.activity_type,
+                started,
+                AttemptStatus.TIMEOUT,
+                error="cancelled or timed out",
+            )
             raise
         except BaseException as exc:
-            await self._finish(attempt_id, item, info.activity_type, started, AttemptStatus.FAILED,
-                               error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS])
+            await self._finish(
+                attempt_id,
+                item,
+                info.activity_type,
+                started,
+                AttemptStatus.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS],
+            )
             raise
-        await self._finish(attempt_id, item, info.activity_type, started, AttemptStatus.COMPLETED,
-                           output=result)
+        await self._finish(
+            attempt_id, item, info.activity_type, started, AttemptStatus.COMPLETED, output=result
+        )
         return result
 
     async def _start(
@@ -103,8 +116,11 @@ class _AttemptInbound(ActivityInboundInterceptor):
                     Attempt.agent_id == agent,
                     Attempt.status == AttemptStatus.STARTED,
                 )
-                .values(status=AttemptStatus.TIMEOUT, error="worker lost before completion",
-                        completed_at=datetime.now(UTC))
+                .values(
+                    status=AttemptStatus.TIMEOUT,
+                    error="worker lost before completion",
+                    completed_at=datetime.now(UTC),
+                )
             )
             await session.execute(
                 insert(Attempt).values(
@@ -148,7 +164,9 @@ class _AttemptInbound(ActivityInboundInterceptor):
         try:
             async with self.sessions() as session, session.begin():
                 await _fast_commit(session)
-                await session.execute(update(Attempt).where(Attempt.id == attempt_id).values(**values))
+                await session.execute(
+                    update(Attempt).where(Attempt.id == attempt_id).values(**values)
+                )
                 record_event(
                     session,
                     event_type="work_item.stage_completed"

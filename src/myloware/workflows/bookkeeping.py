@@ -34,7 +34,9 @@ class BookkeepingActivities:
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(WorkOrder)
-                .where(WorkOrder.id == inp.work_order_id, WorkOrder.status == WorkOrderStatus.PENDING)
+                .where(
+                    WorkOrder.id == inp.work_order_id, WorkOrder.status == WorkOrderStatus.PENDING
+                )
                 .values(status=WorkOrderStatus.PROCESSING, updated_at=datetime.now(UTC))
             )
             rows = (

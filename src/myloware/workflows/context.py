@@ -23,13 +23,15 @@ def layout_of(doc: LoadedDocument) -> dict[str, Any]:
         "media_type": doc.media_type,
         "pages": doc.pages,
         "name": doc.name,
-        "lines": [[ln.start, ln.end, ln.page, list(ln.box) if ln.box else None] for ln in doc.lines],
+        "lines": [
+            [ln.start, ln.end, ln.page, list(ln.box) if ln.box else None] for ln in doc.lines
+        ],
     }
 
 
 def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
     lines = tuple(
-        TextLine(text[s:e], s, e, page, tuple(box) if box else None)  # type: ignore[arg-type]
+        TextLine(text[s:e], s, e, page, tuple(box) if box else None)
         for s, e, page, box in meta.get("lines", [])
     )
     return LoadedDocument(

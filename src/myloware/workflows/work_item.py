@@ -122,21 +122,24 @@ class WorkItemWorkflow:
 
     async def _run(self, name: str, arg: Any, result_type: type[T], local: bool = True) -> T:
         self._stage_name = name
+        result: T
         if not local and name in LONG_STAGES:
-            return await workflow.execute_activity(
+            result = await workflow.execute_activity(
                 name,
                 arg,
                 result_type=result_type,
                 start_to_close_timeout=LONG_STAGES[name],
                 retry_policy=RETRY,
             )
-        return await workflow.execute_local_activity(
-            name,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        else:
+            result = await workflow.execute_local_activity(
+                name,
+                arg,
+                result_type=result_type,
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=RETRY,
+            )
+        return result
 
     async def _finish(
         self,

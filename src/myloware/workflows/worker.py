@@ -58,7 +58,9 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
-        activities=activities if activities is not None else activities_for(sessions, settings, blobs),
+        activities=activities
+        if activities is not None
+        else activities_for(sessions, settings, blobs),
         interceptors=[AttemptRecorder(sessions)],
         max_concurrent_activities=16,
         max_concurrent_local_activities=64,

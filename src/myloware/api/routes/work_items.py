@@ -18,7 +18,9 @@ router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 async def get_work_item(
     work_item_id: uuid.UUID, principal: Reader, session: SessionDep
 ) -> ApiResponse[WorkItemOut]:
-    item = await svc.get_work_item(session, tenant_id=principal.tenant_id, work_item_id=work_item_id)
+    item = await svc.get_work_item(
+        session, tenant_id=principal.tenant_id, work_item_id=work_item_id
+    )
     return ApiResponse(data=WorkItemOut.model_validate(item))
 
 
@@ -30,5 +32,7 @@ async def get_work_item(
 async def list_attempts(
     work_item_id: uuid.UUID, principal: Reader, session: SessionDep
 ) -> ListResponse[AttemptOut]:
-    rows = await svc.list_attempts(session, tenant_id=principal.tenant_id, work_item_id=work_item_id)
+    rows = await svc.list_attempts(
+        session, tenant_id=principal.tenant_id, work_item_id=work_item_id
+    )
     return ListResponse(data=[AttemptOut.model_validate(r) for r in rows])

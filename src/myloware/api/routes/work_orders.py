@@ -17,8 +17,8 @@ from myloware.errors import ValidationFailed
 from myloware.records import DocumentType
 from myloware.services import work_orders as svc
 from myloware.services.audit import ClientInfo
-from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
+from myloware.services.uploads import UploadedFile, prepare_items
 
 router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
 log = structlog.get_logger(__name__)
@@ -105,7 +105,9 @@ async def dispatch(state: StateDep, order_id: uuid.UUID, tenant_id: uuid.UUID) -
         log.warning("workflow_start_deferred", work_order_id=str(order_id), error=str(exc))
 
 
-@router.get("/{work_order_id}", response_model=ApiResponse[WorkOrderOut], summary="Get a work order")
+@router.get(
+    "/{work_order_id}", response_model=ApiResponse[WorkOrderOut], summary="Get a work order"
+)
 async def get_work_order(
     work_order_id: uuid.UUID, principal: Reader, session: SessionDep
 ) -> ApiResponse[WorkOrderOut]:

@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from myloware.db.base import Base, created_at, uuid_pk
@@ -17,9 +27,7 @@ class OutboxEvent(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index(
-            "ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")
-        ),
+        Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

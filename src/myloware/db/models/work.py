@@ -69,9 +69,7 @@ class WorkOrder(Base):
 
 class WorkItem(Base):
     __tablename__ = "work_items"
-    __table_args__ = (
-        Index("ix_work_items_order_status_type", "work_order_id", "status", "type"),
-    )
+    __table_args__ = (Index("ix_work_items_order_status_type", "work_order_id", "status", "type"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     tenant_id: Mapped[uuid.UUID] = tenant_fk()
