@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, pool, text
 
 from myloware.db.engine import to_sqlalchemy_url
-from myloware.db.migrate import current_revision, downgrade, upgrade
+from myloware.db.migrate import current_revision, downgrade, include_object, upgrade
 
 BLUEPRINT_TABLES = {
     "work_orders",
@@ -94,3 +94,20 @@ def test_upgrade_from_each_previous_revision(empty_database: str) -> None:
         upgrade(empty_database, revision)
         upgrade(empty_database, "head")
         assert current_revision(empty_database) == revisions[-1]
+
+
+def test_models_and_migrations_agree(empty_database: str) -> None:
+    """Autogenerate finds nothing to change at head: the ORM models match the migrations."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import myloware.db.models  # noqa: F401
+    from myloware.db.base import Base
+
+    upgrade(empty_database)
+    engine = create_engine(to_sqlalchemy_url(empty_database), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == []

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 import myloware.db.models  # noqa: F401  (registers every table)
 from myloware.db.base import Base
 from myloware.db.engine import to_sqlalchemy_url
+from myloware.db.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,13 +18,17 @@ def run_migrations_online() -> None:
     url = to_sqlalchemy_url(config.get_main_option("sqlalchemy.url") or "")
     connectable = config.attributes.get("connection")
     if connectable is not None:
-        context.configure(connection=connectable, target_metadata=target_metadata)
+        context.configure(
+            connection=connectable, target_metadata=target_metadata, include_object=include_object
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, include_object=include_object
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -16,6 +16,11 @@ from myloware.db.models.platform import (
     WorkflowTemplate,
     tool_capabilities,
 )
+from myloware.db.models.policies import (
+    ApprovalRequest,
+    ApprovalRequestStatus,
+    PolicyDocument,
+)
 from myloware.db.models.tenancy import ApiKey, Tenant
 from myloware.db.models.work import Attempt, Record, RecordVersion, WorkItem, WorkOrder
 
@@ -23,6 +28,8 @@ __all__ = [
     "EMBEDDING_DIM",
     "ApiKey",
     "ApprovalEvent",
+    "ApprovalRequest",
+    "ApprovalRequestStatus",
     "Attempt",
     "AuditLog",
     "Capability",
@@ -32,6 +39,7 @@ __all__ = [
     "EvalResult",
     "MemDoc",
     "OutboxEvent",
+    "PolicyDocument",
     "ProcessedEvent",
     "Record",
     "RecordVersion",
