@@ -1,0 +1,52 @@
+"""The ``rules`` extractor: deterministic, offline, no model.
+
+``extract(doc)`` detects the document type (unless given), reads that type's canonical
+fields with the heuristics of :mod:`invoice`, :mod:`ticket` and :mod:`status_report`, and
+returns a :class:`~myloware.records.CanonicalRecord` whose every field carries a confidence
+and, where it was read from one place, the source span (character offsets into ``doc.text``,
+with page and box when the document had layout) and the raw source text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from myloware.documents.model import LoadedDocument
+from myloware.errors import ExtractionError
+from myloware.extraction.detect import detect_type_of_text
+from myloware.extraction.invoice import extract_invoice
+from myloware.extraction.language import detect_language
+from myloware.extraction.layout import Line, document_lines, repaired_text
+from myloware.extraction.status_report import extract_status_report
+from myloware.extraction.ticket import extract_ticket
+from myloware.records import CanonicalRecord, DocumentType, FieldValue
+
+EXTRACTOR_NAME = "rules"
+
+_EXTRACTORS: dict[DocumentType, Callable[[list[Line], str], dict[str, FieldValue]]] = {
+    DocumentType.INVOICE: extract_invoice,
+    DocumentType.TICKET: extract_ticket,
+    DocumentType.STATUS_REPORT: extract_status_report,
+}
+
+
+def extract(doc: LoadedDocument, document_type: DocumentType | None = None) -> CanonicalRecord:
+    """Extract the canonical fields of ``doc`` (of ``document_type``, detected when None).
+
+    Raises :class:`~myloware.errors.ExtractionError` when the document has no text at all.
+    """
+    if not doc.text.strip():
+        raise ExtractionError(
+            "the document has no text to extract from", details={"name": doc.name}
+        )
+    lines = document_lines(doc)
+    repaired = repaired_text(lines)
+    if document_type is None:
+        document_type, _ = detect_type_of_text(repaired)
+    fields = _EXTRACTORS[document_type](lines, repaired)
+    return CanonicalRecord(
+        document_type=document_type,
+        fields=fields,
+        extractor=EXTRACTOR_NAME,
+        language=detect_language(repaired),
+    )

@@ -1,0 +1,186 @@
+"""INVOICE fields (receipts are invoices) from a document's lines.
+
+Values are emitted in canonical form (ISO dates, two-place amount strings, ISO 4217 codes,
+``tax_rate`` in percent) with ``raw`` holding the source text, so restyling is a no-op.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from myloware.extraction import header, references, totals
+from myloware.extraction.layout import Line, field_from, field_from_lines
+from myloware.extraction.line_items import find_line_items
+from myloware.extraction.money import find_money
+from myloware.normalize.amounts import format_amount
+from myloware.normalize.currency import find_currency
+from myloware.records import FieldValue
+
+# A bare "$" is US dollars unless the document names another dollar (or is Malaysian, where
+# receipts print "$" for ringgit next to "RM").
+_DOLLAR_CONTEXT: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![A-Za-z])(?:RM|MYR|MALAYSIA|SDN\.?\s*BHD)(?![A-Za-z])", re.I), "MYR"),
+    (re.compile(r"S\$|\bSGD\b"), "SGD"),
+    (re.compile(r"A\$|\bAUD\b"), "AUD"),
+    (re.compile(r"C\$|CA\$|\bCAD\b"), "CAD"),
+    (re.compile(r"HK\$|\bHKD\b"), "HKD"),
+)
+
+
+def dollar_code(text: str) -> str:
+    """Which dollar a bare ``$`` means in this document (by country and currency cues)."""
+    for pattern, code in _DOLLAR_CONTEXT:
+        if pattern.search(text):
+            return code
+    return "USD"
+
+
+def _currency(lines: list[Line], text: str, found: totals.Totals) -> FieldValue | None:
+    """The invoice currency: the total's sign or code, else the most used one, else a mention
+    of a currency anywhere, else the dollar of the document's country (Malaysia: MYR)."""
+    dollar = dollar_code(text)
+
+    def resolve(code: str) -> str:
+        return dollar if code == "USD" and "USD" not in text else code
+
+    total = found.total
+    if total is not None and total.money.currency:
+        return field_from(
+            resolve(total.money.currency), 0.85, total.line, total.money.start, total.money.end
+        )
+    seen: dict[str, tuple[Line, int, int]] = {}
+    codes: Counter[str] = Counter()
+    for line in lines:
+        for m in find_money(line.flat):
+            if m.currency:
+                codes[m.currency] += 1
+                seen.setdefault(m.currency, (line, m.start, m.end))
+    if codes:
+        code = codes.most_common(1)[0][0]
+        return field_from(resolve(code), 0.8, *seen[code])
+    for line in lines:
+        mention = find_currency(line.flat, dollar_code=dollar)
+        if mention is not None:
+            named, start, end = mention
+            return field_from(named, 0.6, line, start, end)
+    if dollar != "USD":  # inferred from the country, not read from one place
+        return FieldValue(value=dollar, confidence=0.5)
+    return None
+
+
+_ZERO_TAX_RE = re.compile(
+    r"REVERSE[\s-]*CHARGE|STEUERSCHULDNERSCHAFT|AUTOLIQUIDATION|BTW\s*VERLEGD|INVERSI[ÓO]N\s*DEL\s*SUJETO|"
+    r"TAX\s*EXEMPT|VAT\s*EXEMPT|STEUERFREI|EXON[ÉE]R[ÉE]",
+    re.IGNORECASE,
+)
+
+
+def _zero_tax_rate(lines: list[Line], found: totals.Totals) -> FieldValue | None:
+    """Tax rate 0 when the document shows no tax: a zero tax line, total = subtotal, or a
+    reverse-charge/exemption note."""
+    if found.tax is not None:
+        if found.tax.value == 0:
+            return field_from(0.0, 0.6, found.tax.line, found.tax.money.start, found.tax.money.end)
+        return None
+    if (
+        found.subtotal is not None
+        and found.total is not None
+        and found.subtotal.value == found.total.value
+    ):
+        m = found.subtotal.money
+        return field_from(0.0, 0.45, found.subtotal.line, m.start, m.end)
+    for line in lines:
+        note = _ZERO_TAX_RE.search(line.flat)
+        if note is not None:
+            return field_from(0.0, 0.5, line, note.start(), note.end())
+    return None
+
+
+def _amount_field(hit: totals.AmountHit, confidence: float) -> FieldValue:
+    m = hit.money
+    return field_from(format_amount(hit.value), confidence, hit.line, m.start, m.end)
+
+
+def _vendor_fields(lines: list[Line]) -> dict[str, FieldValue]:
+    block = header.find_vendor(lines)
+    fields: dict[str, FieldValue] = {}
+    if block is None:
+        return fields
+    fields["vendor_name"] = field_from_lines(block.name, block.confidence, block.name_lines)
+    if block.address_lines:
+        confidence = 0.75 if len(block.address_lines) > 1 else 0.6
+        fields["vendor_address"] = field_from_lines(block.address, confidence, block.address_lines)
+    return fields
+
+
+def _reference_fields(lines: list[Line]) -> dict[str, FieldValue]:
+    fields: dict[str, FieldValue] = {}
+    issue, due = references.find_dates_labelled(lines)
+    for name, found_date in (("invoice_date", issue), ("due_date", due)):
+        if found_date is not None:
+            m = found_date.match
+            fields[name] = field_from(
+                found_date.value.isoformat(), found_date.confidence, found_date.line, m.start, m.end
+            )
+    finders = {
+        "invoice_number": references.find_invoice_number,
+        "vendor_tax_id": references.find_tax_id,
+        "po_number": references.find_po_number,
+        "payment_terms": references.find_payment_terms,
+    }
+    for name, finder in finders.items():
+        hit = finder(lines)
+        if hit is not None:
+            fields[name] = field_from(hit.value, hit.confidence, hit.line, hit.start, hit.end)
+    return fields
+
+
+def _amount_fields(lines: list[Line], text: str) -> dict[str, FieldValue]:
+    found = totals.find_totals(lines)
+    fields: dict[str, FieldValue] = {}
+    if found.total is not None:
+        fields["total_amount"] = _amount_field(found.total, found.confidence)
+    if found.subtotal is not None:
+        fields["subtotal"] = _amount_field(found.subtotal, 0.7)
+    if found.tax is not None:
+        fields["tax_amount"] = _amount_field(found.tax, 0.65)
+    if found.tax_rate is not None:
+        rate, line, start, end = found.tax_rate
+        fields["tax_rate"] = field_from(float(rate), 0.7, line, start, end)
+    elif (zero := _zero_tax_rate(lines, found)) is not None:
+        fields["tax_rate"] = zero
+    currency = _currency(lines, text, found)
+    if currency is not None:
+        fields["currency"] = currency
+    return fields
+
+
+def _line_item_field(lines: list[Line]) -> dict[str, FieldValue]:
+    items = find_line_items(lines)
+    if not items:
+        return {}
+    value = [
+        {
+            "description": item.description,
+            "quantity": float(item.quantity) if item.quantity is not None else None,
+            "unit_price": format_amount(item.unit_price) if item.unit_price is not None else None,
+            "amount": format_amount(item.amount),
+        }
+        for item in items
+    ]
+    used = [line for item in items for line in item.lines]
+    confidence = sum(item.confidence for item in items) / len(items)
+    return {"line_items": field_from_lines(value, confidence, [used[0], used[-1]])}
+
+
+def extract_invoice(lines: list[Line], text: str) -> dict[str, FieldValue]:
+    """Every INVOICE field the rules can read from ``lines``."""
+    if not lines:
+        return {}
+    fields: dict[str, FieldValue] = {}
+    fields.update(_vendor_fields(lines))
+    fields.update(_reference_fields(lines))
+    fields.update(_amount_fields(lines, text))
+    fields.update(_line_item_field(lines))
+    return fields

@@ -1,0 +1,197 @@
+"""Labelled references of an invoice: dates, invoice number, tax id, PO number, terms.
+
+Each value is found next to its label (same line, right of it, or alone on the next line),
+with labels in English, German, French, Dutch, Spanish and Malay receipts' English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from myloware.extraction.layout import Line
+from myloware.normalize.dates import DateMatch, find_dates
+
+_DUE_RE = re.compile(
+    r"DUE|F[ÄA]LLIG|ZAHLBAR\s*BIS|[ÉE]CH[ÉE]ANCE|VERVAL|VENCIMIENTO|PAY\s*BY|EXPIR|VALID\s*UNTIL",
+    re.IGNORECASE,
+)
+_ISSUE_RE = re.compile(
+    r"DATUM|DATE|FECHA|DATA|TARIKH|ISSUED",
+    re.IGNORECASE,
+)
+_INVOICE_DATE_RE = re.compile(
+    r"INVOICE\s*DATE|DATE\s*(?:OF\s*)?ISSUED?|ISSUED?\s*(?:ON|DATE)|RECHNUNGSDATUM|FACTUURDATUM|"
+    r"DATE\s*DE\s*(?:LA\s*)?FACTURE|FECHA\s*DE\s*(?:EMISI[ÓO]N|FACTURA)|DATA\s*WYSTAWIENIA|"
+    r"BILL\s*DATE",
+    re.IGNORECASE,
+)
+_OTHER_DATE_RE = re.compile(
+    r"PERIOD|FROM|UNTIL|CHECK|DELIVERY|LIEFER|ORDER|SHIP|PRINT|SALE|BIRTH|VALID|PAID|EXPIRY|"
+    r"ZEITRAUM|BILLING|LEISTUNG",
+    re.IGNORECASE,
+)
+_NUMBER_LABEL_RE = re.compile(
+    r"(?:TAX\s*)?INVOICE\s*(?:NO\.?|NUMBER|NUM|#|N[°O]\.?)|INV\s*(?:NO\.?|#)|"
+    r"RECEIPT\s*(?:NO\.?|NUMBER|#)|BILL\s*(?:NO\.?|#)|DOC(?:UMENT)?\.?\s*(?:NO\.?|#)|"
+    r"RECHNUNGS?\s*-?\s*(?:NR\.?|NUMMER)|FACTURE\s*N[°O]?\.?|FACTUUR\s*(?:NR\.?|NUMMER)|"
+    r"FACTUURNUMMER|N[ÚU]MERO\s*DE\s*FACTURA|FAKTURA\s*(?:NR\.?|VAT\s*NR\.?)|INVOICE\s*NO\b|"
+    r"TRANS(?:ACTION)?\s*(?:NO\.?|#)|CB#|SLIP\s*NO\.?|CHECK\s*(?:NO\.?|#)|ORDER\s*#|"
+    r"^(?:TAX\s*|VAT\s*)?INVOICE(?=\s+[A-Z0-9#])|"
+    r"(?:^|(?<=\t))(?:INVOICE|FACTUUR|RECHNUNG|FACTURE|FACTURA)(?=\t|$)",  # a column header
+    re.IGNORECASE,
+)
+_TAX_ID_LABEL_RE = re.compile(
+    r"(?<![A-Za-z])(?:"
+    r"(?:GST|SST|VAT|TVA|BTW|UST|MWST)[\s.-]*(?:REG(?:ISTRATION)?|ID|NO|NUMBER|NUMMER|NR|#|IDNR)"
+    r"[\s.:#-]*(?:NO\.?|NR\.?)?|USt-?IdNr\.?|STEUERNUMMER|STEUER-?NR\.?|TAX\s*(?:ID|NO\.?)|"
+    r"NIP|GSTIN|SIRET|SIREN|ABN|EIN|CIF|NIF|GST(?=\s*[:#]?\s*\d))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_BUYER_RE = re.compile(r"IHRE|YOUR|UW\b|VOTRE|CUSTOMER|KUNDE|BUYER|BILL\s*TO|NABYWCA", re.I)
+_PO_LABEL_RE = re.compile(
+    r"(?<![A-Za-z])P\.?\s?O\.?\s*(?:NUMBER|NO\.?|#)|PURCHASE\s*ORDER(?:\s*(?:NO\.?|"
+    r"NUMBER|#))?|BESTELL(?:NUMMER|NR)|"
+    r"BON\s*DE\s*COMMANDE|INKOOPORDER",
+    re.IGNORECASE,
+)
+_TERMS_LABEL_RE = re.compile(
+    r"PAYMENT\s*TERMS?|TERMS|ZAHLUNGSBEDINGUNGEN|ZAHLUNGSZIEL|CONDITIONS\s*DE\s*(?:PAIEMENT|"
+    r"R[ÈE]GLEMENT)|"
+    r"BETALINGSVOORWAARDEN|CONDICIONES\s*DE\s*PAGO",
+    re.IGNORECASE,
+)
+_CODE_RE = re.compile(r"[:#.\s]*([A-Z0-9][A-Z0-9/_\-.]*[A-Z0-9]|\d)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A value and where it is: ``line.text[start:end]``."""
+
+    value: str
+    line: Line
+    start: int
+    end: int
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDate:
+    value: date
+    line: Line
+    match: DateMatch
+    confidence: float
+
+
+def _label_before(lines: list[Line], pos: int, start: int) -> str:
+    """The text that labels a value at ``lines[pos].text[start:]``: left of it in its cell, the
+    cell above it in a column layout, the cell or text left of it, or the end of the line above."""
+    line = lines[pos]
+    cells = line.cells()
+    column = next((k for k, (_, s, e) in enumerate(cells) if s <= start < e), None)
+    if column is not None and line.text[cells[column][1] : start].strip(" :\t-"):
+        return line.text[cells[column][1] : start][-40:]
+    above = lines[pos - 1].cells() if pos > 0 else []
+    if column is not None and len(cells) > 1 and len(above) == len(cells):
+        return above[column][0][-40:]
+    left = line.flat[:start]
+    if left.strip(" :\t-") or pos == 0:
+        return left[-40:]
+    return lines[pos - 1].flat[-40:]
+
+
+def _cell_below(lines: list[Line], pos: int, label_end: int) -> tuple[Line, int, int] | None:
+    """In a column layout, the cell under the label cell that ends at ``label_end``."""
+    if pos + 1 >= len(lines):
+        return None
+    cells, below = lines[pos].cells(), lines[pos + 1].cells()
+    if len(cells) < 2 or len(below) != len(cells):
+        return None
+    column = next((k for k, (_, s, e) in enumerate(cells) if s < label_end <= e), None)
+    if column is None or lines[pos].text[label_end : cells[column][2]].strip(" :#"):
+        return None
+    _, start, end = below[column]
+    return lines[pos + 1], start, end
+
+
+def find_dates_labelled(lines: list[Line]) -> tuple[FoundDate | None, FoundDate | None]:
+    """The issue date and the due date of the document (either may be None)."""
+    issue: list[tuple[float, int, FoundDate]] = []
+    due: FoundDate | None = None
+    for pos, line in enumerate(lines):
+        for m in find_dates(line.flat):
+            if not 1990 <= m.value.year <= 2099:
+                continue
+            label = _label_before(lines, pos, m.start)
+            if _DUE_RE.search(label):
+                if due is None:
+                    due = FoundDate(m.value, line, m, 0.85)
+                continue
+            score = 0.45 if m.compact else 0.6  # eight bare digits may be a code
+            if _INVOICE_DATE_RE.search(label):
+                score = 0.95
+            elif _OTHER_DATE_RE.search(label):
+                score = 0.35
+            elif _ISSUE_RE.search(label):
+                score = 0.85
+            issue.append((score, -pos, FoundDate(m.value, line, m, score)))
+    best = max(issue, key=lambda t: (t[0], t[1]))[2] if issue else None
+    return best, due
+
+
+def _code_after(lines: list[Line], pos: int, end: int) -> tuple[Line, int, int] | None:
+    """The first code-like token (has a digit) right of ``end`` on line ``pos`` or on the next."""
+    places = [(lines[pos], end)] + ([(lines[pos + 1], 0)] if pos + 1 < len(lines) else [])
+    for line, offset in places:
+        m = _CODE_RE.match(line.flat, offset)
+        if m is not None and any(ch.isdigit() for ch in m.group(1)):
+            return line, m.start(1), m.end(1)
+        if line.flat[offset:].strip():
+            return None
+    return None
+
+
+def find_labelled_code(
+    lines: list[Line], label: re.Pattern[str], *, skip: re.Pattern[str] | None = None
+) -> Found | None:
+    """The first code-like value that follows ``label`` (e.g. an invoice number)."""
+    for pos, line in enumerate(lines):
+        for m in label.finditer(line.text):
+            if skip is not None and skip.search(line.flat[: m.end()]):
+                continue
+            hit = _cell_below(lines, pos, m.end()) or _code_after(lines, pos, m.end())
+            if hit is not None and any(ch.isdigit() for ch in hit[0].flat[hit[1] : hit[2]]):
+                where, start, end = hit
+                return Found(where.flat[start:end], where, start, end, 0.8)
+    return None
+
+
+def find_invoice_number(lines: list[Line]) -> Found | None:
+    return find_labelled_code(lines, _NUMBER_LABEL_RE)
+
+
+def find_tax_id(lines: list[Line]) -> Found | None:
+    """The vendor's tax/registration id (a customer's ``Ihre USt-IdNr`` is skipped)."""
+    return find_labelled_code(lines, _TAX_ID_LABEL_RE, skip=_BUYER_RE)
+
+
+def find_po_number(lines: list[Line]) -> Found | None:
+    return find_labelled_code(lines, _PO_LABEL_RE)
+
+
+def find_payment_terms(lines: list[Line]) -> Found | None:
+    """Payment terms text right of the label or on the next line (``Net 30``, ``15 Days``)."""
+    for pos, line in enumerate(lines):
+        m = _TERMS_LABEL_RE.search(line.flat)
+        if m is None:
+            continue
+        rest = line.flat[m.end() :]
+        value = rest.strip(" :\t-")
+        if value:
+            start = m.end() + (len(rest) - len(rest.lstrip(" :\t-")))
+            return Found(value, line, start, start + len(value), 0.7)
+        if pos + 1 < len(lines) and lines[pos + 1].flat.strip():
+            nxt = lines[pos + 1]
+            return Found(nxt.flat.strip(), nxt, 0, len(nxt.flat), 0.5)
+    return None

@@ -1,0 +1,216 @@
+"""The vendor's name in the header of an invoice or receipt.
+
+The name is the last name-like line before the first address, registration or contact line
+(a line with a legal form such as ``SDN BHD`` or ``GmbH`` wins); lines above it are joined
+when the name visibly continues (``POPULAR BOOK`` / ``CO. (M) SDN BHD``, a trading name
+above the legal name). Registration numbers, leading labels and codes are removed, and
+single-letter OCR errors in legal forms and business words are corrected.
+"""
+
+from __future__ import annotations
+
+import re
+
+from myloware.extraction import lexicon as lx
+from myloware.extraction.layout import Line
+from myloware.normalize.dates import find_dates
+
+_SEPARATOR_RE = re.compile(r"\s+[–—|•·]\s+|,\s+(?=.*\d)")
+
+
+def _has_trailing_registration(text: str) -> bool:
+    return lx.TRAILING_REG_RE.search(text) is not None and lx.is_name_like(text)
+
+
+def is_marker(text: str) -> bool:
+    """A line that comes after the vendor name: address, registration, tax or contact."""
+    address = lx.is_address_like(text) and (
+        lx.digits(text) > 0 or bool(lx.POSTCODE_RE.search(text))
+    )
+    return (
+        lx.is_registration_line(text)
+        or bool(lx.REG_LABEL_RE.match(text))
+        or address
+        or bool(lx.CONTACT_RE.search(text))
+        or (bool(lx.TAX_ID_LINE_RE.search(text)) and lx.digits(text) >= 5)
+        or _has_trailing_registration(text)
+    )
+
+
+def is_name_candidate(text: str) -> bool:
+    return (
+        lx.is_name_like(text)
+        and not lx.TITLE_RE.match(text)
+        and not lx.FOOTER_RE.search(text)
+        and not lx.CONTACT_RE.search(text)
+        and not lx.REG_LABEL_RE.match(text)
+        and not lx.is_registration_line(text)
+        and not any(find_dates(text))
+        and not (lx.TAX_ID_LINE_RE.search(text) and lx.digits(text) >= 5)
+        and (not lx.is_address_like(text) or _has_trailing_registration(text))
+    )
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Z]{4,}", text.upper().replace("'", "")))
+
+
+def _significant_words(text: str) -> set[str]:
+    return {
+        w
+        for w in _words(text)
+        if not lx.BUSINESS_WORD_RE.fullmatch(w) and not lx.LEGAL_FORM_RE.fullmatch(w)
+    }
+
+
+def _is_joinable(text: str) -> bool:
+    """Could be the upper part of a multi-line name (a place word alone does not forbid it)."""
+    return is_name_candidate(text) or (
+        lx.is_name_like(text)
+        and not is_marker(text)
+        and not lx.TITLE_RE.match(text)
+        and not lx.FOOTER_RE.search(text)
+        and not find_dates(text)
+    )
+
+
+def _continues(above: str, below: str) -> bool:
+    """True when ``below`` reads as the continuation of the name on the line ``above``."""
+    above, below = lx.strip_registration(above), lx.strip_registration(below)
+    if above.rstrip().endswith(("&", ",", "-", "(")) or above.count("(") > above.count(")"):
+        return True
+    if lx.CONTINUATION_RE.match(below) or below.count(")") > below.count("("):
+        return True
+    if len(above.split()) == 1 and len(above) <= 4:
+        return True
+    if (
+        lx.LEGAL_FORM_RE.search(above) is None
+        and _significant_words(above) & _significant_words(below)
+        and not _words(above) <= _words(below)
+    ):
+        return True  # trading name above the legal name: "TOKYO KITCHEN (CITTA MALL)"
+    legal = lx.LEGAL_FORM_RE.search(below)
+    if legal is None:
+        return False
+    return len(below[: legal.start()].split()) <= 1
+
+
+def name_anchor(header: list[Line]) -> int | None:
+    """Index (into ``header``) of the line that ends the vendor name, or None.
+
+    Candidates are the name-like lines up to the first address/registration/contact line;
+    the last one with a legal form wins, else the last one before that marker line.
+    """
+    candidates: list[int] = []
+    stopped = False
+    for pos, line in enumerate(header):
+        text = name_text(line)
+        candidate = is_name_candidate(text)
+        if candidate:
+            candidates.append(pos)
+        if is_marker(line.flat) and (candidates or candidate):
+            stopped = True
+            break
+    if not candidates:
+        return None
+    legal = [p for p in candidates if lx.LEGAL_FORM_RE.search(name_text(header[p]))]
+    if legal:
+        return legal[-1]
+    return candidates[-1] if stopped else candidates[0]
+
+
+def name_block(header: list[Line], anchor: int) -> list[Line]:
+    """The anchor line plus the lines above it that the name continues from."""
+    block = [header[anchor]]
+    pos = anchor - 1
+    while pos >= 0 and len(block) < 4:
+        above = name_text(header[pos])
+        if not _is_joinable(above) or not _continues(above, name_text(block[0])):
+            break
+        block.insert(0, header[pos])
+        pos -= 1
+    if len(block) == 1 and anchor + 1 < len(header):
+        below = name_text(header[anchor + 1])
+        if (
+            is_name_candidate(below)
+            and not is_marker(below)
+            and _continues(name_text(block[0]), below)
+        ):
+            block.append(header[anchor + 1])
+    return block
+
+
+def name_text(line: Line) -> str:
+    """The part of a line that holds the name: its cells up to the last one with a legal form
+    or business word (``YONG CEN ENTERPRISE<TAB>POSTED`` → ``YONG CEN ENTERPRISE``), without
+    a leading ``#code``."""
+    cells = [text for text, _, _ in line.cells()]
+    named = [
+        i
+        for i, c in enumerate(cells)
+        if lx.LEGAL_FORM_RE.search(c) or lx.BUSINESS_WORD_RE.search(c)
+    ]
+    text = " ".join(cells[: named[-1] + 1] if named else cells)
+    return first_name_part(re.sub(r"^#\S+\s+", "", text))
+
+
+_VOCABULARY = (
+    "ENTERPRISE",
+    "ENTERPRISES",
+    "RESTAURANT",
+    "RESTAURANTS",
+    "HARDWARE",
+    "STATIONERY",
+    "MARKETING",
+    "TRADING",
+    "SERVICES",
+    "INDUSTRIES",
+    "HOLDINGS",
+    "INTERNATIONAL",
+    "CORPORATION",
+    "SUPERMARKET",
+    "HYPERMARKET",
+    "PERNIAGAAN",
+    "SYARIKAT",
+    "LIMITED",
+    "COMPANY",
+)
+_SDN_BHD_OCR_RE = re.compile(r"\b(SDN\.?\s*)B[A-Z]D\b")
+
+
+def _fix_ocr_word(word: str) -> str:
+    """A legal-form or business word with one OCR-misread letter, corrected."""
+    if len(word) < 7 or not word.isupper() or word in _VOCABULARY:
+        return word
+    for known in _VOCABULARY:
+        if len(known) == len(word) and sum(a != b for a, b in zip(known, word, strict=True)) == 1:
+            return known
+    return word
+
+
+def fix_ocr(text: str) -> str:
+    """Correct single-letter OCR errors in legal forms (``SDN BND``) and business words."""
+    text = _SDN_BHD_OCR_RE.sub(lambda m: f"{m.group(1)}BHD", text)
+    return re.sub(r"[A-Z]{7,}", lambda m: _fix_ocr_word(m.group(0)), text)
+
+
+def clean_name(text: str) -> str:
+    """A company name without registration numbers, leading labels or codes."""
+    text = fix_ocr(" ".join(text.split()))
+    text = re.sub(r"^(?:#\S+|[A-Z]{3,12}\s*:)\s+(?=\S)", "", text, flags=re.I)
+    cut = lx.REG_INSIDE_RE.search(text)
+    if cut is not None and cut.start() > 2:
+        text = text[: cut.start()]
+    return text.strip(" ,:;-")
+
+
+def first_name_part(name: str) -> str:
+    """``Papoo GmbH – Auguststr. 4 – Bonn`` → ``Papoo GmbH``: the name before its address."""
+    parts = _SEPARATOR_RE.split(name)
+    if (
+        len(parts) > 1
+        and lx.is_name_like(parts[0])
+        and any(lx.is_address_like(p) for p in parts[1:])
+    ):
+        return parts[0]
+    return name

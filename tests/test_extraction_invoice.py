@@ -1,0 +1,206 @@
+"""The rules extractor on invoices and receipts (fixtures in tests/fixtures/extraction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from myloware.documents.model import LoadedDocument, TextLine
+from myloware.errors import ExtractionError
+from myloware.extraction import extract
+from myloware.records import CanonicalRecord, DocumentType
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+
+
+def _extract(name: str) -> tuple[LoadedDocument, CanonicalRecord]:
+    doc = LoadedDocument.from_text((FIXTURES / name).read_text("utf-8"), name=name)
+    return doc, extract(doc)
+
+
+def test_receipt_fields() -> None:
+    """A Malaysian receipt yields vendor, address, date, number, tax id and the final total."""
+    _, record = _extract("receipt_my.txt")
+    assert record.document_type is DocumentType.INVOICE and record.extractor == "rules"
+    assert record.values() | {"line_items": None} == {
+        "vendor_name": "KEDAI RUNCIT MAJU JAYA SDN BHD",
+        "vendor_address": "NO. 12, JALAN MAWAR 3, TAMAN BUNGA RAYA, 43000 KAJANG, SELANGOR.",
+        "invoice_date": "2018-03-07",
+        "invoice_number": "CS00012345",
+        "vendor_tax_id": "001234567890",
+        "subtotal": "30.61",
+        "tax_amount": "1.84",
+        "tax_rate": 6.0,
+        "total_amount": "32.45",
+        "currency": "MYR",
+        "line_items": None,
+    }
+
+
+def test_receipt_line_items() -> None:
+    """Table rows become items with quantity × unit price = amount."""
+    _, record = _extract("receipt_my.txt")
+    assert record.get("line_items") == [
+        {"description": "MILO 1KG", "quantity": 2.0, "unit_price": "14.50", "amount": "29.00"},
+        {"description": "ROTI GARDENIA", "quantity": 1.0, "unit_price": "3.45", "amount": "3.45"},
+    ]
+
+
+def test_every_field_points_at_its_source_text() -> None:
+    """Each field read from the text has a span covering its raw value; inferred ones have none."""
+    doc, record = _extract("receipt_my.txt")
+    for name, fv in record.fields.items():
+        assert 0.0 < fv.confidence <= 1.0, name
+        if fv.span is None:
+            continue
+        start, end = fv.span
+        assert " ".join(doc.text[start:end].split()) == " ".join((fv.raw or "").split()), name
+    assert doc.text[slice(*record.fields["total_amount"].span)] == "32.45"
+    # No currency sign on this receipt: MYR is inferred from the Malaysian legal form.
+    unplaced = {name for name, fv in record.fields.items() if fv.span is None}
+    assert unplaced == {"currency"}
+
+
+def test_german_invoice() -> None:
+    """German labels, decimal commas, month names and the 'zzgl. 19 % USt.' tax line are read."""
+    _, record = _extract("invoice_de.txt")
+    values = record.values()
+    assert record.language == "de"
+    assert {
+        k: values[k]
+        for k in (
+            "vendor_name",
+            "vendor_address",
+            "vendor_tax_id",
+            "invoice_number",
+            "invoice_date",
+            "due_date",
+            "subtotal",
+            "tax_amount",
+            "tax_rate",
+            "total_amount",
+            "currency",
+            "payment_terms",
+        )
+    } == {
+        "vendor_name": "Muster Software GmbH",
+        "vendor_address": "Hauptstraße 5 10115 Berlin",
+        "vendor_tax_id": "DE123456789",
+        "invoice_number": "RE-2023-0042",
+        "invoice_date": "2023-03-14",
+        "due_date": "2023-03-28",
+        "subtotal": "1000.00",
+        "tax_amount": "190.00",
+        "tax_rate": 19.0,
+        "total_amount": "1190.00",
+        "currency": "EUR",
+        "payment_terms": "14 Tage netto",
+    }
+    assert values["line_items"] == [
+        {"description": "Beratung", "quantity": 4.0, "unit_price": "250.00", "amount": "1000.00"}
+    ]
+
+
+def test_letter_spaced_pdf_text_is_repaired() -> None:
+    """'T o t a l  $ 4 9 . 0 0' text is read; spans point into the original spaced text."""
+    doc, record = _extract("invoice_letterspaced.txt")
+    assert record.get("vendor_name") == "Acme Cloud Inc."
+    assert record.get("invoice_number") == "AB12-0007"
+    assert record.get("invoice_date") == "2023-06-02"
+    assert record.get("total_amount") == "49.00"
+    assert record.get("currency") == "USD"
+    assert record.get("tax_rate") == 0.0  # subtotal equals total: no tax charged
+    span = record.fields["invoice_number"].span
+    assert span is not None and doc.text[span[0] : span[1]] == "A B 1 2 - 0 0 0 7"
+
+
+def test_buyer_block_is_not_the_vendor() -> None:
+    """The company after 'Bill to' is the buyer, never the vendor."""
+    _, record = _extract("invoice_letterspaced.txt")
+    assert "Example" not in record.get("vendor_name")
+
+
+@pytest.mark.parametrize(
+    ("lines", "total"),
+    [
+        (
+            [
+                "TOTAL AMT RM 60.31",
+                "ROUNDING ADJ -0.01",
+                "RM 60.30",
+                "CASH RM 70.30",
+                "CHANGE RM 10.00",
+            ],
+            "60.30",
+        ),
+        (
+            [
+                "TOTAL: 9.00",
+                "ROUNDING ADJUSTMENT: 0.00",
+                "ROUND D TOTAL (RM): 9.00",
+                "CASH 10.00",
+                "CHANGE 1.00",
+            ],
+            "9.00",
+        ),
+        (
+            [
+                "SUB TOTAL 68.87",
+                "GST 6% 4.13",
+                "TOTAL INCL. GST 73.00",
+                "CASH 100.00",
+                "CHANGE 27.00",
+            ],
+            "73.00",
+        ),
+        (
+            [
+                "TOTAL QTY: 2",
+                "TOTAL SALES (EXCLUDING GST): 20.00",
+                "TOTAL GST 1.20",
+                "TOTAL SALES: 21.20",
+            ],
+            "21.20",
+        ),
+        (
+            ["Gesamtnetto 170,42", "zzgl. 19 % Ust. 32,38", "Summe brutto (in EURO) 202,80"],
+            "202.80",
+        ),
+        (["Total HT : 46,68 €", "TVA 20% : 9,34 €", "Total TTC : 56,02 €"], "56.02"),
+        (["CASH 29.68", "CHANGE 0.00", "GST SUMMARY AMOUNT TAX", "TOTAL: 28.00 1.68"], "29.68"),
+        (
+            ["AMT PAID INCL GST : RM111.90", "AMT PAID EXCL. GST :RM 105.57", "GST AMT : RM5.33"],
+            "111.90",
+        ),
+    ],
+)
+def test_final_total_is_preferred(lines: list[str], total: str) -> None:
+    """Rounded/inclusive totals beat subtotals, tax lines and quantities; cash − change confirms."""
+    record = extract(
+        LoadedDocument.from_text("ACME TRADING\n" + "\n".join(lines)), DocumentType.INVOICE
+    )
+    assert record.get("total_amount") == total
+
+
+def test_layout_box_and_page_are_reported() -> None:
+    """When lines carry page and box, fields report them."""
+    text = "ACME TRADING\nTOTAL 12.50"
+    lines = (
+        TextLine("ACME TRADING", 0, 12, 1, (10.0, 10.0, 90.0, 20.0)),
+        TextLine("TOTAL 12.50", 13, 24, 2, (10.0, 50.0, 90.0, 60.0)),
+    )
+    record = extract(LoadedDocument(text=text, lines=lines, pages=2), DocumentType.INVOICE)
+    total = record.fields["total_amount"]
+    assert (total.value, total.page, total.box, total.span) == (
+        "12.50",
+        2,
+        (10.0, 50.0, 90.0, 60.0),
+        (19, 24),
+    )
+
+
+def test_empty_document_is_an_extraction_error() -> None:
+    """A document without text cannot be extracted."""
+    with pytest.raises(ExtractionError):
+        extract(LoadedDocument.from_text("  \n "))

@@ -1,0 +1,95 @@
+"""Date normalisation: many formats and languages to ISO, day-first when ambiguous."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from myloware.normalize.dates import expand_year, find_dates, month_number, parse_date, to_iso_date
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("25/12/2018", "2018-12-25"),
+        ("12-01-19", "2019-01-12"),
+        ("8.9.2022", "2022-09-08"),
+        ("2018-01-05 22:55:25", "2018-01-05"),
+        ("2018/03/04", "2018-03-04"),
+        ("20180304", "2018-03-04"),
+        ("25032018", "2018-03-25"),
+        ("05 MAR 2018", "2018-03-05"),
+        ("13-JAN-19", "2019-01-13"),
+        ("Dec 28, 2022", "2022-12-28"),
+        ("December 25th, 2018", "2018-12-25"),
+        ("25. Dezember 2018", "2018-12-25"),
+        ("12 März 2020", "2020-03-12"),
+        ("1er mars 2020", "2020-03-01"),
+        ("3 août 2020", "2020-08-03"),
+        ("5 févr. 2021", "2021-02-05"),
+        ("4 mei 2021", "2021-05-04"),
+        ("17 oktober 2022", "2022-10-17"),
+        ("9 de enero de 2024", "2024-01-09"),
+        ("9 enero 2024", "2024-01-09"),
+    ],
+)
+def test_formats_parse_to_iso(text: str, iso: str | None) -> None:
+    """Numeric, ISO, compact and month-name dates in en/de/fr/nl/es normalise to ISO."""
+    assert to_iso_date(text) == iso
+
+
+def test_ambiguous_numeric_dates_are_day_first() -> None:
+    """03/04/2021 is the 3rd of April, not March 4th."""
+    assert parse_date("03/04/2021") == date(2021, 4, 3)
+
+
+def test_month_first_only_when_day_first_is_impossible() -> None:
+    """03/20/2023 can only be March 20th, so it is read month-first."""
+    assert parse_date("03/20/2023") == date(2023, 3, 20)
+
+
+def test_impossible_dates_are_rejected() -> None:
+    """31/31/2020 and 30 February are not dates."""
+    assert parse_date("31/31/2020") is None
+    assert parse_date("30/02/2020") is None
+
+
+def test_two_digit_years_pivot_at_seventy() -> None:
+    """Two-digit years below 70 are 20xx, others 19xx."""
+    assert expand_year(19) == 2019
+    assert expand_year(85) == 1985
+    assert expand_year(2001) == 2001
+
+
+def test_month_names_fold_accents_and_case() -> None:
+    """Month names are matched case- and accent-insensitively."""
+    assert month_number("DÉCEMBRE") == 12
+    assert month_number("Mrz") == 3
+    assert month_number("pcs") is None
+
+
+def test_find_dates_reports_offsets_and_ignores_times() -> None:
+    """find_dates gives each date's span; a time of day is not a date."""
+    text = "DATE: 25/12/2018 8:13:39 PM due 1 Jan 2019"
+    found = find_dates(text)
+    assert [(m.value.isoformat(), text[m.start : m.end]) for m in found] == [
+        ("2018-12-25", "25/12/2018"),
+        ("2019-01-01", "1 Jan 2019"),
+    ]
+
+
+def test_month_name_glued_to_a_label_is_found() -> None:
+    """Collapsed PDF text such as 'Date of issueApril 13, 2023' still yields the date."""
+    assert to_iso_date("Date of issueApril 13, 2023") == "2023-04-13"
+
+
+def test_codes_glued_to_letters_are_not_dates() -> None:
+    """'RC11-23-42' and 'HD03-04-06' are codes, not dates."""
+    assert to_iso_date("RC11-23-42 - 12/144") is None
+    assert to_iso_date("HD03-04-06 - 5/40/160") is None
+
+
+def test_words_that_are_not_months_give_no_date() -> None:
+    """'10 PCS 2018' holds no date."""
+    assert to_iso_date("10 PCS 2018") is None
