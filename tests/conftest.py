@@ -60,6 +60,14 @@ def temporal_address(embedded: object) -> str:
 
 
 TRUNCATE_SKIP = {"alembic_version", "schemas", "capabilities", "workflow_templates"}
+AUTO_APPROVE_POLICY = """
+name: test-auto-approve
+version: "1"
+description: Tests that are not about governance approve everything automatically.
+default_action: AUTO_APPROVE
+approver_groups: {}
+rules: []
+"""
 
 
 @pytest.fixture
@@ -110,7 +118,10 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 async def tenants(clean_db: str) -> dict[str, object]:
-    """Two tenants, 'acme' and 'globex', in an otherwise empty database (catalogues seeded)."""
+    """Two tenants, 'acme' and 'globex', in an otherwise empty database (catalogues seeded).
+
+    Both start with an auto-approve policy; governance tests publish their own on top.
+    """
     import uuid
 
     from myloware.db.models import Tenant
@@ -120,10 +131,18 @@ async def tenants(clean_db: str) -> dict[str, object]:
     ids = {"acme": uuid.uuid4(), "globex": uuid.uuid4()}
     from myloware.db.engine import session_factory
 
+    from myloware.policy import load_policy
+    from myloware.services.policies import store_policy
+
     async with session_factory(engine)() as session, session.begin():
         await seed(session)
         for slug, tid in ids.items():
             session.add(Tenant(id=tid, slug=slug, name=slug.title()))
+        await session.flush()
+        for tid in ids.values():
+            await store_policy(
+                session, policy=load_policy(AUTO_APPROVE_POLICY), tenant_id=tid, principal=None
+            )
     await engine.dispose()
     return ids
 

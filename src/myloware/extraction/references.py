@@ -160,10 +160,13 @@ def find_labelled_code(
         for m in label.finditer(line.text):
             if skip is not None and skip.search(line.flat[: m.end()]):
                 continue
-            hit = _cell_below(lines, pos, m.end()) or _code_after(lines, pos, m.end())
-            if hit is not None and any(ch.isdigit() for ch in hit[0].flat[hit[1] : hit[2]]):
-                where, start, end = hit
-                return Found(where.flat[start:end], where, start, end, 0.8)
+            same_line = line.flat[m.end() :].strip(" :#\t")
+            finders = (_code_after, _cell_below) if same_line else (_cell_below, _code_after)
+            for finder in finders:
+                hit = finder(lines, pos, m.end())
+                if hit is not None and any(ch.isdigit() for ch in hit[0].flat[hit[1] : hit[2]]):
+                    where, start, end = hit
+                    return Found(where.flat[start:end], where, start, end, 0.8)
     return None
 
 

@@ -1,7 +1,8 @@
 """First-run set-up shared by ``myloware up`` and ``myloware migrate``: schema and seed data.
 
-Idempotent: migrations to head, the default tenant, the capability catalogue and the
-built-in document schemas (inserted once per version, never overwritten).
+Idempotent: migrations to head, the default tenant, the capability catalogue, the
+built-in document schemas and the shipped default policy (each inserted once per version,
+never overwritten).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from myloware.auth.principal import Capability
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.migrate import upgrade
 from myloware.db.models import Capability as CapabilityRow
-from myloware.db.models import DocumentSchema, Tenant
+from myloware.db.models import DocumentSchema, PolicyDocument, Tenant
+from myloware.policy import default_policy, policy_digest, policy_to_dict
 from myloware.schemas import builtin_schema_rows
 
 DEFAULT_TENANT_SLUG = "default"
@@ -60,6 +62,21 @@ async def seed(session: AsyncSession) -> uuid.UUID:
             )
             .on_conflict_do_nothing(index_elements=["name", "version"])
         )
+    policy = default_policy()
+    await session.execute(
+        insert(PolicyDocument)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=None,
+            name=policy.name,
+            version=policy.version,
+            document=policy_to_dict(policy),
+            digest=policy_digest(policy),
+            is_active=True,
+            created_by="system",
+        )
+        .on_conflict_do_nothing(constraint="uq_policies_tenant_id_name_version")
+    )
     tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == DEFAULT_TENANT_SLUG))
     assert tenant_id is not None
     return tenant_id

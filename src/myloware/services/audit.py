@@ -28,12 +28,14 @@ def record_audit(
     resource_id: uuid.UUID | None,
     details: dict[str, Any] | None = None,
     client: ClientInfo | None = None,
+    user_id: str | None = None,
 ) -> None:
+    """Stage one audit row; ``user_id`` names the actor when there is no Principal object."""
     client = client or ClientInfo()
     session.add(
         AuditLog(
             tenant_id=tenant_id,
-            user_id=principal.subject if principal else None,
+            user_id=principal.subject if principal else user_id,
             action=action,
             resource_type=resource_type,
             resource_id=resource_id,

@@ -28,13 +28,18 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import MylowareError
 from myloware.events.outbox import record_event
 from myloware.extraction import detect_language, detect_type, extract
-from myloware.normalize import restyle
+from myloware.normalize import restyle, restyle_with_report
+from myloware.policy import Policy, PolicyContext, evaluate
 from myloware.records import CanonicalRecord, DocumentType
 from myloware.schemas import load_builtin_schemas
+from myloware.services.policies import active_policy
 from myloware.settings import Settings
-from myloware.validation import validate
+from myloware.validation import apply_corrections, validate
 from myloware.workflows.context import load_context, save_context
+from myloware.workflows.governance import known_vendor, to_policy_decision
 from myloware.workflows.types import (
+    CorrectionInput,
+    CorrectionOutput,
     ExtractInput,
     ExtractOutput,
     PersistInput,
@@ -51,7 +56,7 @@ from myloware.workflows.types import (
 
 P = ParamSpec("P")
 R = TypeVar("R")
-PASSTHROUGH_POLICY_VERSION = "passthrough-0"
+POLICY_CACHE_S = 10.0
 SCHEMA_CACHE_S = 30.0
 
 
@@ -85,6 +90,7 @@ class PipelineActivities:
         self.blobs = blobs
         self.limits = DocumentLimits.from_settings(settings)
         self._schemas: dict[DocumentType, tuple[float, str, dict[str, Any]]] = {}
+        self._policies: dict[Any, tuple[float, Policy]] = {}
 
     # -- RecordGen -------------------------------------------------------------------------
     @activity.defn(name="RecordGen")
@@ -195,15 +201,51 @@ class PipelineActivities:
         self._schemas[doc_type] = (time.monotonic() + SCHEMA_CACHE_S, version, schema)
         return version, schema
 
-    # -- Policy (pass-through until the governance service lands) ---------------------------
+    # -- Policy ----------------------------------------------------------------------------
     @activity.defn(name="Policy")
     @business_errors
     async def policy(self, inp: PolicyInput) -> PolicyDecision:
-        return PolicyDecision(
-            action="AUTO_APPROVE",
-            policy_version=PASSTHROUGH_POLICY_VERSION,
-            reasons=["pass-through policy: every record is approved automatically"],
+        ref, record = inp.item, inp.record
+        async with self.sessions() as session:
+            policy = await self._policy_for(session, ref.tenant_id)
+            known = await known_vendor(
+                session,
+                tenant_id=ref.tenant_id,
+                vendor=record.get("vendor_name"),
+                work_item_id=ref.work_item_id,
+            )
+        ctx = PolicyContext.from_record(
+            record,
+            work_item_id=str(ref.work_item_id),
+            validation=inp.validation,
+            known_vendor=known,
         )
+        return to_policy_decision(evaluate(policy, ctx))
+
+    async def _policy_for(self, session: AsyncSession, tenant_id: Any) -> Policy:
+        cached = self._policies.get(tenant_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        policy, _ = await active_policy(session, tenant_id=tenant_id)
+        self._policies[tenant_id] = (time.monotonic() + POLICY_CACHE_S, policy)
+        return policy
+
+    @activity.defn(name="ApplyCorrections")
+    @business_errors
+    async def apply_corrections(self, inp: CorrectionInput) -> CorrectionOutput:
+        """A person's corrections, re-normalised and re-validated before anyone trusts them."""
+        corrected, rejected = restyle_with_report(apply_corrections(inp.record, inp.corrections))
+        validation = await self.validate(RecordInput(item=inp.item, record=corrected))
+        refused = [
+            {"code": "invalid_correction", "field": r.field, "message": f"{r.field}: {r.reason}"}
+            for r in rejected
+            if r.field in inp.corrections
+        ]
+        if refused:
+            validation = validation.model_copy(
+                update={"valid": False, "errors": refused + validation.errors}
+            )
+        return CorrectionOutput(record=corrected, validation=validation)
 
     # -- Persister -------------------------------------------------------------------------
     @activity.defn(name="Persister")

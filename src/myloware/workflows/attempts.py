@@ -32,7 +32,16 @@ from myloware.events.outbox import record_event
 log = structlog.get_logger(__name__)
 
 AGENTS = frozenset(
-    {"RecordGen", "ExtractorLLM", "JsonRestyler", "SchemaGuard", "Policy", "Persister", "Verifier"}
+    {
+        "RecordGen",
+        "ExtractorLLM",
+        "JsonRestyler",
+        "SchemaGuard",
+        "Policy",
+        "ApplyCorrections",
+        "Persister",
+        "Verifier",
+    }
 )
 MAX_ERROR_CHARS = 4000
 

@@ -104,10 +104,83 @@ class PolicyInput(BaseModel):
     validation: ValidationOutput
 
 
+class Tier(BaseModel):
+    group: str
+    sla_seconds: int
+
+
 class PolicyDecision(BaseModel):
     action: str  # AUTO_APPROVE | REQUIRE_APPROVAL | REJECT
     policy_version: str
+    policy_name: str = "passthrough"
     reasons: list[str] = Field(default_factory=list)
+    explanation: str = ""
+    approver_group: str | None = None
+    escalation: list[Tier] = Field(default_factory=list)
+    on_sla_exhausted: str = "REJECT"
+
+
+class OpenApprovalInput(BaseModel):
+    item: ItemRef
+    workflow_id: str
+    decision: PolicyDecision
+
+
+class ApprovalTicket(BaseModel):
+    """The open approval request as the workflow tracks it."""
+
+    request_id: uuid.UUID
+    tier: int
+    group: str
+    sla_seconds: int
+
+
+class HumanDecision(BaseModel):
+    """The argument of the ``decide`` update: a person's decision on the pending approval."""
+
+    decision: str  # APPROVED | REJECTED | ESCALATED
+    reason: str | None = None
+    corrections: dict[str, Any] | None = None
+    approver_id: str
+    approver_groups: list[str] = Field(default_factory=list)
+    is_admin: bool = False
+    request_id: uuid.UUID | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+
+class DecisionOutcome(BaseModel):
+    request_id: uuid.UUID
+    decision: str
+    status: str  # the approval request's status after the decision
+    tier: int
+    group: str
+
+
+class SettleApprovalInput(BaseModel):
+    """Write one decision (human or SLA) on an approval request."""
+
+    item: ItemRef
+    ticket: ApprovalTicket
+    decision: str  # APPROVED | REJECTED | ESCALATED | EXPIRED
+    decided_by: str
+    reason: str | None = None
+    corrections: dict[str, Any] | None = None
+    policy_version: str
+    next_tier: ApprovalTicket | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+
+class CorrectionInput(BaseModel):
+    item: ItemRef
+    record: CanonicalRecord
+    corrections: dict[str, Any]
+
+
+class CorrectionOutput(BaseModel):
+    record: CanonicalRecord
+    validation: ValidationOutput
 
 
 class PersistInput(BaseModel):

@@ -20,10 +20,14 @@ from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from myloware.records import CanonicalRecord
+    from myloware.workflows.approval_step import ApprovalStep
     from myloware.workflows.types import (
+        ApprovalTicket,
+        DecisionOutcome,
         ExtractInput,
         ExtractOutput,
         FinishItemInput,
+        HumanDecision,
         PersistInput,
         PersistOutput,
         PolicyDecision,
@@ -66,10 +70,24 @@ def failure_reason(err: BaseException) -> str:
 class WorkItemWorkflow:
     def __init__(self) -> None:
         self._stage_name = "queued"
+        self._approval = ApprovalStep()
 
     @workflow.query
     def stage(self) -> str:
         return self._stage_name
+
+    @workflow.query
+    def pending_approval(self) -> ApprovalTicket | None:
+        return self._approval.ticket
+
+    @workflow.update(name="decide")
+    async def decide(self, inp: HumanDecision) -> DecisionOutcome:
+        """A person's decision on the pending approval; exactly one wins per request."""
+        return await self._approval.decide(inp)
+
+    @decide.validator
+    def _check_decide(self, inp: HumanDecision) -> None:
+        self._approval.check(inp)
 
     @workflow.run
     async def run(self, inp: WorkItemInput) -> WorkItemResult:
@@ -97,6 +115,11 @@ class WorkItemWorkflow:
             if decision.action == "REJECT":
                 reason = "; ".join(decision.reasons) or "rejected by policy"
                 return await self._finish(ref, "FAILED", error=f"rejected by policy: {reason}")
+            if decision.action == "REQUIRE_APPROVAL":
+                outcome = await self._approval.run(ref, record, validation, decision)
+                if outcome.failure is not None:
+                    return await self._finish(ref, "FAILED", error=outcome.failure)
+                record, validation = outcome.record, outcome.validation
             persisted = await self._run(
                 "Persister",
                 PersistInput(item=ref, record=record, validation=validation, decision=decision),

@@ -16,6 +16,7 @@ from myloware.db.base import WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.settings import Settings
 from myloware.workflows.activities import PipelineActivities
+from myloware.workflows.approvals import ApprovalActivities
 from myloware.workflows.attempts import AttemptRecorder
 from myloware.workflows.bookkeeping import BookkeepingActivities
 from myloware.workflows.client import start_work_order
@@ -31,17 +32,21 @@ def activities_for(
 ) -> list[Any]:
     pipeline = PipelineActivities(sessions, settings, blobs)
     books = BookkeepingActivities(sessions)
+    approvals = ApprovalActivities(sessions)
     return [
         pipeline.record_gen,
         pipeline.extract,
         pipeline.restyle,
         pipeline.validate,
         pipeline.policy,
+        pipeline.apply_corrections,
         pipeline.persist,
         pipeline.verify,
         books.plan_work_order,
         books.finish_item,
         books.finish_order,
+        approvals.open_approval,
+        approvals.settle_approval,
     ]
 
 
