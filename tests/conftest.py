@@ -130,7 +130,6 @@ async def tenants(clean_db: str) -> dict[str, object]:
     engine = create_engine(clean_db, pool_size=1)
     ids = {"acme": uuid.uuid4(), "globex": uuid.uuid4()}
     from myloware.db.engine import session_factory
-
     from myloware.policy import load_policy
     from myloware.services.policies import store_policy
 
@@ -174,7 +173,9 @@ def token_for(settings: Settings, tenants: dict[str, object]):  # type: ignore[n
     """Make Authorization headers for a tenant with the given capabilities."""
     from myloware.auth.tokens import issue_token
 
-    def make(tenant: str = "acme", *caps: str, ttl: int | None = None) -> dict[str, str]:
+    def make(
+        tenant: str = "acme", *caps: str, ttl: int | None = None, groups: tuple[str, ...] = ()
+    ) -> dict[str, str]:
         caps = caps or ("work_orders:read", "work_orders:write")
         token = issue_token(
             settings,
@@ -182,7 +183,37 @@ def token_for(settings: Settings, tenants: dict[str, object]):  # type: ignore[n
             capabilities=caps,
             subject=f"user@{tenant}",
             ttl_seconds=ttl,
+            groups=groups,
         )
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture
+async def stack(
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, object],
+) -> AsyncIterator[object]:
+    """The API and a worker on a task queue of their own (a fresh one per test)."""
+    import httpx
+    from tests.pipeline_support import running_worker, unique_queue
+
+    from myloware.api.app import create_app
+
+    local = settings.model_copy(update={"task_queue": unique_queue()})
+    app = create_app(
+        local, database_url=database_url, redis_url=clean_redis, temporal_address=temporal_address
+    )
+    async with (
+        app.router.lifespan_context(app),
+        running_worker(local, database_url, temporal_address),
+    ):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            client.app = app  # type: ignore[attr-defined]
+            client.settings = local  # type: ignore[attr-defined]
+            yield client

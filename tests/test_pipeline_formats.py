@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from tests.factories import make_eml, pdf_from_lines, render_image
 from tests.pipeline_support import (
     AGENTS,
     attempts_of,
     items_of,
-    running_worker,
-    unique_queue,
     wait_for_order,
 )
-
-from myloware.api.app import create_app
-from myloware.settings import Settings
 
 PDF_INVOICE = [
     "Northwind Traders GmbH",
@@ -44,34 +36,6 @@ TICKET = (
     "Subject: VPN down for the whole office\n\nHi, since this morning nobody can connect to "
     "the VPN. This is urgent, we cannot work. Please help!"
 )
-
-
-@pytest.fixture(scope="module")
-def queue() -> str:
-    return unique_queue()
-
-
-@pytest.fixture
-async def stack(
-    settings: Settings,
-    database_url: str,
-    clean_redis: str,
-    temporal_address: str,
-    tenants,
-    queue: str,
-) -> AsyncIterator[httpx.AsyncClient]:
-    """API and worker on one task queue."""
-    local = settings.model_copy(update={"task_queue": queue})
-    app = create_app(
-        local, database_url=database_url, redis_url=clean_redis, temporal_address=temporal_address
-    )
-    async with (
-        app.router.lifespan_context(app),
-        running_worker(local, database_url, temporal_address),
-    ):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
 
 
 async def _upload(client: httpx.AsyncClient, headers: dict[str, str], files, **data):  # type: ignore[no-untyped-def]

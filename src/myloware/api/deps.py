@@ -65,6 +65,7 @@ async def _principal_from_api_key(state: AppState, session: AsyncSession, key: s
         tenant_id=cached.tenant_id,
         capabilities=frozenset(cached.capabilities),
         kind="api_key",
+        groups=frozenset(cached.groups or ()),
     )
 
 

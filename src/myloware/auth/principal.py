@@ -25,6 +25,11 @@ class Principal:
     tenant_id: uuid.UUID
     capabilities: frozenset[str]
     kind: str = "jwt"  # "jwt" | "api_key"
+    groups: frozenset[str] = frozenset()  # approver groups this principal decides for
+
+    @property
+    def is_admin(self) -> bool:
+        return Capability.ADMIN.value in self.capabilities
 
     def has(self, capability: Capability | str) -> bool:
         return str(capability) in self.capabilities or Capability.ADMIN.value in self.capabilities

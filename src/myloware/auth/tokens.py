@@ -23,9 +23,10 @@ def issue_token(
     capabilities: list[str] | tuple[str, ...],
     subject: str,
     ttl_seconds: int | None = None,
+    groups: list[str] | tuple[str, ...] = (),
 ) -> str:
     now = int(time.time())
-    claims = {
+    claims: dict[str, object] = {
         "sub": subject,
         "tenant": str(tenant_id),
         "caps": sorted(parse_capabilities(capabilities)),
@@ -34,6 +35,8 @@ def issue_token(
         "exp": now + (ttl_seconds if ttl_seconds is not None else settings.jwt_ttl_seconds),
         "jti": uuid.uuid4().hex,
     }
+    if groups:
+        claims["groups"] = sorted(set(groups))
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), settings.jwt_algorithm)
 
 
@@ -52,6 +55,7 @@ def decode_token(settings: Settings, token: str) -> Principal:
             tenant_id=uuid.UUID(str(claims["tenant"])),
             capabilities=parse_capabilities(list(claims["caps"])),
             kind="jwt",
+            groups=frozenset(str(g) for g in claims.get("groups", [])),
         )
     except jwt.ExpiredSignatureError:
         raise AuthError("the token has expired") from None

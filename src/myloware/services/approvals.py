@@ -1,20 +1,50 @@
-"""Human decisions on work items waiting for approval."""
+"""Human decisions on work items waiting for approval, and the list of what is waiting.
+
+Every channel (API, CLI, Slack, UI) goes through :func:`submit_decision`: it checks the
+principal may decide for the tenant, finds the item's workflow and delivers the decision as
+the workflow's ``decide`` update. The workflow makes exactly one decision win; this module
+translates its refusals into our errors (409 conflict, 403 wrong group, 422 bad corrections).
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from myloware.auth.principal import Capability, Principal
 from myloware.db.base import WorkItemStatus
-from myloware.errors import ConflictError
+from myloware.db.models import ApprovalRequest, ApprovalRequestStatus
+from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
+from myloware.services.audit import ClientInfo
 from myloware.services.schemas import ApprovalIn
 from myloware.services.work_orders import get_work_item
+from myloware.workflows.types import DecisionOutcome, HumanDecision
+from myloware.workflows.work_order import work_item_workflow_id
+
+REFUSALS: dict[str, type[MylowareError]] = {
+    "ApprovalConflict": ConflictError,
+    "ApprovalForbidden": ForbiddenError,
+    "ApprovalInvalid": ValidationFailed,
+    "CorrectionsInvalid": ValidationFailed,
+}
 
 
-async def check_decidable(
-    session: AsyncSession, *, principal: Principal, decision: ApprovalIn
-) -> None:
-    """Refuse decisions the principal may not make or that have nothing to decide."""
+async def submit_decision(
+    session: AsyncSession,
+    temporal: Client,
+    *,
+    principal: Principal,
+    decision: ApprovalIn,
+    client: ClientInfo | None = None,
+) -> DecisionOutcome:
     principal.require(Capability.APPROVALS_DECIDE)
     item = await get_work_item(
         session, tenant_id=principal.tenant_id, work_item_id=decision.work_item_id
@@ -24,3 +54,64 @@ async def check_decidable(
             f"work item {item.id} is {item.status.value}, not awaiting approval",
             details={"status": item.status.value},
         )
+    workflow_id = work_item_workflow_id(item.id)
+    await session.rollback()  # release the connection while the workflow decides
+    handle = temporal.get_workflow_handle(workflow_id)
+    human = HumanDecision(
+        decision=decision.decision.value,
+        reason=decision.reason,
+        corrections=decision.corrections,
+        approver_id=principal.subject,
+        approver_groups=sorted(principal.groups),
+        is_admin=principal.is_admin,
+        client_ip=client.ip_address if client else None,
+        user_agent=client.user_agent if client else None,
+    )
+    try:
+        outcome: DecisionOutcome = await handle.execute_update(
+            "decide", human, result_type=DecisionOutcome
+        )
+    except WorkflowUpdateFailedError as exc:
+        raise _translate(exc.cause) from None
+    except RPCError as exc:
+        raise ConflictError(
+            f"the work item's workflow cannot take decisions: {exc.message}"
+        ) from None
+    return outcome
+
+
+def _translate(cause: BaseException | None) -> MylowareError:
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.__cause__
+    if cause is None:
+        return ConflictError("the decision was refused")
+    error_cls = REFUSALS.get(cause.type or "", ConflictError)
+    details: dict[str, Any] = {"errors": list(cause.details)[0]} if cause.details else {}
+    return error_cls(cause.message, details=details)
+
+
+async def list_pending(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    group: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Sequence[ApprovalRequest]:
+    query = select(ApprovalRequest).where(
+        ApprovalRequest.tenant_id == tenant_id,
+        ApprovalRequest.status == ApprovalRequestStatus.PENDING,
+    )
+    if group is not None:
+        query = query.where(ApprovalRequest.approver_group == group)
+    return (
+        await session.scalars(query.order_by(ApprovalRequest.due_at).limit(limit).offset(offset))
+    ).all()
+
+
+def age_and_sla(request: ApprovalRequest, now: datetime | None = None) -> dict[str, float]:
+    now = now or datetime.now(UTC)
+    return {
+        "age_seconds": round((now - request.created_at).total_seconds(), 1),
+        "seconds_left": round((request.due_at - now).total_seconds(), 1),
+    }

@@ -1,22 +1,88 @@
-"""/v1/approvals: submit a human decision for a work item."""
+"""/v1/approvals: submit a human decision for a work item; list what is waiting."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
 
-from myloware.api.deps import Approver, SessionDep
-from myloware.api.envelope import ApiResponse
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from myloware.api.deps import Approver, Reader, SessionDep, StateDep
+from myloware.api.envelope import ApiResponse, ListResponse
+from myloware.api.routes.work_orders import client_info
+from myloware.api.temporal import temporal_client
 from myloware.services import approvals as svc
 from myloware.services.schemas import ApprovalIn
+from myloware.workflows.types import DecisionOutcome
 
 router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
 
 
-@router.post("", response_model=ApiResponse[dict[str, str]], summary="Submit an approval decision")
+class PendingApproval(BaseModel):
+    id: uuid.UUID
+    work_item_id: uuid.UUID
+    approver_group: str
+    tier: int
+    policy_name: str
+    policy_version: str
+    sla_seconds: int
+    due_at: datetime
+    created_at: datetime
+    age_seconds: float
+    seconds_left: float
+    reasons: dict[str, Any]
+    explanation: str | None
+
+
+@router.post("", response_model=ApiResponse[DecisionOutcome], summary="Submit an approval decision")
 async def submit_approval(
-    payload: ApprovalIn, principal: Approver, session: SessionDep
-) -> ApiResponse[dict[str, str]]:
-    await svc.check_decidable(session, principal=principal, decision=payload)
-    # Items reach AWAITING_APPROVAL only once the governance policy asks for a human; the
-    # decision is then delivered to the waiting workflow (governance issue).
-    return ApiResponse(data={"work_item_id": str(payload.work_item_id)})
+    payload: ApprovalIn,
+    principal: Approver,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+) -> ApiResponse[DecisionOutcome]:
+    outcome = await svc.submit_decision(
+        session,
+        await temporal_client(state),
+        principal=principal,
+        decision=payload,
+        client=client_info(request),
+    )
+    return ApiResponse(data=outcome, message=f"{outcome.decision.lower()}")
+
+
+@router.get(
+    "", response_model=ListResponse[PendingApproval], summary="List pending approvals with SLA"
+)
+async def list_pending(
+    principal: Reader,
+    session: SessionDep,
+    group: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ListResponse[PendingApproval]:
+    rows = await svc.list_pending(
+        session, tenant_id=principal.tenant_id, group=group, limit=limit, offset=offset
+    )
+    return ListResponse(
+        data=[
+            PendingApproval(
+                id=r.id,
+                work_item_id=r.work_item_id,
+                approver_group=r.approver_group,
+                tier=r.tier,
+                policy_name=r.policy_name,
+                policy_version=r.policy_version,
+                sla_seconds=r.sla_seconds,
+                due_at=r.due_at,
+                created_at=r.created_at,
+                reasons=r.reasons,
+                explanation=r.explanation,
+                **svc.age_and_sla(r),
+            )
+            for r in rows
+        ]
+    )

@@ -1,0 +1,79 @@
+"""Policies and helpers shared by the governance tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+from myloware.db.engine import create_engine, session_factory
+from myloware.policy import load_policy
+from myloware.services.policies import store_policy
+
+FINANCE_POLICY = """
+name: test-finance
+version: "2"
+description: Invoices over 1,000 need finance; a ladder of two tiers; fail closed.
+default_action: AUTO_APPROVE
+on_sla_exhausted: REJECT
+approver_groups:
+  finance:
+    - {group: finance, sla: 1h}
+    - {group: finance-leads, sla: 2h}
+rules:
+  - id: invoice-over-1000
+    description: Invoice total above 1,000
+    when: {type: amount_above, threshold: "1000"}
+    then: {action: REQUIRE_APPROVAL, approver_group: finance, reason: large amount}
+"""
+
+BIG_INVOICE = """Globex Corporation
+1 Corporate Way, Springfield
+INVOICE
+Invoice No: GX-1001
+Invoice Date: 01/02/2024
+Subtotal 2,000.00
+Tax 0.00
+Total USD 2,000.00
+"""
+
+
+async def publish_policy(
+    database_url: str, tenant_id: uuid.UUID, text: str = FINANCE_POLICY
+) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        await store_policy(session, policy=load_policy(text), tenant_id=tenant_id, principal=None)
+    await engine.dispose()
+
+
+async def wait_for_item_status(
+    api: httpx.AsyncClient, item_id: str, headers: dict[str, str], status: str, limit_s: float = 30
+) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while True:
+        item = (await api.get(f"/v1/work-items/{item_id}", headers=headers)).json()["data"]
+        if item["status"] == status:
+            return dict(item)
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"item {item_id} is {item['status']}, never {status}")
+        await asyncio.sleep(0.05)
+
+
+async def submit_waiting_invoice(
+    api: httpx.AsyncClient, headers: dict[str, str]
+) -> tuple[str, str]:
+    """Submit BIG_INVOICE and wait until it awaits approval; returns (order id, item id)."""
+    r = await api.post(
+        "/v1/work-orders", json={"work_items": [{"content": BIG_INVOICE}]}, headers=headers
+    )
+    assert r.status_code == 201, r.text
+    order_id = r.json()["data"]["id"]
+    items = (await api.get(f"/v1/work-orders/{order_id}/work-items", headers=headers)).json()[
+        "data"
+    ]
+    item_id = items[0]["id"]
+    await wait_for_item_status(api, item_id, headers, "AWAITING_APPROVAL")
+    return order_id, item_id

@@ -1,0 +1,215 @@
+"""Human approvals through the API on the real Temporal server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import select
+from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
+from tests.pipeline_support import wait_for_order
+
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import ApprovalEvent, AuditLog
+
+FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
+
+
+async def _rows(database_url: str, model):  # type: ignore[no-untyped-def]
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session:
+        rows = (await session.scalars(select(model))).all()
+    await engine.dispose()
+    return rows
+
+
+async def test_invoice_over_threshold_waits_and_resumes_on_approval(
+    stack, tenants, database_url, token_for
+) -> None:
+    """A big invoice waits for finance, is listed with its SLA, approved and completes fast."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers)
+    pending = (await stack.get("/v1/approvals", headers=headers)).json()["data"]
+    assert [p["work_item_id"] for p in pending] == [item_id]
+    assert pending[0]["approver_group"] == "finance"
+    assert pending[0]["policy_version"] == "2"
+    assert 3500 < pending[0]["seconds_left"] <= 3600
+    assert "invoice-over-1000" in pending[0]["explanation"]
+    started = time.monotonic()
+    r = await stack.post(
+        "/v1/approvals",
+        json={"work_item_id": item_id, "decision": "APPROVED", "reason": "checked the PO"},
+        headers={**headers, "User-Agent": "pytest-approver"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["status"] == "APPROVED"
+    order = await wait_for_order(stack, order_id, headers, limit_s=10)
+    assert time.monotonic() - started < 1.5
+    assert order["status"] == "COMPLETED"
+    [event] = await _rows(database_url, ApprovalEvent)
+    assert (event.decision.value, event.policy_version, event.approver_id) == (
+        "APPROVED",
+        "2",
+        "user@acme",
+    )
+    audit = [a for a in await _rows(database_url, AuditLog) if a.action == "approval.approved"]
+    assert len(audit) == 1 and audit[0].user_agent == "pytest-approver"
+    assert (await stack.get("/v1/approvals", headers=headers)).json()["data"] == []
+
+
+async def test_concurrent_decisions_one_wins_one_conflicts(
+    stack, tenants, database_url, token_for
+) -> None:
+    """Two decisions sent at once: exactly one is accepted, the other answers 409."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers)
+    answers = await asyncio.gather(
+        stack.post(
+            "/v1/approvals", json={"work_item_id": item_id, "decision": "APPROVED"}, headers=headers
+        ),
+        stack.post(
+            "/v1/approvals", json={"work_item_id": item_id, "decision": "REJECTED"}, headers=headers
+        ),
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409], [a.text for a in answers]
+    await wait_for_order(stack, order_id, headers)
+    assert len(await _rows(database_url, ApprovalEvent)) == 1
+    again = await stack.post(
+        "/v1/approvals", json={"work_item_id": item_id, "decision": "APPROVED"}, headers=headers
+    )
+    assert again.status_code == 409
+
+
+async def test_corrections_are_revalidated_before_they_are_accepted(
+    stack, tenants, database_url, token_for
+) -> None:
+    """Corrections that break the schema are refused with the reason; valid ones are stored."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers)
+    bad = await stack.post(
+        "/v1/approvals",
+        json={
+            "work_item_id": item_id,
+            "decision": "APPROVED",
+            "corrections": {"invoice_date": "the day after tomorrow", "total_amount": "2000.00"},
+        },
+        headers=headers,
+    )
+    assert bad.status_code == 422, bad.text
+    assert "invoice_date" in bad.json()["error"]["message"]
+    await wait_for_item_status(stack, item_id, headers, "AWAITING_APPROVAL")
+    good = await stack.post(
+        "/v1/approvals",
+        json={
+            "work_item_id": item_id,
+            "decision": "APPROVED",
+            "corrections": {"invoice_number": "GX-1001-A", "invoice_date": "2024-02-02"},
+        },
+        headers=headers,
+    )
+    assert good.status_code == 200, good.text
+    order = await wait_for_order(stack, order_id, headers)
+    assert order["status"] == "COMPLETED"
+    item = (await stack.get(f"/v1/work-items/{item_id}", headers=headers)).json()["data"]
+    assert item["result"]["fields"]["invoice_number"] == "GX-1001-A"
+    assert item["result"]["fields"]["invoice_date"] == "2024-02-02"
+    assert item["result"]["confidence"]["invoice_number"] == 1.0
+
+
+async def test_who_may_decide(stack, tenants, database_url, token_for) -> None:
+    """Without approvals:decide → 403; another tenant → 404; outside the group → 403."""
+    await publish_policy(database_url, tenants["acme"])
+    owner = token_for("acme", *FINANCE, groups=("finance",))
+    _, item_id = await submit_waiting_invoice(stack, owner)
+    body = {"work_item_id": item_id, "decision": "APPROVED"}
+    no_cap = await stack.post(
+        "/v1/approvals", json=body, headers=token_for("acme", "work_orders:read")
+    )
+    assert no_cap.status_code == 403
+    foreign = await stack.post(
+        "/v1/approvals", json=body, headers=token_for("globex", *FINANCE, groups=("finance",))
+    )
+    assert foreign.status_code == 404
+    wrong_group = await stack.post(
+        "/v1/approvals", json=body, headers=token_for("acme", *FINANCE, groups=("support",))
+    )
+    assert wrong_group.status_code == 403
+    assert "finance" in wrong_group.json()["error"]["message"]
+    assert await _rows(database_url, ApprovalEvent) == []
+    admin = await stack.post("/v1/approvals", json=body, headers=token_for("acme", "admin"))
+    assert admin.status_code == 200
+
+
+async def test_rejection_fails_the_item_with_the_reason(
+    stack, tenants, database_url, token_for
+) -> None:
+    """REJECTED ends the item FAILED with who rejected it and why."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers)
+    r = await stack.post(
+        "/v1/approvals",
+        json={"work_item_id": item_id, "decision": "REJECTED", "reason": "duplicate invoice"},
+        headers=headers,
+    )
+    assert r.status_code == 200
+    order = await wait_for_order(stack, order_id, headers)
+    assert order["status"] == "FAILED"
+    item = (await stack.get(f"/v1/work-items/{item_id}", headers=headers)).json()["data"]
+    assert item["status"] == "FAILED"
+    assert "duplicate invoice" in item["error"] and "user@acme" in item["error"]
+
+
+async def test_human_escalation_moves_to_the_next_tier(
+    stack, tenants, database_url, token_for
+) -> None:
+    """ESCALATED hands the request to the next tier; the last tier cannot escalate further."""
+    await publish_policy(database_url, tenants["acme"])
+    finance = token_for("acme", *FINANCE, groups=("finance",))
+    leads = token_for("acme", *FINANCE, groups=("finance-leads",))
+    order_id, item_id = await submit_waiting_invoice(stack, finance)
+    r = await stack.post(
+        "/v1/approvals",
+        json={"work_item_id": item_id, "decision": "ESCALATED", "reason": "above my limit"},
+        headers=finance,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["group"] == "finance-leads"
+    pending = (await stack.get("/v1/approvals", headers=finance)).json()["data"]
+    assert pending[0]["approver_group"] == "finance-leads" and pending[0]["tier"] == 1
+    stuck = await stack.post(
+        "/v1/approvals", json={"work_item_id": item_id, "decision": "ESCALATED"}, headers=leads
+    )
+    assert stuck.status_code == 422
+    ok = await stack.post(
+        "/v1/approvals", json={"work_item_id": item_id, "decision": "APPROVED"}, headers=leads
+    )
+    assert ok.status_code == 200
+    assert (await wait_for_order(stack, order_id, finance))["status"] == "COMPLETED"
+    decisions = sorted(e.decision.value for e in await _rows(database_url, ApprovalEvent))
+    assert decisions == ["APPROVED", "ESCALATED"]
+
+
+async def test_approval_survives_a_worker_restart(
+    api, settings, tenants, database_url, temporal_address, token_for
+) -> None:
+    """A request opened by one worker is approved after a new worker took over."""
+    from tests.pipeline_support import running_worker, unique_queue
+
+    await publish_policy(database_url, tenants["acme"])
+    local = settings.model_copy(update={"task_queue": unique_queue()})
+    api.app.state.myloware.settings = local
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    async with running_worker(local, database_url, temporal_address):
+        order_id, item_id = await submit_waiting_invoice(api, headers)
+    async with running_worker(local, database_url, temporal_address):
+        r = await api.post(
+            "/v1/approvals", json={"work_item_id": item_id, "decision": "APPROVED"}, headers=headers
+        )
+        assert r.status_code == 200, r.text
+        order = await wait_for_order(api, order_id, headers)
+    assert order["status"] == "COMPLETED"
