@@ -14,7 +14,15 @@ import myloware
 from myloware.api.errors import install_error_handlers
 from myloware.api.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from myloware.api.ratelimit import RateLimiter
-from myloware.api.routes import approvals, dead_letters, health, work_items, work_orders
+from myloware.api.routes import (
+    approvals,
+    audit,
+    dead_letters,
+    health,
+    policies,
+    work_items,
+    work_orders,
+)
 from myloware.api.state import AppState
 from myloware.api.temporal import temporal_client
 from myloware.db.engine import create_engine, session_factory
@@ -64,7 +72,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (work_orders, work_items, approvals, dead_letters):
+    for module in (work_orders, work_items, approvals, policies, audit, dead_letters):
         app.include_router(module.router)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

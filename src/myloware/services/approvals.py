@@ -86,7 +86,7 @@ def _translate(cause: BaseException | None) -> MylowareError:
     if cause is None:
         return ConflictError("the decision was refused")
     error_cls = REFUSALS.get(cause.type or "", ConflictError)
-    details: dict[str, Any] = {"errors": list(cause.details)[0]} if cause.details else {}
+    details: dict[str, Any] = {"errors": next(iter(cause.details))} if cause.details else {}
     return error_cls(cause.message, details=details)
 
 
