@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
+import httpx
 import typer
 
-from myloware.cli import auth, documents, ops
+from myloware.cli import auth, documents, governance, ops
 from myloware.cli._common import console_err
 from myloware.errors import MylowareError
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 ops.register(app)
 auth.register(app)
 documents.register(app)
+governance.register(app)
 
 
 def _register_optional() -> None:
@@ -38,6 +40,9 @@ def main() -> None:
         app()
     except MylowareError as exc:
         console_err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(1)
+    except httpx.TransportError as exc:
+        console_err.print(f"[bold red]error:[/] cannot reach the API: {exc}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -22,6 +22,9 @@ token_app = typer.Typer(help="Issue JWT bearer tokens.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Create API keys (stored hashed).", no_args_is_help=True)
 
 TenantOpt = Annotated[str, typer.Option("--tenant", help="tenant slug or id")]
+GroupsOpt = Annotated[
+    list[str], typer.Option("--group", "-g", help="approver group the holder decides for")
+]
 CapsOpt = Annotated[
     list[str],
     typer.Option("--capability", "-c", help=f"repeatable; one of {', '.join(CAPABILITIES)}"),
@@ -57,20 +60,48 @@ def token_create(
     capability: CapsOpt = [],  # noqa: B006 - typer needs a literal default
     subject: Annotated[str, typer.Option(help="who the token is for")] = "operator",
     ttl: Annotated[int, typer.Option(help="lifetime in seconds", min=60)] = 3600,
+    group: GroupsOpt = [],  # noqa: B006
 ) -> None:
-    """Print a signed JWT for a tenant with the given capabilities."""
+    """Print a signed JWT for a tenant with the given capabilities (and approver groups)."""
     settings = settings_for_cli()
     caps = _capabilities(capability or ["work_orders:read", "work_orders:write"])
-    tenant_id = run(_tenant_id(resolve_endpoints(settings).database_url, tenant))
-    print(
-        issue_token(
-            settings, tenant_id=tenant_id, capabilities=caps, subject=subject, ttl_seconds=ttl
-        )
+    database_url = resolve_endpoints(settings).database_url
+    tenant_id = run(_tenant_id(database_url, tenant))
+    token = issue_token(
+        settings,
+        tenant_id=tenant_id,
+        capabilities=caps,
+        subject=subject,
+        ttl_seconds=ttl,
+        groups=group,
     )
+    details = {"subject": subject, "capabilities": caps, "groups": group, "ttl_seconds": ttl}
+    run(_audit(database_url, tenant_id, "token.issue", "token", details))
+    print(token)
+
+
+async def _audit(
+    database_url: str, tenant_id: uuid.UUID, action: str, resource: str, details: dict[str, object]
+) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            record_audit(
+                session,
+                principal=None,
+                user_id="cli",
+                tenant_id=tenant_id,
+                action=action,
+                resource_type=resource,
+                resource_id=None,
+                details={**details, "via": "cli"},
+            )
+    finally:
+        await engine.dispose()
 
 
 async def _create_key(
-    database_url: str, tenant: str, name: str, caps: list[str], days: int | None
+    database_url: str, tenant: str, name: str, caps: list[str], days: int | None, groups: list[str]
 ) -> str:
     tenant_id = await _tenant_id(database_url, tenant)
     key, prefix, digest = new_api_key()
@@ -83,6 +114,7 @@ async def _create_key(
                 prefix=prefix,
                 key_hash=digest,
                 capabilities=caps,
+                groups=groups,
                 expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
             )
             session.add(row)
@@ -90,6 +122,7 @@ async def _create_key(
             record_audit(
                 session,
                 principal=None,
+                user_id="cli",
                 tenant_id=tenant_id,
                 action="api_key.create",
                 resource_type="api_key",
@@ -107,12 +140,15 @@ def apikey_create(
     tenant: TenantOpt = "default",
     capability: CapsOpt = [],  # noqa: B006
     expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
+    group: GroupsOpt = [],  # noqa: B006
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     settings = settings_for_cli()
     caps = _capabilities(capability or ["work_orders:read", "work_orders:write"])
     key = run(
-        _create_key(resolve_endpoints(settings).database_url, tenant, name, caps, expires_in_days)
+        _create_key(
+            resolve_endpoints(settings).database_url, tenant, name, caps, expires_in_days, group
+        )
     )
     console.print("[bold]API key[/] (shown once, store it now):", highlight=False)
     print(key)

@@ -12,15 +12,15 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from myloware.cli._common import console, console_err, settings_for_cli
-from myloware.errors import ConfigurationError, MylowareError
+from myloware.cli._http import api_client, check
+from myloware.errors import MylowareError
 from myloware.records import DocumentType
-from myloware.runtime.endpoints import read_runtime_file
-from myloware.settings import Settings
 
 TypeOpt = Annotated[
     DocumentType | None, typer.Option("--type", "-t", help="skip detection: the document type")
 ]
 TERMINAL = {"COMPLETED", "FAILED"}
+SETTLED = TERMINAL | {"AWAITING_APPROVAL"}
 
 
 def extract_cmd(
@@ -62,35 +62,6 @@ def extract_cmd(
     console.print(f"  validation: {state}, quality {report.quality_score:.2f}")
 
 
-def _client(settings: Settings) -> httpx.Client:
-    running = read_runtime_file(settings)
-    base = settings.api_url or (running.api_url if running else None)
-    token = (
-        settings.api_token.get_secret_value()
-        if settings.api_token
-        else (running.dev_token if running else None)
-    )
-    if not base or not token:
-        raise ConfigurationError(
-            "no API to talk to: start the platform with `myloware up`, or set MYLOWARE_API_URL "
-            "and MYLOWARE_API_TOKEN"
-        )
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-
-def _check(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        body = {}
-    if response.is_error:
-        error = body.get("error", {}) if isinstance(body, dict) else {}
-        raise MylowareError(
-            f"API answered {response.status_code}: {error.get('message', response.text[:200])}"
-        )
-    return body
-
-
 def submit(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
     doc_type: TypeOpt = None,
@@ -102,12 +73,12 @@ def submit(
 ) -> None:
     """Submit files as one work order through the API; prints the work order id."""
     settings = settings_for_cli()
-    with _client(settings) as client:
+    with api_client(settings) as client:
         multipart = [("files", (f.name, f.read_bytes())) for f in files]
         data = {"priority": priority.upper()}
         if doc_type is not None:
             data["type"] = doc_type.value
-        order = _check(client.post("/v1/work-orders/upload", files=multipart, data=data))["data"]
+        order = check(client.post("/v1/work-orders/upload", files=multipart, data=data))["data"]
         console.print(f"work order [bold]{order['id']}[/] ({order['status']})", highlight=False)
         if wait:
             _follow(client, order["id"], timeout)
@@ -125,11 +96,11 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
     ) as progress:
         task = progress.add_task("processing", total=None)
         while True:
-            items = _check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
-            done = sum(1 for i in items if i["status"] in TERMINAL)
+            items = check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
+            done = sum(1 for i in items if i["status"] in SETTLED)
             progress.update(task, total=len(items), completed=done)
-            order = _check(client.get(f"/v1/work-orders/{order_id}"))["data"]
-            if order["status"] in TERMINAL:
+            order = check(client.get(f"/v1/work-orders/{order_id}"))["data"]
+            if order["status"] in TERMINAL or done == len(items):
                 break
             if time.monotonic() > deadline:
                 raise MylowareError(
@@ -144,6 +115,13 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
 def _print_item(item: dict[str, Any]) -> None:
     name = item.get("filename") or item["id"]
     result = item.get("result") or {}
+    if item["status"] == "AWAITING_APPROVAL":
+        console.print(
+            f"\n[bold yellow]⏸ {name}[/] waits for a human decision: "
+            f"myloware approve {item['id']}  (or reject / escalate; see myloware approvals list)",
+            highlight=False,
+        )
+        return
     if item["status"] != "COMPLETED" or not result:
         console.print(
             f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False

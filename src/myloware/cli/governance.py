@@ -1,0 +1,149 @@
+"""Human decisions and policies from the terminal: approve, reject, escalate, approvals, policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from myloware.cli._common import console, settings_for_cli
+from myloware.cli._http import api_client, check
+from myloware.errors import ValidationFailed
+
+approvals_app = typer.Typer(help="Pending approvals.", no_args_is_help=True)
+policy_app = typer.Typer(help="Governance policies: show, publish, dry-run.", no_args_is_help=True)
+
+Reason = Annotated[str | None, typer.Option("--reason", "-r", help="why (kept in the audit trail)")]
+Item = Annotated[str, typer.Argument(help="the work item id")]
+
+
+def _decide(
+    item: str, decision: str, reason: str | None, corrections: dict[str, Any] | None
+) -> None:
+    body: dict[str, Any] = {"work_item_id": item, "decision": decision, "reason": reason}
+    if corrections:
+        body["corrections"] = corrections
+    with api_client(settings_for_cli()) as client:
+        outcome = check(client.post("/v1/approvals", json=body))["data"]
+    console.print(
+        f"{decision.lower()}: work item {item} — request now {outcome['status']} "
+        f"(group {outcome['group']}, tier {outcome['tier']})",
+        highlight=False,
+    )
+
+
+def _corrections(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValidationFailed(f"--set takes FIELD=VALUE, not {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
+def approve(
+    item: Item,
+    reason: Reason = None,
+    set_: Annotated[
+        list[str], typer.Option("--set", help="correct a field: FIELD=VALUE (repeatable)")
+    ] = [],  # noqa: B006 - typer needs a literal default
+) -> None:
+    """Approve a work item that waits for a human, optionally with corrected fields."""
+    _decide(item, "APPROVED", reason, _corrections(set_))
+
+
+def reject(item: Item, reason: Reason = None) -> None:
+    """Reject a waiting work item: it ends FAILED with the reason."""
+    _decide(item, "REJECTED", reason, None)
+
+
+def escalate(item: Item, reason: Reason = None) -> None:
+    """Hand a waiting work item to the next tier of its approver ladder."""
+    _decide(item, "ESCALATED", reason, None)
+
+
+@approvals_app.command("list")
+def approvals_list(
+    group: Annotated[str | None, typer.Option(help="only this group")] = None,
+) -> None:
+    """Pending approvals, oldest deadline first, with age and time left."""
+    with api_client(settings_for_cli()) as client:
+        rows = check(client.get("/v1/approvals", params={"group": group} if group else None))[
+            "data"
+        ]
+    if not rows:
+        console.print("nothing is waiting for a decision")
+        return
+    table = Table("work item", "group", "tier", "age", "left", "why")
+    for row in rows:
+        left = row["seconds_left"]
+        table.add_row(
+            row["work_item_id"],
+            row["approver_group"],
+            str(row["tier"]),
+            _duration(row["age_seconds"]),
+            _duration(left) if left > 0 else "[red]overdue[/]",
+            "; ".join(row["reasons"].get("rules", []))[:80],
+        )
+    console.print(table)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(abs(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+@policy_app.command("show")
+def policy_show() -> None:
+    """Print the policy in force for your tenant."""
+    with api_client(settings_for_cli()) as client:
+        policy = check(client.get("/v1/policies/active"))["data"]
+    console.print(f"[bold]{policy['name']}[/] version {policy['version']} ({policy['scope']})")
+    print(json.dumps(policy["document"], indent=2))
+
+
+@policy_app.command("publish")
+def policy_publish(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Publish a policy file (YAML or JSON) as the tenant's active version (admin)."""
+    text = file.read_text()
+    body = {"document": json.loads(text)} if file.suffix == ".json" else {"yaml": text}
+    with api_client(settings_for_cli()) as client:
+        policy = check(client.post("/v1/policies", json=body))["data"]
+    console.print(f"published {policy['name']} version {policy['version']} — now active")
+
+
+@policy_app.command("dry-run")
+def policy_dry_run(
+    item: Annotated[str | None, typer.Option("--item", help="a processed work item id")] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="JSON: {document_type, values, ...}")
+    ] = None,
+    draft: Annotated[Path | None, typer.Option("--policy", help="a draft policy file")] = None,
+) -> None:
+    """Show what a policy would decide for a record, without changing anything."""
+    body: dict[str, Any] = json.loads(record.read_text()) if record else {}
+    if item:
+        body["work_item_id"] = item
+    if draft:
+        text = draft.read_text()
+        body["policy"] = (
+            {"document": json.loads(text)} if draft.suffix == ".json" else {"yaml": text}
+        )
+    with api_client(settings_for_cli()) as client:
+        decision = check(client.post("/v1/policies/dry-run", json=body))["data"]
+    console.print(
+        f"[bold]{decision['action']}[/]  ({decision['policy_name']} {decision['policy_version']})"
+    )
+    console.print(decision["explanation"], highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (approve, reject, escalate):
+        app.command()(fn)
+    app.add_typer(approvals_app, name="approvals")
+    app.add_typer(policy_app, name="policy")
