@@ -1,0 +1,47 @@
+"""Settings are validated at start-up and refuse insecure production defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from myloware.errors import ConfigurationError
+from myloware.settings import Environment, load_settings
+
+STRONG = "x" * 48
+
+
+def test_development_defaults_load() -> None:
+    """Out of the box the settings load for development with the embedded services."""
+    settings = load_settings()
+    assert settings.env is Environment.DEVELOPMENT
+    assert settings.embedded
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({}, "MYLOWARE_JWT_SECRET"),
+        ({"jwt_secret": "short"}, "MYLOWARE_JWT_SECRET"),
+        ({"jwt_secret": STRONG, "cors_origins": ["*"]}, "CORS"),
+    ],
+)
+def test_production_refuses_insecure_values(overrides: dict[str, object], needle: str) -> None:
+    """Production refuses the development secret, short secrets and wildcard CORS."""
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(env="production", **overrides)
+    assert needle in err.value.message
+
+
+def test_production_with_a_real_secret_loads() -> None:
+    """A long random secret is accepted in production."""
+    assert load_settings(env="production", jwt_secret=STRONG).env is Environment.PRODUCTION
+
+
+def test_environment_variables_are_read_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MYLOWARE_* variables configure the platform; invalid values give a readable error."""
+    monkeypatch.setenv("MYLOWARE_API_PORT", "9123")
+    assert load_settings().api_port == 9123
+    monkeypatch.setenv("MYLOWARE_API_PORT", "not-a-port")
+    with pytest.raises(ConfigurationError) as err:
+        load_settings()
+    assert "api_port" in err.value.message
