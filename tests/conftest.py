@@ -94,6 +94,26 @@ async def clean_redis(redis_url: str) -> AsyncIterator[str]:
     yield redis_url
 
 
+@pytest.fixture
+async def sessions(clean_db: str) -> AsyncIterator[object]:
+    """A session factory on the emptied database."""
+    from myloware.db.engine import session_factory
+
+    engine = create_engine(clean_db, pool_size=4)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def redis(clean_redis: str) -> AsyncIterator[object]:
+    """An asyncio Redis client on the flushed embedded Redis."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(clean_redis)
+    yield client
+    await client.aclose()
+
+
 @pytest.fixture(scope="session")
 def datasets_dir() -> Path:
     if not DATASETS.is_dir():
@@ -151,21 +171,15 @@ async def api(
     settings: Settings, database_url: str, clean_redis: str, temporal_address: str
 ) -> AsyncIterator[object]:
     """An httpx client on the real app (lifespan run), backed by the embedded services."""
-    import httpx
+    from tests.pipeline_support import app_client
 
-    from myloware.api.app import create_app
-
-    app = create_app(
+    async with app_client(
         settings,
         database_url=database_url,
         redis_url=clean_redis,
         temporal_address=temporal_address,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    ) as client:
+        yield client
 
 
 @pytest.fixture
@@ -199,21 +213,17 @@ async def stack(
     tenants: dict[str, object],
 ) -> AsyncIterator[object]:
     """The API and a worker on a task queue of their own (a fresh one per test)."""
-    import httpx
-    from tests.pipeline_support import running_worker, unique_queue
-
-    from myloware.api.app import create_app
+    from tests.pipeline_support import app_client, running_worker, unique_queue
 
     local = settings.model_copy(update={"task_queue": unique_queue()})
-    app = create_app(
-        local, database_url=database_url, redis_url=clean_redis, temporal_address=temporal_address
-    )
     async with (
-        app.router.lifespan_context(app),
+        app_client(
+            local,
+            database_url=database_url,
+            redis_url=clean_redis,
+            temporal_address=temporal_address,
+        ) as client,
         running_worker(local, database_url, temporal_address),
     ):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            client.app = app  # type: ignore[attr-defined]
-            client.settings = local  # type: ignore[attr-defined]
-            yield client
+        client.settings = local  # type: ignore[attr-defined]
+        yield client

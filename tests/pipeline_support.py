@@ -86,5 +86,22 @@ async def count_rows(database_url: str, model: Any, **where: Any) -> int:
         await engine.dispose()
 
 
+@asynccontextmanager
+async def app_client(
+    settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on a real app built from ``settings`` (lifespan run around it)."""
+    from myloware.api.app import create_app
+
+    app = create_app(
+        settings, database_url=database_url, redis_url=redis_url, temporal_address=temporal_address
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
 def unique_queue() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"

@@ -120,25 +120,20 @@ async def test_cors_allows_only_configured_origins(
     settings, database_url, clean_redis, temporal_address
 ) -> None:
     """Preflight from a configured origin is allowed; any other origin gets no CORS grant."""
-    import httpx
+    from tests.pipeline_support import app_client
 
-    from myloware.api.app import create_app
-
-    app = create_app(
+    async with app_client(
         settings.model_copy(update={"cors_origins": ["https://app.example"]}),
         database_url=database_url,
         redis_url=clean_redis,
         temporal_address=temporal_address,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            preflight = {"Access-Control-Request-Method": "GET"}
-            ok = await client.options(
-                "/v1/work-orders", headers={**preflight, "Origin": "https://app.example"}
-            )
-            evil = await client.options(
-                "/v1/work-orders", headers={**preflight, "Origin": "https://evil.example"}
-            )
+    ) as client:
+        preflight = {"Access-Control-Request-Method": "GET"}
+        ok = await client.options(
+            "/v1/work-orders", headers={**preflight, "Origin": "https://app.example"}
+        )
+        evil = await client.options(
+            "/v1/work-orders", headers={**preflight, "Origin": "https://evil.example"}
+        )
     assert ok.headers.get("access-control-allow-origin") == "https://app.example"
     assert "access-control-allow-origin" not in evil.headers

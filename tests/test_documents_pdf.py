@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
+from tests.factories import make_pdf
 
 from myloware.documents import DocumentLimits, LoadedDocument, load_document
 from myloware.errors import DocumentError
@@ -18,21 +18,6 @@ from myloware.errors import DocumentError
 LIMITS = DocumentLimits(max_bytes=1_000_000, max_pages=5, ocr_enabled=False)
 NO_OCR = DocumentLimits(ocr_enabled=False)
 MM = 72 / 25.4  # points per millimetre
-
-
-def make_pdf(
-    pages: Sequence[Sequence[tuple[float, float, str]]], *, user_password: str = ""
-) -> bytes:
-    """A text-layer PDF: each page is a list of (x mm, y mm from top, text)."""
-    pdf = FPDF()
-    if user_password:
-        pdf.set_encryption(owner_password="owner-secret", user_password=user_password)
-    pdf.set_font("helvetica", size=12)
-    for items in pages:
-        pdf.add_page()
-        for x, y, text in items:
-            pdf.text(x, y, text)
-    return bytes(pdf.output())
 
 
 INVOICE_PAGES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from myloware.db.engine import create_engine, session_factory, transaction
+from myloware.db.engine import transaction
 from myloware.db.models import DeadLetter, OutboxEvent, ProcessedEvent
 from myloware.events import (
     Event,
@@ -26,20 +26,6 @@ from myloware.events import (
 STREAM = "test:events"
 GROUP = "notifier"
 IDLE_MS = 60
-
-
-@pytest.fixture
-async def sessions(clean_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(clean_db, pool_size=4)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def redis(clean_redis: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(clean_redis)
-    yield client
-    await client.aclose()
 
 
 class Recorder:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from myloware.db.engine import create_engine, session_factory, transaction
+from myloware.db.engine import transaction
 from myloware.db.models import DeadLetter
 from myloware.errors import ConfigurationError, ConflictError, NotFoundError, ValidationFailed
 from myloware.events import Event, list_dead_letters, replay_dead_letter
@@ -23,20 +22,6 @@ from myloware.events.cli import register, urls_from_settings
 from myloware.settings import Settings
 
 STREAM = "test:events"
-
-
-@pytest.fixture
-async def sessions(clean_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(clean_db, pool_size=2)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def redis(clean_redis: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(clean_redis)
-    yield client
-    await client.aclose()
 
 
 def dead_letter(tenant_id: uuid.UUID | None, *, replayed: bool = False) -> DeadLetter:

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from myloware.db.engine import create_engine, session_factory, transaction
+from myloware.db.engine import transaction
 from myloware.db.models import OutboxEvent
 from myloware.events import Event, OutboxRelay, record_event
 
 STREAM = "test:events"
-
-
-@pytest.fixture
-async def sessions(clean_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(clean_db, pool_size=4)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def redis(clean_redis: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(clean_redis)
-    yield client
-    await client.aclose()
 
 
 async def stage(sessions: async_sessionmaker[AsyncSession], count: int) -> list[uuid.UUID]:

@@ -10,6 +10,7 @@ import pytest
 from temporalio import activity
 from tests.pipeline_support import (
     AGENTS,
+    app_client,
     attempts_of,
     count_rows,
     items_of,
@@ -18,7 +19,6 @@ from tests.pipeline_support import (
     wait_for_order,
 )
 
-from myloware.api.app import create_app
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
 from myloware.documents import LocalBlobStore
@@ -55,16 +55,13 @@ def pipeline_settings(settings: Settings) -> Settings:
 async def papi(
     pipeline_settings: Settings, database_url: str, clean_redis: str, temporal_address: str, tenants
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
+    async with app_client(
         pipeline_settings,
         database_url=database_url,
         redis_url=clean_redis,
         temporal_address=temporal_address,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+    ) as client:
+        yield client
 
 
 async def test_text_invoice_completes_with_fields_and_one_attempt_per_agent(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from myloware.api.deps import Reader, SessionDep, StateDep, Writer
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
 from myloware.db.base import Priority, WorkItemType, WorkOrderStatus
+from myloware.db.models import WorkOrder
 from myloware.errors import ValidationFailed
 from myloware.records import DocumentType
 from myloware.services import work_orders as svc
@@ -85,13 +86,20 @@ async def create_work_order(
         idempotency_key=idempotency_key,
         client=client_info(request),
     )
+    return await _created(state, response, order, created, len(payload.work_items))
+
+
+async def _created(
+    state: StateDep, response: Response, order: WorkOrder, created: bool, items: int
+) -> ApiResponse[WorkOrderOut]:
+    """Start a new order's workflow, or mark an idempotent replay (200, header)."""
     if created:
         await dispatch(state, order.id, order.tenant_id)
     else:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     out = WorkOrderOut.model_validate(order)
-    out.item_count = len(payload.work_items) if created else None
+    out.item_count = items if created else None
     return ApiResponse(data=out, message="created" if created else "idempotent replay")
 
 
@@ -180,14 +188,7 @@ async def upload_work_order(
         client=client_info(request),
         items_extra=[p.extra for p in prepared],
     )
-    if created:
-        await dispatch(state, order.id, order.tenant_id)
-    else:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    out = WorkOrderOut.model_validate(order)
-    out.item_count = len(prepared)
-    return ApiResponse(data=out, message="created" if created else "idempotent replay")
+    return await _created(state, response, order, created, len(prepared))
 
 
 def _parse_metadata(raw: str | None) -> dict[str, object]:
