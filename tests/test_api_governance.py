@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from tests.governance_support import FINANCE_POLICY
 
 from myloware.auth.principal import Principal
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import AuditLog
 from myloware.services.audit import record_audit
+from tests.governance_support import FINANCE_POLICY
 
 ADMIN = ("admin",)
 

@@ -10,10 +10,10 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
-from tests.factories import make_pdf
 
 from myloware.documents import DocumentLimits, LoadedDocument, load_document
 from myloware.errors import DocumentError
+from tests.factories import make_pdf
 
 LIMITS = DocumentLimits(max_bytes=1_000_000, max_pages=5, ocr_enabled=False)
 NO_OCR = DocumentLimits(ocr_enabled=False)

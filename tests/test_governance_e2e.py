@@ -6,11 +6,11 @@ import asyncio
 import time
 
 from sqlalchemy import select
-from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
-from tests.pipeline_support import wait_for_order
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApprovalEvent, AuditLog
+from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
+from tests.pipeline_support import wait_for_order
 
 FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
 

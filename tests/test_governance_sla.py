@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from tests.governance_support import BIG_INVOICE, FINANCE_POLICY, publish_policy
 
 from myloware.auth.principal import Principal
 from myloware.db.engine import create_engine, session_factory
@@ -23,6 +22,7 @@ from myloware.services.work_orders import create_work_order, workflow_id_for
 from myloware.workflows.types import WorkOrderInput
 from myloware.workflows.work_order import WorkOrderWorkflow
 from myloware.workflows.worker import build_worker
+from tests.governance_support import BIG_INVOICE, FINANCE_POLICY, publish_policy
 
 
 def _test_server() -> str:

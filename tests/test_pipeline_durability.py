@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
-from tests.pipeline_support import running_worker, unique_queue, wait_for_order
-from tests.test_pipeline_e2e import TEXT_INVOICE
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import OutboxEvent, RecordVersion, WorkItem
 from myloware.workflows.client import connect
 from myloware.workflows.worker import WORKFLOWS
+from tests.pipeline_support import running_worker, unique_queue, wait_for_order
+from tests.test_pipeline_e2e import TEXT_INVOICE
 
 HISTORIES = Path(__file__).parent / "fixtures" / "histories"
 

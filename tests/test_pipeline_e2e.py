@@ -8,6 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from temporalio import activity
+
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
+from myloware.documents import LocalBlobStore
+from myloware.settings import Settings
+from myloware.workflows.activities import PipelineActivities
+from myloware.workflows.types import PersistInput, PersistOutput
+from myloware.workflows.worker import activities_for
 from tests.pipeline_support import (
     AGENTS,
     app_client,
@@ -18,14 +26,6 @@ from tests.pipeline_support import (
     unique_queue,
     wait_for_order,
 )
-
-from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
-from myloware.documents import LocalBlobStore
-from myloware.settings import Settings
-from myloware.workflows.activities import PipelineActivities
-from myloware.workflows.types import PersistInput, PersistOutput
-from myloware.workflows.worker import activities_for
 
 TEXT_INVOICE = """ACME Office Supplies Ltd
 12 Market Street, Springfield

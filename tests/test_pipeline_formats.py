@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from tests.factories import make_eml, pdf_from_lines, render_image
 from tests.pipeline_support import (
     AGENTS,
