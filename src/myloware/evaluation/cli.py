@@ -13,12 +13,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from myloware.documents.limits import DocumentLimits
 from myloware.errors import MylowareError
-from myloware.evaluation.harness import run_eval
+from myloware.evaluation.harness import InputMode, run_eval
 from myloware.evaluation.loaders import FileLoader
 from myloware.evaluation.report import render_report
+from myloware.evaluation.via_api import ApiRunner
+from myloware.runtime.endpoints import read_runtime_file
 from myloware.settings import Settings
 
 
@@ -40,35 +43,67 @@ def eval_command(
     ignore_fields: Annotated[
         str, typer.Option(help="comma-separated dataset fields not to score")
     ] = "",
+    via_api: Annotated[
+        str | None,
+        typer.Option(
+            "--via-api",
+            help="run every document through the platform at this URL and store the scores",
+        ),
+    ] = None,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
     console = Console()
     ignored = [name.strip() for name in ignore_fields.split(",") if name.strip()]
+    settings = Settings()
+    mode: InputMode = "document" if input_mode is InputChoice.DOCUMENT else "text"
+    runner = _api_runner(settings, via_api, workers) if via_api else None
     try:
-        if input_mode is InputChoice.DOCUMENT:
-            loader = FileLoader(DocumentLimits.from_settings(Settings()))
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"evaluating {dataset_dir.name}", total=None)
+
+            def progress(done: int, total: int, doc_id: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"evaluating {doc_id}")
+
             report = run_eval(
                 dataset_dir,
                 out,
                 provider=provider,
-                input_mode="document",
-                load=loader,
+                input_mode=mode,
+                load=FileLoader(DocumentLimits.from_settings(settings))
+                if mode == "document"
+                else None,
                 workers=workers,
                 ignore_fields=ignored,
-            )
-        else:
-            report = run_eval(
-                dataset_dir,
-                out,
-                provider=provider,
-                input_mode="text",
-                workers=workers,
-                ignore_fields=ignored,
+                progress=progress,
+                runner=runner,
+                on_scored=runner.store_scores if runner else None,
             )
     except MylowareError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=2) from exc
+    finally:
+        if runner is not None:
+            runner.close()
     render_report(report, console)
+
+
+def _api_runner(settings: Settings, url: str, workers: int) -> ApiRunner:
+    running = read_runtime_file(settings)
+    token = (
+        settings.api_token.get_secret_value()
+        if settings.api_token
+        else (running.dev_token if running else None)
+    )
+    if not token:
+        raise typer.BadParameter("set MYLOWARE_API_TOKEN (a token with work_orders:write)")
+    return ApiRunner(url.rstrip("/"), token, workers=max(workers, 4))
 
 
 def register(app: typer.Typer) -> None:

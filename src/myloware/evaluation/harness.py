@@ -37,6 +37,13 @@ InputMode = Literal["text", "document"]
 Loader = Callable[[Path], LoadedDocument]
 Progress = Callable[[int, int, str], None]
 
+Predict = Callable[[CanonicalRecord, float], dict[str, Any]]
+# (documents as (id, path)) and a prediction builder -> (id, prediction, error) per document
+Runner = Callable[
+    [list[tuple[str, Path | None]], Predict], Iterable[tuple[str, dict[str, Any], str | None]]
+]
+Scored = Callable[[str, dict[str, Any], dict[str, FieldScore]], None]
+
 PROVIDERS = ("rules",)
 _NOT_DOCUMENTS = (".json", ".boxes.csv")
 
@@ -182,20 +189,26 @@ def _run_one(doc_id: str, path: Path | None, load: Loader, mapping: _Mapping) ->
             {"error": reason, "fields": {}, "seconds": time.perf_counter() - started},
             reason,
         )
-    prediction = {
+    return _Outcome(doc_id, prediction_for(record, mapping, started), None)
+
+
+def prediction_for(record: CanonicalRecord, mapping: _Mapping, started: float) -> dict[str, Any]:
+    """The ``<id>.json`` content for a record: dataset field names, canonical record, time."""
+    return {
         "document_type": record.document_type.value,
         "fields": _dataset_values(record, mapping),
         "canonical": record.model_dump(mode="json"),
         "seconds": round(time.perf_counter() - started, 6),
     }
-    return _Outcome(doc_id, prediction, None)
 
 
 def _score(
     outcome: _Outcome, truth: dict[str, Any], mapping: _Mapping, report: SetReport, ignore: set[str]
-) -> None:
+) -> dict[str, FieldScore]:
+    """Add one document's field scores to ``report`` and return them."""
     kinds = field_kinds(mapping.document_type)
     predicted = outcome.prediction.get("fields", {})
+    scores: dict[str, FieldScore] = {}
     for name, expected in truth.get("fields", {}).items():
         canonical = mapping.fields.get(name)
         if canonical is None or name in ignore:
@@ -203,8 +216,10 @@ def _score(
         score = score_field(kinds.get(canonical), predicted.get(name), expected)
         if score is not None:
             report.fields.setdefault(name, FieldStats()).add(score)
+            scores[name] = score
     if outcome.prediction.get("document_type") == mapping.document_type.value:
         report.type_correct += 1
+    return scores
 
 
 def _set_name(dataset_dir: Path) -> str:
@@ -233,8 +248,17 @@ def run_eval(
     progress: Progress | None = None,
     load: Loader | None = None,
     ignore_fields: Sequence[str] = (),
+    runner: Runner | None = None,
+    on_scored: Scored | None = None,
 ) -> EvalReport:
-    """Extract, write predictions for and score every document of ``dataset_dir``."""
+    """Extract, write predictions for and score every document of ``dataset_dir``.
+
+    ``runner`` replaces the in-process extraction (e.g. the running platform through its
+    API, :mod:`myloware.evaluation.via_api`); ``on_scored`` sees each document's prediction
+    and field scores (e.g. to store them as ``eval_results``).
+    """
+    if runner is not None:
+        return _run(dataset_dir, out_dir, runner, input_mode, progress, ignore_fields, on_scored)
     if provider not in PROVIDERS:
         raise ConfigurationError(f"provider {provider!r} is not available yet (available: rules)")
     if input_mode not in ("text", "document"):
@@ -246,11 +270,51 @@ def run_eval(
         _check_picklable(loader)
     mapping = _load_mapping(dataset_dir)
     documents = _document_paths(dataset_dir, input_mode)
+
+    def local(ids: list[str]) -> Iterable[_Outcome]:
+        return _outcomes(ids, documents, loader, mapping, workers)
+
+    return _collect(dataset_dir, out_dir, mapping, documents, local, progress, ignore_fields, None)
+
+
+def _run(
+    dataset_dir: Path,
+    out_dir: Path,
+    runner: Runner,
+    input_mode: InputMode,
+    progress: Progress | None,
+    ignore_fields: Sequence[str],
+    on_scored: Scored | None,
+) -> EvalReport:
+    mapping = _load_mapping(dataset_dir)
+    documents = _document_paths(dataset_dir, input_mode)
+
+    def remote(ids: list[str]) -> Iterable[_Outcome]:
+        for doc_id, prediction, error in runner(
+            [(i, documents[i]) for i in ids], lambda record, t: prediction_for(record, mapping, t)
+        ):
+            yield _Outcome(doc_id, prediction, error)
+
+    return _collect(
+        dataset_dir, out_dir, mapping, documents, remote, progress, ignore_fields, on_scored
+    )
+
+
+def _collect(
+    dataset_dir: Path,
+    out_dir: Path,
+    mapping: _Mapping,
+    documents: dict[str, Path | None],
+    outcomes: Callable[[list[str]], Iterable[_Outcome]],
+    progress: Progress | None,
+    ignore_fields: Sequence[str],
+    on_scored: Scored | None,
+) -> EvalReport:
     out_dir.mkdir(parents=True, exist_ok=True)
     report = SetReport(_set_name(dataset_dir), documents=len(documents))
     ids = sorted(documents)
     started = time.perf_counter()
-    for done, outcome in enumerate(_outcomes(ids, documents, loader, mapping, workers), start=1):
+    for done, outcome in enumerate(outcomes(ids), start=1):
         (out_dir / f"{outcome.doc_id}.json").write_text(
             json.dumps(outcome.prediction, ensure_ascii=False, indent=1), "utf-8"
         )
@@ -259,7 +323,9 @@ def run_eval(
         truth_path = dataset_dir / f"{outcome.doc_id}.json"
         if truth_path.is_file():
             truth = json.loads(truth_path.read_text("utf-8"))
-            _score(outcome, truth, mapping, report, set(ignore_fields))
+            scores = _score(outcome, truth, mapping, report, set(ignore_fields))
+            if on_scored is not None:
+                on_scored(report.name, outcome.prediction, scores)
         if progress is not None:
             progress(done, len(ids), outcome.doc_id)
     report.seconds = time.perf_counter() - started

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Principal
 from myloware.db.base import Priority, WorkOrderStatus
-from myloware.db.models import Attempt, WorkItem, WorkOrder
+from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
 from myloware.errors import NotFoundError
 from myloware.events.outbox import record_event
 from myloware.services.audit import ClientInfo, record_audit
@@ -182,3 +182,55 @@ async def list_attempts(
             .order_by(Attempt.started_at, Attempt.attempt_number)
         )
     ).all()
+
+
+async def list_evaluations(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> Sequence[EvalResult]:
+    await get_work_item(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    return (
+        await session.scalars(
+            select(EvalResult)
+            .where(EvalResult.work_item_id == work_item_id, EvalResult.tenant_id == tenant_id)
+            .order_by(EvalResult.created_at)
+        )
+    ).all()
+
+
+async def add_evaluation(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    work_item_id: uuid.UUID,
+    evaluation_type: str,
+    score: float,
+    passed: bool,
+    metrics: dict[str, object],
+) -> EvalResult:
+    """Store one evaluation of an item (one row per item and type: a repeat replaces it)."""
+    await get_work_item(session, tenant_id=principal.tenant_id, work_item_id=work_item_id)
+    await session.execute(
+        delete(EvalResult).where(
+            EvalResult.work_item_id == work_item_id, EvalResult.evaluation_type == evaluation_type
+        )
+    )
+    row = EvalResult(
+        tenant_id=principal.tenant_id,
+        work_item_id=work_item_id,
+        evaluation_type=evaluation_type,
+        score=round(score, 2),
+        passed=passed,
+        metrics=metrics,
+    )
+    session.add(row)
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=principal.tenant_id,
+        action="evaluation.store",
+        resource_type="work_item",
+        resource_id=work_item_id,
+        details={"evaluation_type": evaluation_type, "score": round(score, 2)},
+    )
+    await session.commit()
+    return row

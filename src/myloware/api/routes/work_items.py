@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
-from myloware.api.deps import Reader, SessionDep
+from myloware.api.deps import Reader, SessionDep, Writer
 from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.services import work_orders as svc
 from myloware.services.schemas import AttemptOut, WorkItemOut
@@ -36,3 +39,58 @@ async def list_attempts(
         session, tenant_id=principal.tenant_id, work_item_id=work_item_id
     )
     return ListResponse(data=[AttemptOut.model_validate(r) for r in rows])
+
+
+class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    evaluation_type: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    score: float = Field(ge=0.0, le=1.0)
+    passed: bool
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+
+class EvaluationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    evaluation_type: str
+    score: float
+    passed: bool
+    metrics: dict[str, Any]
+    created_at: datetime
+
+
+@router.get(
+    "/{work_item_id}/evaluations",
+    response_model=ListResponse[EvaluationOut],
+    summary="List a work item's evaluation results (Verifier, datasets)",
+)
+async def list_evaluations(
+    work_item_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> ListResponse[EvaluationOut]:
+    rows = await svc.list_evaluations(
+        session, tenant_id=principal.tenant_id, work_item_id=work_item_id
+    )
+    return ListResponse(data=[EvaluationOut.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/{work_item_id}/evaluations",
+    response_model=ApiResponse[EvaluationOut],
+    status_code=201,
+    summary="Store an evaluation result, e.g. a score against ground truth",
+)
+async def add_evaluation(
+    work_item_id: uuid.UUID, payload: EvaluationIn, principal: Writer, session: SessionDep
+) -> ApiResponse[EvaluationOut]:
+    row = await svc.add_evaluation(
+        session,
+        principal=principal,
+        work_item_id=work_item_id,
+        evaluation_type=payload.evaluation_type,
+        score=payload.score,
+        passed=payload.passed,
+        metrics=payload.metrics,
+    )
+    return ApiResponse(data=EvaluationOut.model_validate(row))

@@ -1,0 +1,115 @@
+"""Evaluate the whole running platform: submit each document through the API and score it.
+
+``myloware eval DIR --out P --via-api URL`` measures the pipeline end to end (loaders,
+extractor, restyler, …) instead of the extractor in-process. Each document is one work order;
+its canonical record is read back from the item's JsonRestyler attempt (with confidences and
+spans), so an item that waits for a human approval is still scored. With ground truth, each
+document's field scores are stored on the platform as an ``eval_results`` row
+(``evaluation_type = "dataset:<set>"``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from myloware.errors import MylowareError
+from myloware.evaluation.harness import Predict
+from myloware.evaluation.scoring import FieldScore
+from myloware.records import CanonicalRecord
+
+SETTLED = {"COMPLETED", "FAILED", "AWAITING_APPROVAL"}
+
+
+class ApiRunner:
+    """A ``run_eval`` runner that sends documents to the platform at ``base_url``."""
+
+    def __init__(
+        self, base_url: str, token: str, *, workers: int = 4, timeout_s: float = 300.0
+    ) -> None:
+        self.client = httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+        self.workers = workers
+        self.timeout_s = timeout_s
+
+    def __call__(
+        self, documents: list[tuple[str, Path | None]], predict: Predict
+    ) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            yield from pool.map(lambda doc: self._one(doc[0], doc[1], predict), documents)
+
+    def _one(
+        self, doc_id: str, path: Path | None, predict: Predict
+    ) -> tuple[str, dict[str, Any], str | None]:
+        started = time.perf_counter()
+        try:
+            if path is None:
+                raise MylowareError("no document file for this id in the requested input mode")
+            item = self._process(path)
+            record = self._record(item)
+        except (MylowareError, httpx.HTTPError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            return doc_id, {"error": reason, "fields": {}, "seconds": 0.0}, reason
+        prediction = predict(record, started)
+        prediction.update(work_item_id=item["id"], status=item["status"])
+        return doc_id, prediction, None
+
+    def _process(self, path: Path) -> dict[str, Any]:
+        files = [("files", (path.name, path.read_bytes()))]
+        order = _data(self.client.post("/v1/work-orders/upload", files=files))
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            items = _data(self.client.get(f"/v1/work-orders/{order['id']}/work-items"))
+            if items and all(i["status"] in SETTLED for i in items):
+                return dict(items[0])
+            if time.monotonic() > deadline:
+                raise MylowareError(f"not processed within {self.timeout_s:.0f} s")
+            time.sleep(0.2)
+
+    def _record(self, item: dict[str, Any]) -> CanonicalRecord:
+        attempts = _data(self.client.get(f"/v1/work-items/{item['id']}/attempts"))
+        restyled = [
+            a for a in attempts if a["agent_id"] == "JsonRestyler" and a["status"] == "COMPLETED"
+        ]
+        if not restyled:
+            raise MylowareError(
+                f"the pipeline produced no record: {item.get('error') or item['status']}"
+            )
+        return CanonicalRecord.model_validate(restyled[-1]["output"])
+
+    def store_scores(
+        self, set_name: str, prediction: dict[str, Any], scores: dict[str, FieldScore]
+    ) -> None:
+        """Keep one document's scores on the platform as an ``eval_results`` row."""
+        item_id = prediction.get("work_item_id")
+        if not item_id or not scores:
+            return
+        correct = sum(1 for s in scores.values() if s.correct)
+        body = {
+            "evaluation_type": f"dataset:{set_name}",
+            "score": round(correct / len(scores), 2),
+            "passed": correct == len(scores),
+            "metrics": {
+                name: {"correct": s.correct, "f1": round(s.f1, 3)} for name, s in scores.items()
+            },
+        }
+        _data(self.client.post(f"/v1/work-items/{item_id}/evaluations", json=body))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _data(response: httpx.Response) -> Any:
+    if response.is_error:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:200]
+        raise MylowareError(f"API answered {response.status_code}: {message}")
+    return response.json()["data"]

@@ -1,0 +1,73 @@
+"""`myloware eval --via-api`: the whole running platform measured on a labelled folder."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from myloware.api.app import create_app
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import EvalResult
+from myloware.evaluation import run_eval
+from myloware.evaluation.via_api import ApiRunner
+from myloware.settings import Settings
+from tests.pipeline_support import running_worker, unique_queue
+
+MINI = Path(__file__).parent / "fixtures" / "eval" / "mini" / "dev"
+
+
+@pytest.fixture
+def served(
+    settings: Settings, database_url, clean_redis, temporal_address, tenants
+) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
+    """The API on a real loopback port (uvicorn in a thread)."""
+    local = settings.model_copy(update={"task_queue": unique_queue()})
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(
+        local, database_url=database_url, redis_url=clean_redis, temporal_address=temporal_address
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", local
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def test_eval_via_api_scores_like_in_process_and_stores_results(
+    served, database_url, temporal_address, token_for, tmp_path
+) -> None:
+    """The platform scores the fixture set as the in-process extractor does, and keeps it."""
+    url, local = served
+    token = token_for("acme")["Authorization"].removeprefix("Bearer ")
+    runner = ApiRunner(url, token, workers=2, timeout_s=60)
+    async with running_worker(local, database_url, temporal_address):
+        report = await asyncio.to_thread(
+            run_eval, MINI, tmp_path / "api", runner=runner, on_scored=runner.store_scores
+        )
+    runner.close()
+    local_report = run_eval(MINI, tmp_path / "local")
+    assert report.overall_field_accuracy == pytest.approx(local_report.overall_field_accuracy)
+    assert set(report.sets["mini"].failures) == set(local_report.sets["mini"].failures)
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session:
+        rows = (
+            await session.scalars(
+                select(EvalResult).where(EvalResult.evaluation_type == "dataset:mini")
+            )
+        ).all()
+    await engine.dispose()
+    assert len(rows) == 2
+    assert {float(r.score) for r in rows} <= {0.0, 0.25, 0.33, 0.5, 0.67, 0.75, 1.0}
