@@ -81,17 +81,22 @@ async def run_worker(
 
 
 async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
-    """Publish committed outbox rows to the Redis Stream until stopped."""
+    """Publish committed outbox rows to the Redis Stream, and run the platform's consumer
+    groups (webhooks) on it, until stopped."""
     import redis.asyncio as aioredis
 
     from myloware.db.engine import create_engine, session_factory
+    from myloware.events.consumers import run_consumers
     from myloware.events.relay import OutboxRelay
 
-    engine = create_engine(endpoints.database_url, pool_size=2)
+    engine = create_engine(endpoints.database_url, pool_size=4)
+    sessions = session_factory(engine)
     redis = aioredis.from_url(endpoints.redis_url)
-    relay = OutboxRelay(session_factory(engine), redis, stream=settings.events_stream)
+    relay = OutboxRelay(sessions, redis, stream=settings.events_stream)
     try:
-        await relay.run(stop)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(relay.run(stop))
+            group.create_task(run_consumers(settings, sessions, redis, stop))
     finally:
         await redis.aclose()
         await engine.dispose()

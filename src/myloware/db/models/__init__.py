@@ -21,7 +21,9 @@ from myloware.db.models.policies import (
     ApprovalRequestStatus,
     PolicyDocument,
 )
+from myloware.db.models.slack import SlackMessage
 from myloware.db.models.tenancy import ApiKey, Tenant
+from myloware.db.models.webhooks import WebhookDelivery
 from myloware.db.models.work import Attempt, Record, RecordVersion, WorkItem, WorkOrder
 
 __all__ = [
@@ -43,8 +45,10 @@ __all__ = [
     "ProcessedEvent",
     "Record",
     "RecordVersion",
+    "SlackMessage",
     "Tenant",
     "Tool",
+    "WebhookDelivery",
     "WorkItem",
     "WorkOrder",
     "WorkflowTemplate",

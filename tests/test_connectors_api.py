@@ -1,0 +1,232 @@
+"""/v1/connectors: outgoing webhooks created, listed, changed and deleted by a tenant's admins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from myloware.db.engine import transaction
+from myloware.db.models import AuditLog, Connector, WebhookDelivery
+from myloware.errors import ValidationFailed
+from myloware.services.connectors import WebhookSpec, create_webhook
+
+HOOK = "https://hooks.example.com/myloware"
+
+
+def webhook_body(**config: Any) -> dict[str, Any]:
+    return {"name": "erp", "config": {"url": HOOK, "events": ["work_order.*"], **config}}
+
+
+async def create(api: httpx.AsyncClient, headers: dict[str, str], **config: Any) -> dict[str, Any]:
+    r = await api.post("/v1/connectors", json=webhook_body(**config), headers=headers)
+    assert r.status_code == 201, r.text
+    return dict(r.json()["data"])
+
+
+async def test_create_answers_the_secret_once_and_masks_it_afterwards(
+    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """POST returns a generated secret; GET one and the list show it masked; it is stored."""
+    admin = token_for("acme", "admin")
+    r = await api.post(
+        "/v1/connectors",
+        json=webhook_body(description="ERP sync"),
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    assert "not shown again" in r.json()["message"]
+    created = r.json()["data"]
+    secret = created["secret"]
+    assert secret.startswith("whsec_")
+    assert created["type"] == "API" and created["status"] == "ACTIVE"
+    assert created["config"]["secret"] == "****" + secret[-4:]
+    assert created["config"]["url"] == HOOK
+    assert created["config"]["description"] == "ERP sync"
+    one = (await api.get(f"/v1/connectors/{created['id']}", headers=admin)).json()["data"]
+    listed = (await api.get("/v1/connectors", headers=admin)).json()
+    assert listed["pagination"]["total"] == 1
+    for shown in (one, listed["data"][0]):
+        assert "secret" not in shown
+        assert shown["config"]["secret"] == "****" + secret[-4:]
+        assert secret not in str(shown)
+    async with sessions() as session:
+        row = await session.get(Connector, uuid.UUID(created["id"]))
+    assert row is not None and row.config["secret"] == secret
+
+
+async def test_a_given_secret_is_kept(api: httpx.AsyncClient, token_for: Any) -> None:
+    """A secret chosen by the admin is stored and answered as given."""
+    created = await create(api, token_for("acme", "admin"), secret="my-own-secret-0123456789")
+    assert created["secret"] == "my-own-secret-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (webhook_body(url="ftp://hooks.example.com/x"), "url"),
+        (webhook_body(url="https://user:pw@hooks.example.com/x"), "url"),
+        (webhook_body(url="not a url"), "url"),
+        (webhook_body(events=[]), "events"),
+        (webhook_body(events=["work_order.create"]), "events"),
+        (webhook_body(secret="short"), "secret"),
+        (webhook_body(colour="blue"), "colour"),
+        ({**webhook_body(), "type": "SLACK"}, "type"),
+        ({**webhook_body(), "owner": "me"}, "owner"),
+        ({"config": webhook_body()["config"]}, "name"),
+    ],
+)
+async def test_invalid_webhooks_are_refused_with_the_field_named(
+    api: httpx.AsyncClient, token_for: Any, body: dict[str, Any], field: str
+) -> None:
+    """Bad schemes, credentials, unknown events, short secrets, extra fields: 422 on the field."""
+    r = await api.post("/v1/connectors", json=body, headers=token_for("acme", "admin"))
+    assert r.status_code == 422, r.text
+    assert field in {loc for e in r.json()["error"]["details"] for loc in e["loc"]}
+
+
+async def test_production_refuses_private_targets(
+    sessions: async_sessionmaker[AsyncSession], tenants: dict[str, uuid.UUID]
+) -> None:
+    """Where private targets are disallowed, a loopback or private URL cannot be saved."""
+    for url in ("http://127.0.0.1:9000/hook", "http://10.0.0.5/hook", "http://localhost/h"):
+        with pytest.raises(ValidationFailed):
+            async with transaction(sessions) as session:
+                await create_webhook(
+                    session,
+                    tenant_id=tenants["acme"],
+                    name="internal",
+                    spec=WebhookSpec(url=url, events=["*"]),
+                    allow_private_targets=False,
+                    principal=None,
+                )
+
+
+async def test_only_admins_manage_connectors(api: httpx.AsyncClient, token_for: Any) -> None:
+    """Readers and writers get 403 on every connector endpoint; no credential gets 401."""
+    user = token_for("acme", "work_orders:read", "work_orders:write")
+    assert (await api.post("/v1/connectors", json=webhook_body(), headers=user)).status_code == 403
+    assert (await api.get("/v1/connectors", headers=user)).status_code == 403
+    assert (await api.get("/v1/connectors")).status_code == 401
+
+
+async def test_patch_changes_status_and_subscription_and_resets_health(
+    api: httpx.AsyncClient, token_for: Any
+) -> None:
+    """PATCH deactivates and re-activates, changes events and URL; ERROR cannot be set."""
+    admin = token_for("acme", "admin")
+    created = await create(api, admin)
+    path = f"/v1/connectors/{created['id']}"
+    off = await api.patch(path, json={"status": "INACTIVE"}, headers=admin)
+    assert off.status_code == 200, off.text
+    assert off.json()["data"]["status"] == "INACTIVE"
+    assert off.json()["data"]["last_health_check"] is not None
+    changed = await api.patch(
+        path,
+        json={
+            "status": "ACTIVE",
+            "name": "erp-v2",
+            "config": {"events": ["approval.*", "record.persisted"], "url": HOOK + "/v2"},
+        },
+        headers=admin,
+    )
+    data = changed.json()["data"]
+    assert data["status"] == "ACTIVE" and data["name"] == "erp-v2"
+    assert data["config"]["events"] == ["approval.*", "record.persisted"]
+    assert data["config"]["url"] == HOOK + "/v2"
+    assert data["config"]["secret"] == created["config"]["secret"]  # untouched
+    for bad in (
+        {"status": "ERROR"},
+        {},
+        {"config": {"secret": "x" * 20}},
+        {"config": {"events": ["*"], "x": 1}},
+    ):
+        r = await api.patch(path, json=bad, headers=admin)
+        assert r.status_code == 422, (bad, r.text)
+
+
+async def test_delete_removes_the_connector(api: httpx.AsyncClient, token_for: Any) -> None:
+    """DELETE answers 204; the connector is gone (404) and no longer listed."""
+    admin = token_for("acme", "admin")
+    created = await create(api, admin)
+    gone = await api.delete(f"/v1/connectors/{created['id']}", headers=admin)
+    assert gone.status_code == 204
+    assert (await api.get(f"/v1/connectors/{created['id']}", headers=admin)).status_code == 404
+    assert (await api.get("/v1/connectors", headers=admin)).json()["data"] == []
+
+
+async def test_tenants_cannot_see_or_touch_each_others_connectors(
+    api: httpx.AsyncClient, token_for: Any
+) -> None:
+    """Another tenant's connector id is 404 for get, patch, delete and deliveries; lists split."""
+    mine = await create(api, token_for("acme", "admin"))
+    spy = token_for("globex", "admin")
+    path = f"/v1/connectors/{mine['id']}"
+    assert (await api.get(path, headers=spy)).status_code == 404
+    assert (await api.get(path + "/deliveries", headers=spy)).status_code == 404
+    assert (await api.patch(path, json={"status": "INACTIVE"}, headers=spy)).status_code == 404
+    assert (await api.delete(path, headers=spy)).status_code == 404
+    assert (await api.get("/v1/connectors", headers=spy)).json()["data"] == []
+    still = await api.get(path, headers=token_for("acme", "admin"))
+    assert still.json()["data"]["status"] == "ACTIVE"
+
+
+async def test_changes_are_audited_without_the_secret(
+    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Create, update and delete each leave an audit row naming the admin, never the secret."""
+    admin = token_for("acme", "admin")
+    created = await create(api, admin)
+    path = f"/v1/connectors/{created['id']}"
+    await api.patch(path, json={"status": "INACTIVE"}, headers=admin)
+    await api.delete(path, headers=admin)
+    async with sessions() as session:
+        rows = (
+            await session.scalars(
+                select(AuditLog)
+                .where(AuditLog.resource_type == "connector")
+                .order_by(AuditLog.created_at)
+            )
+        ).all()
+    assert [r.action for r in rows] == ["connector.create", "connector.update", "connector.delete"]
+    assert {r.user_id for r in rows} == {"user@acme"}
+    assert {str(r.resource_id) for r in rows} == {created["id"]}
+    assert rows[0].details["url"] == HOOK
+    assert rows[1].details == {"changes": {"status": "INACTIVE"}, "previous_status": "ACTIVE"}
+    assert all(created["secret"] not in str(r.details) for r in rows)
+
+
+async def test_deliveries_are_listed_newest_first(
+    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A connector's delivery log is paged newest first and filters on success."""
+    admin = token_for("acme", "admin")
+    created = await create(api, admin)
+    connector_id = uuid.UUID(created["id"])
+    async with sessions() as session:
+        tenant_id = (await session.get(Connector, connector_id)).tenant_id  # type: ignore[union-attr]
+    event_id = uuid.uuid4()
+    for n, ok in enumerate((False, False, True)):
+        async with transaction(sessions) as session:
+            session.add(
+                WebhookDelivery(
+                    tenant_id=tenant_id,
+                    connector_id=connector_id,
+                    event_id=event_id,
+                    event_type="work_order.created",
+                    succeeded=ok,
+                    status_code=200 if ok else 500,
+                    error=None if ok else f"HTTP 500 #{n}",
+                    duration_ms=5,
+                )
+            )
+    path = f"/v1/connectors/{created['id']}/deliveries"
+    page = (await api.get(path, params={"limit": 2}, headers=admin)).json()
+    assert page["pagination"]["total"] == 3
+    assert [d["succeeded"] for d in page["data"]] == [True, False]
+    failed = (await api.get(path, params={"succeeded": "false"}, headers=admin)).json()
+    assert [d["error"] for d in failed["data"]] == ["HTTP 500 #1", "HTTP 500 #0"]
