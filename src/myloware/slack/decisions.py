@@ -1,0 +1,106 @@
+"""A decision taken in Slack, delivered through the one decision service.
+
+:func:`decide` maps the Slack user to a principal of the connector's tenant, calls
+:func:`myloware.services.approvals.submit_decision` (capability, tenant and approver-group
+checks, the workflow's ``decide`` update) and returns the sentence to show that user —
+a confirmation, or why nothing was decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from myloware.db.base import ApprovalDecision
+from myloware.errors import ConflictError, ForbiddenError, MylowareError
+from myloware.services.approvals import submit_decision
+from myloware.services.audit import ClientInfo
+from myloware.services.schemas import ApprovalIn
+from myloware.settings import Settings
+from myloware.slack.cards import CardAction
+from myloware.slack.config import SlackConnector
+
+log = structlog.get_logger(__name__)
+
+NOT_LINKED = (
+    "Sorry, your Slack account isn't linked to a MyloWare approver, so you can't decide "
+    "approvals from Slack yet. Ask your MyloWare admin to add you to the Slack connector."
+)
+FAILED = (
+    "Sorry, MyloWare couldn't confirm your decision just now. Check the card or the Run "
+    "Trace before trying again."
+)
+DONE = {
+    "APPROVED": ":white_check_mark: You approved it; the workflow resumes now.",
+    "REJECTED": ":x: You rejected it; the work item fails with your reason.",
+    "ESCALATED": ":arrow_double_up: You escalated it to *{group}*.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SlackDeps:
+    """What Slack interactions need from the running API."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    temporal: Callable[[], Awaitable[Any]]  # -> temporalio.client.Client
+    settings: Settings
+
+
+@dataclass(frozen=True, slots=True)
+class SlackContext:
+    """Put into each Bolt request's context as ``context["myloware"]``."""
+
+    deps: SlackDeps
+    connector: SlackConnector
+
+
+def is_linked(slack: SlackContext, slack_user_id: str) -> bool:
+    connector = slack.connector
+    return connector.config.principal_for(slack_user_id, connector.tenant_id) is not None
+
+
+async def decide(
+    slack: SlackContext,
+    *,
+    slack_user_id: str,
+    action: CardAction,
+    decision: ApprovalDecision,
+    reason: str | None = None,
+) -> str:
+    """Submit one decision as the Slack user; returns the message for that user."""
+    connector = slack.connector
+    principal = connector.config.principal_for(slack_user_id, connector.tenant_id)
+    if principal is None:
+        return NOT_LINKED
+    logger = log.bind(work_item_id=str(action.work_item_id), decision=decision.value)
+    client = ClientInfo(user_agent=f"slack/{connector.config.team_id}/{slack_user_id}")
+    try:
+        async with slack.deps.sessions() as session:
+            outcome = await submit_decision(
+                session,
+                await slack.deps.temporal(),
+                principal=principal,
+                decision=ApprovalIn(
+                    work_item_id=action.work_item_id, decision=decision, reason=reason
+                ),
+                client=client,
+            )
+    except ConflictError as exc:
+        return f":information_source: Already decided, nothing changed: {_sentence(exc.message)}"
+    except ForbiddenError as exc:
+        return f":no_entry: You can't decide this one: {_sentence(exc.message)}"
+    except MylowareError as exc:
+        return f":warning: Not decided: {_sentence(exc.message)}"
+    except Exception as exc:  # the boundary: whatever failed, the user hears back
+        logger.error("slack_decision_failed", error=repr(exc))
+        return FAILED
+    logger.info("slack_decision", status=outcome.status)
+    return DONE[decision.value].format(group=outcome.group)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."

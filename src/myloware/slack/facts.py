@@ -1,0 +1,81 @@
+"""Reading what an approval card shows from the database.
+
+The record a person is asked about is the one the Policy agent saw: the input of the item's
+latest completed ``Policy`` attempt (the persisted record only exists after the decision).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.db.base import AttemptStatus
+from myloware.db.models import ApprovalRequest, Attempt, WorkItem
+from myloware.settings import Settings
+from myloware.slack.cards import CardAction, CardFacts
+
+
+def base_url(settings: Settings) -> str:
+    """Where people reach the platform: ``public_url``, else ``api_url``, else host:port."""
+    url = (
+        settings.public_url or settings.api_url or f"http://{settings.api_host}:{settings.api_port}"
+    )
+    return url.rstrip("/")
+
+
+def run_trace_url(settings: Settings, work_item_id: uuid.UUID) -> str:
+    return f"{base_url(settings)}/ui/work-items/{work_item_id}"
+
+
+async def policy_record(session: AsyncSession, work_item_id: uuid.UUID) -> dict[str, Any]:
+    """The canonical record (as JSON) the Policy agent last evaluated; {} when unknown."""
+    attempt_input = await session.scalar(
+        select(Attempt.input)
+        .where(
+            Attempt.work_item_id == work_item_id,
+            Attempt.agent_id == "Policy",
+            Attempt.status == AttemptStatus.COMPLETED,
+        )
+        .order_by(Attempt.started_at.desc())
+        .limit(1)
+    )
+    record = (attempt_input or {}).get("record")
+    return record if isinstance(record, dict) else {}
+
+
+def plain_values(record: dict[str, Any]) -> dict[str, Any]:
+    """``{field: value}`` from a dumped CanonicalRecord."""
+    fields = record.get("fields") or {}
+    return {name: field.get("value") for name, field in fields.items() if isinstance(field, dict)}
+
+
+def rule_lines(reasons: dict[str, Any]) -> list[str]:
+    """The fired rules stored on an approval request (``reasons["rules"]``)."""
+    rules = reasons.get("rules") or []
+    return [str(rule) for rule in rules] if isinstance(rules, list) else []
+
+
+async def load_card_facts(
+    session: AsyncSession, request: ApprovalRequest, settings: Settings
+) -> CardFacts:
+    """Everything the card of ``request`` shows, as the database has it now."""
+    record = await policy_record(session, request.work_item_id)
+    item_type = await session.scalar(
+        select(WorkItem.type).where(WorkItem.id == request.work_item_id)
+    )
+    document_type = record.get("document_type") or (item_type.value if item_type else None)
+    return CardFacts(
+        action=CardAction(work_item_id=request.work_item_id, request_id=request.id),
+        document_type=document_type,
+        values=plain_values(record),
+        explanation=request.explanation,
+        reasons=rule_lines(request.reasons),
+        approver_group=request.approver_group,
+        tier=request.tier,
+        due_at=request.due_at,
+        policy=f"{request.policy_name} v{request.policy_version}",
+        link=run_trace_url(settings, request.work_item_id),
+    )

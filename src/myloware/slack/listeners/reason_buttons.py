@@ -1,0 +1,45 @@
+"""Reject or Escalate on a card: open the modal that asks why (unlinked users are told no)."""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from myloware.slack.cards import REJECT, CardAction
+from myloware.slack.decisions import NOT_LINKED, is_linked
+from myloware.slack.listeners._common import slack_context, tell
+from myloware.slack.modal import ReasonRequest, reason_modal
+
+
+def _card_title(body: dict[str, Any]) -> str | None:
+    """The card's header text, to remind the user what the modal is about."""
+    for block in body.get("message", {}).get("blocks", []):
+        if block.get("type") == "header":
+            return str(block["text"]["text"])
+    return None
+
+
+async def reason_requested(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    logger: Logger,
+) -> None:
+    await ack()
+    user, channel = body["user"]["id"], body["channel"]["id"]
+    if not is_linked(slack_context(context), user):
+        await tell(client, channel=channel, user=user, text=NOT_LINKED)
+        return
+    request = ReasonRequest(
+        action=CardAction.decode(action["value"]),
+        decision="REJECTED" if action["action_id"] == REJECT else "ESCALATED",
+        channel=channel,
+    )
+    view = reason_modal(request, _card_title(body))
+    await client.views_open(trigger_id=body["trigger_id"], view=view)

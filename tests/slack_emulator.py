@@ -1,0 +1,437 @@
+"""A local Slack for tests: its Web API on 127.0.0.1, and its side of interactivity.
+
+:class:`SlackEmulator` is a real HTTP server (aiohttp) that answers the Web API methods
+MyloWare calls the way Slack does: ``POST /api/<method>`` with a form or JSON body, the bot
+token as ``Authorization: Bearer`` (or a ``token`` argument), JSON-encoded ``blocks`` / ``view``
+arguments, HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "invalid_auth"}``.
+Implemented: ``auth.test``, ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral`` and
+``views.open`` (trigger ids are single-use and expire after 3 s, as in Slack). Every call is
+recorded in :attr:`SlackEmulator.calls`; messages and opened views are kept as Slack would.
+
+Slack's side of interactivity: :meth:`SlackEmulator.click` builds the ``block_actions``
+payload of a click on a button of a posted message, :meth:`SlackEmulator.submit` the
+``view_submission`` of an opened modal, and :func:`post_interaction` signs a payload like
+Slack (``v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>")``) and posts it as
+``application/x-www-form-urlencoded`` ``payload=<json>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from aiohttp import web
+
+TRIGGER_TTL_S = 3.0
+Payload = dict[str, Any]
+
+
+@dataclass
+class Workspace:
+    """One Slack workspace with one installed app."""
+
+    team_id: str
+    bot_token: str
+    signing_secret: str
+    channels: dict[str, str]  # channel id -> name
+    domain: str = "acme"
+    app_id: str = "A0MYLOWARE"
+    bot_user_id: str = "U0BOT"
+    bot_id: str = "B0BOT"
+
+
+@dataclass
+class ApiCall:
+    method: str
+    args: Payload
+    token: str | None
+    reply: Payload
+
+
+@dataclass
+class _State:
+    messages: dict[tuple[str, str], Payload] = field(default_factory=dict)
+    views: dict[str, Payload] = field(default_factory=dict)
+    triggers: dict[str, float] = field(default_factory=dict)  # trigger id -> issued at
+
+
+class SlackApiRefusal(Exception):
+    def __init__(self, error: str, *messages: str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = list(messages)
+
+
+class SlackEmulator:
+    """``async with SlackEmulator(workspace) as slack:`` — ``slack.api_url`` is the base URL."""
+
+    def __init__(self, *workspaces: Workspace) -> None:
+        self.workspaces = {w.bot_token: w for w in workspaces}
+        self.calls: list[ApiCall] = []
+        self._state = _State()
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- server -------------------------------------------------------------------------------
+    async def __aenter__(self) -> SlackEmulator:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: Payload = dict(request.query)
+        try:
+            args.update(await _body(request))
+        except ValueError:
+            return web.json_response({"ok": False, "error": "invalid_form_data"})
+        token = _bearer(request.headers.get("Authorization")) or args.pop("token", None)
+        try:
+            workspace = self._authenticate(token)
+            handler = METHODS.get(method)
+            if handler is None:
+                raise SlackApiRefusal("unknown_method")
+            reply = {"ok": True, **handler(self, workspace, args)}
+        except SlackApiRefusal as refusal:
+            reply = {"ok": False, "error": refusal.error}
+            if refusal.messages:
+                reply["response_metadata"] = {"messages": refusal.messages}
+        self.calls.append(ApiCall(method, args, token, reply))
+        return web.json_response(reply)
+
+    def _authenticate(self, token: str | None) -> Workspace:
+        if not token:
+            raise SlackApiRefusal("not_authed")
+        workspace = self.workspaces.get(token)
+        if workspace is None:
+            raise SlackApiRefusal("invalid_auth")
+        return workspace
+
+    def _ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+    # -- Web API methods ----------------------------------------------------------------------
+    def _auth_test(self, ws: Workspace, args: Payload) -> Payload:
+        return {
+            "url": f"https://{ws.domain}.slack.com/",
+            "team": ws.domain.title(),
+            "user": "myloware",
+            "team_id": ws.team_id,
+            "user_id": ws.bot_user_id,
+            "bot_id": ws.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _channel(self, ws: Workspace, args: Payload) -> str:
+        channel = str(args.get("channel") or "")
+        if channel not in ws.channels:
+            raise SlackApiRefusal("channel_not_found")
+        return channel
+
+    def _message(self, ws: Workspace, args: Payload, ts: str) -> Payload:
+        blocks = _json_arg(args, "blocks", "invalid_blocks")
+        text = args.get("text")
+        if not text and not blocks:
+            raise SlackApiRefusal("no_text")
+        if blocks is not None:
+            _check_blocks(blocks)
+        message: Payload = {
+            "type": "message",
+            "user": ws.bot_user_id,
+            "bot_id": ws.bot_id,
+            "app_id": ws.app_id,
+            "team": ws.team_id,
+            "text": text or "",
+            "ts": ts,
+        }
+        if blocks is not None:
+            message["blocks"] = blocks
+        return message
+
+    def _post_message(self, ws: Workspace, args: Payload) -> Payload:
+        channel = self._channel(ws, args)
+        ts = self._ts()
+        message = self._message(ws, args, ts)
+        self._state.messages[(channel, ts)] = message
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _update(self, ws: Workspace, args: Payload) -> Payload:
+        channel = self._channel(ws, args)
+        ts = str(args.get("ts") or "")
+        if (channel, ts) not in self._state.messages:
+            raise SlackApiRefusal("message_not_found")
+        message = self._message(ws, args, ts)
+        message["edited"] = {"user": ws.bot_user_id, "ts": self._ts()}
+        self._state.messages[(channel, ts)] = message
+        return {"channel": channel, "ts": ts, "text": message["text"], "message": message}
+
+    def _post_ephemeral(self, ws: Workspace, args: Payload) -> Payload:
+        self._channel(ws, args)
+        if not args.get("user"):
+            raise SlackApiRefusal("user_not_in_channel")
+        if not args.get("text") and not args.get("blocks"):
+            raise SlackApiRefusal("no_text")
+        return {"message_ts": self._ts()}
+
+    def _views_open(self, ws: Workspace, args: Payload) -> Payload:
+        issued = self._state.triggers.pop(str(args.get("trigger_id") or ""), None)
+        if issued is None:
+            raise SlackApiRefusal("invalid_arguments", "invalid `trigger_id`")
+        if time.monotonic() - issued > TRIGGER_TTL_S:
+            raise SlackApiRefusal("expired_trigger_id")
+        view = _json_arg(args, "view", "invalid_arguments")
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            raise SlackApiRefusal("invalid_arguments", "a modal view is required")
+        _check_blocks(view.get("blocks", []))
+        view_id = f"V{next(self._ids):08d}"
+        opened = {
+            "id": view_id,
+            "team_id": ws.team_id,
+            "app_id": ws.app_id,
+            "bot_id": ws.bot_id,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{view_id}",
+            "root_view_id": view_id,
+            "private_metadata": "",
+            "callback_id": "",
+            **view,
+        }
+        self._state.views[view_id] = opened
+        return {"view": opened}
+
+    # -- what tests read ------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def message(self, channel: str, ts: str) -> Payload:
+        """The message as it is now (after any chat.update)."""
+        return self._state.messages[(channel, ts)]
+
+    def view(self, view_id: str) -> Payload:
+        return self._state.views[view_id]
+
+    async def wait_for(self, check: Callable[[], Any], limit_s: float = 15.0) -> Any:
+        """Poll ``check`` until it returns something truthy; returns it."""
+        deadline = time.monotonic() + limit_s
+        while True:
+            found = check()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the Slack emulator never saw it within {limit_s} s")
+            await asyncio.sleep(0.02)
+
+    # -- Slack's side of interactivity ------------------------------------------------------------
+    def _workspace_of(self, team_id: str) -> Workspace:
+        return next(w for w in self.workspaces.values() if w.team_id == team_id)
+
+    def _user(self, ws: Workspace, user_id: str) -> Payload:
+        name = user_id.lower()
+        return {"id": user_id, "username": name, "name": name, "team_id": ws.team_id}
+
+    def _trigger(self) -> str:
+        trigger = f"{int(time.time())}.{next(self._ids)}.{secrets.token_hex(8)}"
+        self._state.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def click(self, channel: str, ts: str, action_id: str, user_id: str) -> Payload:
+        """The ``block_actions`` payload Slack sends when ``user_id`` clicks a button."""
+        message = self.message(channel, ts)
+        ws = self._workspace_of(message["team"])
+        for block in message.get("blocks", []):
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") == action_id:
+                    action = {
+                        "type": element["type"],
+                        "action_id": action_id,
+                        "block_id": block.get("block_id", ""),
+                        "text": element.get("text"),
+                        "value": element.get("value"),
+                        "action_ts": f"{time.time():.6f}",
+                    }
+                    if "style" in element:
+                        action["style"] = element["style"]
+                    break
+            else:
+                continue
+            break
+        else:
+            raise AssertionError(f"message {ts} in {channel} has no button {action_id!r}")
+        return {
+            "type": "block_actions",
+            "user": self._user(ws, user_id),
+            "api_app_id": ws.app_id,
+            "token": "deprecated-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": self._trigger(),
+            "team": {"id": ws.team_id, "domain": ws.domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": ws.channels[channel]},
+            "message": message,
+            "state": {"values": {}},
+            "response_url": f"https://hooks.slack.com/actions/{ws.team_id}/1/unused",
+            "actions": [action],
+        }
+
+    def submit(self, view_id: str, user_id: str, values: dict[str, dict[str, str]]) -> Payload:
+        """The ``view_submission`` payload of ``user_id`` submitting an opened modal, with
+        plain-text ``values`` as ``{block_id: {action_id: text}}``."""
+        view = self.view(view_id)
+        ws = self._workspace_of(view["team_id"])
+        state = {
+            block: {action: {"type": "plain_text_input", "value": text}}
+            for block, actions in values.items()
+            for action, text in actions.items()
+        }
+        return {
+            "type": "view_submission",
+            "team": {"id": ws.team_id, "domain": ws.domain},
+            "user": self._user(ws, user_id),
+            "api_app_id": ws.app_id,
+            "token": "deprecated-verification-token",
+            "trigger_id": self._trigger(),
+            "view": {**view, "state": {"values": state}},
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+
+METHODS: dict[str, Callable[[SlackEmulator, Workspace, Payload], Payload]] = {
+    "auth.test": SlackEmulator._auth_test,
+    "chat.postMessage": SlackEmulator._post_message,
+    "chat.update": SlackEmulator._update,
+    "chat.postEphemeral": SlackEmulator._post_ephemeral,
+    "views.open": SlackEmulator._views_open,
+}
+
+
+async def _body(request: web.Request) -> Payload:
+    if not request.can_read_body:
+        return {}
+    if request.content_type == "application/json":
+        data = await request.json()
+        if not isinstance(data, dict):
+            raise ValueError("a JSON object is required")
+        return data
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    raise ValueError(f"unsupported content type {request.content_type}")
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def _json_arg(args: Payload, name: str, error: str) -> Any:
+    """A structured argument, given as JSON (JSON bodies) or a JSON-encoded string (forms)."""
+    value = args.get(name)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise SlackApiRefusal(error, f"`{name}` is not valid JSON") from None
+    return value
+
+
+def _check_blocks(blocks: Any) -> None:
+    """The Block Kit limits our cards could hit."""
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        raise SlackApiRefusal("invalid_blocks", "blocks must be a list of at most 50")
+    for block in blocks:
+        if not isinstance(block, dict) or "type" not in block:
+            raise SlackApiRefusal("invalid_blocks", "every block needs a type")
+        if block["type"] == "header" and len(block["text"]["text"]) > 150:
+            raise SlackApiRefusal("invalid_blocks", "header text longer than 150")
+        if block["type"] == "section" and len(block.get("text", {}).get("text", "")) > 3000:
+            raise SlackApiRefusal("invalid_blocks", "section text longer than 3000")
+        if len(block.get("fields", [])) > 10:
+            raise SlackApiRefusal("invalid_blocks", "more than 10 section fields")
+        for element in block.get("elements", []):
+            if len(str(element.get("value", ""))) > 2000 or len(element.get("action_id", "")) > 255:
+                raise SlackApiRefusal("invalid_blocks", "element value or action_id too long")
+
+
+# -- signing like Slack ---------------------------------------------------------------------------
+
+
+def slack_signature(signing_secret: str, body: str, timestamp: int) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with a request body."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": slack_signature(signing_secret, body, stamp),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+
+
+async def post_interaction(
+    client: httpx.AsyncClient,
+    payload: Payload,
+    *,
+    signing_secret: str,
+    timestamp: int | None = None,
+    path: str = "/slack/events",
+) -> httpx.Response:
+    """POST an interaction payload to our endpoint exactly as Slack does."""
+    body = urlencode({"payload": json.dumps(payload, separators=(",", ":"))})
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **signed_headers(signing_secret, body, timestamp),
+    }
+    return await client.post(path, content=body, headers=headers)
+
+
+async def post_event(
+    client: httpx.AsyncClient,
+    event: Payload,
+    *,
+    signing_secret: str,
+    timestamp: int | None = None,
+    path: str = "/slack/events",
+) -> httpx.Response:
+    """POST an Events API body (JSON) to our endpoint exactly as Slack does."""
+    body = json.dumps(event, separators=(",", ":"))
+    headers = {
+        "Content-Type": "application/json",
+        **signed_headers(signing_secret, body, timestamp),
+    }
+    return await client.post(path, content=body, headers=headers)

@@ -1,0 +1,325 @@
+"""Approve, reject and escalate from Slack, on the real stack with Slack emulated.
+
+The API app (with the Slack router included), a worker on the real Temporal server, the
+outbox relay and the ``slack`` stream consumer run for real; Slack is the local emulator,
+and clicks arrive signed exactly as Slack signs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import select
+
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import ApprovalEvent, ApprovalRequest
+from myloware.events import OutboxRelay, StreamConsumer
+from myloware.slack import (
+    CONSUMER_GROUP,
+    CardAction,
+    SlackConfig,
+    add_slack_connector,
+    build_slack_router,
+    slack_event_handler,
+)
+from myloware.slack.cards import APPROVE, ESCALATE, REJECT
+from myloware.slack.modal import REASON_BLOCK, REASON_INPUT
+from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
+from tests.pipeline_support import wait_for_order
+from tests.slack_emulator import (
+    SlackEmulator,
+    Workspace,
+    post_event,
+    post_interaction,
+)
+
+TEAM, TOKEN, SECRET = "T0ACME", "xoxb-acme-test-token", "acme-signing-secret-0123456789"
+FINANCE, LEADS, GENERAL = "C0FINANCE", "C0LEADS", "C0APPROVALS"
+ALICE, LENA, SAM, STRANGER = "U0ALICE", "U0LENA", "U0SAM", "U0STRANGER"
+APPROVER_CAPS = ("work_orders:read", "work_orders:write", "approvals:decide")
+
+
+@dataclass
+class SlackHarness:
+    api: httpx.AsyncClient
+    slack: SlackEmulator
+    headers: dict[str, str]
+
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        return [
+            c.reply
+            for c in self.slack.calls_to("chat.postMessage")
+            if c.reply["ok"] and c.reply["channel"] == channel
+        ]
+
+    async def card(self, channel: str) -> tuple[str, str]:
+        """(channel, ts) of the first card posted to ``channel``."""
+        reply = await self.slack.wait_for(lambda: self.posted(channel))
+        return channel, reply[0]["ts"]
+
+    def ephemerals(self, user: str) -> list[str]:
+        return [
+            str(c.args["text"])
+            for c in self.slack.calls_to("chat.postEphemeral")
+            if c.args.get("user") == user
+        ]
+
+    async def told(self, user: str, count: int = 1) -> str:
+        """The ``count``-th ephemeral message ``user`` received (waits for it)."""
+        found = await self.slack.wait_for(lambda: len(self.ephemerals(user)) >= count)
+        assert found
+        return self.ephemerals(user)[count - 1]
+
+    async def click(self, card: tuple[str, str], action_id: str, user: str) -> httpx.Response:
+        payload = self.slack.click(*card, action_id, user)
+        return await post_interaction(self.api, payload, signing_secret=SECRET)
+
+    async def give_reason(self, user: str, reason: str, opened: int = 1) -> httpx.Response:
+        """Submit the ``opened``-th modal opened so far with ``reason``."""
+        views = await self.slack.wait_for(
+            lambda: [c for c in self.slack.calls_to("views.open") if c.reply["ok"]][opened - 1 :]
+        )
+        view_id = views[0].reply["view"]["id"]
+        payload = self.slack.submit(view_id, user, {REASON_BLOCK: {REASON_INPUT: reason}})
+        return await post_interaction(self.api, payload, signing_secret=SECRET)
+
+    def is_closed(self, card: tuple[str, str]) -> dict[str, Any] | None:
+        message = self.slack.message(*card)
+        closed = "edited" in message and not [
+            b for b in message["blocks"] if b["type"] == "actions"
+        ]
+        return message if closed else None
+
+
+async def _store_connector(database_url: str, tenant_id: Any, api_url: str) -> None:
+    config = SlackConfig.model_validate(
+        {
+            "team_id": TEAM,
+            "bot_token": TOKEN,
+            "signing_secret": SECRET,
+            "channels": {"finance": FINANCE, "finance-leads": LEADS},
+            "default_channel": GENERAL,
+            "users": {
+                ALICE: {"subject": "alice@acme.example", "groups": ["finance"]},
+                LENA: {"subject": "lena@acme.example", "groups": ["finance-leads"]},
+                SAM: {"subject": "sam@acme.example", "groups": ["support"]},
+            },
+            "api_url": api_url,
+        }
+    )
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        add_slack_connector(session, tenant_id=tenant_id, config=config)
+    await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _slack_consumer(stack: Any, database_url: str, redis_url: str) -> AsyncIterator[None]:
+    """The outbox relay and the ``slack`` consumer group, polling fast."""
+    settings = stack.settings
+    engine = create_engine(database_url, pool_size=4)
+    sessions = session_factory(engine)
+    redis = aioredis.from_url(redis_url)
+    relay = OutboxRelay(sessions, redis, stream=settings.events_stream)
+    consumer = StreamConsumer(
+        redis,
+        sessions,
+        stream=settings.events_stream,
+        group=CONSUMER_GROUP,
+        consumer_name="slack-test",
+        handler=slack_event_handler(settings),
+        block_ms=50,
+        start_id="0",
+    )
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(relay.run(stop, poll_interval=0.05)),
+        asyncio.create_task(consumer.run(stop)),
+    ]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        await redis.aclose()
+        await engine.dispose()
+
+
+@pytest.fixture
+async def slack(
+    stack: Any, tenants: dict[str, Any], database_url: str, clean_redis: str, token_for: Any
+) -> AsyncIterator[SlackHarness]:
+    """Acme's workspace on the emulator, its connector row, the router, the consumer."""
+    workspace = Workspace(
+        team_id=TEAM,
+        bot_token=TOKEN,
+        signing_secret=SECRET,
+        channels={FINANCE: "finance", LEADS: "finance-leads", GENERAL: "approvals"},
+    )
+    async with SlackEmulator(workspace) as emulator:
+        await _store_connector(database_url, tenants["acme"], emulator.api_url)
+        await publish_policy(database_url, tenants["acme"])
+        stack.app.include_router(build_slack_router())
+        async with _slack_consumer(stack, database_url, clean_redis):
+            yield SlackHarness(
+                api=stack,
+                slack=emulator,
+                headers=token_for("acme", *APPROVER_CAPS, groups=("finance",)),
+            )
+
+
+async def _rows(database_url: str, column: Any) -> list[Any]:
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session:
+        rows = list((await session.scalars(select(column))).all())
+    await engine.dispose()
+    return rows
+
+
+async def _decisions(database_url: str) -> list[ApprovalEvent]:
+    return await _rows(database_url, ApprovalEvent)
+
+
+async def test_waiting_invoice_posts_a_card_to_the_groups_channel(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """The card goes to finance's channel with the facts, the explanation, link and buttons."""
+    _, item_id = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    [call] = slack.slack.calls_to("chat.postMessage")
+    assert call.token == TOKEN and call.reply["ok"]
+    blocks = slack.slack.message(*card)["blocks"]
+    text = json.dumps(blocks)
+    assert "Globex" in text and "2,000.00 USD" in text and "GX-1001" in text
+    assert "invoice-over-1000" in text and "large amount" in text
+    assert f"/ui/work-items/{item_id}|Open in Run Trace>" in text
+    assert "*finance* (tier 1)" in text
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == [APPROVE, REJECT, ESCALATE]
+    [request_id] = await _rows(database_url, ApprovalRequest.id)
+    assert {CardAction.decode(e["value"]) for e in actions["elements"]} == {
+        CardAction(work_item_id=uuid.UUID(item_id), request_id=request_id)
+    }
+    assert slack.posted(LEADS) == [] and slack.posted(GENERAL) == []
+
+
+async def test_approve_click_resumes_the_workflow_and_updates_the_card(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """A mapped finance user's signed click is acked at once, completes the item, updates
+    the card with who approved and tells the user privately."""
+    order_id, _ = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    started = time.monotonic()
+    r = await slack.click(card, APPROVE, ALICE)
+    assert r.status_code == 200 and time.monotonic() - started < 3
+    order = await wait_for_order(slack.api, order_id, slack.headers, limit_s=20)
+    assert order["status"] == "COMPLETED"
+    [decision] = await _decisions(database_url)
+    assert (decision.decision.value, decision.approver_id) == ("APPROVED", "alice@acme.example")
+    assert "You approved it" in await slack.told(ALICE)
+    closed = await slack.slack.wait_for(lambda: slack.is_closed(card))
+    assert "*Approved* by <@U0ALICE>" in json.dumps(closed["blocks"])
+    assert "approved by <@U0ALICE>" in closed["text"]
+
+
+async def test_forged_or_stale_signatures_are_refused_and_decide_nothing(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """A wrong signature or a timestamp older than 5 minutes gets 401, a malformed body 400;
+    none of them changes anything."""
+    _, item_id = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    payload = slack.slack.click(*card, APPROVE, ALICE)
+    forged = await post_interaction(slack.api, payload, signing_secret="not-the-secret")
+    stale = await post_interaction(
+        slack.api, payload, signing_secret=SECRET, timestamp=int(time.time()) - 6 * 60
+    )
+    junk = await slack.api.post(
+        "/slack/events",
+        content="payload=%7Bnot-json",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (forged.status_code, stale.status_code, junk.status_code) == (401, 401, 400)
+    await asyncio.sleep(0.3)
+    await wait_for_item_status(slack.api, item_id, slack.headers, "AWAITING_APPROVAL", 1)
+    assert await _decisions(database_url) == []
+    assert slack.slack.calls_to("chat.postEphemeral") == []
+
+
+async def test_unlinked_users_and_other_groups_are_refused_politely(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """A Slack user not mapped, or mapped outside the approver group, is told why privately;
+    nothing is decided and no modal opens for the unmapped one."""
+    _, item_id = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    assert (await slack.click(card, APPROVE, STRANGER)).status_code == 200
+    assert "isn't linked to a MyloWare approver" in await slack.told(STRANGER)
+    assert (await slack.click(card, REJECT, STRANGER)).status_code == 200
+    assert "isn't linked" in await slack.told(STRANGER, 2)
+    assert slack.slack.calls_to("views.open") == []
+    assert (await slack.click(card, APPROVE, SAM)).status_code == 200
+    refusal = await slack.told(SAM)
+    assert refusal.startswith(":no_entry:") and "approver group 'finance'" in refusal
+    await wait_for_item_status(slack.api, item_id, slack.headers, "AWAITING_APPROVAL", 1)
+    assert await _decisions(database_url) == []
+
+
+async def test_a_second_click_after_the_decision_says_it_was_already_decided(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """Clicking again on a decided card answers 'already decided' and records nothing more."""
+    order_id, _ = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    payload = slack.slack.click(*card, APPROVE, ALICE)  # the card as it was before any click
+    await post_interaction(slack.api, payload, signing_secret=SECRET)
+    await wait_for_order(slack.api, order_id, slack.headers, limit_s=20)
+    assert (await post_interaction(slack.api, payload, signing_secret=SECRET)).status_code == 200
+    assert "Already decided" in await slack.told(ALICE, 2)
+    assert len(await _decisions(database_url)) == 1
+
+
+async def test_escalate_then_reject_through_reason_modals(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """Escalate asks why, moves the card to the leads' channel; a lead's Reject asks why and
+    fails the item with that reason; both cards show the outcome."""
+    order_id, _ = await submit_waiting_invoice(slack.api, slack.headers)
+    first = await slack.card(FINANCE)
+    assert (await slack.click(first, ESCALATE, ALICE)).status_code == 200
+    assert (await slack.give_reason(ALICE, "over my limit")).status_code == 200
+    assert "escalated it to *finance-leads*" in await slack.told(ALICE)
+    second = await slack.card(LEADS)
+    escalated = await slack.slack.wait_for(lambda: slack.is_closed(first))
+    assert "*Escalated* to *finance-leads* by <@U0ALICE>: over my limit" in json.dumps(
+        escalated["blocks"]
+    )
+    assert (await slack.click(second, REJECT, LENA)).status_code == 200
+    assert (await slack.give_reason(LENA, "duplicate of GX-0999", opened=2)).status_code == 200
+    order = await wait_for_order(slack.api, order_id, slack.headers, limit_s=20)
+    assert order["status"] == "FAILED"
+    rejected = await slack.slack.wait_for(lambda: slack.is_closed(second))
+    assert "*Rejected* by <@U0LENA>: duplicate of GX-0999" in json.dumps(rejected["blocks"])
+    decisions = sorted((d.decision.value, d.approver_id) for d in await _decisions(database_url))
+    assert decisions == [("ESCALATED", "alice@acme.example"), ("REJECTED", "lena@acme.example")]
+
+
+async def test_url_verification_is_answered_only_when_signed(slack: SlackHarness) -> None:
+    """Slack's endpoint check (which names no workspace) is answered with the challenge when
+    signed by a connector's secret, and refused otherwise."""
+    body = {"token": "deprecated", "challenge": "c-123", "type": "url_verification"}
+    ok = await post_event(slack.api, body, signing_secret=SECRET)
+    assert ok.status_code == 200 and "c-123" in ok.text
+    bad = await post_event(slack.api, body, signing_secret="wrong")
+    assert bad.status_code == 401
