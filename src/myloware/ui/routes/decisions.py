@@ -1,0 +1,124 @@
+"""POST /ui/work-items/{id}/decision — approve, reject or escalate from the trace page.
+
+The form goes through ``services.approvals.submit_decision``, the same path as the API, so
+the workflow's refusals (409 already decided, 403 wrong group, 422 bad corrections) come
+back as messages on the re-rendered page with the matching status code.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from myloware.api.deps import SessionDep, StateDep
+from myloware.api.routes.work_orders import client_info
+from myloware.api.temporal import temporal_client
+from myloware.auth.principal import Principal
+from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
+from myloware.services import approvals
+from myloware.services.schemas import ApprovalIn
+from myloware.ui.deps import UiPrincipal, UiRoute
+from myloware.ui.rendering import error_page, render
+from myloware.ui.routes.items import trace_context
+from myloware.ui.session import CSRF_FIELD, csrf_ok
+
+router = APIRouter(route_class=UiRoute, include_in_schema=False)
+
+FIX_PREFIX = "fix."
+REFUSAL_STATUS: list[tuple[type[MylowareError], int]] = [
+    (ConflictError, 409),
+    (ForbiddenError, 403),
+    (ValidationFailed, 422),
+]
+
+
+def decision_from_form(work_item_id: uuid.UUID, form: FormData) -> ApprovalIn:
+    """The form as the API's ``ApprovalIn``; blank correction inputs are left out."""
+    corrections = {
+        key[len(FIX_PREFIX) :]: value.strip()
+        for key, value in form.multi_items()
+        if key.startswith(FIX_PREFIX) and isinstance(value, str) and value.strip()
+    }
+    reason = str(form.get("reason") or "").strip()
+    return ApprovalIn(
+        work_item_id=work_item_id,
+        decision=str(form.get("decision") or ""),  # type: ignore[arg-type]
+        reason=reason or None,
+        corrections=corrections or None,
+    )
+
+
+def _entered(form: FormData) -> dict[str, str]:
+    """What the person typed, to put back into the form after a refusal."""
+    return {
+        key: value
+        for key, value in form.multi_items()
+        if isinstance(value, str) and (key == "reason" or key.startswith(FIX_PREFIX))
+    }
+
+
+def _refusal(exc: MylowareError) -> tuple[int, str]:
+    status = next((s for cls, s in REFUSAL_STATUS if isinstance(exc, cls)), 409)
+    errors = exc.details.get("errors") if exc.details else None
+    extra = []
+    if isinstance(errors, list):
+        for error in errors:
+            text = str(error.get("message", error)) if isinstance(error, dict) else str(error)
+            if text and text not in exc.message:
+                extra.append(text)
+    return status, "; ".join([exc.message, *extra])
+
+
+@router.post("/work-items/{work_item_id}/decision")
+async def decide(
+    request: Request,
+    work_item_id: uuid.UUID,
+    principal: UiPrincipal,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    form = await request.form()
+    if not csrf_ok(state.settings, request.state.ui_credential, form.get(CSRF_FIELD)):
+        return error_page(request, 403, "Refused", "The form's CSRF token is missing or wrong.")
+    try:
+        decision = decision_from_form(work_item_id, form)
+    except ValidationError:
+        problem = "Choose Approve, Reject or Escalate (a reason has at most 4000 characters)."
+        return await _page_with_problem(
+            request, session, principal, work_item_id, 422, problem, _entered(form)
+        )
+    try:
+        outcome = await approvals.submit_decision(
+            session,
+            await temporal_client(state),
+            principal=principal,
+            decision=decision,
+            client=client_info(request),
+        )
+    except (ConflictError, ForbiddenError, ValidationFailed) as exc:
+        status, message = _refusal(exc)
+        await session.rollback()
+        return await _page_with_problem(
+            request, session, principal, work_item_id, status, message, _entered(form)
+        )
+    return RedirectResponse(f"/ui/work-items/{work_item_id}?done={outcome.decision}", 303)
+
+
+async def _page_with_problem(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    work_item_id: uuid.UUID,
+    status: int,
+    problem: str,
+    entered: dict[str, str],
+) -> Response:
+    context = await trace_context(session, principal, work_item_id)
+    context["problem"] = problem
+    context["entered"] = entered
+    context["fixing"] = any(key.startswith(FIX_PREFIX) and value for key, value in entered.items())
+    return render(request, "item.html", context, status_code=status)

@@ -1,0 +1,94 @@
+"""/ui/work-items/{id} — one document's journey: agents, fields and sources, governance."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.api.deps import SessionDep
+from myloware.auth.principal import Principal
+from myloware.db.base import WorkItemStatus
+from myloware.db.models import ApprovalRequestStatus
+from myloware.services import work_orders as svc
+from myloware.ui import queries, trace
+from myloware.ui.deps import UiReader, UiRoute, may_decide
+from myloware.ui.rendering import render
+
+router = APIRouter(route_class=UiRoute, include_in_schema=False)
+
+ACTIVE = {WorkItemStatus.QUEUED, WorkItemStatus.PROCESSING}
+NOTICES = {
+    "APPROVED": "Approved — the workflow resumes.",
+    "REJECTED": "Rejected — the item fails with your reason.",
+    "ESCALATED": "Escalated to the next tier.",
+}
+
+
+async def trace_context(
+    session: AsyncSession, principal: Principal, work_item_id: uuid.UUID
+) -> dict[str, Any]:
+    """Everything the trace page shows, read with the principal's tenant."""
+    tenant = principal.tenant_id
+    item = await svc.get_work_item(session, tenant_id=tenant, work_item_id=work_item_id)
+    attempts = await svc.list_attempts(session, tenant_id=tenant, work_item_id=item.id)
+    evals = await svc.list_evaluations(session, tenant_id=tenant, work_item_id=item.id)
+    doc = await queries.context_document(session, tenant_id=tenant, work_item_id=item.id)
+    versions = await queries.record_versions(session, tenant_id=tenant, work_item_id=item.id)
+    requests = await queries.approval_requests(session, tenant_id=tenant, work_item_id=item.id)
+    events = await queries.approval_events(session, tenant_id=tenant, work_item_id=item.id)
+
+    result = item.result or {}
+    record, record_source = trace.pick_record(versions, attempts)
+    text = doc.text if doc else ""
+    extracted = trace.pick_stage_output(attempts, "JsonRestyler")
+    fields = trace.field_rows(record, trace.corrected_fields(events), len(text), extracted)
+    spans = {f.name: f.span for f in fields if f.span}
+    pending = next((r for r in requests if r.status is ApprovalRequestStatus.PENDING), None)
+    can_decide = (
+        item.status is WorkItemStatus.AWAITING_APPROVAL
+        and pending is not None
+        and may_decide(principal, pending.approver_group)
+    )
+    corrections = trace.pick_stage_output(attempts, "ApplyCorrections") or {}
+    return {
+        "item": item,
+        "fields": fields,
+        "record_source": record_source,
+        "segments": trace.segments(text, spans, trace.page_starts(doc.meta)) if doc else [],
+        "doc": doc,
+        "doc_truncated": len(text) > trace.MAX_DOCUMENT_CHARS,
+        "max_doc_chars": trace.MAX_DOCUMENT_CHARS,
+        "steps": trace.timeline(attempts, requests, events),
+        "agents": sorted({a.agent_id for a in attempts}),
+        "validation": result.get("validation")
+        or corrections.get("validation")
+        or trace.pick_stage_output(attempts, "SchemaGuard"),
+        "decision": result.get("decision") or trace.pick_stage_output(attempts, "Policy"),
+        "verification": result.get("verification") or trace.pick_stage_output(attempts, "Verifier"),
+        "evals": evals,
+        "requests": requests,
+        "events": events,
+        "pending": pending,
+        "can_decide": can_decide,
+        "versions": trace.version_rows(versions),
+        "refresh": 2 if item.status in ACTIVE else None,
+        "entered": {},  # what a refused form had, to fill it in again
+        "fixing": False,
+    }
+
+
+@router.get("/work-items/{work_item_id}")
+async def item_trace(
+    request: Request,
+    work_item_id: uuid.UUID,
+    principal: UiReader,
+    session: SessionDep,
+    done: str | None = None,
+) -> Response:
+    context = await trace_context(session, principal, work_item_id)
+    context["notice"] = NOTICES.get(done or "")
+    return render(request, "item.html", context)

@@ -1,0 +1,198 @@
+"""The Run Trace UI on the real stack: sign-in, pages of a processed order, isolation, CSRF."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from myloware.ui.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
+from tests.pipeline_support import AGENTS, items_of, wait_for_order
+from tests.ui_support import FIXTURES, bearer, csrf_of, sign_in
+
+FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
+
+
+async def test_login_sets_a_strict_http_only_cookie_and_pages_need_it(api, token_for) -> None:
+    """A valid token signs in (HttpOnly, SameSite=Strict cookie); a bad one and no cookie do not."""
+    anonymous = await api.get("/ui/work-orders/00000000-0000-0000-0000-000000000000")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/ui/login?next=/ui/work-orders/")
+    bounce = await api.get("/ui/approvals", headers={"Sec-Fetch-Site": "cross-site"})
+    assert bounce.status_code == 200 and 'http-equiv="refresh" content="0"' in bounce.text
+    form = await api.get("/ui/login")
+    assert form.status_code == 200 and LOGIN_CSRF_COOKIE in form.cookies
+    assert "default-src 'self'" in form.headers["content-security-policy"]
+    bad = await api.post(
+        "/ui/login", data={"credential": "not-a-token", "csrf_token": csrf_of(form.text)}
+    )
+    assert bad.status_code == 401 and "invalid token" in bad.text
+    assert SESSION_COOKIE not in bad.cookies
+    r = await api.post(
+        "/ui/login",
+        data={
+            "credential": bearer(token_for("acme")),
+            "csrf_token": csrf_of(form.text),
+            "next": "https://evil.example/",
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/ui"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/ui" in cookie
+    assert "secure" not in cookie  # settings.behind_tls is off in tests
+    page = await api.get("/ui")
+    assert page.status_code == 200 and "Work orders" in page.text and "user@acme" in page.text
+
+
+async def test_login_without_its_csrf_value_is_refused(api, token_for) -> None:
+    """The login form's double-submit value must match its cookie."""
+    await api.get("/ui/login")
+    r = await api.post(
+        "/ui/login", data={"credential": bearer(token_for("acme")), "csrf_token": "forged"}
+    )
+    assert r.status_code == 403 and SESSION_COOKIE not in r.cookies
+
+
+async def test_api_key_signs_in_like_a_token(api, tenants, clean_db) -> None:
+    """An API key is checked by the API's own lookup and works as a UI credential."""
+    from tests.test_api_auth import _store_key
+
+    key = await _store_key(clean_db, tenants["acme"])
+    cookie = await sign_in(api, key)
+    page = await api.get("/ui/approvals", headers=cookie)
+    assert page.status_code == 200 and "Pending approvals" in page.text
+
+
+async def test_pages_trace_a_processed_order(stack, token_for) -> None:
+    """List, order and item pages show the agents, a field value and its highlighted span."""
+    headers = token_for("acme")
+    text = (FIXTURES / "invoice.txt").read_text()
+    r = await stack.post(
+        "/v1/work-orders",
+        json={"priority": "HIGH", "work_items": [{"content": text, "filename": "nw.txt"}]},
+        headers=headers,
+    )
+    order_id = r.json()["data"]["id"]
+    assert (await wait_for_order(stack, order_id, headers))["status"] == "COMPLETED"
+    [item] = await items_of(stack, order_id, headers)
+    cookie = await sign_in(stack, bearer(headers))
+
+    listing = await stack.get("/ui?status=COMPLETED&priority=HIGH", headers=cookie)
+    assert order_id[:8] in listing.text and re.search(r"completed <b>1</b>", listing.text)
+    assert order_id[:8] not in (await stack.get("/ui?status=FAILED", headers=cookie)).text
+
+    order = await stack.get(f"/ui/work-orders/{order_id}", headers=cookie)
+    assert f"/ui/work-items/{item['id']}" in order.text and "nw.txt" in order.text
+
+    page = await stack.get(f"/ui/work-items/{item['id']}", headers=cookie)
+    assert page.status_code == 200
+    for agent in AGENTS:
+        assert f"<b>{agent}</b>" in page.text
+    number = item["result"]["fields"]["invoice_number"]
+    assert number == "NW-7731"
+    assert re.search(rf'<a href="#src-invoice_number" class="src"[^>]*>{number}</a>', page.text)
+    mark = re.search(r'<mark id="src-invoice_number"[^>]*>([^<]*)</mark>', page.text)
+    assert mark and number in html.unescape(mark.group(1))
+    assert "Verification" in page.text and "auto approve" in page.text
+    assert "record version 1" in page.text and 'http-equiv="refresh"' not in page.text
+
+
+async def test_a_foreign_tenants_item_and_order_are_not_found(stack, token_for) -> None:
+    """Another tenant's ids answer the 404 page, exactly as the API does."""
+    headers = token_for("acme")
+    r = await stack.post(
+        "/v1/work-orders", json={"work_items": [{"content": "Invoice No: X-1"}]}, headers=headers
+    )
+    order_id = r.json()["data"]["id"]
+    [item] = await items_of(stack, order_id, headers)
+    foreign = await sign_in(stack, bearer(token_for("globex")))
+    for path in (f"/ui/work-items/{item['id']}", f"/ui/work-orders/{order_id}"):
+        page = await stack.get(path, headers=foreign)
+        assert page.status_code == 404 and "not found" in page.text.lower()
+        assert "X-1" not in page.text and "user@acme" not in page.text
+    assert (await stack.get("/ui/work-items/not-a-uuid", headers=foreign)).status_code == 404
+    assert (await stack.get("/ui/nowhere", headers=foreign)).status_code == 404
+    await wait_for_order(stack, order_id, headers)
+
+
+async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
+    stack, tenants, database_url, token_for
+) -> None:
+    """Without CSRF the POST is refused; with it, Approve (and corrections) completes the item."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers)
+    cookie = await sign_in(stack, bearer(headers))
+    page = await stack.get(f"/ui/work-items/{item_id}", headers=cookie)
+    assert "Why a person was asked" in page.text and "invoice-over-1000" in page.text
+    assert 'value="APPROVED"' in page.text
+    url = f"/ui/work-items/{item_id}/decision"
+    forged = await stack.post(url, data={"decision": "APPROVED"}, headers=cookie)
+    assert forged.status_code == 403
+    wrong = await stack.post(url, data={"decision": "APPROVED", "csrf_token": "x"}, headers=cookie)
+    assert wrong.status_code == 403
+    logout = await stack.post("/ui/logout", data={}, headers=cookie)
+    assert logout.status_code == 403
+    await wait_for_item_status(stack, item_id, headers, "AWAITING_APPROVAL")
+
+    r = await stack.post(
+        url,
+        data={
+            "csrf_token": csrf_of(page.text),
+            "decision": "APPROVED",
+            "reason": "PO <matched>",
+            "fix.invoice_number": "GX-1001-B",
+            "fix.vendor_name": "",
+        },
+        headers=cookie,
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=APPROVED")
+    assert (await wait_for_order(stack, order_id, headers, limit_s=20))["status"] == "COMPLETED"
+    done = await stack.get(r.headers["location"], headers=cookie)
+    assert "Approved — the workflow resumes." in done.text
+    assert "PO &lt;matched&gt;" in done.text and "PO <matched>" not in done.text
+    assert "GX-1001-B" in done.text and "corrected" in done.text
+
+
+async def test_refusals_come_back_as_messages(stack, tenants, database_url, token_for) -> None:
+    """Wrong group → 403 and no form; bad corrections → 422 with the reason; decided → 409."""
+    await publish_policy(database_url, tenants["acme"])
+    owner = token_for("acme", *FINANCE, groups=("finance",))
+    _, item_id = await submit_waiting_invoice(stack, owner)
+    url = f"/ui/work-items/{item_id}/decision"
+
+    support = await sign_in(stack, bearer(token_for("acme", *FINANCE, groups=("support",))))
+    page = await stack.get(f"/ui/work-items/{item_id}", headers=support)
+    assert 'value="APPROVED"' not in page.text and "You cannot decide this one" in page.text
+    r = await stack.post(
+        url, data={"csrf_token": csrf_of(page.text), "decision": "APPROVED"}, headers=support
+    )
+    assert r.status_code == 403 and "finance" in r.text
+
+    finance = await sign_in(stack, bearer(owner))
+    token = csrf_of((await stack.get(f"/ui/work-items/{item_id}", headers=finance)).text)
+    bad = {"csrf_token": token, "decision": "APPROVED", "fix.invoice_date": "someday soon"}
+    r = await stack.post(url, data=bad, headers=finance)
+    assert r.status_code == 422 and "invoice_date" in r.text
+    r = await stack.post(url, data={"csrf_token": token, "decision": "MAYBE"}, headers=finance)
+    assert r.status_code == 422
+    r = await stack.post(url, data={"csrf_token": token, "decision": "REJECTED"}, headers=finance)
+    assert r.status_code == 303
+    r = await stack.post(url, data={"csrf_token": token, "decision": "APPROVED"}, headers=finance)
+    assert r.status_code == 409 and "not awaiting approval" in r.text
+
+
+async def test_approvals_page_lists_what_waits_with_its_sla(
+    stack, tenants, database_url, token_for
+) -> None:
+    """The pending list shows the item, its group, time left and a Decide link for members."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers)
+    cookie = await sign_in(stack, bearer(headers))
+    page = await stack.get("/ui/approvals", headers=cookie)
+    assert item_id[:8] in page.text and "finance" in page.text
+    assert re.search(r"59 min \d\d s", page.text) and "Decide</a>" in page.text
+    assert item_id[:8] not in (await stack.get("/ui/approvals?group=legal", headers=cookie)).text
+    order = await stack.get(f"/ui/work-orders/{order_id}", headers=cookie)
+    assert "waiting for a person" in order.text and 'content="15"' in order.text
