@@ -17,6 +17,7 @@ from myloware.api.ratelimit import RateLimiter
 from myloware.api.routes import (
     approvals,
     audit,
+    connectors,
     dead_letters,
     health,
     policies,
@@ -27,6 +28,8 @@ from myloware.api.state import AppState
 from myloware.api.temporal import temporal_client
 from myloware.db.engine import create_engine, session_factory
 from myloware.settings import Settings
+from myloware.slack import build_slack_router
+from myloware.ui import router as ui_router
 
 
 def create_app(
@@ -72,9 +75,11 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (work_orders, work_items, approvals, policies, audit, dead_letters):
+    for module in (work_orders, work_items, approvals, policies, audit, dead_letters, connectors):
         app.include_router(module.router)
     app.include_router(health.router)
+    app.include_router(ui_router)
+    app.include_router(build_slack_router())
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
