@@ -1,0 +1,187 @@
+"""Field accuracy, seconds, tokens and cost per document of the ``rules`` extractor.
+
+:func:`myloware.evaluation.run_eval` runs on every ``../shared/datasets/<set>/dev`` twice:
+``--input text`` (the documents for which the set supplies ``<id>.txt``; invoice2data has one) and
+``--input document`` (the original PDF/JPEG through the project's loaders, OCR on). OCR of a
+SROIE receipt takes seconds, so in full mode document input reads the first 50 documents of
+a set (sorted by id) and says so; smoke mode reads the first 3 (text) and 2 (document).
+A sample is a folder of symbolic links under /tmp — the data is never copied.
+
+Tokens and cost are 0: the rules provider makes no model calls.
+
+``python -m benchmarks.accuracy [--smoke] [--document-sample 50] [--workers 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from benchmarks import _report
+from benchmarks._documents import DATASETS
+from benchmarks._stack import exit_on_sigterm
+from myloware.documents.limits import DocumentLimits
+from myloware.evaluation import SetReport, run_eval
+from myloware.evaluation.loaders import FileLoader
+
+
+@dataclass(frozen=True)
+class AccuracyConfig:
+    text_sample: int | None = None  # None: every document
+    document_sample: int | None = 50
+    workers: int = 1  # OCR (onnxruntime) already uses every core; 2 processes only contend
+    provider: str = "rules"
+
+
+SMOKE = AccuracyConfig(text_sample=3, document_sample=2, workers=1)
+
+
+def _ids(dev: Path, suffix: str = "") -> list[str]:
+    """Document ids of a set folder (only those with a ``<id><suffix>`` file, if given)."""
+    names = (p.name for p in dev.iterdir() if p.name != "mapping.json")
+    return sorted({n.split(".", 1)[0] for n in names if n.endswith(suffix)})
+
+
+def sample_view(dev: Path, ids: list[str], into: Path) -> Path:
+    """A ``<set>/dev`` folder of symlinks to the files of ``ids`` (and the mapping)."""
+    view = into / dev.parent.name / "dev"
+    view.mkdir(parents=True)
+    keep = set(ids)
+    for path in dev.iterdir():
+        if path.name == "mapping.json" or path.name.split(".", 1)[0] in keep:
+            (view / path.name).symlink_to(path)
+    mapping = dev.parent / "mapping.json"
+    if mapping.is_file():
+        (view.parent / "mapping.json").symlink_to(mapping)
+    return view
+
+
+def _seconds_per_document(pred_dir: Path) -> dict[str, float]:
+    seconds = [
+        float(json.loads(p.read_text("utf-8")).get("seconds", 0.0)) for p in pred_dir.glob("*.json")
+    ]
+    if not seconds:
+        return {"mean": 0.0, "p50": 0.0, "p95": 0.0}
+    return {"mean": round(statistics.fmean(seconds), 4), **_report.percentiles(seconds)}
+
+
+def _set_figures(report: SetReport, pred_dir: Path, total: int) -> dict[str, Any]:
+    return {
+        "documents": report.documents,
+        "documents_in_set": total,
+        "sampled": report.documents < total,  # first N ids, or only those with text
+        "field_accuracy": round(report.accuracy, 4),
+        "fields_scored": report.scored,
+        "fields": {k: round(v.accuracy, 4) for k, v in sorted(report.fields.items())},
+        "type_accuracy": round(report.type_correct / report.documents, 4)
+        if report.documents
+        else 0,
+        "failed_documents": len(report.failures),
+        "wall_seconds": round(report.seconds, 2),
+        "seconds_per_document": _seconds_per_document(pred_dir),
+        "tokens_per_document": 0,
+        "cost_usd_per_document": 0.0,
+    }
+
+
+def evaluate(
+    dev: Path, mode: str, sample: int | None, config: AccuracyConfig, work: Path
+) -> dict[str, Any]:
+    """run_eval on one set in one input mode; text mode reads only the ids that have text."""
+    every = _ids(dev)
+    usable = _ids(dev, ".txt") if mode == "text" else every
+    chosen = usable[:sample] if sample else usable
+    folder = dev if chosen == every else sample_view(dev, chosen, work / mode)
+    pred_dir = work / "predictions" / mode / dev.parent.name
+    loader = FileLoader(DocumentLimits()) if mode == "document" else None
+    report = run_eval(
+        folder,
+        pred_dir,
+        provider=config.provider,
+        input_mode=mode,  # type: ignore[arg-type]
+        load=loader,
+        workers=config.workers,
+    )
+    figures = _set_figures(next(iter(report.sets.values())), pred_dir, len(every))
+    figures["documents_without_text"] = len(every) - len(usable)
+    return figures
+
+
+def _overall(sets: dict[str, dict[str, Any]]) -> float:
+    scored = sum(s["fields_scored"] for s in sets.values())
+    correct = sum(s["field_accuracy"] * s["fields_scored"] for s in sets.values())
+    return round(correct / scored, 4) if scored else 0.0
+
+
+def run(config: AccuracyConfig, *, smoke: bool, datasets: Path = DATASETS) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "meta": _report.meta("accuracy", smoke=smoke),
+        "config": asdict(config),
+        "datasets": str(datasets),
+        "modes": {},
+    }
+    devs = sorted(datasets.glob("*/dev")) if datasets.is_dir() else []
+    if not devs:
+        result["skipped"] = f"no datasets under {datasets}"
+        return result
+    work = Path(tempfile.mkdtemp(prefix="myloware-accuracy-", dir="/tmp"))
+    try:
+        for mode, sample in (("text", config.text_sample), ("document", config.document_sample)):
+            sets = {dev.parent.name: evaluate(dev, mode, sample, config, work) for dev in devs}
+            result["modes"][mode] = {"sets": sets, "overall_field_accuracy": _overall(sets)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def figures(result: dict[str, Any]) -> str:
+    if "skipped" in result:
+        return f"skipped: {result['skipped']}"
+    parts = []
+    for mode, data in result["modes"].items():
+        sets = ", ".join(
+            f"{name} {s['field_accuracy']:.3f}{'*' if s['sampled'] else ''} "
+            f"({1000 * s['seconds_per_document']['mean']:.0f} ms/doc)"
+            for name, s in data["sets"].items()
+        )
+        parts.append(f"{mode}: overall {data['overall_field_accuracy']:.3f} — {sets}")
+    return "rules; " + "; ".join(parts) + "; * first-N sample; 0 tokens, $0"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--document-sample", type=int, help="documents per set for --input document (0: all)"
+    )
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--results-dir", type=Path)
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    config = SMOKE if args.smoke else AccuracyConfig()
+    if args.document_sample is not None:
+        config = replace(config, document_sample=args.document_sample or None)
+    if args.workers:
+        config = replace(config, workers=args.workers)
+    result = run(config, smoke=args.smoke, datasets=args.datasets)
+    for mode, data in result["modes"].items():
+        print(f"\n== input {mode}: overall field accuracy {data['overall_field_accuracy']}")
+        for name, s in data["sets"].items():
+            print(f"   {name:16s} {s}")
+    _report.record(
+        result, figures(result), results_dir=args.results_dir, append_docs=not args.no_docs
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

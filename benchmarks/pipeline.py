@@ -1,0 +1,290 @@
+"""Throughput of the whole pipeline, next to a bare Temporal workflow on the same server.
+
+For each worker count (1, 2 and 4 ``myloware worker`` processes; 1 in smoke mode) N documents
+of the dataset mix are submitted at once over HTTP to the API process; the run ends when the
+last order settles. Figures: documents/second from first submit to last completion, p50/p95
+latency per document and per stage, and CPU seconds / peak memory of every process (API, relay,
+workers, Temporal, PostgreSQL, Redis, this driver). With the same worker count the bare
+7-activity workflow (:mod:`benchmarks.bare`, regular and local activities) runs N times on the
+same Temporal server. Last, an offered-load run submits 5 documents/s for 20 s, open loop.
+
+Targets (reported, never asserted): ≥ 10 docs/s with 2 workers on 2 cores (rules extractor), no
+slower than the bare regular-activity workflow, p95 < 2 s at 5 docs/s.
+
+``python -m benchmarks.pipeline [--smoke] [--documents N] [--workers 1,2,4]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from benchmarks import _profile, _report
+from benchmarks._documents import Document, document_mix, mix_source
+from benchmarks._platform import (
+    AUTO_APPROVE_POLICY,
+    collect,
+    cpu_per_unit,
+    first_item_id,
+    history_summary,
+    publish_policy,
+    submit_burst,
+    submit_paced,
+    wait_settled,
+)
+from benchmarks._sampler import ProcessSampler, others, totals
+from benchmarks._stack import Stack, exit_on_sigterm, running_stack
+from benchmarks.bare import run_bare
+from myloware.db.engine import create_engine
+
+SETTLE_TIMEOUT_S = 900.0
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    documents: int = 200
+    worker_counts: tuple[int, ...] = (1, 2, 4)
+    warmup: int = 8
+    offered_rate: float = 5.0
+    offered_seconds: float = 20.0
+    offered_workers: int = 1
+
+
+SMOKE = PipelineConfig(
+    documents=6, worker_counts=(1,), warmup=2, offered_rate=5.0, offered_seconds=2.0
+)
+
+
+def _groups(stack: Stack) -> dict[str, list[psutil.Process]]:
+    return {**stack.all_processes(), "driver": [psutil.Process()]}
+
+
+async def _platform_burst(stack: Stack, docs: list[Document], warmup: int) -> dict[str, Any]:
+    engine = create_engine(stack.database_url, pool_size=2)
+    headers = stack.headers()
+    try:
+        warm = await submit_burst(stack.api_url, headers, docs[:warmup])
+        await wait_settled(engine, [s.order_id for s in warm], limit_s=SETTLE_TIMEOUT_S)
+        with ProcessSampler(lambda: _groups(stack)) as sampler:
+            subs = await submit_burst(stack.api_url, headers, docs)
+            await wait_settled(engine, [s.order_id for s in subs], limit_s=SETTLE_TIMEOUT_S)
+        figures = await collect(engine, subs)
+        figures["temporal_history"] = await _histories(stack, engine, subs[0].order_id)
+    finally:
+        await engine.dispose()
+    figures["processes"] = sampler.summary()
+    figures["totals"] = totals(figures["processes"])
+    figures["other_processes"] = others(sampler, figures["processes"])
+    figures["cpu_ms_per_document"] = cpu_per_unit(figures["processes"], len(docs))
+    return figures
+
+
+async def _histories(stack: Stack, engine: AsyncEngine, order_id: uuid.UUID) -> dict[str, Any]:
+    """The two workflows one document runs, as Temporal recorded them."""
+    address, namespace = stack.endpoints.temporal_address, stack.settings.temporal_namespace
+    item_id = await first_item_id(engine, order_id)
+    return {
+        "WorkOrderWorkflow": await history_summary(address, namespace, f"work-order-{order_id}"),
+        "WorkItemWorkflow": await history_summary(address, namespace, f"work-item-{item_id}"),
+    }
+
+
+async def _offered(stack: Stack, docs: list[Document], rate: float) -> dict[str, Any]:
+    engine = create_engine(stack.database_url, pool_size=2)
+    headers = stack.headers()
+    try:
+        with ProcessSampler(lambda: _groups(stack)) as sampler:
+            subs = await submit_paced(stack.api_url, headers, docs, rate=rate)
+            await wait_settled(engine, [s.order_id for s in subs], limit_s=SETTLE_TIMEOUT_S)
+        figures = await collect(engine, subs)
+    finally:
+        await engine.dispose()
+    figures["offered_rate"] = rate
+    figures["processes"] = sampler.summary()
+    figures["totals"] = totals(figures["processes"])
+    figures["other_processes"] = others(sampler, figures["processes"])
+    return figures
+
+
+def _bare(stack: Stack, workers: int, count: int) -> dict[str, Any]:
+    queue = f"bare-{workers}w"
+    address = stack.endpoints.temporal_address
+    argv = [sys.executable, "-m", "benchmarks.bare", "--address", address, "--task-queue", queue]
+    out: dict[str, Any] = {}
+    with stack.workers(workers, argv, task_queue=queue):
+        for variant in ("regular", "local"):
+            asyncio.run(run_bare(address, queue, min(count, 8), variant))  # warm-up
+            with ProcessSampler(lambda: _groups(stack)) as sampler:
+                figures = asyncio.run(run_bare(address, queue, count, variant))
+            figures["processes"] = sampler.summary()
+            figures["totals"] = totals(figures["processes"])
+            figures["other_processes"] = others(sampler, figures["processes"])
+            figures["cpu_ms_per_workflow"] = cpu_per_unit(figures["processes"], count)
+            out[variant] = figures
+    return out
+
+
+def _targets(result: dict[str, Any]) -> dict[str, Any]:
+    platform, bare = result["platform"], result["bare"]
+    two = platform.get("2") or platform[min(platform, key=int)]
+    regular = (bare.get("2") or bare[min(bare, key=int)])["regular"]
+    p95 = result["offered_load"]["latency_s"]["p95"]
+    return {
+        "docs_per_second_2_workers": two["docs_per_second"],
+        "docs_per_second_2_workers_target": 10.0,
+        "docs_per_second_2_workers_met": two["docs_per_second"] >= 10.0,
+        "platform_over_bare_regular": round(
+            two["docs_per_second"] / regular["workflows_per_second"], 3
+        )
+        if regular["workflows_per_second"]
+        else None,
+        "not_slower_than_bare_regular": two["docs_per_second"] >= regular["workflows_per_second"],
+        "offered_p95_s": p95,
+        "offered_p95_target_s": 2.0,
+        "offered_p95_met": p95 < 2.0,
+    }
+
+
+def run(config: PipelineConfig, *, smoke: bool, profile_dir: Path | None = None) -> dict[str, Any]:
+    """Run every measurement on one fresh stack; return the result document."""
+    docs = document_mix(config.documents)
+    offered_docs = document_mix(max(1, round(config.offered_rate * config.offered_seconds)))
+    result: dict[str, Any] = {
+        "meta": _report.meta("pipeline", smoke=smoke),
+        "config": asdict(config),
+        "mix": mix_source(docs),
+        "extractor": "rules",
+        "platform": {},
+        "bare": {},
+    }
+    with running_stack() as stack:
+        publish_policy(stack.api_url, stack.headers("admin"), AUTO_APPROVE_POLICY)
+        for workers in config.worker_counts:
+            with stack.workers(workers):
+                result["platform"][str(workers)] = asyncio.run(
+                    _platform_burst(stack, docs, config.warmup)
+                )
+                if workers == config.offered_workers:
+                    result["offered_load"] = asyncio.run(
+                        _offered(stack, offered_docs, config.offered_rate)
+                    )
+            result["bare"][str(workers)] = _bare(stack, workers, config.documents)
+        if "offered_load" not in result:
+            with stack.workers(config.offered_workers):
+                result["offered_load"] = asyncio.run(
+                    _offered(stack, offered_docs, config.offered_rate)
+                )
+        if profile_dir is not None:
+            result["profile"] = profile(stack, docs, profile_dir)
+    result["targets"] = _targets(result)
+    return result
+
+
+def figures(result: dict[str, Any]) -> str:
+    """The one-line summary for the docs table."""
+    parts = []
+    for workers, fig in result["platform"].items():
+        bare = result["bare"][workers]
+        parts.append(
+            f"{workers}w: {fig['docs_per_second']} docs/s (p50 {fig['latency_s']['p50']} s, "
+            f"p95 {fig['latency_s']['p95']} s, "
+            f"{fig['cpu_ms_per_document']['stack']} CPU ms/doc, other work "
+            f"{fig['other_processes']['cpu_percent']} % CPU), bare "
+            f"{bare['regular']['workflows_per_second']}/{bare['local']['workflows_per_second']}"
+            " wf/s (regular/local)"
+        )
+    off = result["offered_load"]
+    parts.append(
+        f"{off['offered_rate']}/s offered: p50 {off['latency_s']['p50']} s, "
+        f"p95 {off['latency_s']['p95']} s"
+    )
+    return f"N={result['config']['documents']}; " + "; ".join(parts)
+
+
+def print_details(result: dict[str, Any]) -> None:
+    for workers, fig in result["platform"].items():
+        print(f"\n== platform, {workers} worker process(es): {fig['docs_per_second']} docs/s")
+        print(f"   latency/doc s {fig['latency_s']}  outside stages ms {fig['outside_stages_ms']}")
+        print(f"   created→first stage ms {fig['created_to_first_stage_ms']}")
+        for agent, pct in fig["stage_ms"].items():
+            print(f"   stage {agent:13s} ms {pct}")
+        for name, proc in fig["processes"].items():
+            print(f"   {name:10s} {proc}")
+        print(f"   CPU ms/document {fig['cpu_ms_per_document']}")
+        print(f"   other processes on the machine {fig['other_processes']}")
+        for variant, bare in result["bare"][workers].items():
+            print(
+                f"   bare {variant}: {bare['workflows_per_second']} wf/s {bare['latency_s']} "
+                f"CPU ms/workflow {bare['cpu_ms_per_workflow']}"
+            )
+    first = next(iter(result["platform"].values()))
+    for name, history in first.get("temporal_history", {}).items():
+        print(f"   history {name}: {history}")
+    print(f"\n== offered load: {result['offered_load']['latency_s']}")
+    if "profile" in result:
+        print(f"== profile: {result['profile']}")
+    print(f"== targets: {result['targets']}")
+
+
+async def _profiled_burst(stack: Stack, docs: list[Document], out_dir: Path) -> dict[str, Any]:
+    """One more 1-worker burst with py-spy on the worker and the API (slows them down)."""
+    engine = create_engine(stack.database_url, pool_size=2)
+    headers = stack.headers()
+    pids = {"worker": stack.roles["worker-1"].pid, "api": stack.roles["api"].pid}
+    try:
+        with _profile.py_spy(pids, out_dir) as paths:
+            subs = await submit_burst(stack.api_url, headers, docs)
+            await wait_settled(engine, [s.order_id for s in subs], limit_s=SETTLE_TIMEOUT_S)
+    finally:
+        await engine.dispose()
+    return {name: {"recording": str(p), **_profile.summarize(p)} for name, p in paths.items()}
+
+
+def profile(stack: Stack, docs: list[Document], out_dir: Path) -> dict[str, Any]:
+    with stack.workers(1):
+        return asyncio.run(_profiled_burst(stack, docs, out_dir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="few documents, 1 worker, short")
+    parser.add_argument("--documents", type=int, help="documents per burst")
+    parser.add_argument("--workers", help="comma-separated worker counts, e.g. 1,2,4")
+    parser.add_argument("--results-dir", type=Path, help="where the JSON goes")
+    parser.add_argument("--no-docs", action="store_true", help="do not append to the docs table")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="afterwards, one more 1-worker burst under py-spy; recordings to DIR",
+    )
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    config = SMOKE if args.smoke else PipelineConfig()
+    if args.documents:
+        config = replace(config, documents=args.documents)
+    if args.workers:
+        config = replace(config, worker_counts=tuple(int(w) for w in args.workers.split(",")))
+    if args.profile and not _profile.available():
+        parser.error("--profile needs py-spy (pip install py-spy)")
+    result = run(config, smoke=args.smoke, profile_dir=args.profile)
+    print_details(result)
+    _report.record(
+        result,
+        figures(result),
+        results_dir=args.results_dir,
+        append_docs=not args.no_docs,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Every benchmark runs end to end in smoke mode and writes a sane JSON result.
+
+Each test runs ``python -m benchmarks.run_all --smoke --only NAME`` in a subprocess (the real
+entry point, its own embedded services) and checks the result's shape and values — never
+its speed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENTS = {
+    "RecordGen",
+    "ExtractorLLM",
+    "JsonRestyler",
+    "SchemaGuard",
+    "Policy",
+    "Persister",
+    "Verifier",
+}
+
+
+def run_smoke(name: str, results: Path) -> dict[str, Any]:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run_all",
+            "--smoke",
+            "--only",
+            name,
+            "--results-dir",
+            str(results),
+            "--no-docs",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    files = list(results.glob(f"{name}-*.json"))
+    assert len(files) == 1, f"expected one {name} result, found {files}"
+    result: dict[str, Any] = json.loads(files[0].read_text())
+    meta = result["meta"]
+    assert meta["benchmark"] == name and meta["mode"] == "smoke"
+    assert meta["machine"]["cpu_count"] >= 1 and meta["machine"]["cpu_model"]
+    assert meta["commit"]
+    return result
+
+
+def check_processes(processes: dict[str, Any], expected: set[str]) -> None:
+    assert expected <= set(processes)
+    for name in expected:
+        assert processes[name]["peak_rss_mb"] > 0, name
+        assert processes[name]["cpu_seconds"] >= 0, name
+
+
+def test_pipeline_smoke_measures_throughput_latency_and_bare_temporal(tmp_path: Path) -> None:
+    """The pipeline benchmark completes every document and reports rates, stages and processes."""
+    result = run_smoke("pipeline", tmp_path)
+    run = result["platform"]["1"]
+    assert run["completed"] == run["documents"] == result["config"]["documents"]
+    assert run["failed"] == 0
+    assert run["docs_per_second"] > 0
+    assert 0 < run["latency_s"]["p50"] <= run["latency_s"]["p95"]
+    assert set(run["stage_ms"]) == AGENTS
+    check_processes(run["processes"], {"api", "worker-1", "relay", "temporal", "postgres", "redis"})
+    for variant in ("regular", "local"):
+        assert result["bare"]["1"][variant]["workflows_per_second"] > 0
+    offered = result["offered_load"]
+    assert offered["completed"] == offered["documents"] > 0
+    assert offered["latency_s"]["p95"] > 0
+    assert {"docs_per_second_2_workers", "platform_over_bare_regular", "offered_p95_s"} <= set(
+        result["targets"]
+    )
+
+
+def test_api_latency_smoke_reports_percentiles_per_endpoint(tmp_path: Path) -> None:
+    """The API benchmark drives the read endpoints from locust and reports p50/p95/p99."""
+    if importlib.util.find_spec("locust") is None:  # importing it would gevent-patch threads
+        pytest.skip("locust is not installed")
+    result = run_smoke("api_latency", tmp_path)
+    rate = result["rates"][str(result["config"]["rates"][0])]
+    assert len(rate["endpoints"]) == 3
+    overall = rate["overall"]
+    assert overall["requests"] > 0 and overall["failures"] == 0
+    assert 0 < overall["p50_ms"] <= overall["p95_ms"] <= overall["p99_ms"]
+    check_processes(rate["processes"], {"api", "locust"})
+
+
+def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> None:
+    """The accuracy benchmark scores each dataset from text and from documents, at no cost."""
+    result = run_smoke("accuracy", tmp_path)
+    if "skipped" in result:
+        pytest.skip(result["skipped"])
+    assert set(result["modes"]) == {"text", "document"}
+    for mode in result["modes"].values():
+        assert 0 <= mode["overall_field_accuracy"] <= 1
+        for figures in mode["sets"].values():
+            assert 0 <= figures["field_accuracy"] <= 1
+            assert figures["documents"] > 0 and figures["fields_scored"] > 0
+            assert figures["seconds_per_document"]["mean"] > 0
+            assert figures["tokens_per_document"] == 0 and figures["cost_usd_per_document"] == 0
+
+
+def test_footprint_smoke_measures_size_startup_and_memory(tmp_path: Path) -> None:
+    """The footprint benchmark sizes the install, times `myloware up` and samples its memory."""
+    result = run_smoke("footprint", tmp_path)
+    install = result["install"]
+    assert install["venv_mb"] > install["runtime_closure_mb"] > 0
+    assert result["startup_first_seconds"] > 0
+    for phase in ("idle", "loaded"):
+        check_processes(
+            result[phase]["processes"], {"myloware-up", "postgres", "temporal", "redis"}
+        )
+        assert result[phase]["totals"]["peak_pss_mb"] > 0
+    assert result["load"]["documents"] == result["config"]["documents"]
+    assert result["targets"]["target_mb"] == 1024.0
