@@ -69,6 +69,7 @@ class StreamConsumer:
         batch_size: int = 10,
         block_ms: int = 1_000,
         start_id: str = "$",
+        relevant: Callable[[Event], Awaitable[bool]] | None = None,
     ) -> None:
         self._redis = redis
         self._sessions = sessions
@@ -76,6 +77,8 @@ class StreamConsumer:
         self._group = group
         self._name = consumer_name
         self._handler = handler
+        # a cheap pre-check: events it rejects are acknowledged without a database transaction
+        self._relevant = relevant
         self._max_deliveries = max_deliveries
         self._claim_idle_ms = claim_idle_ms
         self._batch_size = batch_size
@@ -191,6 +194,9 @@ class StreamConsumer:
             await self._dead_letter(message, None, f"malformed event: {exc}", deliveries)
             return
         logger = self._log.bind(event_id=str(event.event_id), event_type=event.event_type)
+        if self._relevant is not None and not await self._relevant(event):
+            await self._redis.xack(self._stream, self._group, message.id)
+            return
         if reclaimed:
             deliveries = await self._deliveries(message.id)
             if deliveries > self._max_deliveries:

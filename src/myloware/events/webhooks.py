@@ -37,7 +37,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -396,3 +396,28 @@ def webhook_client(timeout_s: float = TIMEOUT_S) -> httpx.AsyncClient:
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
         headers={"User-Agent": USER_AGENT},
     )
+
+
+def has_webhooks(sessions: async_sessionmaker[AsyncSession]) -> Callable[[Event], Awaitable[bool]]:
+    """The consumer's pre-check: does the event's tenant have any active webhook at all?
+
+    One indexed read instead of the consumer's full transaction for the (common) tenants
+    without webhooks; subscription filtering proper stays in :class:`WebhookDispatcher`.
+    """
+
+    async def relevant(event: Event) -> bool:
+        if event.tenant_id is None:
+            return False
+        async with sessions() as session:
+            found = await session.scalar(
+                select(Connector.id)
+                .where(
+                    Connector.tenant_id == event.tenant_id,
+                    Connector.type == ConnectorType.API,
+                    Connector.status != ConnectorStatus.INACTIVE,
+                )
+                .limit(1)
+            )
+        return found is not None
+
+    return relevant

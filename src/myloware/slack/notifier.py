@@ -46,6 +46,11 @@ GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_arc
 LOCK_BITS = (1 << 63) - 1  # advisory lock keys are signed 64-bit integers
 
 
+async def concerns_slack(event: Event) -> bool:
+    """The consumer's pre-check: only approval events can change a Slack card."""
+    return event.event_type in HANDLED and event.tenant_id is not None
+
+
 def slack_event_handler(
     settings: Settings, *, client_for: Callable[[SlackConfig], AsyncWebClient] = web_client
 ) -> Handler:

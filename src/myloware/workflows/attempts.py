@@ -1,9 +1,13 @@
 """Every agent execution, retries included, becomes one ``attempts`` row — written here only.
 
-A Temporal activity interceptor wraps each agent activity (regular or local): it inserts a
-STARTED row, runs the agent, then marks the row COMPLETED, FAILED or TIMEOUT with output,
-error, duration and model usage, and stages a ``work_item.stage_completed`` /
-``work_item.stage_failed`` outbox event in the same transaction. Agents never write attempts.
+A Temporal activity interceptor wraps each agent activity. For a regular activity (which may
+run long: OCR, model calls) it inserts a STARTED row first and completes it afterwards; for a
+local activity (milliseconds) it writes the finished row once, in one transaction — the trace
+is the same, at half the database round trips. Either way the row ends COMPLETED, FAILED or
+TIMEOUT with input, output, error, duration and model usage, next to a
+``work_item.stage_completed`` / ``work_item.stage_failed`` outbox event in the same
+transaction. A STARTED row left by a worker that died is closed as TIMEOUT by the next
+attempt. Agents never write attempts.
 """
 
 from __future__ import annotations
@@ -79,90 +83,104 @@ class _AttemptInbound(ActivityInboundInterceptor):
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
-        item = getattr(input.args[0], "item", None) if input.args else None
+        arg = input.args[0] if input.args else None
+        item = getattr(arg, "item", None)
         if info.activity_type not in AGENTS or item is None:
             return await super().execute_activity(input)
-        attempt_id = uuid.uuid4()
-        started = time.perf_counter()
-        await self._start(attempt_id, item, info.activity_type, info.attempt, input.args[0])
+        trace = _Trace(item, info.activity_type, info.attempt, arg, datetime.now(UTC))
+        if not info.is_local:
+            await self._write(trace, started_only=True)
         try:
             result = await super().execute_activity(input)
         except asyncio.CancelledError:
-            await self._finish(
-                attempt_id,
-                item,
-                info.activity_type,
-                started,
-                AttemptStatus.TIMEOUT,
-                error="cancelled or timed out",
-            )
+            await self._write(trace.end(AttemptStatus.TIMEOUT, error="cancelled or timed out"))
             raise
         except BaseException as exc:
-            await self._finish(
-                attempt_id,
-                item,
-                info.activity_type,
-                started,
-                AttemptStatus.FAILED,
-                error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS],
-            )
+            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            await self._write(trace.end(AttemptStatus.FAILED, error=error))
             raise
-        await self._finish(
-            attempt_id, item, info.activity_type, started, AttemptStatus.COMPLETED, output=result
-        )
+        await self._write(trace.end(AttemptStatus.COMPLETED, output=result))
         return result
 
-    async def _start(
-        self, attempt_id: uuid.UUID, item: Any, agent: str, number: int, arg: Any
-    ) -> None:
-        async with self.sessions() as session, session.begin():
-            await _fast_commit(session)
-            # A STARTED row left by a worker that died is that attempt's end: it timed out.
-            await session.execute(
-                update(Attempt)
-                .where(
-                    Attempt.work_item_id == item.work_item_id,
-                    Attempt.agent_id == agent,
-                    Attempt.status == AttemptStatus.STARTED,
-                )
-                .values(
-                    status=AttemptStatus.TIMEOUT,
-                    error="worker lost before completion",
-                    completed_at=datetime.now(UTC),
-                )
-            )
-            await session.execute(
-                insert(Attempt).values(
-                    id=attempt_id,
-                    tenant_id=item.tenant_id,
-                    work_item_id=item.work_item_id,
-                    agent_id=agent,
-                    attempt_number=number,
-                    status=AttemptStatus.STARTED,
-                    input=_dump(arg) or {},
-                )
-            )
+    async def _write(self, trace: _Trace, *, started_only: bool = False) -> None:
+        try:
+            async with self.sessions() as session, session.begin():
+                await _fast_commit(session)
+                await self._close_orphans(session, trace)
+                values = trace.row(started_only=started_only)
+                if trace.inserted:
+                    await session.execute(
+                        update(Attempt).where(Attempt.id == trace.attempt_id).values(**values)
+                    )
+                else:
+                    await session.execute(insert(Attempt).values(**values))
+                    trace.inserted = True
+                if not started_only:
+                    record_event(session, **trace.event())
+        except Exception as exc:
+            if started_only:
+                raise  # the agent has not run yet: let Temporal retry the whole attempt
+            # the trace must never break the pipeline itself
+            log.warning("attempt_record_failed", attempt_id=str(trace.attempt_id), error=str(exc))
 
-    async def _finish(
-        self,
-        attempt_id: uuid.UUID,
-        item: Any,
-        agent: str,
-        started: float,
-        status: AttemptStatus,
-        *,
-        output: Any = None,
-        error: str | None = None,
-    ) -> None:
-        duration_ms = int((time.perf_counter() - started) * 1000)
-        usage = getattr(output, "usage", None)
+    @staticmethod
+    async def _close_orphans(session: AsyncSession, trace: _Trace) -> None:
+        if trace.inserted:
+            return
+        await session.execute(
+            update(Attempt)
+            .where(
+                Attempt.work_item_id == trace.item.work_item_id,
+                Attempt.agent_id == trace.agent,
+                Attempt.status == AttemptStatus.STARTED,
+            )
+            .values(
+                status=AttemptStatus.TIMEOUT,
+                error="worker lost before completion",
+                completed_at=datetime.now(UTC),
+            )
+        )
+
+
+class _Trace:
+    """What one attempt row says, filled in as the attempt runs."""
+
+    def __init__(self, item: Any, agent: str, number: int, arg: Any, started_at: datetime) -> None:
+        self.attempt_id = uuid.uuid4()
+        self.item, self.agent, self.number, self.arg = item, agent, number, arg
+        self.started_at = started_at
+        self.clock = time.perf_counter()
+        self.inserted = False
+        self.status = AttemptStatus.STARTED
+        self.output: Any = None
+        self.error: str | None = None
+        self.duration_ms: int | None = None
+
+    def end(self, status: AttemptStatus, *, output: Any = None, error: str | None = None) -> _Trace:
+        self.status, self.output, self.error = status, output, error
+        self.duration_ms = int((time.perf_counter() - self.clock) * 1000)
+        return self
+
+    def row(self, *, started_only: bool) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "status": status,
-            "output": _dump(output),
-            "error": error,
-            "completed_at": datetime.now(UTC),
-            "duration_ms": duration_ms,
+            "id": self.attempt_id,
+            "tenant_id": self.item.tenant_id,
+            "work_item_id": self.item.work_item_id,
+            "agent_id": self.agent,
+            "attempt_number": self.number,
+            "status": self.status,
+            "input": _dump(self.arg) or {},
+            "started_at": self.started_at,
         }
+        if started_only:
+            return values
+        values.update(
+            output=_dump(self.output),
+            error=self.error,
+            completed_at=datetime.now(UTC),
+            duration_ms=self.duration_ms,
+        )
+        usage = getattr(self.output, "usage", None)
         if usage is not None:
             values.update(
                 model=usage.model,
@@ -170,28 +188,21 @@ class _AttemptInbound(ActivityInboundInterceptor):
                 tokens_out=usage.tokens_out,
                 cost_usd=usage.cost_usd,
             )
-        try:
-            async with self.sessions() as session, session.begin():
-                await _fast_commit(session)
-                await session.execute(
-                    update(Attempt).where(Attempt.id == attempt_id).values(**values)
-                )
-                record_event(
-                    session,
-                    event_type="work_item.stage_completed"
-                    if status is AttemptStatus.COMPLETED
-                    else "work_item.stage_failed",
-                    tenant_id=item.tenant_id,
-                    aggregate_type="work_item",
-                    aggregate_id=item.work_item_id,
-                    payload={
-                        "work_item_id": str(item.work_item_id),
-                        "work_order_id": str(item.work_order_id),
-                        "agent": agent,
-                        "status": status.value,
-                        "duration_ms": duration_ms,
-                        "error": error,
-                    },
-                )
-        except Exception as exc:  # the trace must never break the pipeline itself
-            log.warning("attempt_record_failed", attempt_id=str(attempt_id), error=str(exc))
+        return values
+
+    def event(self) -> dict[str, Any]:
+        completed = self.status is AttemptStatus.COMPLETED
+        return {
+            "event_type": "work_item.stage_completed" if completed else "work_item.stage_failed",
+            "tenant_id": self.item.tenant_id,
+            "aggregate_type": "work_item",
+            "aggregate_id": self.item.work_item_id,
+            "payload": {
+                "work_item_id": str(self.item.work_item_id),
+                "work_order_id": str(self.item.work_order_id),
+                "agent": self.agent,
+                "status": self.status.value,
+                "duration_ms": self.duration_ms,
+                "error": self.error,
+            },
+        }
