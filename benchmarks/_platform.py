@@ -141,15 +141,6 @@ async def history_summary(address: str, namespace: str, workflow_id: str) -> dic
     }
 
 
-async def first_item_id(engine: AsyncEngine, order_id: uuid.UUID) -> uuid.UUID:
-    async with engine.connect() as conn:
-        item = await conn.scalar(
-            text("SELECT id FROM work_items WHERE work_order_id = :o ORDER BY position LIMIT 1"),
-            {"o": order_id},
-        )
-    return uuid.UUID(str(item))
-
-
 async def _rows(engine: AsyncEngine, sql: str, ids: Sequence[uuid.UUID]) -> list[Any]:
     async with engine.connect() as conn:
         return list((await conn.execute(text(sql), {"ids": list(ids)})).all())

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks import _profile, _report
 from benchmarks._documents import Document, document_mix, mix_source
@@ -33,7 +32,6 @@ from benchmarks._platform import (
     AUTO_APPROVE_POLICY,
     collect,
     cpu_per_unit,
-    first_item_id,
     history_summary,
     publish_policy,
     submit_burst,
@@ -77,7 +75,7 @@ async def _platform_burst(stack: Stack, docs: list[Document], warmup: int) -> di
             subs = await submit_burst(stack.api_url, headers, docs)
             await wait_settled(engine, [s.order_id for s in subs], limit_s=SETTLE_TIMEOUT_S)
         figures = await collect(engine, subs)
-        figures["temporal_history"] = await _histories(stack, engine, subs[0].order_id)
+        figures["temporal_history"] = await _histories(stack, subs[0].order_id)
     finally:
         await engine.dispose()
     figures["processes"] = sampler.summary()
@@ -87,13 +85,11 @@ async def _platform_burst(stack: Stack, docs: list[Document], warmup: int) -> di
     return figures
 
 
-async def _histories(stack: Stack, engine: AsyncEngine, order_id: uuid.UUID) -> dict[str, Any]:
-    """The two workflows one document runs, as Temporal recorded them."""
+async def _histories(stack: Stack, order_id: uuid.UUID) -> dict[str, Any]:
+    """The one workflow a single-document order runs (items run inline), as Temporal recorded it."""
     address, namespace = stack.endpoints.temporal_address, stack.settings.temporal_namespace
-    item_id = await first_item_id(engine, order_id)
     return {
         "WorkOrderWorkflow": await history_summary(address, namespace, f"work-order-{order_id}"),
-        "WorkItemWorkflow": await history_summary(address, namespace, f"work-item-{item_id}"),
     }
 
 

@@ -102,45 +102,47 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     assert await _scalar(database_url, completed_events) == n
 
 
-async def _record_history(
+async def _record_histories(
     api, settings, database_url, temporal_address, token_for
-) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Run a one-item order (item inline) and a two-item order (child workflows)."""
     queue = unique_queue()
     local = settings.model_copy(update={"task_queue": queue})
     api.app.state.myloware.settings = local
     headers = token_for("acme")
+    orders = []
     async with running_worker(local, database_url, temporal_address):
-        r = await api.post(
-            "/v1/work-orders", json={"work_items": [{"content": TEXT_INVOICE}]}, headers=headers
-        )
-        order = await wait_for_order(api, r.json()["data"]["id"], headers)
-    items = (await api.get(f"/v1/work-orders/{order['id']}/work-items", headers=headers)).json()
+        for count in (1, 2):
+            items = [{"content": f"{TEXT_INVOICE}\nRef {i}"} for i in range(count)]
+            r = await api.post("/v1/work-orders", json={"work_items": items}, headers=headers)
+            orders.append(await wait_for_order(api, r.json()["data"]["id"], headers))
     client = await connect(local, temporal_address)
-    order_history = await client.get_workflow_handle(order["workflow_id"]).fetch_history()
-    item_history = await client.get_workflow_handle(
-        f"work-item-{items['data'][0]['id']}"
-    ).fetch_history()
-    return order_history.to_json(), item_history.to_json()
+    single, double = orders
+    children = (await api.get(f"/v1/work-orders/{double['id']}/work-items", headers=headers)).json()
+    handles = {
+        "work_order_inline_v2": single["workflow_id"],
+        "work_order_children_v2": double["workflow_id"],
+        "work_item_v2": f"work-item-{children['data'][0]['id']}",
+    }
+    return {
+        name: (await client.get_workflow_handle(wid).fetch_history()).to_json()
+        for name, wid in handles.items()
+    }
 
 
 async def test_current_workflow_code_replays_fresh_and_recorded_histories(
     api, settings, database_url, temporal_address, token_for
 ) -> None:
-    """Histories recorded now and those stored in fixtures replay without nondeterminism."""
-    order_json, item_json = await _record_history(
-        api, settings, database_url, temporal_address, token_for
-    )
+    """Histories recorded now and those stored in fixtures (older code) replay cleanly."""
+    fresh = await _record_histories(api, settings, database_url, temporal_address, token_for)
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
-    histories = [
-        WorkflowHistory.from_json("fresh-order", order_json),
-        WorkflowHistory.from_json("fresh-item", item_json),
-    ]
+    histories = [WorkflowHistory.from_json(f"fresh-{name}", text) for name, text in fresh.items()]
     if os.environ.get("MYLOWARE_RECORD_HISTORIES"):
         HISTORIES.mkdir(parents=True, exist_ok=True)
-        (HISTORIES / "work_order_v1.json").write_text(order_json)
-        (HISTORIES / "work_item_v1.json").write_text(item_json)
+        for name, text in fresh.items():
+            (HISTORIES / f"{name}.json").write_text(text)
     stored = sorted(HISTORIES.glob("*.json"))
-    assert stored, "recorded histories are missing from tests/fixtures/histories"
+    assert {"work_order_v1", "work_item_v1"} <= {p.stem for p in stored}
     histories += [WorkflowHistory.from_json(p.stem, json.loads(p.read_text())) for p in stored]
     for history in histories:
         result = await replayer.replay_workflow(history)

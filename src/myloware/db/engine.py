@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,9 +22,12 @@ def to_sqlalchemy_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, connect_args: dict[str, Any] | None = None
+) -> AsyncEngine:
     return create_async_engine(
         to_sqlalchemy_url(url),
+        connect_args=connect_args or {},
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,

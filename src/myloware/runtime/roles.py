@@ -60,13 +60,21 @@ async def run_worker(
     """The Temporal worker, the sweep of unstarted orders and (by default) the event relay."""
     from myloware.db.engine import create_engine, session_factory
     from myloware.documents import LocalBlobStore
+    from myloware.workflows.attempts import trace_engine
     from myloware.workflows.client import connect
     from myloware.workflows.worker import build_worker, sweep_pending_orders
 
     engine = create_engine(endpoints.database_url)
+    traces = trace_engine(endpoints.database_url)
     sessions = session_factory(engine)
     client = await connect(settings, endpoints.temporal_address)
-    worker = build_worker(client, settings, sessions, LocalBlobStore(settings.files_path))
+    worker = build_worker(
+        client,
+        settings,
+        sessions,
+        LocalBlobStore(settings.files_path),
+        trace_sessions=session_factory(traces),
+    )
     tasks = [asyncio.create_task(sweep_pending_orders(client, settings, sessions, stop))]
     if with_relay:
         tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))
@@ -78,6 +86,7 @@ async def run_worker(
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         await engine.dispose()
+        await traces.dispose()
 
 
 async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:

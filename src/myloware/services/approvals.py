@@ -8,6 +8,7 @@ translates its refusals into our errors (409 conflict, 403 wrong group, 422 bad 
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -54,7 +55,14 @@ async def submit_decision(
             f"work item {item.id} is {item.status.value}, not awaiting approval",
             details={"status": item.status.value},
         )
-    workflow_id = work_item_workflow_id(item.id)
+    pending = await session.scalar(
+        select(ApprovalRequest.workflow_id).where(
+            ApprovalRequest.work_item_id == item.id,
+            ApprovalRequest.status == ApprovalRequestStatus.PENDING,
+        )
+    )
+    # a one-item order runs its item inside the order's workflow; the request says which
+    workflow_id = pending or work_item_workflow_id(item.id)
     await session.rollback()  # release the connection while the workflow decides
     handle = temporal.get_workflow_handle(workflow_id)
     human = HumanDecision(
@@ -113,5 +121,6 @@ def age_and_sla(request: ApprovalRequest, now: datetime | None = None) -> dict[s
     now = now or datetime.now(UTC)
     return {
         "age_seconds": round((now - request.created_at).total_seconds(), 1),
-        "seconds_left": round((request.due_at - now).total_seconds(), 1),
+        # Floored, so a request opened a moment ago shows 59:59 left, never a rounded-up hour.
+        "seconds_left": math.floor((request.due_at - now).total_seconds() * 10) / 10,
     }

@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.worker import (
     ActivityInboundInterceptor,
@@ -30,6 +30,7 @@ from temporalio.worker import (
 )
 
 from myloware.db.base import AttemptStatus
+from myloware.db.engine import create_engine
 from myloware.db.models import Attempt
 from myloware.events.outbox import record_event
 
@@ -51,6 +52,8 @@ MAX_ERROR_CHARS = 4000
 
 
 class AttemptRecorder(Interceptor):
+    """``sessions`` should come from :func:`trace_engine`: trace rows skip the WAL flush wait."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
@@ -67,13 +70,6 @@ def _dump(value: Any) -> dict[str, Any] | None:
     return {"value": repr(value)[:2000]}
 
 
-async def _fast_commit(session: AsyncSession) -> None:
-    """Trace rows tolerate losing the last instant on a crash: skip the WAL flush wait."""
-    from sqlalchemy import text
-
-    await session.execute(text("SET LOCAL synchronous_commit = off"))
-
-
 class _AttemptInbound(ActivityInboundInterceptor):
     def __init__(
         self, next: ActivityInboundInterceptor, sessions: async_sessionmaker[AsyncSession]
@@ -88,6 +84,7 @@ class _AttemptInbound(ActivityInboundInterceptor):
         if info.activity_type not in AGENTS or item is None:
             return await super().execute_activity(input)
         trace = _Trace(item, info.activity_type, info.attempt, arg, datetime.now(UTC))
+        trace.local = info.is_local
         if not info.is_local:
             await self._write(trace, started_only=True)
         try:
@@ -105,8 +102,8 @@ class _AttemptInbound(ActivityInboundInterceptor):
     async def _write(self, trace: _Trace, *, started_only: bool = False) -> None:
         try:
             async with self.sessions() as session, session.begin():
-                await _fast_commit(session)
-                await self._close_orphans(session, trace)
+                if not trace.local:
+                    await self._close_orphans(session, trace)
                 values = trace.row(started_only=started_only)
                 if trace.inserted:
                     await session.execute(
@@ -151,6 +148,7 @@ class _Trace:
         self.started_at = started_at
         self.clock = time.perf_counter()
         self.inserted = False
+        self.local = False  # local stages never leave STARTED rows, so they close no orphans
         self.status = AttemptStatus.STARTED
         self.output: Any = None
         self.error: str | None = None
@@ -206,3 +204,14 @@ class _Trace:
                 "error": self.error,
             },
         }
+
+
+def trace_engine(database_url: str) -> AsyncEngine:
+    """An engine whose commits do not wait for the WAL flush (``synchronous_commit=off``).
+
+    A crash may lose the last instant of trace rows, never consistency; every other write
+    of the worker keeps synchronous commits.
+    """
+    return create_engine(
+        database_url, pool_size=4, connect_args={"options": "-c synchronous_commit=off"}
+    )

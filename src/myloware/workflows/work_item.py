@@ -69,27 +69,38 @@ def failure_reason(err: BaseException) -> str:
 @workflow.defn(name="WorkItemWorkflow")
 class WorkItemWorkflow:
     def __init__(self) -> None:
-        self._stage_name = "queued"
-        self._approval = ApprovalStep()
+        self._pipeline = ItemPipeline()
 
     @workflow.query
     def stage(self) -> str:
-        return self._stage_name
+        return self._pipeline.stage_name
 
     @workflow.query
     def pending_approval(self) -> ApprovalTicket | None:
-        return self._approval.ticket
+        return self._pipeline.approval.ticket
 
     @workflow.update(name="decide")
     async def decide(self, inp: HumanDecision) -> DecisionOutcome:
         """A person's decision on the pending approval; exactly one wins per request."""
-        return await self._approval.decide(inp)
+        return await self._pipeline.approval.decide(inp)
 
     @decide.validator
     def _check_decide(self, inp: HumanDecision) -> None:
-        self._approval.check(inp)
+        self._pipeline.approval.check(inp)
 
     @workflow.run
+    async def run(self, inp: WorkItemInput) -> WorkItemResult:
+        return await self._pipeline.run(inp)
+
+
+class ItemPipeline:
+    """The stages of one item as workflow code; run by WorkItemWorkflow, or inline by
+    WorkOrderWorkflow for a one-item order (one workflow per document: fewer round trips)."""
+
+    def __init__(self) -> None:
+        self.stage_name = "queued"
+        self.approval = ApprovalStep()
+
     async def run(self, inp: WorkItemInput) -> WorkItemResult:
         ref = inp.item
         fast = inp.fast_path
@@ -116,7 +127,7 @@ class WorkItemWorkflow:
                 reason = "; ".join(decision.reasons) or "rejected by policy"
                 return await self._finish(ref, "FAILED", error=f"rejected by policy: {reason}")
             if decision.action == "REQUIRE_APPROVAL":
-                outcome = await self._approval.run(ref, record, validation, decision)
+                outcome = await self.approval.run(ref, record, validation, decision)
                 if outcome.failure is not None:
                     return await self._finish(ref, "FAILED", error=outcome.failure)
                 record, validation = outcome.record, outcome.validation
@@ -144,7 +155,7 @@ class WorkItemWorkflow:
         return await self._finish(ref, "COMPLETED", result=result)
 
     async def _run(self, name: str, arg: Any, result_type: type[T], local: bool = True) -> T:
-        self._stage_name = name
+        self.stage_name = name
         result: T
         if not local and name in LONG_STAGES:
             result = await workflow.execute_activity(
@@ -172,7 +183,7 @@ class WorkItemWorkflow:
         error: str | None = None,
         result: dict[str, Any] | None = None,
     ) -> WorkItemResult:
-        self._stage_name = status.lower()
+        self.stage_name = status.lower()
         await workflow.execute_local_activity(
             "finish_work_item",
             FinishItemInput(item=ref, status=status, error=error, result=result),

@@ -7,16 +7,20 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from myloware.workflows.types import (
+        ApprovalTicket,
+        DecisionOutcome,
         FinishOrderInput,
+        HumanDecision,
         OrderPlan,
         WorkItemInput,
         WorkItemResult,
         WorkOrderInput,
     )
-    from myloware.workflows.work_item import WorkItemWorkflow
+    from myloware.workflows.work_item import ItemPipeline, WorkItemWorkflow
 
 BOOKKEEPING_TIMEOUT = timedelta(seconds=60)
 BOOKKEEPING_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
@@ -26,8 +30,34 @@ def work_item_workflow_id(work_item_id: object) -> str:
     return f"work-item-{work_item_id}"
 
 
+# Orders started before this patch ran every item as a child workflow; replaying them keeps
+# doing so. New one-item orders run their item inline: one workflow per document.
+INLINE_SINGLE_ITEM = "inline-single-item-v1"
+
+
 @workflow.defn(name="WorkOrderWorkflow")
 class WorkOrderWorkflow:
+    def __init__(self) -> None:
+        self._inline: ItemPipeline | None = None
+
+    @workflow.query
+    def pending_approval(self) -> ApprovalTicket | None:
+        return self._inline.approval.ticket if self._inline else None
+
+    @workflow.update(name="decide")
+    async def decide(self, inp: HumanDecision) -> DecisionOutcome:
+        """The decide update of a one-item order's inline item (see WorkItemWorkflow)."""
+        assert self._inline is not None
+        return await self._inline.approval.decide(inp)
+
+    @decide.validator
+    def _check_decide(self, inp: HumanDecision) -> None:
+        if self._inline is None:
+            raise ApplicationError(
+                "decisions go to the item's own workflow", type="ApprovalConflict"
+            )
+        self._inline.approval.check(inp)
+
     @workflow.run
     async def run(self, inp: WorkOrderInput) -> str:
         plan = await workflow.execute_local_activity(
@@ -37,6 +67,13 @@ class WorkOrderWorkflow:
             start_to_close_timeout=BOOKKEEPING_TIMEOUT,
             retry_policy=BOOKKEEPING_RETRY,
         )
+        if len(plan.items) == 1 and workflow.patched(INLINE_SINGLE_ITEM):
+            only = plan.items[0]
+            self._inline = ItemPipeline()
+            results = [
+                await self._inline.run(WorkItemInput(item=only.item, fast_path=only.fast_path))
+            ]
+            return await self._finish(inp, results)
         children = [
             workflow.execute_child_workflow(
                 WorkItemWorkflow.run,
@@ -54,6 +91,9 @@ class WorkOrderWorkflow:
             )
             for p, outcome in zip(plan.items, outcomes, strict=True)
         ]
+        return await self._finish(inp, results)
+
+    async def _finish(self, inp: WorkOrderInput, results: list[WorkItemResult]) -> str:
         status: str = await workflow.execute_local_activity(
             "finish_work_order",
             FinishOrderInput(

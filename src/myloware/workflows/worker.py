@@ -67,6 +67,7 @@ def build_worker(
     *,
     activities: list[Any] | None = None,
     task_queue: str | None = None,
+    trace_sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> Worker:
     return Worker(
         client,
@@ -75,7 +76,7 @@ def build_worker(
         activities=activities
         if activities is not None
         else activities_for(sessions, settings, blobs),
-        interceptors=[AttemptRecorder(sessions)],
+        interceptors=[AttemptRecorder(trace_sessions or sessions)],
         workflow_runner=SANDBOX,
         max_concurrent_activities=16,
         max_concurrent_local_activities=64,
