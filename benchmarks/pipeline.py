@@ -230,11 +230,14 @@ def print_details(result: dict[str, Any]) -> None:
     print(f"== targets: {result['targets']}")
 
 
+PROFILED = {"worker": "worker-1", "api": "api", "relay": "relay"}
+
+
 async def _profiled_burst(stack: Stack, docs: list[Document], out_dir: Path) -> dict[str, Any]:
-    """One more 1-worker burst with py-spy on the worker and the API (slows them down)."""
+    """One more 1-worker burst with py-spy on the worker, the API and the relay (slows them)."""
     engine = create_engine(stack.database_url, pool_size=2)
     headers = stack.headers()
-    pids = {"worker": stack.roles["worker-1"].pid, "api": stack.roles["api"].pid}
+    pids = {name: stack.roles[role].pid for name, role in PROFILED.items()}
     try:
         with _profile.py_spy(pids, out_dir) as paths:
             subs = await submit_burst(stack.api_url, headers, docs)

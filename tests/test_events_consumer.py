@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -272,3 +272,24 @@ async def test_relay_and_consumer_run_loops_deliver_end_to_end(
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=3)
     assert handler.seen == [event_id]
+
+
+async def test_pre_check_sees_the_batch_and_acknowledges_what_it_turns_down(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """``relevant`` is asked once per batch; turned-down events are ACKed without a transaction."""
+    batches: list[int] = []
+
+    async def even_only(events: Sequence[Event]) -> list[bool]:
+        batches.append(len(events))
+        return [event.payload["n"] % 2 == 0 for event in events]
+
+    handler = Recorder()
+    worker = consumer(redis, sessions, "a", handler, relevant=even_only)
+    await worker.ensure_group()
+    ids = await publish(sessions, redis, 5)
+    assert await worker.process_once() == 5
+    assert batches == [5]
+    assert handler.seen == [ids[0], ids[2], ids[4]]
+    assert await pending(redis) == 0
+    assert await count(sessions, ProcessedEvent.event_id) == 3

@@ -37,7 +37,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -52,6 +52,7 @@ from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.engine import transaction
 from myloware.db.models import Connector, WebhookDelivery
 from myloware.errors import MylowareError, ValidationFailed
+from myloware.events.consumer import Relevance
 from myloware.events.stream import Event
 from myloware.services.audit import record_audit
 
@@ -398,26 +399,30 @@ def webhook_client(timeout_s: float = TIMEOUT_S) -> httpx.AsyncClient:
     )
 
 
-def has_webhooks(sessions: async_sessionmaker[AsyncSession]) -> Callable[[Event], Awaitable[bool]]:
-    """The consumer's pre-check: does the event's tenant have any active webhook at all?
+def has_webhooks(sessions: async_sessionmaker[AsyncSession]) -> Relevance:
+    """The consumer's pre-check: does each event's tenant have any active webhook at all?
 
-    One indexed read instead of the consumer's full transaction for the (common) tenants
-    without webhooks; subscription filtering proper stays in :class:`WebhookDispatcher`.
+    One indexed read per batch instead of the consumer's full transaction per event for the
+    (common) tenants without webhooks; subscription filtering proper stays in
+    :class:`WebhookDispatcher`.
     """
 
-    async def relevant(event: Event) -> bool:
-        if event.tenant_id is None:
-            return False
+    async def relevant(events: Sequence[Event]) -> list[bool]:
+        tenants = {event.tenant_id for event in events if event.tenant_id is not None}
+        if not tenants:
+            return [False] * len(events)
         async with sessions() as session:
-            found = await session.scalar(
-                select(Connector.id)
-                .where(
-                    Connector.tenant_id == event.tenant_id,
-                    Connector.type == ConnectorType.API,
-                    Connector.status != ConnectorStatus.INACTIVE,
+            subscribed = set(
+                await session.scalars(
+                    select(Connector.tenant_id)
+                    .where(
+                        Connector.tenant_id.in_(tenants),
+                        Connector.type == ConnectorType.API,
+                        Connector.status != ConnectorStatus.INACTIVE,
+                    )
+                    .distinct()
                 )
-                .limit(1)
             )
-        return found is not None
+        return [event.tenant_id in subscribed for event in events]
 
     return relevant

@@ -17,7 +17,7 @@ buttons on a decided request.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import structlog
 from slack_sdk.errors import SlackApiError
@@ -46,9 +46,9 @@ GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_arc
 LOCK_BITS = (1 << 63) - 1  # advisory lock keys are signed 64-bit integers
 
 
-async def concerns_slack(event: Event) -> bool:
+async def concerns_slack(events: Sequence[Event]) -> list[bool]:
     """The consumer's pre-check: only approval events can change a Slack card."""
-    return event.event_type in HANDLED and event.tenant_id is not None
+    return [event.event_type in HANDLED and event.tenant_id is not None for event in events]
 
 
 def slack_event_handler(

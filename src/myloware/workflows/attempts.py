@@ -31,8 +31,8 @@ from temporalio.worker import (
 
 from myloware.db.base import AttemptStatus
 from myloware.db.engine import create_engine
-from myloware.db.models import Attempt
-from myloware.events.outbox import record_event
+from myloware.db.models import Attempt, OutboxEvent
+from myloware.events.outbox import outbox_row
 
 log = structlog.get_logger(__name__)
 
@@ -112,8 +112,8 @@ class _AttemptInbound(ActivityInboundInterceptor):
                 else:
                     await session.execute(insert(Attempt).values(**values))
                     trace.inserted = True
-                if not started_only:
-                    record_event(session, **trace.event())
+                if not started_only:  # a Core insert: no ORM flush on this hot path
+                    await session.execute(insert(OutboxEvent).values(**outbox_row(**trace.event())))
         except Exception as exc:
             if started_only:
                 raise  # the agent has not run yet: let Temporal retry the whole attempt
