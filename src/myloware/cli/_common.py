@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -26,5 +27,12 @@ def settings_for_cli(*, quiet_logs: bool = True) -> Settings:
     return settings
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+def run(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
+    """Run ``coro`` to completion; on uvloop's event loop when asked (and installed)."""
+    if uvloop:
+        with contextlib.suppress(ImportError):
+            import uvloop as fast
+
+            with asyncio.Runner(loop_factory=fast.new_event_loop) as runner:
+                return runner.run(coro)
     return asyncio.run(coro)

@@ -65,7 +65,7 @@ async def _serve_role(role: str) -> None:
 
 def api() -> None:
     """Run only the API server (production role; services from MYLOWARE_* settings)."""
-    run(_serve_role("api"))
+    run(_serve_role("api"), uvloop=True)
 
 
 def worker() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Iterator
 
 import structlog
@@ -46,6 +47,10 @@ async def run_api(settings: Settings, endpoints: Endpoints, stop: asyncio.Event)
         server_header=False,
     )
     server = _Server(config)
+    # what start-up allocated lives as long as the process: keep it out of the collector's
+    # full passes, which otherwise stall requests for tens of milliseconds under load
+    gc.collect()
+    gc.freeze()
     serving = asyncio.create_task(server.serve())
     await _until(stop, serving)
     server.should_exit = True
