@@ -29,7 +29,7 @@ import psutil
 from benchmarks._report import ROOT
 from myloware.auth.tokens import issue_token
 from myloware.runtime.bootstrap import bootstrap
-from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
+from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints, isolated_settings
 from myloware.settings import Settings
 
 LOOPBACK = "127.0.0.1"
@@ -249,20 +249,11 @@ def exit_on_sigterm() -> None:
 
 def stack_settings(root: Path, **overrides: object) -> Settings:
     base: dict[str, object] = {
-        "data_dir": root,
-        "database_url": None,
-        "redis_url": None,
-        "temporal_address": None,
-        "redis_port": 0,
-        "temporal_port": 0,
-        "temporal_ui_port": 0,
-        "temporal_ui": False,
         "rate_limit_per_minute": 0,
         "log_level": "INFO",
         "task_queue": "myloware-bench",
     }
-    base.update(overrides)
-    return Settings(**base)  # type: ignore[arg-type]
+    return isolated_settings(root, **(base | overrides))
 
 
 @contextlib.contextmanager

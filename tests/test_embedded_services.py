@@ -25,24 +25,13 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
 from myloware.errors import StartupError
-from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
+from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints, isolated_settings
 from myloware.settings import Settings
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test: free ports, no external service unless given."""
-    values: dict[str, Any] = {
-        "data_dir": data_dir,
-        "database_url": None,
-        "redis_url": None,
-        "temporal_address": None,
-        "redis_port": 0,
-        "temporal_port": 0,
-        "temporal_ui_port": 0,
-        "temporal_ui": False,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return isolated_settings(data_dir, **overrides)
 
 
 def external(endpoints: ServiceEndpoints) -> dict[str, Any]:

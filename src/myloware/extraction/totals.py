@@ -35,21 +35,6 @@ _FINAL_TOTAL_RE = re.compile(
     re.IGNORECASE,
 )
 _TOTAL_RE = re.compile(
-    r"(?<![A-Za-z])(?:ROUND(?:ED|ING)?\s*(?:D\s*)?TOTAL|TOTAL\s*(?:AMOUNT\s*)?ROUNDED|"
-    r"NETT\s*TOTAL|GRAND\s*TOTAL|"
-    r"TOTAL\s*(?:AMOUNT\s*)?(?:PAYABLE|DUE)|AM(?:OUN)?T\s*(?:PAYABLE|DUE)|BALANCE\s*DUE|"
-    r"TOTAL\s*(?:SALES\s*)?\(?\s*(?:(?:GST|TAX|VAT|SST)\s*)?INCL(?:USIVE|UDED|\.)?(?:\s*OF)?\s*(?:GST|"
-    r"TAX|VAT|SST)?|"
-    r"TOTAL\s*INC\.?\s*(?:GST|TAX|VAT)|"
-    r"AM(?:OUN)?T\s*PAID(?!\s*EXCL)|AMOUNT\s*INCL(?:USIVE|\.)?\s*(?:OF\s*)?(?:GST|TAX|VAT)|"
-    r"(?:AMOUNT\s*)?TO\s*BE\s*PAID|TO\s*PAY\b|INVOICE\s*TOTAL|TOTAL\s*(?:AMOUNT\s*)?PAID|"
-    r"TOTAL\s*TTC|MONTANT\s*TTC|NET\s*[AÀ]\s*PAYER|"
-    r"SUMME\s*BRUTTO|BRUTTOBETRAG|GESAMTBETRAG|RECHNUNGSBETRAG|ENDBETRAG|ZU\s*ZAHLEN|GESAMTSUMME|"
-    r"TE\s*BETALEN|FACTUUR\s*TOTAAL|TOTAAL\s*(?:INCL|BEDRAG)|TOTAL\s*A\s*PAGAR|IMPORTE\s*TOTAL|"
-    r"NALE[ZŻ]NO[SŚ][CĆ]\s*OG[OÓ][LŁ]EM|DO\s*ZAP[LŁ]ATY)",
-    re.IGNORECASE,
-)
-_TOTAL_RE = re.compile(
     r"(?<![A-Za-z])(?:TOTAL|TOTAAL|SUMME|GESAMT|MONTANT\s*TOTAL|RAZEM|NETT?\s*AMT|DUE)(?![A-Za-z])",
     re.IGNORECASE,
 )

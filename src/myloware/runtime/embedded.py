@@ -25,7 +25,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import structlog
 
@@ -44,6 +46,23 @@ DATABASE_NAME = "myloware"
 EXTERNAL_PROBE_TIMEOUT_S = 5.0
 
 log = structlog.get_logger(__name__)
+
+
+def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a private embedded stack under ``data_dir``: every service embedded, on
+    free ports, no Temporal UI (tests and benchmarks run several side by side)."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": None,
+        "redis_url": None,
+        "temporal_address": None,
+        "redis_port": 0,
+        "temporal_port": 0,
+        "temporal_ui_port": 0,
+        "temporal_ui": False,
+    }
+    values.update(overrides)
+    return Settings(**values)
 
 
 @dataclass(frozen=True, slots=True)
