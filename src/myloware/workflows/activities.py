@@ -42,6 +42,7 @@ from myloware.workflows.types import (
     CorrectionOutput,
     ExtractInput,
     ExtractOutput,
+    ItemRef,
     PersistInput,
     PersistOutput,
     PolicyDecision,
@@ -110,25 +111,39 @@ class PipelineActivities:
                 item.started_at = item.started_at or _now()
             blob_ref, content = item.blob_ref, item.content
             filename, media_type, declared = item.filename, item.media_type, item.type
+            if blob_ref is None:  # inline text: nothing slow to do, one transaction
+                doc = LoadedDocument.from_text(content, name=filename)
+                return await self._record(session, ref, doc, declared)
+        # a file may need OCR: load it outside any transaction
         doc = await self._load(blob_ref, content, filename, media_type)
+        async with self.sessions() as session, session.begin():
+            return await self._record(session, ref, doc, declared)
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        ref: ItemRef,
+        doc: LoadedDocument,
+        declared: WorkItemType | None,
+    ) -> RecordGenOutput:
+        """Detect type and language, save the CONTEXT memory doc and the item's type."""
         if declared is not None:
             doc_type, confidence = DocumentType(declared.value), 1.0
         else:
             doc_type, confidence = detect_type(doc)
         language = detect_language(doc.text)
-        async with self.sessions() as session, session.begin():
-            await save_context(
-                session,
-                tenant_id=ref.tenant_id,
-                work_item_id=ref.work_item_id,
-                doc=doc,
-                extra={"document_type": doc_type.value, "language": language},
-            )
-            await session.execute(
-                update(WorkItem)
-                .where(WorkItem.id == ref.work_item_id)
-                .values(type=WorkItemType(doc_type.value))
-            )
+        await save_context(
+            session,
+            tenant_id=ref.tenant_id,
+            work_item_id=ref.work_item_id,
+            doc=doc,
+            extra={"document_type": doc_type.value, "language": language},
+        )
+        await session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == ref.work_item_id)
+            .values(type=WorkItemType(doc_type.value))
+        )
         return RecordGenOutput(
             document_type=doc_type,
             type_confidence=confidence,
