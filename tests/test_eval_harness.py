@@ -15,6 +15,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, UnsupportedDocument
 from myloware.evaluation import EvalReport, format_report, run_eval
 from myloware.evaluation.cli import register
+from tests.model_emulator import ModelEmulator, Reply
 
 FIXTURE_SET = Path(__file__).parent / "fixtures" / "eval" / "mini"
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "eval_accuracy.py"
@@ -118,10 +119,43 @@ def test_parallel_workers_need_a_picklable_loader(dataset: Path, tmp_path: Path)
         )
 
 
-def test_unknown_provider_is_refused(dataset: Path, tmp_path: Path) -> None:
-    """Providers other than 'rules' are reported as not available yet."""
-    with pytest.raises(ConfigurationError, match="not available yet"):
+def test_unknown_or_unconfigured_provider_is_refused(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown provider, or a model provider without its key, fails before any document."""
+    monkeypatch.delenv("MYLOWARE_OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="unknown provider 'gpt9'"):
+        run_eval(dataset, tmp_path / "pred", provider="gpt9")
+    with pytest.raises(ConfigurationError, match="MYLOWARE_OPENAI_API_KEY"):
         run_eval(dataset, tmp_path / "pred", provider="openai")
+    assert not (tmp_path / "pred").exists()
+
+
+def test_model_provider_predictions_carry_tokens_and_cost(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--provider openai`` against an OpenAI-protocol server: fields scored, usage kept."""
+    answer = {
+        "vendor_name": "SINAR HARAPAN TRADING",
+        "invoice_date": "2019-04-02",
+        "vendor_address": "NO 5, JALAN KENANGA 2, 47301 PETALING JAYA, SELANGOR",
+        "total_amount": 13.2,
+    }
+    with ModelEmulator() as emu:
+        emu.script(Reply(data=answer, tokens_in=500, tokens_out=50))
+        monkeypatch.setenv("MYLOWARE_OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("MYLOWARE_OPENAI_BASE_URL", emu.openai_url)
+        monkeypatch.setenv("MYLOWARE_MODEL_MAX_RETRIES", "0")
+        report = run_eval(dataset, tmp_path / "pred", provider="openai")
+    assert len(emu.requests) == 3  # r3 does not load, so it never reaches the model
+    r1 = json.loads((tmp_path / "pred" / "r1.json").read_text("utf-8"))
+    assert r1["canonical"]["extractor"] == "model:openai"
+    assert r1["fields"]["company"] == "SINAR HARAPAN TRADING"
+    assert r1["usage"]["tokens_in"] == 500 and r1["usage"]["cost_usd"] > 0
+    result = report.sets["mini"]
+    assert (result.fields["company"].correct, result.fields["total"].correct) == (1, 1)
+    assert (result.tokens_in, result.tokens_out) == (1500, 150)
+    assert "model tokens 1500 in / 150 out" in format_report(report)
 
 
 def test_missing_mapping_is_a_configuration_error(tmp_path: Path) -> None:
@@ -138,7 +172,7 @@ def test_report_ends_with_the_overall_accuracy_line(dataset: Path, tmp_path: Pat
     assert text.rstrip().splitlines()[-1] == "overall_field_accuracy=0.545"
 
 
-def test_cli_eval_command(dataset: Path, tmp_path: Path) -> None:
+def test_cli_eval_command(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`eval DATASET_DIR --out PRED_DIR` prints the table; unknown providers exit with an error."""
     app = typer.Typer()
     register(app)
@@ -147,6 +181,7 @@ def test_cli_eval_command(dataset: Path, tmp_path: Path) -> None:
     def main() -> None:
         """Test application."""
 
+    monkeypatch.delenv("MYLOWARE_OPENAI_API_KEY", raising=False)
     runner = CliRunner()
     ok = runner.invoke(
         app, ["eval", str(dataset), "--out", str(tmp_path / "pred"), "--ignore-fields", "total"]
@@ -157,7 +192,7 @@ def test_cli_eval_command(dataset: Path, tmp_path: Path) -> None:
         app, ["eval", str(dataset), "--out", str(tmp_path / "pred"), "--provider", "openai"]
     )
     assert bad.exit_code == 2
-    assert "not available yet" in bad.output
+    assert "MYLOWARE_OPENAI_API_KEY" in bad.output
 
 
 def test_accuracy_script_skips_without_datasets(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from myloware.errors import ConfigurationError
 
 DEV_JWT_SECRET = "myloware-development-secret-change-me-0123456789"
+
+
+ModelProviderName = Literal["openai", "anthropic", "local"]
+LOCAL_PROVIDER: ModelProviderName = "local"
 
 
 class Environment(StrEnum):
@@ -73,6 +78,25 @@ class Settings(BaseSettings):
     max_pages: int = Field(default=50, gt=0)
     max_items_per_order: int = Field(default=100, gt=0)
     ocr_enabled: bool = True
+
+    # Models (see docs/models.md). The extractor: `rules` (offline, no model), `model` (the
+    # providers in `model_providers`, first that answers wins) or `hybrid` (rules, then the
+    # model for the fields the rules could not read with confidence).
+    extractor: Literal["rules", "model", "hybrid"] = "rules"
+    model_providers: list[ModelProviderName] = Field(default_factory=lambda: [LOCAL_PROVIDER])
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None  # None: api.openai.com
+    openai_model: str = "gpt-4o-mini"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None  # None: api.anthropic.com
+    anthropic_model: str = "claude-3-5-haiku-latest"
+    # any OpenAI-compatible server, e.g. llama.cpp's (xllamacpp) on this machine
+    local_model_base_url: str = "http://127.0.0.1:8081/v1"
+    local_model: str = "qwen2.5-coder-1.5b-instruct"
+    model_timeout_s: float = Field(default=30.0, gt=0)
+    model_max_retries: int = Field(default=2, ge=0, le=10)
+    model_breaker_failures: int = Field(default=5, gt=0)
+    model_breaker_reset_s: float = Field(default=60.0, gt=0)
 
     # Events
     events_stream: str = "myloware:events"

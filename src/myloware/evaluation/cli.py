@@ -35,7 +35,13 @@ def eval_command(
         Path, typer.Argument(exists=True, file_okay=False, help="e.g. datasets/sroie2019/dev")
     ],
     out: Annotated[Path, typer.Option("--out", help="folder for the <id>.json predictions")],
-    provider: Annotated[str, typer.Option(help="extractor provider")] = "rules",
+    provider: Annotated[
+        str,
+        typer.Option(
+            help="rules (offline) | local | openai | anthropic (every field from that model) | "
+            "hybrid (rules, then MYLOWARE_MODEL_PROVIDERS for what they miss)"
+        ),
+    ] = "rules",
     input_mode: Annotated[
         InputChoice, typer.Option("--input", help="text (<id>.txt) or document (original file)")
     ] = InputChoice.TEXT,

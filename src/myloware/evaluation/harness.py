@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, DocumentError
+from myloware.evaluation.providers import check_provider, extract_for_eval
 from myloware.evaluation.scoring import FieldScore, score_field
-from myloware.extraction import extract
 from myloware.normalize import restyle
 from myloware.normalize.kinds import field_kinds
 from myloware.records import CanonicalRecord, DocumentType
@@ -44,7 +44,6 @@ Runner = Callable[
 ]
 Scored = Callable[[str, dict[str, Any], dict[str, FieldScore]], None]
 
-PROVIDERS = ("rules",)
 _NOT_DOCUMENTS = (".json", ".boxes.csv")
 
 
@@ -80,6 +79,15 @@ class SetReport:
     failures: dict[str, str] = field(default_factory=dict)
     type_correct: int = 0
     seconds: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+    def add_usage(self, usage: dict[str, Any] | None) -> None:
+        if usage:
+            self.tokens_in += int(usage.get("tokens_in") or 0)
+            self.tokens_out += int(usage.get("tokens_out") or 0)
+            self.cost_usd += float(usage.get("cost_usd") or 0.0)
 
     @property
     def scored(self) -> int:
@@ -176,12 +184,15 @@ def _dataset_values(record: CanonicalRecord, mapping: _Mapping) -> dict[str, Any
     return {name: record.get(canonical) for name, canonical in mapping.fields.items()}
 
 
-def _run_one(doc_id: str, path: Path | None, load: Loader, mapping: _Mapping) -> _Outcome:
+def _run_one(
+    doc_id: str, path: Path | None, load: Loader, mapping: _Mapping, provider: str = "rules"
+) -> _Outcome:
     started = time.perf_counter()
     try:
         if path is None:
             raise DocumentError("no document file for this id in the requested input mode")
-        record = restyle(extract(load(path)))
+        record, usage = extract_for_eval(load(path), provider, mapping.document_type)
+        record = restyle(record)
     except Exception as exc:  # a failing document is counted wrong, never fatal
         reason = f"{type(exc).__name__}: {exc}"
         return _Outcome(
@@ -189,7 +200,10 @@ def _run_one(doc_id: str, path: Path | None, load: Loader, mapping: _Mapping) ->
             {"error": reason, "fields": {}, "seconds": time.perf_counter() - started},
             reason,
         )
-    return _Outcome(doc_id, prediction_for(record, mapping, started), None)
+    prediction = prediction_for(record, mapping, started)
+    if usage is not None:
+        prediction["usage"] = usage.model_dump()
+    return _Outcome(doc_id, prediction, None)
 
 
 def prediction_for(record: CanonicalRecord, mapping: _Mapping, started: float) -> dict[str, Any]:
@@ -259,8 +273,7 @@ def run_eval(
     """
     if runner is not None:
         return _run(dataset_dir, out_dir, runner, input_mode, progress, ignore_fields, on_scored)
-    if provider not in PROVIDERS:
-        raise ConfigurationError(f"provider {provider!r} is not available yet (available: rules)")
+    check_provider(provider)
     if input_mode not in ("text", "document"):
         raise ConfigurationError(f"input mode must be 'text' or 'document', not {input_mode!r}")
     loader = load_text if input_mode == "text" else load
@@ -272,7 +285,7 @@ def run_eval(
     documents = _document_paths(dataset_dir, input_mode)
 
     def local(ids: list[str]) -> Iterable[_Outcome]:
-        return _outcomes(ids, documents, loader, mapping, workers)
+        return _outcomes(ids, documents, loader, mapping, workers, provider)
 
     return _collect(dataset_dir, out_dir, mapping, documents, local, progress, ignore_fields, None)
 
@@ -320,6 +333,7 @@ def _collect(
         )
         if outcome.error is not None:
             report.failures[outcome.doc_id] = outcome.error
+        report.add_usage(outcome.prediction.get("usage"))
         truth_path = dataset_dir / f"{outcome.doc_id}.json"
         if truth_path.is_file():
             truth = json.loads(truth_path.read_text("utf-8"))
@@ -333,13 +347,18 @@ def _collect(
 
 
 def _outcomes(
-    ids: list[str], documents: dict[str, Path | None], load: Loader, mapping: _Mapping, workers: int
+    ids: list[str],
+    documents: dict[str, Path | None],
+    load: Loader,
+    mapping: _Mapping,
+    workers: int,
+    provider: str,
 ) -> Iterable[_Outcome]:
     if workers <= 1:
         for doc_id in ids:
-            yield _run_one(doc_id, documents[doc_id], load, mapping)
+            yield _run_one(doc_id, documents[doc_id], load, mapping, provider)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_one, i, documents[i], load, mapping) for i in ids]
+        futures = [pool.submit(_run_one, i, documents[i], load, mapping, provider) for i in ids]
         for future in futures:
             yield future.result()

@@ -56,6 +56,14 @@ def render_report(
     out = console or Console()
     out.print(build_table(report))
     for name, result in report.sets.items():
+        if result.tokens_in or result.tokens_out:
+            per_doc = max(result.documents, 1)
+            out.print(
+                f"{name}: model tokens {result.tokens_in} in / {result.tokens_out} out, "
+                f"${result.cost_usd:.4f} (${result.cost_usd / per_doc:.5f} per document)",
+                markup=False,
+                highlight=False,
+            )
         for doc_id, reason in list(result.failures.items())[:show_failures]:
             out.print(f"failed {name}/{doc_id}: {reason}", markup=False, highlight=False)
     out.print(

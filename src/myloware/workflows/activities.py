@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
+import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -28,6 +29,8 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import MylowareError
 from myloware.events.outbox import record_event
 from myloware.extraction import detect_language, detect_type, extract
+from myloware.extraction.llm import extract_hybrid, extract_with_model
+from myloware.models import ModelError, ModelRouter
 from myloware.normalize import restyle, restyle_with_report
 from myloware.policy import Policy, PolicyContext, evaluate
 from myloware.records import CanonicalRecord, DocumentType
@@ -55,6 +58,7 @@ from myloware.workflows.types import (
     VerifyOutput,
 )
 
+log = structlog.get_logger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 POLICY_CACHE_S = 10.0
@@ -92,6 +96,7 @@ class PipelineActivities:
         self.limits = DocumentLimits.from_settings(settings)
         self._schemas: dict[DocumentType, tuple[float, str, dict[str, Any]]] = {}
         self._policies: dict[Any, tuple[float, Policy]] = {}
+        self._router: ModelRouter | None = None  # built on first use: breakers live here
 
     # -- RecordGen -------------------------------------------------------------------------
     @activity.defn(name="RecordGen")
@@ -169,8 +174,26 @@ class PipelineActivities:
     async def extract(self, inp: ExtractInput) -> ExtractOutput:
         async with self.sessions() as session:
             doc = await load_context(session, work_item_id=inp.item.work_item_id)
-        record = extract(doc, inp.document_type)
-        return ExtractOutput(record=record)
+        mode = self.settings.extractor
+        if mode == "rules":
+            return ExtractOutput(record=extract(doc, inp.document_type))
+        router = self._model_router()
+        if mode == "hybrid":
+            record, usage = await extract_hybrid(doc, inp.document_type, router)
+            return ExtractOutput(record=record, usage=usage)
+        try:
+            record, usage = await extract_with_model(doc, inp.document_type, router)
+        except ModelError as exc:  # the chain ends with the offline extractor
+            log.warning("model_extraction_fell_back_to_rules", error=str(exc))
+            record = extract(doc, inp.document_type)
+            record = record.model_copy(update={"extractor": "rules (fallback: no model answered)"})
+            return ExtractOutput(record=record, usage=exc.usage)
+        return ExtractOutput(record=record, usage=usage)
+
+    def _model_router(self) -> ModelRouter:
+        if self._router is None:
+            self._router = ModelRouter.from_settings(self.settings)
+        return self._router
 
     # -- JsonRestyler ----------------------------------------------------------------------
     @activity.defn(name="JsonRestyler")

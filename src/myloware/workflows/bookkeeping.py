@@ -25,8 +25,13 @@ TERMINAL_ORDER = (WorkOrderStatus.COMPLETED, WorkOrderStatus.FAILED)
 
 
 class BookkeepingActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, offline_extractor: bool = True
+    ) -> None:
         self.sessions = sessions
+        # a model call may take seconds: only the offline extractor keeps inline text on the
+        # all-local fast path
+        self.offline_extractor = offline_extractor
 
     @activity.defn(name="plan_work_order")
     async def plan_work_order(self, inp: WorkOrderInput) -> OrderPlan:
@@ -57,7 +62,7 @@ class BookkeepingActivities:
                         work_order_id=inp.work_order_id,
                         tenant_id=inp.tenant_id,
                     ),
-                    fast_path=row[1] is None,
+                    fast_path=row[1] is None and self.offline_extractor,
                 )
                 for row in rows
             ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from myloware.models.base import Usage
 from myloware.records import CanonicalRecord, DocumentType
 
 
@@ -67,15 +68,6 @@ class RecordGenOutput(BaseModel):
 class ExtractInput(BaseModel):
     item: ItemRef
     document_type: DocumentType
-
-
-class Usage(BaseModel):
-    """Model usage of one agent call; the attempt recorder copies it onto the attempt row."""
-
-    model: str | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
 
 
 class ExtractOutput(BaseModel):

@@ -40,7 +40,7 @@ def activities_for(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, blobs: Any
 ) -> list[Any]:
     pipeline = PipelineActivities(sessions, settings, blobs)
-    books = BookkeepingActivities(sessions)
+    books = BookkeepingActivities(sessions, offline_extractor=settings.extractor == "rules")
     approvals = ApprovalActivities(sessions)
     return [
         pipeline.record_gen,

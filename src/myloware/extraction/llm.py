@@ -1,0 +1,158 @@
+"""Extraction with a model (``model``) and the rules-then-model ``hybrid``.
+
+The model is asked, through :class:`~myloware.models.ModelRouter`, for the canonical fields
+of the document type as one JSON object following that type's canonical schema (nothing
+required: a field the document does not state is null). Its values become
+:class:`~myloware.records.FieldValue` s with a confidence that says how far they can be
+trusted: a value found verbatim in the text gets its source span and
+:data:`GROUNDED_CONFIDENCE`, any other :data:`MODEL_CONFIDENCE`. Nothing is trusted
+unchecked: JsonRestyler normalises, SchemaGuard validates (schema and arithmetic) and the
+Verifier re-reads the source, exactly as for the rules extractor.
+
+``hybrid`` runs the rules first and asks the model only when a field of the type's
+:data:`KEY_FIELDS` is missing or below :data:`HYBRID_THRESHOLD`; the model's value replaces
+only those fields.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from myloware.documents.model import LoadedDocument
+from myloware.errors import ExtractionError
+from myloware.extraction.detect import detect_type
+from myloware.extraction.extractor import extract
+from myloware.extraction.language import detect_language
+from myloware.models import ModelError, ModelRouter, Usage
+from myloware.records import CanonicalRecord, DocumentType, FieldValue
+from myloware.schemas import load_builtin_schema
+
+MODEL_CONFIDENCE = 0.7
+GROUNDED_CONFIDENCE = 0.85
+HYBRID_THRESHOLD = 0.6
+MAX_PROMPT_CHARS = 12_000
+KEY_FIELDS: dict[DocumentType, tuple[str, ...]] = {
+    DocumentType.INVOICE: ("vendor_name", "invoice_date", "total_amount", "vendor_address"),
+    DocumentType.TICKET: ("subject", "ticket_type", "queue", "priority"),
+    DocumentType.STATUS_REPORT: ("project_name", "overall_status", "reporting_period_end"),
+}
+SYSTEM = (
+    "You extract fields from business documents for bookkeeping and support systems. Answer "
+    "with one JSON object that follows the given schema. Use null for anything the document "
+    "does not state; never guess. Copy names, numbers and addresses as printed; write dates as "
+    "YYYY-MM-DD and amounts as plain decimal numbers without currency symbols."
+)
+
+
+def model_schema(document_type: DocumentType) -> dict[str, Any]:
+    """The canonical schema of the type, with nothing required (the model may answer null)."""
+    canonical = load_builtin_schema(document_type)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": canonical.get("description", ""),
+        "properties": canonical["properties"],
+        "additionalProperties": False,
+    }
+    if "$defs" in canonical:
+        schema["$defs"] = canonical["$defs"]
+    return schema
+
+
+def prompt_for(doc: LoadedDocument, document_type: DocumentType) -> str:
+    text = doc.text[:MAX_PROMPT_CHARS]
+    cut = "" if len(doc.text) <= MAX_PROMPT_CHARS else "\n[… the rest of the document is cut]"
+    return f"Document type: {document_type.value}\n\n<document>\n{text}{cut}\n</document>"
+
+
+def _span(text: str, value: Any) -> tuple[int, int] | None:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    needle = str(value).strip()
+    if len(needle) < 2:
+        return None
+    pattern = r"\s+".join(re.escape(part) for part in needle.split())
+    found = re.search(pattern, text, re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
+
+
+def fields_from_reply(
+    data: dict[str, Any], doc: LoadedDocument, document_type: DocumentType
+) -> dict[str, FieldValue]:
+    """The model's answer as canonical fields (unknown keys and empty values dropped)."""
+    known = load_builtin_schema(document_type)["properties"]
+    fields: dict[str, FieldValue] = {}
+    for name, value in data.items():
+        if name not in known or value is None or value == "" or value == []:
+            continue
+        span = _span(doc.text, value)
+        fields[name] = FieldValue(
+            value=value,
+            confidence=GROUNDED_CONFIDENCE if span else MODEL_CONFIDENCE,
+            span=span,
+            raw=doc.text[span[0] : span[1]] if span else None,
+        )
+    return fields
+
+
+async def extract_with_model(
+    doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
+) -> tuple[CanonicalRecord, Usage]:
+    """Every field from the model. Raises :class:`ModelError` when no provider answered."""
+    if not doc.text.strip():
+        raise ExtractionError(
+            "the document has no text to extract from", details={"name": doc.name}
+        )
+    if document_type is None:
+        document_type, _ = detect_type(doc)
+    reply = await router.complete_json(
+        system=SYSTEM,
+        prompt=prompt_for(doc, document_type),
+        schema=model_schema(document_type),
+        schema_name=f"{document_type.value.lower()}_record",
+    )
+    record = CanonicalRecord(
+        document_type=document_type,
+        fields=fields_from_reply(reply.data, doc, document_type),
+        extractor=f"model:{reply.provider}",
+        language=detect_language(doc.text),
+    )
+    return record, reply.usage
+
+
+def needs_model(record: CanonicalRecord) -> list[str]:
+    """The key fields the rules left missing or unsure."""
+    return [
+        name
+        for name in KEY_FIELDS[record.document_type]
+        if (fv := record.fields.get(name)) is None or fv.confidence < HYBRID_THRESHOLD
+    ]
+
+
+async def extract_hybrid(
+    doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
+) -> tuple[CanonicalRecord, Usage]:
+    """Rules first; the model only for what they could not read. Never fails for the model:
+    when no provider answers, the rules' record stands (its ``extractor`` says so)."""
+    record = extract(doc, document_type)
+    missing = needs_model(record)
+    if not missing:
+        return record, Usage()
+    try:
+        reply = await router.complete_json(
+            system=SYSTEM,
+            prompt=prompt_for(doc, record.document_type),
+            schema=model_schema(record.document_type),
+            schema_name=f"{record.document_type.value.lower()}_record",
+        )
+    except ModelError as exc:
+        return record.model_copy(
+            update={"extractor": "hybrid:rules (model unavailable)"}
+        ), exc.usage
+    answered = fields_from_reply(reply.data, doc, record.document_type)
+    fields = dict(record.fields)
+    for name in missing:
+        if name in answered:
+            fields[name] = answered[name]
+    merged = record.model_copy(update={"fields": fields, "extractor": f"hybrid:{reply.provider}"})
+    return merged, reply.usage

@@ -1,0 +1,184 @@
+"""The providers: OpenAI (and any OpenAI-compatible server, e.g. a local llama.cpp) and
+Anthropic, through their official SDKs — so the same code talks to the real services and to
+the local servers the tests run.
+
+Structured output: OpenAI-compatible servers get ``response_format={"type": "json_schema"}``;
+Anthropic gets one forced tool whose ``input_schema`` is the schema. Either way the reply
+must parse as a JSON object, or the call is a :class:`ModelError` (with what it cost).
+The SDKs retry connection errors, 429 and 5xx with exponential backoff and jitter
+(``max_retries``); ``timeout`` bounds each try.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anthropic
+import openai
+
+from myloware.models.base import ModelError, ModelReply, Usage
+from myloware.models.pricing import cost_usd
+
+
+def _parse_object(text: str | None, provider: str, usage: Usage) -> dict[str, Any]:
+    if not text or not text.strip():
+        raise ModelError("the model returned an empty answer", provider=provider, usage=usage)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelError(
+            f"the model's answer is not JSON ({exc.msg} at {exc.pos}): {text[:120]!r}",
+            provider=provider,
+            usage=usage,
+        ) from None
+    if not isinstance(data, dict):
+        raise ModelError(
+            f"the model's answer is JSON but not an object: {type(data).__name__}",
+            provider=provider,
+            usage=usage,
+        )
+    return data
+
+
+class OpenAIProvider:
+    """Chat Completions with a JSON schema response format."""
+
+    def __init__(
+        self,
+        *,
+        name: str = "openai",
+        model: str,
+        api_key: str | None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        local: bool = False,
+    ) -> None:
+        self.name, self.model, self.local = name, model, local
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or "not-needed",  # local servers take any key
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def complete_json(
+        self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
+    ) -> ModelReply:
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": prompt},
+                ],
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": schema_name, "schema": schema, "strict": False},
+                },
+                temperature=0,
+            )
+        except openai.APIError as exc:
+            raise ModelError(_describe(exc), provider=self.name) from exc
+        usage = self._usage(response.usage)
+        if not response.choices:
+            raise ModelError("the answer has no choices", provider=self.name, usage=usage)
+        message = response.choices[0].message
+        if getattr(message, "refusal", None):
+            raise ModelError(
+                f"the model refused: {message.refusal}", provider=self.name, usage=usage
+            )
+        data = _parse_object(message.content, self.name, usage)
+        return ModelReply(data=data, provider=self.name, usage=usage)
+
+    def _usage(self, usage: Any) -> Usage:
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        return Usage(
+            model=self.model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost_usd(self.model, tokens_in, tokens_out, local=self.local),
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+class AnthropicProvider:
+    """Messages API with one forced tool carrying the schema."""
+
+    name = "anthropic"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_key: str | None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        max_tokens: int = 2048,
+    ) -> None:
+        self.model, self._max_tokens = model, max_tokens
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    async def complete_json(
+        self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
+    ) -> ModelReply:
+        try:
+            response = await self._client.messages.create(
+                model=self.model,
+                max_tokens=self._max_tokens,
+                system=system,
+                messages=[{"role": "user", "content": prompt}],
+                tools=[
+                    {
+                        "name": schema_name,
+                        "description": "Record the extracted fields.",
+                        "input_schema": schema,
+                    }
+                ],
+                tool_choice={"type": "tool", "name": schema_name},
+            )
+        except anthropic.APIError as exc:
+            raise ModelError(_describe(exc), provider=self.name) from exc
+        tokens_in, tokens_out = response.usage.input_tokens, response.usage.output_tokens
+        usage = Usage(
+            model=self.model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost_usd(self.model, tokens_in, tokens_out),
+        )
+        for block in response.content:
+            if block.type == "tool_use" and block.name == schema_name:
+                if not isinstance(block.input, dict):
+                    raise ModelError(
+                        "the tool input is not an object", provider=self.name, usage=usage
+                    )
+                return ModelReply(data=dict(block.input), provider=self.name, usage=usage)
+        texts = [block.text for block in response.content if block.type == "text"]
+        if texts:  # some servers answer in text despite the forced tool
+            data = _parse_object("".join(texts), self.name, usage)
+            return ModelReply(data=data, provider=self.name, usage=usage)
+        raise ModelError("the answer holds no tool call", provider=self.name, usage=usage)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _describe(exc: Exception) -> str:
+    """A short, secret-free description of an SDK error."""
+    if isinstance(exc, openai.APITimeoutError | anthropic.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, openai.APIConnectionError | anthropic.APIConnectionError):
+        return f"cannot connect ({exc.__cause__ or exc})"
+    status = getattr(exc, "status_code", None)
+    if status == 401:
+        return "the API key was refused (401)"
+    if status is not None:
+        return f"HTTP {status}: {getattr(exc, 'message', exc)}"[:300]
+    return f"{type(exc).__name__}: {exc}"[:300]

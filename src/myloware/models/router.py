@@ -1,0 +1,137 @@
+"""The model router: a chain of providers, a circuit breaker each, fallback down the chain.
+
+A provider that failed ``failures`` calls in a row is skipped for ``reset_s`` seconds, then
+tried again (half-open): one success closes its breaker. Breakers live in the worker process
+(each worker learns on its own; sharing them through Redis is a next step). Each call is
+bounded by the provider's timeout and SDK retries; when every provider fails the router raises
+one :class:`ModelError` naming each failure, with the usage the failed calls still cost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from myloware.errors import ConfigurationError
+from myloware.models.base import ModelError, ModelReply, Provider, Usage
+from myloware.models.providers import AnthropicProvider, OpenAIProvider
+from myloware.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class CircuitBreaker:
+    def __init__(
+        self, *, failures: int, reset_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._limit, self._reset_s, self._clock = failures, reset_s, clock
+        self._failures = 0
+        self._open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return self._failures >= self._limit and self._clock() < self._open_until
+
+    def succeeded(self) -> None:
+        self._failures = 0
+
+    def failed(self) -> None:
+        self._failures += 1
+        if self._failures >= self._limit:
+            self._open_until = self._clock() + self._reset_s
+
+
+class ModelRouter:
+    def __init__(
+        self,
+        providers: Sequence[Provider],
+        *,
+        failures: int = 5,
+        reset_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not providers:
+            raise ConfigurationError("the model router needs at least one provider")
+        self.providers = list(providers)
+        self._breakers = {
+            p.name: CircuitBreaker(failures=failures, reset_s=reset_s, clock=clock)
+            for p in self.providers
+        }
+
+    @classmethod
+    def from_settings(cls, settings: Settings, names: Sequence[str] | None = None) -> ModelRouter:
+        chain = [provider_from_settings(settings, n) for n in names or settings.model_providers]
+        return cls(
+            chain,
+            failures=settings.model_breaker_failures,
+            reset_s=settings.model_breaker_reset_s,
+        )
+
+    async def complete_json(
+        self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
+    ) -> ModelReply:
+        failures: list[str] = []
+        spent = Usage()
+        for provider in self.providers:
+            breaker = self._breakers[provider.name]
+            if breaker.is_open:
+                failures.append(f"{provider.name}: skipped, circuit open after repeated failures")
+                continue
+            try:
+                reply = await provider.complete_json(
+                    system=system, prompt=prompt, schema=schema, schema_name=schema_name
+                )
+            except ModelError as exc:
+                breaker.failed()
+                spent = spent + exc.usage
+                failures.append(str(exc))
+                log.warning("model_call_failed", provider=provider.name, error=str(exc))
+                continue
+            breaker.succeeded()
+            reply.usage = spent + reply.usage
+            return reply
+        raise ModelError("; ".join(failures), provider="router", usage=spent)
+
+    async def close(self) -> None:
+        for provider in self.providers:
+            close = getattr(provider, "close", None)
+            if close is not None:
+                await close()
+
+
+def provider_from_settings(settings: Settings, name: str) -> Provider:
+    timeout, retries = settings.model_timeout_s, settings.model_max_retries
+    if name == "openai":
+        if settings.openai_api_key is None:
+            raise ConfigurationError("provider 'openai' needs MYLOWARE_OPENAI_API_KEY")
+        return OpenAIProvider(
+            model=settings.openai_model,
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            timeout=timeout,
+            max_retries=retries,
+        )
+    if name == "anthropic":
+        if settings.anthropic_api_key is None:
+            raise ConfigurationError("provider 'anthropic' needs MYLOWARE_ANTHROPIC_API_KEY")
+        return AnthropicProvider(
+            model=settings.anthropic_model,
+            api_key=settings.anthropic_api_key.get_secret_value(),
+            base_url=settings.anthropic_base_url,
+            timeout=timeout,
+            max_retries=retries,
+        )
+    if name == "local":
+        return OpenAIProvider(
+            name="local",
+            model=settings.local_model,
+            api_key=None,
+            base_url=settings.local_model_base_url,
+            timeout=timeout,
+            max_retries=retries,
+            local=True,
+        )
+    raise ConfigurationError(f"unknown model provider {name!r} (openai, anthropic, local)")

@@ -1,0 +1,175 @@
+"""The model layer against a local server speaking the OpenAI and Anthropic wire protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from myloware.documents.model import LoadedDocument
+from myloware.errors import ConfigurationError
+from myloware.extraction.llm import (
+    GROUNDED_CONFIDENCE,
+    MODEL_CONFIDENCE,
+    extract_hybrid,
+    extract_with_model,
+)
+from myloware.models import AnthropicProvider, ModelError, ModelRouter, OpenAIProvider
+from myloware.models.pricing import cost_usd
+from myloware.records import DocumentType
+from myloware.settings import Settings
+from tests.model_emulator import ModelEmulator, Reply
+
+INVOICE = """ACME Tools GmbH
+Hauptstrasse 5, 10115 Berlin
+Invoice no. R-2024-117
+Date: 03.04.2024
+Total EUR 1,190.00
+"""
+ANSWER = {
+    "vendor_name": "ACME Tools GmbH",
+    "invoice_number": "R-2024-117",
+    "invoice_date": "2024-04-03",
+    "total_amount": 1190.0,
+    "currency": "EUR",
+    "buyer_name": None,
+    "made_up_field": "ignored",
+}
+
+
+@pytest.fixture
+def emu() -> Iterator[ModelEmulator]:
+    with ModelEmulator() as server:
+        yield server
+
+
+def openai(emu: ModelEmulator, **kw: object) -> OpenAIProvider:
+    options: dict[str, object] = {"model": "gpt-4o-mini", "api_key": "sk-test", "max_retries": 0}
+    return OpenAIProvider(base_url=emu.openai_url, **(options | kw))  # type: ignore[arg-type]
+
+
+def claude(emu: ModelEmulator, **kw: object) -> AnthropicProvider:
+    options: dict[str, object] = {
+        "model": "claude-3-5-haiku-latest",
+        "api_key": "k",
+        "max_retries": 0,
+    }
+    return AnthropicProvider(base_url=emu.anthropic_url, **(options | kw))  # type: ignore[arg-type]
+
+
+def doc() -> LoadedDocument:
+    return LoadedDocument.from_text(INVOICE, name="invoice.txt")
+
+
+async def test_openai_extraction_grounds_values_and_costs_tokens(emu: ModelEmulator) -> None:
+    emu.script(Reply(data=ANSWER, tokens_in=1000, tokens_out=200))
+    record, usage = await extract_with_model(
+        doc(), DocumentType.INVOICE, ModelRouter([openai(emu)])
+    )
+    assert record.extractor == "model:openai"
+    assert set(record.fields) == {
+        "vendor_name", "invoice_number", "invoice_date", "total_amount", "currency",
+    }  # fmt: skip
+    vendor = record.fields["vendor_name"]
+    assert vendor.confidence == GROUNDED_CONFIDENCE and vendor.span == (0, 15)
+    assert record.fields["invoice_date"].confidence == MODEL_CONFIDENCE  # not printed so
+    assert usage.tokens_in == 1000 and usage.tokens_out == 200 and usage.model == "gpt-4o-mini"
+    assert (
+        usage.cost_usd == pytest.approx(cost_usd("gpt-4o-mini", 1000, 200)) and usage.cost_usd > 0
+    )
+    [seen] = emu.requests
+    assert seen.path == "/v1/chat/completions"
+    assert seen.headers["authorization"] == "Bearer sk-test"
+    assert seen.body["response_format"]["type"] == "json_schema"
+    assert "vendor_name" in seen.body["response_format"]["json_schema"]["schema"]["properties"]
+    assert "ACME Tools GmbH" in seen.body["messages"][1]["content"]
+
+
+async def test_anthropic_extraction_uses_a_forced_tool(emu: ModelEmulator) -> None:
+    emu.script(Reply(data=ANSWER))
+    record, usage = await extract_with_model(
+        doc(), DocumentType.INVOICE, ModelRouter([claude(emu)])
+    )
+    assert record.extractor == "model:anthropic"
+    assert record.fields["invoice_number"].value == "R-2024-117"
+    assert usage.tokens_in == 120 and usage.cost_usd > 0
+    [seen] = emu.requests
+    assert seen.path == "/v1/messages", seen.headers
+    assert "k" in (seen.headers.get("x-api-key"), seen.headers.get("authorization", "")[7:])
+    assert seen.headers["anthropic-version"]
+    assert seen.body["tool_choice"] == {"type": "tool", "name": "invoice_record"}
+    assert seen.body["tools"][0]["input_schema"]["properties"]["total_amount"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (Reply(text="Sure! The vendor is ACME."), "not JSON"),
+        (Reply(text="[1, 2]"), "not an object"),
+        (Reply(text=""), "empty answer"),
+        (Reply(status=500), "HTTP 500"),
+        (Reply(status=401), "API key was refused"),
+        (Reply(data={}, delay_s=1.0), "timed out"),
+    ],
+)
+async def test_bad_answers_are_clear_model_errors(
+    emu: ModelEmulator, reply: Reply, message: str
+) -> None:
+    emu.script(reply)
+    router = ModelRouter([openai(emu, timeout=0.3)])
+    with pytest.raises(ModelError) as caught:
+        await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert message in str(caught.value) and "openai" in str(caught.value)
+
+
+async def test_router_falls_back_and_opens_the_breaker(emu: ModelEmulator) -> None:
+    """A failing first provider passes to the next; after N failures it is skipped."""
+    now = [0.0]
+    emu.script(Reply(text="garbage", tokens_in=50, tokens_out=5), Reply(data=ANSWER))
+    router = ModelRouter([openai(emu), claude(emu)], failures=1, reset_s=30, clock=lambda: now[0])
+    record, usage = await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert record.extractor == "model:anthropic"
+    assert usage.tokens_in == 50 + 120  # the garbage answer still cost its tokens
+    assert [s.path for s in emu.requests] == ["/v1/chat/completions", "/v1/messages"]
+    await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert emu.requests[-1].path == "/v1/messages"  # openai's circuit is open: not asked
+    assert len(emu.requests) == 3
+    now[0] = 31.0  # half-open after reset_s: openai is tried again
+    await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert emu.requests[3].path == "/v1/chat/completions"
+
+
+async def test_hybrid_asks_the_model_only_for_what_rules_miss(emu: ModelEmulator) -> None:
+    complete = LoadedDocument.from_text(
+        "ACME Tools GmbH\nHauptstrasse 5, 10115 Berlin\nDate: 03.04.2024\nTOTAL 1,190.00\n"
+    )
+    record, usage = await extract_hybrid(complete, DocumentType.INVOICE, ModelRouter([openai(emu)]))
+    if not emu.requests:  # the rules read every key field: no call, no cost
+        assert usage.tokens_in == 0 and record.extractor == "rules"
+    sparse = LoadedDocument.from_text("thanks for your business\n")
+    emu.script(Reply(data={"vendor_name": "Nobody Ltd", "total_amount": 5.0}))
+    record, usage = await extract_hybrid(sparse, DocumentType.INVOICE, ModelRouter([openai(emu)]))
+    assert record.extractor == "hybrid:openai" and usage.tokens_in == 120
+    assert record.fields["vendor_name"].value == "Nobody Ltd"
+    assert record.fields["vendor_name"].confidence == MODEL_CONFIDENCE  # not in the text
+
+
+async def test_hybrid_keeps_the_rules_record_when_no_model_answers(emu: ModelEmulator) -> None:
+    emu.script(Reply(status=503))
+    sparse = LoadedDocument.from_text("thanks for your business\n")
+    record, _ = await extract_hybrid(sparse, DocumentType.INVOICE, ModelRouter([openai(emu)]))
+    assert record.extractor == "hybrid:rules (model unavailable)"
+
+
+def test_router_from_settings_refuses_missing_keys() -> None:
+    with pytest.raises(ConfigurationError, match="MYLOWARE_OPENAI_API_KEY"):
+        ModelRouter.from_settings(Settings(model_providers=["openai"]))
+    router = ModelRouter.from_settings(Settings(model_providers=["local"]))
+    assert [p.name for p in router.providers] == ["local"]
+
+
+def test_costs_follow_the_price_table() -> None:
+    assert cost_usd("gpt-4o-mini-2024-07-18", 1_000_000, 0) == pytest.approx(0.15)
+    assert cost_usd("gpt-4o-2024-08-06", 0, 1_000_000) == pytest.approx(10.0)
+    assert cost_usd("some-unknown-model", 10_000, 10_000) == 0.0
+    assert cost_usd("gpt-4o", 1000, 1000, local=True) == 0.0

@@ -1,0 +1,115 @@
+"""The pipeline with a model extractor: an OpenAI-protocol server answers, the attempt row
+carries model, tokens and cost; when no model answers the offline extractor takes over."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from myloware.models.pricing import cost_usd
+from myloware.settings import Settings
+from tests.model_emulator import ModelEmulator, Reply
+from tests.pipeline_support import (
+    app_client,
+    attempts_of,
+    items_of,
+    running_worker,
+    unique_queue,
+    wait_for_order,
+)
+from tests.test_pipeline_e2e import TEXT_INVOICE
+
+ANSWER = {
+    "vendor_name": "ACME Office Supplies Ltd",
+    "invoice_number": "INV-2024-0042",
+    "invoice_date": "2024-03-05",
+    "subtotal": "50.00",
+    "tax_amount": "10.00",
+    "total_amount": 60,
+    "currency": "EUR",
+}
+
+
+@pytest.fixture
+def emu() -> Iterator[ModelEmulator]:
+    with ModelEmulator() as server:
+        yield server
+
+
+@pytest.fixture
+def model_settings(settings: Settings, emu: ModelEmulator) -> Settings:
+    return settings.model_copy(
+        update={
+            "task_queue": unique_queue(),
+            "extractor": "model",
+            "model_providers": ["openai"],
+            "openai_api_key": SecretStr("sk-test"),
+            "openai_base_url": emu.openai_url,
+            "model_max_retries": 0,
+        }
+    )
+
+
+@pytest.fixture
+async def mapi(
+    model_settings: Settings, database_url: str, clean_redis: str, temporal_address: str, tenants
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(
+        model_settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    ) as client:
+        yield client
+
+
+async def _run(mapi, model_settings, database_url, temporal_address, headers) -> dict:
+    async with running_worker(model_settings, database_url, temporal_address):
+        r = await mapi.post(
+            "/v1/work-orders", json={"work_items": [{"content": TEXT_INVOICE}]}, headers=headers
+        )
+        order = await wait_for_order(mapi, r.json()["data"]["id"], headers)
+    [item] = await items_of(mapi, order["id"], headers)
+    return item
+
+
+async def test_model_extraction_is_traced_with_tokens_and_cost(
+    mapi, model_settings, database_url, temporal_address, token_for, emu
+) -> None:
+    emu.script(Reply(data=ANSWER, tokens_in=900, tokens_out=80))
+    headers = token_for("acme")
+    item = await _run(mapi, model_settings, database_url, temporal_address, headers)
+    assert item["status"] == "COMPLETED"
+    fields = item["result"]["fields"]
+    assert fields["vendor_name"] == "ACME Office Supplies Ltd"
+    assert fields["total_amount"] == "60.00"  # restyled from the model's number
+    assert item["result"]["validation"]["valid"] is True
+    [extractor] = [
+        a for a in await attempts_of(mapi, item["id"], headers) if a["agent_id"] == "ExtractorLLM"
+    ]
+    assert extractor["model"] == "gpt-4o-mini"
+    assert (extractor["tokens_in"], extractor["tokens_out"]) == (900, 80)
+    assert Decimal(str(extractor["cost_usd"])) == pytest.approx(
+        Decimal(str(cost_usd("gpt-4o-mini", 900, 80)))
+    )
+    assert extractor["output"]["record"]["extractor"] == "model:openai"
+    assert len(emu.requests) == 1
+
+
+async def test_garbage_from_the_model_falls_back_to_the_offline_extractor(
+    mapi, model_settings, database_url, temporal_address, token_for, emu
+) -> None:
+    emu.script(Reply(text="I am sorry, I cannot read invoices."))
+    headers = token_for("acme")
+    item = await _run(mapi, model_settings, database_url, temporal_address, headers)
+    assert item["status"] == "COMPLETED"
+    assert item["result"]["fields"]["invoice_number"] == "INV-2024-0042"  # read by the rules
+    [extractor] = [
+        a for a in await attempts_of(mapi, item["id"], headers) if a["agent_id"] == "ExtractorLLM"
+    ]
+    assert extractor["output"]["record"]["extractor"].startswith("rules (fallback")
+    assert extractor["tokens_in"] == 120  # the useless answer was still paid for
