@@ -24,7 +24,7 @@ from myloware.errors import ExtractionError
 from myloware.extraction.detect import detect_type
 from myloware.extraction.extractor import extract
 from myloware.extraction.language import detect_language
-from myloware.models import ModelError, ModelRouter, Usage
+from myloware.models import ModelError, ModelReply, ModelRouter, Usage
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
 from myloware.schemas import load_builtin_schema
 
@@ -95,6 +95,16 @@ def fields_from_reply(
     return fields
 
 
+async def ask(router: ModelRouter, doc: LoadedDocument, document_type: DocumentType) -> ModelReply:
+    """One structured-output call for the canonical fields of ``document_type``."""
+    return await router.complete_json(
+        system=SYSTEM,
+        prompt=prompt_for(doc, document_type),
+        schema=model_schema(document_type),
+        schema_name=f"{document_type.value.lower()}_record",
+    )
+
+
 async def extract_with_model(
     doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
 ) -> tuple[CanonicalRecord, Usage]:
@@ -105,12 +115,7 @@ async def extract_with_model(
         )
     if document_type is None:
         document_type, _ = detect_type(doc)
-    reply = await router.complete_json(
-        system=SYSTEM,
-        prompt=prompt_for(doc, document_type),
-        schema=model_schema(document_type),
-        schema_name=f"{document_type.value.lower()}_record",
-    )
+    reply = await ask(router, doc, document_type)
     record = CanonicalRecord(
         document_type=document_type,
         fields=fields_from_reply(reply.data, doc, document_type),
@@ -139,12 +144,7 @@ async def extract_hybrid(
     if not missing:
         return record, Usage()
     try:
-        reply = await router.complete_json(
-            system=SYSTEM,
-            prompt=prompt_for(doc, record.document_type),
-            schema=model_schema(record.document_type),
-            schema_name=f"{record.document_type.value.lower()}_record",
-        )
+        reply = await ask(router, doc, record.document_type)
     except ModelError as exc:
         return record.model_copy(
             update={"extractor": "hybrid:rules (model unavailable)"}

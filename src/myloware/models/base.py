@@ -43,7 +43,7 @@ class ModelError(MylowareError):
     code = "model_error"
 
     def __init__(self, message: str, *, provider: str, usage: Usage | None = None) -> None:
-        super().__init__(f"{provider}: {message}")
+        super().__init__(f"{provider}: {message}" if provider != "router" else message)
         self.provider = provider
         self.usage = usage or Usage()
 

@@ -93,7 +93,9 @@ class ModelRouter:
             breaker.succeeded()
             reply.usage = spent + reply.usage
             return reply
-        raise ModelError("; ".join(failures), provider="router", usage=spent)
+        raise ModelError(
+            "no model answered: " + "; ".join(failures), provider="router", usage=spent
+        )
 
     async def close(self) -> None:
         for provider in self.providers:
