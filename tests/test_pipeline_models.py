@@ -22,6 +22,7 @@ from tests.pipeline_support import (
     wait_for_order,
 )
 from tests.test_pipeline_e2e import TEXT_INVOICE
+from tests.ui_support import bearer, sign_in
 
 ANSWER = {
     "vendor_name": "ACME Office Supplies Ltd",
@@ -98,6 +99,10 @@ async def test_model_extraction_is_traced_with_tokens_and_cost(
     )
     assert extractor["output"]["record"]["extractor"] == "model:openai"
     assert len(emu.requests) == 1
+    trace = await mapi.get(
+        f"/ui/work-items/{item['id']}", headers=await sign_in(mapi, bearer(headers))
+    )
+    assert "gpt-4o-mini" in trace.text and "900 in / 80 out" in trace.text  # the Run Trace UI
 
 
 async def test_garbage_from_the_model_falls_back_to_the_offline_extractor(
