@@ -22,7 +22,8 @@ async def test_login_sets_a_strict_http_only_cookie_and_pages_need_it(api, token
     assert bounce.status_code == 200 and 'http-equiv="refresh" content="0"' in bounce.text
     form = await api.get("/ui/login")
     assert form.status_code == 200 and LOGIN_CSRF_COOKIE in form.cookies
-    assert "default-src 'self'" in form.headers["content-security-policy"]
+    csp = form.headers["content-security-policy"]
+    assert "default-src 'self';" in csp and "script-src" not in csp and "cdn" not in csp
     bad = await api.post(
         "/ui/login", data={"credential": "not-a-token", "csrf_token": csrf_of(form.text)}
     )
@@ -167,19 +168,41 @@ async def test_refusals_come_back_as_messages(stack, tenants, database_url, toke
     r = await stack.post(
         url, data={"csrf_token": csrf_of(page.text), "decision": "APPROVED"}, headers=support
     )
-    assert r.status_code == 403 and "finance" in r.text
+    assert r.status_code == 403
+    assert "membership of the approver group &#39;finance&#39;" in r.text
 
     finance = await sign_in(stack, bearer(owner))
     token = csrf_of((await stack.get(f"/ui/work-items/{item_id}", headers=finance)).text)
     bad = {"csrf_token": token, "decision": "APPROVED", "fix.invoice_date": "someday soon"}
     r = await stack.post(url, data=bad, headers=finance)
-    assert r.status_code == 422 and "invoice_date" in r.text
+    assert r.status_code == 422 and "invoice_date: cannot be read as date" in r.text
     r = await stack.post(url, data={"csrf_token": token, "decision": "MAYBE"}, headers=finance)
     assert r.status_code == 422
     r = await stack.post(url, data={"csrf_token": token, "decision": "REJECTED"}, headers=finance)
     assert r.status_code == 303
     r = await stack.post(url, data={"csrf_token": token, "decision": "APPROVED"}, headers=finance)
     assert r.status_code == 409 and "not awaiting approval" in r.text
+
+
+async def test_deciding_without_read_access_shows_nothing_of_the_item(
+    stack, tenants, database_url, token_for
+) -> None:
+    """A refused decision re-renders the trace, so the form needs work_orders:read too."""
+    await publish_policy(database_url, tenants["acme"])
+    _, item_id = await submit_waiting_invoice(
+        stack, token_for("acme", *FINANCE, groups=("finance",))
+    )
+    blind = await sign_in(stack, bearer(token_for("acme", "approvals:decide", groups=("finance",))))
+    logout = await stack.get("/ui/logout", headers=blind)
+    token = csrf_of(logout.text)
+    for decision in ("MAYBE", "APPROVED"):
+        r = await stack.post(
+            f"/ui/work-items/{item_id}/decision",
+            data={"csrf_token": token, "decision": decision},
+            headers=blind,
+        )
+        assert r.status_code == 403
+        assert "Extracted fields" not in r.text and "ACME" not in r.text
 
 
 async def test_approvals_page_lists_what_waits_with_its_sla(

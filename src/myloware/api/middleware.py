@@ -25,6 +25,18 @@ REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = structlog.get_logger("myloware.api.access")
 
 
+#: Content-Security-Policy per kind of response. The UI serves everything itself and has no
+#: inline scripts (inline styles only, for bars' widths); /docs loads Swagger UI from its CDN.
+CSP = {
+    "ui": b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"frame-ancestors 'none'; form-action 'self'",
+    "docs": b"default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; script-src 'self' "
+    b"'unsafe-inline' https://cdn.jsdelivr.net; frame-ancestors 'none'",
+    "api": b"default-src 'none'; frame-ancestors 'none'",
+}
+
+
 class Metrics:
     """The API's Prometheus metrics, on a registry of their own (one per app)."""
 
@@ -77,14 +89,14 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = [500]
         path: str = scope.get("path", "")
-        is_ui = path.startswith("/ui") or path.startswith("/docs")
+        page = "ui" if path.startswith("/ui") else "docs" if path.startswith("/docs") else "api"
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(self._security_headers(is_ui))
+                headers.extend(self._security_headers(page))
                 message["headers"] = headers
             await send(message)
 
@@ -110,25 +122,13 @@ class RequestContextMiddleware:
                 )
             structlog.contextvars.clear_contextvars()
 
-    def _security_headers(self, is_ui: bool) -> list[tuple[bytes, bytes]]:
+    def _security_headers(self, page: str) -> list[tuple[bytes, bytes]]:
         headers = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", CSP[page]),
         ]
-        if is_ui:
-            headers.append(
-                (
-                    b"content-security-policy",
-                    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline' "
-                    b"https://cdn.jsdelivr.net; script-src 'self' 'unsafe-inline' "
-                    b"https://cdn.jsdelivr.net; frame-ancestors 'none'",
-                )
-            )
-        else:
-            headers.append(
-                (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-            )
         if self.hsts:
             headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
         return headers

@@ -2,7 +2,7 @@
 
 The cookie holds the JWT or API key itself (HttpOnly, SameSite=Strict, Secure behind TLS,
 scoped to ``/ui``) and every request re-validates it with the API's own code, so an expired
-token or a revoked key stops working in the UI at once.
+token stops working in the UI at once and a revoked key within the API's 30-second key cache.
 
 CSRF: forms of a signed-in user carry ``HMAC(jwt_secret, credential)``; the login form, which
 has no credential yet, uses a double-submit cookie.

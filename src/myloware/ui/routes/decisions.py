@@ -21,7 +21,7 @@ from myloware.auth.principal import Principal
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.services import approvals
 from myloware.services.schemas import ApprovalIn
-from myloware.ui.deps import UiPrincipal, UiRoute
+from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import error_page, render
 from myloware.ui.routes.items import trace_context
 from myloware.ui.session import CSRF_FIELD, csrf_ok
@@ -77,7 +77,7 @@ def _refusal(exc: MylowareError) -> tuple[int, str]:
 async def decide(
     request: Request,
     work_item_id: uuid.UUID,
-    principal: UiPrincipal,
+    principal: UiReader,  # a refusal re-renders the trace: that needs read access
     session: SessionDep,
     state: StateDep,
 ) -> Response:
