@@ -20,10 +20,12 @@ from aiohttp import web
 @dataclass
 class Reply:
     """``data``: the JSON object to answer with; ``text``: raw answer text instead (garbage);
-    ``status``: an HTTP error instead; ``delay_s``: wait first (timeouts)."""
+    ``status``: an HTTP error instead; ``page``: an HTML page with status 200 instead of the
+    API's JSON (a captive portal or proxy); ``delay_s``: wait first (timeouts)."""
 
     data: dict[str, Any] | None = None
     text: str | None = None
+    page: str | None = None
     status: int = 200
     delay_s: float = 0.0
     tokens_in: int = 120
@@ -102,6 +104,8 @@ class ModelEmulator:
 
     async def _openai(self, request: web.Request) -> web.Response:
         reply = await self._take(request)
+        if reply.page is not None:
+            return web.Response(text=reply.page, content_type="text/html")
         if reply.status != 200:
             error = {"message": f"emulated failure {reply.status}", "type": "server_error"}
             return web.json_response({"error": error}, status=reply.status)
@@ -129,6 +133,8 @@ class ModelEmulator:
 
     async def _anthropic(self, request: web.Request) -> web.Response:
         reply = await self._take(request)
+        if reply.page is not None:
+            return web.Response(text=reply.page, content_type="text/html")
         if reply.status != 200:
             error = {"type": "api_error", "message": f"emulated failure {reply.status}"}
             return web.json_response({"type": "error", "error": error}, status=reply.status)

@@ -17,7 +17,7 @@ from myloware.extraction.llm import (
 from myloware.models import AnthropicProvider, ModelError, ModelRouter, OpenAIProvider
 from myloware.models.pricing import cost_usd
 from myloware.records import DocumentType
-from myloware.settings import Settings
+from myloware.settings import Settings, load_settings
 from tests.model_emulator import ModelEmulator, Reply
 
 INVOICE = """ACME Tools GmbH
@@ -139,13 +139,48 @@ async def test_router_falls_back_and_opens_the_breaker(emu: ModelEmulator) -> No
     assert emu.requests[3].path == "/v1/chat/completions"
 
 
+async def test_the_breaker_counts_failures_in_a_row(emu: ModelEmulator) -> None:
+    """A success in between resets the count: two failures apart never open the circuit."""
+    emu.script(Reply(text="garbage"), Reply(data=ANSWER), Reply(text="garbage"), Reply(data=ANSWER))
+    router = ModelRouter([openai(emu)], failures=2, reset_s=30, clock=lambda: 0.0)
+    for expected in (ModelError, None, ModelError, None):
+        if expected is None:
+            await extract_with_model(doc(), DocumentType.INVOICE, router)
+        else:
+            with pytest.raises(ModelError):
+                await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert len(emu.requests) == 4  # never skipped
+
+
+async def test_any_provider_surprise_falls_through_the_chain(emu: ModelEmulator) -> None:
+    """A 200 with an HTML page (a proxy's login page) is that provider's failure, not a crash."""
+    emu.script(Reply(page="<html><body>Please sign in</body></html>"), Reply(data=ANSWER))
+    router = ModelRouter([openai(emu), claude(emu)])
+    record, _ = await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert record.extractor == "model:anthropic"
+    emu.script(Reply(page="<html>nope</html>"))
+    with pytest.raises(ModelError, match=r"openai: unusable answer .*anthropic: unusable answer"):
+        await extract_with_model(doc(), DocumentType.INVOICE, router)
+
+
+async def test_the_chain_has_one_deadline(emu: ModelEmulator) -> None:
+    """Slow providers cannot add up past the deadline (the activity's limit stays unreached)."""
+    emu.script(Reply(data=ANSWER, delay_s=2.0))
+    router = ModelRouter([openai(emu, timeout=10), claude(emu, timeout=10)], deadline_s=0.5)
+    with pytest.raises(ModelError) as caught:
+        await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert "openai: out of time" in str(caught.value)
+    assert "anthropic: skipped, out of time" in str(caught.value)
+    assert len(emu.requests) == 1
+
+
 async def test_hybrid_asks_the_model_only_for_what_rules_miss(emu: ModelEmulator) -> None:
     complete = LoadedDocument.from_text(
         "ACME Tools GmbH\nHauptstrasse 5, 10115 Berlin\nDate: 03.04.2024\nTOTAL 1,190.00\n"
     )
     record, usage = await extract_hybrid(complete, DocumentType.INVOICE, ModelRouter([openai(emu)]))
-    if not emu.requests:  # the rules read every key field: no call, no cost
-        assert usage.tokens_in == 0 and record.extractor == "rules"
+    assert emu.requests == []  # the rules read every key field: no call, no cost
+    assert usage.tokens_in == 0 and record.extractor == "rules"
     sparse = LoadedDocument.from_text("thanks for your business\n")
     emu.script(Reply(data={"vendor_name": "Nobody Ltd", "total_amount": 5.0}))
     record, usage = await extract_hybrid(sparse, DocumentType.INVOICE, ModelRouter([openai(emu)]))
@@ -161,11 +196,29 @@ async def test_hybrid_keeps_the_rules_record_when_no_model_answers(emu: ModelEmu
     assert record.extractor == "hybrid:rules (model unavailable)"
 
 
-def test_router_from_settings_refuses_missing_keys() -> None:
+def test_router_from_settings_refuses_missing_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MYLOWARE_OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="MYLOWARE_OPENAI_API_KEY"):
-        ModelRouter.from_settings(Settings(model_providers=["openai"]))
-    router = ModelRouter.from_settings(Settings(model_providers=["local"]))
+        ModelRouter.from_settings(Settings(_env_file=None, model_providers=["openai"]))
+    router = ModelRouter.from_settings(Settings(_env_file=None, model_providers=["local"]))
     assert [p.name for p in router.providers] == ["local"]
+
+
+def test_settings_refuse_a_model_extractor_that_cannot_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Checked at start-up, not on the first document: keys for the chain, a non-empty chain."""
+    monkeypatch.delenv("MYLOWARE_ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("MYLOWARE_EXTRACTOR", "hybrid")
+    monkeypatch.setenv("MYLOWARE_MODEL_PROVIDERS", '["anthropic"]')
+    with pytest.raises(ConfigurationError, match="MYLOWARE_ANTHROPIC_API_KEY"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("MYLOWARE_MODEL_PROVIDERS", "anthropic")  # not JSON
+    with pytest.raises(ConfigurationError, match="list settings are JSON"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("MYLOWARE_MODEL_PROVIDERS", "[]")
+    with pytest.raises(ConfigurationError, match="needs MYLOWARE_MODEL_PROVIDERS"):
+        load_settings(_env_file=None)
 
 
 def test_costs_follow_the_price_table() -> None:

@@ -89,3 +89,22 @@ def test_currency_in_text_skips_words_that_are_rare_codes() -> None:
     """'ALL' or 'PEN' in prose are not currencies; RM next to an amount is."""
     assert currency_in_text("ALL PEN PRICES INCLUDE TAX") is None
     assert currency_in_text("TOTAL RM 12.00") == "MYR"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e308, 10**29, float("nan"), float("inf"), Decimal("NaN"), "99999999999999999999999999999"],
+)
+def test_absurd_amounts_are_no_amount_rather_than_a_crash(value: object) -> None:
+    """Non-finite or astronomically large values (model output, OCR digit runs) read as None."""
+    assert parse_amount(value) is None and to_amount_string(value) is None
+
+
+def test_a_digit_run_is_not_taken_for_a_total() -> None:
+    """The rules extractor skips a 29-digit "amount" instead of failing the whole document."""
+    from myloware.documents.model import LoadedDocument
+    from myloware.extraction import extract
+
+    text = "ACME Ltd\nTOTAL 99999999999999999999999999999.00\nTOTAL 12.50\n"
+    record = extract(LoadedDocument.from_text(text))
+    assert record.fields["total_amount"].value == "12.50"

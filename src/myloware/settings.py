@@ -97,10 +97,23 @@ class Settings(BaseSettings):
     model_max_retries: int = Field(default=2, ge=0, le=10)
     model_breaker_failures: int = Field(default=5, gt=0)
     model_breaker_reset_s: float = Field(default=60.0, gt=0)
+    # all providers of one document together; below ExtractorLLM's 3-minute activity limit
+    model_deadline_s: float = Field(default=150.0, gt=0, lt=180)
 
     # Events
     events_stream: str = "myloware:events"
     events_max_deliveries: int = Field(default=5, gt=0)
+
+    @model_validator(mode="after")
+    def _model_chain_is_usable(self) -> Settings:
+        if self.extractor == "rules":
+            return self
+        if not self.model_providers:
+            raise ValueError(f"MYLOWARE_EXTRACTOR={self.extractor} needs MYLOWARE_MODEL_PROVIDERS")
+        for name, key in (("openai", self.openai_api_key), ("anthropic", self.anthropic_api_key)):
+            if name in self.model_providers and key is None:
+                raise ValueError(f"provider {name!r} needs MYLOWARE_{name.upper()}_API_KEY")
+        return self
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
@@ -132,6 +145,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Build settings, translating validation failures into a readable ConfigurationError."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
@@ -141,3 +155,8 @@ def load_settings(**overrides: object) -> Settings:
             for err in exc.errors()
         ]
         raise ConfigurationError("invalid settings:\n" + "\n".join(lines)) from None
+    except SettingsError as exc:  # e.g. a list setting that is not JSON
+        raise ConfigurationError(
+            f"invalid settings: {exc} (list settings are JSON, e.g. "
+            'MYLOWARE_MODEL_PROVIDERS=\'["openai", "local"]\')'
+        ) from None

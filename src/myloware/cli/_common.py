@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -29,10 +28,13 @@ def settings_for_cli(*, quiet_logs: bool = True) -> Settings:
 
 def run(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
     """Run ``coro`` to completion; on uvloop's event loop when asked (and installed)."""
+    loop_factory = None
     if uvloop:
-        with contextlib.suppress(ImportError):
+        try:
             import uvloop as fast
-
-            with asyncio.Runner(loop_factory=fast.new_event_loop) as runner:
-                return runner.run(coro)
-    return asyncio.run(coro)
+        except ImportError:  # an optional speed-up (uvicorn[standard] brings it)
+            pass
+        else:
+            loop_factory = fast.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(coro)

@@ -29,6 +29,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, DocumentError
 from myloware.evaluation.providers import check_provider, extract_for_eval
 from myloware.evaluation.scoring import FieldScore, score_field
+from myloware.models import ModelError
 from myloware.normalize import restyle
 from myloware.normalize.kinds import field_kinds
 from myloware.records import CanonicalRecord, DocumentType
@@ -191,15 +192,19 @@ def _run_one(
     try:
         if path is None:
             raise DocumentError("no document file for this id in the requested input mode")
-        record, usage = extract_for_eval(load(path), provider, mapping.document_type)
+        # every provider detects the type itself, as the pipeline would without a declared one
+        record, usage = extract_for_eval(load(path), provider, None)
         record = restyle(record)
     except Exception as exc:  # a failing document is counted wrong, never fatal
         reason = f"{type(exc).__name__}: {exc}"
-        return _Outcome(
-            doc_id,
-            {"error": reason, "fields": {}, "seconds": time.perf_counter() - started},
-            reason,
-        )
+        failed: dict[str, Any] = {
+            "error": reason,
+            "fields": {},
+            "seconds": time.perf_counter() - started,
+        }
+        if isinstance(exc, ModelError):  # what the failed calls cost is still reported
+            failed["usage"] = exc.usage.model_dump()
+        return _Outcome(doc_id, failed, reason)
     prediction = prediction_for(record, mapping, started)
     if usage is not None:
         prediction["usage"] = usage.model_dump()
@@ -272,6 +277,11 @@ def run_eval(
     and field scores (e.g. to store them as ``eval_results``).
     """
     if runner is not None:
+        if provider != "rules":
+            raise ConfigurationError(
+                "--provider does not apply with --via-api: the platform extracts with its own "
+                "MYLOWARE_EXTRACTOR"
+            )
         return _run(dataset_dir, out_dir, runner, input_mode, progress, ignore_fields, on_scored)
     check_provider(provider)
     if input_mode not in ("text", "document"):

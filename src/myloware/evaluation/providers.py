@@ -30,7 +30,8 @@ def check_provider(provider: str) -> None:
             f"unknown provider {provider!r} (choose from {', '.join(PROVIDERS)})"
         )
     if provider != "rules":
-        ModelRouter.from_settings(load_settings(), _chain(provider))
+        router = ModelRouter.from_settings(load_settings(), _chain(provider))
+        asyncio.run(router.close())
 
 
 def extract_for_eval(

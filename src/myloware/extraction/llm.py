@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import structlog
+
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ExtractionError
 from myloware.extraction.detect import detect_type
@@ -27,6 +29,8 @@ from myloware.extraction.language import detect_language
 from myloware.models import ModelError, ModelReply, ModelRouter, Usage
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
 from myloware.schemas import load_builtin_schema
+
+log = structlog.get_logger(__name__)
 
 MODEL_CONFIDENCE = 0.7
 GROUNDED_CONFIDENCE = 0.85
@@ -71,7 +75,8 @@ def _span(text: str, value: Any) -> tuple[int, int] | None:
     needle = str(value).strip()
     if len(needle) < 2:
         return None
-    pattern = r"\s+".join(re.escape(part) for part in needle.split())
+    # whole tokens only: "10" is not grounded by the "10" inside "10115"
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(part) for part in needle.split()) + r"(?!\w)"
     found = re.search(pattern, text, re.IGNORECASE)
     return (found.start(), found.end()) if found else None
 
@@ -125,6 +130,19 @@ async def extract_with_model(
     return record, reply.usage
 
 
+async def extract_model_or_rules(
+    doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
+) -> tuple[CanonicalRecord, Usage]:
+    """The ``model`` mode of the pipeline: the chain ends with the offline extractor."""
+    try:
+        return await extract_with_model(doc, document_type, router)
+    except ModelError as exc:
+        log.warning("model_extraction_fell_back_to_rules", error=str(exc))
+        record = extract(doc, document_type)
+        fallback = record.model_copy(update={"extractor": "rules (fallback: no model answered)"})
+        return fallback, exc.usage
+
+
 def needs_model(record: CanonicalRecord) -> list[str]:
     """The key fields the rules left missing or unsure."""
     return [
@@ -146,6 +164,7 @@ async def extract_hybrid(
     try:
         reply = await ask(router, doc, record.document_type)
     except ModelError as exc:
+        log.warning("hybrid_extraction_without_model", error=str(exc))
         return record.model_copy(
             update={"extractor": "hybrid:rules (model unavailable)"}
         ), exc.usage

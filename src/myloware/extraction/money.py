@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from myloware.normalize.amounts import decimal_point_form
+from myloware.normalize.amounts import decimal_point_form, plausible_amount
 from myloware.normalize.currency import to_currency_code
 
 _NUMBER_RE = re.compile(
@@ -81,6 +81,8 @@ def find_money(text: str) -> tuple[Money, ...]:
         try:
             value = Decimal(decimal_point_form(number))
         except InvalidOperation:
+            continue
+        if not plausible_amount(value):
             continue
         found.append(Money(-value if negative else value, token_start, end, currency, decimals))
     return tuple(found)

@@ -32,6 +32,12 @@ def _parse_object(text: str | None, provider: str, usage: Usage) -> dict[str, An
             provider=provider,
             usage=usage,
         ) from None
+    except (ValueError, RecursionError) as exc:  # absurdly long numbers, absurd nesting
+        raise ModelError(
+            f"the model's answer cannot be read ({type(exc).__name__})",
+            provider=provider,
+            usage=usage,
+        ) from None
     if not isinstance(data, dict):
         raise ModelError(
             f"the model's answer is JSON but not an object: {type(data).__name__}",

@@ -4,11 +4,14 @@ A provider that failed ``failures`` calls in a row is skipped for ``reset_s`` se
 tried again (half-open): one success closes its breaker. Breakers live in the worker process
 (each worker learns on its own; sharing them through Redis is a next step). Each call is
 bounded by the provider's timeout and SDK retries; when every provider fails the router raises
-one :class:`ModelError` naming each failure, with the usage the failed calls still cost.
+one :class:`ModelError` naming each failure, with the usage the failed calls still cost. Any
+exception of a provider counts as its failure, and the whole chain has ``deadline_s`` (kept
+below the ExtractorLLM activity's limit, so the pipeline can still fall back to the rules).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -51,11 +54,13 @@ class ModelRouter:
         *,
         failures: int = 5,
         reset_s: float = 60.0,
+        deadline_s: float = 150.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not providers:
             raise ConfigurationError("the model router needs at least one provider")
         self.providers = list(providers)
+        self._deadline_s, self._clock = deadline_s, clock
         self._breakers = {
             p.name: CircuitBreaker(failures=failures, reset_s=reset_s, clock=clock)
             for p in self.providers
@@ -68,6 +73,7 @@ class ModelRouter:
             chain,
             failures=settings.model_breaker_failures,
             reset_s=settings.model_breaker_reset_s,
+            deadline_s=settings.model_deadline_s,
         )
 
     async def complete_json(
@@ -75,20 +81,27 @@ class ModelRouter:
     ) -> ModelReply:
         failures: list[str] = []
         spent = Usage()
+        deadline = self._clock() + self._deadline_s
         for provider in self.providers:
             breaker = self._breakers[provider.name]
             if breaker.is_open:
                 failures.append(f"{provider.name}: skipped, circuit open after repeated failures")
                 continue
+            left = deadline - self._clock()
+            if left <= 0:
+                failures.append(f"{provider.name}: skipped, out of time ({self._deadline_s:g} s)")
+                continue
             try:
-                reply = await provider.complete_json(
-                    system=system, prompt=prompt, schema=schema, schema_name=schema_name
-                )
-            except ModelError as exc:
+                async with asyncio.timeout(left):
+                    reply = await provider.complete_json(
+                        system=system, prompt=prompt, schema=schema, schema_name=schema_name
+                    )
+            except Exception as exc:  # whatever a provider does, the chain goes on
+                error = _as_model_error(exc, provider.name)
                 breaker.failed()
-                spent = spent + exc.usage
-                failures.append(str(exc))
-                log.warning("model_call_failed", provider=provider.name, error=str(exc))
+                spent = spent + error.usage
+                failures.append(str(error))
+                log.warning("model_call_failed", provider=provider.name, error=str(error))
                 continue
             breaker.succeeded()
             reply.usage = spent + reply.usage
@@ -102,6 +115,16 @@ class ModelRouter:
             close = getattr(provider, "close", None)
             if close is not None:
                 await close()
+
+
+def _as_model_error(exc: Exception, provider: str) -> ModelError:
+    """Any failure of a provider call as a ModelError (SDK surprises included: a proxy's HTML
+    page, a reply without usage, our own deadline)."""
+    if isinstance(exc, ModelError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return ModelError("out of time for this document", provider=provider)
+    return ModelError(f"unusable answer ({type(exc).__name__}: {exc})"[:300], provider=provider)
 
 
 def provider_from_settings(settings: Settings, name: str) -> Provider:

@@ -49,14 +49,25 @@ def decimal_point_form(number: str) -> str:
     return f"{head}.{tail}"
 
 
+#: No business document states an amount this large; beyond it a "number" is noise (an id,
+#: an OCR run of digits) and would overflow two-decimal arithmetic.
+MAX_AMOUNT = Decimal("1e15")
+
+
+def plausible_amount(amount: Decimal) -> bool:
+    """Finite and below :data:`MAX_AMOUNT` in size."""
+    return amount.is_finite() and abs(amount) < MAX_AMOUNT
+
+
 def parse_amount(value: object) -> Decimal | None:
     """The amount in ``value`` (text or number) as a Decimal, or None when there is none."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, Decimal):
-        return value
+        return value if plausible_amount(value) else None
     if isinstance(value, int | float):
-        return Decimal(str(value))
+        number = Decimal(str(value))
+        return number if plausible_amount(number) else None
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -73,6 +84,8 @@ def parse_amount(value: object) -> Decimal | None:
     try:
         amount = Decimal(decimal_point_form(m.group(0)))
     except InvalidOperation:
+        return None
+    if not plausible_amount(amount):
         return None
     return -amount if negative else amount
 

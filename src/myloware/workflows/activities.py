@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -29,8 +28,8 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import MylowareError
 from myloware.events.outbox import record_event
 from myloware.extraction import detect_language, detect_type, extract
-from myloware.extraction.llm import extract_hybrid, extract_with_model
-from myloware.models import ModelError, ModelRouter
+from myloware.extraction.llm import extract_hybrid, extract_model_or_rules
+from myloware.models import ModelRouter
 from myloware.normalize import restyle, restyle_with_report
 from myloware.policy import Policy, PolicyContext, evaluate
 from myloware.records import CanonicalRecord, DocumentType
@@ -58,7 +57,6 @@ from myloware.workflows.types import (
     VerifyOutput,
 )
 
-log = structlog.get_logger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 POLICY_CACHE_S = 10.0
@@ -177,17 +175,8 @@ class PipelineActivities:
         mode = self.settings.extractor
         if mode == "rules":
             return ExtractOutput(record=extract(doc, inp.document_type))
-        router = self._model_router()
-        if mode == "hybrid":
-            record, usage = await extract_hybrid(doc, inp.document_type, router)
-            return ExtractOutput(record=record, usage=usage)
-        try:
-            record, usage = await extract_with_model(doc, inp.document_type, router)
-        except ModelError as exc:  # the chain ends with the offline extractor
-            log.warning("model_extraction_fell_back_to_rules", error=str(exc))
-            record = extract(doc, inp.document_type)
-            record = record.model_copy(update={"extractor": "rules (fallback: no model answered)"})
-            return ExtractOutput(record=record, usage=exc.usage)
+        chosen = extract_hybrid if mode == "hybrid" else extract_model_or_rules
+        record, usage = await chosen(doc, inp.document_type, self._model_router())
         return ExtractOutput(record=record, usage=usage)
 
     def _model_router(self) -> ModelRouter:
