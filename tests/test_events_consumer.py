@@ -293,3 +293,33 @@ async def test_pre_check_sees_the_batch_and_acknowledges_what_it_turns_down(
     assert handler.seen == [ids[0], ids[2], ids[4]]
     assert await pending(redis) == 0
     assert await count(sessions, ProcessedEvent.event_id) == 3
+
+
+async def test_a_slow_batch_stays_with_its_consumer(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """A batch that takes longer than the idle time is not claimed away from its consumer."""
+
+    class Slow(Recorder):
+        async def __call__(self, event: Event, session: AsyncSession) -> None:
+            await asyncio.sleep(IDLE_MS / 6000)  # 12 of them take twice the idle time
+            await super().__call__(event, session)
+
+    slow, rival = Slow(), Recorder()
+    owner = consumer(redis, sessions, "a", slow)
+    other = consumer(redis, sessions, "b", rival)
+    await owner.ensure_group()
+    ids = await publish(sessions, redis, 12)
+
+    taken_by_rival = 0
+
+    async def compete() -> None:
+        nonlocal taken_by_rival
+        while len(slow.seen) < 12:
+            taken_by_rival += await other.process_once()
+            await asyncio.sleep(IDLE_MS / 4000)
+
+    await asyncio.gather(owner.process_once(), compete())
+    assert slow.seen == ids and rival.seen == []
+    assert taken_by_rival == 0  # nothing was claimed away (each claim counts a delivery)
+    assert await pending(redis) == 0

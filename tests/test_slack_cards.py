@@ -18,6 +18,7 @@ from myloware.slack.cards import (
     CardAction,
     CardFacts,
     Outcome,
+    card_text,
     closed_card,
     key_fields,
     open_card,
@@ -94,6 +95,16 @@ def test_closed_card_has_no_buttons_and_says_who_decided() -> None:
     text = all_text(blocks)
     assert "*Escalated* to *finance-leads* by <@U0ALICE>: over my limit" in text
     assert "GX-1001" in text
+
+
+def test_notification_text_escapes_the_documents_words() -> None:
+    """The fallback text is parsed by Slack too: a vendor called <!channel> pings nobody."""
+    loud = facts(vendor_name="<!channel> <http://evil.example|Pay here> & co", total_amount="1")
+    opened = card_text(loud)
+    assert "<!channel>" not in opened and "&lt;!channel&gt;" in opened
+    assert "<http" not in opened and "&amp; co" in opened
+    closed = card_text(loud, Outcome("APPROVED", "<@U0ALICE>", None))
+    assert "<!channel>" not in closed and "by <@U0ALICE>" in closed  # a mention stays one
 
 
 def test_key_fields_per_document_type() -> None:

@@ -462,3 +462,24 @@ async def test_events_without_a_tenant_or_subscriber_send_nothing(
         await dispatch(dispatcher, sessions, an_event(tenants["acme"], "work_order.failed"))
     assert receiver.requests == []
     assert await attempts(sessions, connector_id) == []
+
+
+async def test_a_connector_failing_unexpectedly_does_not_lose_the_others_log(
+    sessions: Sessions, tenants: dict[str, uuid.UUID], receiver: Receiver
+) -> None:
+    """A stored URL that only breaks at delivery (a 64-letter DNS label: IDNA refuses it) is
+    that connector's failed attempt; the other connector's attempt is still logged."""
+    broken_id, _ = await webhook(sessions, tenants["acme"], receiver.url("/broken"), ["*"])
+    async with transaction(sessions) as session:  # saved before URLs were checked this way
+        row = await session.get(Connector, broken_id)
+        assert row is not None
+        row.config = {**row.config, "url": f"https://{'a' * 64}.example.com/hook"}
+    other_id, _ = await webhook(sessions, tenants["acme"], receiver.url("/other"), ["*"])
+    async with httpx.AsyncClient() as http:
+        dispatcher = WebhookDispatcher(sessions, http, allow_private_targets=False)
+        with pytest.raises(DeliveryFailed, match="2 of 2"):
+            await dispatch(dispatcher, sessions, an_event(tenants["acme"]))
+    [broken] = await attempts(sessions, broken_id)
+    [other] = await attempts(sessions, other_id)
+    assert "UnicodeError" in (broken.error or "")
+    assert "non-public address" in (other.error or "")

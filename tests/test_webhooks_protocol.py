@@ -106,10 +106,13 @@ def test_patterns_are_checked_against_the_catalogue() -> None:
         "javascript:alert(1)",
         "https:///nohost",
         "https://user:pw@example.com/hook",
+        f"https://{'a' * 64}.example.com/hook",  # a DNS label of more than 63 characters
+        "https://example.com:99999/hook",
     ],
 )
 def test_urls_that_are_never_acceptable(url: str) -> None:
-    """Non-http(s) schemes, missing hosts and embedded credentials are refused everywhere."""
+    """Non-http(s) schemes, missing hosts, embedded credentials and hosts or ports delivery
+    could never use are refused everywhere."""
     with pytest.raises(ValidationFailed):
         check_target_url(url, allow_private=True)
 

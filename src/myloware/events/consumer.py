@@ -211,7 +211,17 @@ class StreamConsumer:
             if skipped:
                 await self._redis.xack(self._stream, self._group, *skipped)
             taken = [pair for pair, keep in zip(taken, wanted, strict=True) if keep]
-        for message, event in taken:
+        loop = asyncio.get_running_loop()
+        held_since = loop.time()
+        for index, (message, event) in enumerate(taken):
+            if loop.time() - held_since > self._claim_every_s:
+                # slow handlers: keep the rest of the batch ours before it looks abandoned to
+                # the other consumers (JUSTID resets idle time without counting a delivery)
+                rest = [m.id for m, _ in taken[index:]]
+                await self._redis.xclaim(
+                    self._stream, self._group, self._name, 0, rest, justid=True
+                )
+                held_since = loop.time()
             await self._process(message, event, reclaimed=reclaimed)
 
     async def _process(self, message: StreamMessage, event: Event, *, reclaimed: bool) -> None:

@@ -1,7 +1,8 @@
 """The platform's consumer groups, run next to the outbox relay (``myloware up`` / ``relay``).
 
-For now one group, ``webhooks`` (:mod:`myloware.events.webhooks`). Each process joins every
-group as one consumer named ``<host>:<pid>``; start more relays to share the work.
+Two groups: ``webhooks`` (:mod:`myloware.events.webhooks`) and ``slack``
+(:mod:`myloware.slack.notifier`). Each process joins every group as one consumer named
+``<host>:<pid>``; start more relays to share the work.
 """
 
 from __future__ import annotations

@@ -173,6 +173,11 @@ def check_target_url(url: str, *, allow_private: bool) -> None:
         raise ValidationFailed("the webhook URL must be an absolute http:// or https:// URL")
     if parts.username is not None or parts.password is not None:
         raise ValidationFailed("the webhook URL may not contain credentials")
+    try:  # what delivery will need: a host IDNA can encode (labels ≤ 63) and a valid port
+        parts.hostname.encode("idna")
+        _ = parts.port
+    except (UnicodeError, ValueError):
+        raise ValidationFailed("the webhook URL's host or port is not valid") from None
     if allow_private:
         return
     host = parts.hostname.rstrip(".").lower()
@@ -267,6 +272,8 @@ class WebhookDispatcher:
             error = "the connector's config is not a valid webhook config"
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValidationFailed) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        except Exception as exc:  # one broken connector must never lose the others' log
+            error = f"{type(exc).__name__}: {exc}"[:500]
         elapsed = int((time.perf_counter() - started) * 1000)
         log.bind(connector_id=str(connector.id), event_id=str(event.event_id)).info(
             "webhook_attempt", status_code=status, error=error, duration_ms=elapsed

@@ -96,7 +96,7 @@ async def run_worker(
 
 async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
     """Publish committed outbox rows to the Redis Stream, and run the platform's consumer
-    groups (webhooks) on it, until stopped."""
+    groups (webhooks, slack) on it, until stopped."""
     import redis.asyncio as aioredis
 
     from myloware.db.engine import create_engine, session_factory

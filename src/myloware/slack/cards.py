@@ -262,7 +262,8 @@ def closed_card(facts: CardFacts, outcome: Outcome) -> list[Block]:
 
 
 def card_text(facts: CardFacts, outcome: Outcome | None = None) -> str:
-    """The plain-text fallback (notifications, screen readers)."""
+    """The plain-text fallback (notifications, screen readers). Slack parses ``text`` for
+    ``<!channel>`` and links too, so the document's own words are escaped here as well."""
     if outcome is None:
-        return f"{title(facts)} needs approval by {facts.approver_group}"
-    return f"{title(facts)}: {outcome.decision.lower()} by {outcome.decided_by}"
+        return f"{escape(title(facts))} needs approval by {escape(facts.approver_group)}"
+    return f"{escape(title(facts))}: {outcome.decision.lower()} by {outcome.decided_by}"
