@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import structlog
 from redis.asyncio import Redis
@@ -217,7 +218,7 @@ class StreamConsumer:
             if loop.time() - held_since > self._claim_every_s:
                 # slow handlers: keep the rest of the batch ours before it looks abandoned to
                 # the other consumers (JUSTID resets idle time without counting a delivery)
-                rest = [m.id for m, _ in taken[index:]]
+                rest: list[Any] = [m.id for m, _ in taken[index:]]
                 await self._redis.xclaim(
                     self._stream, self._group, self._name, 0, rest, justid=True
                 )
