@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,20 +94,43 @@ async def submit_paced(
 
 
 async def wait_settled(
-    engine: AsyncEngine, order_ids: Sequence[uuid.UUID], *, limit_s: float, poll: float = 0.2
+    engine: AsyncEngine,
+    order_ids: Sequence[uuid.UUID],
+    *,
+    limit_s: float,
+    poll: float = 0.2,
+    alive: Callable[[], str | None] | None = None,
+    stall_s: float = 120.0,
 ) -> float:
-    """Wait until every order is COMPLETED or FAILED; return ``time.time()`` when seen."""
-    query = text(
+    """Wait until every order is COMPLETED or FAILED; return ``time.time()`` when seen.
+
+    Gives up early, with the orders' states in the message, when ``alive()`` reports a dead
+    process or no order settled for ``stall_s`` seconds."""
+    settled_q = text(
         "SELECT count(*) FROM work_orders WHERE id = ANY(:ids) AND status::text = ANY(:done)"
     )
-    deadline = time.monotonic() + limit_s
+    states_q = text(
+        "SELECT status::text, count(*) FROM work_orders WHERE id = ANY(:ids) GROUP BY 1"
+    )
+    ids = list(order_ids)
+    now = time.monotonic()
+    deadline, last_progress, last_settled = now + limit_s, now, -1
     async with engine.connect() as conn:
         while True:
-            settled = await conn.scalar(query, {"ids": list(order_ids), "done": list(TERMINAL)})
-            if settled == len(order_ids):
+            settled = int(await conn.scalar(settled_q, {"ids": ids, "done": list(TERMINAL)}) or 0)
+            if settled == len(ids):
                 return time.time()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{len(order_ids) - int(settled or 0)} orders unsettled")
+            now = time.monotonic()
+            if settled != last_settled:
+                last_settled, last_progress = settled, now
+            problem = alive() if alive is not None else None
+            if problem is None and now - last_progress > stall_s:
+                problem = f"no order settled for {stall_s:g} s"
+            if problem is None and now > deadline:
+                problem = f"not settled within {limit_s:g} s"
+            if problem is not None:
+                states = {str(k): int(v) for k, v in (await conn.execute(states_q, {"ids": ids}))}
+                raise RuntimeError(f"{len(ids) - settled} orders unsettled {states}: {problem}")
             await asyncio.sleep(poll)
 
 
@@ -164,7 +187,8 @@ async def collect(
         " WHERE w.work_order_id = ANY(:ids) AND a.status::text = 'COMPLETED'",
         ids,
     )
-    done = [row for row in items if row[3] is not None]
+    # only completed documents count as throughput and latency; failures are reported apart
+    done = [row for row in items if row[3] is not None and row[1] == "COMPLETED"]
     first_sent = min(s.sent_at for s in subs)
     last_done = max((float(row[3]) for row in done), default=first_sent)
     wall = seconds if seconds is not None else last_done - first_sent

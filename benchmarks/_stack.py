@@ -131,6 +131,16 @@ class Stack:
     def spawn_role(self, name: str, role: str) -> subprocess.Popen[bytes]:
         return self.spawn(name, [sys.executable, "-m", "myloware.cli", role])
 
+    def dead_role(self) -> str | None:
+        """Why the run cannot go on (a role process exited), or None while all are alive."""
+        for name, proc in self.roles.items():
+            if proc.poll() is not None:
+                return (
+                    f"{name} exited with code {proc.returncode}; its log: "
+                    f"{self.root / 'logs' / f'{name}.log'}"
+                )
+        return None
+
     def stop_role(self, name: str) -> None:
         proc = self.roles.pop(name, None)
         if proc is not None:
@@ -264,6 +274,7 @@ def running_stack(
     root = make_workdir()
     settings = stack_settings(root, **overrides)
     services = EmbeddedServices(settings)
+    failed = True
     try:
         endpoints = services.start()
         tenant_id = asyncio.run(bootstrap(endpoints.database_url))
@@ -275,10 +286,13 @@ def running_stack(
             if relay:
                 stack.spawn_role("relay", "relay")
             yield stack
+            failed = False
         finally:
             for name in reversed(list(stack.roles)):
                 stack.stop_role(name)
     finally:
         services.stop()
-        if not keep:
+        if failed:  # the logs explain the failure: keep them
+            print(f"benchmark failed; logs and data kept under {root}", file=sys.stderr)
+        elif not keep:
             shutil.rmtree(root, ignore_errors=True)

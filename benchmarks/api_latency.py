@@ -219,7 +219,10 @@ def run(config: ApiConfig, *, smoke: bool) -> dict[str, Any]:
         "rate": max(config.rates),
         "p99_ms": top.get("p99_ms"),
         "p99_target_ms": P99_TARGET_MS,
-        "p99_met": top.get("p99_ms", 1e9) < P99_TARGET_MS and max(config.rates) >= 200,
+        "failures": top.get("failures"),
+        "p99_met": top.get("p99_ms", 1e9) < P99_TARGET_MS
+        and max(config.rates) >= 200
+        and top.get("failures") == 0,
     }
     return result
 

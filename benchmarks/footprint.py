@@ -131,7 +131,11 @@ def start_up(data_dir: Path, api_port: int) -> tuple[subprocess.Popen[bytes], fl
         stderr=subprocess.STDOUT,
     )
     log.close()
-    wait_healthy(f"http://127.0.0.1:{api_port}", proc, 180)
+    try:
+        wait_healthy(f"http://127.0.0.1:{api_port}", proc, 180)
+    except BaseException:
+        stop_up(proc)  # never leave its servers running behind a failed measurement
+        raise
     return proc, time.monotonic() - began
 
 
