@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from myloware.auth.tokens import issue_token, new_api_key
-from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import ApiKey
+from myloware.auth.tokens import issue_token
+from tests.auth_support import store_api_key
 
 
 async def test_missing_credentials_are_401(api) -> None:
@@ -61,35 +60,17 @@ async def test_malformed_authorization_header_is_401(api, header: str) -> None:
     assert r.status_code == 401
 
 
-async def _store_key(url: str, tenant_id: uuid.UUID, **fields: object) -> str:
-    key, prefix, digest = new_api_key()
-    engine = create_engine(url, pool_size=1)
-    async with session_factory(engine)() as session, session.begin():
-        session.add(
-            ApiKey(
-                tenant_id=tenant_id,
-                name="t",
-                prefix=prefix,
-                key_hash=digest,
-                capabilities=["work_orders:read"],
-                **fields,
-            )
-        )
-    await engine.dispose()
-    return key
-
-
 async def test_api_key_authenticates_and_expired_or_revoked_do_not(api, tenants, clean_db) -> None:
     """A stored API key works; an expired or revoked one is refused; an unknown one too."""
-    good = await _store_key(clean_db, tenants["acme"])
+    good = await store_api_key(clean_db, tenants["acme"])
     r = await api.get("/v1/work-orders", headers={"X-API-Key": good})
     assert r.status_code == 200
-    expired = await _store_key(
+    expired = await store_api_key(
         clean_db, tenants["acme"], expires_at=datetime.now(UTC) - timedelta(days=1)
     )
     r = await api.get("/v1/work-orders", headers={"X-API-Key": expired})
     assert r.status_code == 401 and "expired" in r.json()["error"]["message"]
-    revoked = await _store_key(clean_db, tenants["acme"], revoked_at=datetime.now(UTC))
+    revoked = await store_api_key(clean_db, tenants["acme"], revoked_at=datetime.now(UTC))
     r = await api.get("/v1/work-orders", headers={"X-API-Key": revoked})
     assert r.status_code == 401 and "revoked" in r.json()["error"]["message"]
     r = await api.get("/v1/work-orders", headers={"X-API-Key": "mlw_unknown"})

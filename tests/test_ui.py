@@ -6,6 +6,7 @@ import html
 import re
 
 from myloware.ui.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from tests.auth_support import store_api_key
 from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
 from tests.pipeline_support import AGENTS, items_of, wait_for_order
 from tests.ui_support import FIXTURES, bearer, csrf_of, sign_in
@@ -56,9 +57,7 @@ async def test_login_without_its_csrf_value_is_refused(api, token_for) -> None:
 
 async def test_api_key_signs_in_like_a_token(api, tenants, clean_db) -> None:
     """An API key is checked by the API's own lookup and works as a UI credential."""
-    from tests.test_api_auth import _store_key
-
-    key = await _store_key(clean_db, tenants["acme"])
+    key = await store_api_key(clean_db, tenants["acme"])
     cookie = await sign_in(api, key)
     page = await api.get("/ui/approvals", headers=cookie)
     assert page.status_code == 200 and "Pending approvals" in page.text
@@ -128,6 +127,9 @@ async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
     assert "Why a person was asked" in page.text and "invoice-over-1000" in page.text
     assert 'value="APPROVED"' in page.text
     url = f"/ui/work-items/{item_id}/decision"
+    signed_out = await stack.post(url, data={"decision": "APPROVED"})
+    assert signed_out.status_code == 303  # to sign in, then back to the item, not to a POST URL
+    assert signed_out.headers["location"] == f"/ui/login?next=/ui/work-items/{item_id}"
     forged = await stack.post(url, data={"decision": "APPROVED"}, headers=cookie)
     assert forged.status_code == 403
     wrong = await stack.post(url, data={"decision": "APPROVED", "csrf_token": "x"}, headers=cookie)

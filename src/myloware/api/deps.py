@@ -17,6 +17,7 @@ from myloware.auth.principal import Capability, Principal
 from myloware.auth.tokens import API_KEY_PREFIX, decode_token, hash_api_key
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import AuthError
+from myloware.services.audit import ClientInfo
 
 
 def get_state(request: Request) -> AppState:
@@ -69,24 +70,53 @@ async def _principal_from_api_key(state: AppState, session: AsyncSession, key: s
     )
 
 
-async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
-    """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key``, then rate-limit."""
-    authorization = request.headers.get("authorization")
-    api_key = request.headers.get("x-api-key")
-    if authorization:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("the Authorization header must be 'Bearer <token>'")
-        principal = decode_token(state.settings, token.strip())
-    elif api_key:
-        principal = await _principal_from_api_key(state, session, api_key.strip())
+async def authenticate_credential(
+    state: AppState, session: AsyncSession, *, token: str | None = None, api_key: str | None = None
+) -> Principal:
+    """The principal of a JWT or an API key (one of them), its tenant checked; AuthError else.
+
+    The one place credentials are verified: the API's headers and the UI's cookie both end
+    here."""
+    if token is not None:
+        principal = decode_token(state.settings, token)
+    elif api_key is not None:
+        principal = await _principal_from_api_key(state, session, api_key)
     else:
         raise AuthError("authentication required: send a Bearer token or an X-API-Key header")
     if not await _tenant_exists(state, session, principal.tenant_id):
         raise AuthError("the credential's tenant does not exist")
+    return principal
+
+
+async def enforce_rate_limit(state: AppState, principal: Principal) -> None:
+    """Count one request of ``principal``; RateLimited (429) over the per-minute limit."""
     retry_after = await state.rate_limiter.hit(f"{principal.tenant_id}:{principal.subject}")
     if retry_after:
         raise RateLimited(retry_after)
+
+
+def client_info(request: Request) -> ClientInfo:
+    """Who is calling, for the audit log."""
+    return ClientInfo(
+        ip_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key``, then rate-limit."""
+    authorization = request.headers.get("authorization")
+    api_key = request.headers.get("x-api-key")
+    token = None
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("the Authorization header must be 'Bearer <token>'")
+        token = token.strip()
+    principal = await authenticate_credential(
+        state, session, token=token, api_key=None if token else (api_key or "").strip() or None
+    )
+    await enforce_rate_limit(state, principal)
     request.state.principal = principal
     return principal
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from myloware.api.deps import SessionDep, StateDep
+from myloware.api.deps import SessionDep, StateDep, enforce_rate_limit
 from myloware.api.errors import RateLimited
 from myloware.auth.principal import Capability, Principal
 from myloware.errors import (
@@ -98,6 +98,10 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
 
 
 def _requested_path(request: Request) -> str:
+    """Where to return after signing in: the page asked for, or for a form post (which
+    cannot be replayed) the page the form was on."""
+    if request.method != "GET":
+        return request.url.path.removesuffix("/decision")
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
 
@@ -109,13 +113,9 @@ async def ui_principal(request: Request, state: StateDep, session: SessionDep) -
         raise LoginRequired(_requested_path(request))
     try:
         principal = await authenticate(state, session, credential)
-    except ForbiddenError:
-        raise
     except AuthError:
         raise LoginRequired(_requested_path(request), clear_cookie=True) from None
-    retry_after = await state.rate_limiter.hit(f"{principal.tenant_id}:{principal.subject}")
-    if retry_after:
-        raise RateLimited(retry_after)
+    await enforce_rate_limit(state, principal)
     request.state.principal = principal
     request.state.ui_principal = principal
     request.state.ui_credential = credential

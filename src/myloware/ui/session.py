@@ -19,10 +19,10 @@ import jwt
 from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.api.deps import _principal_from_api_key, _tenant_exists
+from myloware.api.deps import authenticate_credential
 from myloware.api.state import AppState
 from myloware.auth.principal import Principal
-from myloware.auth.tokens import API_KEY_PREFIX, decode_token
+from myloware.auth.tokens import API_KEY_PREFIX
 from myloware.errors import AuthError
 from myloware.settings import Settings
 
@@ -39,12 +39,8 @@ async def authenticate(state: AppState, session: AsyncSession, credential: str) 
     if not credential or len(credential) > MAX_CREDENTIAL_CHARS:
         raise AuthError("paste a token or an API key")
     if credential.startswith(API_KEY_PREFIX):
-        principal = await _principal_from_api_key(state, session, credential)
-    else:
-        principal = decode_token(state.settings, credential)
-    if not await _tenant_exists(state, session, principal.tenant_id):
-        raise AuthError("the credential's tenant does not exist")
-    return principal
+        return await authenticate_credential(state, session, api_key=credential)
+    return await authenticate_credential(state, session, token=credential)
 
 
 def session_max_age(settings: Settings, credential: str) -> int:

@@ -9,9 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from myloware.api.deps import Approver, Reader, SessionDep, StateDep
+from myloware.api.deps import Approver, Reader, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
-from myloware.api.routes.work_orders import client_info
 from myloware.api.temporal import temporal_client
 from myloware.services import approvals as svc
 from myloware.services.schemas import ApprovalIn

@@ -13,9 +13,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from myloware.api.deps import Admin, SessionDep, StateDep
+from myloware.api.deps import Admin, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, PageResponse, Pagination
-from myloware.api.routes.work_orders import client_info
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
 from myloware.errors import ValidationFailed

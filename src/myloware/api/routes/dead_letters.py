@@ -9,9 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict
 
-from myloware.api.deps import Admin, SessionDep, StateDep
+from myloware.api.deps import Admin, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
-from myloware.api.routes.work_orders import client_info
 from myloware.events.dead_letters import list_dead_letters, replay
 from myloware.services.audit import record_audit
 

@@ -9,9 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from myloware.api.deps import Admin, Reader, SessionDep
+from myloware.api.deps import Admin, Reader, SessionDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
-from myloware.api.routes.work_orders import client_info
 from myloware.policy import (
     Decision,
     Policy,

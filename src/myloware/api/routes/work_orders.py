@@ -10,14 +10,13 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 
-from myloware.api.deps import Reader, SessionDep, StateDep, Writer
+from myloware.api.deps import Reader, SessionDep, StateDep, Writer, client_info
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
 from myloware.db.base import Priority, WorkItemType, WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.errors import ValidationFailed
 from myloware.records import DocumentType
 from myloware.services import work_orders as svc
-from myloware.services.audit import ClientInfo
 from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
 from myloware.services.uploads import UploadedFile, prepare_items
 
@@ -32,13 +31,6 @@ IdempotencyKey = Annotated[
         description="repeat a create safely: the same key returns the same work order",
     ),
 ]
-
-
-def client_info(request: Request) -> ClientInfo:
-    return ClientInfo(
-        ip_address=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-    )
 
 
 @router.get("", response_model=PageResponse[WorkOrderOut], summary="List work orders")

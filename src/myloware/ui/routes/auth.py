@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from myloware.api.deps import SessionDep, StateDep
-from myloware.errors import AuthError, ForbiddenError
+from myloware.errors import AuthError
 from myloware.ui.deps import UiPrincipal, UiRoute
 from myloware.ui.rendering import error_page, render
 from myloware.ui.session import (
@@ -60,8 +60,6 @@ async def login(request: Request, state: StateDep, session: SessionDep) -> Respo
     credential = str(form.get("credential") or "").strip()
     try:
         await authenticate(state, session, credential)
-    except ForbiddenError as exc:
-        return _login_page(request, state, next_path, exc.message, 403)
     except AuthError as exc:
         return _login_page(request, state, next_path, f"Not signed in: {exc.message}", 401)
     response = RedirectResponse(next_path, status_code=303)

@@ -14,8 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from myloware.api.deps import SessionDep, StateDep
-from myloware.api.routes.work_orders import client_info
+from myloware.api.deps import SessionDep, StateDep, client_info
 from myloware.api.temporal import temporal_client
 from myloware.auth.principal import Principal
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
