@@ -23,14 +23,13 @@ from sqlalchemy import select
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApprovalEvent, ApprovalRequest
-from myloware.events import OutboxRelay, StreamConsumer
+from myloware.events import OutboxRelay
+from myloware.events.consumers import run_consumers
 from myloware.slack import (
     CONSUMER_GROUP,
     CardAction,
     SlackConfig,
     add_slack_connector,
-    build_slack_router,
-    slack_event_handler,
 )
 from myloware.slack.cards import APPROVE, ESCALATE, REJECT
 from myloware.slack.modal import REASON_BLOCK, REASON_INPUT
@@ -125,27 +124,23 @@ async def _store_connector(database_url: str, tenant_id: Any, api_url: str) -> N
 
 @contextlib.asynccontextmanager
 async def _slack_consumer(stack: Any, database_url: str, redis_url: str) -> AsyncIterator[None]:
-    """The outbox relay and the ``slack`` consumer group, polling fast."""
+    """The outbox relay and the platform's consumer groups as ``myloware relay`` runs them."""
     settings = stack.settings
     engine = create_engine(database_url, pool_size=4)
     sessions = session_factory(engine)
     redis = aioredis.from_url(redis_url)
     relay = OutboxRelay(sessions, redis, stream=settings.events_stream)
-    consumer = StreamConsumer(
-        redis,
-        sessions,
-        stream=settings.events_stream,
-        group=CONSUMER_GROUP,
-        consumer_name="slack-test",
-        handler=slack_event_handler(settings),
-        block_ms=50,
-        start_id="0",
-    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(relay.run(stop, poll_interval=0.05)),
-        asyncio.create_task(consumer.run(stop)),
+        asyncio.create_task(run_consumers(settings, sessions, redis, stop, block_ms=50)),
     ]
+    for _ in range(500):  # the groups exist before anything is published
+        if await _has_group(redis, settings.events_stream, CONSUMER_GROUP):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the slack consumer group was never created")
     try:
         yield
     finally:
@@ -153,6 +148,14 @@ async def _slack_consumer(stack: Any, database_url: str, redis_url: str) -> Asyn
         await asyncio.gather(*tasks)
         await redis.aclose()
         await engine.dispose()
+
+
+async def _has_group(redis: aioredis.Redis, stream: str, group: str) -> bool:
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except aioredis.ResponseError:  # no stream yet
+        return False
+    return any(g["name"] in (group, group.encode()) for g in groups)
 
 
 @pytest.fixture
@@ -169,7 +172,6 @@ async def slack(
     async with SlackEmulator(workspace) as emulator:
         await _store_connector(database_url, tenants["acme"], emulator.api_url)
         await publish_policy(database_url, tenants["acme"])
-        stack.app.include_router(build_slack_router())
         async with _slack_consumer(stack, database_url, clean_redis):
             yield SlackHarness(
                 api=stack,

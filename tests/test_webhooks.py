@@ -28,7 +28,12 @@ from myloware.db.engine import transaction
 from myloware.db.models import AuditLog, Connector, DeadLetter, ProcessedEvent, WebhookDelivery
 from myloware.events import Event, OutboxRelay, record_event, replay_dead_letter
 from myloware.events.consumers import run_consumers
-from myloware.events.webhooks import DeliveryFailed, WebhookDispatcher, verify_signature
+from myloware.events.webhooks import (
+    DeliveryFailed,
+    WebhookDispatcher,
+    has_webhooks,
+    verify_signature,
+)
 from myloware.services.connectors import (
     ConnectorChanges,
     WebhookSpec,
@@ -483,3 +488,24 @@ async def test_a_connector_failing_unexpectedly_does_not_lose_the_others_log(
     [other] = await attempts(sessions, other_id)
     assert "UnicodeError" in (broken.error or "")
     assert "non-public address" in (other.error or "")
+
+
+async def test_the_pre_check_keeps_erroring_connectors_events_and_drops_inactive_ones(
+    sessions: Sessions, tenants: dict[str, uuid.UUID], receiver: Receiver
+) -> None:
+    """An ERROR connector still has retries in flight: its tenant's events stay relevant; an
+    INACTIVE one (or none) makes them irrelevant, acknowledged without a transaction."""
+    relevant = has_webhooks(sessions)
+    acme, globex = an_event(tenants["acme"]), an_event(tenants["globex"])
+    assert await relevant([acme, globex, an_event(None)]) == [False, False, False]
+    connector_id, _ = await webhook(sessions, tenants["acme"], receiver.url("/h"), ["*"])
+    for status, expected in (
+        (ConnectorStatus.ERROR, True),
+        (ConnectorStatus.INACTIVE, False),
+        (ConnectorStatus.ACTIVE, True),
+    ):
+        async with transaction(sessions) as session:
+            row = await session.get(Connector, connector_id)
+            assert row is not None
+            row.status = status
+        assert await relevant([acme, globex]) == [expected, False], status

@@ -13,7 +13,10 @@ from typing import Any
 
 import structlog
 
-SENSITIVE = ("password", "secret", "token", "authorization", "api_key", "content", "prompt")
+#: Keys whose values are credentials: redacted in logs, masked in API answers (connectors).
+SECRET_WORDS = ("password", "secret", "token", "authorization", "api_key", "apikey")
+#: Keys never logged: credentials, and document content unless debug_log_content is on.
+SENSITIVE = (*SECRET_WORDS, "content", "prompt")
 
 
 def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

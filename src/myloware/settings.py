@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         return self.data_path / "files"
 
     @property
+    def webhooks_allow_private_targets(self) -> bool:
+        """Webhook receivers on private or local addresses: allowed except in production (one
+        rule for saving a connector and for every delivery)."""
+        return self.env is not Environment.PRODUCTION
+
+    @property
     def embedded(self) -> bool:
         """True when at least one service will be started in-process by `myloware up`."""
         return not (self.database_url and self.redis_url and self.temporal_address)

@@ -20,7 +20,7 @@ from myloware import slack
 from myloware.events import webhooks
 from myloware.events._loop import TRANSIENT_ERRORS
 from myloware.events.consumer import StreamConsumer
-from myloware.settings import Environment, Settings
+from myloware.settings import Settings
 
 CLAIM_IDLE_MS = 30_000
 BLOCK_MS = 1_000
@@ -42,7 +42,7 @@ def platform_consumers(
 ) -> list[StreamConsumer]:
     """One consumer per platform group, not started."""
     dispatcher = webhooks.WebhookDispatcher(
-        sessions, http, allow_private_targets=settings.env is not Environment.PRODUCTION
+        sessions, http, allow_private_targets=settings.webhooks_allow_private_targets
     )
     return [
         StreamConsumer(

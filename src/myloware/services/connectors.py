@@ -22,10 +22,10 @@ from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector, WebhookDelivery
 from myloware.errors import NotFoundError, ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
+from myloware.logs import SECRET_WORDS
 from myloware.services.audit import ClientInfo, record_audit
 
 SECRET_PREFIX = "whsec_"
-_SECRET_WORDS = ("secret", "token", "password", "api_key", "apikey")
 
 
 def generate_secret() -> str:
@@ -44,7 +44,7 @@ def public_config(config: dict[str, Any]) -> dict[str, Any]:
     for key, value in config.items():
         if isinstance(value, dict):
             masked[key] = public_config(value)
-        elif isinstance(value, str) and any(w in key.lower() for w in _SECRET_WORDS):
+        elif isinstance(value, str) and any(w in key.lower() for w in SECRET_WORDS):
             masked[key] = mask_secret(value)
         else:
             masked[key] = value

@@ -33,11 +33,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.auth.principal import Capability, Principal
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
+from myloware.workflows.approval_step import SLA_SYSTEM
 
 log = structlog.get_logger(__name__)
 
 SLACK_API_URL = "https://slack.com/api/"
-SYSTEM_DECIDERS = {"system:sla": "the SLA timer"}
+SYSTEM_DECIDERS = {SLA_SYSTEM: "the SLA timer"}
 
 
 class SlackUser(BaseModel):

@@ -20,7 +20,6 @@ from myloware.db.models import Connector
 from myloware.errors import ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.services import connectors as svc
-from myloware.settings import Environment, Settings
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 
@@ -135,10 +134,6 @@ class DeliveryOut(BaseModel):
     attempted_at: datetime
 
 
-def _allow_private(settings: Settings) -> bool:
-    return settings.env is not Environment.PRODUCTION
-
-
 @router.post(
     "",
     response_model=ApiResponse[ConnectorCreated],
@@ -159,7 +154,7 @@ async def create_connector(
             secret=config.secret,
             description=config.description,
         ),
-        allow_private_targets=_allow_private(state.settings),
+        allow_private_targets=state.settings.webhooks_allow_private_targets,
         principal=principal,
         client=client_info(request),
     )
@@ -217,7 +212,7 @@ async def update_connector(
         tenant_id=principal.tenant_id,
         connector_id=connector_id,
         changes=payload.changes(),
-        allow_private_targets=_allow_private(state.settings),
+        allow_private_targets=state.settings.webhooks_allow_private_targets,
         principal=principal,
         client=client_info(request),
     )
