@@ -81,8 +81,20 @@ async def test_openai_extraction_grounds_values_and_costs_tokens(emu: ModelEmula
     assert seen.path == "/v1/chat/completions"
     assert seen.headers["authorization"] == "Bearer sk-test"
     assert seen.body["response_format"]["type"] == "json_schema"
+    assert seen.body["max_completion_tokens"] == 2048 and "max_tokens" not in seen.body
     assert "vendor_name" in seen.body["response_format"]["json_schema"]["schema"]["properties"]
     assert "ACME Tools GmbH" in seen.body["messages"][1]["content"]
+
+
+async def test_a_local_server_is_bounded_the_classic_way_and_costs_nothing(
+    emu: ModelEmulator,
+) -> None:
+    emu.script(Reply(data=ANSWER, tokens_in=1000, tokens_out=200))
+    local = openai(emu, name="local", model="qwen2.5-coder-1.5b-instruct", local=True)
+    record, usage = await extract_with_model(doc(), DocumentType.INVOICE, ModelRouter([local]))
+    assert record.extractor == "model:local" and usage.cost_usd == 0 and usage.tokens_in == 1000
+    [seen] = emu.requests
+    assert seen.body["max_tokens"] == 2048 and "max_completion_tokens" not in seen.body
 
 
 async def test_anthropic_extraction_uses_a_forced_tool(emu: ModelEmulator) -> None:

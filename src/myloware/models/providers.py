@@ -60,8 +60,12 @@ class OpenAIProvider:
         timeout: float = 30.0,
         max_retries: int = 2,
         local: bool = False,
+        max_tokens: int = 2048,
     ) -> None:
         self.name, self.model, self.local = name, model, local
+        # a bound on the answer (a runaway local model would otherwise fill the trace):
+        # OpenAI's current parameter, or the classic one llama.cpp-style servers read
+        self._max_tokens = max_tokens
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "not-needed",  # local servers take any key
             base_url=base_url,
@@ -84,6 +88,8 @@ class OpenAIProvider:
                     "json_schema": {"name": schema_name, "schema": schema, "strict": False},
                 },
                 temperature=0,
+                max_tokens=self._max_tokens if self.local else openai.omit,
+                max_completion_tokens=openai.omit if self.local else self._max_tokens,
             )
         except openai.APIError as exc:
             raise ModelError(_describe(exc), provider=self.name) from exc
