@@ -28,6 +28,7 @@ import psutil
 
 from benchmarks._report import ROOT
 from myloware.auth.tokens import issue_token
+from myloware.runtime._process import spawn, stop_popen
 from myloware.runtime.bootstrap import bootstrap
 from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints, isolated_settings
 from myloware.settings import Settings
@@ -49,18 +50,6 @@ def make_workdir(prefix: str = "myloware-bench-") -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     os.chmod(path, 0o755)
     return path
-
-
-def stop_process(proc: subprocess.Popen[bytes], grace: float = STOP_GRACE_S) -> None:
-    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @dataclass
@@ -114,17 +103,9 @@ class Stack:
 
     def spawn(self, name: str, argv: Sequence[str], **env: str) -> subprocess.Popen[bytes]:
         """Start ``argv`` with the stack's environment, output to ``logs/<name>.log``."""
-        log_path = self.root / "logs" / f"{name}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
-            proc = subprocess.Popen(
-                list(argv),
-                env=self.env(**env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.root,
-            )
+        proc = spawn(
+            argv, log_path=self.root / "logs" / f"{name}.log", cwd=self.root, env=self.env(**env)
+        )
         self.roles[name] = proc
         return proc
 
@@ -144,7 +125,7 @@ class Stack:
     def stop_role(self, name: str) -> None:
         proc = self.roles.pop(name, None)
         if proc is not None:
-            stop_process(proc)
+            stop_popen(proc, grace=STOP_GRACE_S)
 
     @contextlib.contextmanager
     def workers(

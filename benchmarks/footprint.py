@@ -35,11 +35,11 @@ from packaging.requirements import Requirement
 from benchmarks import _report
 from benchmarks._documents import document_mix
 from benchmarks._platform import AUTO_APPROVE_POLICY, publish_policy, submit_burst, wait_settled
-from benchmarks._sampler import ProcessSampler, totals
+from benchmarks._sampler import MB, ProcessSampler, totals
 from benchmarks._stack import exit_on_sigterm, free_port, make_workdir, wait_healthy
 from myloware.db.engine import create_engine
+from myloware.runtime._process import stop_popen
 
-MB = 1024 * 1024
 TARGET_MB = 1024.0
 
 
@@ -142,12 +142,7 @@ def start_up(data_dir: Path, api_port: int) -> tuple[subprocess.Popen[bytes], fl
 def stop_up(proc: subprocess.Popen[bytes]) -> float:
     """Ctrl-C (SIGINT) as a user would; the seconds until it exited."""
     began = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+    stop_popen(proc, grace=60, sig=signal.SIGINT)
     return time.monotonic() - began
 
 

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import psutil
@@ -92,7 +92,9 @@ def log_tail(path: Path, lines: int = 15) -> str:
     return "\n".join(tail) if tail else f"(log {path} is empty)"
 
 
-def spawn(argv: Sequence[str], *, log_path: Path, cwd: Path) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: Sequence[str], *, log_path: Path, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start ``argv`` in its own session, output appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -100,6 +102,7 @@ def spawn(argv: Sequence[str], *, log_path: Path, cwd: Path) -> subprocess.Popen
             return subprocess.Popen(
                 list(argv),
                 cwd=cwd,
+                env=None if env is None else dict(env),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
