@@ -116,7 +116,7 @@ def percentiles(values: Sequence[float], points: Sequence[int] = (50, 95)) -> di
     if not values:
         return {f"p{p}": 0.0 for p in points}
     if len(values) == 1:
-        return {f"p{p}": float(values[0]) for p in points}
+        return {f"p{p}": round(float(values[0]), 3) for p in points}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {f"p{p}": round(cuts[p - 1], 3) for p in points}
 

@@ -203,7 +203,7 @@ def run(config: ApiConfig, *, smoke: bool) -> dict[str, Any]:
     result: dict[str, Any] = {
         "meta": _report.meta("api_latency", smoke=smoke),
         "config": asdict(config),
-        "load_generator": "locust (FastHttpUser, constant_throughput), separate process",
+        "load_generator": "locust (FastHttpUser, fixed per-user schedule), separate process",
         "rates": {},
     }
     with running_stack(relay=False) as stack:
