@@ -133,3 +133,28 @@ def test_footprint_smoke_measures_size_startup_and_memory(tmp_path: Path) -> Non
         assert result[phase]["totals"]["peak_pss_mb"] > 0
     assert result["load"]["documents"] == result["config"]["documents"]
     assert result["targets"]["target_mb"] == 1024.0
+
+
+def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path) -> None:
+    """py-spy's collapsed lines are split by innermost known package and by pipeline role; the
+    files the roles are recognised by still exist (a rename would silently blind --profile)."""
+    from benchmarks import _profile
+
+    site = "/venv/lib/python3.11/site-packages"
+    extract = "PipelineActivities.extract (/src/myloware/workflows/activities.py:170)"
+    execute = f"Session.execute ({site}/sqlalchemy/orm/session.py:2300)"
+    activate = f"_WorkflowWorker._handle_activation ({site}/temporalio/worker/_workflow.py:300)"
+    recording = tmp_path / "worker.collapsed.txt"
+    recording.write_text(f"main (cli.py:1);{extract};{execute} 3\nmain (cli.py:1);{activate} 1\n")
+    summary = _profile.summarize(recording)
+    assert summary["samples"] == 4
+    assert summary["by_package"] == {"sqlalchemy": 0.75, "temporalio (other)": 0.25}
+    assert summary["by_role"] == {
+        "PipelineActivities.extract": 0.75,
+        "workflow activation (sandbox)": 0.25,
+    }
+    import temporalio
+
+    packages = Path(temporalio.__file__).parents[1]
+    for _label, marker, _outermost in _profile.ROLES:  # markers are path prefixes
+        assert [*(ROOT / "src").glob(f"{marker}*"), *packages.glob(f"{marker}*")], marker
