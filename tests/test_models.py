@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -238,3 +240,13 @@ def test_costs_follow_the_price_table() -> None:
     assert cost_usd("gpt-4o-2024-08-06", 0, 1_000_000) == pytest.approx(10.0)
     assert cost_usd("some-unknown-model", 10_000, 10_000) == 0.0
     assert cost_usd("gpt-4o", 1000, 1000, local=True) == 0.0
+
+
+def test_the_offline_platform_does_not_load_the_model_sdks() -> None:
+    """The vendors' SDKs (a second and ~100 MB to import) load only when a model is used."""
+    code = (
+        "import sys, myloware.workflows.worker, myloware.api.app, myloware.cli; "
+        "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,8 +1,13 @@
 """The model layer: providers (OpenAI, Anthropic, any OpenAI-compatible local server), the
-router with circuit breakers and fallback, and per-call usage and cost."""
+router with circuit breakers and fallback, and per-call usage and cost.
+
+The provider classes load the vendors' SDKs, which take over a second and ~100 MB to import:
+they are imported on first use, so a platform on the offline extractor never pays for them.
+"""
+
+from typing import Any
 
 from myloware.models.base import ModelError, ModelReply, Provider, Usage
-from myloware.models.providers import AnthropicProvider, OpenAIProvider
 from myloware.models.router import CircuitBreaker, ModelRouter, provider_from_settings
 
 __all__ = [
@@ -16,3 +21,11 @@ __all__ = [
     "Usage",
     "provider_from_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("OpenAIProvider", "AnthropicProvider"):
+        from myloware.models import providers
+
+        return getattr(providers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

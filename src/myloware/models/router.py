@@ -20,7 +20,6 @@ import structlog
 
 from myloware.errors import ConfigurationError
 from myloware.models.base import ModelError, ModelReply, Provider, Usage
-from myloware.models.providers import AnthropicProvider, OpenAIProvider
 from myloware.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -128,6 +127,8 @@ def _as_model_error(exc: Exception, provider: str) -> ModelError:
 
 
 def provider_from_settings(settings: Settings, name: str) -> Provider:
+    from myloware.models.providers import AnthropicProvider, OpenAIProvider  # SDKs: on use
+
     timeout, retries = settings.model_timeout_s, settings.model_max_retries
     if name == "openai":
         if settings.openai_api_key is None:
