@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,6 +120,10 @@ async def get_principal(request: Request, state: StateDep, session: SessionDep) 
     request.state.principal = principal
     return principal
 
+
+#: Page size and start of a list endpoint (``?limit=&offset=``), bounded the same everywhere.
+Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 

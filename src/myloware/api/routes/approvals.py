@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from myloware.api.deps import Approver, Reader, SessionDep, StateDep, client_info
+from myloware.api.deps import Approver, Limit, Offset, Reader, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.api.temporal import temporal_client
 from myloware.services import approvals as svc
@@ -60,8 +60,8 @@ async def list_pending(
     principal: Reader,
     session: SessionDep,
     group: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> ListResponse[PendingApproval]:
     rows = await svc.list_pending(
         session, tenant_id=principal.tenant_id, group=group, limit=limit, offset=offset

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from myloware.api.deps import Admin, SessionDep
+from myloware.api.deps import Admin, Offset, SessionDep
 from myloware.api.envelope import PageResponse, Pagination
 from myloware.db.models import AuditLog
 
@@ -42,7 +42,7 @@ async def list_audit_logs(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    offset: Offset = 0,
 ) -> PageResponse[AuditLogOut]:
     conditions = [AuditLog.tenant_id == principal.tenant_id]
     for column, value in (

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from myloware.api.deps import Admin, SessionDep, StateDep, client_info
+from myloware.api.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, PageResponse, Pagination
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
@@ -169,8 +169,8 @@ async def list_connectors(
     session: SessionDep,
     status_: Annotated[ConnectorStatus | None, Query(alias="status")] = None,
     type_: Annotated[ConnectorType | None, Query(alias="type")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> PageResponse[ConnectorOut]:
     rows, total = await svc.list_connectors(
         session,
@@ -247,8 +247,8 @@ async def list_deliveries(
     principal: Admin,
     session: SessionDep,
     succeeded: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> PageResponse[DeliveryOut]:
     rows, total = await svc.list_deliveries(
         session,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
-from myloware.api.deps import Admin, SessionDep, StateDep, client_info
+from myloware.api.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.events.dead_letters import list_dead_letters, replay
 from myloware.services.audit import record_audit
@@ -35,8 +35,8 @@ class DeadLetterOut(BaseModel):
 async def list_letters(
     principal: Admin,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
     include_processed: bool = False,
 ) -> ListResponse[DeadLetterOut]:
     rows = await list_dead_letters(

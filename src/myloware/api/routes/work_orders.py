@@ -10,7 +10,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 
-from myloware.api.deps import Reader, SessionDep, StateDep, Writer, client_info
+from myloware.api.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
 from myloware.db.base import Priority, WorkItemType, WorkOrderStatus
 from myloware.db.models import WorkOrder
@@ -39,8 +39,8 @@ async def list_work_orders(
     session: SessionDep,
     status_: Annotated[WorkOrderStatus | None, Query(alias="status")] = None,
     priority: Priority | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> PageResponse[WorkOrderOut]:
     rows, total = await svc.list_work_orders(
         session,
