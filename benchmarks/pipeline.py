@@ -290,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, worker_counts=tuple(int(w) for w in args.workers.split(",")))
     if args.profile and not _profile.available():
         parser.error("--profile needs py-spy (pip install py-spy)")
+    if args.profile and args.profile.exists() and not args.profile.is_dir():
+        parser.error(f"--profile {args.profile}: exists and is not a directory")
     result = run(config, smoke=args.smoke, profile_dir=args.profile)
     print_details(result)
     _report.record(
