@@ -2,9 +2,9 @@
 
 A Temporal activity interceptor wraps each agent activity. For a regular activity (which may
 run long: OCR, model calls) it inserts a STARTED row first and completes it afterwards; for a
-local activity (milliseconds) it writes the finished row once, in one transaction — the trace
-is the same, at half the database round trips. Either way the row ends COMPLETED, FAILED or
-TIMEOUT with input, output, error, duration and model usage, next to a
+local activity (milliseconds) it writes the finished row once, and rows finished at the same
+time share one transaction (:mod:`myloware.workflows.trace_batch`). Either way the row ends
+COMPLETED, FAILED or TIMEOUT with input, output, error, duration and model usage, next to a
 ``work_item.stage_completed`` / ``work_item.stage_failed`` outbox event in the same
 transaction. A STARTED row left by a worker that died is closed as TIMEOUT by the next
 attempt. Agents never write attempts.
@@ -33,6 +33,7 @@ from myloware.db.base import AttemptStatus
 from myloware.db.engine import create_engine
 from myloware.db.models import Attempt, OutboxEvent
 from myloware.events.outbox import outbox_row
+from myloware.workflows.trace_batch import TraceBatcher
 
 log = structlog.get_logger(__name__)
 
@@ -56,9 +57,10 @@ class AttemptRecorder(Interceptor):
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        self.batcher = TraceBatcher(sessions)
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _AttemptInbound(next, self.sessions)
+        return _AttemptInbound(next, self.sessions, self.batcher)
 
 
 def _dump(value: Any) -> dict[str, Any] | None:
@@ -72,10 +74,14 @@ def _dump(value: Any) -> dict[str, Any] | None:
 
 class _AttemptInbound(ActivityInboundInterceptor):
     def __init__(
-        self, next: ActivityInboundInterceptor, sessions: async_sessionmaker[AsyncSession]
+        self,
+        next: ActivityInboundInterceptor,
+        sessions: async_sessionmaker[AsyncSession],
+        batcher: TraceBatcher,
     ) -> None:
         super().__init__(next)
         self.sessions = sessions
+        self.batcher = batcher
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
@@ -101,6 +107,9 @@ class _AttemptInbound(ActivityInboundInterceptor):
 
     async def _write(self, trace: _Trace, *, started_only: bool = False) -> None:
         try:
+            if trace.local:  # one finished row: goes with the others finishing now
+                await self.batcher.write(trace.row(started_only=False), outbox_row(**trace.event()))
+                return
             async with self.sessions() as session, session.begin():
                 if not trace.local:
                     await self._close_orphans(session, trace)
@@ -179,6 +188,8 @@ class _Trace:
             duration_ms=self.duration_ms,
         )
         usage = getattr(self.output, "usage", None)
+        # every finished row has the same keys, so rows can be inserted together
+        values.update(model=None, tokens_in=None, tokens_out=None, cost_usd=None)
         if usage is not None:
             values.update(
                 model=usage.model,
