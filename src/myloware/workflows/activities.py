@@ -37,7 +37,7 @@ from myloware.schemas import load_builtin_schemas
 from myloware.services.policies import active_policy
 from myloware.settings import Settings
 from myloware.validation import apply_corrections, validate
-from myloware.workflows.context import load_context, save_context
+from myloware.workflows.context import ContextCache, load_context, save_context
 from myloware.workflows.governance import known_vendor, to_policy_decision
 from myloware.workflows.types import (
     CorrectionInput,
@@ -95,6 +95,7 @@ class PipelineActivities:
         self._schemas: dict[DocumentType, tuple[float, str, dict[str, Any]]] = {}
         self._policies: dict[Any, tuple[float, Policy]] = {}
         self._router: ModelRouter | None = None  # built on first use: breakers live here
+        self._contexts = ContextCache()
 
     # -- RecordGen -------------------------------------------------------------------------
     @activity.defn(name="RecordGen")
@@ -142,6 +143,7 @@ class PipelineActivities:
             doc=doc,
             extra={"document_type": doc_type.value, "language": language},
         )
+        self._contexts.put(ref.work_item_id, doc)
         await session.execute(
             update(WorkItem)
             .where(WorkItem.id == ref.work_item_id)
@@ -170,14 +172,21 @@ class PipelineActivities:
     @activity.defn(name="ExtractorLLM")
     @business_errors
     async def extract(self, inp: ExtractInput) -> ExtractOutput:
-        async with self.sessions() as session:
-            doc = await load_context(session, work_item_id=inp.item.work_item_id)
+        doc = await self._context(inp.item.work_item_id)
         mode = self.settings.extractor
         if mode == "rules":
             return ExtractOutput(record=extract(doc, inp.document_type))
         chosen = extract_hybrid if mode == "hybrid" else extract_model_or_rules
         record, usage = await chosen(doc, inp.document_type, self._model_router())
         return ExtractOutput(record=record, usage=usage)
+
+    async def _context(self, work_item_id: Any) -> LoadedDocument:
+        doc = self._contexts.get(work_item_id)
+        if doc is None:
+            async with self.sessions() as session:
+                doc = await load_context(session, work_item_id=work_item_id)
+            self._contexts.put(work_item_id, doc)
+        return doc
 
     def _model_router(self) -> ModelRouter:
         if self._router is None:
@@ -331,14 +340,14 @@ class PipelineActivities:
     @business_errors
     async def verify(self, inp: VerifyInput) -> VerifyOutput:
         ref = inp.item
+        doc = await self._context(ref.work_item_id)
+        result = verify_record(
+            inp.record,
+            doc.text,
+            quality_score=inp.validation.quality_score,
+            valid=inp.validation.valid,
+        )
         async with self.sessions() as session, session.begin():
-            doc = await load_context(session, work_item_id=ref.work_item_id)
-            result = verify_record(
-                inp.record,
-                doc.text,
-                quality_score=inp.validation.quality_score,
-                valid=inp.validation.valid,
-            )
             await session.execute(
                 delete(EvalResult).where(
                     EvalResult.work_item_id == ref.work_item_id,

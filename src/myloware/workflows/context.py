@@ -2,11 +2,15 @@
 
 RecordGen loads a document once (OCR is expensive); later stages rebuild the
 :class:`LoadedDocument` — text and line layout — from this row instead of loading again.
+A worker also keeps the documents it loaded lately in a :class:`ContextCache`: an item's
+CONTEXT doc never changes once RecordGen wrote it, and the later stages of an item usually run
+on the worker that ran its RecordGen, so they skip the read.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -77,3 +81,23 @@ async def load_context(session: AsyncSession, *, work_item_id: uuid.UUID) -> Loa
     if row is None:
         raise NotFoundError(f"no loaded document for work item {work_item_id}")
     return document_from(row[0], row[1])
+
+
+class ContextCache:
+    """The last ``entries`` loaded documents by work item (small documents only)."""
+
+    def __init__(self, entries: int = 512, max_chars: int = 100_000) -> None:
+        self.entries, self.max_chars = entries, max_chars
+        self._docs: OrderedDict[uuid.UUID, LoadedDocument] = OrderedDict()
+
+    def put(self, work_item_id: uuid.UUID, doc: LoadedDocument) -> None:
+        if len(doc.text) > self.max_chars:
+            self._docs.pop(work_item_id, None)
+            return
+        self._docs[work_item_id] = doc
+        self._docs.move_to_end(work_item_id)
+        while len(self._docs) > self.entries:
+            self._docs.popitem(last=False)
+
+    def get(self, work_item_id: uuid.UUID) -> LoadedDocument | None:
+        return self._docs.get(work_item_id)
