@@ -70,38 +70,8 @@ class BookkeepingActivities:
 
     @activity.defn(name="finish_work_item")
     async def finish_item(self, inp: FinishItemInput) -> None:
-        ref = inp.item
-        status = WorkItemStatus(inp.status)
-        values: dict[str, object] = {"status": status, "processed_at": datetime.now(UTC)}
-        if inp.error is not None:
-            values["error"] = inp.error[:4000]
-        if inp.result is not None:
-            values["result"] = inp.result
         async with self.sessions() as session, session.begin():
-            # Idempotent: a re-run after a lost worker finds the item settled and does nothing.
-            updated = await session.scalar(
-                update(WorkItem)
-                .where(WorkItem.id == ref.work_item_id, WorkItem.status.not_in(TERMINAL_ITEM))
-                .values(**values)
-                .returning(WorkItem.id)
-            )
-            if updated is None:
-                return
-            record_event(
-                session,
-                event_type="work_item.completed"
-                if status is WorkItemStatus.COMPLETED
-                else "work_item.failed",
-                tenant_id=ref.tenant_id,
-                aggregate_type="work_item",
-                aggregate_id=ref.work_item_id,
-                payload={
-                    "work_item_id": str(ref.work_item_id),
-                    "work_order_id": str(ref.work_order_id),
-                    "status": status.value,
-                    "error": inp.error,
-                },
-            )
+            await settle_item(session, inp)
 
     @activity.defn(name="finish_work_order")
     async def finish_order(self, inp: FinishOrderInput) -> str:
@@ -110,6 +80,8 @@ class BookkeepingActivities:
         status = WorkOrderStatus.FAILED if failed else WorkOrderStatus.COMPLETED
         summary = {"completed": len(inp.results) - len(failed), "failed": len(failed)}
         async with self.sessions() as session, session.begin():
+            for item in inp.settle:
+                await settle_item(session, item)
             order = await session.scalar(
                 select(WorkOrder).where(WorkOrder.id == inp.work_order_id).with_for_update()
             )
@@ -127,3 +99,39 @@ class BookkeepingActivities:
                 payload={"work_order_id": str(inp.work_order_id), **summary},
             )
         return status.value
+
+
+async def settle_item(session: AsyncSession, inp: FinishItemInput) -> None:
+    """Mark the item COMPLETED or FAILED with its result, and record the event.
+
+    Idempotent: a re-run after a lost worker finds the item settled and does nothing."""
+    ref = inp.item
+    status = WorkItemStatus(inp.status)
+    values: dict[str, object] = {"status": status, "processed_at": datetime.now(UTC)}
+    if inp.error is not None:
+        values["error"] = inp.error[:4000]
+    if inp.result is not None:
+        values["result"] = inp.result
+    updated = await session.scalar(
+        update(WorkItem)
+        .where(WorkItem.id == ref.work_item_id, WorkItem.status.not_in(TERMINAL_ITEM))
+        .values(**values)
+        .returning(WorkItem.id)
+    )
+    if updated is None:
+        return
+    record_event(
+        session,
+        event_type="work_item.completed"
+        if status is WorkItemStatus.COMPLETED
+        else "work_item.failed",
+        tenant_id=ref.tenant_id,
+        aggregate_type="work_item",
+        aggregate_id=ref.work_item_id,
+        payload={
+            "work_item_id": str(ref.work_item_id),
+            "work_order_id": str(ref.work_order_id),
+            "status": status.value,
+            "error": inp.error,
+        },
+    )

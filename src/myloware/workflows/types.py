@@ -46,12 +46,6 @@ class WorkItemResult(BaseModel):
     error: str | None = None
 
 
-class FinishOrderInput(BaseModel):
-    work_order_id: uuid.UUID
-    tenant_id: uuid.UUID
-    results: list[WorkItemResult]
-
-
 class RecordGenInput(BaseModel):
     item: ItemRef
 
@@ -207,3 +201,11 @@ class FinishItemInput(BaseModel):
     status: str  # COMPLETED | FAILED
     error: str | None = None
     result: dict[str, Any] | None = None
+
+
+class FinishOrderInput(BaseModel):
+    work_order_id: uuid.UUID
+    tenant_id: uuid.UUID
+    results: list[WorkItemResult]
+    # items whose pipeline ran inline and left settling to the order (same transaction)
+    settle: list[FinishItemInput] = []

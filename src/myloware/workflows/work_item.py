@@ -97,9 +97,13 @@ class ItemPipeline:
     """The stages of one item as workflow code; run by WorkItemWorkflow, or inline by
     WorkOrderWorkflow for a one-item order (one workflow per document: fewer round trips)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, settle_item: bool = True) -> None:
         self.stage_name = "queued"
         self.approval = ApprovalStep()
+        # False: the caller settles the item (with its order, in one transaction) from
+        # ``finished``; the pipeline itself writes nothing at the end
+        self.settle_item = settle_item
+        self.finished: FinishItemInput | None = None
 
     async def run(self, inp: WorkItemInput) -> WorkItemResult:
         ref = inp.item
@@ -184,10 +188,12 @@ class ItemPipeline:
         result: dict[str, Any] | None = None,
     ) -> WorkItemResult:
         self.stage_name = status.lower()
-        await workflow.execute_local_activity(
-            "finish_work_item",
-            FinishItemInput(item=ref, status=status, error=error, result=result),
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
-        )
+        self.finished = FinishItemInput(item=ref, status=status, error=error, result=result)
+        if self.settle_item:
+            await workflow.execute_local_activity(
+                "finish_work_item",
+                self.finished,
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+            )
         return WorkItemResult(work_item_id=ref.work_item_id, status=status, error=error)

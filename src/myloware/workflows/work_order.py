@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from myloware.workflows.types import (
         ApprovalTicket,
         DecisionOutcome,
+        FinishItemInput,
         FinishOrderInput,
         HumanDecision,
         OrderPlan,
@@ -30,9 +31,12 @@ def work_item_workflow_id(work_item_id: object) -> str:
     return f"work-item-{work_item_id}"
 
 
-# Orders started before this patch ran every item as a child workflow; replaying them keeps
-# doing so. New one-item orders run their item inline: one workflow per document.
-INLINE_SINGLE_ITEM = "inline-single-item-v1"
+# How a one-item order runs its item, by the patch its history carries (replays keep theirs):
+# none — as a child workflow, like every item (v1); INLINE_ITEM_V1 — inline, settling the item
+# in an activity of its own; INLINE_ITEM_V2 — inline, the item settled in the order's last
+# activity (one activity less). New orders record only V2: one patch marker, not two.
+INLINE_ITEM_V1 = "inline-single-item-v1"
+INLINE_ITEM_V2 = "inline-single-item-v2"
 
 
 @workflow.defn(name="WorkOrderWorkflow")
@@ -67,13 +71,16 @@ class WorkOrderWorkflow:
             start_to_close_timeout=BOOKKEEPING_TIMEOUT,
             retry_policy=BOOKKEEPING_RETRY,
         )
-        if len(plan.items) == 1 and workflow.patched(INLINE_SINGLE_ITEM):
+        if len(plan.items) == 1 and (
+            workflow.patched(INLINE_ITEM_V2) or workflow.patched(INLINE_ITEM_V1)
+        ):
             only = plan.items[0]
-            self._inline = ItemPipeline()
+            self._inline = ItemPipeline(settle_item=not workflow.patched(INLINE_ITEM_V2))
             results = [
                 await self._inline.run(WorkItemInput(item=only.item, fast_path=only.fast_path))
             ]
-            return await self._finish(inp, results)
+            settle = [] if self._inline.settle_item else [self._inline.finished]
+            return await self._finish(inp, results, settle)
         children = [
             workflow.execute_child_workflow(
                 WorkItemWorkflow.run,
@@ -93,11 +100,19 @@ class WorkOrderWorkflow:
         ]
         return await self._finish(inp, results)
 
-    async def _finish(self, inp: WorkOrderInput, results: list[WorkItemResult]) -> str:
+    async def _finish(
+        self,
+        inp: WorkOrderInput,
+        results: list[WorkItemResult],
+        settle: list[FinishItemInput | None] | None = None,
+    ) -> str:
         status: str = await workflow.execute_local_activity(
             "finish_work_order",
             FinishOrderInput(
-                work_order_id=inp.work_order_id, tenant_id=inp.tenant_id, results=results
+                work_order_id=inp.work_order_id,
+                tenant_id=inp.tenant_id,
+                results=results,
+                settle=[s for s in settle or [] if s is not None],
             ),
             result_type=str,
             start_to_close_timeout=BOOKKEEPING_TIMEOUT,
