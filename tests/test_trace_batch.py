@@ -42,7 +42,9 @@ async def test_rows_written_together_and_a_bad_row_loses_only_itself(
             principal=Principal("batch-test", tenant_id, frozenset({"admin"})),
             payload=WorkOrderCreate.model_validate({"work_items": [{"content": TEXT_INVOICE}]}),
         )
-        item_id = await session.scalar(select(WorkItem.id).where(WorkItem.work_order_id == order.id))
+        item_id = await session.scalar(
+            select(WorkItem.id).where(WorkItem.work_order_id == order.id)
+        )
     assert item_id is not None
     good = ItemRef(work_item_id=item_id, work_order_id=order.id, tenant_id=tenant_id)
     gone = good.model_copy(update={"work_item_id": uuid.uuid4()})  # no such item: FK refuses
