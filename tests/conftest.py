@@ -133,6 +133,7 @@ def settings(data_dir: Path) -> Settings:
         task_queue="api-tests-unpolled",  # workflows started by API tests wait, unprocessed
         max_body_bytes=256 * 1024,
         log_json=True,
+        workflow_sandbox=True,  # every workflow the tests run is checked for determinism
     )
 
 

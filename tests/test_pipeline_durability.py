@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import OutboxEvent, RecordVersion, WorkItem
+from myloware.settings import Settings
 from myloware.workflows.client import connect
-from myloware.workflows.worker import WORKFLOWS
+from myloware.workflows.worker import WORKFLOWS, workflow_runner
 from tests.pipeline_support import running_worker, unique_queue, wait_for_order
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
@@ -120,7 +122,7 @@ async def _record_histories(
     single, double = orders
     children = (await api.get(f"/v1/work-orders/{double['id']}/work-items", headers=headers)).json()
     handles = {
-        "work_order_inline_v2": single["workflow_id"],
+        "work_order_inline_v3": single["workflow_id"],
         "work_order_children_v2": double["workflow_id"],
         "work_item_v2": f"work-item-{children['data'][0]['id']}",
     }
@@ -139,11 +141,27 @@ async def test_current_workflow_code_replays_fresh_and_recorded_histories(
     histories = [WorkflowHistory.from_json(f"fresh-{name}", text) for name, text in fresh.items()]
     if os.environ.get("MYLOWARE_RECORD_HISTORIES"):
         HISTORIES.mkdir(parents=True, exist_ok=True)
-        for name, text in fresh.items():
-            (HISTORIES / f"{name}.json").write_text(text)
+        for name, text in fresh.items():  # earlier versions stay as they were recorded
+            if not (HISTORIES / f"{name}.json").exists():
+                (HISTORIES / f"{name}.json").write_text(text)
     stored = sorted(HISTORIES.glob("*.json"))
-    assert {"work_order_v1", "work_item_v1"} <= {p.stem for p in stored}
+    # v1: every item a child; v2: a one-item order's item inline; v3: settled with its order
+    assert {
+        "work_order_v1",
+        "work_item_v1",
+        "work_order_inline_v2",
+        "work_order_inline_v3",
+    } <= {p.stem for p in stored}
     histories += [WorkflowHistory.from_json(p.stem, json.loads(p.read_text())) for p in stored]
     for history in histories:
         result = await replayer.replay_workflow(history)
         assert result.replay_failure is None, (history.workflow_id, result.replay_failure)
+
+
+def test_the_sandbox_checks_workflows_in_tests_not_in_production(settings: Settings) -> None:
+    """Workers skip Temporal's sandbox unless asked; the tests' workers and the replay above
+    run in it, so a non-deterministic call in workflow code fails here, before it ships."""
+    assert isinstance(workflow_runner(Settings(_env_file=None)), UnsandboxedWorkflowRunner)
+    assert isinstance(workflow_runner(settings), SandboxedWorkflowRunner)
+    replayer = Replayer(workflows=WORKFLOWS)
+    assert isinstance(replayer.config()["workflow_runner"], SandboxedWorkflowRunner)

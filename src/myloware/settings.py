@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     task_queue: str = "myloware-documents"
+    # Run workflow code in Temporal's sandbox, which re-checks on every activation that it
+    # makes no non-deterministic call. It costs about 17 ms of worker CPU per document, so
+    # workers run without it; the test suite runs every workflow (and the replay of stored
+    # histories) inside it, which is where such a call would be caught. See docs/architecture.md.
+    workflow_sandbox: bool = False
 
     # Embedded service ports (used only when the matching URL above is unset).
     redis_port: int = Field(default=6390, ge=0, le=65535)
