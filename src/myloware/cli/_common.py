@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from typing import Any, TypeVar
-
 from rich.console import Console
 
 from myloware.logs import configure_logging
+from myloware.runtime.eventloop import run
 from myloware.settings import Settings, load_settings
 
 console = Console()
 console_err = Console(stderr=True)
-T = TypeVar("T")
+__all__ = ["console", "console_err", "run", "settings_for_cli"]
 
 
 def settings_for_cli(*, quiet_logs: bool = True) -> Settings:
@@ -24,17 +21,3 @@ def settings_for_cli(*, quiet_logs: bool = True) -> Settings:
         debug_content=settings.debug_log_content,
     )
     return settings
-
-
-def run(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
-    """Run ``coro`` to completion; on uvloop's event loop when asked (and installed)."""
-    loop_factory = None
-    if uvloop:
-        try:
-            import uvloop as fast
-        except ImportError:  # an optional speed-up (uvicorn[standard] brings it)
-            pass
-        else:
-            loop_factory = fast.new_event_loop
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        return runner.run(coro)

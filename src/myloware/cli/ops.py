@@ -65,17 +65,17 @@ async def _serve_role(role: str) -> None:
 
 def api() -> None:
     """Run only the API server (production role; services from MYLOWARE_* settings)."""
-    run(_serve_role("api"), uvloop=True)
+    run(_serve_role("api"), fast=True)
 
 
 def worker() -> None:
     """Run only a Temporal worker (scale out by starting more)."""
-    run(_serve_role("worker"))
+    run(_serve_role("worker"), fast=True)
 
 
 def relay() -> None:
     """Run only the outbox → Redis Streams relay."""
-    run(_serve_role("relay"))
+    run(_serve_role("relay"), fast=True)
 
 
 def migrate() -> None:

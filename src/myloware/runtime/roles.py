@@ -80,6 +80,8 @@ async def run_worker(
         LocalBlobStore(settings.files_path),
         trace_sessions=session_factory(traces),
     )
+    gc.collect()  # as in the API: start-up objects stay out of the collector's full passes
+    gc.freeze()
     tasks = [asyncio.create_task(sweep_pending_orders(client, settings, sessions, stop))]
     if with_relay:
         tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))

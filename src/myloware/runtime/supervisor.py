@@ -19,6 +19,7 @@ from myloware.errors import StartupError
 from myloware.runtime.bootstrap import bootstrap
 from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
 from myloware.runtime.endpoints import Endpoints, remove_runtime_file, write_runtime_file
+from myloware.runtime.eventloop import run
 from myloware.runtime.roles import run_api, run_worker
 from myloware.settings import Environment, Settings
 
@@ -45,7 +46,7 @@ def run_up(settings: Settings, announce: Callable[[Endpoints], None]) -> None:
     services = EmbeddedServices(settings)
     started = services.start()
     try:
-        asyncio.run(_serve(settings, started, announce))
+        run(_serve(settings, started, announce), fast=True)
     finally:
         remove_runtime_file(settings)
         services.stop()
