@@ -7,8 +7,8 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from myloware.auth.principal import Principal
 from myloware.db.base import AttemptStatus
@@ -57,7 +57,7 @@ async def test_rows_written_together_and_a_bad_row_loses_only_itself(
     writes = [_rows(good, f"B{i}") for i in range(5)] + [_rows(gone, "B-bad")]
     outcomes = await asyncio.gather(*(batcher.write(*w) for w in writes), return_exceptions=True)
     assert outcomes[:5] == [None] * 5
-    assert isinstance(outcomes[5], IntegrityError)
+    assert isinstance(outcomes[5], ForeignKeyViolation)
 
     async with sessions() as session:
         attempts = await session.scalar(select(func.count()).select_from(Attempt))

@@ -12,21 +12,22 @@ import functools
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from myloware.agents.verifier import verify_record
-from myloware.db.base import WorkItemStatus, WorkItemType
-from myloware.db.models import DocumentSchema, EvalResult, Record, RecordVersion, WorkItem
+from myloware.db.direct import Connection, engine_of, transaction
+from myloware.db.models import DocumentSchema
 from myloware.documents import DocumentLimits, load_document
 from myloware.documents.model import LoadedDocument
-from myloware.errors import MylowareError
-from myloware.events.outbox import record_event
+from myloware.errors import MylowareError, NotFoundError
+from myloware.events.outbox import outbox_row
 from myloware.extraction import detect_language, detect_type, extract
 from myloware.extraction.llm import extract_hybrid, extract_model_or_rules
 from myloware.models import ModelRouter
@@ -37,8 +38,9 @@ from myloware.schemas import load_builtin_schemas
 from myloware.services.policies import active_policy
 from myloware.settings import Settings
 from myloware.validation import apply_corrections, validate
-from myloware.workflows.context import ContextCache, load_context, save_context
-from myloware.workflows.governance import known_vendor, to_policy_decision
+from myloware.workflows import hot_sql
+from myloware.workflows.context import ContextCache, document_from, layout_of
+from myloware.workflows.governance import to_policy_decision
 from myloware.workflows.types import (
     CorrectionInput,
     CorrectionOutput,
@@ -89,6 +91,7 @@ class PipelineActivities:
         self, sessions: async_sessionmaker[AsyncSession], settings: Settings, blobs: Any
     ) -> None:
         self.sessions = sessions
+        self.engine = engine_of(sessions)  # the per-document statements run on plain psycopg
         self.settings = settings
         self.blobs = blobs
         self.limits = DocumentLimits.from_settings(settings)
@@ -102,53 +105,36 @@ class PipelineActivities:
     @business_errors
     async def record_gen(self, inp: RecordGenInput) -> RecordGenOutput:
         ref = inp.item
-        async with self.sessions() as session, session.begin():
-            item = await session.scalar(
-                select(WorkItem).where(
-                    WorkItem.id == ref.work_item_id, WorkItem.tenant_id == ref.tenant_id
-                )
-            )
+        async with transaction(self.engine) as pg:
+            item = await hot_sql.start_item(pg, ref.work_item_id, ref.tenant_id)
             if item is None:
                 raise MylowareError(f"work item {ref.work_item_id} not found")
-            if item.status is WorkItemStatus.QUEUED:  # never regress a settled item on re-run
-                item.status = WorkItemStatus.PROCESSING
-                item.started_at = item.started_at or _now()
-            blob_ref, content = item.blob_ref, item.content
-            filename, media_type, declared = item.filename, item.media_type, item.type
-            if blob_ref is None:  # inline text: nothing slow to do, one transaction
-                doc = LoadedDocument.from_text(content, name=filename)
-                return await self._record(session, ref, doc, declared)
+            if item.blob_ref is None:  # inline text: nothing slow to do, one transaction
+                doc = LoadedDocument.from_text(item.content, name=item.filename)
+                return await self._record(pg, ref, doc, item.declared_type)
         # a file may need OCR: load it outside any transaction
-        doc = await self._load(blob_ref, content, filename, media_type)
-        async with self.sessions() as session, session.begin():
-            return await self._record(session, ref, doc, declared)
+        doc = await self._load(item.blob_ref, item.content, item.filename, item.media_type)
+        async with transaction(self.engine) as pg:
+            return await self._record(pg, ref, doc, item.declared_type)
 
     async def _record(
-        self,
-        session: AsyncSession,
-        ref: ItemRef,
-        doc: LoadedDocument,
-        declared: WorkItemType | None,
+        self, pg: Connection, ref: ItemRef, doc: LoadedDocument, declared: str | None
     ) -> RecordGenOutput:
         """Detect type and language, save the CONTEXT memory doc and the item's type."""
         if declared is not None:
-            doc_type, confidence = DocumentType(declared.value), 1.0
+            doc_type, confidence = DocumentType(declared), 1.0
         else:
             doc_type, confidence = detect_type(doc)
         language = detect_language(doc.text)
-        await save_context(
-            session,
+        await hot_sql.save_context(
+            pg,
             tenant_id=ref.tenant_id,
-            work_item_id=ref.work_item_id,
-            doc=doc,
-            extra={"document_type": doc_type.value, "language": language},
+            item_id=ref.work_item_id,
+            content=doc.text,
+            metadata={**layout_of(doc), "document_type": doc_type.value, "language": language},
+            doc_type=doc_type.value,
         )
         self._contexts.put(ref.work_item_id, doc)
-        await session.execute(
-            update(WorkItem)
-            .where(WorkItem.id == ref.work_item_id)
-            .values(type=WorkItemType(doc_type.value))
-        )
         return RecordGenOutput(
             document_type=doc_type,
             type_confidence=confidence,
@@ -183,8 +169,11 @@ class PipelineActivities:
     async def _context(self, work_item_id: Any) -> LoadedDocument:
         doc = self._contexts.get(work_item_id)
         if doc is None:
-            async with self.sessions() as session:
-                doc = await load_context(session, work_item_id=work_item_id)
+            async with transaction(self.engine) as pg:
+                row = await hot_sql.load_context(pg, work_item_id)
+            if row is None:
+                raise NotFoundError(f"no loaded document for work item {work_item_id}")
+            doc = document_from(*row)
             self._contexts.put(work_item_id, doc)
         return doc
 
@@ -242,14 +231,8 @@ class PipelineActivities:
     @business_errors
     async def policy(self, inp: PolicyInput) -> PolicyDecision:
         ref, record = inp.item, inp.record
-        async with self.sessions() as session:
-            policy = await self._policy_for(session, ref.tenant_id)
-            known = await known_vendor(
-                session,
-                tenant_id=ref.tenant_id,
-                vendor=record.get("vendor_name"),
-                work_item_id=ref.work_item_id,
-            )
+        policy = await self._policy_for(ref.tenant_id)
+        known = await self._known_vendor(ref, record.get("vendor_name"))
         ctx = PolicyContext.from_record(
             record,
             work_item_id=str(ref.work_item_id),
@@ -258,11 +241,24 @@ class PipelineActivities:
         )
         return to_policy_decision(evaluate(policy, ctx))
 
-    async def _policy_for(self, session: AsyncSession, tenant_id: Any) -> Policy:
+    async def _known_vendor(self, ref: ItemRef, vendor: object) -> bool | None:
+        """Whether this tenant completed a record from this vendor before; None without one."""
+        if not isinstance(vendor, str) or not vendor.strip():
+            return None
+        async with transaction(self.engine) as pg:
+            return await hot_sql.known_vendor(
+                pg,
+                tenant_id=ref.tenant_id,
+                vendor=vendor.strip().lower(),
+                item_id=ref.work_item_id,
+            )
+
+    async def _policy_for(self, tenant_id: Any) -> Policy:
         cached = self._policies.get(tenant_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        policy, _ = await active_policy(session, tenant_id=tenant_id)
+        async with self.sessions() as session:
+            policy, _ = await active_policy(session, tenant_id=tenant_id)
         self._policies[tenant_id] = (time.monotonic() + POLICY_CACHE_S, policy)
         return policy
 
@@ -290,50 +286,35 @@ class PipelineActivities:
         ref, record = inp.item, inp.record
         values = record.values()
         digest = content_hash({"values": values, "source": inp.source})
-        async with self.sessions() as session, session.begin():
-            row = await session.scalar(
-                select(Record).where(Record.work_item_id == ref.work_item_id).with_for_update()
-            )
-            if row is not None:
-                latest = await session.scalar(
-                    select(RecordVersion.content_hash).where(
-                        RecordVersion.record_id == row.id, RecordVersion.version == row.version
-                    )
-                )
-                if latest == digest:  # a retried Persister: already written
-                    return PersistOutput(record_id=row.id, version=row.version, created=False)
-                row.version += 1
-                row.data = values
+        async with transaction(self.engine) as pg:
+            current = await hot_sql.lock_record(pg, ref.work_item_id)
+            if current is None:
+                record_id, version = uuid.uuid4(), 1
             else:
-                row = Record(
-                    tenant_id=ref.tenant_id,
-                    work_item_id=ref.work_item_id,
-                    document_type=WorkItemType(record.document_type.value),
-                    version=1,
-                    data=values,
-                )
-                session.add(row)
-                await session.flush()
-            session.add(
-                RecordVersion(
-                    tenant_id=ref.tenant_id,
-                    record_id=row.id,
-                    version=row.version,
-                    data=values,
-                    canonical=record.model_dump(mode="json"),
-                    content_hash=digest,
-                    source=inp.source,
-                )
-            )
-            record_event(
-                session,
-                event_type="record.persisted",
+                record_id, latest, latest_hash = current
+                if latest_hash == digest:  # a retried Persister: already written
+                    return PersistOutput(record_id=record_id, version=latest, created=False)
+                version = latest + 1
+            await hot_sql.write_record(
+                pg,
+                record_id=record_id,
+                version=version,
                 tenant_id=ref.tenant_id,
-                aggregate_type="work_item",
-                aggregate_id=ref.work_item_id,
-                payload={"record_id": str(row.id), "version": row.version},
+                item_id=ref.work_item_id,
+                doc_type=record.document_type.value,
+                data=values,
+                canonical=record.model_dump(mode="json"),
+                content_hash=digest,
+                source=inp.source,
+                event=outbox_row(
+                    event_type="record.persisted",
+                    tenant_id=ref.tenant_id,
+                    aggregate_type="work_item",
+                    aggregate_id=ref.work_item_id,
+                    payload={"record_id": str(record_id), "version": version},
+                ),
             )
-            return PersistOutput(record_id=row.id, version=row.version, created=True)
+        return PersistOutput(record_id=record_id, version=version, created=True)
 
     # -- Verifier --------------------------------------------------------------------------
     @activity.defn(name="Verifier")
@@ -347,27 +328,13 @@ class PipelineActivities:
             quality_score=inp.validation.quality_score,
             valid=inp.validation.valid,
         )
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                delete(EvalResult).where(
-                    EvalResult.work_item_id == ref.work_item_id,
-                    EvalResult.evaluation_type == "verifier",
-                )
-            )
-            session.add(
-                EvalResult(
-                    tenant_id=ref.tenant_id,
-                    work_item_id=ref.work_item_id,
-                    evaluation_type="verifier",
-                    score=result.score,
-                    metrics={**result.metrics, "record_version": inp.persisted.version},
-                    passed=result.passed,
-                )
+        async with transaction(self.engine) as pg:
+            await hot_sql.save_verification(
+                pg,
+                tenant_id=ref.tenant_id,
+                item_id=ref.work_item_id,
+                score=result.score,
+                metrics={**result.metrics, "record_version": inp.persisted.version},
+                passed=result.passed,
             )
         return VerifyOutput(score=result.score, passed=result.passed, metrics=result.metrics)
-
-
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)

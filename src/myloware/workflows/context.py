@@ -1,7 +1,8 @@
-"""Storing a loaded document as the work item's CONTEXT memory doc, and reading it back.
+"""A loaded document as the work item's CONTEXT memory doc (text + ``layout_of`` metadata).
 
-RecordGen loads a document once (OCR is expensive); later stages rebuild the
-:class:`LoadedDocument` — text and line layout — from this row instead of loading again.
+RecordGen loads a document once (OCR is expensive) and stores it (``hot_sql.save_context``);
+later stages rebuild the :class:`LoadedDocument` — text and line layout — with
+:func:`document_from` instead of loading again.
 A worker also keeps the documents it loaded lately in a :class:`ContextCache`: an item's
 CONTEXT doc never changes once RecordGen wrote it, and the later stages of an item usually run
 on the worker that ran its RecordGen, so they skip the read.
@@ -13,13 +14,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from myloware.db.base import MemDocType
-from myloware.db.models import MemDoc
 from myloware.documents.model import LoadedDocument, TextLine
-from myloware.errors import NotFoundError
 
 
 def layout_of(doc: LoadedDocument) -> dict[str, Any]:
@@ -45,42 +40,6 @@ def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
         pages=int(meta.get("pages", 1)),
         name=meta.get("name"),
     )
-
-
-async def save_context(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    work_item_id: uuid.UUID,
-    doc: LoadedDocument,
-    extra: dict[str, Any],
-) -> None:
-    """Replace the item's CONTEXT doc (idempotent under activity retries)."""
-    await session.execute(
-        delete(MemDoc).where(MemDoc.work_item_id == work_item_id, MemDoc.type == MemDocType.CONTEXT)
-    )
-    session.add(
-        MemDoc(
-            tenant_id=tenant_id,
-            work_item_id=work_item_id,
-            type=MemDocType.CONTEXT,
-            content=doc.text,
-            metadata_={**layout_of(doc), **extra},
-        )
-    )
-
-
-async def load_context(session: AsyncSession, *, work_item_id: uuid.UUID) -> LoadedDocument:
-    row = (
-        await session.execute(
-            select(MemDoc.content, MemDoc.metadata_).where(
-                MemDoc.work_item_id == work_item_id, MemDoc.type == MemDocType.CONTEXT
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFoundError(f"no loaded document for work item {work_item_id}")
-    return document_from(row[0], row[1])
 
 
 class ContextCache:

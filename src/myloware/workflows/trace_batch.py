@@ -3,7 +3,7 @@
 A worker runs many documents at once, and every stage of every document ends with an
 ``attempts`` row and its ``work_item.stage_*`` outbox event. Written one transaction each, that
 is the worker's largest database cost. :class:`TraceBatcher` writes the rows that arrive while
-a write is under way together in the next one (two multi-row inserts), so the cost is shared
+a write is under way together in the next one (two pipelined inserts), so the cost is shared
 when the worker is busy and nothing waits when it is idle: the first row of a quiet moment is
 written at once, alone. A caller's ``write`` returns only once its rows are committed, exactly
 as before. A batch that fails is written again row by row, so one bad row (an item deleted
@@ -15,17 +15,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from myloware.db.models import Attempt, OutboxEvent
+from myloware.db.direct import engine_of, transaction
+from myloware.workflows.hot_sql import insert_attempts
 
 Rows = tuple[dict[str, Any], dict[str, Any]]  # (attempt row, outbox row)
 
 
 class TraceBatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, max_rows: int = 200) -> None:
-        self.sessions = sessions
+        self.engine = engine_of(sessions)
         self.max_rows = max_rows
         self._queue: list[tuple[Rows, asyncio.Future[None]]] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -57,9 +57,8 @@ class TraceBatcher:
 
     async def _insert(self, rows: list[Rows]) -> BaseException | None:
         try:
-            async with self.sessions() as session, session.begin():
-                await session.execute(insert(Attempt), [attempt for attempt, _ in rows])
-                await session.execute(insert(OutboxEvent), [event for _, event in rows])
+            async with transaction(self.engine) as pg:
+                await insert_attempts(pg, rows)
         except Exception as exc:
             return exc
         self.batches += 1

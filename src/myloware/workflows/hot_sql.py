@@ -1,0 +1,379 @@
+"""The SQL every document runs in the worker, on plain psycopg (see :mod:`myloware.db.direct`).
+
+Each function is one statement (two for the Persister), run inside a transaction the caller
+opened with :func:`myloware.db.direct.transaction`. Writes that belong together are merged into
+one statement with data-modifying CTEs, and every domain event goes into the outbox in the same
+statement as the change it describes. Tables and columns are those of :mod:`myloware.db.models`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from myloware.db.direct import Connection, jsonb
+
+OUTBOX_COLUMNS = "event_id, tenant_id, event_type, aggregate_type, aggregate_id, payload"
+TERMINAL = "('COMPLETED', 'FAILED')"
+
+
+def _outbox_values(event: dict[str, Any], prefix: str = "e_") -> dict[str, Any]:
+    """An :func:`myloware.events.outbox.outbox_row` as named parameters."""
+    return {
+        f"{prefix}event_id": event["event_id"],
+        f"{prefix}tenant_id": event["tenant_id"],
+        f"{prefix}event_type": event["event_type"],
+        f"{prefix}aggregate_type": event["aggregate_type"],
+        f"{prefix}aggregate_id": event["aggregate_id"],
+        f"{prefix}payload": jsonb(event["payload"]),
+    }
+
+
+def _outbox_placeholders(prefix: str = "e_") -> str:
+    names = [c.strip() for c in OUTBOX_COLUMNS.split(",")]
+    return ", ".join(f"%({prefix}{n})s" for n in names)
+
+
+# -- bookkeeping --------------------------------------------------------------------------------
+
+START_ORDER = """
+WITH started AS (
+    UPDATE work_orders SET status = 'PROCESSING', updated_at = now()
+    WHERE id = %(order)s AND status = 'PENDING'
+)
+SELECT id, blob_ref FROM work_items
+WHERE work_order_id = %(order)s AND tenant_id = %(tenant)s
+ORDER BY position
+"""
+
+
+async def start_order(
+    pg: Connection, order_id: uuid.UUID, tenant_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str | None]]:
+    """Mark a PENDING order PROCESSING; its items (id, blob_ref) in order."""
+    cur = await pg.execute(START_ORDER, {"order": order_id, "tenant": tenant_id})
+    return [(row[0], row[1]) for row in await cur.fetchall()]
+
+
+SETTLE_ITEM = f"""
+WITH settled AS (
+    UPDATE work_items
+    SET status = %(status)s::work_item_status, processed_at = now(),
+        error = coalesce(%(error)s, error), result = coalesce(%(result)s, result)
+    WHERE id = %(item)s AND status NOT IN {TERMINAL}
+    RETURNING id
+)
+INSERT INTO outbox ({OUTBOX_COLUMNS}) SELECT {_outbox_placeholders()} FROM settled
+"""
+
+
+async def settle_item(
+    pg: Connection,
+    item_id: uuid.UUID,
+    status: str,
+    *,
+    error: str | None,
+    result: dict[str, Any] | None,
+    event: dict[str, Any],
+) -> None:
+    """Settle an item not settled yet (idempotent) and record ``event`` if it was."""
+    await pg.execute(
+        SETTLE_ITEM,
+        {
+            "item": item_id,
+            "status": status,
+            "error": error,
+            "result": jsonb(result),
+            **_outbox_values(event),
+        },
+    )
+
+
+SETTLE_ORDER = f"""
+WITH settled AS (
+    UPDATE work_orders
+    SET status = %(status)s::work_order_status, metadata = metadata || %(patch)s,
+        updated_at = now()
+    WHERE id = %(order)s AND status NOT IN {TERMINAL}
+    RETURNING id
+)
+INSERT INTO outbox ({OUTBOX_COLUMNS}) SELECT {_outbox_placeholders()} FROM settled
+"""
+
+
+async def settle_order(
+    pg: Connection,
+    order_id: uuid.UUID,
+    status: str,
+    *,
+    metadata_patch: dict[str, Any],
+    event: dict[str, Any],
+) -> str | None:
+    """Settle an order not settled yet; the status it has now (None: no such order)."""
+    cur = await pg.execute(
+        SETTLE_ORDER,
+        {
+            "order": order_id,
+            "status": status,
+            "patch": jsonb(metadata_patch),
+            **_outbox_values(event),
+        },
+    )
+    if cur.rowcount == 1:
+        return status
+    cur = await pg.execute("SELECT status::text FROM work_orders WHERE id = %s", (order_id,))
+    row = await cur.fetchone()
+    return None if row is None else str(row[0])
+
+
+# -- RecordGen and the CONTEXT doc ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSource:
+    blob_ref: str | None
+    content: str
+    filename: str | None
+    media_type: str | None
+    declared_type: str | None
+
+
+START_ITEM = """
+UPDATE work_items SET
+    status = CASE WHEN status = 'QUEUED' THEN 'PROCESSING'::work_item_status ELSE status END,
+    started_at = CASE WHEN status = 'QUEUED' THEN coalesce(started_at, now())
+                      ELSE started_at END
+WHERE id = %(item)s AND tenant_id = %(tenant)s
+RETURNING blob_ref, content, filename, media_type, type::text
+"""
+
+
+async def start_item(pg: Connection, item_id: uuid.UUID, tenant_id: uuid.UUID) -> ItemSource | None:
+    """Mark a QUEUED item PROCESSING (never regressing a settled one); what it holds."""
+    cur = await pg.execute(START_ITEM, {"item": item_id, "tenant": tenant_id})
+    row = await cur.fetchone()
+    return None if row is None else ItemSource(*row)
+
+
+SAVE_CONTEXT = """
+WITH replaced AS (
+    DELETE FROM mem_docs WHERE work_item_id = %(item)s AND type = 'CONTEXT'
+), typed AS (
+    UPDATE work_items SET type = %(doc_type)s::work_item_type WHERE id = %(item)s
+)
+INSERT INTO mem_docs (id, tenant_id, work_item_id, type, content, metadata)
+VALUES (%(id)s, %(tenant)s, %(item)s, 'CONTEXT', %(content)s, %(metadata)s)
+"""
+
+
+async def save_context(
+    pg: Connection,
+    *,
+    tenant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    content: str,
+    metadata: dict[str, Any],
+    doc_type: str,
+) -> None:
+    """Replace the item's CONTEXT doc and set its detected type (idempotent)."""
+    await pg.execute(
+        SAVE_CONTEXT,
+        {
+            "id": uuid.uuid4(),
+            "tenant": tenant_id,
+            "item": item_id,
+            "content": content,
+            "metadata": jsonb(metadata),
+            "doc_type": doc_type,
+        },
+    )
+
+
+async def load_context(pg: Connection, item_id: uuid.UUID) -> tuple[str, dict[str, Any]] | None:
+    cur = await pg.execute(
+        "SELECT content, metadata FROM mem_docs WHERE work_item_id = %s AND type = 'CONTEXT'",
+        (item_id,),
+    )
+    row = await cur.fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+# -- Policy -------------------------------------------------------------------------------------
+
+KNOWN_VENDOR = """
+SELECT 1 FROM records r JOIN work_items w ON w.id = r.work_item_id
+WHERE r.tenant_id = %(tenant)s AND lower(r.data ->> 'vendor_name') = %(vendor)s
+  AND r.work_item_id <> %(item)s AND w.status = 'COMPLETED'
+LIMIT 1
+"""
+
+
+async def known_vendor(
+    pg: Connection, *, tenant_id: uuid.UUID, vendor: str, item_id: uuid.UUID
+) -> bool:
+    """Whether the tenant completed a record from ``vendor`` (lower-cased) on another item."""
+    cur = await pg.execute(KNOWN_VENDOR, {"tenant": tenant_id, "vendor": vendor, "item": item_id})
+    return await cur.fetchone() is not None
+
+
+# -- Persister ----------------------------------------------------------------------------------
+
+LOCK_RECORD = """
+SELECT r.id, r.version, v.content_hash
+FROM records r
+LEFT JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+WHERE r.work_item_id = %(item)s
+FOR UPDATE OF r
+"""
+
+
+async def lock_record(pg: Connection, item_id: uuid.UUID) -> tuple[uuid.UUID, int, str] | None:
+    """The item's record (id, version, content hash of that version), locked; None if none."""
+    cur = await pg.execute(LOCK_RECORD, {"item": item_id})
+    row = await cur.fetchone()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+_VERSION_AND_EVENT = f"""
+, version AS (
+    INSERT INTO record_versions
+        (id, tenant_id, record_id, version, data, canonical, content_hash, source)
+    VALUES (%(version_id)s, %(tenant)s, %(record)s, %(version)s, %(data)s, %(canonical)s,
+            %(hash)s, %(source)s)
+)
+INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({_outbox_placeholders()})
+"""
+NEW_RECORD = (
+    """
+WITH record AS (
+    INSERT INTO records (id, tenant_id, work_item_id, document_type, version, data)
+    VALUES (%(record)s, %(tenant)s, %(item)s, %(doc_type)s::work_item_type, %(version)s,
+            %(data)s)
+)"""
+    + _VERSION_AND_EVENT
+)
+NEXT_VERSION = (
+    """
+WITH record AS (
+    UPDATE records SET version = %(version)s, data = %(data)s, updated_at = now()
+    WHERE id = %(record)s
+)"""
+    + _VERSION_AND_EVENT
+)
+
+
+async def write_record(
+    pg: Connection,
+    *,
+    record_id: uuid.UUID,
+    version: int,
+    tenant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    doc_type: str,
+    data: dict[str, Any],
+    canonical: dict[str, Any],
+    content_hash: str,
+    source: str,
+    event: dict[str, Any],
+) -> None:
+    """Version 1 creates the record, a later version updates it; either way the version row
+    and the ``record.persisted`` event are written by the same statement."""
+    await pg.execute(
+        NEW_RECORD if version == 1 else NEXT_VERSION,
+        {
+            "record": record_id,
+            "version_id": uuid.uuid4(),
+            "version": version,
+            "tenant": tenant_id,
+            "item": item_id,
+            "doc_type": doc_type,
+            "data": jsonb(data),
+            "canonical": jsonb(canonical),
+            "hash": content_hash,
+            "source": source,
+            **_outbox_values(event),
+        },
+    )
+
+
+# -- Verifier -----------------------------------------------------------------------------------
+
+SAVE_VERIFICATION = """
+WITH replaced AS (
+    DELETE FROM eval_results WHERE work_item_id = %(item)s AND evaluation_type = 'verifier'
+)
+INSERT INTO eval_results (id, tenant_id, work_item_id, evaluation_type, score, metrics, passed)
+VALUES (%(id)s, %(tenant)s, %(item)s, 'verifier', %(score)s, %(metrics)s, %(passed)s)
+"""
+
+
+async def save_verification(
+    pg: Connection,
+    *,
+    tenant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    score: float,
+    metrics: dict[str, Any],
+    passed: bool,
+) -> None:
+    """Replace the item's verifier result (idempotent under retries)."""
+    await pg.execute(
+        SAVE_VERIFICATION,
+        {
+            "id": uuid.uuid4(),
+            "tenant": tenant_id,
+            "item": item_id,
+            "score": score,
+            "metrics": jsonb(metrics),
+            "passed": passed,
+        },
+    )
+
+
+# -- attempt rows -------------------------------------------------------------------------------
+
+ATTEMPT_COLUMNS = (
+    "id",
+    "tenant_id",
+    "work_item_id",
+    "agent_id",
+    "attempt_number",
+    "status",
+    "input",
+    "started_at",
+    "output",
+    "error",
+    "completed_at",
+    "duration_ms",
+    "model",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+)
+INSERT_ATTEMPT = (
+    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ("
+    + ", ".join(
+        "%(status)s::attempt_status" if c == "status" else f"%({c})s" for c in ATTEMPT_COLUMNS
+    )
+    + ")"
+)
+INSERT_EVENT = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({_outbox_placeholders('')})"
+
+
+async def insert_attempts(
+    pg: Connection, rows: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Finished attempt rows and their outbox events, all of them in two pipelined inserts."""
+    attempts = [
+        {
+            **attempt,
+            "status": str(attempt["status"]),
+            "input": jsonb(attempt["input"]),
+            "output": jsonb(attempt["output"]),
+        }
+        for attempt, _ in rows
+    ]
+    async with pg.cursor() as cur:
+        await cur.executemany(INSERT_ATTEMPT, attempts)
+        await cur.executemany(INSERT_EVENT, [_outbox_values(e, "") for _, e in rows])

@@ -1,0 +1,168 @@
+"""The per-document statements on plain psycopg, called as the activities call them: re-runs
+and retries change nothing twice, and rows that do not exist give clear errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.exceptions import ApplicationError
+
+from myloware.auth.principal import Principal
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import EvalResult, MemDoc, OutboxEvent, Record, RecordVersion, WorkItem
+from myloware.documents.model import LoadedDocument
+from myloware.extraction import extract
+from myloware.normalize import restyle
+from myloware.records import DocumentType
+from myloware.services.schemas import WorkOrderCreate
+from myloware.services.work_orders import create_work_order
+from myloware.settings import Settings
+from myloware.workflows.activities import PipelineActivities
+from myloware.workflows.bookkeeping import BookkeepingActivities
+from myloware.workflows.types import (
+    FinishItemInput,
+    FinishOrderInput,
+    ItemRef,
+    PersistInput,
+    PersistOutput,
+    PolicyDecision,
+    RecordGenInput,
+    ValidationOutput,
+    VerifyInput,
+    WorkItemResult,
+    WorkOrderInput,
+)
+from tests.test_pipeline_e2e import TEXT_INVOICE
+
+
+@dataclass
+class Setup:
+    sessions: object
+    pipeline: PipelineActivities
+    books: BookkeepingActivities
+    ref: ItemRef
+
+
+@pytest.fixture
+async def setup(
+    tenants: dict[str, object], clean_db: str, settings: Settings
+) -> AsyncIterator[Setup]:
+    engine = create_engine(clean_db, pool_size=2)
+    sessions = session_factory(engine)
+    tenant_id = tenants["acme"]
+    assert isinstance(tenant_id, uuid.UUID)
+    async with sessions() as session:
+        order, _ = await create_work_order(
+            session,
+            principal=Principal("hot-sql-test", tenant_id, frozenset({"admin"})),
+            payload=WorkOrderCreate.model_validate({"work_items": [{"content": TEXT_INVOICE}]}),
+        )
+        item_id = await session.scalar(
+            select(WorkItem.id).where(WorkItem.work_order_id == order.id)
+        )
+    assert item_id is not None
+    ref = ItemRef(work_item_id=item_id, work_order_id=order.id, tenant_id=tenant_id)
+    yield Setup(
+        sessions,
+        PipelineActivities(sessions, settings, blobs=None),
+        BookkeepingActivities(sessions),
+        ref,
+    )
+    await engine.dispose()
+
+
+async def _count(setup: Setup, model: type, *where: object) -> int:
+    async with setup.sessions() as session:  # type: ignore[operator]
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+def _persist_input(ref: ItemRef, *, source: str = "pipeline") -> PersistInput:
+    record = restyle(extract(LoadedDocument.from_text(TEXT_INVOICE), DocumentType.INVOICE))
+    return PersistInput(
+        item=ref,
+        record=record,
+        validation=ValidationOutput(valid=True, quality_score=1.0),
+        decision=PolicyDecision(action="AUTO_APPROVE", policy_version="1"),
+        source=source,
+    )
+
+
+async def test_record_gen_twice_keeps_one_context_and_plan_marks_the_order(setup: Setup) -> None:
+    plan = await setup.books.plan_work_order(
+        WorkOrderInput(work_order_id=setup.ref.work_order_id, tenant_id=setup.ref.tenant_id)
+    )
+    assert [p.item for p in plan.items] == [setup.ref] and plan.items[0].fast_path
+    first = await setup.pipeline.record_gen(RecordGenInput(item=setup.ref))
+    again = await setup.pipeline.record_gen(RecordGenInput(item=setup.ref))
+    assert first == again and first.document_type is DocumentType.INVOICE
+    assert await _count(setup, MemDoc, MemDoc.work_item_id == setup.ref.work_item_id) == 1
+    async with setup.sessions() as session:  # type: ignore[operator]
+        item = await session.get(WorkItem, setup.ref.work_item_id)
+    assert item is not None and item.status.value == "PROCESSING" and item.type is not None
+
+    stranger = setup.ref.model_copy(update={"tenant_id": uuid.uuid4()})
+    with pytest.raises(ApplicationError, match="not found") as err:
+        await setup.pipeline.record_gen(RecordGenInput(item=stranger))
+    assert err.value.non_retryable
+
+
+async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setup: Setup) -> None:
+    await setup.pipeline.record_gen(RecordGenInput(item=setup.ref))
+    first = await setup.pipeline.persist(_persist_input(setup.ref))
+    retried = await setup.pipeline.persist(_persist_input(setup.ref))
+    changed = await setup.pipeline.persist(_persist_input(setup.ref, source="correction"))
+    assert (first.version, first.created) == (1, True)
+    assert retried == PersistOutput(record_id=first.record_id, version=1, created=False)
+    assert (changed.record_id, changed.version, changed.created) == (first.record_id, 2, True)
+    assert await _count(setup, Record) == 1
+    assert await _count(setup, RecordVersion) == 2
+    persisted = OutboxEvent.event_type == "record.persisted"
+    assert await _count(setup, OutboxEvent, persisted) == 2
+    async with setup.sessions() as session:  # type: ignore[operator]
+        row = await session.get(Record, first.record_id)
+    assert row is not None and row.version == 2
+
+    verify = VerifyInput(
+        item=setup.ref,
+        record=_persist_input(setup.ref).record,
+        validation=ValidationOutput(valid=True, quality_score=1.0),
+        persisted=changed,
+    )
+    await setup.pipeline.verify(verify)
+    await setup.pipeline.verify(verify)
+    assert await _count(setup, EvalResult) == 1
+
+
+async def test_settling_twice_changes_nothing_the_second_time(setup: Setup) -> None:
+    ref = setup.ref
+    settle = FinishItemInput(item=ref, status="COMPLETED", result={"ok": True})
+    finish = FinishOrderInput(
+        work_order_id=ref.work_order_id,
+        tenant_id=ref.tenant_id,
+        results=[WorkItemResult(work_item_id=ref.work_item_id, status="COMPLETED")],
+        settle=[settle],
+    )
+    assert await setup.books.finish_order(finish) == "COMPLETED"
+    late_failure = FinishItemInput(item=ref, status="FAILED", error="late")
+    failed = finish.model_copy(
+        update={
+            "results": [WorkItemResult(work_item_id=ref.work_item_id, status="FAILED")],
+            "settle": [late_failure],
+        }
+    )
+    assert await setup.books.finish_order(failed) == "COMPLETED"  # already settled: kept
+    await setup.books.finish_item(late_failure)
+    async with setup.sessions() as session:  # type: ignore[operator]
+        item = await session.get(WorkItem, ref.work_item_id)
+    assert item is not None
+    assert (item.status.value, item.result, item.error) == ("COMPLETED", {"ok": True}, None)
+    for event_type in ("work_item.completed", "work_order.completed"):
+        assert await _count(setup, OutboxEvent, OutboxEvent.event_type == event_type) == 1
+    assert await _count(setup, OutboxEvent, OutboxEvent.event_type.like("%failed")) == 0
+
+    missing = finish.model_copy(update={"work_order_id": uuid.uuid4(), "settle": []})
+    assert await setup.books.finish_order(missing) == "COMPLETED"
