@@ -23,6 +23,7 @@ from myloware.services.work_orders import create_work_order
 from myloware.settings import Settings
 from myloware.workflows.activities import PipelineActivities
 from myloware.workflows.bookkeeping import BookkeepingActivities
+from myloware.workflows.context import ContextCache
 from myloware.workflows.types import (
     FinishItemInput,
     FinishOrderInput,
@@ -166,3 +167,14 @@ async def test_settling_twice_changes_nothing_the_second_time(setup: Setup) -> N
 
     missing = finish.model_copy(update={"work_order_id": uuid.uuid4(), "settle": []})
     assert await setup.books.finish_order(missing) == "COMPLETED"
+
+
+def test_the_context_cache_keeps_recent_small_documents() -> None:
+    cache = ContextCache(entries=2, max_chars=10)
+    ids = [uuid.uuid4() for _ in range(3)]
+    docs = [LoadedDocument.from_text(f"doc {i}") for i in range(3)]
+    for item_id, doc in zip(ids, docs, strict=True):
+        cache.put(item_id, doc)
+    assert [cache.get(i) for i in ids] == [None, docs[1], docs[2]]  # the oldest went first
+    cache.put(ids[2], LoadedDocument.from_text("far too long for it"))
+    assert cache.get(ids[2]) is None  # a big document replaces nothing stale: it is dropped

@@ -43,9 +43,10 @@ def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
 
 
 class ContextCache:
-    """The last ``entries`` loaded documents by work item (small documents only)."""
+    """The last ``entries`` loaded documents by work item; only documents of at most
+    ``max_chars`` characters, so the cache stays within tens of megabytes."""
 
-    def __init__(self, entries: int = 512, max_chars: int = 100_000) -> None:
+    def __init__(self, entries: int = 256, max_chars: int = 50_000) -> None:
         self.entries, self.max_chars = entries, max_chars
         self._docs: OrderedDict[uuid.UUID, LoadedDocument] = OrderedDict()
 
