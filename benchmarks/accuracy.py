@@ -1,5 +1,8 @@
-"""Field accuracy, seconds, tokens and cost per document of the ``rules`` extractor.
+"""Field accuracy, seconds, tokens and cost per document of each extraction provider.
 
+For every provider (``--providers``; by default ``auto``: ``rules`` and each model provider
+that is configured and answers — an API key for ``openai``/``anthropic``, a server at
+``MYLOWARE_LOCAL_MODEL_BASE_URL`` for ``local``; the others are listed as skipped, with why),
 :func:`myloware.evaluation.run_eval` runs on every ``../shared/datasets/<set>/dev`` twice:
 ``--input text`` (the documents for which the set supplies ``<id>.txt``; invoice2data has one) and
 ``--input document`` (the original PDF/JPEG through the project's loaders, OCR on). OCR of a
@@ -7,9 +10,10 @@ SROIE receipt takes seconds, so in full mode document input reads the first 50 d
 a set (sorted by id) and says so; smoke mode reads the first 3 (text) and 2 (document).
 A sample is a folder of symbolic links under /tmp — the data is never copied.
 
-Tokens and cost are 0: the rules provider makes no model calls.
+Tokens and cost per document come from the providers' usage (0 for ``rules``).
 
-``python -m benchmarks.accuracy [--smoke] [--document-sample 50] [--workers 1]``
+``python -m benchmarks.accuracy [--smoke] [--providers auto|rules,openai,…]
+[--document-sample 50] [--workers 1] [--datasets DIR]``
 """
 
 from __future__ import annotations
@@ -24,12 +28,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from benchmarks import _report
 from benchmarks._documents import DATASETS
 from benchmarks._stack import exit_on_sigterm
 from myloware.documents.limits import DocumentLimits
+from myloware.errors import MylowareError
 from myloware.evaluation import SetReport, run_eval
 from myloware.evaluation.loaders import FileLoader
+from myloware.evaluation.providers import PROVIDERS, check_provider
+from myloware.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class AccuracyConfig:
     text_sample: int | None = None  # None: every document
     document_sample: int | None = 50
     workers: int = 1  # OCR (onnxruntime) already uses every core; 2 processes only contend
-    provider: str = "rules"
+    providers: tuple[str, ...] = ("auto",)
 
 
 SMOKE = AccuracyConfig(text_sample=3, document_sample=2, workers=1)
@@ -72,7 +81,33 @@ def _seconds_per_document(pred_dir: Path) -> dict[str, float]:
     return {"mean": round(statistics.fmean(seconds), 4), **_report.percentiles(seconds)}
 
 
+def unavailable(provider: str) -> str | None:
+    """Why ``provider`` cannot be measured here (None: it can)."""
+    try:
+        check_provider(provider)
+    except MylowareError as exc:
+        return exc.message
+    if provider != "local":
+        return None
+    url = load_settings().local_model_base_url.rstrip("/")
+    try:  # a model server answers its model list; without one every document would fail
+        httpx.get(f"{url}/models", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return f"no model server answers at {url} ({type(exc).__name__})"
+    return None
+
+
+def choose_providers(asked: tuple[str, ...]) -> dict[str, str | None]:
+    """Each provider to report: None to measure it, or why it is skipped. ``auto``: rules and
+    every available model provider (hybrid only when asked for)."""
+    if asked == ("auto",):
+        chosen = {p: unavailable(p) for p in PROVIDERS if p != "hybrid"}
+        return {"rules": None, **{p: why for p, why in chosen.items() if p != "rules"}}
+    return {p: unavailable(p) for p in asked}
+
+
 def _set_figures(report: SetReport, pred_dir: Path, total: int) -> dict[str, Any]:
+    per_doc = max(report.documents, 1)
     return {
         "documents": report.documents,
         "documents_in_set": total,
@@ -86,25 +121,25 @@ def _set_figures(report: SetReport, pred_dir: Path, total: int) -> dict[str, Any
         "failed_documents": len(report.failures),
         "wall_seconds": round(report.seconds, 2),
         "seconds_per_document": _seconds_per_document(pred_dir),
-        "tokens_per_document": 0,
-        "cost_usd_per_document": 0.0,
+        "tokens_per_document": round((report.tokens_in + report.tokens_out) / per_doc, 1),
+        "cost_usd_per_document": round(report.cost_usd / per_doc, 6),
     }
 
 
 def evaluate(
-    dev: Path, mode: str, sample: int | None, config: AccuracyConfig, work: Path
+    dev: Path, mode: str, sample: int | None, config: AccuracyConfig, work: Path, provider: str
 ) -> dict[str, Any]:
     """run_eval on one set in one input mode; text mode reads only the ids that have text."""
     every = _ids(dev)
     usable = _ids(dev, ".txt") if mode == "text" else every
     chosen = usable[:sample] if sample else usable
-    folder = dev if chosen == every else sample_view(dev, chosen, work / mode)
-    pred_dir = work / "predictions" / mode / dev.parent.name
+    folder = dev if chosen == every else sample_view(dev, chosen, work / provider / mode)
+    pred_dir = work / "predictions" / provider / mode / dev.parent.name
     loader = FileLoader(DocumentLimits()) if mode == "document" else None
     report = run_eval(
         folder,
         pred_dir,
-        provider=config.provider,
+        provider=provider,
         input_mode=mode,  # type: ignore[arg-type]
         load=loader,
         workers=config.workers,
@@ -125,7 +160,7 @@ def run(config: AccuracyConfig, *, smoke: bool, datasets: Path = DATASETS) -> di
         "meta": _report.meta("accuracy", smoke=smoke),
         "config": asdict(config),
         "datasets": str(datasets),
-        "modes": {},
+        "providers": {},
     }
     devs = sorted(datasets.glob("*/dev")) if datasets.is_dir() else []
     if not devs:
@@ -133,9 +168,21 @@ def run(config: AccuracyConfig, *, smoke: bool, datasets: Path = DATASETS) -> di
         return result
     work = Path(tempfile.mkdtemp(prefix="myloware-accuracy-", dir="/tmp"))
     try:
-        for mode, sample in (("text", config.text_sample), ("document", config.document_sample)):
-            sets = {dev.parent.name: evaluate(dev, mode, sample, config, work) for dev in devs}
-            result["modes"][mode] = {"sets": sets, "overall_field_accuracy": _overall(sets)}
+        for provider, why_not in choose_providers(config.providers).items():
+            if why_not is not None:
+                result["providers"][provider] = {"skipped": why_not}
+                continue
+            modes: dict[str, Any] = {}
+            for mode, sample in (
+                ("text", config.text_sample),
+                ("document", config.document_sample),
+            ):
+                sets = {
+                    dev.parent.name: evaluate(dev, mode, sample, config, work, provider)
+                    for dev in devs
+                }
+                modes[mode] = {"sets": sets, "overall_field_accuracy": _overall(sets)}
+            result["providers"][provider] = {"modes": modes}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
@@ -145,14 +192,26 @@ def figures(result: dict[str, Any]) -> str:
     if "skipped" in result:
         return f"skipped: {result['skipped']}"
     parts = []
-    for mode, data in result["modes"].items():
-        sets = ", ".join(
-            f"{name} {s['field_accuracy']:.3f}{'*' if s['sampled'] else ''} "
-            f"({1000 * s['seconds_per_document']['mean']:.0f} ms/doc)"
-            for name, s in data["sets"].items()
-        )
-        parts.append(f"{mode}: overall {data['overall_field_accuracy']:.3f} — {sets}")
-    return "rules; " + "; ".join(parts) + "; * first-N sample; 0 tokens, $0"
+    for provider, data in result["providers"].items():
+        if "skipped" in data:
+            parts.append(f"{provider}: skipped ({data['skipped']})")
+            continue
+        for mode, figures_ in data["modes"].items():
+            sets = ", ".join(
+                f"{name} {s['field_accuracy']:.3f}{'*' if s['sampled'] else ''} "
+                f"({1000 * s['seconds_per_document']['mean']:.0f} ms/doc"
+                + (
+                    f", {s['tokens_per_document']:.0f} tokens, ${s['cost_usd_per_document']:.5f}"
+                    if s["tokens_per_document"]
+                    else ""
+                )
+                + ")"
+                for name, s in figures_["sets"].items()
+            )
+            parts.append(
+                f"{provider} {mode}: overall {figures_['overall_field_accuracy']:.3f} — {sets}"
+            )
+    return "; ".join(parts) + "; * first-N sample; per document"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         "--document-sample", type=int, help="documents per set for --input document (0: all)"
     )
     parser.add_argument("--workers", type=int)
+    parser.add_argument(
+        "--providers",
+        default="auto",
+        help="comma-separated: rules, local, openai, anthropic, hybrid; auto (default): rules "
+        "and every configured model provider that answers",
+    )
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     parser.add_argument("--results-dir", type=Path)
     parser.add_argument("--no-docs", action="store_true")
@@ -172,11 +237,23 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, document_sample=args.document_sample or None)
     if args.workers:
         config = replace(config, workers=args.workers)
+    asked = tuple(p.strip() for p in args.providers.split(",") if p.strip())
+    unknown = [
+        p for p in asked if p not in (*PROVIDERS, "auto") or (p == "auto" and len(asked) > 1)
+    ]
+    if unknown or not asked:
+        parser.error(f"--providers: choose from auto or {', '.join(PROVIDERS)}")
+    config = replace(config, providers=asked)
     result = run(config, smoke=args.smoke, datasets=args.datasets)
-    for mode, data in result["modes"].items():
-        print(f"\n== input {mode}: overall field accuracy {data['overall_field_accuracy']}")
-        for name, s in data["sets"].items():
-            print(f"   {name:16s} {s}")
+    for provider, data in result["providers"].items():
+        if "skipped" in data:
+            print(f"\n== {provider}: skipped — {data['skipped']}")
+            continue
+        for mode, figures_ in data["modes"].items():
+            overall = figures_["overall_field_accuracy"]
+            print(f"\n== {provider}, input {mode}: overall field accuracy {overall}")
+            for name, s in figures_["sets"].items():
+                print(f"   {name:16s} {s}")
     _report.record(
         result, figures(result), results_dir=args.results_dir, append_docs=not args.no_docs
     )

@@ -18,18 +18,21 @@ from typing import Any
 
 import pytest
 
+from tests.model_emulator import ModelEmulator
 from tests.pipeline_support import AGENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_smoke(name: str, results: Path) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "benchmarks.run_all", "--smoke", "--only", name]
+def run_smoke(
+    name: str, results: Path, *, argv: list[str] | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    argv = argv or [sys.executable, "-m", "benchmarks.run_all", "--smoke", "--only", name]
     argv += ["--results-dir", str(results), "--no-docs"]
     # its own process group: on a timeout SIGTERM lets it stop its servers, then the group goes
     proc = subprocess.Popen(
         argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        start_new_session=True, env={**os.environ, **(env or {})},
     )  # fmt: skip
     try:
         stdout, stderr = proc.communicate(timeout=240)
@@ -110,14 +113,44 @@ def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> 
     result = run_smoke("accuracy", tmp_path)
     if "skipped" in result:
         pytest.skip(result["skipped"])
-    assert set(result["modes"]) == {"text", "document"}
-    for mode in result["modes"].values():
+    rules = result["providers"]["rules"]
+    assert set(rules["modes"]) == {"text", "document"}
+    for mode in rules["modes"].values():
         assert 0 <= mode["overall_field_accuracy"] <= 1
         for figures in mode["sets"].values():
             assert 0 <= figures["field_accuracy"] <= 1
             assert figures["documents"] > 0 and figures["fields_scored"] > 0
             assert figures["seconds_per_document"]["mean"] > 0
             assert figures["tokens_per_document"] == 0 and figures["cost_usd_per_document"] == 0
+
+
+def test_accuracy_reports_tokens_and_cost_of_model_providers(tmp_path: Path) -> None:
+    """Per provider: a model provider's tokens and cost per document come from its usage; one
+    without settings is listed as skipped, with the reason."""
+    env = {
+        "MYLOWARE_OPENAI_API_KEY": "sk-test",
+        "MYLOWARE_ANTHROPIC_API_KEY": "",
+        "MYLOWARE_MODEL_MAX_RETRIES": "0",
+    }
+    argv = [sys.executable, "-m", "benchmarks.accuracy", "--smoke"]
+    argv += ["--datasets", str(ROOT / "tests" / "fixtures" / "eval")]
+    argv += ["--providers", "rules,openai,anthropic"]
+    with ModelEmulator() as emu:
+        env["MYLOWARE_OPENAI_BASE_URL"] = emu.openai_url
+        result = run_smoke("accuracy", tmp_path, argv=argv, env=env)
+        calls = len(emu.requests)
+    providers = result["providers"]
+    assert "MYLOWARE_ANTHROPIC_API_KEY" in providers["anthropic"]["skipped"]
+    rules_sets = providers["rules"]["modes"]["text"]["sets"]
+    assert rules_sets["mini"]["tokens_per_document"] == 0
+    openai = providers["openai"]["modes"]
+    documents = sum(m["sets"]["mini"]["documents"] for m in openai.values())
+    assert calls >= documents > 0  # every document asked the model
+    for mode in openai.values():
+        mini = mode["sets"]["mini"]
+        # the emulator bills 120 tokens in and 40 out per call, at gpt-4o-mini's prices
+        assert mini["tokens_per_document"] >= 160 and mini["tokens_per_document"] % 160 == 0
+        assert mini["cost_usd_per_document"] > 0
 
 
 def test_footprint_smoke_measures_size_startup_and_memory(tmp_path: Path) -> None:

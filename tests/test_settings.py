@@ -45,3 +45,14 @@ def test_environment_variables_are_read_and_validated(monkeypatch: pytest.Monkey
     with pytest.raises(ConfigurationError) as err:
         load_settings()
     assert "api_port" in err.value.message
+
+
+def test_an_empty_model_key_means_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty ``MYLOWARE_OPENAI_API_KEY=`` line is no key: a chain that needs one refuses."""
+    monkeypatch.setenv("MYLOWARE_OPENAI_API_KEY", "  ")
+    monkeypatch.setenv("MYLOWARE_OPENAI_BASE_URL", "")
+    settings = load_settings()
+    assert settings.openai_api_key is None and settings.openai_base_url is None
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(extractor="model", model_providers=["openai"])
+    assert "MYLOWARE_OPENAI_API_KEY" in err.value.message

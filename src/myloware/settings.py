@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from myloware.errors import ConfigurationError
@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     # Events
     events_stream: str = "myloware:events"
     events_max_deliveries: int = Field(default=5, gt=0)
+
+    @field_validator(
+        "openai_api_key", "anthropic_api_key", "openai_base_url", "anthropic_base_url",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``MYLOWARE_OPENAI_API_KEY=`` (an empty line in a .env file) means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _model_chain_is_usable(self) -> Settings:
