@@ -82,6 +82,30 @@ def _leftovers(data_dir: Path) -> list[str]:
     return found
 
 
+def _cli(data_dir: Path, *args: str) -> str:
+    env = {**os.environ, "MYLOWARE_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "myloware.cli", *args],
+        env=env, capture_output=True, text=True, timeout=120, cwd=data_dir,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _submit_and_show_from_the_cli(data_dir: Path) -> None:
+    """A user submits a file to the running platform (found without settings), then looks
+    the order up again: both show the same state and the document's fields."""
+    ticket = data_dir / "ticket.txt"
+    ticket.write_text("Subject: Printer on floor 3 is down\n\nUrgent, nobody can print.")
+    submitted = _cli(data_dir, "submit", str(ticket), "--type", "TICKET", "--wait")
+    order_id = submitted.split()[2]
+    state = submitted.split(f"work order {order_id}: ")[1].split()[0]
+    assert state in {"COMPLETED", "PROCESSING"}, submitted  # PROCESSING: waits for a person
+    shown = _cli(data_dir, "show", order_id)
+    assert f"work order {order_id}: {state}" in shown
+    assert "ticket.txt" in shown
+
+
 @pytest.mark.timeout(300)
 def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
     """up answers /health, stops on SIGINT with no child left, and restarts with its data."""
@@ -100,6 +124,7 @@ def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
         )
         assert created.status_code == 201, created.text
         order_id = created.json()["data"]["id"]
+        _submit_and_show_from_the_cli(data_dir)
     finally:
         output = _stop(proc)
     assert proc.returncode == 0, output

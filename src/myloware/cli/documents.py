@@ -84,6 +84,24 @@ def submit(
             _follow(client, order["id"], timeout)
 
 
+def show(
+    order_id: Annotated[str, typer.Argument(help="the work order id submit printed")],
+    wait: Annotated[bool, typer.Option("--wait", help="first wait until it settles")] = False,
+    timeout: Annotated[float, typer.Option(help="seconds to wait with --wait")] = 600.0,
+) -> None:
+    """Show a work order's status and each document's result (e.g. after an approval)."""
+    settings = settings_for_cli()
+    with api_client(settings) as client:
+        if wait:
+            _follow(client, order_id, timeout)
+            return
+        order = check(client.get(f"/v1/work-orders/{order_id}"))["data"]
+        items = check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
+    console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
+    for item in items:
+        _print_item(item)
+
+
 def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     with Progress(
@@ -118,7 +136,8 @@ def _print_item(item: dict[str, Any]) -> None:
     if item["status"] == "AWAITING_APPROVAL":
         console.print(
             f"\n[bold yellow]⏸ {name}[/] waits for a human decision: "
-            f"myloware approve {item['id']}  (or reject / escalate; see myloware approvals list)",
+            f"myloware approve {item['id']}  (or reject / escalate; see myloware approvals list)"
+            + (f", then myloware show {item['work_order_id']}" if "work_order_id" in item else ""),
             highlight=False,
         )
         return
@@ -158,3 +177,4 @@ def _print_item(item: dict[str, Any]) -> None:
 def register(app: typer.Typer) -> None:
     app.command("extract")(extract_cmd)
     app.command("submit")(submit)
+    app.command("show")(show)

@@ -36,8 +36,10 @@ def _announce(endpoints: Endpoints) -> None:
 
 
 def up() -> None:
-    """Start everything on this machine: embedded PostgreSQL, Redis and Temporal (unless
-    external URLs are configured), migrations, the API, the worker and the event relay."""
+    """Start everything on this machine: services, API, worker and event relay.
+
+    PostgreSQL, Redis and Temporal are embedded unless external URLs are configured; the
+    database is migrated and seeded first."""
     from myloware.runtime.supervisor import run_up
 
     settings = settings_for_cli(quiet_logs=False)
