@@ -3,6 +3,7 @@ and retries change nothing twice, and rows that do not exist give clear errors."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 
 from myloware.auth.principal import Principal
+from myloware.db.direct import transaction
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, MemDoc, OutboxEvent, Record, RecordVersion, WorkItem
 from myloware.documents.model import LoadedDocument
@@ -126,6 +128,21 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
     async with setup.sessions() as session:  # type: ignore[operator]
         row = await session.get(Record, first.record_id)
     assert row is not None and row.version == 2
+
+    # the same correction twice at once (a re-run beside the first), both waiting for the
+    # record's lock: the one that gets it second must see what the first wrote
+    async with transaction(setup.pipeline.engine) as holder:
+        await holder.execute(
+            "SELECT 1 FROM records WHERE work_item_id = %s FOR UPDATE", (setup.ref.work_item_id,)
+        )
+        review = _persist_input(setup.ref, source="review")
+        waiting = [asyncio.create_task(setup.pipeline.persist(review)) for _ in range(2)]
+        await asyncio.sleep(0.3)
+        assert not any(t.done() for t in waiting)
+    racing = await asyncio.gather(*waiting)
+    assert sorted(r.created for r in racing) == [False, True]
+    assert {r.version for r in racing} == {3}
+    assert await _count(setup, RecordVersion) == 3
 
     verify = VerifyInput(
         item=setup.ref,

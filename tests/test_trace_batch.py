@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+from psycopg import DataError
 from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import func, select
 
@@ -67,6 +68,19 @@ async def test_rows_written_together_and_a_bad_row_loses_only_itself(
             .where(OutboxEvent.event_type == "work_item.stage_completed")
         )
     assert (attempts, events) == (25, 25)
+
+    # not a bad row but a failed write (here: a value the column cannot take): the whole
+    # batch fails at once, nothing of it is written
+    broken = _rows(good, "D-broken")
+    broken[0]["attempt_number"] = 2**40  # out of range for integer
+    failing = [_rows(good, "D1"), broken, _rows(good, "D2")]
+    outcomes = await asyncio.gather(*(batcher.write(*w) for w in failing), return_exceptions=True)
+    assert all(isinstance(o, DataError) for o in outcomes)
+    async with sessions() as session:
+        written = await session.scalar(
+            select(func.count()).select_from(Attempt).where(Attempt.agent_id.like("D%"))
+        )
+    assert written == 0
 
     alone = await asyncio.gather(batcher.write(*_rows(good, "C")))  # a quiet moment: no wait
     assert alone == [None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 from myloware.documents.model import LoadedDocument, TextLine
@@ -54,7 +55,8 @@ class ContextCache:
         if len(doc.text) > self.max_chars:
             self._docs.pop(work_item_id, None)
             return
-        self._docs[work_item_id] = doc
+        # as the stored CONTEXT doc holds it: text and layout, no attachments
+        self._docs[work_item_id] = replace(doc, attachments=()) if doc.attachments else doc
         self._docs.move_to_end(work_item_id)
         while len(self._docs) > self.entries:
             self._docs.popitem(last=False)

@@ -219,20 +219,25 @@ async def known_vendor(
 
 # -- Persister ----------------------------------------------------------------------------------
 
-LOCK_RECORD = """
-SELECT r.id, r.version, v.content_hash
-FROM records r
-LEFT JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-WHERE r.work_item_id = %(item)s
-FOR UPDATE OF r
-"""
-
 
 async def lock_record(pg: Connection, item_id: uuid.UUID) -> tuple[uuid.UUID, int, str] | None:
-    """The item's record (id, version, content hash of that version), locked; None if none."""
-    cur = await pg.execute(LOCK_RECORD, {"item": item_id})
+    """The item's record (id, version, content hash of that version), locked; None if none.
+
+    Two statements on purpose: a statement that waited for the lock sees the locked row anew
+    but anything it joins from its old snapshot, so the hash of a version written by the
+    transaction it waited for would read as missing."""
+    cur = await pg.execute(
+        "SELECT id, version FROM records WHERE work_item_id = %s FOR UPDATE", (item_id,)
+    )
     row = await cur.fetchone()
-    return None if row is None else (row[0], row[1], row[2])
+    if row is None:
+        return None
+    cur = await pg.execute(
+        "SELECT content_hash FROM record_versions WHERE record_id = %s AND version = %s",
+        (row[0], row[1]),
+    )
+    latest = await cur.fetchone()
+    return row[0], row[1], "" if latest is None else latest[0]
 
 
 _VERSION_AND_EVENT = f"""

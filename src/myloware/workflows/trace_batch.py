@@ -6,8 +6,10 @@ is the worker's largest database cost. :class:`TraceBatcher` writes the rows tha
 a write is under way together in the next one (two pipelined inserts), so the cost is shared
 when the worker is busy and nothing waits when it is idle: the first row of a quiet moment is
 written at once, alone. A caller's ``write`` returns only once its rows are committed, exactly
-as before. A batch that fails is written again row by row, so one bad row (an item deleted
-meanwhile) loses only itself.
+as before. A batch refused for its data (an item deleted meanwhile: a foreign key) is written
+again row by row, so one bad row loses only itself; any other failure (the database away)
+fails the whole batch at once rather than row after row (each caller logs its lost row: the
+trace never stops the pipeline).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.direct import engine_of, transaction
@@ -41,17 +44,23 @@ class TraceBatcher:
         await asyncio.shield(done)
 
     async def _drain(self) -> None:
+        batch: list[tuple[Rows, asyncio.Future[None]]] = []
         try:
             while self._queue:
                 batch = self._queue[: self.max_rows]
                 del self._queue[: self.max_rows]
                 error = await self._insert([rows for rows, _ in batch])
-                if error is not None and len(batch) > 1:
+                if isinstance(error, psycopg.IntegrityError) and len(batch) > 1:
                     for rows, done in batch:
                         _settle(done, await self._insert([rows]))
                 else:
                     for _, done in batch:
                         _settle(done, error)
+        except BaseException:  # cancelled (shutdown): no caller may wait forever
+            for _, done in batch + self._queue:
+                _settle(done, RuntimeError("the trace writer stopped before this row"))
+            self._queue.clear()
+            raise
         finally:
             self._drainer = None
 
