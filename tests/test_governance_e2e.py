@@ -185,8 +185,16 @@ async def test_human_escalation_moves_to_the_next_tier(
         "/v1/approvals", json={"work_item_id": item_id, "decision": "ESCALATED"}, headers=leads
     )
     assert stuck.status_code == 422
+    # a lead deciding from an old view of tier 0 is told it moved on, and nothing changes
+    seen = {"work_item_id": item_id, "request_id": pending[0]["id"]}
+    stale = await stack.post(
+        "/v1/approvals", json={**seen, "tier": 0, "decision": "APPROVED"}, headers=leads
+    )
+    assert stale.status_code == 409
+    assert "escalated since" in stale.json()["error"]["message"]
+    assert "tier 1" in stale.json()["error"]["message"]
     ok = await stack.post(
-        "/v1/approvals", json={"work_item_id": item_id, "decision": "APPROVED"}, headers=leads
+        "/v1/approvals", json={**seen, "tier": 1, "decision": "APPROVED"}, headers=leads
     )
     assert ok.status_code == 200
     assert (await wait_for_order(stack, order_id, finance))["status"] == "COMPLETED"

@@ -210,7 +210,7 @@ async def test_waiting_invoice_posts_a_card_to_the_groups_channel(
     assert [e["action_id"] for e in actions["elements"]] == [APPROVE, REJECT, ESCALATE]
     [request_id] = await _rows(database_url, ApprovalRequest.id)
     assert {CardAction.decode(e["value"]) for e in actions["elements"]} == {
-        CardAction(work_item_id=uuid.UUID(item_id), request_id=request_id)
+        CardAction(work_item_id=uuid.UUID(item_id), request_id=request_id, tier=0)
     }
     assert slack.posted(LEADS) == [] and slack.posted(GENERAL) == []
 
@@ -288,7 +288,7 @@ async def test_a_second_click_after_the_decision_says_it_was_already_decided(
     await post_interaction(slack.api, payload, signing_secret=SECRET)
     await wait_for_order(slack.api, order_id, slack.headers, limit_s=20)
     assert (await post_interaction(slack.api, payload, signing_secret=SECRET)).status_code == 200
-    assert "Already decided" in await slack.told(ALICE, 2)
+    assert "Nothing changed" in await slack.told(ALICE, 2)
     assert len(await _decisions(database_url)) == 1
 
 
@@ -299,6 +299,7 @@ async def test_escalate_then_reject_through_reason_modals(
     fails the item with that reason; both cards show the outcome."""
     order_id, _ = await submit_waiting_invoice(slack.api, slack.headers)
     first = await slack.card(FINANCE)
+    late = slack.slack.click(*first, APPROVE, ALICE)  # an Approve still in flight, say
     assert (await slack.click(first, ESCALATE, ALICE)).status_code == 200
     assert (await slack.give_reason(ALICE, "over my limit")).status_code == 200
     assert "escalated it to *finance-leads*" in await slack.told(ALICE)
@@ -307,6 +308,8 @@ async def test_escalate_then_reject_through_reason_modals(
     assert "*Escalated* to *finance-leads* by <@U0ALICE>: over my limit" in json.dumps(
         escalated["blocks"]
     )
+    assert (await post_interaction(slack.api, late, signing_secret=SECRET)).status_code == 200
+    assert "escalated since" in await slack.told(ALICE, 2)  # the tier-0 card moved on
     assert (await slack.click(second, REJECT, LENA)).status_code == 200
     assert (await slack.give_reason(LENA, "duplicate of GX-0999", opened=2)).status_code == 200
     order = await wait_for_order(slack.api, order_id, slack.headers, limit_s=20)

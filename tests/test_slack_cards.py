@@ -122,8 +122,21 @@ def test_key_fields_per_document_type() -> None:
 
 def test_card_action_refuses_foreign_values() -> None:
     """A button value that is not ours is a ValueError, not a crash deeper down."""
-    with pytest.raises(ValueError):
-        CardAction.decode("approve-please")
+    for value in ("approve-please", "[1, 2]", '{"work_item_id": "x", "request_id": "y"}'):
+        with pytest.raises(ValueError):
+            CardAction.decode(value)
+
+
+def test_card_action_carries_its_tier_and_reads_cards_posted_before_it_did() -> None:
+    """Buttons name the tier their card was posted for; older cards' buttons have none."""
+    tiered = CardAction(ACTION.work_item_id, ACTION.request_id, tier=2)
+    assert CardAction.decode(tiered.encode()) == tiered
+    old = json.dumps(
+        {"work_item_id": str(ACTION.work_item_id), "request_id": str(ACTION.request_id)}
+    )
+    assert CardAction.decode(old) == ACTION and ACTION.tier is None
+    request = ReasonRequest(tiered, "ESCALATED", "C0FIN")
+    assert ReasonRequest.decode(request.encode()) == request
 
 
 def test_reason_modal_round_trips_and_requires_a_reason_to_reject() -> None:

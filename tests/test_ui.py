@@ -186,6 +186,31 @@ async def test_refusals_come_back_as_messages(stack, tenants, database_url, toke
     assert r.status_code == 409 and "not awaiting approval" in r.text
 
 
+async def test_a_page_left_open_while_the_request_was_escalated_decides_nothing(
+    stack, tenants, database_url, token_for
+) -> None:
+    """The form carries the tier it showed: escalated meanwhile, Approve is refused (409)
+    with where the request waits now, instead of deciding on a tier nobody was shown."""
+    await publish_policy(database_url, tenants["acme"])
+    both = token_for("acme", *FINANCE, groups=("finance", "finance-leads"))
+    _, item_id = await submit_waiting_invoice(stack, both)
+    cookie = await sign_in(stack, bearer(both))
+    page = (await stack.get(f"/ui/work-items/{item_id}", headers=cookie)).text
+    shown = dict(
+        re.findall(r'<input type="hidden" name="(request_id|tier)" value="([^"]+)">', page)
+    )
+    assert shown["tier"] == "0" and shown["request_id"]
+    escalated = await stack.post(
+        "/v1/approvals", json={"work_item_id": item_id, "decision": "ESCALATED"}, headers=both
+    )
+    assert escalated.status_code == 200
+    form = {"csrf_token": csrf_of(page), "decision": "APPROVED", **shown}
+    r = await stack.post(f"/ui/work-items/{item_id}/decision", data=form, headers=cookie)
+    assert r.status_code == 409
+    assert "escalated since" in r.text and "finance-leads" in r.text
+    await wait_for_item_status(stack, item_id, both, "AWAITING_APPROVAL")
+
+
 async def test_deciding_without_read_access_shows_nothing_of_the_item(
     stack, tenants, database_url, token_for
 ) -> None:

@@ -72,6 +72,8 @@ async def submit_decision(
         approver_id=principal.subject,
         approver_groups=sorted(principal.groups),
         is_admin=principal.is_admin,
+        request_id=decision.request_id,
+        tier=decision.tier,
         client_ip=client.ip_address if client else None,
         user_agent=client.user_agent if client else None,
     )

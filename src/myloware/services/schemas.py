@@ -97,6 +97,10 @@ class ApprovalIn(BaseModel):
     decision: ApprovalDecision
     reason: str | None = Field(default=None, max_length=4000)
     corrections: dict[str, Any] | None = None
+    # The request and tier the person was shown (optional): a decision made on a tier the
+    # request has since left (escalated by its SLA or by someone else) is refused with 409.
+    request_id: uuid.UUID | None = None
+    tier: int | None = Field(default=None, ge=0)
 
 
 class ApprovalOut(BaseModel):

@@ -61,19 +61,36 @@ class CardAction:
 
     work_item_id: uuid.UUID
     request_id: uuid.UUID
+    tier: int | None = None  # the tier the card was posted for (None: a card from before)
 
     def encode(self) -> str:
-        ids = {"work_item_id": str(self.work_item_id), "request_id": str(self.request_id)}
-        return json.dumps(ids)
+        return json.dumps(self.as_dict())
+
+    def as_dict(self) -> dict[str, Any]:
+        ids: dict[str, Any] = {
+            "work_item_id": str(self.work_item_id),
+            "request_id": str(self.request_id),
+        }
+        if self.tier is not None:
+            ids["tier"] = self.tier
+        return ids
 
     @classmethod
     def decode(cls, value: str) -> CardAction:
         """Parse a button value; raises ``ValueError`` when it is not one of ours."""
         try:
-            data = json.loads(value)
-            return cls(uuid.UUID(data["work_item_id"]), uuid.UUID(data["request_id"]))
-        except (TypeError, KeyError, json.JSONDecodeError) as exc:
+            return cls.from_dict(json.loads(value))
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:  # JSON, UUIDs, shape
             raise ValueError(f"not a MyloWare card action: {value!r}") from exc
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CardAction:
+        tier = data.get("tier")
+        return cls(
+            uuid.UUID(data["work_item_id"]),
+            uuid.UUID(data["request_id"]),
+            tier if isinstance(tier, int) and not isinstance(tier, bool) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

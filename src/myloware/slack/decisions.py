@@ -85,12 +85,16 @@ async def decide(
                 await slack.deps.temporal(),
                 principal=principal,
                 decision=ApprovalIn(
-                    work_item_id=action.work_item_id, decision=decision, reason=reason
+                    work_item_id=action.work_item_id,
+                    decision=decision,
+                    reason=reason,
+                    request_id=action.request_id,
+                    tier=action.tier,
                 ),
                 client=client,
             )
     except ConflictError as exc:
-        return f":information_source: Already decided, nothing changed: {_sentence(exc.message)}"
+        return f":information_source: Nothing changed: {_sentence(exc.message)}"
     except ForbiddenError as exc:
         return f":no_entry: You can't decide this one: {_sentence(exc.message)}"
     except MylowareError as exc:

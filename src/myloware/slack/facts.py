@@ -68,7 +68,9 @@ async def load_card_facts(
     )
     document_type = record.get("document_type") or (item_type.value if item_type else None)
     return CardFacts(
-        action=CardAction(work_item_id=request.work_item_id, request_id=request.id),
+        action=CardAction(
+            work_item_id=request.work_item_id, request_id=request.id, tier=request.tier
+        ),
         document_type=document_type,
         values=plain_values(record),
         explanation=request.explanation,

@@ -8,7 +8,6 @@ channel to answer in, so the submission needs no server-side state.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +30,7 @@ class ReasonRequest:
 
     def encode(self) -> str:
         return json.dumps(
-            {
-                "work_item_id": str(self.action.work_item_id),
-                "request_id": str(self.action.request_id),
-                "decision": self.decision,
-                "channel": self.channel,
-            }
+            {**self.action.as_dict(), "decision": self.decision, "channel": self.channel}
         )
 
     @classmethod
@@ -44,10 +38,10 @@ class ReasonRequest:
         """Parse ``private_metadata``; raises ``ValueError`` when it is not ours."""
         try:
             data = json.loads(metadata)
-            action = CardAction(uuid.UUID(data["work_item_id"]), uuid.UUID(data["request_id"]))
+            action = CardAction.from_dict(data)
             decision = str(data["decision"])
             channel = str(data["channel"])
-        except (TypeError, KeyError, json.JSONDecodeError) as exc:
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise ValueError("not a MyloWare reason modal") from exc
         if decision not in VERBS:
             raise ValueError(f"unexpected decision {decision!r}")

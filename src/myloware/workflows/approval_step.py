@@ -192,6 +192,12 @@ class ApprovalStep:
             raise ApplicationError(
                 "that approval request is no longer pending", type="ApprovalConflict"
             )
+        if inp.tier is not None and inp.tier != ticket.tier:
+            raise ApplicationError(
+                f"the request was escalated since: it waits for '{ticket.group}' "
+                f"(tier {ticket.tier}) now",
+                type="ApprovalConflict",
+            )
         if not inp.is_admin and ticket.group not in inp.approver_groups:
             raise ApplicationError(
                 f"deciding needs membership of the approver group '{ticket.group}'",

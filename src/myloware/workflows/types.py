@@ -131,6 +131,7 @@ class HumanDecision(BaseModel):
     approver_groups: list[str] = Field(default_factory=list)
     is_admin: bool = False
     request_id: uuid.UUID | None = None
+    tier: int | None = None  # the tier the person saw; refused when the request moved on
     client_ip: str | None = None
     user_agent: str | None = None
 

@@ -43,11 +43,16 @@ def decision_from_form(work_item_id: uuid.UUID, form: FormData) -> ApprovalIn:
         if key.startswith(FIX_PREFIX) and isinstance(value, str) and value.strip()
     }
     reason = str(form.get("reason") or "").strip()
-    return ApprovalIn(
-        work_item_id=work_item_id,
-        decision=str(form.get("decision") or ""),  # type: ignore[arg-type]
-        reason=reason or None,
-        corrections=corrections or None,
+    return ApprovalIn.model_validate(
+        {
+            "work_item_id": work_item_id,
+            "decision": str(form.get("decision") or ""),
+            "reason": reason or None,
+            "corrections": corrections or None,
+            # what the page showed: a tier escalated since is refused, not decided blindly
+            "request_id": form.get("request_id") or None,
+            "tier": form.get("tier") or None,
+        }
     )
 
 
