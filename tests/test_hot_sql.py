@@ -7,23 +7,28 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 
 from myloware.auth.principal import Principal
+from myloware.db.base import AttemptStatus
 from myloware.db.direct import transaction
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, MemDoc, OutboxEvent, Record, RecordVersion, WorkItem
 from myloware.documents.model import LoadedDocument
+from myloware.events.outbox import outbox_row
 from myloware.extraction import extract
 from myloware.normalize import restyle
 from myloware.records import DocumentType
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.work_orders import create_work_order
 from myloware.settings import Settings
+from myloware.workflows import hot_sql
 from myloware.workflows.activities import PipelineActivities
+from myloware.workflows.attempts import _Trace
 from myloware.workflows.bookkeeping import BookkeepingActivities
 from myloware.workflows.context import ContextCache
 from myloware.workflows.types import (
@@ -195,3 +200,30 @@ def test_the_context_cache_keeps_recent_small_documents() -> None:
     assert [cache.get(i) for i in ids] == [None, docs[1], docs[2]]  # the oldest went first
     cache.put(ids[2], LoadedDocument.from_text("far too long for it"))
     assert cache.get(ids[2]) is None  # a big document replaces nothing stale: it is dropped
+
+
+async def test_token_budgets_count_the_order_and_the_tenants_utc_day(
+    setup: Setup, settings: Settings
+) -> None:
+    ref = setup.ref
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    rows = []
+    for started, tokens in ((yesterday, 500), (datetime.now(UTC), 70)):
+        trace = _Trace(ref, "ExtractorLLM", 1, RecordGenInput(item=ref), started)
+        attempt = trace.end(AttemptStatus.COMPLETED).row(started_only=False)
+        attempt.update(tokens_in=tokens - 10, tokens_out=10, model="m")
+        rows.append((attempt, outbox_row(**trace.event())))
+    async with transaction(setup.pipeline.engine) as pg:
+        await hot_sql.insert_attempts(pg, rows)
+        assert await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id) == (570, 70)
+        other = await hot_sql.tokens_spent(pg, ref.tenant_id, uuid.uuid4())
+    assert other == (0, 70)
+
+    def budgets(order: int, day: int) -> PipelineActivities:
+        limits = {"model_budget_tokens_per_order": order, "model_budget_tokens_per_tenant_day": day}
+        return PipelineActivities(setup.sessions, settings.model_copy(update=limits), None)
+
+    assert await budgets(0, 0)._budget_spent(ref) is None
+    assert await budgets(571, 71)._budget_spent(ref) is None
+    assert await budgets(570, 0)._budget_spent(ref) == "the order's"
+    assert await budgets(0, 70)._budget_spent(ref) == "the tenant's daily"

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from myloware.models.pricing import cost_usd
 from myloware.settings import Settings
+from tests.governance_support import publish_policy
 from tests.model_emulator import ModelEmulator, Reply
 from tests.pipeline_support import (
     app_client,
@@ -118,3 +119,37 @@ async def test_garbage_from_the_model_falls_back_to_the_offline_extractor(
     ]
     assert extractor["output"]["record"]["extractor"].startswith("rules (fallback")
     assert extractor["tokens_in"] == 120  # the useless answer was still paid for
+
+
+BUDGET_POLICY = """
+name: budget-test
+version: "1"
+default_action: AUTO_APPROVE
+rules:
+  - id: model-budget-spent
+    description: The model token budget ran out
+    when: {type: token_budget_exhausted}
+    then: {action: REJECT, reason: token budget exhausted}
+"""
+
+
+async def test_a_spent_daily_token_budget_asks_no_model_and_tells_the_policy(
+    mapi, model_settings, database_url, temporal_address, token_for, emu, tenants
+) -> None:
+    """Once the tenant's tokens for the day are spent, the next document asks no model: the
+    rules read it and the policy's ``token_budget_exhausted`` rule decides (here: reject)."""
+    await publish_policy(database_url, tenants["acme"], BUDGET_POLICY)
+    budgeted = model_settings.model_copy(update={"model_budget_tokens_per_tenant_day": 100})
+    headers = token_for("acme")
+    first = await _run(mapi, budgeted, database_url, temporal_address, headers)
+    assert first["status"] == "COMPLETED" and len(emu.requests) == 1  # 160 tokens spent
+    second = await _run(mapi, budgeted, database_url, temporal_address, headers)
+    assert len(emu.requests) == 1  # no second call
+    assert second["status"] == "FAILED"
+    assert "token budget exhausted" in second["error"]
+    [extractor] = [
+        a for a in await attempts_of(mapi, second["id"], headers) if a["agent_id"] == "ExtractorLLM"
+    ]
+    assert extractor["output"]["budget_exhausted"] is True
+    assert "daily token budget spent" in extractor["output"]["record"]["extractor"]
+    assert extractor["tokens_in"] is None  # nothing was paid for

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     model_breaker_reset_s: float = Field(default=60.0, gt=0)
     # all providers of one document together; below ExtractorLLM's 3-minute activity limit
     model_deadline_s: float = Field(default=150.0, gt=0, lt=180)
+    # Model tokens (in + out) a work order, and a tenant in one UTC day, may spend; 0: no
+    # limit. Checked before each call: once spent, the rules extractor answers instead and
+    # the policy sees ``token_budget_exhausted`` (one call may overrun the budget).
+    model_budget_tokens_per_order: int = Field(default=0, ge=0)
+    model_budget_tokens_per_tenant_day: int = Field(default=0, ge=0)
 
     # Events
     events_stream: str = "myloware:events"

@@ -162,6 +162,13 @@ class PipelineActivities:
         mode = self.settings.extractor
         if mode == "rules":
             return ExtractOutput(record=extract(doc, inp.document_type))
+        spent = await self._budget_spent(inp.item)
+        if spent is not None:
+            record = extract(doc, inp.document_type)
+            note = f"rules ({spent} token budget spent: no model asked)"
+            return ExtractOutput(
+                record=record.model_copy(update={"extractor": note}), budget_exhausted=True
+            )
         chosen = extract_hybrid if mode == "hybrid" else extract_model_or_rules
         record, usage = await chosen(doc, inp.document_type, self._model_router())
         return ExtractOutput(record=record, usage=usage)
@@ -176,6 +183,20 @@ class PipelineActivities:
             doc = document_from(*row)
             self._contexts.put(work_item_id, doc)
         return doc
+
+    async def _budget_spent(self, ref: ItemRef) -> str | None:
+        """Which token budget is spent ("order" or "tenant's daily"), None while both last."""
+        per_order = self.settings.model_budget_tokens_per_order
+        per_day = self.settings.model_budget_tokens_per_tenant_day
+        if not per_order and not per_day:
+            return None
+        async with transaction(self.engine) as pg:
+            order, today = await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id)
+        if per_order and order >= per_order:
+            return "the order's"
+        if per_day and today >= per_day:
+            return "the tenant's daily"
+        return None
 
     def _model_router(self) -> ModelRouter:
         if self._router is None:
@@ -238,6 +259,7 @@ class PipelineActivities:
             work_item_id=str(ref.work_item_id),
             validation=inp.validation,
             known_vendor=known,
+            token_budget_exhausted=inp.token_budget_exhausted,
         )
         return to_policy_decision(evaluate(policy, ctx))
 

@@ -217,6 +217,31 @@ async def known_vendor(
     return await cur.fetchone() is not None
 
 
+# -- model token budgets -------------------------------------------------------------------
+
+TOKENS_SPENT = """
+SELECT
+    (SELECT coalesce(sum(coalesce(a.tokens_in, 0) + coalesce(a.tokens_out, 0)), 0)
+     FROM attempts a JOIN work_items w ON w.id = a.work_item_id
+     WHERE w.work_order_id = %(order)s AND a.tokens_in IS NOT NULL),
+    (SELECT coalesce(sum(coalesce(tokens_in, 0) + coalesce(tokens_out, 0)), 0)
+     FROM attempts
+     WHERE tenant_id = %(tenant)s AND tokens_in IS NOT NULL
+       AND started_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+"""
+
+
+async def tokens_spent(
+    pg: Connection, tenant_id: uuid.UUID, order_id: uuid.UUID
+) -> tuple[int, int]:
+    """Model tokens (in + out) recorded on attempts: by this work order, by the tenant today
+    (UTC)."""
+    cur = await pg.execute(TOKENS_SPENT, {"tenant": tenant_id, "order": order_id})
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 # -- Persister ----------------------------------------------------------------------------------
 
 

@@ -67,6 +67,7 @@ class ExtractInput(BaseModel):
 class ExtractOutput(BaseModel):
     record: CanonicalRecord
     usage: Usage | None = None
+    budget_exhausted: bool = False  # a token budget was spent: no model was asked
 
 
 class RecordInput(BaseModel):
@@ -88,6 +89,7 @@ class PolicyInput(BaseModel):
     item: ItemRef
     record: CanonicalRecord
     validation: ValidationOutput
+    token_budget_exhausted: bool = False
 
 
 class Tier(BaseModel):

@@ -124,7 +124,12 @@ class ItemPipeline:
             )
             decision = await self._run(
                 "Policy",
-                PolicyInput(item=ref, record=record, validation=validation),
+                PolicyInput(
+                    item=ref,
+                    record=record,
+                    validation=validation,
+                    token_budget_exhausted=extracted.budget_exhausted,
+                ),
                 PolicyDecision,
             )
             if decision.action == "REJECT":
