@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
+import redis.asyncio as aioredis
 
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError
@@ -16,7 +18,14 @@ from myloware.extraction.llm import (
     extract_hybrid,
     extract_with_model,
 )
-from myloware.models import AnthropicProvider, ModelError, ModelRouter, OpenAIProvider
+from myloware.models import (
+    AnthropicProvider,
+    CircuitBreaker,
+    ModelError,
+    ModelRouter,
+    OpenAIProvider,
+    RedisBreakers,
+)
 from myloware.models.pricing import cost_usd
 from myloware.records import DocumentType
 from myloware.settings import Settings, load_settings
@@ -164,6 +173,66 @@ async def test_the_breaker_counts_failures_in_a_row(emu: ModelEmulator) -> None:
             with pytest.raises(ModelError):
                 await extract_with_model(doc(), DocumentType.INVOICE, router)
     assert len(emu.requests) == 4  # never skipped
+
+
+async def test_a_half_open_breaker_lets_one_probe_through() -> None:
+    """After the pause one caller probes; the others keep skipping until it reports."""
+    now = [0.0]
+    breaker = CircuitBreaker(failures=2, reset_s=30, clock=lambda: now[0])
+    for _ in range(2):
+        assert await breaker.allow()
+        await breaker.failed()
+    assert not await breaker.allow()
+    now[0] = 31.0
+    assert await breaker.allow()  # the probe
+    assert not await breaker.allow()  # everyone else, meanwhile
+    await breaker.failed()  # the probe failed: open for another pause
+    now[0] = 45.0
+    assert not await breaker.allow()
+    now[0] = 62.0
+    assert await breaker.allow()
+    await breaker.succeeded()
+    assert await breaker.allow() and await breaker.allow()  # closed
+
+
+async def test_workers_share_their_breakers_through_redis(
+    emu: ModelEmulator, clean_redis: str
+) -> None:
+    """Failures add up across workers, the open circuit holds for all, and after the pause
+    one probe is sent for the whole fleet."""
+    redis = aioredis.from_url(clean_redis)
+    shared = RedisBreakers(redis, failures=2, reset_s=0.5)
+    workers = [ModelRouter([openai(emu)], breakers=shared.breaker) for _ in range(2)]
+    emu.script(Reply(text="garbage"))
+    for router in workers:  # one failure each: two in a row for the fleet
+        with pytest.raises(ModelError, match="not JSON"):
+            await extract_with_model(doc(), DocumentType.INVOICE, router)
+    for router in workers:
+        with pytest.raises(ModelError, match="circuit open"):
+            await extract_with_model(doc(), DocumentType.INVOICE, router)
+    assert len(emu.requests) == 2
+    await asyncio.sleep(0.6)
+    emu.script(Reply(data=ANSWER, delay_s=0.3))
+    both = await asyncio.gather(
+        *(extract_with_model(doc(), DocumentType.INVOICE, r) for r in workers),
+        return_exceptions=True,
+    )
+    assert len(emu.requests) == 3  # one probe
+    assert sorted(type(r).__name__ for r in both) == ["ModelError", "tuple"]
+    await extract_with_model(doc(), DocumentType.INVOICE, workers[1])  # closed for all now
+    assert len(emu.requests) == 4
+    await redis.aclose()
+
+
+async def test_an_unreachable_redis_does_not_stop_the_model_chain(emu: ModelEmulator) -> None:
+    redis = aioredis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    shared = RedisBreakers(redis, failures=1, reset_s=30)
+    emu.script(Reply(data=ANSWER))
+    record, _ = await extract_with_model(
+        doc(), DocumentType.INVOICE, ModelRouter([openai(emu)], breakers=shared.breaker)
+    )
+    assert record.extractor == "model:openai"
+    await redis.aclose()
 
 
 async def test_any_provider_surprise_falls_through_the_chain(emu: ModelEmulator) -> None:

@@ -8,7 +8,8 @@ they are imported on first use, so a platform on the offline extractor never pay
 from typing import Any
 
 from myloware.models.base import ModelError, ModelReply, Provider, Usage
-from myloware.models.router import CircuitBreaker, ModelRouter, provider_from_settings
+from myloware.models.breaker import CircuitBreaker, RedisBreakers
+from myloware.models.router import ModelRouter, provider_from_settings
 
 __all__ = [
     "AnthropicProvider",
@@ -18,6 +19,7 @@ __all__ = [
     "ModelRouter",
     "OpenAIProvider",
     "Provider",
+    "RedisBreakers",
     "Usage",
     "provider_from_settings",
 ]

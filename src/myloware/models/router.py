@@ -1,8 +1,8 @@
 """The model router: a chain of providers, a circuit breaker each, fallback down the chain.
 
 A provider that failed ``failures`` calls in a row is skipped for ``reset_s`` seconds, then
-tried again (half-open): one success closes its breaker. Breakers live in the worker process
-(each worker learns on its own; sharing them through Redis is a next step). Each call is
+one caller probes it (half-open): a success closes its breaker (:mod:`myloware.models.breaker`;
+workers share their breakers through Redis, other callers keep their own). Each call is
 bounded by the provider's timeout and SDK retries; when every provider fails the router raises
 one :class:`ModelError` naming each failure, with the usage the failed calls still cost. Any
 exception of a provider counts as its failure, and the whole chain has ``deadline_s`` (kept
@@ -14,36 +14,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from myloware.errors import ConfigurationError
 from myloware.models.base import ModelError, ModelReply, Provider, Usage
+from myloware.models.breaker import BreakerFactory, CircuitBreaker, RedisBreakers
 from myloware.settings import Settings
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 log = structlog.get_logger(__name__)
-
-
-class CircuitBreaker:
-    def __init__(
-        self, *, failures: int, reset_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._limit, self._reset_s, self._clock = failures, reset_s, clock
-        self._failures = 0
-        self._open_until = 0.0
-
-    @property
-    def is_open(self) -> bool:
-        return self._failures >= self._limit and self._clock() < self._open_until
-
-    def succeeded(self) -> None:
-        self._failures = 0
-
-    def failed(self) -> None:
-        self._failures += 1
-        if self._failures >= self._limit:
-            self._open_until = self._clock() + self._reset_s
 
 
 class ModelRouter:
@@ -55,24 +38,37 @@ class ModelRouter:
         reset_s: float = 60.0,
         deadline_s: float = 150.0,
         clock: Callable[[], float] = time.monotonic,
+        breakers: BreakerFactory | None = None,
     ) -> None:
+        """``breakers`` makes each provider's breaker (e.g. ``RedisBreakers(...).breaker``,
+        shared by every worker); by default each router keeps its own."""
         if not providers:
             raise ConfigurationError("the model router needs at least one provider")
         self.providers = list(providers)
         self._deadline_s, self._clock = deadline_s, clock
-        self._breakers = {
-            p.name: CircuitBreaker(failures=failures, reset_s=reset_s, clock=clock)
-            for p in self.providers
-        }
+        make = breakers or (
+            lambda _name: CircuitBreaker(failures=failures, reset_s=reset_s, clock=clock)
+        )
+        self._breakers = {p.name: make(p.name) for p in self.providers}
 
     @classmethod
-    def from_settings(cls, settings: Settings, names: Sequence[str] | None = None) -> ModelRouter:
+    def from_settings(
+        cls,
+        settings: Settings,
+        names: Sequence[str] | None = None,
+        *,
+        redis: Redis | None = None,
+    ) -> ModelRouter:
+        """The configured chain; with ``redis`` its breakers are shared by every worker."""
         chain = [provider_from_settings(settings, n) for n in names or settings.model_providers]
+        failures, reset_s = settings.model_breaker_failures, settings.model_breaker_reset_s
+        shared = RedisBreakers(redis, failures=failures, reset_s=reset_s) if redis else None
         return cls(
             chain,
-            failures=settings.model_breaker_failures,
-            reset_s=settings.model_breaker_reset_s,
+            failures=failures,
+            reset_s=reset_s,
             deadline_s=settings.model_deadline_s,
+            breakers=shared.breaker if shared else None,
         )
 
     async def complete_json(
@@ -83,7 +79,7 @@ class ModelRouter:
         deadline = self._clock() + self._deadline_s
         for provider in self.providers:
             breaker = self._breakers[provider.name]
-            if breaker.is_open:
+            if not await breaker.allow():
                 failures.append(f"{provider.name}: skipped, circuit open after repeated failures")
                 continue
             left = deadline - self._clock()
@@ -97,12 +93,12 @@ class ModelRouter:
                     )
             except Exception as exc:  # whatever a provider does, the chain goes on
                 error = _as_model_error(exc, provider.name)
-                breaker.failed()
+                await breaker.failed()
                 spent = spent + error.usage
                 failures.append(str(error))
                 log.warning("model_call_failed", provider=provider.name, error=str(error))
                 continue
-            breaker.succeeded()
+            await breaker.succeeded()
             reply.usage = spent + reply.usage
             return reply
         raise ModelError(

@@ -63,6 +63,8 @@ async def run_worker(
     settings: Settings, endpoints: Endpoints, stop: asyncio.Event, *, with_relay: bool = True
 ) -> None:
     """The Temporal worker, the sweep of unstarted orders and (by default) the event relay."""
+    import redis.asyncio as aioredis
+
     from myloware.db.engine import create_engine, session_factory
     from myloware.documents import LocalBlobStore
     from myloware.workflows.attempts import trace_engine
@@ -72,6 +74,7 @@ async def run_worker(
     engine = create_engine(endpoints.database_url)
     traces = trace_engine(endpoints.database_url)
     sessions = session_factory(engine)
+    redis = aioredis.from_url(endpoints.redis_url)  # model breakers, shared between workers
     client = await connect(settings, endpoints.temporal_address)
     worker = build_worker(
         client,
@@ -79,6 +82,7 @@ async def run_worker(
         sessions,
         LocalBlobStore(settings.files_path),
         trace_sessions=session_factory(traces),
+        redis=redis,
     )
     gc.collect()  # as in the API: start-up objects stay out of the collector's full passes
     gc.freeze()
@@ -94,6 +98,7 @@ async def run_worker(
         await asyncio.gather(*tasks, return_exceptions=True)
         await engine.dispose()
         await traces.dispose()
+        await redis.aclose()
 
 
 async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:

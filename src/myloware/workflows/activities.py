@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -88,7 +89,12 @@ class PipelineActivities:
     """Agent activities; constructed once per worker with its clients."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, blobs: Any
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        blobs: Any,
+        *,
+        redis: Redis | None = None,  # model breakers shared with the other workers
     ) -> None:
         self.sessions = sessions
         self.engine = engine_of(sessions)  # the per-document statements run on plain psycopg
@@ -97,7 +103,8 @@ class PipelineActivities:
         self.limits = DocumentLimits.from_settings(settings)
         self._schemas: dict[DocumentType, tuple[float, str, dict[str, Any]]] = {}
         self._policies: dict[Any, tuple[float, Policy]] = {}
-        self._router: ModelRouter | None = None  # built on first use: breakers live here
+        self.redis = redis
+        self._router: ModelRouter | None = None  # built on first use
         self._contexts = ContextCache()
 
     # -- RecordGen -------------------------------------------------------------------------
@@ -200,7 +207,7 @@ class PipelineActivities:
 
     def _model_router(self) -> ModelRouter:
         if self._router is None:
-            self._router = ModelRouter.from_settings(self.settings)
+            self._router = ModelRouter.from_settings(self.settings, redis=self.redis)
         return self._router
 
     # -- JsonRestyler ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -41,9 +42,12 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 
 
 def activities_for(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, blobs: Any
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    blobs: Any,
+    redis: Redis | None = None,
 ) -> list[Any]:
-    pipeline = PipelineActivities(sessions, settings, blobs)
+    pipeline = PipelineActivities(sessions, settings, blobs, redis=redis)
     books = BookkeepingActivities(sessions, offline_extractor=settings.extractor == "rules")
     approvals = ApprovalActivities(sessions)
     return [
@@ -72,14 +76,16 @@ def build_worker(
     activities: list[Any] | None = None,
     task_queue: str | None = None,
     trace_sessions: async_sessionmaker[AsyncSession] | None = None,
+    redis: Redis | None = None,
 ) -> Worker:
+    """``redis``: where model circuit breakers are shared with the other workers."""
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities
         if activities is not None
-        else activities_for(sessions, settings, blobs),
+        else activities_for(sessions, settings, blobs, redis),
         interceptors=[AttemptRecorder(trace_sessions or sessions)],
         workflow_runner=workflow_runner(settings),
         max_concurrent_activities=16,
