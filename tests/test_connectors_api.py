@@ -14,6 +14,7 @@ from myloware.db.engine import transaction
 from myloware.db.models import AuditLog, Connector, WebhookDelivery
 from myloware.errors import ValidationFailed
 from myloware.services.connectors import WebhookSpec, create_webhook
+from myloware.slack.config import tenant_connector
 
 HOOK = "https://hooks.example.com/myloware"
 
@@ -230,3 +231,70 @@ async def test_deliveries_are_listed_newest_first(
     assert [d["succeeded"] for d in page["data"]] == [True, False]
     failed = (await api.get(path, params={"succeeded": "false"}, headers=admin)).json()
     assert [d["error"] for d in failed["data"]] == ["HTTP 500 #1", "HTTP 500 #0"]
+
+
+SLACK = {
+    "team_id": "T0ACME",
+    "bot_token": "xoxb-0000-secret-bot-token",
+    "signing_secret": "8f1c0000aaaabbbbccccdddd",
+    "channels": {"finance": "C0FIN"},
+    "users": {"U0ALICE": {"subject": "alice@acme.example", "groups": ["finance"]}},
+}
+
+
+async def test_a_slack_workspace_is_connected_and_changed_through_the_api(
+    api: httpx.AsyncClient,
+    token_for: Any,
+    tenants: dict[str, object],
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """POST /slack connects it (credentials masked in every answer, audited); one active
+    workspace per tenant; PUT replaces its config; other tenants and non-admins cannot."""
+    admin = token_for("acme", "admin")
+    r = await api.post("/v1/connectors/slack", json={"config": SLACK}, headers=admin)
+    assert r.status_code == 201, r.text
+    created = r.json()["data"]
+    assert created["type"] == "SLACK" and "/slack/events" in r.json()["message"]
+    assert "secret-bot-token" not in r.text and SLACK["signing_secret"] not in r.text
+    async with sessions() as session:
+        connector = await tenant_connector(session, tenants["acme"])  # type: ignore[arg-type]
+    assert connector is not None and connector.config.channel_for("finance") == "C0FIN"
+    assert connector.config.bot_token.get_secret_value() == SLACK["bot_token"]
+
+    again = await api.post("/v1/connectors/slack", json={"config": SLACK}, headers=admin)
+    assert again.status_code == 409 and created["id"] in again.text
+    no_channel = {k: v for k, v in SLACK.items() if k != "channels"}
+    bad = await api.post("/v1/connectors/slack", json={"config": no_channel}, headers=admin)
+    assert bad.status_code == 422 and "default_channel" in bad.text
+    bad_team = await api.post(
+        "/v1/connectors/slack", json={"config": {**SLACK, "team_id": "acme"}}, headers=admin
+    )
+    assert bad_team.status_code == 422
+
+    path = f"/v1/connectors/{created['id']}/slack"
+    moved = {**SLACK, "channels": {"finance": "C0NEWFIN"}, "default_channel": "C0ALL"}
+    assert (
+        await api.put(path, json=moved, headers=token_for("globex", "admin"))
+    ).status_code == 404
+    assert (
+        await api.put(
+            path, json=moved, headers=token_for("acme", "work_orders:read", "work_orders:write")
+        )
+    ).status_code == 403
+    r = await api.put(path, json=moved, headers=admin)
+    assert r.status_code == 200 and r.json()["data"]["config"]["channels"] == {
+        "finance": "C0NEWFIN"
+    }
+    async with sessions() as session:
+        connector = await tenant_connector(session, tenants["acme"])  # type: ignore[arg-type]
+        actions = (
+            await session.scalars(
+                select(AuditLog.action).where(AuditLog.resource_type == "connector")
+            )
+        ).all()
+    assert connector is not None and connector.config.channel_for("legal") == "C0ALL"
+    assert sorted(actions) == ["connector.create", "connector.update"]
+
+    webhook = await create(api, admin)
+    not_slack = await api.put(f"/v1/connectors/{webhook['id']}/slack", json=SLACK, headers=admin)
+    assert not_slack.status_code == 422

@@ -105,6 +105,15 @@ def _submit_and_show_from_the_cli(data_dir: Path) -> None:
     assert f"work order {order_id}: {state}" in shown
     assert "ticket.txt" in shown
 
+    slack = data_dir / "slack.yaml"
+    slack.write_text(
+        "team_id: T0ACME\nbot_token: xoxb-1-2-3\nsigning_secret: 0123456789abcdef\n"
+        "channels: {finance: C0FIN}\nusers: {U0ALICE: {subject: alice@acme, groups: [finance]}}\n"
+    )
+    connected = _cli(data_dir, "slack", "connect", str(slack))
+    assert "workspace T0ACME" in connected and "finance" in connected and "C0FIN" in connected
+    assert "xoxb-1-2-3" not in connected and "/slack/events" in connected
+
 
 @pytest.mark.timeout(300)
 def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:

@@ -7,7 +7,7 @@ import sys
 import httpx
 import typer
 
-from myloware.cli import auth, documents, governance, ops
+from myloware.cli import auth, documents, governance, ops, slack
 from myloware.cli._common import console_err
 from myloware.errors import MylowareError
 
@@ -22,6 +22,7 @@ ops.register(app)
 auth.register(app)
 documents.register(app)
 governance.register(app)
+slack.register(app)
 
 
 def _register_optional() -> None:

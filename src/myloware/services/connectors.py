@@ -1,4 +1,5 @@
-"""A tenant's connectors: outgoing webhooks (type ``API``) created, listed, changed, deleted.
+"""A tenant's connectors: outgoing webhooks (type ``API``) and its Slack workspace (type
+``SLACK``, see :mod:`myloware.slack.config`) created, listed, changed, deleted.
 
 Keyword-only data-access functions, scoped by tenant (another tenant's connector is "not
 found"); each change is audited in the caller's transaction, and the caller commits. A
@@ -20,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.auth.principal import Principal
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector, WebhookDelivery
-from myloware.errors import NotFoundError, ValidationFailed
+from myloware.errors import ConflictError, NotFoundError, ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.logs import SECRET_WORDS
 from myloware.services.audit import ClientInfo, record_audit
+from myloware.slack.config import SlackConfig, add_slack_connector
 
 SECRET_PREFIX = "whsec_"
 
@@ -133,6 +135,74 @@ async def create_webhook(
         client=client,
     )
     return row, secret
+
+
+async def create_slack(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    name: str,
+    config: SlackConfig,
+    principal: Principal | None,
+    client: ClientInfo | None = None,
+) -> Connector:
+    """Connect the tenant's Slack workspace (one active SLACK connector per tenant)."""
+    active = await session.scalar(
+        select(Connector.id).where(
+            Connector.tenant_id == tenant_id,
+            Connector.type == ConnectorType.SLACK,
+            Connector.status == ConnectorStatus.ACTIVE,
+        )
+    )
+    if active is not None:
+        raise ConflictError(
+            f"the tenant's Slack workspace is already connected (connector {active}): "
+            "change its config, or deactivate or delete it first",
+            details={"connector_id": str(active)},
+        )
+    row = add_slack_connector(session, tenant_id=tenant_id, config=config, name=name)
+    await session.flush()
+    await session.refresh(row)
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="connector.create",
+        resource_type="connector",
+        resource_id=row.id,
+        details={"name": name, "type": row.type.value, "team_id": config.team_id},
+        client=client,
+    )
+    return row
+
+
+async def replace_slack_config(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    connector_id: uuid.UUID,
+    config: SlackConfig,
+    principal: Principal | None,
+    client: ClientInfo | None = None,
+) -> Connector:
+    """Replace a SLACK connector's whole config (channels, users, tokens)."""
+    row = await get_connector(session, tenant_id=tenant_id, connector_id=connector_id)
+    if row.type is not ConnectorType.SLACK:
+        raise ValidationFailed(f"connector {connector_id} is not a Slack connector")
+    row.config = config.stored()
+    await session.flush()
+    await session.refresh(row)
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="connector.update",
+        resource_type="connector",
+        resource_id=row.id,
+        details={"config": "replaced", "team_id": config.team_id},
+        client=client,
+    )
+    return row
 
 
 async def list_connectors(

@@ -1,7 +1,9 @@
-"""/v1/connectors: a tenant's outgoing webhooks (admin) and their delivery log.
+"""/v1/connectors: a tenant's outgoing webhooks and Slack workspace (admin), and the
+webhooks' delivery log.
 
-``POST`` answers the signing secret once; every other answer masks it. Outside development and
-test, receiver URLs must point at public addresses (see ``myloware.events.webhooks``).
+``POST`` answers a webhook's signing secret once; every other answer masks secrets (Slack's
+bot token and signing secret included). Outside development and test, receiver URLs must
+point at public addresses (see ``myloware.events.webhooks``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from myloware.db.models import Connector
 from myloware.errors import ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.services import connectors as svc
+from myloware.slack.config import SlackConfig
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 
@@ -117,6 +120,15 @@ class ConnectorOut(BaseModel):
         )
 
 
+class SlackConnectorIn(BaseModel):
+    """The tenant's Slack workspace: its app's credentials, where cards go, who decides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="slack", min_length=1, max_length=255)
+    config: SlackConfig
+
+
 class ConnectorCreated(ConnectorOut):
     secret: str = Field(description="the signing secret, shown only in this answer")
 
@@ -161,6 +173,54 @@ async def create_connector(
     await session.commit()
     out = ConnectorCreated(**ConnectorOut.of(row).model_dump(), secret=secret)
     return ApiResponse(data=out, message="store the secret now: it is not shown again")
+
+
+@router.post(
+    "/slack",
+    response_model=ApiResponse[ConnectorOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Connect the tenant's Slack workspace",
+)
+async def connect_slack(
+    payload: SlackConnectorIn, principal: Admin, session: SessionDep, request: Request
+) -> ApiResponse[ConnectorOut]:
+    row = await svc.create_slack(
+        session,
+        tenant_id=principal.tenant_id,
+        name=payload.name,
+        config=payload.config,
+        principal=principal,
+        client=client_info(request),
+    )
+    await session.commit()
+    return ApiResponse(
+        data=ConnectorOut.of(row),
+        message="point the Slack app's Interactivity Request URL at <public URL>/slack/events",
+    )
+
+
+@router.put(
+    "/{connector_id}/slack",
+    response_model=ApiResponse[ConnectorOut],
+    summary="Replace a Slack connector's config (channels, users, credentials)",
+)
+async def replace_slack_config(
+    connector_id: uuid.UUID,
+    config: SlackConfig,
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
+) -> ApiResponse[ConnectorOut]:
+    row = await svc.replace_slack_config(
+        session,
+        tenant_id=principal.tenant_id,
+        connector_id=connector_id,
+        config=config,
+        principal=principal,
+        client=client_info(request),
+    )
+    await session.commit()
+    return ApiResponse(data=ConnectorOut.of(row))
 
 
 @router.get("", response_model=PageResponse[ConnectorOut], summary="List connectors")
