@@ -110,6 +110,15 @@ def _submit_and_show_from_the_cli(data_dir: Path) -> None:
         "team_id: T0ACME\nbot_token: xoxb-1-2-3\nsigning_secret: 0123456789abcdef\n"
         "channels: {finance: C0FIN}\nusers: {U0ALICE: {subject: alice@acme, groups: [finance]}}\n"
     )
+    key = _cli(data_dir, "apikey", "create", "--name", "ci-bot").strip().splitlines()[-1]
+    prefix = key[:12]
+    assert prefix in _cli(data_dir, "apikey", "list")
+    assert "revoked" in _cli(data_dir, "apikey", "revoke", prefix)
+    api_url = json.loads((data_dir / "runtime.json").read_text())["api_url"]
+    refused = httpx.get(f"{api_url}/v1/work-orders", headers={"X-API-Key": key}, timeout=10)
+    assert refused.status_code == 401 and "revoked" in refused.text
+    assert prefix not in _cli(data_dir, "apikey", "list")
+
     connected = _cli(data_dir, "slack", "connect", str(slack))
     assert "workspace T0ACME" in connected and "finance" in connected and "C0FIN" in connected
     assert "xoxb-1-2-3" not in connected and "/slack/events" in connected

@@ -15,6 +15,7 @@ from myloware.api.errors import install_error_handlers
 from myloware.api.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from myloware.api.ratelimit import RateLimiter
 from myloware.api.routes import (
+    api_keys,
     approvals,
     audit,
     connectors,
@@ -75,7 +76,16 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (work_orders, work_items, approvals, policies, audit, dead_letters, connectors):
+    for module in (
+        work_orders,
+        work_items,
+        approvals,
+        policies,
+        audit,
+        dead_letters,
+        connectors,
+        api_keys,
+    ):
         app.include_router(module.router)
     app.include_router(health.router)
     app.include_router(ui_router)

@@ -34,6 +34,9 @@ class TTLCache:
             self._items.clear()
         self._items[key] = (time.monotonic() + self.ttl_s, value)
 
+    def discard(self, key: Any) -> None:
+        self._items.pop(key, None)
+
 
 @dataclass
 class AppState:

@@ -1,25 +1,27 @@
-"""Operator commands for credentials: ``token create`` and ``apikey create``."""
+"""Operator commands for credentials: ``token create``, ``apikey create|list|revoke``."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
 from myloware.auth.principal import CAPABILITIES, parse_capabilities
-from myloware.auth.tokens import issue_token, new_api_key
+from myloware.auth.tokens import issue_token
 from myloware.cli._common import console, run, settings_for_cli
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import NotFoundError, ValidationFailed
 from myloware.runtime.endpoints import resolve_endpoints
+from myloware.services import api_keys
 from myloware.services.audit import record_audit
 
 token_app = typer.Typer(help="Issue JWT bearer tokens.", no_args_is_help=True)
-apikey_app = typer.Typer(help="Create API keys (stored hashed).", no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="API keys (stored hashed): create, list, revoke.", no_args_is_help=True
+)
 
 TenantOpt = Annotated[str, typer.Option("--tenant", help="tenant slug or id")]
 GroupsOpt = Annotated[
@@ -104,34 +106,47 @@ async def _create_key(
     database_url: str, tenant: str, name: str, caps: list[str], days: int | None, groups: list[str]
 ) -> str:
     tenant_id = await _tenant_id(database_url, tenant)
-    key, prefix, digest = new_api_key()
     engine = create_engine(database_url, pool_size=1)
     try:
         async with session_factory(engine)() as session, session.begin():
-            row = ApiKey(
+            _, key = await api_keys.create_api_key(
+                session,
                 tenant_id=tenant_id,
                 name=name,
-                prefix=prefix,
-                key_hash=digest,
                 capabilities=caps,
                 groups=groups,
-                expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
-            )
-            session.add(row)
-            await session.flush()
-            record_audit(
-                session,
+                expires_in_days=days,
                 principal=None,
                 user_id="cli",
-                tenant_id=tenant_id,
-                action="api_key.create",
-                resource_type="api_key",
-                resource_id=row.id,
-                details={"name": name, "prefix": prefix, "capabilities": caps, "via": "cli"},
             )
     finally:
         await engine.dispose()
     return key
+
+
+async def _list_keys(database_url: str, tenant: str, include_revoked: bool) -> list[ApiKey]:
+    tenant_id = await _tenant_id(database_url, tenant)
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await api_keys.list_api_keys(
+                session, tenant_id=tenant_id, include_revoked=include_revoked
+            )
+    finally:
+        await engine.dispose()
+    return list(rows)
+
+
+async def _revoke_key(database_url: str, tenant: str, key: str) -> ApiKey:
+    tenant_id = await _tenant_id(database_url, tenant)
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            return await api_keys.revoke_api_key(
+                session, tenant_id=tenant_id, key=key, principal=None, user_id="cli"
+            )
+    finally:
+        await engine.dispose()
 
 
 @apikey_app.command("create")
@@ -152,6 +167,42 @@ def apikey_create(
     )
     console.print("[bold]API key[/] (shown once, store it now):", highlight=False)
     print(key)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    tenant: TenantOpt = "default",
+    include_revoked: Annotated[bool, typer.Option("--all", help="revoked keys too")] = False,
+) -> None:
+    """List a tenant's API keys (prefix, capabilities, expiry; never the keys)."""
+    database_url = resolve_endpoints(settings_for_cli()).database_url
+    rows = run(_list_keys(database_url, tenant, include_revoked))
+    if not rows:
+        console.print("no API keys")
+    for row in rows:
+        state = (
+            f"revoked {row.revoked_at:%Y-%m-%d %H:%M}"
+            if row.revoked_at
+            else f"expires {row.expires_at:%Y-%m-%d}"
+            if row.expires_at
+            else "no expiry"
+        )
+        console.print(
+            f"{row.prefix}…  {row.name:<24} {','.join(row.capabilities):<40} {state}  {row.id}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key: Annotated[str, typer.Argument(help="the key's id or prefix (mlw_…)")],
+    tenant: TenantOpt = "default",
+) -> None:
+    """Revoke an API key: the API refuses it within 30 s (its key cache)."""
+    database_url = resolve_endpoints(settings_for_cli()).database_url
+    row = run(_revoke_key(database_url, tenant, key))
+    console.print(f"revoked {row.prefix}… ({row.name}) at {row.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def register(app: typer.Typer) -> None:
