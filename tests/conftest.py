@@ -21,6 +21,14 @@ from myloware.settings import Settings
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _connector_secrets_key() -> None:
+    """Connector secrets are sealed as in a running platform (with the development key)."""
+    from myloware import secretbox
+
+    secretbox.configure(Settings(_env_file=None))
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="myloware-test-", dir="/tmp"))

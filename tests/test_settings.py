@@ -8,6 +8,7 @@ from myloware.errors import ConfigurationError
 from myloware.settings import Environment, load_settings
 
 STRONG = "x" * 48
+KEY = "JmJ1TUNXSnZ4bEhBVmpwSm1mMXl5cGxrT0pqMjZlUzY="  # a Fernet key (32 bytes, base64)
 
 
 def test_development_defaults_load() -> None:
@@ -22,19 +23,22 @@ def test_development_defaults_load() -> None:
     [
         ({}, "MYLOWARE_JWT_SECRET"),
         ({"jwt_secret": "short"}, "MYLOWARE_JWT_SECRET"),
-        ({"jwt_secret": STRONG, "cors_origins": ["*"]}, "CORS"),
+        ({"jwt_secret": STRONG, "secrets_key": KEY, "cors_origins": ["*"]}, "CORS"),
+        ({"jwt_secret": STRONG}, "MYLOWARE_SECRETS_KEY"),
     ],
 )
 def test_production_refuses_insecure_values(overrides: dict[str, object], needle: str) -> None:
-    """Production refuses the development secret, short secrets and wildcard CORS."""
+    """Production refuses the development secret, short secrets, wildcard CORS and a
+    missing key for connector secrets."""
     with pytest.raises(ConfigurationError) as err:
         load_settings(env="production", **overrides)
     assert needle in err.value.message
 
 
 def test_production_with_a_real_secret_loads() -> None:
-    """A long random secret is accepted in production."""
-    assert load_settings(env="production", jwt_secret=STRONG).env is Environment.PRODUCTION
+    """A long random secret (and a secrets key) is accepted in production."""
+    settings = load_settings(env="production", jwt_secret=STRONG, secrets_key=KEY)
+    assert settings.env is Environment.PRODUCTION
 
 
 def test_environment_variables_are_read_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "myloware"
     jwt_ttl_seconds: int = Field(default=3600 * 12, gt=0)
+    # Fernet key(s) sealing connector secrets at rest, comma-separated, the first seals (see
+    # myloware/secretbox.py); outside production derived from the JWT secret when unset.
+    secrets_key: SecretStr | None = None
 
     # Documents
     max_file_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
@@ -145,6 +148,11 @@ class Settings(BaseSettings):
                 )
             if "*" in self.cors_origins:
                 raise ValueError("MYLOWARE_CORS_ORIGINS may not contain '*' in production")
+            if self.secrets_key is None:
+                raise ValueError(
+                    "MYLOWARE_SECRETS_KEY (a Fernet key sealing connector secrets) must be set "
+                    "in production"
+                )
         return self
 
     @cached_property

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 import myloware
+from myloware import secretbox
 from myloware.api.errors import install_error_handlers
 from myloware.api.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from myloware.api.ratelimit import RateLimiter
@@ -37,6 +38,7 @@ def create_app(
     settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
 ) -> FastAPI:
     """Build the FastAPI app; services are created in the lifespan and closed after it."""
+    secretbox.configure(settings)  # connector secrets are sealed with this process's key
     metrics = Metrics()
 
     @asynccontextmanager

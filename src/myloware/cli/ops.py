@@ -82,10 +82,12 @@ def relay() -> None:
 
 def migrate() -> None:
     """Apply database migrations and seed data (idempotent)."""
+    from myloware import secretbox
     from myloware.runtime.bootstrap import bootstrap
 
     settings = settings_for_cli()
     endpoints = resolve_endpoints(settings)
+    secretbox.configure(settings)  # migrate also reseals connector secrets under the key
     tenant_id = run(bootstrap(endpoints.database_url))
     console.print(f"database is at the latest schema; default tenant {tenant_id}")
 

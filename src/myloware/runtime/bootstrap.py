@@ -12,12 +12,14 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
+from myloware import secretbox
 from myloware.auth.principal import Capability
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.migrate import upgrade
 from myloware.db.models import Capability as CapabilityRow
-from myloware.db.models import DocumentSchema, PolicyDocument, Tenant
+from myloware.db.models import Connector, DocumentSchema, PolicyDocument, Tenant
 from myloware.policy import default_policy, policy_digest, policy_to_dict
 from myloware.schemas import builtin_schema_rows
 
@@ -90,6 +92,19 @@ async def bootstrap(database_url: str) -> uuid.UUID:
     engine = create_engine(database_url, pool_size=1)
     try:
         async with session_factory(engine)() as session, session.begin():
-            return await seed(session)
+            tenant_id = await seed(session)
+            if secretbox.configured():
+                await reseal_connectors(session)
+            return tenant_id
     finally:
         await engine.dispose()
+
+
+async def reseal_connectors(session: AsyncSession) -> int:
+    """Write every connector again: secrets stored before sealing existed, or under a key
+    that is no longer the first, come out sealed under the current key."""
+    rows = (await session.scalars(select(Connector))).all()
+    for row in rows:
+        flag_modified(row, "config")
+    await session.flush()
+    return len(rows)

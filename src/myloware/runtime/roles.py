@@ -106,10 +106,12 @@ async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Even
     groups (webhooks, slack) on it, until stopped."""
     import redis.asyncio as aioredis
 
+    from myloware import secretbox
     from myloware.db.engine import create_engine, session_factory
     from myloware.events.consumers import run_consumers
     from myloware.events.relay import OutboxRelay
 
+    secretbox.configure(settings)  # webhooks and Slack read their connectors' secrets
     engine = create_engine(endpoints.database_url, pool_size=4)
     sessions = session_factory(engine)
     redis = aioredis.from_url(endpoints.redis_url)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import structlog
 
+from myloware import secretbox
 from myloware.auth.principal import CAPABILITIES
 from myloware.auth.tokens import issue_token
 from myloware.errors import StartupError
@@ -55,6 +56,7 @@ def run_up(settings: Settings, announce: Callable[[Endpoints], None]) -> None:
 async def _serve(
     settings: Settings, started: ServiceEndpoints, announce: Callable[[Endpoints], None]
 ) -> None:
+    secretbox.configure(settings)  # before bootstrap: it reseals connector secrets
     tenant_id = await bootstrap(started.database_url)
     dev_token = None
     if settings.env is not Environment.PRODUCTION:

@@ -19,6 +19,7 @@ from myloware.db.base import (
     tenant_fk,
     uuid_pk,
 )
+from myloware.secretbox import SealedJSON
 
 tool_capabilities = Table(
     "tool_capabilities",
@@ -35,7 +36,8 @@ class Connector(Base):
     tenant_id: Mapped[uuid.UUID] = tenant_fk()
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     type: Mapped[ConnectorType] = mapped_column(connector_type, nullable=False, index=True)
-    config: Mapped[dict[str, Any]] = mapped_column(nullable=False)
+    # webhook and Slack secrets sealed at rest (myloware.secretbox)
+    config: Mapped[dict[str, Any]] = mapped_column(SealedJSON, nullable=False)
     status: Mapped[ConnectorStatus] = mapped_column(
         connector_status, nullable=False, default=ConnectorStatus.ACTIVE, index=True
     )
