@@ -192,7 +192,7 @@ async def test_human_escalation_moves_to_the_next_tier(
     )
     assert stale.status_code == 409
     assert "escalated since" in stale.json()["error"]["message"]
-    assert "tier 1" in stale.json()["error"]["message"]
+    assert "tier 2" in stale.json()["error"]["message"]  # people count tiers from 1
     ok = await stack.post(
         "/v1/approvals", json={**seen, "tier": 1, "decision": "APPROVED"}, headers=leads
     )

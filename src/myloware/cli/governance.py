@@ -30,7 +30,7 @@ def _decide(
         outcome = check(client.post("/v1/approvals", json=body))["data"]
     console.print(
         f"{decision.lower()}: work item {item} — request now {outcome['status']} "
-        f"(group {outcome['group']}, tier {outcome['tier']})",
+        f"(group {outcome['group']}, tier {outcome['tier'] + 1})",
         highlight=False,
     )
 
@@ -84,7 +84,7 @@ def approvals_list(
         table.add_row(
             row["work_item_id"],
             row["approver_group"],
-            str(row["tier"]),
+            str(row["tier"] + 1),
             _duration(row["age_seconds"]),
             _duration(left) if left > 0 else "[red]overdue[/]",
             "; ".join(row["reasons"].get("rules", []))[:80],

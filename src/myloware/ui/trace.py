@@ -250,7 +250,7 @@ def _approval_steps(
         steps.append(
             Step(
                 kind="wait",
-                label=f"Waiting for {r.approver_group} (tier {r.tier})",
+                label=f"Waiting for {r.approver_group} (tier {r.tier + 1})",
                 status=r.status.value,
                 started=r.created_at,
                 seconds=(until - r.created_at).total_seconds(),

@@ -195,7 +195,7 @@ class ApprovalStep:
         if inp.tier is not None and inp.tier != ticket.tier:
             raise ApplicationError(
                 f"the request was escalated since: it waits for '{ticket.group}' "
-                f"(tier {ticket.tier}) now",
+                f"(tier {ticket.tier + 1}) now",
                 type="ApprovalConflict",
             )
         if not inp.is_admin and ticket.group not in inp.approver_groups:
