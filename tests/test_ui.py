@@ -125,6 +125,7 @@ async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
     cookie = await sign_in(stack, bearer(headers))
     page = await stack.get(f"/ui/work-items/{item_id}", headers=cookie)
     assert "Why a person was asked" in page.text and "invoice-over-1000" in page.text
+    assert "(tier 1)" in page.text  # people count tiers from 1 (the API's index is 0)
     assert 'value="APPROVED"' in page.text
     url = f"/ui/work-items/{item_id}/decision"
     signed_out = await stack.post(url, data={"decision": "APPROVED"})
