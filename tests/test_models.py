@@ -153,6 +153,7 @@ async def test_router_falls_back_and_opens_the_breaker(emu: ModelEmulator) -> No
     record, usage = await extract_with_model(doc(), DocumentType.INVOICE, router)
     assert record.extractor == "model:anthropic"
     assert usage.tokens_in == 50 + 120  # the garbage answer still cost its tokens
+    assert usage.model == "gpt-4o-mini + claude-3-5-haiku-latest"  # both were paid for
     assert [s.path for s in emu.requests] == ["/v1/chat/completions", "/v1/messages"]
     await extract_with_model(doc(), DocumentType.INVOICE, router)
     assert emu.requests[-1].path == "/v1/messages"  # openai's circuit is open: not asked

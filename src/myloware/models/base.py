@@ -18,8 +18,11 @@ class Usage(BaseModel):
     cost_usd: float = 0.0
 
     def __add__(self, other: Usage) -> Usage:
+        """Both calls' usage; ``model`` names every model that was paid for, in order (a
+        fallback's attempt row says "gpt-4o-mini + claude-…", not only the one that answered)."""
+        models = [m for m in (self.model, other.model) if m]
         return Usage(
-            model=other.model or self.model,
+            model=" + ".join(dict.fromkeys(models)) or None,
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
             cost_usd=round(self.cost_usd + other.cost_usd, 8),
