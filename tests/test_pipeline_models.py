@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from myloware.models.pricing import cost_usd
 from myloware.settings import Settings
+from myloware.workflows.client import connect
 from tests.governance_support import publish_policy
 from tests.model_emulator import ModelEmulator, Reply
 from tests.pipeline_support import (
@@ -76,7 +77,18 @@ async def _run(mapi, model_settings, database_url, temporal_address, headers) ->
         )
         order = await wait_for_order(mapi, r.json()["data"]["id"], headers)
     [item] = await items_of(mapi, order["id"], headers)
-    return item
+    return {**item, "workflow_id": order["workflow_id"]}
+
+
+async def _regular_activities(settings: Settings, temporal_address: str, workflow_id: str):  # type: ignore[no-untyped-def]
+    """The activity types the workflow scheduled as regular (not local) activities."""
+    client = await connect(settings, temporal_address)
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
 
 
 async def test_model_extraction_is_traced_with_tokens_and_cost(
@@ -100,6 +112,9 @@ async def test_model_extraction_is_traced_with_tokens_and_cost(
     )
     assert extractor["output"]["record"]["extractor"] == "model:openai"
     assert len(emu.requests) == 1
+    # inline text: RecordGen ran locally; the model call ran as a regular activity
+    regular = await _regular_activities(model_settings, temporal_address, item["workflow_id"])
+    assert regular == ["ExtractorLLM"]
     trace = await mapi.get(
         f"/ui/work-items/{item['id']}", headers=await sign_in(mapi, bearer(headers))
     )

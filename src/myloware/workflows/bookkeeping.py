@@ -24,8 +24,8 @@ class BookkeepingActivities:
         self, sessions: async_sessionmaker[AsyncSession], *, offline_extractor: bool = True
     ) -> None:
         self.engine = engine_of(sessions)
-        # a model call may take seconds: only the offline extractor keeps inline text on the
-        # all-local fast path
+        # inline text loads at once (fast path); a model call may take seconds, so only the
+        # offline extractor runs as a local activity too
         self.offline_extractor = offline_extractor
 
     @activity.defn(name="plan_work_order")
@@ -41,7 +41,8 @@ class BookkeepingActivities:
                         work_order_id=inp.work_order_id,
                         tenant_id=inp.tenant_id,
                     ),
-                    fast_path=blob_ref is None and self.offline_extractor,
+                    fast_path=blob_ref is None,
+                    remote_extract=not self.offline_extractor,
                 )
                 for item_id, blob_ref in rows
             ]

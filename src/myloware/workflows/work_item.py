@@ -5,7 +5,8 @@ RecordGen → ExtractorLLM → JsonRestyler → SchemaGuard → Policy → Persi
 Server round trips are the throughput limit of a small Temporal deployment, so stages run as
 *local* activities (recorded as markers in this workflow's history, no task-queue hop) except
 where a stage may run long: loading a file (OCR) and model calls run as regular activities
-unless the item is on the fast path (inline text, offline extractor). Every stage is still its
+unless the item is on the fast path (inline text; the extraction only with the offline
+extractor, as a model call may take seconds). Every stage is still its
 own activity execution, so each gets retries and its own attempt row.
 """
 
@@ -108,13 +109,14 @@ class ItemPipeline:
     async def run(self, inp: WorkItemInput) -> WorkItemResult:
         ref = inp.item
         fast = inp.fast_path
+        local_extract = fast and not inp.remote_extract
         try:
             gen = await self._run("RecordGen", RecordGenInput(item=ref), RecordGenOutput, fast)
             extracted = await self._run(
                 "ExtractorLLM",
                 ExtractInput(item=ref, document_type=gen.document_type),
                 ExtractOutput,
-                fast,
+                local_extract,
             )
             record = await self._run(
                 "JsonRestyler", RecordInput(item=ref, record=extracted.record), CanonicalRecord

@@ -77,14 +77,20 @@ class WorkOrderWorkflow:
             only = plan.items[0]
             self._inline = ItemPipeline(settle_item=not workflow.patched(INLINE_ITEM_V2))
             results = [
-                await self._inline.run(WorkItemInput(item=only.item, fast_path=only.fast_path))
+                await self._inline.run(
+                    WorkItemInput(
+                        item=only.item,
+                        fast_path=only.fast_path,
+                        remote_extract=only.remote_extract,
+                    )
+                )
             ]
             settle = [] if self._inline.settle_item else [self._inline.finished]
             return await self._finish(inp, results, settle)
         children = [
             workflow.execute_child_workflow(
                 WorkItemWorkflow.run,
-                WorkItemInput(item=p.item, fast_path=p.fast_path),
+                WorkItemInput(item=p.item, fast_path=p.fast_path, remote_extract=p.remote_extract),
                 id=work_item_workflow_id(p.item.work_item_id),
             )
             for p in plan.items
