@@ -320,6 +320,24 @@ async def test_escalate_then_reject_through_reason_modals(
     assert decisions == [("ESCALATED", "alice@acme.example"), ("REJECTED", "lena@acme.example")]
 
 
+async def test_a_form_slack_would_not_open_is_explained_to_the_user(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """The same Reject click delivered twice (its trigger already used, as after a retry):
+    Slack refuses the second modal, the user is told to click again, nothing is decided."""
+    _, item_id = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    payload = slack.slack.click(*card, REJECT, ALICE)
+    for _ in range(2):
+        r = await post_interaction(slack.api, payload, signing_secret=SECRET)
+        assert r.status_code == 200
+    told = await slack.told(ALICE)
+    assert "did not open the form" in told and "Click Reject again" in told
+    assert await _decisions(database_url) == []
+    item = (await slack.api.get(f"/v1/work-items/{item_id}", headers=slack.headers)).json()
+    assert item["data"]["status"] == "AWAITING_APPROVAL"
+
+
 async def test_url_verification_is_answered_only_when_signed(slack: SlackHarness) -> None:
     """Slack's endpoint check (which names no workspace) is answered with the challenge when
     signed by a connector's secret, and refused otherwise."""

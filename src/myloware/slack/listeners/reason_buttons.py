@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from myloware.slack.cards import REJECT, CardAction
@@ -42,4 +43,16 @@ async def reason_requested(
         channel=channel,
     )
     view = reason_modal(request, _card_title(body))
-    await client.views_open(trigger_id=body["trigger_id"], view=view)
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:  # e.g. the click's trigger expired (3 s) or was used already
+        error = exc.response.get("error", "unknown_error") if exc.response else "no_response"
+        logger.warning("slack views.open failed: %s", error)
+        button = "Reject" if request.decision == "REJECTED" else "Escalate"
+        await tell(
+            client,
+            channel=channel,
+            user=user,
+            text=f":warning: Slack did not open the form for your reason ({error}); "
+            f"nothing was decided. Click {button} again.",
+        )
