@@ -10,15 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import OutboxEvent, RecordVersion, WorkItem
+from myloware.db.models import EvalResult, OutboxEvent, RecordVersion, WorkItem
 from myloware.settings import Settings
 from myloware.workflows.client import connect
 from myloware.workflows.worker import WORKFLOWS, workflow_runner
@@ -165,3 +167,61 @@ def test_the_sandbox_checks_workflows_in_tests_not_in_production(settings: Setti
     assert isinstance(workflow_runner(settings), SandboxedWorkflowRunner)
     replayer = Replayer(workflows=WORKFLOWS)
     assert isinstance(replayer.config()["workflow_runner"], SandboxedWorkflowRunner)
+
+
+async def _settled_count(database_url: str, stmt) -> int | None:  # type: ignore[no-untyped-def]
+    """``_scalar``, or None while the database is restarting."""
+    try:
+        return await _scalar(database_url, stmt)
+    except (OperationalError, psycopg.OperationalError):
+        return None
+
+
+@pytest.mark.timeout(240)
+async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
+    api, settings, database_url, redis_url, temporal_address, token_for, embedded
+) -> None:
+    """PostgreSQL restarts while a production worker processes one-document orders: the
+    stages caught by it fail and are retried, every document completes exactly once."""
+    queue = unique_queue()
+    api.app.state.myloware.settings = settings.model_copy(update={"task_queue": queue})
+    headers = token_for("acme")
+    n = 40
+    for i in range(n):
+        r = await api.post(
+            "/v1/work-orders",
+            json={"work_items": [{"content": f"{TEXT_INVOICE}\nRef R{i}"}]},
+            headers=headers,
+        )
+        assert r.status_code == 201
+    log = (settings.data_path / f"worker-{queue}.log").open("wb")
+    worker = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
+    done_stmt = select(func.count()).select_from(WorkItem).where(WorkItem.status == "COMPLETED")
+    try:
+        for _ in range(600):
+            if await _scalar(database_url, done_stmt) >= 1:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(embedded.restart_postgres)
+        done_at_restart = await _scalar(database_url, done_stmt)
+        done = None
+        for _ in range(900):
+            done = await _settled_count(database_url, done_stmt)
+            if done == n:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+        log.close()
+    worker_log = (settings.data_path / f"worker-{queue}.log").read_text()[-3000:]
+    assert done == n, f"{done} of {n} completed; worker log:\n{worker_log}"
+    assert done_at_restart < n, "the restart must land mid-run"
+    for model in (RecordVersion, EvalResult):
+        assert await _scalar(database_url, select(func.count()).select_from(model)) == n
+    completed_events = (
+        select(func.count())
+        .select_from(OutboxEvent)
+        .where(OutboxEvent.event_type == "work_item.completed")
+    )
+    assert await _scalar(database_url, completed_events) == n

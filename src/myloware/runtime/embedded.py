@@ -145,6 +145,14 @@ class EmbeddedServices:
         """Start the embedded Redis again on the same port and data; return its URL."""
         return self._embedded_redis().start()
 
+    def restart_postgres(self) -> str:
+        """Stop the embedded PostgreSQL and start it again on the same data (a database
+        restart mid-run, for tests); return its URL."""
+        if self._postgres is None:
+            raise StartupError("PostgreSQL is not embedded here")
+        self._postgres.stop()
+        return self._postgres.start()
+
     def __enter__(self) -> ServiceEndpoints:
         return self.start()
 
