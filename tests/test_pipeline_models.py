@@ -9,8 +9,13 @@ from decimal import Decimal
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import delete
 
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import DocumentSchema
 from myloware.models.pricing import cost_usd
+from myloware.records import DocumentType
+from myloware.schemas import load_builtin_schema
 from myloware.settings import Settings
 from myloware.workflows.client import connect
 from tests.governance_support import publish_policy
@@ -168,3 +173,34 @@ async def test_a_spent_daily_token_budget_asks_no_model_and_tells_the_policy(
     assert extractor["output"]["budget_exhausted"] is True
     assert "daily token budget spent" in extractor["output"]["record"]["extractor"]
     assert extractor["tokens_in"] is None  # nothing was paid for
+
+
+async def test_the_model_is_asked_for_the_active_schema_version(
+    mapi, model_settings, database_url, temporal_address, token_for, emu
+) -> None:
+    """A newer INVOICE schema activated in ``schemas`` (here with a purchase-order number) is
+    what the model is asked for and what its answer is read against."""
+    schema = load_builtin_schema(DocumentType.INVOICE)
+    schema["properties"]["po_number"] = {"type": ["string", "null"], "description": "PO number"}
+    engine = create_engine(database_url, pool_size=1)
+    row = DocumentSchema(
+        name="invoice-with-po",
+        version="test-2",
+        document_type="INVOICE",
+        schema_definition=schema,
+        is_active=True,
+    )
+    async with session_factory(engine)() as session, session.begin():
+        session.add(row)
+    try:
+        emu.script(Reply(data={**ANSWER, "po_number": "PO-7788"}))
+        item = await _run(mapi, model_settings, database_url, temporal_address, token_for("acme"))
+    finally:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(delete(DocumentSchema).where(DocumentSchema.id == row.id))
+        await engine.dispose()
+    [request] = emu.requests
+    asked = request.body["response_format"]["json_schema"]["schema"]
+    assert "po_number" in asked["properties"]
+    assert item["result"]["fields"]["po_number"] == "PO-7788"
+    assert item["result"]["validation"]["schema_version"] == "test-2"

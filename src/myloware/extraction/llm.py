@@ -49,18 +49,22 @@ SYSTEM = (
 )
 
 
-def model_schema(document_type: DocumentType) -> dict[str, Any]:
-    """The canonical schema of the type, with nothing required (the model may answer null)."""
-    canonical = load_builtin_schema(document_type)
-    schema: dict[str, Any] = {
+Schema = dict[str, Any]
+
+
+def model_schema(document_type: DocumentType, schema: Schema | None = None) -> dict[str, Any]:
+    """The type's schema — ``schema`` (the version active in the ``schemas`` table) or the
+    built-in canonical one — with nothing required (the model may answer null)."""
+    canonical = _usable(schema) or load_builtin_schema(document_type)
+    asked: dict[str, Any] = {
         "type": "object",
         "description": canonical.get("description", ""),
         "properties": canonical["properties"],
         "additionalProperties": False,
     }
     if "$defs" in canonical:
-        schema["$defs"] = canonical["$defs"]
-    return schema
+        asked["$defs"] = canonical["$defs"]
+    return asked
 
 
 def prompt_for(doc: LoadedDocument, document_type: DocumentType) -> str:
@@ -81,11 +85,21 @@ def _span(text: str, value: Any) -> tuple[int, int] | None:
     return (found.start(), found.end()) if found else None
 
 
+def _usable(schema: Schema | None) -> Schema | None:
+    """A stored schema the model can be asked for: a JSON Schema with ``properties``."""
+    if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+        return schema
+    return None
+
+
 def fields_from_reply(
-    data: dict[str, Any], doc: LoadedDocument, document_type: DocumentType
+    data: dict[str, Any],
+    doc: LoadedDocument,
+    document_type: DocumentType,
+    schema: Schema | None = None,
 ) -> dict[str, FieldValue]:
     """The model's answer as canonical fields (unknown keys and empty values dropped)."""
-    known = load_builtin_schema(document_type)["properties"]
+    known = (_usable(schema) or load_builtin_schema(document_type))["properties"]
     fields: dict[str, FieldValue] = {}
     for name, value in data.items():
         if name not in known or value is None or value == "" or value == []:
@@ -100,18 +114,27 @@ def fields_from_reply(
     return fields
 
 
-async def ask(router: ModelRouter, doc: LoadedDocument, document_type: DocumentType) -> ModelReply:
-    """One structured-output call for the canonical fields of ``document_type``."""
+async def ask(
+    router: ModelRouter,
+    doc: LoadedDocument,
+    document_type: DocumentType,
+    schema: Schema | None = None,
+) -> ModelReply:
+    """One structured-output call for the fields of ``document_type`` (of ``schema``, the
+    active version, when given)."""
     return await router.complete_json(
         system=SYSTEM,
         prompt=prompt_for(doc, document_type),
-        schema=model_schema(document_type),
+        schema=model_schema(document_type, schema),
         schema_name=f"{document_type.value.lower()}_record",
     )
 
 
 async def extract_with_model(
-    doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
+    doc: LoadedDocument,
+    document_type: DocumentType | None,
+    router: ModelRouter,
+    schema: Schema | None = None,
 ) -> tuple[CanonicalRecord, Usage]:
     """Every field from the model. Raises :class:`ModelError` when no provider answered."""
     if not doc.text.strip():
@@ -120,10 +143,10 @@ async def extract_with_model(
         )
     if document_type is None:
         document_type, _ = detect_type(doc)
-    reply = await ask(router, doc, document_type)
+    reply = await ask(router, doc, document_type, schema)
     record = CanonicalRecord(
         document_type=document_type,
-        fields=fields_from_reply(reply.data, doc, document_type),
+        fields=fields_from_reply(reply.data, doc, document_type, schema),
         extractor=f"model:{reply.provider}",
         language=detect_language(doc.text),
     )
@@ -131,11 +154,14 @@ async def extract_with_model(
 
 
 async def extract_model_or_rules(
-    doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
+    doc: LoadedDocument,
+    document_type: DocumentType | None,
+    router: ModelRouter,
+    schema: Schema | None = None,
 ) -> tuple[CanonicalRecord, Usage]:
     """The ``model`` mode of the pipeline: the chain ends with the offline extractor."""
     try:
-        return await extract_with_model(doc, document_type, router)
+        return await extract_with_model(doc, document_type, router, schema)
     except ModelError as exc:
         log.warning("model_extraction_fell_back_to_rules", error=str(exc))
         record = extract(doc, document_type)
@@ -153,7 +179,10 @@ def needs_model(record: CanonicalRecord) -> list[str]:
 
 
 async def extract_hybrid(
-    doc: LoadedDocument, document_type: DocumentType | None, router: ModelRouter
+    doc: LoadedDocument,
+    document_type: DocumentType | None,
+    router: ModelRouter,
+    schema: Schema | None = None,
 ) -> tuple[CanonicalRecord, Usage]:
     """Rules first; the model only for what they could not read. Never fails for the model:
     when no provider answers, the rules' record stands (its ``extractor`` says so)."""
@@ -162,13 +191,13 @@ async def extract_hybrid(
     if not missing:
         return record, Usage()
     try:
-        reply = await ask(router, doc, record.document_type)
+        reply = await ask(router, doc, record.document_type, schema)
     except ModelError as exc:
         log.warning("hybrid_extraction_without_model", error=str(exc))
         return record.model_copy(
             update={"extractor": "hybrid:rules (model unavailable)"}
         ), exc.usage
-    answered = fields_from_reply(reply.data, doc, record.document_type)
+    answered = fields_from_reply(reply.data, doc, record.document_type, schema)
     fields = dict(record.fields)
     for name in missing:
         if name in answered:

@@ -177,7 +177,8 @@ class PipelineActivities:
                 record=record.model_copy(update={"extractor": note}), budget_exhausted=True
             )
         chosen = extract_hybrid if mode == "hybrid" else extract_model_or_rules
-        record, usage = await chosen(doc, inp.document_type, self._model_router())
+        _, schema = await self.active_schema(inp.document_type)  # SchemaGuard checks this one
+        record, usage = await chosen(doc, inp.document_type, self._model_router(), schema)
         return ExtractOutput(record=record, usage=usage)
 
     async def _context(self, work_item_id: Any) -> LoadedDocument:
