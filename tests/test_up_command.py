@@ -119,6 +119,9 @@ def _submit_and_show_from_the_cli(data_dir: Path) -> None:
     assert refused.status_code == 401 and "revoked" in refused.text
     assert prefix not in _cli(data_dir, "apikey", "list")
 
+    schemas = _cli(data_dir, "schema", "list")
+    assert "INVOICE" in schemas and "TICKET" in schemas and "active" in schemas
+
     connected = _cli(data_dir, "slack", "connect", str(slack))
     assert "workspace T0ACME" in connected and "finance" in connected and "C0FIN" in connected
     assert "xoxb-1-2-3" not in connected and "/slack/events" in connected

@@ -23,6 +23,7 @@ from myloware.api.routes import (
     dead_letters,
     health,
     policies,
+    schemas,
     work_items,
     work_orders,
 )
@@ -87,6 +88,7 @@ def create_app(
         dead_letters,
         connectors,
         api_keys,
+        schemas,
     ):
         app.include_router(module.router)
     app.include_router(health.router)

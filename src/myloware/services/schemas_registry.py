@@ -1,0 +1,100 @@
+"""Versions of the document-type JSON Schemas (table ``schemas``): list, publish, activate.
+
+The table is platform-wide (every tenant reads the same schemas), so publishing is an
+operator task (``myloware schema publish``), not a tenant admin's; everyone can read them
+(``GET /v1/schemas``). SchemaGuard validates against, and the model is asked for, the newest
+active version of a type; workers cache it for 30 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.db.models import DocumentSchema
+from myloware.errors import ConflictError, NotFoundError, ValidationFailed
+from myloware.records import DocumentType
+from myloware.schemas import load_builtin_schema
+
+
+async def list_schemas(
+    session: AsyncSession, *, document_type: DocumentType | None = None
+) -> Sequence[DocumentSchema]:
+    query = select(DocumentSchema)
+    if document_type is not None:
+        query = query.where(DocumentSchema.document_type == document_type.value)
+    order = (DocumentSchema.document_type, DocumentSchema.created_at, DocumentSchema.id)
+    return (await session.scalars(query.order_by(*order))).all()
+
+
+def check_definition(document_type: DocumentType, definition: Any) -> dict[str, Any]:
+    """A valid Draft 2020-12 JSON Schema of an object that keeps every canonical field."""
+    if not isinstance(definition, dict):
+        raise ValidationFailed("a schema must be a JSON object")
+    try:
+        Draft202012Validator.check_schema(definition)
+    except SchemaError as exc:
+        raise ValidationFailed(f"not a valid JSON Schema (Draft 2020-12): {exc.message}") from None
+    properties = definition.get("properties")
+    if definition.get("type") != "object" or not isinstance(properties, dict):
+        raise ValidationFailed("the schema must describe an object with 'properties'")
+    canonical = load_builtin_schema(document_type)["properties"]
+    dropped = sorted(set(canonical) - set(properties))
+    if dropped:
+        raise ValidationFailed(
+            f"the schema drops canonical fields of {document_type.value}: {', '.join(dropped)} "
+            "(they are part of the public contract: API, Slack cards, evaluation)"
+        )
+    return definition
+
+
+async def publish_schema(
+    session: AsyncSession,
+    *,
+    document_type: DocumentType,
+    name: str,
+    version: str,
+    definition: Any,
+) -> DocumentSchema:
+    """Store a new version and make it the active one of its type."""
+    definition = check_definition(document_type, definition)
+    taken = await session.scalar(
+        select(DocumentSchema.id).where(
+            DocumentSchema.name == name, DocumentSchema.version == version
+        )
+    )
+    if taken is not None:
+        raise ConflictError(f"schema {name} version {version} exists already")
+    row = DocumentSchema(
+        name=name,
+        version=version,
+        document_type=document_type.value,
+        schema_definition=definition,
+        is_active=False,
+    )
+    session.add(row)
+    await session.flush()
+    return await activate_schema(session, name=name, version=version)
+
+
+async def activate_schema(session: AsyncSession, *, name: str, version: str) -> DocumentSchema:
+    """Make ``name`` ``version`` its type's only active schema (rolling back is activating
+    an earlier version)."""
+    row = await session.scalar(
+        select(DocumentSchema).where(DocumentSchema.name == name, DocumentSchema.version == version)
+    )
+    if row is None:
+        raise NotFoundError(f"no schema {name} version {version}")
+    await session.execute(
+        update(DocumentSchema)
+        .where(DocumentSchema.document_type == row.document_type, DocumentSchema.id != row.id)
+        .values(is_active=False)
+    )
+    row.is_active = True
+    await session.flush()
+    return row
