@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from myloware.db.engine import transaction
 from myloware.db.models import AuditLog, Connector, WebhookDelivery
 from myloware.errors import ValidationFailed
-from myloware.services.connectors import WebhookSpec, create_webhook
-from myloware.slack.config import tenant_connector
+from myloware.services.connectors import WebhookSpec, check_slack_api, create_webhook
+from myloware.slack.config import SlackConfig, tenant_connector
 
 HOOK = "https://hooks.example.com/myloware"
 
@@ -298,3 +298,24 @@ async def test_a_slack_workspace_is_connected_and_changed_through_the_api(
     webhook = await create(api, admin)
     not_slack = await api.put(f"/v1/connectors/{webhook['id']}/slack", json=SLACK, headers=admin)
     assert not_slack.status_code == 422
+
+
+async def test_one_active_slack_workspace_and_only_slack_gets_the_token(
+    api: httpx.AsyncClient, token_for: Any
+) -> None:
+    """Re-activating a second Slack connector is refused like connecting it; outside
+    development and test the bot token may only go to Slack itself."""
+    admin = token_for("acme", "admin")
+    first = (await api.post("/v1/connectors/slack", json={"config": SLACK}, headers=admin)).json()
+    path = f"/v1/connectors/{first['data']['id']}"
+    assert (await api.patch(path, json={"status": "INACTIVE"}, headers=admin)).status_code == 200
+    second = await api.post("/v1/connectors/slack", json={"config": SLACK}, headers=admin)
+    assert second.status_code == 201
+    again = await api.patch(path, json={"status": "ACTIVE"}, headers=admin)
+    assert again.status_code == 409 and second.json()["data"]["id"] in again.text
+
+    internal = SlackConfig.model_validate({**SLACK, "api_url": "http://169.254.169.254/latest/"})
+    with pytest.raises(ValidationFailed, match="api_url must stay"):
+        check_slack_api(internal, allow_private_targets=False)
+    check_slack_api(SlackConfig.model_validate(SLACK), allow_private_targets=False)
+    check_slack_api(internal, allow_private_targets=True)  # development and test: emulators

@@ -25,7 +25,7 @@ from myloware.errors import ConflictError, NotFoundError, ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.logs import SECRET_WORDS
 from myloware.services.audit import ClientInfo, record_audit
-from myloware.slack.config import SlackConfig, add_slack_connector
+from myloware.slack.config import SLACK_API_URL, SlackConfig, add_slack_connector
 
 SECRET_PREFIX = "whsec_"
 
@@ -137,29 +137,59 @@ async def create_webhook(
     return row, secret
 
 
+def check_slack_api(config: SlackConfig, *, allow_private_targets: bool) -> None:
+    """Only Slack itself may receive the bot token, except in development and test (where
+    ``api_url`` points at an emulator): a tenant admin must not aim it at internal hosts."""
+    if config.api_url != SLACK_API_URL and not allow_private_targets:
+        raise ValidationFailed(
+            f"api_url must stay {SLACK_API_URL} (another Slack API is for development and test)"
+        )
+
+
+async def _lock_slack(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Serialise, per tenant, what may make a Slack connector active (check, then write)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"slack:{tenant_id}"))))
+
+
+async def _other_active_slack(
+    session: AsyncSession, tenant_id: uuid.UUID, but: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    conditions = [
+        Connector.tenant_id == tenant_id,
+        Connector.type == ConnectorType.SLACK,
+        Connector.status == ConnectorStatus.ACTIVE,
+    ]
+    if but is not None:
+        conditions.append(Connector.id != but)
+    found: uuid.UUID | None = await session.scalar(select(Connector.id).where(*conditions))
+    return found
+
+
+def _slack_taken(active: uuid.UUID) -> ConflictError:
+    return ConflictError(
+        f"the tenant's Slack workspace is already connected (connector {active}): "
+        "change its config, or deactivate or delete it first",
+        details={"connector_id": str(active)},
+    )
+
+
 async def create_slack(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
     name: str,
     config: SlackConfig,
+    allow_private_targets: bool,
     principal: Principal | None,
     client: ClientInfo | None = None,
 ) -> Connector:
-    """Connect the tenant's Slack workspace (one active SLACK connector per tenant)."""
-    active = await session.scalar(
-        select(Connector.id).where(
-            Connector.tenant_id == tenant_id,
-            Connector.type == ConnectorType.SLACK,
-            Connector.status == ConnectorStatus.ACTIVE,
-        )
-    )
+    """Connect the tenant's Slack workspace (one active SLACK connector per tenant; a unique
+    index backs that up against two requests at once)."""
+    check_slack_api(config, allow_private_targets=allow_private_targets)
+    await _lock_slack(session, tenant_id)
+    active = await _other_active_slack(session, tenant_id)
     if active is not None:
-        raise ConflictError(
-            f"the tenant's Slack workspace is already connected (connector {active}): "
-            "change its config, or deactivate or delete it first",
-            details={"connector_id": str(active)},
-        )
+        raise _slack_taken(active)
     row = add_slack_connector(session, tenant_id=tenant_id, config=config, name=name)
     await session.flush()
     await session.refresh(row)
@@ -182,10 +212,12 @@ async def replace_slack_config(
     tenant_id: uuid.UUID,
     connector_id: uuid.UUID,
     config: SlackConfig,
+    allow_private_targets: bool,
     principal: Principal | None,
     client: ClientInfo | None = None,
 ) -> Connector:
     """Replace a SLACK connector's whole config (channels, users, tokens)."""
+    check_slack_api(config, allow_private_targets=allow_private_targets)
     row = await get_connector(session, tenant_id=tenant_id, connector_id=connector_id)
     if row.type is not ConnectorType.SLACK:
         raise ValidationFailed(f"connector {connector_id} is not a Slack connector")
@@ -268,6 +300,12 @@ async def update_connector(
     if config_changes and row.type is not ConnectorType.API:
         raise ValidationFailed("only outgoing-webhook (API) connectors can be changed here")
     previous = row.status
+    reactivated = changes.status is ConnectorStatus.ACTIVE and previous is not changes.status
+    if reactivated and row.type is ConnectorType.SLACK:
+        await _lock_slack(session, tenant_id)
+        active = await _other_active_slack(session, tenant_id, but=row.id)
+        if active is not None:
+            raise _slack_taken(active)
     if changes.name is not None:
         row.name = changes.name
     if config_changes:

@@ -182,13 +182,18 @@ async def create_connector(
     summary="Connect the tenant's Slack workspace",
 )
 async def connect_slack(
-    payload: SlackConnectorIn, principal: Admin, session: SessionDep, request: Request
+    payload: SlackConnectorIn,
+    principal: Admin,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
 ) -> ApiResponse[ConnectorOut]:
     row = await svc.create_slack(
         session,
         tenant_id=principal.tenant_id,
         name=payload.name,
         config=payload.config,
+        allow_private_targets=state.settings.webhooks_allow_private_targets,
         principal=principal,
         client=client_info(request),
     )
@@ -209,6 +214,7 @@ async def replace_slack_config(
     config: SlackConfig,
     principal: Admin,
     session: SessionDep,
+    state: StateDep,
     request: Request,
 ) -> ApiResponse[ConnectorOut]:
     row = await svc.replace_slack_config(
@@ -216,6 +222,7 @@ async def replace_slack_config(
         tenant_id=principal.tenant_id,
         connector_id=connector_id,
         config=config,
+        allow_private_targets=state.settings.webhooks_allow_private_targets,
         principal=principal,
         client=client_info(request),
     )
