@@ -41,8 +41,8 @@ class BookkeepingActivities:
                         work_order_id=inp.work_order_id,
                         tenant_id=inp.tenant_id,
                     ),
-                    fast_path=blob_ref is None,
-                    remote_extract=not self.offline_extractor,
+                    fast_path=blob_ref is None and self.offline_extractor,
+                    local_load=blob_ref is None,
                 )
                 for item_id, blob_ref in rows
             ]

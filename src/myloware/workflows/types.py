@@ -27,12 +27,12 @@ class ItemRef(BaseModel):
 class ItemPlan(BaseModel):
     item: ItemRef
     fast_path: bool = Field(
-        description="inline text: RecordGen (and, with the offline extractor, ExtractorLLM) "
-        "runs as a local activity"
+        description="inline text with the offline extractor: every stage runs as a local activity"
     )
-    # a model may take seconds: ExtractorLLM stays a regular activity even on the fast path
-    # (plans recorded before this field existed had fast_path only with the offline extractor)
-    remote_extract: bool = False
+    # inline text with a model extractor: RecordGen runs as a local activity, ExtractorLLM
+    # (seconds) as a regular one. A field of its own, so that code from before it, which
+    # ignores it, still runs such a plan with regular activities only.
+    local_load: bool = False
 
 
 class OrderPlan(BaseModel):
@@ -42,7 +42,7 @@ class OrderPlan(BaseModel):
 class WorkItemInput(BaseModel):
     item: ItemRef
     fast_path: bool = False
-    remote_extract: bool = False
+    local_load: bool = False
 
 
 class WorkItemResult(BaseModel):

@@ -109,14 +109,15 @@ class ItemPipeline:
     async def run(self, inp: WorkItemInput) -> WorkItemResult:
         ref = inp.item
         fast = inp.fast_path
-        local_extract = fast and not inp.remote_extract
         try:
-            gen = await self._run("RecordGen", RecordGenInput(item=ref), RecordGenOutput, fast)
+            gen = await self._run(
+                "RecordGen", RecordGenInput(item=ref), RecordGenOutput, fast or inp.local_load
+            )
             extracted = await self._run(
                 "ExtractorLLM",
                 ExtractInput(item=ref, document_type=gen.document_type),
                 ExtractOutput,
-                local_extract,
+                fast,
             )
             record = await self._run(
                 "JsonRestyler", RecordInput(item=ref, record=extracted.record), CanonicalRecord

@@ -81,7 +81,7 @@ class WorkOrderWorkflow:
                     WorkItemInput(
                         item=only.item,
                         fast_path=only.fast_path,
-                        remote_extract=only.remote_extract,
+                        local_load=only.local_load,
                     )
                 )
             ]
@@ -90,7 +90,7 @@ class WorkOrderWorkflow:
         children = [
             workflow.execute_child_workflow(
                 WorkItemWorkflow.run,
-                WorkItemInput(item=p.item, fast_path=p.fast_path, remote_extract=p.remote_extract),
+                WorkItemInput(item=p.item, fast_path=p.fast_path, local_load=p.local_load),
                 id=work_item_workflow_id(p.item.work_item_id),
             )
             for p in plan.items
