@@ -32,6 +32,7 @@ from myloware.workflows.attempts import _Trace
 from myloware.workflows.bookkeeping import BookkeepingActivities
 from myloware.workflows.context import ContextCache
 from myloware.workflows.types import (
+    ExtractInput,
     FinishItemInput,
     FinishOrderInput,
     ItemRef,
@@ -227,3 +228,24 @@ async def test_token_budgets_count_the_order_and_the_tenants_utc_day(
     assert await budgets(571, 71)._budget_spent(ref) is None
     assert await budgets(570, 0)._budget_spent(ref) == "the order's"
     assert await budgets(0, 70)._budget_spent(ref) == "the tenant's daily"
+
+
+async def test_hybrid_spends_no_budget_on_documents_the_rules_read_whole(
+    setup: Setup, settings: Settings
+) -> None:
+    """With the day's budget spent, hybrid mode still passes documents the rules read
+    completely (no model would be asked), and flags only those that needed the model."""
+    ref = setup.ref
+    trace = _Trace(ref, "ExtractorLLM", 1, RecordGenInput(item=ref), datetime.now(UTC))
+    attempt = trace.end(AttemptStatus.COMPLETED).row(started_only=False)
+    attempt.update(tokens_in=90, tokens_out=10, model="m")
+    async with transaction(setup.pipeline.engine) as pg:
+        await hot_sql.insert_attempts(pg, [(attempt, outbox_row(**trace.event()))])
+    limits = {"extractor": "hybrid", "model_budget_tokens_per_tenant_day": 50}
+    hybrid = PipelineActivities(setup.sessions, settings.model_copy(update=limits), None)
+    await hybrid.record_gen(RecordGenInput(item=ref))
+    whole = await hybrid.extract(ExtractInput(item=ref, document_type=DocumentType.INVOICE))
+    assert not whole.budget_exhausted and whole.record.extractor == "rules"
+    hybrid._contexts.put(ref.work_item_id, LoadedDocument.from_text("thanks for your business"))
+    sparse = await hybrid.extract(ExtractInput(item=ref, document_type=DocumentType.INVOICE))
+    assert sparse.budget_exhausted and "daily token budget spent" in sparse.record.extractor

@@ -183,10 +183,12 @@ async def extract_hybrid(
     document_type: DocumentType | None,
     router: ModelRouter,
     schema: Schema | None = None,
+    rules: CanonicalRecord | None = None,
 ) -> tuple[CanonicalRecord, Usage]:
-    """Rules first; the model only for what they could not read. Never fails for the model:
-    when no provider answers, the rules' record stands (its ``extractor`` says so)."""
-    record = extract(doc, document_type)
+    """Rules first (``rules``: their record, when already made); the model only for what
+    they could not read. Never fails for the model: when no provider answers, the rules'
+    record stands (its ``extractor`` says so)."""
+    record = rules or extract(doc, document_type)
     missing = needs_model(record)
     if not missing:
         return record, Usage()

@@ -30,8 +30,8 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import MylowareError, NotFoundError
 from myloware.events.outbox import outbox_row
 from myloware.extraction import detect_language, detect_type, extract
-from myloware.extraction.llm import extract_hybrid, extract_model_or_rules
-from myloware.models import ModelRouter
+from myloware.extraction.llm import extract_hybrid, extract_model_or_rules, needs_model
+from myloware.models import ModelRouter, Usage
 from myloware.normalize import restyle, restyle_with_report
 from myloware.policy import Policy, PolicyContext, evaluate
 from myloware.records import CanonicalRecord, DocumentType
@@ -169,16 +169,22 @@ class PipelineActivities:
         mode = self.settings.extractor
         if mode == "rules":
             return ExtractOutput(record=extract(doc, inp.document_type))
+        rules = extract(doc, inp.document_type) if mode == "hybrid" else None
+        if rules is not None and not needs_model(rules):
+            return ExtractOutput(record=rules, usage=Usage())  # no model needed, no budget spent
         spent = await self._budget_spent(inp.item)
         if spent is not None:
-            record = extract(doc, inp.document_type)
+            record = rules or extract(doc, inp.document_type)
             note = f"rules ({spent} token budget spent: no model asked)"
             return ExtractOutput(
                 record=record.model_copy(update={"extractor": note}), budget_exhausted=True
             )
-        chosen = extract_hybrid if mode == "hybrid" else extract_model_or_rules
         _, schema = await self.active_schema(inp.document_type)  # SchemaGuard checks this one
-        record, usage = await chosen(doc, inp.document_type, self._model_router(), schema)
+        router = self._model_router()
+        if rules is not None:
+            record, usage = await extract_hybrid(doc, inp.document_type, router, schema, rules)
+        else:
+            record, usage = await extract_model_or_rules(doc, inp.document_type, router, schema)
         return ExtractOutput(record=record, usage=usage)
 
     async def _context(self, work_item_id: Any) -> LoadedDocument:
