@@ -64,6 +64,8 @@ async def test_secrets_are_ciphertext_in_the_database_and_keys_rotate(
     stored = await _raw_secret(sessions, row.id)
     assert stored.startswith("enc:v1:") and "topsecret" not in stored
     assert await _read_secret(sessions, row.id) == CONFIG["secret"]
+    tricky = "enc:v1:looks-sealed-but-is-the-secret"  # sealed like any other value
+    assert secretbox.unseal(secretbox.seal(tricky)) == tricky
 
     _use(new, old)  # rotation: the new key seals, the old one still opens
     assert await _read_secret(sessions, row.id) == CONFIG["secret"]
@@ -105,6 +107,10 @@ def test_keys_are_checked_and_required_where_it_matters(keys: list[str]) -> None
     production = Settings.model_construct(env=Environment.PRODUCTION, secrets_key=None)
     with pytest.raises(ConfigurationError, match="must be set in production"):
         secretbox.keys_for(production)
+    secretbox.configure(Settings(_env_file=None))  # development: derived, so no bulk reseal
+    assert secretbox.configured() and not secretbox.explicitly_keyed()
+    _use(keys[0])
+    assert secretbox.explicitly_keyed()
     secretbox._box = None  # a process that never configured a key refuses, not guesses
     with pytest.raises(ConfigurationError, match="no key configured"):
         secretbox.seal("x")

@@ -7,7 +7,7 @@ prepending a new one). Outside production, without a key, one is derived from th
 so development needs no setup. The column type :class:`SealedJSON` seals the secret fields
 when a row is written and opens them when it is read, so no caller handles ciphertext; a
 value written before sealing existed (plain text) is read as it is and sealed when the row is
-next written (``myloware migrate`` reseals every connector).
+next written (``myloware migrate`` with ``MYLOWARE_SECRETS_KEY`` set reseals every connector).
 
 The key is configured once per process from its settings (:func:`configure`, called where the
 API, the relay and ``myloware up`` start). A process that was not configured refuses to seal
@@ -32,6 +32,7 @@ PREFIX = "enc:v1:"
 SEALED_FIELDS = frozenset({"secret", "bot_token", "signing_secret"})
 
 _box: MultiFernet | None = None
+_explicit = False  # the key came from MYLOWARE_SECRETS_KEY, not derived for development
 
 
 def keys_for(settings: Settings) -> list[bytes]:
@@ -60,12 +61,19 @@ def keys_for(settings: Settings) -> list[bytes]:
 
 def configure(settings: Settings) -> None:
     """Use ``settings``' keys in this process from now on."""
-    global _box
+    global _box, _explicit
     _box = MultiFernet([Fernet(k) for k in keys_for(settings)])
+    _explicit = settings.secrets_key is not None
 
 
 def configured() -> bool:
     return _box is not None
+
+
+def explicitly_keyed() -> bool:
+    """Whether the key was given (``MYLOWARE_SECRETS_KEY``): only then are stored rows
+    resealed in bulk, so a development key never seals a production database's secrets."""
+    return _box is not None and _explicit
 
 
 def _current() -> MultiFernet:
@@ -75,8 +83,8 @@ def _current() -> MultiFernet:
 
 
 def seal(value: str) -> str:
-    if value.startswith(PREFIX):
-        return value
+    """Always encrypts: what callers hold is plain text (rows are opened when read), even a
+    secret that happens to start with the prefix."""
     return PREFIX + _current().encrypt(value.encode()).decode()
 
 

@@ -3,7 +3,8 @@
 A breaker opens after ``failures`` failed calls in a row and skips its provider for
 ``reset_s``. Then it is half-open: exactly one caller may try the provider (a probe; others
 still skip it), and the probe's success closes the breaker while its failure opens it again.
-A probe that never reports (its caller was cancelled) expires after ``reset_s``.
+A probe that never reports (its caller was cancelled) expires after ``probe_s`` (the longest
+one call may take: the model chain's deadline).
 
 :class:`RedisBreakers` keeps that state in Redis, so a provider that fails for one worker is
 skipped by all of them, and after the pause one probe is sent for the whole fleet rather than
@@ -42,9 +43,15 @@ class CircuitBreaker:
     """One process's breaker for one provider."""
 
     def __init__(
-        self, *, failures: int, reset_s: float, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        failures: int,
+        reset_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        probe_s: float | None = None,
     ) -> None:
         self._limit, self._reset_s, self._clock = failures, reset_s, clock
+        self._probe_s = probe_s or reset_s
         self._failures = 0
         self._open_until = 0.0
         self._probe_until = 0.0
@@ -55,7 +62,7 @@ class CircuitBreaker:
         now = self._clock()
         if now < self._open_until or now < self._probe_until:
             return False
-        self._probe_until = now + self._reset_s  # half-open: this caller probes, alone
+        self._probe_until = now + self._probe_s  # half-open: this caller probes, alone
         return True
 
     async def succeeded(self) -> None:
@@ -72,8 +79,11 @@ class CircuitBreaker:
 class RedisBreakers:
     """Breakers whose state every worker shares; ``breaker(name)`` is a BreakerFactory."""
 
-    def __init__(self, redis: Redis, *, failures: int, reset_s: float) -> None:
+    def __init__(
+        self, redis: Redis, *, failures: int, reset_s: float, probe_s: float | None = None
+    ) -> None:
         self.redis, self.limit, self.reset_ms = redis, failures, max(1, int(reset_s * 1000))
+        self.probe_ms = max(1, int((probe_s or reset_s) * 1000))
 
     def breaker(self, provider: str) -> Breaker:
         return _SharedBreaker(self, f"myloware:breaker:{provider}")
@@ -95,7 +105,7 @@ class _SharedBreaker:
             if is_open:
                 return False
             # half-open: the one caller that sets the probe key tries the provider
-            probe = await redis.set(f"{self.key}:probe", "1", nx=True, px=self.owner.reset_ms)
+            probe = await redis.set(f"{self.key}:probe", "1", nx=True, px=self.owner.probe_ms)
             return bool(probe)
         except RedisError as exc:
             log.warning("breaker_state_unavailable", key=self.key, error=str(exc))

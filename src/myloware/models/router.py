@@ -47,7 +47,9 @@ class ModelRouter:
         self.providers = list(providers)
         self._deadline_s, self._clock = deadline_s, clock
         make = breakers or (
-            lambda _name: CircuitBreaker(failures=failures, reset_s=reset_s, clock=clock)
+            lambda _name: CircuitBreaker(
+                failures=failures, reset_s=reset_s, clock=clock, probe_s=deadline_s
+            )
         )
         self._breakers = {p.name: make(p.name) for p in self.providers}
 
@@ -62,7 +64,13 @@ class ModelRouter:
         """The configured chain; with ``redis`` its breakers are shared by every worker."""
         chain = [provider_from_settings(settings, n) for n in names or settings.model_providers]
         failures, reset_s = settings.model_breaker_failures, settings.model_breaker_reset_s
-        shared = RedisBreakers(redis, failures=failures, reset_s=reset_s) if redis else None
+        shared = (
+            RedisBreakers(
+                redis, failures=failures, reset_s=reset_s, probe_s=settings.model_deadline_s
+            )
+            if redis
+            else None
+        )
         return cls(
             chain,
             failures=failures,
@@ -79,12 +87,12 @@ class ModelRouter:
         deadline = self._clock() + self._deadline_s
         for provider in self.providers:
             breaker = self._breakers[provider.name]
+            left = deadline - self._clock()
+            if left <= 0:  # before allow(): a half-open probe slot is never taken for nothing
+                failures.append(f"{provider.name}: skipped, out of time ({self._deadline_s:g} s)")
+                continue
             if not await breaker.allow():
                 failures.append(f"{provider.name}: skipped, circuit open after repeated failures")
-                continue
-            left = deadline - self._clock()
-            if left <= 0:
-                failures.append(f"{provider.name}: skipped, out of time ({self._deadline_s:g} s)")
                 continue
             try:
                 async with asyncio.timeout(left):

@@ -93,7 +93,7 @@ async def bootstrap(database_url: str) -> uuid.UUID:
     try:
         async with session_factory(engine)() as session, session.begin():
             tenant_id = await seed(session)
-            if secretbox.configured():
+            if secretbox.explicitly_keyed():
                 await reseal_connectors(session)
             return tenant_id
     finally:
@@ -103,7 +103,7 @@ async def bootstrap(database_url: str) -> uuid.UUID:
 async def reseal_connectors(session: AsyncSession) -> int:
     """Write every connector again: secrets stored before sealing existed, or under a key
     that is no longer the first, come out sealed under the current key."""
-    rows = (await session.scalars(select(Connector))).all()
+    rows = (await session.scalars(select(Connector).with_for_update())).all()
     for row in rows:
         flag_modified(row, "config")
     await session.flush()

@@ -74,7 +74,8 @@ async def run_worker(
     engine = create_engine(endpoints.database_url)
     traces = trace_engine(endpoints.database_url)
     sessions = session_factory(engine)
-    redis = aioredis.from_url(endpoints.redis_url)  # model breakers, shared between workers
+    # model breakers, shared between workers: a hung Redis must not hold model calls up
+    redis = aioredis.from_url(endpoints.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     client = await connect(settings, endpoints.temporal_address)
     worker = build_worker(
         client,
