@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,6 +102,13 @@ class Attempt(Base):
     __tablename__ = "attempts"
     __table_args__ = (
         Index("ix_attempts_item_status_started", "work_item_id", "status", "started_at"),
+        # model usage per tenant and day (token budgets): only attempts that called a model
+        Index(
+            "ix_attempts_model_usage",
+            "tenant_id",
+            "started_at",
+            postgresql_where=text("tokens_in IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
