@@ -13,22 +13,16 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 
-from myloware.auth.principal import Principal
-from myloware.db.base import AttemptStatus
 from myloware.db.direct import transaction
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, MemDoc, OutboxEvent, Record, RecordVersion, WorkItem
 from myloware.documents.model import LoadedDocument
-from myloware.events.outbox import outbox_row
 from myloware.extraction import extract
 from myloware.normalize import restyle
 from myloware.records import DocumentType
-from myloware.services.schemas import WorkOrderCreate
-from myloware.services.work_orders import create_work_order
 from myloware.settings import Settings
 from myloware.workflows import hot_sql
 from myloware.workflows.activities import PipelineActivities
-from myloware.workflows.attempts import _Trace
 from myloware.workflows.bookkeeping import BookkeepingActivities
 from myloware.workflows.context import ContextCache
 from myloware.workflows.types import (
@@ -46,6 +40,7 @@ from myloware.workflows.types import (
     WorkOrderInput,
 )
 from tests.test_pipeline_e2e import TEXT_INVOICE
+from tests.worker_support import finished_attempt, stored_item
 
 
 @dataclass
@@ -62,19 +57,7 @@ async def setup(
 ) -> AsyncIterator[Setup]:
     engine = create_engine(clean_db, pool_size=2)
     sessions = session_factory(engine)
-    tenant_id = tenants["acme"]
-    assert isinstance(tenant_id, uuid.UUID)
-    async with sessions() as session:
-        order, _ = await create_work_order(
-            session,
-            principal=Principal("hot-sql-test", tenant_id, frozenset({"admin"})),
-            payload=WorkOrderCreate.model_validate({"work_items": [{"content": TEXT_INVOICE}]}),
-        )
-        item_id = await session.scalar(
-            select(WorkItem.id).where(WorkItem.work_order_id == order.id)
-        )
-    assert item_id is not None
-    ref = ItemRef(work_item_id=item_id, work_order_id=order.id, tenant_id=tenant_id)
+    ref = await stored_item(sessions, tenants["acme"])
     yield Setup(
         sessions,
         PipelineActivities(sessions, settings, blobs=None),
@@ -208,12 +191,10 @@ async def test_token_budgets_count_the_order_and_the_tenants_utc_day(
 ) -> None:
     ref = setup.ref
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    rows = []
-    for started, tokens in ((yesterday, 500), (datetime.now(UTC), 70)):
-        trace = _Trace(ref, "ExtractorLLM", 1, RecordGenInput(item=ref), started)
-        attempt = trace.end(AttemptStatus.COMPLETED).row(started_only=False)
-        attempt.update(tokens_in=tokens - 10, tokens_out=10, model="m")
-        rows.append((attempt, outbox_row(**trace.event())))
+    rows = [
+        finished_attempt(ref, "ExtractorLLM", started=started, tokens=tokens)
+        for started, tokens in ((yesterday, 500), (datetime.now(UTC), 70))
+    ]
     async with transaction(setup.pipeline.engine) as pg:
         await hot_sql.insert_attempts(pg, rows)
         assert await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id) == (570, 70)
@@ -236,11 +217,8 @@ async def test_hybrid_spends_no_budget_on_documents_the_rules_read_whole(
     """With the day's budget spent, hybrid mode still passes documents the rules read
     completely (no model would be asked), and flags only those that needed the model."""
     ref = setup.ref
-    trace = _Trace(ref, "ExtractorLLM", 1, RecordGenInput(item=ref), datetime.now(UTC))
-    attempt = trace.end(AttemptStatus.COMPLETED).row(started_only=False)
-    attempt.update(tokens_in=90, tokens_out=10, model="m")
     async with transaction(setup.pipeline.engine) as pg:
-        await hot_sql.insert_attempts(pg, [(attempt, outbox_row(**trace.event()))])
+        await hot_sql.insert_attempts(pg, [finished_attempt(ref, "ExtractorLLM", tokens=100)])
     limits = {"extractor": "hybrid", "model_budget_tokens_per_tenant_day": 50}
     hybrid = PipelineActivities(setup.sessions, settings.model_copy(update=limits), None)
     await hybrid.record_gen(RecordGenInput(item=ref))

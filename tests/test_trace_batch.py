@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 
 from psycopg import DataError
 from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import func, select
 
-from myloware.auth.principal import Principal
-from myloware.db.base import AttemptStatus
 from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import Attempt, OutboxEvent, WorkItem
-from myloware.events.outbox import outbox_row
-from myloware.services.schemas import WorkOrderCreate
-from myloware.services.work_orders import create_work_order
-from myloware.workflows.attempts import _Trace
+from myloware.db.models import Attempt, OutboxEvent
 from myloware.workflows.trace_batch import TraceBatcher
-from myloware.workflows.types import ItemRef, RecordInput
-from tests.test_pipeline_e2e import TEXT_INVOICE
-
-
-def _rows(ref: ItemRef, agent: str) -> tuple[dict[str, object], dict[str, object]]:
-    arg = RecordInput.model_construct(item=ref)
-    trace = _Trace(ref, agent, 1, arg, datetime.now(UTC)).end(AttemptStatus.COMPLETED)
-    return trace.row(started_only=False), outbox_row(**trace.event())
+from tests.worker_support import finished_attempt, stored_item
 
 
 async def test_rows_written_together_and_a_bad_row_loses_only_itself(
@@ -35,27 +21,17 @@ async def test_rows_written_together_and_a_bad_row_loses_only_itself(
 ) -> None:
     engine = create_engine(clean_db, pool_size=2)
     sessions = session_factory(engine)
-    tenant_id = tenants["acme"]
-    assert isinstance(tenant_id, uuid.UUID)
-    async with sessions() as session:
-        order, _ = await create_work_order(
-            session,
-            principal=Principal("batch-test", tenant_id, frozenset({"admin"})),
-            payload=WorkOrderCreate.model_validate({"work_items": [{"content": TEXT_INVOICE}]}),
-        )
-        item_id = await session.scalar(
-            select(WorkItem.id).where(WorkItem.work_order_id == order.id)
-        )
-    assert item_id is not None
-    good = ItemRef(work_item_id=item_id, work_order_id=order.id, tenant_id=tenant_id)
+    good = await stored_item(sessions, tenants["acme"])
     gone = good.model_copy(update={"work_item_id": uuid.uuid4()})  # no such item: FK refuses
 
     batcher = TraceBatcher(sessions)
-    together = await asyncio.gather(*(batcher.write(*_rows(good, f"A{i}")) for i in range(20)))
+    together = await asyncio.gather(
+        *(batcher.write(*finished_attempt(good, f"A{i}")) for i in range(20))
+    )
     assert together == [None] * 20
     assert batcher.batches == 1  # twenty rows finished at once, one transaction
 
-    writes = [_rows(good, f"B{i}") for i in range(5)] + [_rows(gone, "B-bad")]
+    writes = [finished_attempt(good, f"B{i}") for i in range(5)] + [finished_attempt(gone, "B-bad")]
     outcomes = await asyncio.gather(*(batcher.write(*w) for w in writes), return_exceptions=True)
     assert outcomes[:5] == [None] * 5
     assert isinstance(outcomes[5], ForeignKeyViolation)
@@ -71,9 +47,9 @@ async def test_rows_written_together_and_a_bad_row_loses_only_itself(
 
     # not a bad row but a failed write (here: a value the column cannot take): the whole
     # batch fails at once, nothing of it is written
-    broken = _rows(good, "D-broken")
+    broken = finished_attempt(good, "D-broken")
     broken[0]["attempt_number"] = 2**40  # out of range for integer
-    failing = [_rows(good, "D1"), broken, _rows(good, "D2")]
+    failing = [finished_attempt(good, "D1"), broken, finished_attempt(good, "D2")]
     outcomes = await asyncio.gather(*(batcher.write(*w) for w in failing), return_exceptions=True)
     assert all(isinstance(o, DataError) for o in outcomes)
     async with sessions() as session:
@@ -82,6 +58,8 @@ async def test_rows_written_together_and_a_bad_row_loses_only_itself(
         )
     assert written == 0
 
-    alone = await asyncio.gather(batcher.write(*_rows(good, "C")))  # a quiet moment: no wait
+    alone = await asyncio.gather(
+        batcher.write(*finished_attempt(good, "C"))
+    )  # a quiet moment: no wait
     assert alone == [None]
     await engine.dispose()
