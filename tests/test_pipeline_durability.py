@@ -58,6 +58,29 @@ async def _scalar(database_url: str, stmt) -> int:  # type: ignore[no-untyped-de
         await engine.dispose()
 
 
+DONE = select(func.count()).select_from(WorkItem).where(WorkItem.status == "COMPLETED")
+COMPLETED_EVENTS = (
+    select(func.count())
+    .select_from(OutboxEvent)
+    .where(OutboxEvent.event_type == "work_item.completed")
+)
+
+
+async def _first_completed(database_url: str) -> None:
+    """Wait (up to 30 s) until the worker completed a first document."""
+    for _ in range(600):
+        if await _scalar(database_url, DONE) >= 1:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def _assert_each_document_once(database_url: str, n: int) -> None:
+    """One record version, one verifier result and one completion event per document."""
+    for model in (RecordVersion, EvalResult):
+        assert await _scalar(database_url, select(func.count()).select_from(model)) == n
+    assert await _scalar(database_url, COMPLETED_EVENTS) == n
+
+
 @pytest.mark.timeout(240)
 async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     api, settings, database_url, redis_url, temporal_address, token_for
@@ -75,16 +98,12 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     order_id = r.json()["data"]["id"]
     log = (settings.data_path / f"worker-{queue}.log").open("wb")
     first = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
-    done_stmt = select(func.count()).select_from(WorkItem).where(WorkItem.status == "COMPLETED")
     try:
-        for _ in range(600):
-            if await _scalar(database_url, done_stmt) >= 1:
-                break
-            await asyncio.sleep(0.05)
+        await _first_completed(database_url)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    done_at_kill = await _scalar(database_url, done_stmt)
+    done_at_kill = await _scalar(database_url, DONE)
     worker_log = (settings.data_path / f"worker-{queue}.log").read_text()[-3000:]
     assert 1 <= done_at_kill < n, f"the kill must land mid-order; worker log:\n{worker_log}"
     second = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
@@ -95,15 +114,8 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
         second.wait(timeout=30)
         log.close()
     assert order["status"] == "COMPLETED"
-    assert await _scalar(database_url, done_stmt) == n
-    versions = select(func.count()).select_from(RecordVersion)
-    assert await _scalar(database_url, versions) == n
-    completed_events = (
-        select(func.count())
-        .select_from(OutboxEvent)
-        .where(OutboxEvent.event_type == "work_item.completed")
-    )
-    assert await _scalar(database_url, completed_events) == n
+    assert await _scalar(database_url, DONE) == n
+    await _assert_each_document_once(database_url, n)
 
 
 async def _record_histories(
@@ -196,17 +208,13 @@ async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
         assert r.status_code == 201
     log = (settings.data_path / f"worker-{queue}.log").open("wb")
     worker = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
-    done_stmt = select(func.count()).select_from(WorkItem).where(WorkItem.status == "COMPLETED")
     try:
-        for _ in range(600):
-            if await _scalar(database_url, done_stmt) >= 1:
-                break
-            await asyncio.sleep(0.05)
+        await _first_completed(database_url)
         await asyncio.to_thread(embedded.restart_postgres)
-        done_at_restart = await _scalar(database_url, done_stmt)
+        done_at_restart = await _scalar(database_url, DONE)
         done = None
         for _ in range(900):
-            done = await _settled_count(database_url, done_stmt)
+            done = await _settled_count(database_url, DONE)
             if done == n:
                 break
             await asyncio.sleep(0.1)
@@ -217,11 +225,4 @@ async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
     worker_log = (settings.data_path / f"worker-{queue}.log").read_text()[-3000:]
     assert done == n, f"{done} of {n} completed; worker log:\n{worker_log}"
     assert done_at_restart < n, "the restart must land mid-run"
-    for model in (RecordVersion, EvalResult):
-        assert await _scalar(database_url, select(func.count()).select_from(model)) == n
-    completed_events = (
-        select(func.count())
-        .select_from(OutboxEvent)
-        .where(OutboxEvent.event_type == "work_item.completed")
-    )
-    assert await _scalar(database_url, completed_events) == n
+    await _assert_each_document_once(database_url, n)
