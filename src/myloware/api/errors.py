@@ -21,6 +21,7 @@ from myloware.errors import (
     ForbiddenError,
     MylowareError,
     NotFoundError,
+    ServiceUnavailable,
     ValidationFailed,
 )
 
@@ -33,6 +34,7 @@ STATUS_BY_ERROR: list[tuple[type[MylowareError], int]] = [
     (AuthError, 401),
     (ValidationFailed, 422),
     (DocumentError, 422),
+    (ServiceUnavailable, 503),
 ]
 
 HTTP_CODES = {

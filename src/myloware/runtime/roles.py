@@ -103,14 +103,16 @@ async def run_worker(
 
 
 async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
-    """Publish committed outbox rows to the Redis Stream, and run the platform's consumer
-    groups (webhooks, slack) on it, until stopped."""
+    """Publish committed outbox rows to the Redis Stream, run the platform's consumer groups
+    (webhooks, slack) on it, and embed new memory docs, until stopped."""
     import redis.asyncio as aioredis
 
     from myloware import secretbox
     from myloware.db.engine import create_engine, session_factory
     from myloware.events.consumers import run_consumers
     from myloware.events.relay import OutboxRelay
+    from myloware.memory import embedder_for
+    from myloware.memory.indexer import MemoryIndexer
 
     secretbox.configure(settings)  # webhooks and Slack read their connectors' secrets
     engine = create_engine(endpoints.database_url, pool_size=4)
@@ -121,6 +123,9 @@ async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Even
         async with asyncio.TaskGroup() as group:
             group.create_task(relay.run(stop))
             group.create_task(run_consumers(settings, sessions, redis, stop))
+            embedder = embedder_for(settings)
+            if embedder is not None:
+                group.create_task(MemoryIndexer(engine, embedder).run(stop))
     finally:
         await redis.aclose()
         await engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,6 +46,8 @@ class MemDoc(Base):
             postgresql_using="hnsw",
             postgresql_ops={"embedding": "vector_cosine_ops"},
         ),
+        # the memory indexer's queue: docs still waiting for an embedding
+        Index("ix_mem_docs_unembedded", "created_at", postgresql_where=text("embedding IS NULL")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

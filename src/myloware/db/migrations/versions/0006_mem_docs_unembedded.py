@@ -1,0 +1,35 @@
+"""mem_docs: partial index on the docs still waiting for an embedding (the memory indexer)
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-03 18:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # the indexer's "oldest docs without an embedding" stays a short index scan
+    op.create_index(
+        "ix_mem_docs_unembedded",
+        "mem_docs",
+        ["created_at"],
+        unique=False,
+        postgresql_where=sa.text("embedding IS NULL"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(
+        "ix_mem_docs_unembedded",
+        table_name="mem_docs",
+        postgresql_where=sa.text("embedding IS NULL"),
+    )
