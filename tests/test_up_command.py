@@ -126,6 +126,13 @@ def _submit_and_show_from_the_cli(data_dir: Path) -> None:
     assert "workspace T0ACME" in connected and "finance" in connected and "C0FIN" in connected
     assert "xoxb-1-2-3" not in connected and "/slack/events" in connected
 
+    # the relay's memory indexer embeds the ticket in the background: then it is found
+    deadline = time.monotonic() + 60
+    while "ticket.txt" not in (found := _cli(data_dir, "memory", "search", "printer broken")):
+        assert time.monotonic() < deadline, found
+        time.sleep(0.5)
+    assert "TICKET" in found
+
 
 @pytest.mark.timeout(300)
 def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:

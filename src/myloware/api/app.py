@@ -22,6 +22,7 @@ from myloware.api.routes import (
     connectors,
     dead_letters,
     health,
+    memory,
     policies,
     schemas,
     work_items,
@@ -30,6 +31,7 @@ from myloware.api.routes import (
 from myloware.api.state import AppState
 from myloware.api.temporal import temporal_client
 from myloware.db.engine import create_engine, session_factory
+from myloware.memory import embedder_for
 from myloware.settings import Settings
 from myloware.slack import build_slack_router
 from myloware.ui import router as ui_router
@@ -56,6 +58,7 @@ def create_app(
             metrics=metrics,
         )
         state.blobs = _blob_store(settings)
+        state.embedder = embedder_for(settings)  # loads on the first search
 
         async def dispatch(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
             from myloware.workflows.client import start_work_order
@@ -89,6 +92,7 @@ def create_app(
         connectors,
         api_keys,
         schemas,
+        memory,
     ):
         app.include_router(module.router)
     app.include_router(health.router)

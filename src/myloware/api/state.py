@@ -51,6 +51,7 @@ class AppState:
     # starts a work order's workflow: (work_order_id, tenant_id) -> None
     dispatcher: Any = None
     blobs: Any = None  # myloware.documents.BlobStore
+    embedder: Any = None  # myloware.memory.Embedder; None when memory embeddings are off
     tenants: TTLCache = field(default_factory=lambda: TTLCache(60))
     api_keys: TTLCache = field(default_factory=lambda: TTLCache(30))
     known_tenants: set[uuid.UUID] = field(default_factory=set)

@@ -13,6 +13,7 @@ from myloware.api.deps import SessionDep
 from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequestStatus
+from myloware.services import memory
 from myloware.services import work_orders as svc
 from myloware.ui import queries, trace
 from myloware.ui.deps import UiReader, UiRoute, may_decide
@@ -20,6 +21,7 @@ from myloware.ui.rendering import render
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
+SIMILAR_SHOWN = 5
 ACTIVE = {WorkItemStatus.QUEUED, WorkItemStatus.PROCESSING}
 NOTICES = {
     "APPROVED": "Approved — the workflow resumes.",
@@ -40,6 +42,9 @@ async def trace_context(
     versions = await queries.record_versions(session, tenant_id=tenant, work_item_id=item.id)
     requests = await queries.approval_requests(session, tenant_id=tenant, work_item_id=item.id)
     events = await queries.approval_events(session, tenant_id=tenant, work_item_id=item.id)
+    similar = await memory.similar_if_indexed(
+        session, tenant_id=tenant, work_item_id=item.id, limit=SIMILAR_SHOWN
+    )
 
     result = item.result or {}
     record, record_source = trace.pick_record(versions, attempts)
@@ -78,6 +83,7 @@ async def trace_context(
         "refresh": 2 if item.status in ACTIVE else None,
         "entered": {},  # what a refused form had, to fill it in again
         "fixing": False,
+        "similar": similar,
     }
 
 

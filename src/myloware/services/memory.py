@@ -1,0 +1,146 @@
+"""Memory search for the API, the UI and the CLI: a tenant's documents nearest a text or an
+item, by the cosine distance of their CONTEXT embeddings (HNSW index)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.db.base import MemDocType, WorkItemStatus, WorkItemType
+from myloware.db.models import MemDoc, WorkItem
+from myloware.errors import NotFoundError, ServiceUnavailable
+from myloware.memory import Embedder
+
+SNIPPET_CHARS = 200
+
+
+class MemoryHit(BaseModel):
+    work_item_id: uuid.UUID
+    work_order_id: uuid.UUID
+    document_type: WorkItemType | None
+    status: WorkItemStatus
+    filename: str | None
+    similarity: float
+    snippet: str
+    created_at: datetime
+
+
+async def embed_query(embedder: Embedder | None, text: str) -> list[float]:
+    if embedder is None:
+        raise ServiceUnavailable("memory search is off (MYLOWARE_MEMORY_EMBEDDINGS=off)")
+    vector = await asyncio.to_thread(embedder.embed_one, text)
+    return [float(x) for x in vector]
+
+
+async def nearest(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    vector: Any,
+    limit: int,
+    document_type: WorkItemType | None = None,
+    exclude_item: uuid.UUID | None = None,
+) -> list[MemoryHit]:
+    """The tenant's ``limit`` documents nearest ``vector``, the nearest first."""
+    distance = MemDoc.embedding.cosine_distance(vector)
+    query = (
+        select(MemDoc.content, distance.label("distance"), WorkItem)
+        .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
+        .where(
+            MemDoc.tenant_id == tenant_id,
+            MemDoc.type == MemDocType.CONTEXT,
+            MemDoc.embedding.is_not(None),
+        )
+        .order_by(distance)
+        .limit(limit)
+    )
+    if document_type is not None:
+        query = query.where(WorkItem.type == document_type)
+    if exclude_item is not None:
+        query = query.where(MemDoc.work_item_id != exclude_item)
+    rows = (await session.execute(query)).all()
+    return [
+        MemoryHit(
+            work_item_id=item.id,
+            work_order_id=item.work_order_id,
+            document_type=item.type,
+            status=item.status,
+            filename=item.filename,
+            similarity=round(1.0 - float(dist), 4),
+            snippet=" ".join(content[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS],
+            created_at=item.created_at,
+        )
+        for content, dist, item in rows
+    ]
+
+
+async def _context_row(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> tuple[Any, str, WorkItemType | None] | None:
+    """The item's CONTEXT embedding (None until indexed), text and type."""
+    row = (
+        await session.execute(
+            select(MemDoc.embedding, MemDoc.content, WorkItem.type)
+            .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
+            .where(
+                MemDoc.tenant_id == tenant_id,
+                MemDoc.work_item_id == work_item_id,
+                MemDoc.type == MemDocType.CONTEXT,
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def similar_items(
+    session: AsyncSession,
+    embedder: Embedder | None,
+    *,
+    tenant_id: uuid.UUID,
+    work_item_id: uuid.UUID,
+    limit: int,
+) -> list[MemoryHit]:
+    """The tenant's other documents of the same type most like this one (its embedding is
+    computed now when the indexer has not reached it yet)."""
+    row = await _context_row(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    if row is None:
+        exists = await session.scalar(
+            select(WorkItem.id).where(WorkItem.tenant_id == tenant_id, WorkItem.id == work_item_id)
+        )
+        if exists is None:
+            raise NotFoundError(f"work item {work_item_id} not found")
+        raise NotFoundError(f"work item {work_item_id} has not been read yet (no memory doc)")
+    embedding, content, doc_type = row
+    vector = embedding if embedding is not None else await embed_query(embedder, content)
+    return await nearest(
+        session,
+        tenant_id=tenant_id,
+        vector=vector,
+        limit=limit,
+        document_type=doc_type,
+        exclude_item=work_item_id,
+    )
+
+
+async def similar_if_indexed(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID, limit: int
+) -> list[MemoryHit] | None:
+    """As :func:`similar_items` from the stored embedding only (no model in the caller);
+    None while the item is not indexed."""
+    row = await _context_row(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    if row is None or row[0] is None:
+        return None
+    return await nearest(
+        session,
+        tenant_id=tenant_id,
+        vector=row[0],
+        limit=limit,
+        document_type=row[2],
+        exclude_item=work_item_id,
+    )
