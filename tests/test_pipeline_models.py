@@ -204,3 +204,35 @@ async def test_the_model_is_asked_for_the_active_schema_version(
     assert "po_number" in asked["properties"]
     assert item["result"]["fields"]["po_number"] == "PO-7788"
     assert item["result"]["validation"]["schema_version"] == "test-2"
+
+
+async def test_the_model_is_shown_the_approved_records_of_similar_documents(
+    mapi, model_settings, database_url, temporal_address, token_for, emu
+) -> None:
+    """Related memory: once an earlier invoice like this one is approved and indexed, its
+    record goes into the prompt as a guide, and the attempt says which one and how alike."""
+    from myloware.memory import Embedder
+    from myloware.memory.indexer import MemoryIndexer
+
+    emu.script(Reply(data=ANSWER))
+    headers = token_for("acme")
+    first = await _run(mapi, model_settings, database_url, temporal_address, headers)
+    first_prompt = emu.requests[0].body["messages"][-1]["content"]
+    assert "<record>" not in first_prompt  # nothing approved before it
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        assert await MemoryIndexer(engine, Embedder()).index_once() == 1
+    finally:
+        await engine.dispose()
+
+    second = await _run(mapi, model_settings, database_url, temporal_address, headers)
+    prompt = emu.requests[1].body["messages"][-1]["content"]
+    assert "Records approved earlier for similar documents" in prompt
+    guide = prompt[: prompt.index("<document>")]
+    assert guide.count("<record>") == 1
+    assert '"vendor_name": "ACME Office Supplies Ltd"' in guide
+    [extractor] = [
+        a for a in await attempts_of(mapi, second["id"], headers) if a["agent_id"] == "ExtractorLLM"
+    ]
+    [used] = extractor["output"]["related"]
+    assert used["work_item_id"] == first["id"] and used["similarity"] > 0.99

@@ -9,6 +9,11 @@ trusted: a value found verbatim in the text gets its source span and
 unchecked: JsonRestyler normalises, SchemaGuard validates (schema and arithmetic) and the
 Verifier re-reads the source, exactly as for the rules extractor.
 
+Related memory (``examples``): the approved records of the tenant's most similar past
+documents (:mod:`myloware.memory.related`) go into the prompt as a guide to how names and
+fields were read before — never as values: the model is told to take every value from the
+document, and a value it copies from an example is not grounded in the text.
+
 ``hybrid`` runs the rules first and asks the model only when a field of the type's
 :data:`KEY_FIELDS` is missing or below :data:`HYBRID_THRESHOLD`; the model's value replaces
 only those fields.
@@ -16,7 +21,9 @@ only those fields.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -36,6 +43,7 @@ MODEL_CONFIDENCE = 0.7
 GROUNDED_CONFIDENCE = 0.85
 HYBRID_THRESHOLD = 0.6
 MAX_PROMPT_CHARS = 12_000
+MAX_EXAMPLE_CHARS = 1_500
 KEY_FIELDS: dict[DocumentType, tuple[str, ...]] = {
     DocumentType.INVOICE: ("vendor_name", "invoice_date", "total_amount", "vendor_address"),
     DocumentType.TICKET: ("subject", "ticket_type", "queue", "priority"),
@@ -67,10 +75,37 @@ def model_schema(document_type: DocumentType, schema: Schema | None = None) -> d
     return asked
 
 
-def prompt_for(doc: LoadedDocument, document_type: DocumentType) -> str:
+Example = dict[str, Any]
+
+
+def example_json(data: Example) -> str:
+    """An approved record as compact JSON of at most :data:`MAX_EXAMPLE_CHARS` (empty
+    fields dropped; then lists, such as line items; then long texts shortened)."""
+    kept = {k: v for k, v in data.items() if v not in (None, "", [], {})}
+    shown = json.dumps(kept, ensure_ascii=False, default=str)
+    if len(shown) > MAX_EXAMPLE_CHARS:
+        kept = {k: v for k, v in kept.items() if not isinstance(v, list | dict)}
+        shown = json.dumps(kept, ensure_ascii=False, default=str)
+    if len(shown) > MAX_EXAMPLE_CHARS:
+        kept = {k: v[:120] if isinstance(v, str) else v for k, v in kept.items()}
+        shown = json.dumps(kept, ensure_ascii=False, default=str)[:MAX_EXAMPLE_CHARS]
+    return shown
+
+
+def prompt_for(
+    doc: LoadedDocument, document_type: DocumentType, examples: Sequence[Example] = ()
+) -> str:
     text = doc.text[:MAX_PROMPT_CHARS]
     cut = "" if len(doc.text) <= MAX_PROMPT_CHARS else "\n[… the rest of the document is cut]"
-    return f"Document type: {document_type.value}\n\n<document>\n{text}{cut}\n</document>"
+    shown = "".join(f"<record>{example_json(e)}</record>\n" for e in examples)
+    guide = (
+        "Records approved earlier for similar documents — a guide to how names and fields "
+        "were read, never a source of values: take every value from the document below.\n"
+        f"{shown}\n"
+        if shown
+        else ""
+    )
+    return f"Document type: {document_type.value}\n\n{guide}<document>\n{text}{cut}\n</document>"
 
 
 def _span(text: str, value: Any) -> tuple[int, int] | None:
@@ -119,12 +154,13 @@ async def ask(
     doc: LoadedDocument,
     document_type: DocumentType,
     schema: Schema | None = None,
+    examples: Sequence[Example] = (),
 ) -> ModelReply:
     """One structured-output call for the fields of ``document_type`` (of ``schema``, the
     active version, when given)."""
     return await router.complete_json(
         system=SYSTEM,
-        prompt=prompt_for(doc, document_type),
+        prompt=prompt_for(doc, document_type, examples),
         schema=model_schema(document_type, schema),
         schema_name=f"{document_type.value.lower()}_record",
     )
@@ -135,6 +171,7 @@ async def extract_with_model(
     document_type: DocumentType | None,
     router: ModelRouter,
     schema: Schema | None = None,
+    examples: Sequence[Example] = (),
 ) -> tuple[CanonicalRecord, Usage]:
     """Every field from the model. Raises :class:`ModelError` when no provider answered."""
     if not doc.text.strip():
@@ -143,7 +180,7 @@ async def extract_with_model(
         )
     if document_type is None:
         document_type, _ = detect_type(doc)
-    reply = await ask(router, doc, document_type, schema)
+    reply = await ask(router, doc, document_type, schema, examples)
     record = CanonicalRecord(
         document_type=document_type,
         fields=fields_from_reply(reply.data, doc, document_type, schema),
@@ -158,10 +195,11 @@ async def extract_model_or_rules(
     document_type: DocumentType | None,
     router: ModelRouter,
     schema: Schema | None = None,
+    examples: Sequence[Example] = (),
 ) -> tuple[CanonicalRecord, Usage]:
     """The ``model`` mode of the pipeline: the chain ends with the offline extractor."""
     try:
-        return await extract_with_model(doc, document_type, router, schema)
+        return await extract_with_model(doc, document_type, router, schema, examples)
     except ModelError as exc:
         log.warning("model_extraction_fell_back_to_rules", error=str(exc))
         record = extract(doc, document_type)
@@ -184,6 +222,7 @@ async def extract_hybrid(
     router: ModelRouter,
     schema: Schema | None = None,
     rules: CanonicalRecord | None = None,
+    examples: Sequence[Example] = (),
 ) -> tuple[CanonicalRecord, Usage]:
     """Rules first (``rules``: their record, when already made); the model only for what
     they could not read. Never fails for the model: when no provider answers, the rules'
@@ -193,7 +232,7 @@ async def extract_hybrid(
     if not missing:
         return record, Usage()
     try:
-        reply = await ask(router, doc, record.document_type, schema)
+        reply = await ask(router, doc, record.document_type, schema, examples)
     except ModelError as exc:
         log.warning("hybrid_extraction_without_model", error=str(exc))
         return record.model_copy(

@@ -31,6 +31,7 @@ from myloware.errors import MylowareError, NotFoundError
 from myloware.events.outbox import outbox_row
 from myloware.extraction import detect_language, detect_type, extract
 from myloware.extraction.llm import extract_hybrid, extract_model_or_rules, needs_model
+from myloware.memory.related import RelatedMemory
 from myloware.models import ModelRouter, Usage
 from myloware.normalize import restyle, restyle_with_report
 from myloware.policy import Policy, PolicyContext, evaluate
@@ -55,6 +56,7 @@ from myloware.workflows.types import (
     RecordGenInput,
     RecordGenOutput,
     RecordInput,
+    RelatedUse,
     ValidationOutput,
     VerifyInput,
     VerifyOutput,
@@ -106,6 +108,7 @@ class PipelineActivities:
         self.redis = redis
         self._router: ModelRouter | None = None  # built on first use
         self._contexts = ContextCache()
+        self._memory = RelatedMemory(self.engine, settings)
 
     # -- RecordGen -------------------------------------------------------------------------
     @activity.defn(name="RecordGen")
@@ -180,12 +183,19 @@ class PipelineActivities:
                 record=record.model_copy(update={"extractor": note}), budget_exhausted=True
             )
         _, schema = await self.active_schema(inp.document_type)  # SchemaGuard checks this one
+        related = await self._memory.records_like(inp.item, doc, inp.document_type)
+        examples = [r.data for r in related]
         router = self._model_router()
         if rules is not None:
-            record, usage = await extract_hybrid(doc, inp.document_type, router, schema, rules)
+            record, usage = await extract_hybrid(
+                doc, inp.document_type, router, schema, rules, examples
+            )
         else:
-            record, usage = await extract_model_or_rules(doc, inp.document_type, router, schema)
-        return ExtractOutput(record=record, usage=usage)
+            record, usage = await extract_model_or_rules(
+                doc, inp.document_type, router, schema, examples
+            )
+        shown = [RelatedUse(work_item_id=r.work_item_id, similarity=r.similarity) for r in related]
+        return ExtractOutput(record=record, usage=usage, related=shown)
 
     async def _context(self, work_item_id: Any) -> LoadedDocument:
         doc = self._contexts.get(work_item_id)

@@ -69,10 +69,18 @@ class ExtractInput(BaseModel):
     document_type: DocumentType
 
 
+class RelatedUse(BaseModel):
+    """A past document whose approved record the model was shown as a guide."""
+
+    work_item_id: uuid.UUID
+    similarity: float
+
+
 class ExtractOutput(BaseModel):
     record: CanonicalRecord
     usage: Usage | None = None
     budget_exhausted: bool = False  # a token budget was spent: no model was asked
+    related: list[RelatedUse] = Field(default_factory=list)  # memory shown to the model
 
 
 class RecordInput(BaseModel):

@@ -1,0 +1,63 @@
+"""Related memory for ExtractorLLM: the approved records of the most similar past documents.
+
+Only asked when a model is about to be called (a model call takes seconds; this takes one
+embedding, ~30 ms, and one index scan). The document's embedding is the indexer's when it
+has run already, computed here otherwise. A missing embedding model costs the extraction its
+context, never the document: it is logged once and the model is asked without examples (a
+database failure fails the activity, which Temporal retries, like any other).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from myloware.db.direct import transaction
+from myloware.documents.model import LoadedDocument
+from myloware.memory import embedder_for
+from myloware.memory.embedder import EmbeddingUnavailable
+from myloware.memory.store import RelatedRecord, context_embedding, related_records, vector_literal
+from myloware.records import DocumentType
+from myloware.settings import Settings
+from myloware.workflows.types import ItemRef
+
+log = structlog.get_logger(__name__)
+
+
+class RelatedMemory:
+    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+        self._engine = engine
+        self._embedder = embedder_for(settings) if settings.memory_context_records else None
+        self._limit = settings.memory_context_records
+        self._min_similarity = settings.memory_min_similarity
+
+    async def records_like(
+        self, ref: ItemRef, doc: LoadedDocument, document_type: DocumentType
+    ) -> list[RelatedRecord]:
+        """Up to ``memory_context_records`` approved records of the tenant's documents of the
+        type at least ``memory_min_similarity`` alike, the most similar first."""
+        if self._embedder is None:
+            return []
+        try:
+            async with transaction(self._engine) as pg:
+                stored = await context_embedding(pg, ref.work_item_id)
+            vector = stored[2] if stored is not None else None
+            if vector is None:
+                computed = await asyncio.to_thread(self._embedder.embed_one, doc.text)
+                vector = vector_literal(computed)
+            async with transaction(self._engine) as pg:
+                return await related_records(
+                    pg,
+                    tenant_id=ref.tenant_id,
+                    item_id=ref.work_item_id,
+                    document_type=document_type.value,
+                    vector=vector,
+                    limit=self._limit,
+                    min_similarity=self._min_similarity,
+                )
+        except EmbeddingUnavailable as exc:
+            log.warning("related_memory_disabled", error=exc.message)
+            self._embedder = None  # said once; the model is asked without examples
+        return []
