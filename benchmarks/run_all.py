@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import _report, accuracy, api_latency, footprint, pipeline
+from benchmarks import _report, accuracy, api_latency, footprint, memory, pipeline
 from benchmarks._stack import exit_on_sigterm
 
 Runner = Callable[[bool], tuple[dict[str, Any], str]]
@@ -45,11 +45,17 @@ def _footprint(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, footprint.figures(result)
 
 
+def _memory(smoke: bool) -> tuple[dict[str, Any], str]:
+    result = memory.run(memory.SMOKE if smoke else memory.MemoryConfig(), smoke=smoke)
+    return result, memory.figures(result)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "pipeline": _pipeline,
     "api_latency": _api_latency,
     "accuracy": _accuracy,
     "footprint": _footprint,
+    "memory": _memory,
 }
 
 

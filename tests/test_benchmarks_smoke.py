@@ -168,6 +168,15 @@ def test_footprint_smoke_measures_size_startup_and_memory(tmp_path: Path) -> Non
     assert result["targets"]["target_mb"] == 1024.0
 
 
+def test_memory_smoke_measures_the_embedder(tmp_path: Path) -> None:
+    """The memory benchmark embeds a few documents and reports speed, latency and memory."""
+    result = run_smoke("memory", tmp_path)
+    assert result["documents"] == result["config"]["documents"] == sum(result["mix"].values())
+    assert result["docs_per_second"] > 0 and result["load_seconds"] > 0
+    assert 0 < result["ms_per_document"]["p50"] <= result["ms_per_document"]["p95"]
+    assert result["rss_mb"]["after"] > result["rss_mb"]["before_load"] > 0
+
+
 def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path) -> None:
     """py-spy's collapsed lines are split by innermost known package and by pipeline role; the
     files the roles are recognised by still exist (a rename would silently blind --profile)."""
