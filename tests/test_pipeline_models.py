@@ -236,3 +236,7 @@ async def test_the_model_is_shown_the_approved_records_of_similar_documents(
     ]
     [used] = extractor["output"]["related"]
     assert used["work_item_id"] == first["id"] and used["similarity"] > 0.99
+
+    # the same document at another tenant: acme's records are not its memory
+    await _run(mapi, model_settings, database_url, temporal_address, token_for("globex"))
+    assert "<record>" not in emu.requests[2].body["messages"][-1]["content"]

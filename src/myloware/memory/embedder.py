@@ -32,6 +32,8 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 DIMENSIONS = 384
 MAX_TOKENS = 128
+#: characters tokenized at most: 128 tokens never need more, and a huge text costs nothing
+MAX_CHARS = 8192
 
 
 class EmbeddingUnavailable(ServiceUnavailable):
@@ -124,7 +126,7 @@ class Embedder:
         return vector
 
     def _run(self, text: str) -> np.ndarray:
-        encoding = self._tokenizer.encode(text)  # [CLS] [SEP] only, for an empty text
+        encoding = self._tokenizer.encode(text[:MAX_CHARS])  # [CLS] [SEP] for an empty text
         ids = np.array([encoding.ids], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self._inputs:
