@@ -10,9 +10,10 @@ unchecked: JsonRestyler normalises, SchemaGuard validates (schema and arithmetic
 Verifier re-reads the source, exactly as for the rules extractor.
 
 Related memory (``examples``): the approved records of the tenant's most similar past
-documents (:mod:`myloware.memory.related`) go into the prompt as a guide to how names and
-fields were read before — never as values: the model is told to take every value from the
-document, and a value it copies from an example is not grounded in the text.
+documents (:mod:`myloware.memory.related`) go into the prompt — only their
+:data:`EXAMPLE_FIELDS` (who sent it, how it was routed) — as a guide to how names and fields
+were read before, never as values: the model is told to take every value from the document,
+and a value it copies from an example is not grounded in the text.
 
 ``hybrid`` runs the rules first and asks the model only when a field of the type's
 :data:`KEY_FIELDS` is missing or below :data:`HYBRID_THRESHOLD`; the model's value replaces
@@ -43,12 +44,22 @@ MODEL_CONFIDENCE = 0.7
 GROUNDED_CONFIDENCE = 0.85
 HYBRID_THRESHOLD = 0.6
 MAX_PROMPT_CHARS = 12_000
-MAX_EXAMPLE_CHARS = 1_500
+MAX_EXAMPLE_VALUE_CHARS = 200
 KEY_FIELDS: dict[DocumentType, tuple[str, ...]] = {
     DocumentType.INVOICE: ("vendor_name", "invoice_date", "total_amount", "vendor_address"),
     DocumentType.TICKET: ("subject", "ticket_type", "queue", "priority"),
     DocumentType.STATUS_REPORT: ("project_name", "overall_status", "reporting_period_end"),
 }
+#: what a past approved record shows the model: how the sender and the routing were read —
+#: no amounts, dates, line items or free text (less to leak, to inject, and to pay for)
+EXAMPLE_FIELDS: dict[DocumentType, tuple[str, ...]] = {
+    DocumentType.INVOICE: (
+        "vendor_name", "vendor_address", "vendor_tax_id", "buyer_name", "currency",
+        "tax_rate", "payment_terms",
+    ),
+    DocumentType.TICKET: ("ticket_type", "queue", "priority", "category", "language"),
+    DocumentType.STATUS_REPORT: ("project_name", "author", "budget_status"),
+}  # fmt: skip
 SYSTEM = (
     "You extract fields from business documents for bookkeeping and support systems. Answer "
     "with one JSON object that follows the given schema. Use null for anything the document "
@@ -78,18 +89,18 @@ def model_schema(document_type: DocumentType, schema: Schema | None = None) -> d
 Example = dict[str, Any]
 
 
-def example_json(data: Example) -> str:
-    """An approved record as compact JSON of at most :data:`MAX_EXAMPLE_CHARS` (empty
-    fields dropped; then lists, such as line items; then long texts shortened)."""
-    kept = {k: v for k, v in data.items() if v not in (None, "", [], {})}
-    shown = json.dumps(kept, ensure_ascii=False, default=str)
-    if len(shown) > MAX_EXAMPLE_CHARS:
-        kept = {k: v for k, v in kept.items() if not isinstance(v, list | dict)}
-        shown = json.dumps(kept, ensure_ascii=False, default=str)
-    if len(shown) > MAX_EXAMPLE_CHARS:
-        kept = {k: v[:120] if isinstance(v, str) else v for k, v in kept.items()}
-        shown = json.dumps(kept, ensure_ascii=False, default=str)[:MAX_EXAMPLE_CHARS]
-    return shown
+def example_json(data: Example, document_type: DocumentType) -> str:
+    """An approved record as compact JSON: only the type's :data:`EXAMPLE_FIELDS` that have
+    a value, texts cut to :data:`MAX_EXAMPLE_VALUE_CHARS`, ``<`` ``>`` ``&`` escaped so no
+    value can close the tags around it."""
+    shown: dict[str, Any] = {}
+    for name in EXAMPLE_FIELDS[document_type]:
+        value = data.get(name)
+        if value in (None, "", [], {}) or isinstance(value, dict | list):
+            continue
+        shown[name] = value[:MAX_EXAMPLE_VALUE_CHARS] if isinstance(value, str) else value
+    text = json.dumps(shown, ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def prompt_for(
@@ -97,7 +108,7 @@ def prompt_for(
 ) -> str:
     text = doc.text[:MAX_PROMPT_CHARS]
     cut = "" if len(doc.text) <= MAX_PROMPT_CHARS else "\n[… the rest of the document is cut]"
-    shown = "".join(f"<record>{example_json(e)}</record>\n" for e in examples)
+    shown = "".join(f"<record>{example_json(e, document_type)}</record>\n" for e in examples)
     guide = (
         "Records approved earlier for similar documents — a guide to how names and fields "
         "were read, never a source of values: take every value from the document below.\n"

@@ -85,6 +85,7 @@ class Embedder:
         self._session: Any = None
         self._tokenizer: Any = None
         self._inputs: frozenset[str] = frozenset()
+        self._failure: EmbeddingUnavailable | None = None
 
     def load(self) -> None:
         """Verify and load the model now (raises :class:`EmbeddingUnavailable`)."""
@@ -93,10 +94,16 @@ class Embedder:
         with self._lock:
             if self._session is not None:
                 return
+            if self._failure is not None:  # said once; not re-hashed on every call
+                raise self._failure
             import onnxruntime as ort
             from tokenizers import BertWordPieceTokenizer
 
-            path = verified(self._model_path or packaged_model())
+            try:
+                path = verified(self._model_path or packaged_model())
+            except EmbeddingUnavailable as exc:
+                self._failure = exc
+                raise
             vocab = resources.files("myloware.memory") / "data" / "vocab.txt"
             tokenizer = BertWordPieceTokenizer(
                 str(vocab), lowercase=True, strip_accents=None, clean_text=True

@@ -2,10 +2,15 @@
 
 RecordGen writes each document's CONTEXT memory doc without an embedding (29 ms of CPU a
 document would cost the pipeline a third of its throughput); the relay process runs this
-loop, which takes the oldest unembedded docs (``FOR UPDATE SKIP LOCKED``, so several relays
-share the work), embeds them on a thread of its own at the lowest CPU priority — it uses
-the CPU the pipeline leaves idle and catches up after a burst — and stores the vectors. A
+loop, which reads the newest unembedded docs, embeds them on a thread of its own at the
+lowest CPU priority — it uses the CPU the pipeline leaves idle and catches up after a burst
+— and stores each vector unless the doc was embedded or replaced meanwhile. Nothing is held
+while embedding (no transaction, no lock): two relays may at worst embed a doc twice. A
 partial index (``embedding IS NULL``) keeps finding them cheap however large the table.
+
+A doc whose text the embedder fails on is marked (``metadata.embedding_error``) and skipped
+from then on; any other failure is logged and retried with backoff — the indexer never
+takes the relay's outbox publishing or consumers down with it.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ import asyncio
 import contextlib
 import os
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import psycopg
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -53,23 +60,38 @@ class MemoryIndexer:
         )
 
     async def index_once(self) -> int:
-        """Embed one batch of pending docs; how many were embedded."""
-        loop = asyncio.get_running_loop()
+        """Embed one batch of pending docs; how many were taken (embedded or marked failed)."""
         async with transaction(self._engine) as pg:
             rows = await store.pending(pg, self._batch)
-            if not rows:
-                return 0
-            texts = [content for _, content in rows]
-            vectors = await loop.run_in_executor(self._executor, self._embedder.embed, texts)
-            await store.save_embeddings(
-                pg, [(doc_id, vectors[i]) for i, (doc_id, _) in enumerate(rows)],
-                self._embedder.model_id,
-            )  # fmt: skip
+        if not rows:
+            return 0
+        loop = asyncio.get_running_loop()
+        done, failed = await loop.run_in_executor(self._executor, self._embed_each, rows)
+        async with transaction(self._engine) as pg:
+            await store.save_embeddings(pg, done, self._embedder.model_id)
+            for doc_id, error in failed:
+                await store.mark_failed(pg, doc_id, error)
         return len(rows)
 
+    def _embed_each(
+        self, rows: list[tuple[uuid.UUID, str]]
+    ) -> tuple[list[tuple[uuid.UUID, np.ndarray]], list[tuple[uuid.UUID, str]]]:
+        self._embedder.load()  # EmbeddingUnavailable: nothing to mark, the model is missing
+        done: list[tuple[uuid.UUID, np.ndarray]] = []
+        failed: list[tuple[uuid.UUID, str]] = []
+        for doc_id, text in rows:
+            try:
+                done.append((doc_id, self._embedder.embed_one(text)))
+            except Exception as exc:  # this text: mark it, go on with the others
+                log.warning("memory_doc_not_embedded", mem_doc_id=str(doc_id), error=repr(exc))
+                failed.append((doc_id, repr(exc)[:500]))
+        if failed and not done and len(rows) > 1:  # every text failed: the embedder, not them
+            raise RuntimeError(f"the embedder failed on all {len(rows)} docs: {failed[0][1]}")
+        return done, failed
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Index until ``stop`` is set; survives database outages; gives up (saying why) when
-        the embedding model cannot be loaded."""
+        """Index until ``stop`` is set; survives database outages and its own failures; gives
+        up (saying why) only when the embedding model cannot be loaded."""
         backoff = Backoff()
         log.info("memory_indexer_started", model=self._embedder.model_id)
         try:
@@ -79,9 +101,10 @@ class MemoryIndexer:
                 except EmbeddingUnavailable as exc:
                     log.error("memory_indexer_disabled", error=exc.message)
                     return
-                except FAILURES as exc:
+                except Exception as exc:  # never the relay's end: log, back off, go on
                     delay = backoff.next_delay()
-                    log.warning("memory_indexer_failed", error=repr(exc), retry_in_s=delay)
+                    level = log.warning if isinstance(exc, FAILURES) else log.exception
+                    level("memory_indexer_failed", error=repr(exc), retry_in_s=delay)
                     await sleep_unless_stopped(stop, delay)
                     continue
                 backoff.reset()

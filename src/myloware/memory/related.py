@@ -36,14 +36,14 @@ class RelatedMemory:
     async def records_like(
         self, ref: ItemRef, doc: LoadedDocument, document_type: DocumentType
     ) -> list[RelatedRecord]:
-        """Up to ``memory_context_records`` approved records of the tenant's documents of the
-        type at least ``memory_min_similarity`` alike, the most similar first."""
+        """Up to ``memory_context_records`` approved records (completed, Verifier passed) of
+        the tenant's documents of the type at least ``memory_min_similarity`` alike, the most
+        similar first."""
         if self._embedder is None:
             return []
         try:
             async with transaction(self._engine) as pg:
-                stored = await context_embedding(pg, ref.work_item_id)
-            vector = stored[2] if stored is not None else None
+                vector = await context_embedding(pg, ref.tenant_id, ref.work_item_id)
             if vector is None:
                 computed = await asyncio.to_thread(self._embedder.embed_one, doc.text)
                 vector = vector_literal(computed)

@@ -18,24 +18,35 @@ from myloware.db.direct import Connection, jsonb
 
 
 def vector_literal(vector: np.ndarray | Sequence[float]) -> str:
-    """pgvector's text form of a vector."""
-    return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
+    """pgvector's text form of a vector (9 significant digits: float32 exactly)."""
+    return "[" + ",".join(f"{float(x):.9g}" for x in vector) + "]"
 
 
-PENDING = """
-SELECT id, content FROM mem_docs WHERE embedding IS NULL
-ORDER BY created_at LIMIT %(limit)s
-FOR UPDATE SKIP LOCKED
+#: characters of a doc the indexer reads (the embedder reads no more)
+INDEXED_CHARS = 8192
+#: newest first: what was just submitted becomes searchable at once, a backlog (after an
+#: upgrade, or a burst) is worked off when the machine is idle; docs whose text could not
+#: be embedded are marked and skipped
+PENDING = f"""
+SELECT id, left(content, {INDEXED_CHARS}) FROM mem_docs
+WHERE embedding IS NULL AND NOT metadata ? 'embedding_error'
+ORDER BY created_at DESC LIMIT %(limit)s
 """
+# only while still unembedded: a doc RecordGen replaced meanwhile has a new id, and one
+# another indexer embedded first is left as it is
 SAVE_EMBEDDING = """
 UPDATE mem_docs SET embedding = %(vector)s::vector, metadata = metadata || %(meta)s
-WHERE id = %(id)s
+WHERE id = %(id)s AND embedding IS NULL
+"""
+MARK_FAILED = """
+UPDATE mem_docs SET metadata = metadata || %(meta)s WHERE id = %(id)s AND embedding IS NULL
 """
 
 
 async def pending(pg: Connection, limit: int) -> list[tuple[uuid.UUID, str]]:
-    """Up to ``limit`` docs without an embedding, oldest first, locked for this transaction
-    (another indexer skips them)."""
+    """Up to ``limit`` docs without an embedding (their first :data:`INDEXED_CHARS`
+    characters), newest first. Nothing is locked: embedding takes a while at low priority,
+    and a lock held that long would block RecordGen re-writing the doc."""
     cur = await pg.execute(PENDING, {"limit": limit})
     return [(row[0], row[1]) for row in await cur.fetchall()]
 
@@ -51,19 +62,22 @@ async def save_embeddings(
         )
 
 
+async def mark_failed(pg: Connection, doc_id: uuid.UUID, error: str) -> None:
+    """Record why a doc cannot be embedded; the indexer skips it from then on."""
+    await pg.execute(MARK_FAILED, {"id": doc_id, "meta": jsonb({"embedding_error": error})})
+
+
 CONTEXT_EMBEDDING = """
-SELECT id, content, embedding::text FROM mem_docs
-WHERE work_item_id = %(item)s AND type = 'CONTEXT'
+SELECT embedding::text FROM mem_docs
+WHERE work_item_id = %(item)s AND tenant_id = %(tenant)s AND type = 'CONTEXT'
 """
 
 
-async def context_embedding(
-    pg: Connection, item_id: uuid.UUID
-) -> tuple[uuid.UUID, str, str | None] | None:
-    """The item's CONTEXT doc: its id, text and embedding (pgvector text; None until indexed)."""
-    cur = await pg.execute(CONTEXT_EMBEDDING, {"item": item_id})
+async def context_embedding(pg: Connection, tenant_id: uuid.UUID, item_id: uuid.UUID) -> str | None:
+    """The item's CONTEXT embedding (pgvector text); None until indexed."""
+    cur = await pg.execute(CONTEXT_EMBEDDING, {"item": item_id, "tenant": tenant_id})
     row = await cur.fetchone()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else row[0]
 
 
 @dataclass(frozen=True)
@@ -75,22 +89,40 @@ class RelatedRecord:
     data: dict[str, Any]
 
 
-# The nearest CONTEXT docs of the tenant's completed items of the type (HNSW on the cosine
-# distance), their records, and last_accessed of those used — one statement.
-RELATED_RECORDS = """
-WITH near AS (
-    SELECT m.id, m.work_item_id, 1 - (m.embedding <=> %(vector)s::vector) AS similarity
-    FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id
+#: a similarity search is exact over the tenant's newest this many docs (of the type). The
+#: HNSW index of pgvector 0.6 (the embedded PostgreSQL's) is global: a query walks its ~40
+#: nearest entries of every tenant and only then filters, so a tenant with a small share of
+#: the table got few or no results. Exact distances over a bounded, tenant-scoped set cost a
+#: few milliseconds and never miss.
+SCAN_LIMIT = 10_000
+
+# The tenant's approved records of its nearest documents of the type: the CONTEXT docs of
+# its COMPLETED items whose Verifier check passed; last_accessed of those used is refreshed
+# at most hourly and never waits for a row lock (the hot path must not queue on it).
+RELATED_RECORDS = f"""
+WITH candidates AS (
+    SELECT m.id, m.work_item_id, m.embedding
+    FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id AND w.tenant_id = m.tenant_id
     WHERE m.tenant_id = %(tenant)s AND m.type = 'CONTEXT' AND m.embedding IS NOT NULL
       AND m.work_item_id <> %(item)s AND w.status = 'COMPLETED'
       AND w.type = %(doc_type)s::work_item_type
-    ORDER BY m.embedding <=> %(vector)s::vector
-    LIMIT %(limit)s
+      AND (w.result -> 'verification' ->> 'passed')::boolean IS TRUE
+    ORDER BY m.created_at DESC
+    LIMIT {SCAN_LIMIT}
+), near AS (
+    SELECT id, work_item_id, 1 - (embedding <=> %(vector)s::vector) AS similarity
+    FROM candidates ORDER BY embedding <=> %(vector)s::vector LIMIT %(limit)s
 ), used AS (
-    SELECT near.*, r.data FROM near JOIN records r ON r.work_item_id = near.work_item_id
+    SELECT near.*, r.data FROM near
+    JOIN records r ON r.work_item_id = near.work_item_id AND r.tenant_id = %(tenant)s
     WHERE near.similarity >= %(min_similarity)s
 ), touched AS (
-    UPDATE mem_docs SET last_accessed = now() WHERE id IN (SELECT id FROM used)
+    UPDATE mem_docs SET last_accessed = now()
+    WHERE id IN (
+        SELECT id FROM mem_docs
+        WHERE id IN (SELECT id FROM used) AND last_accessed < now() - interval '1 hour'
+        FOR UPDATE SKIP LOCKED
+    )
 )
 SELECT work_item_id, similarity, data FROM used ORDER BY similarity DESC
 """

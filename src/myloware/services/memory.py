@@ -8,14 +8,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import structlog
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.base import MemDocType, WorkItemStatus, WorkItemType
 from myloware.db.models import MemDoc, WorkItem
-from myloware.errors import NotFoundError, ServiceUnavailable
-from myloware.memory import Embedder
+from myloware.errors import NotFoundError, ServiceUnavailable, ValidationFailed
+from myloware.memory import Embedder, EmbeddingUnavailable
+from myloware.memory.store import SCAN_LIMIT
+
+log = structlog.get_logger(__name__)
 
 SNIPPET_CHARS = 200
 
@@ -34,7 +38,16 @@ class MemoryHit(BaseModel):
 async def embed_query(embedder: Embedder | None, text: str) -> list[float]:
     if embedder is None:
         raise ServiceUnavailable("memory search is off (MYLOWARE_MEMORY_EMBEDDINGS=off)")
-    vector = await asyncio.to_thread(embedder.embed_one, text)
+    if not text.strip():
+        raise ValidationFailed("nothing to search for: the text is blank")
+    try:
+        vector = await asyncio.to_thread(embedder.embed_one, text)
+    except EmbeddingUnavailable as exc:  # the details (paths) are for the operator's log
+        log.error("memory_search_unavailable", error=exc.message)
+        raise ServiceUnavailable(
+            "memory search is unavailable: the embedding model cannot be loaded (see the "
+            "server log)"
+        ) from exc
     return [float(x) for x in vector]
 
 
@@ -47,23 +60,33 @@ async def nearest(
     document_type: WorkItemType | None = None,
     exclude_item: uuid.UUID | None = None,
 ) -> list[MemoryHit]:
-    """The tenant's ``limit`` documents nearest ``vector``, the nearest first."""
-    distance = MemDoc.embedding.cosine_distance(vector)
-    query = (
-        select(MemDoc.content, distance.label("distance"), WorkItem)
+    """The tenant's ``limit`` documents nearest ``vector``, the nearest first: exact over
+    its newest :data:`~myloware.memory.store.SCAN_LIMIT` (see there why not the HNSW index)."""
+    candidates = (
+        select(MemDoc.id, MemDoc.embedding)
         .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
         .where(
             MemDoc.tenant_id == tenant_id,
+            WorkItem.tenant_id == tenant_id,
             MemDoc.type == MemDocType.CONTEXT,
             MemDoc.embedding.is_not(None),
         )
-        .order_by(distance)
-        .limit(limit)
+        .order_by(MemDoc.created_at.desc())
+        .limit(SCAN_LIMIT)
     )
     if document_type is not None:
-        query = query.where(WorkItem.type == document_type)
+        candidates = candidates.where(WorkItem.type == document_type)
     if exclude_item is not None:
-        query = query.where(MemDoc.work_item_id != exclude_item)
+        candidates = candidates.where(MemDoc.work_item_id != exclude_item)
+    pool = candidates.subquery()
+    distance = pool.c.embedding.cosine_distance(vector)
+    top = select(pool.c.id, distance.label("distance")).order_by(distance).limit(limit).subquery()
+    query = (  # the texts of the few found only
+        select(MemDoc.content, top.c.distance, WorkItem)
+        .join(top, top.c.id == MemDoc.id)
+        .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
+        .order_by(top.c.distance)
+    )
     rows = (await session.execute(query)).all()
     return [
         MemoryHit(

@@ -121,7 +121,7 @@ async def _page_with_problem(
     problem: str,
     entered: dict[str, str],
 ) -> Response:
-    context = await trace_context(session, principal, work_item_id)
+    context = await trace_context(request, session, principal, work_item_id)
     context["problem"] = problem
     context["entered"] = entered
     context["fixing"] = any(key.startswith(FIX_PREFIX) and value for key, value in entered.items())

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.api.deps import SessionDep
+from myloware.api.deps import SessionDep, get_state
 from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequestStatus
@@ -31,7 +31,7 @@ NOTICES = {
 
 
 async def trace_context(
-    session: AsyncSession, principal: Principal, work_item_id: uuid.UUID
+    request: Request, session: AsyncSession, principal: Principal, work_item_id: uuid.UUID
 ) -> dict[str, Any]:
     """Everything the trace page shows, read with the principal's tenant."""
     tenant = principal.tenant_id
@@ -84,6 +84,7 @@ async def trace_context(
         "entered": {},  # what a refused form had, to fill it in again
         "fixing": False,
         "similar": similar,
+        "memory_on": get_state(request).embedder is not None,
     }
 
 
@@ -95,6 +96,6 @@ async def item_trace(
     session: SessionDep,
     done: str | None = None,
 ) -> Response:
-    context = await trace_context(session, principal, work_item_id)
+    context = await trace_context(request, session, principal, work_item_id)
     context["notice"] = NOTICES.get(done or "")
     return render(request, "item.html", context)

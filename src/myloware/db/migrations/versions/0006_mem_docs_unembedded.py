@@ -17,19 +17,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # the indexer's "oldest docs without an embedding" stays a short index scan
-    op.create_index(
-        "ix_mem_docs_unembedded",
-        "mem_docs",
-        ["created_at"],
-        unique=False,
-        postgresql_where=sa.text("embedding IS NULL"),
-    )
+    # the indexer's "newest docs without an embedding" stays a short index scan; built
+    # without blocking writes (every existing doc is unembedded: the index starts large)
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_mem_docs_unembedded",
+            "mem_docs",
+            ["created_at"],
+            unique=False,
+            postgresql_where=sa.text("embedding IS NULL"),
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "ix_mem_docs_unembedded",
-        table_name="mem_docs",
-        postgresql_where=sa.text("embedding IS NULL"),
-    )
+    with op.get_context().autocommit_block():
+        op.drop_index(
+            "ix_mem_docs_unembedded",
+            table_name="mem_docs",
+            postgresql_where=sa.text("embedding IS NULL"),
+            postgresql_concurrently=True,
+        )
