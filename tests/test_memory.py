@@ -159,7 +159,14 @@ async def test_search_input_is_checked_and_off_means_503(
         r = await client.get("/v1/memory/search", params={"q": "x"}, headers=headers)
         assert r.status_code == 503
         assert "MYLOWARE_MEMORY_EMBEDDINGS=off" in r.json()["error"]["message"]
-        for params in ({}, {"q": ""}, {"q": "x", "limit": 0}, {"q": "x", "document_type": "X"}):
+        bad = (
+            {},
+            {"q": ""},
+            {"q": "  \n"},
+            {"q": "x", "limit": 0},
+            {"q": "x", "document_type": "X"},
+        )
+        for params in bad:
             r = await client.get("/v1/memory/search", params=params, headers=headers)
             assert r.status_code == 422, params
         r = await client.get("/v1/memory/search", params={"q": "x"})
@@ -184,5 +191,9 @@ async def test_the_indexer_stops_saying_why_when_the_model_cannot_load(
     assert disabled["log_level"] == "error" and "is not all-MiniLM" in disabled["error"]
 
 
-def test_vectors_travel_in_pgvectors_text_form() -> None:
-    assert vector_literal([0.5, -1, 1e-8]) == "[0.5,-1,1e-08]"
+def test_vectors_travel_in_pgvectors_text_form_without_loss(embedder: Embedder) -> None:
+    vector = embedder.embed_one("a receipt")
+    literal = vector_literal(vector)
+    assert literal.startswith("[") and literal.endswith("]") and literal.count(",") == 383
+    back = np.array([float(x) for x in literal[1:-1].split(",")], dtype=np.float32)
+    assert np.array_equal(back, vector)  # float32 survives the text form exactly

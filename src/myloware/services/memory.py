@@ -36,10 +36,10 @@ class MemoryHit(BaseModel):
 
 
 async def embed_query(embedder: Embedder | None, text: str) -> list[float]:
-    if embedder is None:
-        raise ServiceUnavailable("memory search is off (MYLOWARE_MEMORY_EMBEDDINGS=off)")
     if not text.strip():
         raise ValidationFailed("nothing to search for: the text is blank")
+    if embedder is None:
+        raise ServiceUnavailable("memory search is off (MYLOWARE_MEMORY_EMBEDDINGS=off)")
     try:
         vector = await asyncio.to_thread(embedder.embed_one, text)
     except EmbeddingUnavailable as exc:  # the details (paths) are for the operator's log
