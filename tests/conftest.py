@@ -236,3 +236,18 @@ async def stack(
     ):
         client.settings = local  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.fixture
+async def slack(
+    stack: object,
+    tenants: dict[str, object],
+    database_url: str,
+    clean_redis: str,
+    token_for: object,
+) -> AsyncIterator[object]:
+    """Acme's Slack workspace on the emulator, connected, with the relay and consumers."""
+    from tests.slack_support import slack_harness
+
+    async with slack_harness(stack, tenants, database_url, clean_redis, token_for) as harness:
+        yield harness

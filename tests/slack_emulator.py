@@ -4,11 +4,15 @@
 MyloWare calls the way Slack does: ``POST /api/<method>`` with a form or JSON body, the bot
 token as ``Authorization: Bearer`` (or a ``token`` argument), JSON-encoded ``blocks`` / ``view``
 arguments, HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "invalid_auth"}``.
-Implemented: ``auth.test``, ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral`` and
-``views.open`` (trigger ids are single-use and expire after 3 s, as in Slack). Every call is
-recorded in :attr:`SlackEmulator.calls`; messages and opened views are kept as Slack would.
+Implemented: ``auth.test``, ``chat.postMessage`` (``thread_ts`` too), ``chat.update``,
+``chat.postEphemeral`` and ``views.open`` (trigger ids are single-use and expire after 3 s, as
+in Slack). Every call is recorded in :attr:`SlackEmulator.calls`; messages and opened views
+are kept as Slack would. Files: :meth:`SlackEmulator.host_file` keeps a file and returns its
+Slack file object, whose ``url_private_download`` serves it only with the workspace's bot
+token — anything else gets Slack's HTML sign-in page with a 200, as the real one does.
 
-Slack's side of interactivity: :meth:`SlackEmulator.click` builds the ``block_actions``
+Slack's side of events and interactivity: :meth:`SlackEmulator.file_share` builds the Events
+API body of a message sharing files, :meth:`SlackEmulator.click` builds the ``block_actions``
 payload of a click on a button of a posted message, :meth:`SlackEmulator.submit` the
 ``view_submission`` of an opened modal, and :func:`post_interaction` signs a payload like
 Slack (``v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>")``) and posts it as
@@ -33,6 +37,7 @@ import httpx
 from aiohttp import web
 
 TRIGGER_TTL_S = 3.0
+SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 Payload = dict[str, Any]
 
 
@@ -63,6 +68,7 @@ class _State:
     messages: dict[tuple[str, str], Payload] = field(default_factory=dict)
     views: dict[str, Payload] = field(default_factory=dict)
     triggers: dict[str, float] = field(default_factory=dict)  # trigger id -> issued at
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # id -> token, ...
 
 
 class SlackApiRefusal(Exception):
@@ -78,6 +84,7 @@ class SlackEmulator:
     def __init__(self, *workspaces: Workspace) -> None:
         self.workspaces = {w.bot_token: w for w in workspaces}
         self.calls: list[ApiCall] = []
+        self.downloads: list[tuple[str, str | None]] = []  # (file id, token it came with)
         self._state = _State()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -88,6 +95,7 @@ class SlackEmulator:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
+        app.router.add_get("/files-pri/{team_file}/{name}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -153,6 +161,33 @@ class SlackEmulator:
             raise SlackApiRefusal("channel_not_found")
         return channel
 
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["team_file"].split("-", 1)[-1]
+        token, data, mimetype = self._state.files.get(file_id, ("", b"", ""))
+        self.downloads.append((file_id, _bearer(request.headers.get("Authorization"))))
+        if not token or _bearer(request.headers.get("Authorization")) != token:
+            return web.Response(text=SIGN_IN_PAGE, content_type="text/html")  # Slack's way
+        return web.Response(body=data, content_type=mimetype)
+
+    def host_file(self, ws: Workspace, name: str, data: bytes, mimetype: str) -> Payload:
+        """Keep a file as if ``ws``'s user had uploaded it; its Slack file object."""
+        file_id = f"F{next(self._ids):08d}"
+        self._state.files[file_id] = (ws.bot_token, data, mimetype)
+        url = f"http://127.0.0.1:{self.port}/files-pri/{ws.team_id}-{file_id}/{name}"
+        return {
+            "id": file_id,
+            "created": int(time.time()),
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "size": len(data),
+            "mode": "hosted",
+            "is_external": False,
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+        }
+
     def _message(self, ws: Workspace, args: Payload, ts: str) -> Payload:
         blocks = _json_arg(args, "blocks", "invalid_blocks")
         text = args.get("text")
@@ -171,6 +206,8 @@ class SlackEmulator:
         }
         if blocks is not None:
             message["blocks"] = blocks
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
         return message
 
     def _post_message(self, ws: Workspace, args: Payload) -> Payload:
@@ -258,6 +295,50 @@ class SlackEmulator:
         trigger = f"{int(time.time())}.{next(self._ids)}.{secrets.token_hex(8)}"
         self._state.triggers[trigger] = time.monotonic()
         return trigger
+
+    def file_share(
+        self,
+        ws: Workspace,
+        channel: str,
+        user_id: str,
+        files: list[Payload],
+        *,
+        channel_type: str = "channel",
+        text: str = "",
+    ) -> Payload:
+        """The Events API body (``event_callback``) of ``user_id`` sharing ``files``."""
+        ts = self._ts()
+        return {
+            "token": "deprecated-verification-token",
+            "team_id": ws.team_id,
+            "api_app_id": ws.app_id,
+            "event": {
+                "type": "message",
+                "subtype": "file_share",
+                "text": text,
+                "files": files,
+                "upload": False,
+                "user": user_id,
+                "display_as_bot": False,
+                "ts": ts,
+                "channel": channel,
+                "channel_type": channel_type,
+                "event_ts": ts,
+            },
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": ws.team_id, "user_id": ws.bot_user_id, "is_bot": True}],
+            "is_ext_shared_channel": False,
+        }
+
+    def replies(self, channel: str, thread_ts: str) -> list[Payload]:
+        """The bot's messages in a thread, oldest first."""
+        return [
+            m
+            for (c, _), m in sorted(self._state.messages.items(), key=lambda kv: kv[0][1])
+            if c == channel and m.get("thread_ts") == thread_ts
+        ]
 
     def click(self, channel: str, ts: str, action_id: str, user_id: str) -> Payload:
         """The ``block_actions`` payload Slack sends when ``user_id`` clicks a button."""

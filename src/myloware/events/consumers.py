@@ -64,7 +64,7 @@ def platform_consumers(
             group=slack.CONSUMER_GROUP,
             consumer_name=consumer_name(),
             handler=slack.slack_event_handler(settings),
-            relevant=slack.concerns_slack,
+            relevant=slack.slack_relevance(sessions),
             max_deliveries=settings.events_max_deliveries,
             claim_idle_ms=claim_idle_ms,
             block_ms=block_ms,

@@ -1,4 +1,4 @@
-"""Approve, reject and escalate from Slack.
+"""Approve, reject and escalate from Slack; submit documents by sharing files with the bot.
 
 * :func:`build_slack_router` — ``POST /slack/events`` for the API app (Bolt, HTTP mode);
 * :func:`slack_event_handler` — the ``slack`` consumer of the event stream that posts the
@@ -12,7 +12,7 @@ from myloware.slack.config import SlackConfig, SlackUser, add_slack_connector
 from myloware.slack.decisions import SlackContext, SlackDeps
 from myloware.slack.gateway import SlackGateway, build_bolt_app, build_slack_router
 from myloware.slack.listeners import register_listeners
-from myloware.slack.notifier import CONSUMER_GROUP, concerns_slack, slack_event_handler
+from myloware.slack.notifier import CONSUMER_GROUP, slack_event_handler, slack_relevance
 
 __all__ = [
     "CONSUMER_GROUP",
@@ -29,8 +29,8 @@ __all__ = [
     "build_bolt_app",
     "build_slack_router",
     "closed_card",
-    "concerns_slack",
     "open_card",
     "register_listeners",
     "slack_event_handler",
+    "slack_relevance",
 ]

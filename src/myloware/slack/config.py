@@ -9,11 +9,15 @@ The row's ``config`` (JSONB) is validated by :class:`SlackConfig`::
       "channels": {"finance": "C0FIN", "finance-leads": "C0LEADS"},   # approver group -> channel
       "default_channel": "C0APPROVALS",            # for groups not listed
       "users": {"U0ALICE": {"subject": "alice@acme.example", "groups": ["finance"]}},
+      "intake_channels": ["C0INBOX"],              # files shared here become work orders
       "api_url": "https://slack.com/api/"          # optional: Slack-compatible Web API base
     }
 
 A Slack user listed in ``users`` decides as a principal of the connector's tenant with the
 ``approvals:decide`` capability and the listed approver groups; anybody else is refused.
+The same users may submit documents: files they share in an ``intake_channels`` channel, or
+in a direct message to the bot, become a work order of the tenant (see
+:mod:`myloware.slack.intake`).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class SlackConfig(BaseModel):
     channels: dict[str, str] = Field(default_factory=dict)
     default_channel: str | None = None
     users: dict[str, SlackUser] = Field(default_factory=dict)
+    intake_channels: list[str] = Field(default_factory=list)
     api_url: str = Field(default=SLACK_API_URL, pattern=r"^https?://")
 
     @model_validator(mode="after")
@@ -82,6 +87,21 @@ class SlackConfig(BaseModel):
             subject=user.subject,
             tenant_id=tenant_id,
             capabilities=frozenset({Capability.APPROVALS_DECIDE.value}),
+            kind="slack",
+            groups=frozenset(user.groups),
+        )
+
+    def submitter_for(self, slack_user_id: str, tenant_id: uuid.UUID) -> Principal | None:
+        """The principal a Slack user submits documents as, or None when not mapped."""
+        user = self.users.get(slack_user_id)
+        if user is None:
+            return None
+        return Principal(
+            subject=user.subject,
+            tenant_id=tenant_id,
+            capabilities=frozenset(
+                {Capability.WORK_ORDERS_READ.value, Capability.WORK_ORDERS_WRITE.value}
+            ),
             kind="slack",
             groups=frozenset(user.groups),
         )

@@ -48,6 +48,7 @@ class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     temporal: Callable[[], Awaitable[Any]]  # -> temporalio.client.Client
     settings: Settings
+    blobs: Any = None  # myloware.documents.BlobStore: where files shared in Slack go
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,9 @@ def _api_deps(request: Request) -> SlackDeps:
     async def temporal() -> object:
         return await temporal_client(state)
 
-    return SlackDeps(sessions=state.sessions, temporal=temporal, settings=state.settings)
+    return SlackDeps(
+        sessions=state.sessions, temporal=temporal, settings=state.settings, blobs=state.blobs
+    )
 
 
 def build_slack_router(

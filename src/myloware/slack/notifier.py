@@ -1,9 +1,12 @@
-"""The ``slack`` consumer of the event stream: post approval cards and keep them current.
+"""The ``slack`` consumer of the event stream: post approval cards and keep them current, and
+answer documents that arrived through Slack.
 
 * ``approval.requested`` posts the open card to the approver group's channel.
 * ``approval.escalated`` closes the cards of the lower tiers ("escalated to … by …") and posts
   an open card to the new group's channel.
 * ``approval.approved`` / ``rejected`` / ``expired`` close every card of the request.
+* ``work_order.completed`` / ``failed`` of an order from Slack: the outcome in the thread the
+  files were shared in (:mod:`myloware.slack.results`).
 
 Where each card went (channel and ``ts`` per request tier) is kept in ``slack_messages``,
 written in the consumer's transaction, so a redelivered event does not post twice once its
@@ -23,12 +26,14 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.models import ApprovalRequest, ApprovalRequestStatus
 from myloware.db.models.slack import SlackMessage
 from myloware.events import Event, Handler
+from myloware.events.consumer import Relevance
 from myloware.settings import Settings
+from myloware.slack import results
 from myloware.slack.cards import CardFacts, Outcome, card_text, closed_card, open_card
 from myloware.slack.client import slack_error, web_client
 from myloware.slack.config import SlackConfig, SlackConnector, tenant_connector
@@ -46,9 +51,27 @@ GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_arc
 LOCK_BITS = (1 << 63) - 1  # advisory lock keys are signed 64-bit integers
 
 
-async def concerns_slack(events: Sequence[Event]) -> list[bool]:
-    """The consumer's pre-check: only approval events can change a Slack card."""
-    return [event.event_type in HANDLED and event.tenant_id is not None for event in events]
+def slack_relevance(sessions: async_sessionmaker[AsyncSession]) -> Relevance:
+    """The consumer's pre-check: approval events (cards), and settled orders that arrived
+    through Slack (one query a batch); everything else is acknowledged untouched."""
+
+    async def relevant(events: Sequence[Event]) -> list[bool]:
+        settled = [results.order_id_of(e) for e in events if e.event_type in results.SETTLED]
+        ids = [order_id for order_id in settled if order_id is not None]
+        ours: set[uuid.UUID] = set()
+        if ids:
+            async with sessions() as session:
+                ours = await results.from_slack(session, ids)
+        return [
+            event.tenant_id is not None
+            and (
+                event.event_type in HANDLED
+                or (event.event_type in results.SETTLED and results.order_id_of(event) in ours)
+            )
+            for event in events
+        ]
+
+    return relevant
 
 
 def slack_event_handler(
@@ -57,6 +80,9 @@ def slack_event_handler(
     """The handler for ``StreamConsumer(group="slack", handler=...)``."""
 
     async def handle(event: Event, session: AsyncSession) -> None:
+        if event.event_type in results.SETTLED:
+            await results.answer_in_thread(session, event, settings, client_for)
+            return
         if event.event_type not in HANDLED or event.tenant_id is None:
             return
         connector = await tenant_connector(session, event.tenant_id)

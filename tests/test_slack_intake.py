@@ -1,0 +1,150 @@
+"""Documents arriving through Slack, on the real stack with Slack emulated: files shared in an
+intake channel or a direct message become a work order, the bot answers in the thread when
+it is taken and again when it is processed; strangers, other channels, foreign links and
+Slack's sign-in page instead of a file are refused without losing anything."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import WorkItem, WorkOrder
+from tests.slack_emulator import post_event
+from tests.slack_support import ALICE, ALICE_DM, FINANCE, INBOX, SECRET, STRANGER, SlackHarness
+from tests.test_pipeline_e2e import TEXT_INVOICE
+
+TICKET = b"Subject: VPN drops every ten minutes\n\nPlease help, I cannot work like this."
+
+
+async def _orders(database_url: str) -> list[WorkOrder]:
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session:
+        rows = list((await session.scalars(select(WorkOrder))).all())
+    await engine.dispose()
+    return rows
+
+
+async def _items(database_url: str) -> list[WorkItem]:
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session:
+        rows = list((await session.scalars(select(WorkItem).order_by(WorkItem.position))).all())
+    await engine.dispose()
+    return rows
+
+
+async def _share(slack: SlackHarness, channel: str, user: str, *files: Any, **kw: Any) -> str:
+    """``user`` shares ``files`` in ``channel``; the message's ts."""
+    body = slack.slack.file_share(slack.workspace, channel, user, list(files), **kw)
+    r = await post_event(slack.api, body, signing_secret=SECRET)
+    assert r.status_code == 200, r.text
+    return str(body["event"]["ts"])
+
+
+async def test_files_shared_in_the_inbox_channel_are_processed_and_answered_in_thread(
+    slack: SlackHarness, database_url: str
+) -> None:
+    emu, ws = slack.slack, slack.workspace
+    invoice = emu.host_file(ws, "acme-invoice.txt", TEXT_INVOICE.encode(), "text/plain")
+    ticket = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    body = emu.file_share(ws, INBOX, ALICE, [invoice, ticket], text="two for you")
+    ts = str(body["event"]["ts"])
+    assert (await post_event(slack.api, body, signing_secret=SECRET)).status_code == 200
+
+    receipt, result = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:2] if len(
+        emu.replies(INBOX, ts)) >= 2 else None, limit_s=30)  # fmt: skip
+    assert receipt["text"].startswith(":inbox_tray: Got 2 documents: work order <")
+    assert "/ui/work-orders/" in receipt["text"]
+    [order] = await _orders(database_url)
+    assert order.created_by == "alice@acme.example"
+    assert order.metadata_["source"] == "slack"
+    assert order.metadata_["slack"] == {
+        "team": ws.team_id,
+        "channel": INBOX,
+        "ts": ts,
+        "user": ALICE,
+    }
+    items = await _items(database_url)
+    assert [i.filename for i in items] == ["acme-invoice.txt", "vpn.txt"]
+    assert {d[1] for d in emu.downloads} == {ws.bot_token}  # fetched with the bot token
+
+    text = result["text"]
+    assert text.startswith(":white_check_mark: All 2 processed (work order <")
+    assert "acme-invoice.txt>" in text and "(invoice): vendor_name ACME Office Supplies Ltd" in text
+    assert "total_amount 60.00" in text and "vpn.txt> (ticket)" in text
+    assert f"/ui/work-items/{items[0].id}|" in text
+
+    # Slack retries the same event (no answer within 3 s, say): nothing is made twice
+    again = await post_event(slack.api, body, signing_secret=SECRET)
+    assert again.status_code == 200
+    await asyncio.sleep(0.5)
+    assert len(await _orders(database_url)) == 1 and len(emu.replies(INBOX, ts)) == 2
+
+
+async def test_a_direct_message_with_a_file_is_taken_too(
+    slack: SlackHarness, database_url: str
+) -> None:
+    emu, ws = slack.slack, slack.workspace
+    shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    ts = await _share(slack, ALICE_DM, ALICE, shared, channel_type="im")
+    [receipt] = await emu.wait_for(lambda: emu.replies(ALICE_DM, ts)[:1])
+    assert "Got 1 document:" in receipt["text"]
+    assert len(await _orders(database_url)) == 1
+
+
+async def test_strangers_other_channels_and_bots_submit_nothing(
+    slack: SlackHarness, database_url: str
+) -> None:
+    emu, ws = slack.slack, slack.workspace
+    shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    ts = await _share(slack, INBOX, STRANGER, shared)
+    [told] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    assert "isn't linked to a MyloWare user" in told["text"]
+    await _share(slack, FINANCE, ALICE, shared)  # not an intake channel: left alone
+    bot = emu.file_share(ws, INBOX, ALICE, [shared])
+    bot["event"]["bot_id"] = ws.bot_id  # the bot's own upload
+    await post_event(slack.api, bot, signing_secret=SECRET)
+    await asyncio.sleep(0.5)
+    assert await _orders(database_url) == []
+    assert emu.downloads == []  # nothing was even fetched
+    assert emu.replies(FINANCE, str(bot["event"]["ts"])) == []
+
+
+async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
+    slack: SlackHarness, database_url: str, settings: Any
+) -> None:
+    """Slack's sign-in page instead of the file, a link to another host (the token must not
+    go there), a file over the size limit: each is named in the thread; the good one is
+    taken."""
+    emu, ws = slack.slack, slack.workspace
+    good = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    unauthorised = emu.host_file(ws, "scan.pdf", b"%PDF-1.4", "application/pdf")
+    unauthorised["url_private_download"] += "&sabotage"  # served, but as Slack's sign-in page
+    emu._state.files[unauthorised["id"]] = ("xoxb-someone-else", b"%PDF-1.4", "application/pdf")
+    foreign = {**good, "id": "F0EVIL", "name": "evil.txt",
+               "url_private_download": "http://evil.example/steal"}  # fmt: skip
+    huge = {**good, "id": "F0HUGE", "name": "huge.pdf", "size": settings.max_file_bytes + 1}
+    ts = await _share(slack, INBOX, ALICE, good, unauthorised, foreign, huge)
+    [receipt] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1], limit_s=20)
+    text = receipt["text"]
+    assert "Got 1 document:" in text
+    assert "skipped scan.pdf: Slack refused the download (missing files:read?)" in text
+    assert "skipped evil.txt: not a Slack file link" in text
+    assert "skipped huge.pdf:" in text and "over the" in text
+    assert [i.filename for i in await _items(database_url)] == ["vpn.txt"]
+    assert {d[0] for d in emu.downloads} == {good["id"], unauthorised["id"]}
+
+    nothing = await _share(slack, INBOX, ALICE, foreign)
+    [refused] = await emu.wait_for(lambda: emu.replies(INBOX, nothing)[:1])
+    assert refused["text"].startswith(":warning: I couldn't take any of these files.")
+    assert len(await _orders(database_url)) == 1
+
+    # a file Slack hands over but nobody can read: taken, and its failure told in the thread
+    broken = emu.host_file(ws, "broken.pdf", b"%PDF-1.7 not really", "application/pdf")
+    ts = await _share(slack, INBOX, ALICE, broken)
+    replies = await emu.wait_for(lambda: r if len(r := emu.replies(INBOX, ts)) == 2 else None)
+    failed = replies[1]["text"]
+    assert failed.startswith(":warning: 0 of 1 processed, 1 failed")
+    assert "• :x: <" in failed and "broken.pdf>: failed:" in failed
