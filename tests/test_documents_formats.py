@@ -338,3 +338,15 @@ def test_deeply_nested_forwarded_emails_stop_at_the_nesting_limit() -> None:
         depth += 1
     assert depth == 3
     assert "nested more than 3 deep" in loaded.text
+
+
+def test_an_email_whose_charset_python_does_not_know_is_read_not_refused() -> None:
+    from myloware.services.uploads import UploadedFile, split_email
+
+    raw = (
+        b'From: a@example.org\nSubject: Invoice 7\nContent-Type: text/plain; charset="x-unknown"'
+        b"\n\nTotal due: 12.50 EUR\n"
+    )
+    [body] = split_email(UploadedFile("mail.eml", raw, "message/rfc822"))
+    assert body.filename == "mail.eml (body)"
+    assert body.data.decode() == "Subject: Invoice 7\nFrom: a@example.org\n\nTotal due: 12.50 EUR\n"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import WorkItem, WorkOrder
+from tests.pipeline_support import wait_for_order
 from tests.slack_emulator import post_event
 from tests.slack_support import ALICE, ALICE_DM, FINANCE, INBOX, SECRET, STRANGER, SlackHarness
 from tests.test_pipeline_e2e import TEXT_INVOICE
@@ -102,14 +103,65 @@ async def test_strangers_other_channels_and_bots_submit_nothing(
     ts = await _share(slack, INBOX, STRANGER, shared)
     [told] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
     assert "isn't linked to a MyloWare user" in told["text"]
-    await _share(slack, FINANCE, ALICE, shared)  # not an intake channel: left alone
+    elsewhere = await _share(slack, FINANCE, ALICE, shared)  # not an intake channel
     bot = emu.file_share(ws, INBOX, ALICE, [shared])
-    bot["event"]["bot_id"] = ws.bot_id  # the bot's own upload
+    bot["event"]["bot_id"] = ws.bot_id  # an app's upload
     await post_event(slack.api, bot, signing_secret=SECRET)
     await asyncio.sleep(0.5)
     assert await _orders(database_url) == []
     assert emu.downloads == []  # nothing was even fetched
-    assert emu.replies(FINANCE, str(bot["event"]["ts"])) == []
+    assert emu.replies(FINANCE, elsewhere) == [] and emu.replies(INBOX, bot["event"]["ts"]) == []
+
+
+async def test_an_order_claiming_to_come_from_slack_makes_the_bot_say_nothing(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """An API client writes its order's metadata as it likes: it cannot make the bot post
+    into a channel (where to answer is recorded by the intake alone)."""
+    forged = {"source": "slack", "slack": {"team": slack.workspace.team_id, "channel": INBOX,
+              "ts": "1700000000.000100", "user": ALICE}}  # fmt: skip
+    r = await slack.api.post(
+        "/v1/work-orders",
+        json={"metadata": forged, "work_items": [{"content": TICKET.decode()}]},
+        headers=slack.headers,
+    )
+    await wait_for_order(slack.api, r.json()["data"]["id"], slack.headers)
+    await asyncio.sleep(0.5)  # the relay and the slack consumer saw the order settle
+    assert slack.slack.calls_to("chat.postMessage") == []
+
+
+async def test_a_share_inside_a_thread_is_answered_in_that_thread(
+    slack: SlackHarness, database_url: str
+) -> None:
+    emu, ws = slack.slack, slack.workspace
+    body = emu.file_share(ws, INBOX, ALICE, [emu.host_file(ws, "t.txt", TICKET, "text/plain")])
+    body["event"]["thread_ts"] = parent = "1700000000.000200"
+    await post_event(slack.api, body, signing_secret=SECRET)
+    replies = await emu.wait_for(lambda: r if len(r := emu.replies(INBOX, parent)) == 2 else None)
+    assert "Got 1 document" in replies[0]["text"] and "All 1 processed" in replies[1]["text"]
+
+
+async def test_too_many_files_are_refused_whole_and_a_failure_is_told(
+    slack: SlackHarness, database_url: str, monkeypatch: Any
+) -> None:
+    emu, ws = slack.slack, slack.workspace
+    one = emu.host_file(ws, "t.txt", TICKET, "text/plain")
+    limit = slack.api.settings.max_items_per_order  # type: ignore[attr-defined]
+    ts = await _share(slack, INBOX, ALICE, *[{**one, "id": f"F{i}"} for i in range(limit + 1)])
+    [refused] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    assert (
+        f"That is {limit + 1} documents; one message may bring at most {limit}" in refused["text"]
+    )
+    assert emu.downloads == []
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("myloware.slack.intake.prepare_items", broken)
+    ts = await _share(slack, INBOX, ALICE, one)
+    [told] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    assert "something went wrong while I was taking these files" in told["text"]
+    assert await _orders(database_url) == []
 
 
 async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
@@ -124,14 +176,17 @@ async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
     unauthorised["url_private_download"] += "&sabotage"  # served, but as Slack's sign-in page
     emu._state.files[unauthorised["id"]] = ("xoxb-someone-else", b"%PDF-1.4", "application/pdf")
     foreign = {**good, "id": "F0EVIL", "name": "evil.txt",
-               "url_private_download": "http://evil.example/steal"}  # fmt: skip
+               "url_private_download": "https://files.slack.com@evil.example/steal"}  # fmt: skip
+    plain = {**good, "id": "F0PLAIN", "name": "plain.txt",
+             "url_private_download": "http://files.slack.com/files-pri/T-F/plain.txt"}  # fmt: skip
     huge = {**good, "id": "F0HUGE", "name": "huge.pdf", "size": settings.max_file_bytes + 1}
-    ts = await _share(slack, INBOX, ALICE, good, unauthorised, foreign, huge)
+    ts = await _share(slack, INBOX, ALICE, good, unauthorised, foreign, plain, huge)
     [receipt] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1], limit_s=20)
     text = receipt["text"]
     assert "Got 1 document:" in text
     assert "skipped scan.pdf: Slack refused the download (missing files:read?)" in text
-    assert "skipped evil.txt: not a Slack file link" in text
+    assert "skipped evil.txt: not a Slack file link" in text  # the host is evil.example
+    assert "skipped plain.txt: not a Slack file link" in text  # Slack's host, but not https
     assert "skipped huge.pdf:" in text and "over the" in text
     assert [i.filename for i in await _items(database_url)] == ["vpn.txt"]
     assert {d[0] for d in emu.downloads} == {good["id"], unauthorised["id"]}

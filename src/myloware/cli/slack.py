@@ -48,7 +48,11 @@ def _show(connector: dict[str, Any], message: str | None = None) -> None:
         console.print(f"  cards for {group:<20} → {channel}", highlight=False)
     if connector["config"].get("default_channel"):
         console.print(f"  other groups' cards      → {connector['config']['default_channel']}")
-    console.print(f"  {len(connector['config'].get('users') or {})} Slack user(s) may decide")
+    users = len(connector["config"].get("users") or {})
+    console.print(f"  {users} Slack user(s) may decide, and submit documents", highlight=False)
+    intake = connector["config"].get("intake_channels") or []
+    where = ", ".join([*intake, "direct messages to the bot"])
+    console.print(f"  documents are taken from {where}", highlight=False, soft_wrap=True)
     if message:
         console.print(message, highlight=False, soft_wrap=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 
 from myloware.records import DocumentType
 from myloware.services.schemas import WorkItemIn
@@ -39,7 +39,7 @@ def split_email(upload: UploadedFile) -> list[UploadedFile]:
     parts: list[UploadedFile] = []
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
-        content = body.get_content()
+        content = _text_of(body)
         if isinstance(content, str) and content.strip():
             subtype = body.get_content_subtype()
             header = f"Subject: {message.get('subject', '')}\nFrom: {message.get('from', '')}\n\n"
@@ -63,6 +63,17 @@ def split_email(upload: UploadedFile) -> list[UploadedFile]:
             )
         )
     return parts or [upload]
+
+
+def _text_of(part: MIMEPart) -> object:
+    """A text part's content; with a charset Python does not know (``x-unknown``, a typo),
+    its bytes read as UTF-8 with replacements rather than the whole e-mail refused."""
+    try:
+        content: object = part.get_content()
+        return content
+    except (LookupError, UnicodeError):
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
 
 
 def prepare_items(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -38,8 +38,10 @@ async def create_work_order(
     idempotency_key: str | None = None,
     client: ClientInfo | None = None,
     items_extra: Sequence[dict[str, str | None]] | None = None,
+    linked: Callable[[uuid.UUID], Sequence[object]] | None = None,
 ) -> tuple[WorkOrder, bool]:
-    """Insert the order, its items, an outbox event and an audit row in one transaction.
+    """Insert the order, its items, an outbox event and an audit row in one transaction
+    (with ``linked(order_id)``'s rows: what the caller records about the new order).
 
     Returns ``(order, created)``; with an ``idempotency_key`` already used by this tenant the
     existing order comes back with ``created=False`` and nothing is written.
@@ -77,6 +79,8 @@ async def create_work_order(
                 blob_ref=extra.get("blob_ref"),
             )
         )
+    if linked is not None:
+        session.add_all(linked(order_id))
     record_event(
         session,
         event_type="work_order.created",

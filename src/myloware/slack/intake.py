@@ -10,12 +10,15 @@ splits as in the upload API), submitted as that user. Then:
   document's outcome (:mod:`myloware.slack.results`).
 
 Files are fetched from ``url_private_download`` with the bot token (scope ``files:read``),
-only from Slack's file host (``files.slack.com``; in development and test the configured
-API's host), never followed elsewhere, and each at most ``MYLOWARE_MAX_FILE_BYTES``. Slack
-answers a download it does not authorise with its HTML sign-in page and a 200: such an answer
-is refused, not stored as the document. A retried event (Slack retries when it gets no
-answer within 3 s) creates nothing twice: the order's idempotency key is the message's team,
-channel and ``ts``.
+only over https from Slack's file host (``files.slack.com``; in development and test the
+configured API's host), never followed elsewhere, each at most ``MYLOWARE_MAX_FILE_BYTES``,
+all of a message within :data:`DOWNLOAD_DEADLINE_S`, and at most :data:`CONCURRENT` messages
+at once per process. Slack answers a download it does not authorise with its HTML sign-in
+page and a 200: such an answer is refused, not stored as the document. The same message
+delivered again creates nothing twice: the order's idempotency key is the message's team,
+channel and ``ts``, checked before anything is downloaded. Where to answer is recorded in
+``slack_intakes`` with the order, by this module only — never taken from the order's
+metadata, which is the submitter's to write.
 """
 
 from __future__ import annotations
@@ -30,19 +33,24 @@ import httpx
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
+from myloware.db.models import SlackIntake
 from myloware.errors import MylowareError
 from myloware.services.audit import ClientInfo
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.uploads import UploadedFile, prepare_items
-from myloware.services.work_orders import create_work_order
+from myloware.services.work_orders import create_work_order, find_by_idempotency_key
 from myloware.slack.config import SLACK_API_URL, SlackConfig
 from myloware.slack.decisions import SlackContext
 from myloware.slack.facts import base_url
+from myloware.slack.results import escape
 
 log = structlog.get_logger(__name__)
 
 SLACK_FILE_HOST = "files.slack.com"
-DOWNLOAD_TIMEOUT_S = 30.0
+DOWNLOAD_TIMEOUT_S = 30.0  # per read
+DOWNLOAD_DEADLINE_S = 120.0  # all files of one message
+CONCURRENT = 4  # messages taken at once per process (each holds its files in memory)
+_taking = asyncio.Semaphore(CONCURRENT)
 NOT_LINKED = (
     "Sorry, your Slack account isn't linked to a MyloWare user, so I can't take documents "
     "from you. Ask your MyloWare admin to add you to the Slack connector."
@@ -74,14 +82,16 @@ class Skipped(MylowareError):
     """A shared file that is not taken; the message says why, for the person who shared it."""
 
 
-def allowed_hosts(config: SlackConfig) -> set[str]:
-    """Where the bot token may be sent for a download: Slack's file host, and the API host
-    the connector was configured with when that is not Slack (development and test only:
-    the connector API refuses another ``api_url`` in production)."""
-    hosts = {SLACK_FILE_HOST}
+def allowed_origins(config: SlackConfig) -> set[tuple[str, str]]:
+    """(scheme, host) pairs the bot token may be sent to for a download: Slack's file host
+    over https, and the API the connector was configured with when that is not Slack
+    (development and test only: the connector API refuses another ``api_url`` in
+    production)."""
+    origins = {("https", SLACK_FILE_HOST)}
     if config.api_url != SLACK_API_URL:
-        hosts.add(urlsplit(config.api_url).hostname or "")
-    return hosts
+        api = urlsplit(config.api_url)
+        origins.add((api.scheme, api.hostname or ""))
+    return origins
 
 
 async def download(
@@ -93,7 +103,7 @@ async def download(
     if shared.size > max_bytes:
         raise Skipped(f"{shared.name}: {shared.size:,} bytes, over the {max_bytes:,} limit")
     url = urlsplit(shared.url)
-    if url.scheme not in ("https", "http") or url.hostname not in allowed_hosts(config):
+    if (url.scheme, url.hostname) not in allowed_origins(config):
         raise Skipped(f"{shared.name}: not a Slack file link")
     headers = {"Authorization": f"Bearer {config.bot_token.get_secret_value()}"}
     try:
@@ -132,50 +142,92 @@ async def take_shared_files(
     config = connector.config
     if not is_intake(config, event):
         return None
-    user, channel, ts = str(event["user"]), str(event["channel"]), str(event["ts"])
+    user, channel = str(event["user"]), str(event["channel"])
+    thread = str(event.get("thread_ts") or event["ts"])  # a share inside a thread: that one
     principal = config.submitter_for(user, connector.tenant_id)
     if principal is None:
-        await _reply(client, channel, ts, NOT_LINKED)
+        await reply(client, channel, thread, NOT_LINKED)
         return None
-    files = [SharedFile.from_event(f) for f in event["files"][: settings.max_items_per_order]]
-    uploads: list[UploadedFile] = []
-    skipped: list[str] = []
-    for shared in files:
-        try:
-            data = await download(http, config, shared, settings.max_file_bytes)
-        except Skipped as exc:
-            skipped.append(exc.message)
-            continue
-        uploads.append(UploadedFile(filename=shared.name, data=data, media_type=shared.mimetype))
-    if not uploads:
-        await _reply(client, channel, ts, _receipt(None, 0, skipped, settings))
+    key = f"slack:{config.team_id}:{channel}:{event['ts']}"
+    async with slack.deps.sessions() as session:
+        earlier = await find_by_idempotency_key(session, tenant_id=connector.tenant_id, key=key)
+    if earlier is not None:
+        return earlier.id  # the same message again: answered the first time
+    limit = settings.max_items_per_order
+    if len(event["files"]) > limit:
+        await reply(client, channel, thread, too_many(len(event["files"]), limit))
         return None
-    prepared = await asyncio.to_thread(
-        prepare_items, uploads, doc_type=None, put=slack.deps.blobs.put
-    )
-    payload = WorkOrderCreate(
-        metadata={
-            "source": "slack",
-            "slack": {"team": config.team_id, "channel": channel, "ts": ts, "user": user},
-        },
-        work_items=[p.item for p in prepared[: settings.max_items_per_order]],
-    )
+    async with _taking:
+        uploads, skipped = await _download_all(http, config, event["files"], settings)
+        if not uploads:
+            await reply(client, channel, thread, receipt(None, 0, skipped, settings))
+            return None
+        prepared = await asyncio.to_thread(
+            prepare_items, uploads, doc_type=None, put=slack.deps.blobs.put
+        )
+    if len(prepared) > limit:  # e-mails split into more documents than an order may hold
+        await reply(client, channel, thread, too_many(len(prepared), limit))
+        return None
+    origin = {"team": config.team_id, "channel": channel, "ts": thread, "user": user}
     async with slack.deps.sessions() as session:
         order, created = await create_work_order(
             session,
             principal=principal,
-            payload=payload,
-            idempotency_key=f"slack:{config.team_id}:{channel}:{ts}",
+            payload=WorkOrderCreate(
+                metadata={"source": "slack", "slack": origin},
+                work_items=[p.item for p in prepared],
+            ),
+            idempotency_key=key,
             client=ClientInfo(user_agent=f"slack/{config.team_id}/{user}"),
-            items_extra=[p.extra for p in prepared[: settings.max_items_per_order]],
+            items_extra=[p.extra for p in prepared],
+            linked=lambda order_id: [
+                SlackIntake(
+                    work_order_id=order_id,
+                    tenant_id=connector.tenant_id,
+                    team_id=config.team_id,
+                    channel=channel,
+                    thread_ts=thread,
+                    user_id=user,
+                )
+            ],
         )
     if not created:
-        return order.id  # a retried event: answered the first time
+        return order.id  # a concurrent delivery of the same message made it first
     await _start(slack, order.id)
-    await _reply(
-        client, channel, ts, _receipt(order.id, len(payload.work_items), skipped, settings)
-    )
+    await reply(client, channel, thread, receipt(order.id, len(prepared), skipped, settings))
     return order.id
+
+
+async def _download_all(
+    http: httpx.AsyncClient, config: SlackConfig, files: list[dict[str, Any]], settings: Any
+) -> tuple[list[UploadedFile], list[str]]:
+    """The files that could be fetched, and why each other one was skipped."""
+    uploads: list[UploadedFile] = []
+    skipped: list[str] = []
+    pending = [SharedFile.from_event(f) for f in files]
+    try:
+        async with asyncio.timeout(DOWNLOAD_DEADLINE_S):
+            while pending:
+                shared = pending[0]
+                try:
+                    data = await download(http, config, shared, settings.max_file_bytes)
+                except Skipped as exc:
+                    skipped.append(exc.message)
+                else:
+                    uploads.append(UploadedFile(shared.name, data, shared.mimetype))
+                pending.pop(0)
+    except TimeoutError:
+        skipped += [
+            f"{f.name}: the downloads took over {DOWNLOAD_DEADLINE_S:.0f} s" for f in pending
+        ]
+    return uploads, skipped
+
+
+def too_many(count: int, limit: int) -> str:
+    return (
+        f":warning: That is {count} documents; one message may bring at most {limit}. "
+        "Nothing was taken: share them in smaller groups."
+    )
 
 
 async def _start(slack: SlackContext, order_id: uuid.UUID) -> None:
@@ -189,7 +241,7 @@ async def _start(slack: SlackContext, order_id: uuid.UUID) -> None:
         log.warning("workflow_start_deferred", work_order_id=str(order_id), error=str(exc))
 
 
-def _receipt(order_id: uuid.UUID | None, taken: int, skipped: list[str], settings: Any) -> str:
+def receipt(order_id: uuid.UUID | None, taken: int, skipped: list[str], settings: Any) -> str:
     lines = []
     if order_id is not None:
         noun = "document" if taken == 1 else "documents"
@@ -200,11 +252,11 @@ def _receipt(order_id: uuid.UUID | None, taken: int, skipped: list[str], setting
         )
     else:
         lines.append(":warning: I couldn't take any of these files.")
-    lines += [f"• skipped {reason}" for reason in skipped]
+    lines += [f"• skipped {escape(reason)}" for reason in skipped]
     return "\n".join(lines)
 
 
-async def _reply(client: AsyncWebClient, channel: str, ts: str, text: str) -> None:
+async def reply(client: AsyncWebClient, channel: str, ts: str, text: str) -> None:
     from slack_sdk.errors import SlackApiError
 
     try:

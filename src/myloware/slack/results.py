@@ -1,28 +1,32 @@
 """The answer in Slack to documents that arrived through Slack (:mod:`myloware.slack.intake`).
 
-When a work order whose ``metadata.source`` is ``slack`` settles (``work_order.completed`` /
-``work_order.failed``), the ``slack`` event consumer replies in the thread of the message the
-files were shared in: each document's outcome and its key fields, with links to the Run
-Trace. Only the tenant's own connector of the same workspace answers.
+When a work order the intake made settles (``work_order.completed`` / ``work_order.failed``),
+the ``slack`` event consumer replies in the thread of the message the files were shared in:
+each document's outcome and its key fields, with links to the Run Trace. Where to answer comes
+from ``slack_intakes`` (written by the intake with the order), never from the order's
+metadata. Only the tenant's own connector of the same workspace answers, once
+(``answered_at``, under the row's lock); a thread Slack says is gone is not retried.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
 
+import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.db.models import WorkItem, WorkOrder
+from myloware.db.models import SlackIntake, WorkItem, WorkOrder
 from myloware.events import Event
 from myloware.settings import Settings
 from myloware.slack.client import slack_error
 from myloware.slack.config import SlackConfig, tenant_connector
 from myloware.slack.facts import base_url, run_trace_url
+
+log = structlog.get_logger(__name__)
 
 SETTLED = {"work_order.completed", "work_order.failed"}
 #: the fields a reply shows per document type
@@ -32,6 +36,10 @@ SHOWN: dict[str, tuple[str, ...]] = {
     "STATUS_REPORT": ("project_name", "overall_status", "reporting_period_end"),
 }
 MAX_ERROR_CHARS = 300
+MAX_VALUE_CHARS = 100
+MAX_LINES = 40  # items listed; the rest are counted (Slack cuts texts over 40,000 characters)
+#: chat.postMessage errors meaning the thread cannot be answered any more
+GONE = {"channel_not_found", "not_in_channel", "is_archived", "thread_not_found"}
 
 
 async def from_slack(session: AsyncSession, order_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -39,9 +47,7 @@ async def from_slack(session: AsyncSession, order_ids: Sequence[uuid.UUID]) -> s
     if not order_ids:
         return set()
     rows = await session.scalars(
-        select(WorkOrder.id).where(
-            WorkOrder.id.in_(order_ids), WorkOrder.metadata_["source"].astext == "slack"
-        )
+        select(SlackIntake.work_order_id).where(SlackIntake.work_order_id.in_(order_ids))
     )
     return set(rows.all())
 
@@ -68,7 +74,7 @@ def describe(item: WorkItem, settings: Settings) -> str:
     doc_type = item.type.value if item.type else "unknown type"
     fields = (item.result or {}).get("fields") or {}
     shown = [
-        f"{name_} {escape(fields[name_])}"
+        f"{name_} {escape(str(fields[name_])[:MAX_VALUE_CHARS])}"
         for name_ in SHOWN.get(doc_type, ())
         if fields.get(name_) not in (None, "", [])
     ]
@@ -85,7 +91,10 @@ def reply_text(order: WorkOrder, items: Sequence[WorkItem], settings: Settings) 
         else f":warning: {done} of {len(items)} processed, {len(items) - done} failed "
         f"(work order {link})."
     )
-    return "\n".join([head, *(describe(i, settings) for i in items)])
+    lines = [describe(i, settings) for i in items[:MAX_LINES]]
+    if len(items) > MAX_LINES:
+        lines.append(f"…and {len(items) - MAX_LINES} more: see the work order")
+    return "\n".join([head, *lines])
 
 
 async def answer_in_thread(
@@ -98,14 +107,16 @@ async def answer_in_thread(
     order_id = order_id_of(event)
     if order_id is None or event.tenant_id is None:
         return
-    order = await session.scalar(
-        select(WorkOrder).where(WorkOrder.id == order_id, WorkOrder.tenant_id == event.tenant_id)
+    intake = await session.scalar(
+        select(SlackIntake)
+        .where(SlackIntake.work_order_id == order_id, SlackIntake.tenant_id == event.tenant_id)
+        .with_for_update()
     )
-    origin: dict[str, Any] = (order.metadata_ or {}).get("slack") or {} if order else {}
-    if order is None or not origin.get("channel") or not origin.get("ts"):
+    if intake is None or intake.answered_at is not None:
         return
+    order = await session.get(WorkOrder, order_id)
     connector = await tenant_connector(session, event.tenant_id)
-    if connector is None or connector.config.team_id != origin.get("team"):
+    if order is None or connector is None or connector.config.team_id != intake.team_id:
         return  # the workspace was disconnected (or replaced) since
     items = (
         await session.scalars(
@@ -117,10 +128,14 @@ async def answer_in_thread(
     client = client_for(connector.config)
     try:
         await client.chat_postMessage(
-            channel=str(origin["channel"]),
-            thread_ts=str(origin["ts"]),
+            channel=intake.channel,
+            thread_ts=intake.thread_ts,
             text=reply_text(order, items, settings),
             unfurl_links=False,
         )
     except SlackApiError as exc:
-        raise slack_error(exc, "chat.postMessage") from exc
+        error = exc.response.get("error") if exc.response is not None else None
+        if error not in GONE:
+            raise slack_error(exc, "chat.postMessage") from exc
+        log.warning("slack_thread_gone", work_order_id=str(order_id), error=error)
+    intake.answered_at = func.now()

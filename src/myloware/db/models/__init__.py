@@ -21,7 +21,7 @@ from myloware.db.models.policies import (
     ApprovalRequestStatus,
     PolicyDocument,
 )
-from myloware.db.models.slack import SlackMessage
+from myloware.db.models.slack import SlackIntake, SlackMessage
 from myloware.db.models.tenancy import ApiKey, Tenant
 from myloware.db.models.webhooks import WebhookDelivery
 from myloware.db.models.work import Attempt, Record, RecordVersion, WorkItem, WorkOrder
@@ -45,6 +45,7 @@ __all__ = [
     "ProcessedEvent",
     "Record",
     "RecordVersion",
+    "SlackIntake",
     "SlackMessage",
     "Tenant",
     "Tool",

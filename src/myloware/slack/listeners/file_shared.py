@@ -8,10 +8,11 @@ from re import Pattern
 from typing import Any
 
 import httpx
+import structlog
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from myloware.slack.intake import DOWNLOAD_TIMEOUT_S, take_shared_files
+from myloware.slack.intake import DOWNLOAD_TIMEOUT_S, reply, take_shared_files
 from myloware.slack.listeners._common import slack_context
 
 FILE_SHARE: dict[str, str | Sequence[str | Pattern[Any] | None] | None] = {
@@ -20,12 +21,28 @@ FILE_SHARE: dict[str, str | Sequence[str | Pattern[Any] | None] | None] = {
 }
 
 
+log = structlog.get_logger(__name__)
+
+FAILED = (
+    ":warning: Sorry, something went wrong while I was taking these files, and nothing was "
+    "submitted. Please share them again in a moment."
+)
+
+
 async def files_shared(
     event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    # redirects are not followed: the token must reach Slack's file host and nothing else
-    async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=False) as http:
-        await take_shared_files(slack_context(context), event, client, http)
+    """Runs after Bolt acknowledged the event (Slack will not send it again): a failure is
+    told to the person in the thread instead of only reaching the log."""
+    try:
+        # redirects are not followed: the token must reach Slack's file host, nothing else
+        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=False) as http:
+            await take_shared_files(slack_context(context), event, client, http)
+    except Exception:
+        log.exception("slack_intake_failed", channel=event.get("channel"), ts=event.get("ts"))
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
+        if event.get("channel") and thread:
+            await reply(client, str(event["channel"]), thread, FAILED)
 
 
 async def other_message(event: dict[str, Any]) -> None:
