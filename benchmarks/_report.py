@@ -6,6 +6,7 @@ figures from different machines and commits can be told apart.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -119,6 +120,22 @@ def percentiles(values: Sequence[float], points: Sequence[int] = (50, 95)) -> di
         return {f"p{p}": round(float(values[0]), 3) for p in points}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {f"p{p}": round(cuts[p - 1], 3) for p in points}
+
+
+def parser_for(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line with the options every benchmark has."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, seconds")
+    parser.add_argument("--results-dir", type=Path, help="where the JSON result goes")
+    parser.add_argument("--no-docs", action="store_true", help="never append to the docs table")
+    return parser
+
+
+def finish(result: dict[str, Any], figures: str, args: argparse.Namespace) -> int:
+    """A standalone run's end: the figures as JSON on stdout, then :func:`record`."""
+    print(json.dumps({k: v for k, v in result.items() if k != "meta"}, indent=1))
+    record(result, figures, results_dir=args.results_dir, append_docs=not args.no_docs)
+    return 0
 
 
 def record(

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -248,22 +247,15 @@ def figures(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true")
+    parser = _report.parser_for(__doc__)
     parser.add_argument("--documents", type=int, help="documents in the loaded phase")
-    parser.add_argument("--results-dir", type=Path)
-    parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
     exit_on_sigterm()
     config = SMOKE if args.smoke else FootprintConfig()
     if args.documents:
         config = replace(config, documents=args.documents)
     result = run(config, smoke=args.smoke)
-    print(json.dumps({k: v for k, v in result.items() if k != "meta"}, indent=1))
-    _report.record(
-        result, figures(result), results_dir=args.results_dir, append_docs=not args.no_docs
-    )
-    return 0
+    return _report.finish(result, figures(result), args)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,9 @@ model's load time (checksum included), documents per second, milliseconds per do
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -76,21 +73,14 @@ def figures(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true")
+    parser = _report.parser_for(__doc__)
     parser.add_argument("--documents", type=int)
-    parser.add_argument("--results-dir", type=Path)
-    parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
     config = SMOKE if args.smoke else MemoryConfig()
     if args.documents:
         config = replace(config, documents=args.documents)
     result = run(config, smoke=args.smoke)
-    print(json.dumps({k: v for k, v in result.items() if k != "meta"}, indent=1))
-    _report.record(
-        result, figures(result), results_dir=args.results_dir, append_docs=not args.no_docs
-    )
-    return 0
+    return _report.finish(result, figures(result), args)
 
 
 if __name__ == "__main__":

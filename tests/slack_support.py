@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
+from sqlalchemy import select
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.events import OutboxRelay
@@ -167,3 +168,12 @@ async def slack_harness(
                 headers=token_for("acme", *APPROVER_CAPS, groups=("finance",)),
                 workspace=workspace,
             )
+
+
+async def rows(database_url: str, what: Any) -> list[Any]:
+    """Every row of a model (or values of a column), read on a connection of its own."""
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session:
+        found = list((await session.scalars(select(what))).all())
+    await engine.dispose()
+    return found

@@ -11,11 +11,7 @@ import asyncio
 import json
 import time
 import uuid
-from typing import Any
 
-from sqlalchemy import select
-
-from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApprovalEvent, ApprovalRequest
 from myloware.slack import CardAction
 from myloware.slack.cards import APPROVE, ESCALATE, REJECT
@@ -33,19 +29,12 @@ from tests.slack_support import (
     STRANGER,
     TOKEN,
     SlackHarness,
+    rows,
 )
 
 
-async def _rows(database_url: str, column: Any) -> list[Any]:
-    engine = create_engine(database_url, pool_size=1)
-    async with session_factory(engine)() as session:
-        rows = list((await session.scalars(select(column))).all())
-    await engine.dispose()
-    return rows
-
-
 async def _decisions(database_url: str) -> list[ApprovalEvent]:
-    return await _rows(database_url, ApprovalEvent)
+    return await rows(database_url, ApprovalEvent)
 
 
 async def test_waiting_invoice_posts_a_card_to_the_groups_channel(
@@ -64,7 +53,7 @@ async def test_waiting_invoice_posts_a_card_to_the_groups_channel(
     assert "*finance* (tier 1)" in text
     [actions] = [b for b in blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions["elements"]] == [APPROVE, REJECT, ESCALATE]
-    [request_id] = await _rows(database_url, ApprovalRequest.id)
+    [request_id] = await rows(database_url, ApprovalRequest.id)
     assert {CardAction.decode(e["value"]) for e in actions["elements"]} == {
         CardAction(work_item_id=uuid.UUID(item_id), request_id=request_id, tier=0)
     }

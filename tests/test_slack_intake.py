@@ -8,32 +8,30 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import select
-
-from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import WorkItem, WorkOrder
 from tests.pipeline_support import wait_for_order
 from tests.slack_emulator import post_event
-from tests.slack_support import ALICE, ALICE_DM, FINANCE, INBOX, SECRET, STRANGER, SlackHarness
+from tests.slack_support import (
+    ALICE,
+    ALICE_DM,
+    FINANCE,
+    INBOX,
+    SECRET,
+    STRANGER,
+    SlackHarness,
+    rows,
+)
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
 TICKET = b"Subject: VPN drops every ten minutes\n\nPlease help, I cannot work like this."
 
 
 async def _orders(database_url: str) -> list[WorkOrder]:
-    engine = create_engine(database_url, pool_size=1)
-    async with session_factory(engine)() as session:
-        rows = list((await session.scalars(select(WorkOrder))).all())
-    await engine.dispose()
-    return rows
+    return await rows(database_url, WorkOrder)
 
 
 async def _items(database_url: str) -> list[WorkItem]:
-    engine = create_engine(database_url, pool_size=1)
-    async with session_factory(engine)() as session:
-        rows = list((await session.scalars(select(WorkItem).order_by(WorkItem.position))).all())
-    await engine.dispose()
-    return rows
+    return sorted(await rows(database_url, WorkItem), key=lambda i: i.position)
 
 
 async def _share(slack: SlackHarness, channel: str, user: str, *files: Any, **kw: Any) -> str:

@@ -80,28 +80,23 @@ class SlackConfig(BaseModel):
 
     def principal_for(self, slack_user_id: str, tenant_id: uuid.UUID) -> Principal | None:
         """The principal a Slack user decides as, or None when the user is not mapped."""
-        user = self.users.get(slack_user_id)
-        if user is None:
-            return None
-        return Principal(
-            subject=user.subject,
-            tenant_id=tenant_id,
-            capabilities=frozenset({Capability.APPROVALS_DECIDE.value}),
-            kind="slack",
-            groups=frozenset(user.groups),
-        )
+        return self._principal(slack_user_id, tenant_id, {Capability.APPROVALS_DECIDE})
 
     def submitter_for(self, slack_user_id: str, tenant_id: uuid.UUID) -> Principal | None:
         """The principal a Slack user submits documents as, or None when not mapped."""
+        capabilities = {Capability.WORK_ORDERS_READ, Capability.WORK_ORDERS_WRITE}
+        return self._principal(slack_user_id, tenant_id, capabilities)
+
+    def _principal(
+        self, slack_user_id: str, tenant_id: uuid.UUID, capabilities: set[Capability]
+    ) -> Principal | None:
         user = self.users.get(slack_user_id)
         if user is None:
             return None
         return Principal(
             subject=user.subject,
             tenant_id=tenant_id,
-            capabilities=frozenset(
-                {Capability.WORK_ORDERS_READ.value, Capability.WORK_ORDERS_WRITE.value}
-            ),
+            capabilities=frozenset(c.value for c in capabilities),
             kind="slack",
             groups=frozenset(user.groups),
         )
