@@ -59,7 +59,11 @@ def run(config: MemoryConfig, *, smoke: bool) -> dict[str, Any]:
         "documents": len(docs),
         "docs_per_second": round(len(docs) / total_s, 1),
         "ms_per_document": {k: round(v, 1) for k, v in _report.percentiles(took).items()},
-        "rss_mb": {"before_load": rss_before, "after": _rss_mb()},
+        "rss_mb": {
+            "before_load": rss_before,
+            "after": (after := _rss_mb()),
+            "model": round(after - rss_before, 1),
+        },
     }
 
 
@@ -68,7 +72,7 @@ def figures(result: dict[str, Any]) -> str:
     return (
         f"{result['model']} on 1 thread: {result['docs_per_second']} docs/s "
         f"(p50 {ms['p50']} ms, p95 {ms['p95']} ms per document); load {result['load_seconds']} s; "
-        f"RSS {result['rss_mb']['before_load']} → {result['rss_mb']['after']} MB"
+        f"+{result['rss_mb']['model']} MB RSS loaded"
     )
 
 

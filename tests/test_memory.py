@@ -88,7 +88,7 @@ async def _submit(client, headers, *texts: str) -> list[dict]:  # type: ignore[n
 async def _index_all(database_url: str, embedder: Embedder) -> int:
     engine = create_engine(database_url, pool_size=1)
     try:
-        indexer = MemoryIndexer(engine, embedder, batch=2)  # several batches
+        indexer = MemoryIndexer(engine, embedder, batch=2, quiet_s=0)  # several batches
         total = 0
         while done := await indexer.index_once():
             total += done

@@ -172,7 +172,7 @@ async def test_the_indexer_goes_newest_first_and_skips_a_text_it_cannot_embed(
         assert [doc for doc, _ in await pending(pg, 10)] == [
             await _doc_of(pg, item) for item in (new, poison, old)
         ]
-    indexer = MemoryIndexer(engine, Flaky(), batch=10)
+    indexer = MemoryIndexer(engine, Flaky(), batch=10, quiet_s=0)
     assert await indexer.index_once() == 3
     assert await indexer.index_once() == 0  # the poison doc is not taken again
     async with transaction(engine) as pg:
@@ -181,6 +181,15 @@ async def test_the_indexer_goes_newest_first_and_skips_a_text_it_cannot_embed(
     assert state[old][0] and state[new][0]
     assert state[new][1]["embedding_model"] == "all-MiniLM-L6-v2-onnx-int8"
     assert not state[poison][0] and "cannot read this" in state[poison][1]["embedding_error"]
+
+
+async def test_the_indexer_waits_while_documents_keep_arriving(engine, tenants) -> None:
+    """A doc just written means the pipeline is busy: the indexer leaves the CPU to it —
+    until a doc has waited its maximum."""
+    await remembered(engine, tenants["acme"], None, vendor="just arrived")
+    embedder = Embedder()
+    assert await MemoryIndexer(engine, embedder, quiet_s=30).index_once() == 0
+    assert await MemoryIndexer(engine, embedder, quiet_s=30, max_defer_s=0).index_once() == 1
 
 
 async def _doc_of(pg: Any, item: uuid.UUID) -> uuid.UUID:
@@ -210,11 +219,11 @@ async def test_the_indexer_outlives_failures_that_are_not_the_documents(engine, 
     off and goes on — the relay it runs in is never taken down."""
     await remembered(engine, tenants["acme"], None, vendor="POISON one")
     await remembered(engine, tenants["acme"], None, vendor="POISON two")
-    indexer = MemoryIndexer(engine, Flaky(), batch=10, idle_s=0.05)
+    indexer = MemoryIndexer(engine, Flaky(), batch=10, idle_s=0.05, quiet_s=0)
     with pytest.raises(RuntimeError, match="failed on all 2 docs"):
         await indexer.index_once()
     stop = asyncio.Event()
-    runner = asyncio.create_task(MemoryIndexer(engine, Flaky(), idle_s=0.05).run(stop))
+    runner = asyncio.create_task(MemoryIndexer(engine, Flaky(), idle_s=0.05, quiet_s=0).run(stop))
     await asyncio.sleep(1.0)
     assert not runner.done()  # still going, backing off
     stop.set()

@@ -221,7 +221,7 @@ async def test_the_model_is_shown_the_approved_records_of_similar_documents(
     assert "<record>" not in first_prompt  # nothing approved before it
     engine = create_engine(database_url, pool_size=1)
     try:
-        assert await MemoryIndexer(engine, Embedder()).index_once() == 1
+        assert await MemoryIndexer(engine, Embedder(), quiet_s=0).index_once() == 1
     finally:
         await engine.dispose()
 

@@ -3,8 +3,10 @@
 RecordGen writes each document's CONTEXT memory doc without an embedding (29 ms of CPU a
 document would cost the pipeline a third of its throughput); the relay process runs this
 loop, which reads the newest unembedded docs, embeds them on a thread of its own at the
-lowest CPU priority — it uses the CPU the pipeline leaves idle and catches up after a burst
-— and stores each vector unless the doc was embedded or replaced meanwhile. Nothing is held
+lowest CPU priority, and stores each vector unless the doc was embedded or replaced
+meanwhile. It stays out of the pipeline's way twice over: while documents keep arriving (a
+new CONTEXT doc within the last :data:`QUIET_S`) it waits — unless a doc has waited
+:data:`MAX_DEFER_S` — and what it does run yields the CPU to everything else. Nothing is held
 while embedding (no transaction, no lock): two relays may at worst embed a doc twice. A
 partial index (``embedding IS NULL``) keeps finding them cheap however large the table.
 
@@ -39,6 +41,10 @@ FAILURES: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, psycopg.OperationalE
 
 BATCH = 16
 IDLE_S = 1.0
+#: the pipeline counts as busy while unembedded docs this young keep appearing
+QUIET_S = 2.0
+#: but no doc waits longer than this for its embedding
+MAX_DEFER_S = 60.0
 
 
 def lowest_priority() -> None:
@@ -49,12 +55,21 @@ def lowest_priority() -> None:
 
 class MemoryIndexer:
     def __init__(
-        self, engine: AsyncEngine, embedder: Embedder, *, batch: int = BATCH, idle_s: float = IDLE_S
+        self,
+        engine: AsyncEngine,
+        embedder: Embedder,
+        *,
+        batch: int = BATCH,
+        idle_s: float = IDLE_S,
+        quiet_s: float = QUIET_S,
+        max_defer_s: float = MAX_DEFER_S,
     ) -> None:
         self._engine = engine
         self._embedder = embedder
         self._batch = batch
         self._idle_s = idle_s
+        self._quiet_s = quiet_s
+        self._max_defer_s = max_defer_s
         self._executor = ThreadPoolExecutor(
             1, thread_name_prefix="memory-indexer", initializer=lowest_priority
         )
@@ -62,6 +77,8 @@ class MemoryIndexer:
     async def index_once(self) -> int:
         """Embed one batch of pending docs; how many were taken (embedded or marked failed)."""
         async with transaction(self._engine) as pg:
+            if self._quiet_s > 0 and await store.busy(pg, self._quiet_s, self._max_defer_s):
+                return 0
             rows = await store.pending(pg, self._batch)
         if not rows:
             return 0

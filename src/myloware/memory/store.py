@@ -43,6 +43,22 @@ UPDATE mem_docs SET metadata = metadata || %(meta)s WHERE id = %(id)s AND embedd
 """
 
 
+# both ends of the queue from the partial index (two index probes, however long the queue)
+BUSY = """
+SELECT now() - max(created_at) < make_interval(secs => %(quiet)s)
+   AND now() - min(created_at) < make_interval(secs => %(max_defer)s)
+FROM mem_docs WHERE embedding IS NULL AND NOT metadata ? 'embedding_error'
+"""
+
+
+async def busy(pg: Connection, quiet_s: float, max_defer_s: float) -> bool:
+    """Whether docs keep arriving (the newest unembedded one is under ``quiet_s`` old) and
+    none has waited ``max_defer_s`` yet: then the indexer leaves the CPU to the pipeline."""
+    cur = await pg.execute(BUSY, {"quiet": quiet_s, "max_defer": max_defer_s})
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
 async def pending(pg: Connection, limit: int) -> list[tuple[uuid.UUID, str]]:
     """Up to ``limit`` docs without an embedding (their first :data:`INDEXED_CHARS`
     characters), newest first. Nothing is locked: embedding takes a while at low priority,
