@@ -74,6 +74,7 @@ def test_pipeline_smoke_measures_throughput_latency_and_bare_temporal(tmp_path: 
     assert run["failed"] == 0
     assert run["docs_per_second"] > 0
     assert 0 < run["latency_s"]["p50"] <= run["latency_s"]["p95"]
+    assert run["memory_indexed_after_s"] is not None  # the relay embedded every document
     assert set(run["stage_ms"]) == set(AGENTS)
     cpu = run["cpu_ms_per_document"]["by_process"]
     assert cpu["worker-1"] > 0 and cpu["temporal"] > 0 and run["cpu_ms_per_document"]["stack"] > 0
