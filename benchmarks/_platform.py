@@ -218,3 +218,19 @@ async def collect(
         "outside_stages_ms": percentiles(outside),
         "created_to_first_stage_ms": percentiles(to_first),
     }
+
+
+UNEMBEDDED = text(
+    "SELECT count(*) FROM mem_docs WHERE embedding IS NULL AND NOT metadata ? 'embedding_error'"
+)
+
+
+async def memory_caught_up(engine: AsyncEngine, limit_s: float = 180.0) -> float | None:
+    """Seconds until every CONTEXT doc has its embedding (None: not within ``limit_s``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        async with engine.connect() as conn:
+            if not await conn.scalar(UNEMBEDDED):
+                return round(time.monotonic() - started, 2)
+        await asyncio.sleep(0.2)
+    return None

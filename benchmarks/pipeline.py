@@ -19,15 +19,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks import _profile, _report
 from benchmarks._documents import Document, document_mix, mix_source
@@ -36,6 +33,7 @@ from benchmarks._platform import (
     collect,
     cpu_per_unit,
     history_summary,
+    memory_caught_up,
     publish_policy,
     submit_burst,
     submit_paced,
@@ -121,22 +119,6 @@ async def _offered(stack: Stack, docs: list[Document], rate: float) -> dict[str,
     figures["totals"] = totals(figures["processes"])
     figures["other_processes"] = others(sampler, figures["processes"])
     return figures
-
-
-UNEMBEDDED = text(
-    "SELECT count(*) FROM mem_docs WHERE embedding IS NULL AND NOT metadata ? 'embedding_error'"
-)
-
-
-async def memory_caught_up(engine: AsyncEngine, limit_s: float = 180.0) -> float | None:
-    """Seconds until every CONTEXT doc has its embedding (None: not within ``limit_s``)."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit_s:
-        async with engine.connect() as conn:
-            if not await conn.scalar(UNEMBEDDED):
-                return round(time.monotonic() - started, 2)
-        await asyncio.sleep(0.2)
-    return None
 
 
 def _bare(stack: Stack, workers: int, count: int) -> dict[str, Any]:
