@@ -11,6 +11,10 @@ are kept as Slack would. Files: :meth:`SlackEmulator.host_file` keeps a file and
 Slack file object, whose ``url_private_download`` serves it only with the workspace's bot
 token — anything else gets Slack's HTML sign-in page with a 200, as the real one does.
 
+Socket Mode: ``apps.connections.open`` (with a workspace's ``app_token``) hands out a
+``ws://`` URL; the WebSocket there says ``hello`` and :meth:`SlackEmulator.push` delivers an
+envelope over it and waits for the app's acknowledgement, as Slack does.
+
 Slack's side of events and interactivity: :meth:`SlackEmulator.file_share` builds the Events
 API body of a message sharing files, :meth:`SlackEmulator.click` builds the ``block_actions``
 payload of a click on a button of a posted message, :meth:`SlackEmulator.submit` the
@@ -53,6 +57,7 @@ class Workspace:
     app_id: str = "A0MYLOWARE"
     bot_user_id: str = "U0BOT"
     bot_id: str = "B0BOT"
+    app_token: str = ""  # Socket Mode: apps.connections.open takes this one
 
 
 @dataclass
@@ -85,6 +90,10 @@ class SlackEmulator:
         self.workspaces = {w.bot_token: w for w in workspaces}
         self.calls: list[ApiCall] = []
         self.downloads: list[tuple[str, str | None]] = []  # (file id, token it came with)
+        # Socket Mode: open connections per team, tickets issued, acks awaited
+        self.sockets: dict[str, list[web.WebSocketResponse]] = {}
+        self._tickets: dict[str, str] = {}  # ticket -> team id
+        self._acks: dict[str, asyncio.Future[Payload]] = {}
         self._state = _State()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -96,6 +105,7 @@ class SlackEmulator:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_get("/files-pri/{team_file}/{name}", self._download)
+        app.router.add_get("/link/", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -120,6 +130,10 @@ class SlackEmulator:
             return web.json_response({"ok": False, "error": "invalid_form_data"})
         token = _bearer(request.headers.get("Authorization")) or args.pop("token", None)
         try:
+            if method == "apps.connections.open":  # the one method taking the app token
+                reply = {"ok": True, **self._connections_open(token)}
+                self.calls.append(ApiCall(method, args, token, reply))
+                return web.json_response(reply)
             workspace = self._authenticate(token)
             handler = METHODS.get(method)
             if handler is None:
@@ -160,6 +174,58 @@ class SlackEmulator:
         if channel not in ws.channels:
             raise SlackApiRefusal("channel_not_found")
         return channel
+
+    # -- Socket Mode ----------------------------------------------------------------------------
+    def _connections_open(self, token: str | None) -> Payload:
+        ws = next((w for w in self.workspaces.values() if token and w.app_token == token), None)
+        if ws is None:
+            raise SlackApiRefusal("invalid_auth")
+        ticket = secrets.token_hex(8)
+        self._tickets[ticket] = ws.team_id
+        return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}"}
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        team = self._tickets.pop(request.query.get("ticket", ""), None)
+        if team is None:
+            return web.Response(status=401)
+        socket = web.WebSocketResponse()  # answers pings itself, as Slack does
+        await socket.prepare(request)
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0MYLOWARE"}}
+        )
+        self.sockets.setdefault(team, []).append(socket)
+        try:
+            async for message in socket:
+                if message.type != web.WSMsgType.TEXT:
+                    continue
+                ack = json.loads(message.data)
+                waiter = self._acks.pop(str(ack.get("envelope_id")), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(ack)
+        finally:
+            self.sockets[team].remove(socket)
+        return socket
+
+    async def push(
+        self, team_id: str, kind: str, payload: Payload, limit_s: float = 5.0
+    ) -> Payload:
+        """Deliver ``payload`` over a Socket Mode connection of the team, as Slack does
+        (``kind``: ``events_api`` or ``interactive``); the app's acknowledgement."""
+        open_ = await self.wait_for(lambda: self.sockets.get(team_id), limit_s=limit_s)
+        envelope_id = secrets.token_hex(12)
+        waiter: asyncio.Future[Payload] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = waiter
+        await open_[0].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind == "interactive",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return await asyncio.wait_for(waiter, timeout=limit_s)
 
     async def _download(self, request: web.Request) -> web.Response:
         file_id = request.match_info["team_file"].split("-", 1)[-1]

@@ -81,7 +81,8 @@ class SlackHarness:
         return message if closed else None
 
 
-async def _store_connector(database_url: str, tenant_id: Any, api_url: str) -> None:
+async def store_connector(database_url: str, tenant_id: Any, api_url: str, **extra: Any) -> None:
+    """Acme's SLACK connector (``extra``: more config, e.g. an ``app_token``)."""
     config = SlackConfig.model_validate(
         {
             "team_id": TEAM,
@@ -96,6 +97,7 @@ async def _store_connector(database_url: str, tenant_id: Any, api_url: str) -> N
             },
             "intake_channels": [INBOX],
             "api_url": api_url,
+            **extra,
         }
     )
     engine = create_engine(database_url, pool_size=1)
@@ -105,7 +107,7 @@ async def _store_connector(database_url: str, tenant_id: Any, api_url: str) -> N
 
 
 @contextlib.asynccontextmanager
-async def _slack_consumer(stack: Any, database_url: str, redis_url: str) -> AsyncIterator[None]:
+async def slack_consumer(stack: Any, database_url: str, redis_url: str) -> AsyncIterator[None]:
     """The outbox relay and the platform's consumer groups as ``myloware relay`` runs them."""
     settings = stack.settings
     engine = create_engine(database_url, pool_size=4)
@@ -140,28 +142,31 @@ async def _has_group(redis: aioredis.Redis, stream: str, group: str) -> bool:
     return any(g["name"] in (group, group.encode()) for g in groups)
 
 
+def acme_workspace(**extra: Any) -> Workspace:
+    """Acme's workspace as the emulator serves it (``extra``: e.g. an ``app_token``)."""
+    channels = {
+        FINANCE: "finance",
+        LEADS: "finance-leads",
+        GENERAL: "approvals",
+        INBOX: "invoices-inbox",
+        ALICE_DM: "",
+        STRANGER_DM: "",
+    }
+    return Workspace(
+        team_id=TEAM, bot_token=TOKEN, signing_secret=SECRET, channels=channels, **extra
+    )
+
+
 @contextlib.asynccontextmanager
 async def slack_harness(
     stack: Any, tenants: dict[str, Any], database_url: str, redis_url: str, token_for: Any
 ) -> AsyncIterator[SlackHarness]:
     """Acme's workspace on the emulator, its connector row, the router, the consumer."""
-    workspace = Workspace(
-        team_id=TEAM,
-        bot_token=TOKEN,
-        signing_secret=SECRET,
-        channels={
-            FINANCE: "finance",
-            LEADS: "finance-leads",
-            GENERAL: "approvals",
-            INBOX: "invoices-inbox",
-            ALICE_DM: "",
-            STRANGER_DM: "",
-        },
-    )
+    workspace = acme_workspace()
     async with SlackEmulator(workspace) as emulator:
-        await _store_connector(database_url, tenants["acme"], emulator.api_url)
+        await store_connector(database_url, tenants["acme"], emulator.api_url)
         await publish_policy(database_url, tenants["acme"])
-        async with _slack_consumer(stack, database_url, redis_url):
+        async with slack_consumer(stack, database_url, redis_url):
             yield SlackHarness(
                 api=stack,
                 slack=emulator,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.engine import transaction
@@ -319,3 +319,30 @@ async def test_one_active_slack_workspace_and_only_slack_gets_the_token(
         check_slack_api(internal, allow_private_targets=False)
     check_slack_api(SlackConfig.model_validate(SLACK), allow_private_targets=False)
     check_slack_api(internal, allow_private_targets=True)  # development and test: emulators
+
+
+async def test_a_socket_mode_workspace_keeps_its_app_token_sealed_and_masked(
+    api: httpx.AsyncClient,
+    token_for: Any,
+    tenants: dict[str, object],
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    admin = token_for("acme", "admin")
+    app_token = "xapp-1-A0ACME-1-very-secret-app-token"
+    wrong = await api.post(
+        "/v1/connectors/slack", json={"config": {**SLACK, "app_token": "xoxb-1"}}, headers=admin
+    )
+    assert wrong.status_code == 422 and "app-level token" in wrong.text
+    r = await api.post(
+        "/v1/connectors/slack", json={"config": {**SLACK, "app_token": app_token}}, headers=admin
+    )
+    assert r.status_code == 201, r.text
+    assert "Socket Mode" in r.json()["message"] and "very-secret-app-token" not in r.text
+    async with sessions() as session:
+        stored = await session.scalar(
+            text("SELECT config ->> 'app_token' FROM connectors WHERE type = 'SLACK'")
+        )
+        connector = await tenant_connector(session, tenants["acme"])  # type: ignore[arg-type]
+    assert stored and app_token not in stored  # sealed at rest
+    assert connector is not None and connector.config.app_token is not None
+    assert connector.config.app_token.get_secret_value() == app_token

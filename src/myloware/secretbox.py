@@ -29,7 +29,7 @@ from myloware.errors import ConfigurationError
 from myloware.settings import Environment, Settings
 
 PREFIX = "enc:v1:"
-SEALED_FIELDS = frozenset({"secret", "bot_token", "signing_secret"})
+SEALED_FIELDS = frozenset({"secret", "bot_token", "signing_secret", "app_token"})
 
 _box: MultiFernet | None = None
 _explicit = False  # the key came from MYLOWARE_SECRETS_KEY, not derived for development

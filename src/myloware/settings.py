@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     memory_context_records: int = Field(default=3, ge=0, le=10)
     memory_min_similarity: float = Field(default=0.8, ge=0.0, le=1.0)
 
+    # Slack Socket Mode: how often each API process looks for SLACK connectors with an app
+    # token to connect (or that were changed or removed)
+    slack_socket_refresh_s: float = Field(default=30.0, gt=0)
+
     # Events
     events_stream: str = "myloware:events"
     events_max_deliveries: int = Field(default=5, gt=0)

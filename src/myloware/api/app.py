@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,8 @@ from myloware.db.engine import create_engine, session_factory
 from myloware.memory import embedder_for
 from myloware.settings import Settings
 from myloware.slack import build_slack_router
+from myloware.slack.gateway import deps_from_state
+from myloware.slack.socket_mode import SocketModeConnections
 from myloware.ui import router as ui_router
 
 
@@ -69,9 +72,14 @@ def create_app(
 
         state.dispatcher = dispatch
         app.state.myloware = state
+        stop = asyncio.Event()  # Slack Socket Mode: the connectors with an app token
+        sockets = SocketModeConnections(deps_from_state(state))
+        socket_task = asyncio.create_task(sockets.run(stop, settings.slack_socket_refresh_s))
         try:
             yield
         finally:
+            stop.set()
+            await socket_task
             await redis.aclose()
             await engine.dispose()
 

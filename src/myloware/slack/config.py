@@ -10,6 +10,7 @@ The row's ``config`` (JSONB) is validated by :class:`SlackConfig`::
       "default_channel": "C0APPROVALS",            # for groups not listed
       "users": {"U0ALICE": {"subject": "alice@acme.example", "groups": ["finance"]}},
       "intake_channels": ["C0INBOX"],              # files shared here become work orders
+      "app_token": "xapp-...",                     # optional: Socket Mode (no public URL)
       "api_url": "https://slack.com/api/"          # optional: Slack-compatible Web API base
     }
 
@@ -66,7 +67,16 @@ class SlackConfig(BaseModel):
     default_channel: str | None = None
     users: dict[str, SlackUser] = Field(default_factory=dict)
     intake_channels: list[str] = Field(default_factory=list)
+    # an app-level token (connections:write): Slack's requests arrive over a WebSocket the
+    # API opens (Socket Mode) instead of at POST /slack/events — no public URL needed
+    app_token: SecretStr | None = None
     api_url: str = Field(default=SLACK_API_URL, pattern=r"^https?://")
+
+    @model_validator(mode="after")
+    def _app_token_shape(self) -> SlackConfig:
+        if self.app_token is not None and not self.app_token.get_secret_value().startswith("xapp-"):
+            raise ValueError("app_token must be an app-level token (xapp-…)")
+        return self
 
     @model_validator(mode="after")
     def _needs_a_channel(self) -> SlackConfig:
@@ -115,6 +125,10 @@ class SlackConfig(BaseModel):
         data = self.model_dump(mode="json")
         data["bot_token"] = self.bot_token.get_secret_value()
         data["signing_secret"] = self.signing_secret.get_secret_value()
+        if self.app_token is not None:
+            data["app_token"] = self.app_token.get_secret_value()
+        else:
+            data.pop("app_token", None)
         return data
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -95,12 +96,9 @@ def _signed_by(connector: SlackConnector, body: bytes, request: Request) -> bool
     return SignatureVerifier(secret).is_valid_request(body, dict(request.headers))
 
 
-def _api_deps(request: Request) -> SlackDeps:
-    """The dependencies from the API app's state (``create_app``'s lifespan)."""
-    from myloware.api.state import AppState
+def deps_from_state(state: Any) -> SlackDeps:
+    """What Slack requests need, from the API app's state (``create_app``'s lifespan)."""
     from myloware.api.temporal import temporal_client
-
-    state: AppState = request.app.state.myloware
 
     async def temporal() -> object:
         return await temporal_client(state)
@@ -108,6 +106,10 @@ def _api_deps(request: Request) -> SlackDeps:
     return SlackDeps(
         sessions=state.sessions, temporal=temporal, settings=state.settings, blobs=state.blobs
     )
+
+
+def _api_deps(request: Request) -> SlackDeps:
+    return deps_from_state(request.app.state.myloware)
 
 
 def build_slack_router(

@@ -198,9 +198,16 @@ async def connect_slack(
         client=client_info(request),
     )
     await session.commit()
+    socket_mode = payload.config.app_token is not None
     return ApiResponse(
         data=ConnectorOut.of(row),
-        message="point the Slack app's Interactivity Request URL at <public URL>/slack/events",
+        message=(
+            "Socket Mode: the API connects to Slack itself within "
+            f"{state.settings.slack_socket_refresh_s:.0f} s (no public URL needed)"
+            if socket_mode
+            else "point the Slack app's Interactivity and Event Subscriptions Request URLs at "
+            "<public URL>/slack/events"
+        ),
     )
 
 

@@ -1,0 +1,108 @@
+"""Slack over Socket Mode, on the real stack with Slack emulated: a connector with an app token
+gets a WebSocket from the API process (no public URL), and the same listeners answer what
+arrives over it — a file share becomes a work order, a card's Approve decides; deactivating
+the connector closes its connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from myloware.db.base import ConnectorStatus
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import Connector
+from myloware.slack.cards import APPROVE
+from tests.governance_support import publish_policy, submit_waiting_invoice
+from tests.pipeline_support import app_client, running_worker, unique_queue, wait_for_order
+from tests.slack_emulator import SlackEmulator
+from tests.slack_support import (
+    ALICE,
+    APPROVER_CAPS,
+    FINANCE,
+    INBOX,
+    TEAM,
+    SlackHarness,
+    acme_workspace,
+    slack_consumer,
+    store_connector,
+)
+from tests.test_slack_intake import TICKET
+
+APP_TOKEN = "xapp-1-A0MYLOWARE-1-0123456789abcdef"
+
+
+@pytest.fixture
+async def socket_slack(
+    settings: Any,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, Any],
+    token_for: Any,
+) -> AsyncIterator[SlackHarness]:
+    local = settings.model_copy(
+        update={"task_queue": unique_queue(), "slack_socket_refresh_s": 0.2}
+    )
+    workspace = acme_workspace(app_token=APP_TOKEN)
+    async with SlackEmulator(workspace) as emulator:
+        await store_connector(database_url, tenants["acme"], emulator.api_url, app_token=APP_TOKEN)
+        await publish_policy(database_url, tenants["acme"])
+        async with (
+            app_client(
+                local,
+                database_url=database_url,
+                redis_url=clean_redis,
+                temporal_address=temporal_address,
+            ) as client,
+            running_worker(local, database_url, temporal_address),
+        ):
+            client.settings = local  # type: ignore[attr-defined]
+            async with slack_consumer(client, database_url, clean_redis):
+                yield SlackHarness(
+                    api=client,
+                    slack=emulator,
+                    headers=token_for("acme", *APPROVER_CAPS, groups=("finance",)),
+                    workspace=workspace,
+                )
+
+
+async def test_a_file_shared_over_socket_mode_becomes_a_work_order(
+    socket_slack: SlackHarness,
+) -> None:
+    emu, ws = socket_slack.slack, socket_slack.workspace
+    shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    body = emu.file_share(ws, INBOX, ALICE, [shared])
+    ack = await emu.push(TEAM, "events_api", body)
+    assert set(ack) == {"envelope_id"}  # acknowledged at once, nothing to answer
+    ts = str(body["event"]["ts"])
+    replies = await emu.wait_for(
+        lambda: r if len(r := emu.replies(INBOX, ts)) == 2 else None, limit_s=30
+    )
+    assert "Got 1 document" in replies[0]["text"] and "All 1 processed" in replies[1]["text"]
+    [opened] = emu.calls_to("apps.connections.open")
+    assert opened.token == APP_TOKEN  # the app token opened the connection, nothing else
+
+
+async def test_approve_over_socket_mode_decides(socket_slack: SlackHarness) -> None:
+    emu = socket_slack.slack
+    order_id, _ = await submit_waiting_invoice(socket_slack.api, socket_slack.headers)
+    card = await socket_slack.card(FINANCE)
+    await emu.push(TEAM, "interactive", emu.click(*card, APPROVE, ALICE))
+    order = await wait_for_order(socket_slack.api, order_id, socket_slack.headers, limit_s=20)
+    assert order["status"] == "COMPLETED"
+    assert "You approved it" in await socket_slack.told(ALICE)
+
+
+async def test_a_deactivated_connector_loses_its_connection(
+    socket_slack: SlackHarness, database_url: str
+) -> None:
+    emu = socket_slack.slack
+    await emu.wait_for(lambda: emu.sockets.get(TEAM))
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(update(Connector).values(status=ConnectorStatus.INACTIVE))
+    await engine.dispose()
+    await emu.wait_for(lambda: not emu.sockets.get(TEAM))
