@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -23,7 +25,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, port: int, smtp_port: int | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MYLOWARE_DATA_DIR": str(data_dir),
@@ -33,6 +35,8 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "MYLOWARE_TEMPORAL_UI_PORT": "0",
         "MYLOWARE_TEMPORAL_UI": "false",
     }
+    if smtp_port is not None:
+        env["MYLOWARE_SMTP_PORT"] = str(smtp_port)
     return subprocess.Popen(
         [sys.executable, "-m", "myloware.cli", "up"],
         env=env,
@@ -92,6 +96,17 @@ def _cli(data_dir: Path, *args: str) -> str:
     return done.stdout
 
 
+def _mail_an_invoice(data_dir: Path, smtp_port: int) -> None:
+    """An inbox opened from the CLI takes a mailed document (the API's SMTP listener)."""
+    opened = _cli(data_dir, "email", "open", "--allow", "*@vendor.example", "--type", "INVOICE")
+    address = opened.split("send documents to ")[1].split()[0]
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "ap@vendor.example", address, "Inv 7"
+    message.set_content("Invoice No: INV-7\nTotal EUR 12.50\n")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+        assert smtp.send_message(message) == {}
+
+
 def _submit_and_show_from_the_cli(data_dir: Path) -> None:
     """A user submits a file to the running platform (found without settings), then looks
     the order up again: both show the same state and the document's fields."""
@@ -139,8 +154,8 @@ def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
     """up answers /health, stops on SIGINT with no child left, and restarts with its data."""
     data_dir = Path(tempfile.mkdtemp(prefix="myloware-up-", dir="/tmp"))
     os.chmod(data_dir, 0o755)
-    port = _free_port()
-    proc = _start(data_dir, port)
+    port, smtp_port = _free_port(), _free_port()
+    proc = _start(data_dir, port, smtp_port)
     try:
         info = _wait_healthy(proc, data_dir)
         headers = {"Authorization": f"Bearer {info['dev_token']}"}
@@ -153,10 +168,12 @@ def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
         assert created.status_code == 201, created.text
         order_id = created.json()["data"]["id"]
         _submit_and_show_from_the_cli(data_dir)
+        _mail_an_invoice(data_dir, smtp_port)
     finally:
         output = _stop(proc)
     assert proc.returncode == 0, output
     assert "MyloWare is up" in output and "MyloWare stopped" in output
+    assert f"smtp://127.0.0.1:{smtp_port}" in output
     assert "Traceback" not in output
     assert _leftovers(data_dir) == []
     assert not (data_dir / "runtime.json").exists()

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     memory_context_records: int = Field(default=3, ge=0, le=10)
     memory_min_similarity: float = Field(default=0.8, ge=0.0, le=1.0)
 
+    # E-mail intake (see docs/email.md): an SMTP listener in each API process; None: off,
+    # 0: a free port. Inboxes are <mailbox>@<smtp_domain> (EMAIL connectors).
+    smtp_port: int | None = Field(default=None, ge=0, le=65535)
+    smtp_host: str = "127.0.0.1"
+    smtp_domain: str = "myloware.localhost"
+
     # Slack Socket Mode: how often each API process looks for SLACK connectors with an app
     # token to connect (or that were changed or removed)
     slack_socket_refresh_s: float = Field(default=30.0, gt=0)

@@ -23,6 +23,7 @@ from myloware.api.routes import (
     connectors,
     dead_letters,
     health,
+    mail,
     memory,
     policies,
     schemas,
@@ -38,6 +39,22 @@ from myloware.slack import build_slack_router
 from myloware.slack.gateway import deps_from_state
 from myloware.slack.socket_mode import SocketModeConnections
 from myloware.ui import router as ui_router
+
+
+async def _smtp(state: AppState) -> asyncio.Server | None:
+    """The e-mail intake's SMTP listener, when ``smtp_port`` is set (its port in the state)."""
+    if state.settings.smtp_port is None:
+        return None
+    from myloware.api.routes.work_orders import dispatch
+    from myloware.mail.server import IntakeHandler, serve_smtp
+
+    async def start(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
+        await dispatch(state, order_id, tenant_id)
+
+    handler = IntakeHandler(state.sessions, state.settings, state.blobs, start)
+    server = await serve_smtp(handler, state.settings)
+    state.smtp_port = int(server.sockets[0].getsockname()[1])
+    return server
 
 
 def create_app(
@@ -75,9 +92,13 @@ def create_app(
         stop = asyncio.Event()  # Slack Socket Mode: the connectors with an app token
         sockets = SocketModeConnections(deps_from_state(state))
         socket_task = asyncio.create_task(sockets.run(stop, settings.slack_socket_refresh_s))
+        smtp = await _smtp(state)
         try:
             yield
         finally:
+            if smtp is not None:
+                smtp.close()
+                await smtp.wait_closed()
             stop.set()
             await socket_task
             await redis.aclose()
@@ -101,6 +122,7 @@ def create_app(
         api_keys,
         schemas,
         memory,
+        mail,
     ):
         app.include_router(module.router)
     app.include_router(health.router)

@@ -7,7 +7,7 @@ import sys
 import httpx
 import typer
 
-from myloware.cli import auth, documents, governance, memory, ops, schemas, slack
+from myloware.cli import auth, documents, governance, mail, memory, ops, schemas, slack
 from myloware.cli._common import console_err
 from myloware.errors import MylowareError
 
@@ -25,6 +25,7 @@ governance.register(app)
 slack.register(app)
 schemas.register(app)
 memory.register(app)
+mail.register(app)
 
 
 def _register_optional() -> None:

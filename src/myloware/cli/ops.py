@@ -11,6 +11,7 @@ from rich.table import Table
 
 from myloware.cli._common import console, run, settings_for_cli
 from myloware.runtime.endpoints import Endpoints, resolve_endpoints
+from myloware.settings import load_settings
 
 
 def _announce(endpoints: Endpoints) -> None:
@@ -25,6 +26,12 @@ def _announce(endpoints: Endpoints) -> None:
     table.add_row("Temporal", endpoints.temporal_address)
     table.add_row("PostgreSQL", endpoints.database_url)
     table.add_row("Redis", endpoints.redis_url)
+    settings = load_settings()
+    if settings.smtp_port is not None:  # the API's e-mail intake (docs/email.md)
+        table.add_row(
+            "E-mail in", f"smtp://{settings.smtp_host}:{settings.smtp_port}  (inboxes: "
+            f"myloware email open)",
+        )  # fmt: skip
     console.print(Panel(table, title="MyloWare is up", subtitle="Ctrl-C to stop", expand=False))
     if endpoints.dev_token:
         console.print("Development token (all capabilities, default tenant, 7 days):")

@@ -1,0 +1,67 @@
+"""/v1/connectors/email: a tenant's e-mail inbox (documents sent to it become work orders)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from myloware.api.deps import Admin, SessionDep, StateDep, client_info
+from myloware.api.envelope import ApiResponse
+from myloware.api.routes.connectors import ConnectorOut
+from myloware.mail.inbox import create_inbox
+from myloware.records import DocumentType
+
+router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
+
+SenderPattern = Annotated[str, Field(min_length=1, max_length=320, pattern=r"^[^\s]+$")]
+
+
+class EmailInboxIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="email", min_length=1, max_length=255)
+    allowed_senders: list[SenderPattern] = Field(
+        default_factory=list,
+        max_length=100,
+        description="envelope senders allowed, as patterns (*@acme.example); none: anyone "
+        "who knows the address",
+    )
+    document_type: DocumentType | None = Field(
+        default=None, description="what every document sent is (detected when not given)"
+    )
+
+
+@router.post(
+    "/email",
+    response_model=ApiResponse[ConnectorOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Open an e-mail inbox",
+    description="A new inbox with a generated address: messages sent to it become work "
+    "orders (the body and each attachment one document). See docs/email.md.",
+)
+async def open_inbox(
+    payload: EmailInboxIn,
+    principal: Admin,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+) -> ApiResponse[ConnectorOut]:
+    row = await create_inbox(
+        session,
+        tenant_id=principal.tenant_id,
+        name=payload.name,
+        allowed_senders=payload.allowed_senders,
+        document_type=payload.document_type,
+        principal=principal,
+        client=client_info(request),
+    )
+    await session.commit()
+    address = f"{row.config['mailbox']}@{state.settings.smtp_domain}"
+    listening = state.settings.smtp_port is not None
+    return ApiResponse(
+        data=ConnectorOut.of(row),
+        message=f"send documents to {address}"
+        + ("" if listening else " (the SMTP listener is off: set MYLOWARE_SMTP_PORT)"),
+    )

@@ -1,0 +1,37 @@
+"""``myloware email open``: a new e-mail inbox for the tenant, through the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from myloware.cli._common import console, settings_for_cli
+from myloware.cli._http import api_client, check
+from myloware.records import DocumentType
+
+email_app = typer.Typer(help="E-mail intake: inboxes whose mail becomes work orders.")
+
+
+@email_app.command("open")
+def open_inbox(
+    allow: Annotated[
+        list[str] | None,
+        typer.Option("--allow", help="a sender pattern allowed in, e.g. '*@vendor.example'"),
+    ] = None,
+    document_type: Annotated[DocumentType | None, typer.Option("--type", "-t")] = None,
+    name: Annotated[str, typer.Option(help="the inbox's name")] = "email",
+) -> None:
+    """Open an inbox: prints the address to send or forward documents to."""
+    body: dict[str, Any] = {"name": name, "allowed_senders": allow or []}
+    if document_type is not None:
+        body["document_type"] = document_type.value
+    with api_client(settings_for_cli()) as client:
+        answer = check(client.post("/v1/connectors/email", json=body))
+    console.print(f"inbox [bold]{answer['data']['id']}[/]: {answer['message']}", highlight=False)
+    senders = ", ".join(allow or []) or "anyone who knows the address"
+    console.print(f"  accepted from: {senders}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(email_app, name="email")

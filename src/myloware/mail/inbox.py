@@ -1,0 +1,133 @@
+"""A tenant's e-mail inbox: a connector of type EMAIL, and what its config means.
+
+The config (JSONB) of an EMAIL connector::
+
+    {
+      "mailbox": "in-3k9x0q7m2f8w1c5a",        # generated: <mailbox>@<MYLOWARE_SMTP_DOMAIN>
+      "allowed_senders": ["*@acme.example", "billing@vendor.example"],
+      "document_type": "INVOICE"               # optional: what every document is
+    }
+
+The mailbox name is generated (80 random bits) and is what lets mail in: anybody who knows
+the address can send documents to the tenant, as with any receipt-forwarding address, so it
+is shown to admins only. ``allowed_senders`` narrows it to envelope senders matching one of
+the patterns (``fnmatch``, case-insensitive); SMTP senders can be forged, so this is a
+filter against strays, not authentication.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myloware.auth.principal import Capability, Principal
+from myloware.db.base import ConnectorStatus, ConnectorType
+from myloware.db.models import Connector
+from myloware.records import DocumentType
+from myloware.services.audit import ClientInfo, record_audit
+
+MAILBOX_PATTERN = r"^in-[a-z0-9]{16}$"
+_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_mailbox() -> str:
+    """``in-`` and 16 random letters and digits (about 82 bits)."""
+    return "in-" + "".join(secrets.choice(_ALPHABET) for _ in range(16))
+
+
+class EmailConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mailbox: str = Field(pattern=MAILBOX_PATTERN)
+    allowed_senders: list[str] = Field(default_factory=list, max_length=100)
+    document_type: DocumentType | None = None
+
+    def allows(self, sender: str) -> bool:
+        """Whether the envelope sender may submit (everyone when no pattern is set)."""
+        if not self.allowed_senders:
+            return True
+        sender = sender.lower()
+        return any(fnmatch.fnmatchcase(sender, p.lower()) for p in self.allowed_senders)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    """An active EMAIL connector with its validated config."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    config: EmailConfig
+
+    def submitter(self, sender: str) -> Principal:
+        """Who a message's documents are submitted as: the sender, with write access only."""
+        return Principal(
+            subject=f"email:{sender or 'unknown'}"[:255],
+            tenant_id=self.tenant_id,
+            capabilities=frozenset({Capability.WORK_ORDERS_WRITE.value}),
+            kind="email",
+        )
+
+
+async def inbox_for(session: AsyncSession, mailbox: str) -> Inbox | None:
+    """The active inbox a mailbox name (the address's local part) belongs to."""
+    row = await session.scalar(
+        select(Connector)
+        .where(
+            Connector.type == ConnectorType.EMAIL,
+            Connector.status == ConnectorStatus.ACTIVE,
+            Connector.config["mailbox"].astext == mailbox.lower(),
+        )
+        .limit(1)
+    )
+    if row is None:
+        return None
+    try:
+        config = EmailConfig.model_validate(row.config)
+    except ValidationError:
+        return None
+    return Inbox(id=row.id, tenant_id=row.tenant_id, config=config)
+
+
+async def create_inbox(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    name: str,
+    allowed_senders: list[str],
+    document_type: DocumentType | None,
+    principal: Principal | None,
+    client: ClientInfo | None = None,
+) -> Connector:
+    """A new inbox (EMAIL connector) with a freshly generated mailbox name; audited, and
+    left for the caller to commit."""
+    config = EmailConfig(
+        mailbox=new_mailbox(), allowed_senders=allowed_senders, document_type=document_type
+    )
+    row = Connector(
+        tenant_id=tenant_id,
+        name=name,
+        type=ConnectorType.EMAIL,
+        config=config.model_dump(mode="json"),
+        status=ConnectorStatus.ACTIVE,
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="connector.create",
+        resource_type="connector",
+        resource_id=row.id,
+        details={"name": name, "type": row.type.value},
+        client=client,
+    )
+    return row
