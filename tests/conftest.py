@@ -142,6 +142,7 @@ def settings(data_dir: Path) -> Settings:
         max_body_bytes=256 * 1024,
         log_json=True,
         workflow_sandbox=True,  # every workflow the tests run is checked for determinism
+        slack_socket_refresh_s=3600,  # Socket Mode tests pick their own; never reach slack.com
     )
 
 

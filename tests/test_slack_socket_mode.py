@@ -5,6 +5,7 @@ the connector closes its connection."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -97,12 +98,44 @@ async def test_approve_over_socket_mode_decides(socket_slack: SlackHarness) -> N
 
 
 async def test_a_deactivated_connector_loses_its_connection(
-    socket_slack: SlackHarness, database_url: str
+    socket_slack: SlackHarness, database_url: str, tenants: dict[str, Any]
 ) -> None:
     emu = socket_slack.slack
     await emu.wait_for(lambda: emu.sockets.get(TEAM))
     engine = create_engine(database_url, pool_size=1)
     async with session_factory(engine)() as session, session.begin():
-        await session.execute(update(Connector).values(status=ConnectorStatus.INACTIVE))
+        await session.execute(
+            update(Connector)
+            .where(Connector.tenant_id == tenants["acme"])
+            .values(status=ConnectorStatus.INACTIVE)
+        )
     await engine.dispose()
     await emu.wait_for(lambda: not emu.sockets.get(TEAM))
+    opened = len(emu.calls_to("apps.connections.open"))
+    await asyncio.sleep(1.0)  # five refreshes later: still closed
+    assert len(emu.calls_to("apps.connections.open")) == opened and not emu.sockets.get(TEAM)
+
+
+async def test_another_workspaces_requests_and_a_refused_token_change_nothing(
+    socket_slack: SlackHarness, database_url: str, tenants: dict[str, Any]
+) -> None:
+    """An event naming another team (the app installed elsewhere too) is acknowledged and
+    dropped; a connector whose app token Slack refuses does not hold up the others."""
+    emu, ws = socket_slack.slack, socket_slack.workspace
+    await store_connector(
+        database_url,
+        tenants["globex"],
+        emu.api_url,
+        team_id="T0GLOBEX",
+        app_token="xapp-1-A0GLOBEX-1-refused",
+    )
+    shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    body = emu.file_share(ws, INBOX, ALICE, [shared])
+    body["team_id"] = body["authorizations"][0]["team_id"] = "T0ELSEWHERE"  # installed there
+    ack = await emu.push(TEAM, "events_api", body)
+    assert set(ack) == {"envelope_id"}
+    await asyncio.sleep(0.5)
+    assert emu.downloads == [] and emu.replies(INBOX, str(body["event"]["ts"])) == []
+    refused = [c for c in emu.calls_to("apps.connections.open") if not c.reply["ok"]]
+    assert refused and refused[0].token == "xapp-1-A0GLOBEX-1-refused"
+    assert emu.sockets.get(TEAM)  # acme's connection stands

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,6 +40,17 @@ from myloware.slack import build_slack_router
 from myloware.slack.gateway import deps_from_state
 from myloware.slack.socket_mode import SocketModeConnections
 from myloware.ui import router as ui_router
+
+SHUTDOWN_WAIT_S = 15.0
+
+
+async def _finish(task: asyncio.Task[None], wait_s: float) -> None:
+    """Let a background task end after its stop signal; cancel it past ``wait_s``."""
+    done, _ = await asyncio.wait({task}, timeout=wait_s)
+    if not done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _smtp(state: AppState) -> asyncio.Server | None:
@@ -91,16 +103,19 @@ def create_app(
         app.state.myloware = state
         stop = asyncio.Event()  # Slack Socket Mode: the connectors with an app token
         sockets = SocketModeConnections(deps_from_state(state))
-        socket_task = asyncio.create_task(sockets.run(stop, settings.slack_socket_refresh_s))
-        smtp = await _smtp(state)
+        socket_task: asyncio.Task[None] | None = None
+        smtp: asyncio.Server | None = None
         try:
+            smtp = await _smtp(state)
+            socket_task = asyncio.create_task(sockets.run(stop, settings.slack_socket_refresh_s))
             yield
         finally:
             if smtp is not None:
                 smtp.close()
                 await smtp.wait_closed()
             stop.set()
-            await socket_task
+            if socket_task is not None:
+                await _finish(socket_task, SHUTDOWN_WAIT_S)
             await redis.aclose()
             await engine.dispose()
 

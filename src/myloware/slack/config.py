@@ -73,6 +73,12 @@ class SlackConfig(BaseModel):
     api_url: str = Field(default=SLACK_API_URL, pattern=r"^https?://")
 
     @model_validator(mode="after")
+    def _credentials_given(self) -> SlackConfig:
+        if not self.bot_token.get_secret_value() or not self.signing_secret.get_secret_value():
+            raise ValueError("bot_token and signing_secret must not be empty")
+        return self
+
+    @model_validator(mode="after")
     def _app_token_shape(self) -> SlackConfig:
         if self.app_token is not None and not self.app_token.get_secret_value().startswith("xapp-"):
             raise ValueError("app_token must be an app-level token (xapp-…)")

@@ -27,6 +27,7 @@ from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from myloware.events._loop import TRANSIENT_ERRORS, sleep_unless_stopped
 from myloware.slack.config import SlackConnector, team_connectors
@@ -66,8 +67,21 @@ class ConnectorSocket(AsyncSocketModeHandler):
             headers=build_headers(req),
             context={"myloware": self.context},
         )
+        team = self.context.connector.config.team_id
+        if request.context.team_id not in (None, team):  # the app installed elsewhere too
+            log.warning("slack_socket_foreign_team", team_id=request.context.team_id, ours=team)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
         response = await self.app.async_dispatch(request)
         await send_async_response(client, req, response, started)
+
+    async def reconnect_if_stuck(self) -> None:
+        """Not connected: the next retry asks Slack for a new URL (its URLs are single-use,
+        and the client would otherwise retry a spent one)."""
+        if self._connecting is not None and self._connecting.done():
+            return  # connected; the client itself handles later drops
+        if not await self.client.is_connected():
+            self.client.wss_uri = None
 
 
 class SocketModeConnections:
@@ -82,25 +96,32 @@ class SocketModeConnections:
         return [socket.context.connector for socket in self._open.values()]
 
     async def refresh(self) -> None:
-        """Connect new and changed connectors, close the ones gone."""
+        """Connect new and changed connectors (the new connection first), close the ones
+        gone; one connector that cannot be served never holds up the others."""
         async with self._deps.sessions() as session:
             wanted = {
                 c.fingerprint: c
                 for c in await team_connectors(session, None)
                 if c.config.app_token is not None
             }
-        for key in [k for k in self._open if k not in wanted]:
-            await self._close(key)
         for key, connector in wanted.items():
-            if key not in self._open:
+            if key in self._open:
+                await self._open[key].reconnect_if_stuck()
+                continue
+            try:
                 socket = ConnectorSocket(connector, self._deps)
-                self._open[key] = socket
-                socket.start()
-                log.info(
-                    "slack_socket_opened",
-                    connector_id=str(connector.id),
-                    team_id=connector.config.team_id,
-                )
+            except Exception:  # its config, say: log it, serve the others
+                log.exception("slack_socket_unusable", connector_id=str(connector.id))
+                continue
+            self._open[key] = socket
+            socket.start()
+            log.info(
+                "slack_socket_opened",
+                connector_id=str(connector.id),
+                team_id=connector.config.team_id,
+            )
+        gone = [key for key in self._open if key not in wanted]
+        await asyncio.gather(*(self._close(key) for key in gone))
 
     async def _close(self, key: str) -> None:
         socket = self._open.pop(key)
@@ -119,5 +140,4 @@ class SocketModeConnections:
                     log.exception("slack_socket_refresh_failed")
                 await sleep_unless_stopped(stop, every_s)
         finally:
-            for key in list(self._open):
-                await self._close(key)
+            await asyncio.gather(*(self._close(key) for key in list(self._open)))
