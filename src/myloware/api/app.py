@@ -7,6 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
@@ -53,20 +54,20 @@ async def _finish(task: asyncio.Task[None], wait_s: float) -> None:
             await task
 
 
-async def _smtp(state: AppState) -> asyncio.Server | None:
+async def _smtp(state: AppState) -> Any:
     """The e-mail intake's SMTP listener, when ``smtp_port`` is set (its port in the state)."""
     if state.settings.smtp_port is None:
         return None
     from myloware.api.routes.work_orders import dispatch
-    from myloware.mail.server import IntakeHandler, serve_smtp
+    from myloware.mail.server import IntakeHandler, SmtpListener
 
     async def start(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
         await dispatch(state, order_id, tenant_id)
 
     handler = IntakeHandler(state.sessions, state.settings, state.blobs, start)
-    server = await serve_smtp(handler, state.settings)
-    state.smtp_port = int(server.sockets[0].getsockname()[1])
-    return server
+    listener = SmtpListener(handler, state.settings)
+    state.smtp_port = await listener.start()
+    return listener
 
 
 def create_app(
@@ -104,15 +105,14 @@ def create_app(
         stop = asyncio.Event()  # Slack Socket Mode: the connectors with an app token
         sockets = SocketModeConnections(deps_from_state(state))
         socket_task: asyncio.Task[None] | None = None
-        smtp: asyncio.Server | None = None
+        smtp: Any = None  # myloware.mail.server.SmtpListener
         try:
             smtp = await _smtp(state)
             socket_task = asyncio.create_task(sockets.run(stop, settings.slack_socket_refresh_s))
             yield
         finally:
             if smtp is not None:
-                smtp.close()
-                await smtp.wait_closed()
+                await smtp.stop()
             stop.set()
             if socket_task is not None:
                 await _finish(socket_task, SHUTDOWN_WAIT_S)

@@ -28,10 +28,10 @@ def _announce(endpoints: Endpoints) -> None:
     table.add_row("Redis", endpoints.redis_url)
     settings = load_settings()
     if settings.smtp_port is not None:  # the API's e-mail intake (docs/email.md)
+        where = settings.smtp_port or "a free port (the API logs smtp_listening)"
         table.add_row(
-            "E-mail in", f"smtp://{settings.smtp_host}:{settings.smtp_port}  (inboxes: "
-            f"myloware email open)",
-        )  # fmt: skip
+            "E-mail in", f"smtp://{settings.smtp_host}:{where}  (inboxes: myloware email open)"
+        )
     console.print(Panel(table, title="MyloWare is up", subtitle="Ctrl-C to stop", expand=False))
     if endpoints.dev_token:
         console.print("Development token (all capabilities, default tenant, 7 days):")

@@ -77,15 +77,20 @@ def _text_of(part: MIMEPart) -> object:
 
 
 def prepare_items(
-    uploads: list[UploadedFile], *, doc_type: DocumentType | None, put: object
+    uploads: list[UploadedFile],
+    *,
+    doc_type: DocumentType | None,
+    put: object,
+    split: bool = True,
 ) -> list[PreparedItem]:
-    """Store each (split) file with ``put(bytes) -> ref`` and describe its work item."""
+    """Store each file with ``put(bytes) -> ref`` and describe its work item; ``split``: an
+    e-mail (by its content) first becomes its body and attachments."""
     from myloware.documents import sniff
 
     prepared: list[PreparedItem] = []
     for upload in uploads:
         media_type = sniff(upload.data, upload.filename) if upload.data else upload.media_type
-        parts = split_email(upload) if media_type in EML_TYPES else [upload]
+        parts = split_email(upload) if split and media_type in EML_TYPES else [upload]
         for part in parts:
             ref = put(part.data)  # type: ignore[operator]
             part_type = sniff(part.data, part.filename) if part.data else part.media_type
