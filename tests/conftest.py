@@ -223,19 +223,14 @@ async def stack(
     tenants: dict[str, object],
 ) -> AsyncIterator[object]:
     """The API and a worker on a task queue of their own (a fresh one per test)."""
-    from tests.pipeline_support import app_client, running_worker, unique_queue
+    from tests.pipeline_support import api_with_worker
 
-    local = settings.model_copy(update={"task_queue": unique_queue()})
-    async with (
-        app_client(
-            local,
-            database_url=database_url,
-            redis_url=clean_redis,
-            temporal_address=temporal_address,
-        ) as client,
-        running_worker(local, database_url, temporal_address),
-    ):
-        client.settings = local  # type: ignore[attr-defined]
+    async with api_with_worker(
+        settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    ) as client:
         yield client
 
 

@@ -105,3 +105,25 @@ async def app_client(
 
 def unique_queue() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@asynccontextmanager
+async def api_with_worker(
+    settings: Settings,
+    *,
+    database_url: str,
+    redis_url: str,
+    temporal_address: str,
+    **overrides: object,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API (``client.settings`` set) and a worker, on a task queue of their own, with
+    ``overrides`` applied to ``settings``."""
+    local = settings.model_copy(update={"task_queue": unique_queue(), **overrides})
+    async with (
+        app_client(
+            local, database_url=database_url, redis_url=redis_url, temporal_address=temporal_address
+        ) as client,
+        running_worker(local, database_url, temporal_address),
+    ):
+        client.settings = local  # type: ignore[attr-defined]
+        yield client

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from myloware.db.base import ConnectorStatus
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Connector, WorkItem, WorkOrder
-from tests.pipeline_support import app_client, running_worker, unique_queue, wait_for_order
+from tests.pipeline_support import api_with_worker, wait_for_order
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
 
@@ -26,18 +26,14 @@ from tests.test_pipeline_e2e import TEXT_INVOICE
 async def mail_api(
     settings: Any, database_url: str, clean_redis: str, temporal_address: str, tenants: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    local = settings.model_copy(
-        update={"task_queue": unique_queue(), "smtp_port": 0, "max_body_bytes": 64 * 1024}
-    )
-    async with (
-        app_client(
-            local,
-            database_url=database_url,
-            redis_url=clean_redis,
-            temporal_address=temporal_address,
-        ) as client,
-        running_worker(local, database_url, temporal_address),
-    ):
+    async with api_with_worker(
+        settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+        smtp_port=0,
+        max_body_bytes=64 * 1024,
+    ) as client:
         yield client
 
 

@@ -17,7 +17,7 @@ from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Connector
 from myloware.slack.cards import APPROVE
 from tests.governance_support import publish_policy, submit_waiting_invoice
-from tests.pipeline_support import app_client, running_worker, unique_queue, wait_for_order
+from tests.pipeline_support import api_with_worker, wait_for_order
 from tests.slack_emulator import SlackEmulator
 from tests.slack_support import (
     ALICE,
@@ -44,23 +44,17 @@ async def socket_slack(
     tenants: dict[str, Any],
     token_for: Any,
 ) -> AsyncIterator[SlackHarness]:
-    local = settings.model_copy(
-        update={"task_queue": unique_queue(), "slack_socket_refresh_s": 0.2}
-    )
     workspace = acme_workspace(app_token=APP_TOKEN)
     async with SlackEmulator(workspace) as emulator:
         await store_connector(database_url, tenants["acme"], emulator.api_url, app_token=APP_TOKEN)
         await publish_policy(database_url, tenants["acme"])
-        async with (
-            app_client(
-                local,
-                database_url=database_url,
-                redis_url=clean_redis,
-                temporal_address=temporal_address,
-            ) as client,
-            running_worker(local, database_url, temporal_address),
-        ):
-            client.settings = local  # type: ignore[attr-defined]
+        async with api_with_worker(
+            settings,
+            database_url=database_url,
+            redis_url=clean_redis,
+            temporal_address=temporal_address,
+            slack_socket_refresh_s=0.2,
+        ) as client:
             async with slack_consumer(client, database_url, clean_redis):
                 yield SlackHarness(
                     api=client,

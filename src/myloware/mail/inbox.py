@@ -31,7 +31,7 @@ from myloware.auth.principal import Capability, Principal
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
 from myloware.records import DocumentType
-from myloware.services.audit import ClientInfo, record_audit
+from myloware.services.audit import ClientInfo
 
 MAILBOX_PATTERN = r"^in-[a-z0-9]{16}$"
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -107,27 +107,17 @@ async def create_inbox(
 ) -> Connector:
     """A new inbox (EMAIL connector) with a freshly generated mailbox name; audited, and
     left for the caller to commit."""
+    from myloware.services.connectors import add_connector
+
     config = EmailConfig(
         mailbox=new_mailbox(), allowed_senders=allowed_senders, document_type=document_type
     )
-    row = Connector(
+    return await add_connector(
+        session,
         tenant_id=tenant_id,
         name=name,
-        type=ConnectorType.EMAIL,
+        type_=ConnectorType.EMAIL,
         config=config.model_dump(mode="json"),
-        status=ConnectorStatus.ACTIVE,
-    )
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    record_audit(
-        session,
         principal=principal,
-        tenant_id=tenant_id,
-        action="connector.create",
-        resource_type="connector",
-        resource_id=row.id,
-        details={"name": name, "type": row.type.value},
         client=client,
     )
-    return row

@@ -109,17 +109,34 @@ async def create_webhook(
     check_target_url(spec.url, allow_private=allow_private_targets)
     secret = spec.secret or generate_secret()
     events = _events(spec.events)
-    row = Connector(
+    config = {"url": spec.url, "events": events, "secret": secret, "description": spec.description}
+    row = await add_connector(
+        session,
         tenant_id=tenant_id,
         name=name,
-        type=ConnectorType.API,
-        status=ConnectorStatus.ACTIVE,
-        config={
-            "url": spec.url,
-            "events": events,
-            "secret": secret,
-            "description": spec.description,
-        },
+        type_=ConnectorType.API,
+        config=config,
+        principal=principal,
+        client=client,
+        details={"url": spec.url, "events": events},
+    )
+    return row, secret
+
+
+async def add_connector(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    name: str,
+    type_: ConnectorType,
+    config: dict[str, Any],
+    principal: Principal | None,
+    client: ClientInfo | None,
+    details: dict[str, Any] | None = None,
+) -> Connector:
+    """Stage a new ACTIVE connector and its audit row (``details`` added to the row's)."""
+    row = Connector(
+        tenant_id=tenant_id, name=name, type=type_, status=ConnectorStatus.ACTIVE, config=config
     )
     session.add(row)
     await session.flush()
@@ -131,10 +148,10 @@ async def create_webhook(
         action="connector.create",
         resource_type="connector",
         resource_id=row.id,
-        details={"name": name, "type": row.type.value, "url": spec.url, "events": events},
+        details={"name": name, "type": type_.value, **(details or {})},
         client=client,
     )
-    return row, secret
+    return row
 
 
 def check_slack_api(config: SlackConfig, *, allow_private_targets: bool) -> None:
