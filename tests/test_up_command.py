@@ -99,7 +99,7 @@ def _cli(data_dir: Path, *args: str) -> str:
 def _mail_an_invoice(data_dir: Path, smtp_port: int) -> None:
     """An inbox opened from the CLI takes a mailed document (the API's SMTP listener)."""
     opened = _cli(data_dir, "email", "open", "--allow", "*@vendor.example", "--type", "INVOICE")
-    address = opened.split("send documents to ")[1].split()[0]
+    address = opened.split("send documents to: ")[1].split()[0]
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "ap@vendor.example", address, "Inv 7"
     message.set_content("Invoice No: INV-7\nTotal EUR 12.50\n")

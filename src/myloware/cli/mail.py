@@ -28,9 +28,14 @@ def open_inbox(
         body["document_type"] = document_type.value
     with api_client(settings_for_cli()) as client:
         answer = check(client.post("/v1/connectors/email", json=body))
-    console.print(f"inbox [bold]{answer['data']['id']}[/]: {answer['message']}", highlight=False)
+    message = str(answer["message"])
+    address, _, note = message.removeprefix("send documents to ").partition(" ")
     senders = ", ".join(allow or []) or "anyone who knows the address"
-    console.print(f"  accepted from: {senders}", highlight=False)
+    console.print(f"inbox [bold]{answer['data']['id']}[/] opened", highlight=False)
+    console.print(f"  send documents to: [bold]{address}[/]", highlight=False, soft_wrap=True)
+    console.print(f"  accepted from:     {senders}", highlight=False, soft_wrap=True)
+    if note:
+        console.print(f"  [yellow]{note.strip()}[/]", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
