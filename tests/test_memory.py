@@ -141,6 +141,19 @@ async def test_documents_are_found_by_meaning_and_only_by_their_tenant(
     assert f'href="/ui/work-items/{other["id"]}"' in page.text  # the Run Trace links it
     assert "Not indexed yet" not in page.text
 
+    # the UI's search page: the same answer, linked to the Run Trace
+    page = await stack.get("/ui/search", params={"q": "VPN keeps disconnecting"}, headers=ui)
+    assert page.status_code == 200
+    assert page.text.index(f"/ui/work-items/{ticket['id']}") < page.text.index(
+        f"/ui/work-items/{invoice['id']}"
+    )
+    blank = await stack.get("/ui/search", headers=ui)
+    assert "Search your documents by what they say" in blank.text
+    tickets_only = await stack.get(
+        "/ui/search", params={"q": "office supplies", "type": "TICKET"}, headers=ui
+    )
+    assert f"/ui/work-items/{invoice['id']}" not in tickets_only.text
+
     # another tenant sees none of it
     r = await stack.get("/v1/memory/search", params={"q": "VPN"}, headers=globex)
     assert r.json()["data"] == []
@@ -171,6 +184,9 @@ async def test_search_input_is_checked_and_off_means_503(
             assert r.status_code == 422, params
         r = await client.get("/v1/memory/search", params={"q": "x"})
         assert r.status_code == 401
+        ui = await sign_in(client, bearer(headers))
+        page = await client.get("/ui/search", params={"q": "x"}, headers=ui)
+        assert page.status_code == 503 and "MYLOWARE_MEMORY_EMBEDDINGS=off" in page.text
 
 
 async def test_the_indexer_stops_saying_why_when_the_model_cannot_load(
