@@ -83,7 +83,7 @@ def worker() -> None:
 
 
 def relay() -> None:
-    """Run only the outbox → Redis Streams relay."""
+    """Run only the event relay: outbox → Redis Streams, webhooks, Slack, memory indexer."""
     run(_serve_role("relay"), fast=True)
 
 
