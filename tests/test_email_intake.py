@@ -79,6 +79,14 @@ def _send(
         return smtp.data(data)
 
 
+def _rcpt(port: int, sender: str, address: str) -> tuple[int, bytes]:
+    """The answer to RCPT TO alone (nothing of the message sent)."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        smtp.ehlo("mx.vendor.example")
+        smtp.mail(sender)
+        return smtp.rcpt(address)
+
+
 async def _open_inbox(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> str:
     r = await client.post("/v1/connectors/email", json=body, headers=headers)
     assert r.status_code == 201, r.text
@@ -140,6 +148,7 @@ async def test_mail_that_may_not_come_in_is_refused_the_smtp_way(
     too_big = await asyncio.to_thread(_send, port, big)
     assert unknown[0] == 550 and elsewhere[0] == 550
     assert stranger == (550, b"5.7.1 This sender may not send to this mailbox")
+    assert await asyncio.to_thread(_rcpt, port, "x@evil.example", address) == stranger
     assert bounce[0] == 550  # the null sender of bounces never makes an order
     assert two == (452, b"4.5.3 One inbox per message, please")
     assert too_big[0] == 552

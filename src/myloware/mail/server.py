@@ -76,8 +76,11 @@ class IntakeHandler:
     ) -> str:
         if envelope.rcpt_tos:
             return "452 4.5.3 One inbox per message, please"
-        if await self._inbox(address) is None:
+        inbox = await self._inbox(address)
+        if inbox is None:
             return "550 5.1.1 No such mailbox here"
+        if not _may_send(inbox, envelope.mail_from):  # refused before any data is sent
+            return "550 5.7.1 This sender may not send to this mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
