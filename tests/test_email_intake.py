@@ -195,3 +195,25 @@ async def test_odd_headers_are_read_as_nothing_not_bounced_for_days(
     [order] = await _orders(database_url)
     assert order.metadata_["email"]["subject"] == "Invoice"
     assert order.metadata_["email"]["inbox_id"]
+
+
+async def test_an_inbox_lets_in_whom_its_admin_says_and_keeps_its_address(
+    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+) -> None:
+    admin = token_for("acme", "admin")
+    address = await _open_inbox(mail_api, admin, allowed_senders=["*@vendor.example"])
+    port = _port(mail_api)
+    assert (await asyncio.to_thread(_rcpt, port, "ap@new.example", address))[0] == 550
+    [inbox] = (await mail_api.get("/v1/connectors", headers=admin)).json()["data"]
+    path = f"/v1/connectors/{inbox['id']}/email"
+    body = {"allowed_senders": ["*@new.example"], "document_type": "INVOICE"}
+    assert (
+        await mail_api.put(path, json=body, headers=token_for("globex", "admin"))
+    ).status_code == 404
+    r = await mail_api.put(path, json=body, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["config"]["mailbox"] == address.split("@")[0]  # the same address
+    assert (await asyncio.to_thread(_rcpt, port, "ap@new.example", address))[0] == 250
+    assert (await asyncio.to_thread(_rcpt, port, "x@vendor.example", address))[0] == 550
+    bad = await mail_api.put(path, json={"allowed_senders": ["a b"]}, headers=admin)
+    assert bad.status_code == 422

@@ -38,5 +38,23 @@ def open_inbox(
         console.print(f"  [yellow]{note.strip()}[/]", highlight=False, soft_wrap=True)
 
 
+@email_app.command("update")
+def update_inbox(
+    inbox_id: Annotated[str, typer.Argument(help="the inbox's connector id")],
+    allow: Annotated[
+        list[str] | None, typer.Option("--allow", help="a sender pattern (repeat); none: anyone")
+    ] = None,
+    document_type: Annotated[DocumentType | None, typer.Option("--type", "-t")] = None,
+) -> None:
+    """Replace who may send to an inbox, and as what (its address stays)."""
+    body: dict[str, Any] = {"allowed_senders": allow or []}
+    if document_type is not None:
+        body["document_type"] = document_type.value
+    with api_client(settings_for_cli()) as client:
+        answer = check(client.put(f"/v1/connectors/{inbox_id}/email", json=body))
+    senders = ", ".join(answer["data"]["config"]["allowed_senders"]) or "anyone with the address"
+    console.print(f"inbox [bold]{inbox_id}[/] now takes mail from: {senders}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(email_app, name="email")

@@ -30,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.auth.principal import Capability, Principal
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
+from myloware.errors import NotFoundError
 from myloware.records import DocumentType
-from myloware.services.audit import ClientInfo
+from myloware.services.audit import ClientInfo, record_audit
+from myloware.services.connectors import add_connector, get_connector
 
 MAILBOX_PATTERN = r"^in-[a-z0-9]{16}$"
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -107,8 +109,6 @@ async def create_inbox(
 ) -> Connector:
     """A new inbox (EMAIL connector) with a freshly generated mailbox name; audited, and
     left for the caller to commit."""
-    from myloware.services.connectors import add_connector
-
     config = EmailConfig(
         mailbox=new_mailbox(), allowed_senders=allowed_senders, document_type=document_type
     )
@@ -121,3 +121,38 @@ async def create_inbox(
         principal=principal,
         client=client,
     )
+
+
+async def change_inbox(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    connector_id: uuid.UUID,
+    allowed_senders: list[str],
+    document_type: DocumentType | None,
+    principal: Principal | None,
+    client: ClientInfo | None = None,
+) -> Connector:
+    """Replace an inbox's senders and document type; its address stays. Audited; the caller
+    commits. Another tenant's connector, or one that is not an inbox, is not found."""
+    row = await get_connector(session, tenant_id=tenant_id, connector_id=connector_id)
+    if row.type is not ConnectorType.EMAIL:
+        raise NotFoundError(f"connector {connector_id} is not an e-mail inbox")
+    current = EmailConfig.model_validate(row.config)
+    changed = current.model_copy(
+        update={"allowed_senders": allowed_senders, "document_type": document_type}
+    )
+    row.config = changed.model_dump(mode="json")
+    await session.flush()
+    await session.refresh(row)
+    record_audit(
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="connector.update",
+        resource_type="connector",
+        resource_id=row.id,
+        details={"allowed_senders": allowed_senders, "document_type": document_type},
+        client=client,
+    )
+    return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request, status
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from myloware.api.deps import Admin, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse
 from myloware.api.routes.connectors import ConnectorOut
-from myloware.mail.inbox import create_inbox
+from myloware.mail.inbox import change_inbox, create_inbox
 from myloware.records import DocumentType
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
@@ -18,10 +19,11 @@ router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 SenderPattern = Annotated[str, Field(min_length=1, max_length=320, pattern=r"^[^\s]+$")]
 
 
-class EmailInboxIn(BaseModel):
+class InboxRules(BaseModel):
+    """What an inbox lets in, and as what."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="email", min_length=1, max_length=255)
     allowed_senders: list[SenderPattern] = Field(
         default_factory=list,
         max_length=100,
@@ -31,6 +33,10 @@ class EmailInboxIn(BaseModel):
     document_type: DocumentType | None = Field(
         default=None, description="what every document sent is (detected when not given)"
     )
+
+
+class EmailInboxIn(InboxRules):
+    name: str = Field(default="email", min_length=1, max_length=255)
 
 
 @router.post(
@@ -65,3 +71,28 @@ async def open_inbox(
         message=f"send documents to {address}"
         + ("" if listening else " (the SMTP listener is off: set MYLOWARE_SMTP_PORT)"),
     )
+
+
+@router.put(
+    "/{connector_id}/email",
+    response_model=ApiResponse[ConnectorOut],
+    summary="Change an e-mail inbox's senders and document type (its address stays)",
+)
+async def change_inbox_rules(
+    connector_id: uuid.UUID,
+    payload: InboxRules,
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
+) -> ApiResponse[ConnectorOut]:
+    row = await change_inbox(
+        session,
+        tenant_id=principal.tenant_id,
+        connector_id=connector_id,
+        allowed_senders=payload.allowed_senders,
+        document_type=payload.document_type,
+        principal=principal,
+        client=client_info(request),
+    )
+    await session.commit()
+    return ApiResponse(data=ConnectorOut.of(row))
