@@ -74,6 +74,7 @@ class _State:
     views: dict[str, Payload] = field(default_factory=dict)
     triggers: dict[str, float] = field(default_factory=dict)  # trigger id -> issued at
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # id -> token, ...
+    slow_files: dict[str, float] = field(default_factory=dict)  # id -> seconds to wait
 
 
 class SlackApiRefusal(Exception):
@@ -230,15 +231,20 @@ class SlackEmulator:
     async def _download(self, request: web.Request) -> web.Response:
         file_id = request.match_info["team_file"].split("-", 1)[-1]
         token, data, mimetype = self._state.files.get(file_id, ("", b"", ""))
+        await asyncio.sleep(self._state.slow_files.get(file_id, 0.0))  # a slow network, say
         self.downloads.append((file_id, _bearer(request.headers.get("Authorization"))))
         if not token or _bearer(request.headers.get("Authorization")) != token:
             return web.Response(text=SIGN_IN_PAGE, content_type="text/html")  # Slack's way
         return web.Response(body=data, content_type=mimetype)
 
-    def host_file(self, ws: Workspace, name: str, data: bytes, mimetype: str) -> Payload:
-        """Keep a file as if ``ws``'s user had uploaded it; its Slack file object."""
+    def host_file(
+        self, ws: Workspace, name: str, data: bytes, mimetype: str, *, delay_s: float = 0.0
+    ) -> Payload:
+        """Keep a file as if ``ws``'s user had uploaded it (served ``delay_s`` late); its
+        Slack file object."""
         file_id = f"F{next(self._ids):08d}"
         self._state.files[file_id] = (ws.bot_token, data, mimetype)
+        self._state.slow_files[file_id] = delay_s
         url = f"http://127.0.0.1:{self.port}/files-pri/{ws.team_id}-{file_id}/{name}"
         return {
             "id": file_id,

@@ -201,3 +201,30 @@ async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
     failed = replies[1]["text"]
     assert failed.startswith(":warning: 0 of 1 processed, 1 failed")
     assert "• :x: <" in failed and "broken.pdf>: failed:" in failed
+
+
+async def test_a_share_being_taken_when_the_api_stops_is_finished_first(
+    settings: Any, database_url: str, clean_redis: str, temporal_address: str, tenants: Any
+) -> None:
+    """Bolt acknowledged the event (Slack will not send it again), the file is still
+    downloading: the API's shutdown waits for the listener, and the order is there the
+    moment the API has stopped."""
+    from tests.pipeline_support import app_client
+    from tests.slack_emulator import SlackEmulator
+    from tests.slack_support import acme_workspace, store_connector
+
+    workspace = acme_workspace()
+    async with SlackEmulator(workspace) as emu:
+        await store_connector(database_url, tenants["acme"], emu.api_url)
+        async with app_client(
+            settings,
+            database_url=database_url,
+            redis_url=clean_redis,
+            temporal_address=temporal_address,
+        ) as api:
+            slow = emu.host_file(workspace, "vpn.txt", TICKET, "text/plain", delay_s=1.5)
+            body = emu.file_share(workspace, INBOX, ALICE, [slow])
+            assert (await post_event(api, body, signing_secret=SECRET)).status_code == 200
+            await emu.wait_for(lambda: emu.downloads)  # under way; now the API stops
+        [order] = await _orders(database_url)
+        assert order.metadata_["source"] == "slack"

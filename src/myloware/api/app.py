@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
+import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -39,8 +40,11 @@ from myloware.memory import embedder_for
 from myloware.settings import Settings
 from myloware.slack import build_slack_router
 from myloware.slack.gateway import deps_from_state
+from myloware.slack.inflight import InFlight
 from myloware.slack.socket_mode import SocketModeConnections
 from myloware.ui import router as ui_router
+
+log = structlog.get_logger(__name__)
 
 SHUTDOWN_WAIT_S = 15.0
 
@@ -92,6 +96,7 @@ def create_app(
         )
         state.blobs = _blob_store(settings)
         state.embedder = embedder_for(settings)  # loads on the first search
+        state.slack_inflight = InFlight()
 
         async def dispatch(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
             from myloware.workflows.client import start_work_order
@@ -116,6 +121,8 @@ def create_app(
             stop.set()
             if socket_task is not None:
                 await _finish(socket_task, SHUTDOWN_WAIT_S)
+            if not await state.slack_inflight.drain(SHUTDOWN_WAIT_S):
+                log.warning("slack_listeners_cut_off", running=state.slack_inflight.running)
             await redis.aclose()
             await engine.dispose()
 

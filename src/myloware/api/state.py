@@ -53,6 +53,7 @@ class AppState:
     blobs: Any = None  # myloware.documents.BlobStore
     embedder: Any = None  # myloware.memory.Embedder; None when memory embeddings are off
     smtp_port: int | None = None  # the e-mail intake's port, when it listens
+    slack_inflight: Any = None  # myloware.slack.inflight.InFlight: listeners still running
     tenants: TTLCache = field(default_factory=lambda: TTLCache(60))
     api_keys: TTLCache = field(default_factory=lambda: TTLCache(30))
     known_tenants: set[uuid.UUID] = field(default_factory=set)

@@ -9,7 +9,7 @@ a confirmation, or why nothing was decided.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -23,6 +23,7 @@ from myloware.services.schemas import ApprovalIn
 from myloware.settings import Settings
 from myloware.slack.cards import CardAction
 from myloware.slack.config import SlackConnector
+from myloware.slack.inflight import InFlight
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +50,7 @@ class SlackDeps:
     temporal: Callable[[], Awaitable[Any]]  # -> temporalio.client.Client
     settings: Settings
     blobs: Any = None  # myloware.documents.BlobStore: where files shared in Slack go
+    inflight: InFlight = field(default_factory=InFlight)  # the process's one, from the app
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ async def decide(
     logger = log.bind(work_item_id=str(action.work_item_id), decision=decision.value)
     client = ClientInfo(user_agent=f"slack/{connector.config.team_id}/{slack_user_id}")
     try:
-        async with slack.deps.sessions() as session:
+        async with slack.deps.inflight.track(), slack.deps.sessions() as session:
             outcome = await submit_decision(
                 session,
                 await slack.deps.temporal(),

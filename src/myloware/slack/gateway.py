@@ -104,7 +104,11 @@ def deps_from_state(state: Any) -> SlackDeps:
         return await temporal_client(state)
 
     return SlackDeps(
-        sessions=state.sessions, temporal=temporal, settings=state.settings, blobs=state.blobs
+        sessions=state.sessions,
+        temporal=temporal,
+        settings=state.settings,
+        blobs=state.blobs,
+        inflight=state.slack_inflight,
     )
 
 

@@ -34,10 +34,14 @@ async def files_shared(
 ) -> None:
     """Runs after Bolt acknowledged the event (Slack will not send it again): a failure is
     told to the person in the thread instead of only reaching the log."""
+    slack = slack_context(context)
     try:
         # redirects are not followed: the token must reach Slack's file host, nothing else
-        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=False) as http:
-            await take_shared_files(slack_context(context), event, client, http)
+        async with (
+            slack.deps.inflight.track(),
+            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=False) as http,
+        ):
+            await take_shared_files(slack, event, client, http)
     except Exception:
         log.exception("slack_intake_failed", channel=event.get("channel"), ts=event.get("ts"))
         thread = str(event.get("thread_ts") or event.get("ts") or "")
