@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import structlog.testing
 
 from myloware.db.direct import jsonb, transaction
 from myloware.db.engine import create_engine, session_factory
@@ -252,3 +253,29 @@ def test_a_past_record_shows_the_model_only_who_sent_it_and_cannot_break_out() -
     ticket = {"queue": "IT", "summary": "long text", "priority": "HIGH"}
     shown_ticket = example_json(ticket, DocumentType.TICKET)
     assert json.loads(shown_ticket) == {"queue": "IT", "priority": "HIGH"}
+
+
+async def test_without_its_embedding_model_the_extractor_asks_with_no_examples(
+    engine: Any, tenants: Any, settings: Any, tmp_path: Any
+) -> None:
+    """A worker whose embedding model cannot load: related memory is empty (said once, in
+    the log), never a failed extraction."""
+    from myloware.documents.model import LoadedDocument
+    from myloware.memory.related import RelatedMemory
+    from myloware.workflows.types import ItemRef
+
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    broken = settings.model_copy(update={"embedding_model_path": fake})
+    await remembered(engine, tenants["acme"], unit(0.0), vendor="approved before")
+    item = await remembered(engine, tenants["acme"], None, vendor="new one")
+    async with transaction(engine) as pg:
+        cur = await pg.execute("SELECT work_order_id FROM work_items WHERE id = %s", (item,))
+        (order,) = await cur.fetchone()  # type: ignore[misc]
+    ref = ItemRef(work_item_id=item, work_order_id=order, tenant_id=tenants["acme"])
+    memory = RelatedMemory(engine, broken)
+    doc = LoadedDocument.from_text("document from new one")
+    with structlog.testing.capture_logs() as events:
+        assert await memory.records_like(ref, doc, DocumentType.INVOICE) == []
+        assert await memory.records_like(ref, doc, DocumentType.INVOICE) == []
+    assert [e["event"] for e in events] == ["related_memory_disabled"]  # said once
