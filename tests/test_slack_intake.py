@@ -228,3 +228,19 @@ async def test_a_share_being_taken_when_the_api_stops_is_finished_first(
             await emu.wait_for(lambda: emu.downloads)  # under way; now the API stops
         [order] = await _orders(database_url)
         assert order.metadata_["source"] == "slack"
+
+
+async def test_a_malformed_file_share_is_ignored_or_read_as_far_as_it_makes_sense(
+    slack: SlackHarness, database_url: str
+) -> None:
+    emu, ws = slack.slack, slack.workspace
+    shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    odd = emu.file_share(ws, INBOX, ALICE, [shared])
+    odd["event"]["files"] = {"not": "a list"}
+    assert (await post_event(slack.api, odd, signing_secret=SECRET)).status_code == 200
+    await asyncio.sleep(0.3)
+    assert emu.replies(INBOX, str(odd["event"]["ts"])) == []  # nothing to take: left alone
+    ts = await _share(slack, INBOX, ALICE, {**shared, "size": "lots"}, "not a file")
+    [receipt] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    assert "Got 1 document" in receipt["text"]  # the unreadable size capped while downloading
+    assert len(await _orders(database_url)) == 1

@@ -34,7 +34,7 @@ from myloware.api.routes import (
     work_orders,
 )
 from myloware.api.state import AppState
-from myloware.api.temporal import temporal_client
+from myloware.api.temporal import dispatch, temporal_client
 from myloware.db.engine import create_engine, session_factory
 from myloware.memory import embedder_for
 from myloware.settings import Settings
@@ -62,7 +62,6 @@ async def _smtp(state: AppState) -> Any:
     """The e-mail intake's SMTP listener, when ``smtp_port`` is set (its port in the state)."""
     if state.settings.smtp_port is None:
         return None
-    from myloware.api.routes.work_orders import dispatch
     from myloware.mail.server import IntakeHandler, SmtpListener
 
     async def start(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:

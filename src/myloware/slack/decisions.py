@@ -8,6 +8,7 @@ a confirmation, or why nothing was decided.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,8 @@ class SlackDeps:
     temporal: Callable[[], Awaitable[Any]]  # -> temporalio.client.Client
     settings: Settings
     blobs: Any = None  # myloware.documents.BlobStore: where files shared in Slack go
+    # starts a new work order's workflow, deferring to the worker's sweep when Temporal is down
+    start: Callable[[uuid.UUID, uuid.UUID], Awaitable[None]] | None = None
     inflight: InFlight = field(default_factory=InFlight)  # the process's one, from the app
 
 

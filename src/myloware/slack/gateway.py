@@ -18,6 +18,7 @@ For every request the gateway:
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -98,16 +99,20 @@ def _signed_by(connector: SlackConnector, body: bytes, request: Request) -> bool
 
 def deps_from_state(state: Any) -> SlackDeps:
     """What Slack requests need, from the API app's state (``create_app``'s lifespan)."""
-    from myloware.api.temporal import temporal_client
+    from myloware.api.temporal import dispatch, temporal_client
 
     async def temporal() -> object:
         return await temporal_client(state)
+
+    async def start(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
+        await dispatch(state, order_id, tenant_id)
 
     return SlackDeps(
         sessions=state.sessions,
         temporal=temporal,
         settings=state.settings,
         blobs=state.blobs,
+        start=start,
         inflight=state.slack_inflight,
     )
 

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from myloware.db.models import SlackIntake
@@ -39,10 +40,10 @@ from myloware.services.audit import ClientInfo
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.services.work_orders import create_work_order, find_by_idempotency_key
+from myloware.slack.cards import escape
 from myloware.slack.config import SLACK_API_URL, SlackConfig
 from myloware.slack.decisions import SlackContext
 from myloware.slack.facts import base_url
-from myloware.slack.results import escape
 
 log = structlog.get_logger(__name__)
 
@@ -73,9 +74,17 @@ class SharedFile:
             id=str(data.get("id", "")),
             name=str(data.get("name") or data.get("title") or data.get("id") or "file")[:512],
             mimetype=str(data.get("mimetype") or "application/octet-stream"),
-            size=int(data.get("size") or 0),
+            size=_size(data.get("size")),
             url=data.get("url_private_download") or data.get("url_private"),
         )
+
+
+def _size(value: object) -> int:
+    """Slack's ``size``; 0 (unknown) when it is not a number — the download is capped anyway."""
+    try:
+        return max(int(str(value or 0)), 0)
+    except ValueError:
+        return 0
 
 
 class Skipped(MylowareError):
@@ -125,7 +134,8 @@ async def download(
 
 def is_intake(config: SlackConfig, event: dict[str, Any]) -> bool:
     """A file share by a person in an intake channel or a direct message to the bot."""
-    if event.get("bot_id") or not event.get("user") or not event.get("files"):
+    files = event.get("files")
+    if event.get("bot_id") or not event.get("user") or not isinstance(files, list) or not files:
         return False
     return event.get("channel_type") == "im" or event.get("channel") in config.intake_channels
 
@@ -193,7 +203,8 @@ async def take_shared_files(
         )
     if not created:
         return order.id  # a concurrent delivery of the same message made it first
-    await _start(slack, order.id)
+    if slack.deps.start is not None:
+        await slack.deps.start(order.id, connector.tenant_id)
     await reply(client, channel, thread, receipt(order.id, len(prepared), skipped, settings))
     return order.id
 
@@ -204,7 +215,7 @@ async def _download_all(
     """The files that could be fetched, and why each other one was skipped."""
     uploads: list[UploadedFile] = []
     skipped: list[str] = []
-    pending = [SharedFile.from_event(f) for f in files]
+    pending = [SharedFile.from_event(f) for f in files if isinstance(f, dict)]
     try:
         async with asyncio.timeout(DOWNLOAD_DEADLINE_S):
             while pending:
@@ -230,17 +241,6 @@ def too_many(count: int, limit: int) -> str:
     )
 
 
-async def _start(slack: SlackContext, order_id: uuid.UUID) -> None:
-    """Start the order's workflow; when Temporal is down the worker's sweep starts it."""
-    from myloware.workflows.client import start_work_order
-
-    try:
-        client = await slack.deps.temporal()
-        await start_work_order(client, slack.deps.settings, order_id, slack.connector.tenant_id)
-    except Exception as exc:  # the order is stored; the sweep retries the start
-        log.warning("workflow_start_deferred", work_order_id=str(order_id), error=str(exc))
-
-
 def receipt(order_id: uuid.UUID | None, taken: int, skipped: list[str], settings: Any) -> str:
     lines = []
     if order_id is not None:
@@ -257,8 +257,7 @@ def receipt(order_id: uuid.UUID | None, taken: int, skipped: list[str], settings
 
 
 async def reply(client: AsyncWebClient, channel: str, ts: str, text: str) -> None:
-    from slack_sdk.errors import SlackApiError
-
+    """A message in the thread of ``ts``; a refusal (the bot left the channel) is logged."""
     try:
         await client.chat_postMessage(channel=channel, thread_ts=ts, text=text)
     except SlackApiError as exc:  # what was taken stays taken; the order page says the rest

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.db.models import SlackIntake, WorkItem, WorkOrder
 from myloware.events import Event
 from myloware.settings import Settings
+from myloware.slack.cards import escape
 from myloware.slack.client import slack_error
 from myloware.slack.config import SlackConfig, tenant_connector
 from myloware.slack.facts import base_url, run_trace_url
@@ -59,13 +60,8 @@ def order_id_of(event: Event) -> uuid.UUID | None:
         return None
 
 
-def escape(text: object) -> str:
-    """Plain text for Slack's mrkdwn (its three control characters escaped)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def describe(item: WorkItem, settings: Settings) -> str:
-    name = escape(item.filename or f"document {item.position + 1}")
+    name = escape(str(item.filename or f"document {item.position + 1}"))
     link = f"<{run_trace_url(settings, item.id)}|{name}>"
     status = item.status.value
     if status == "FAILED":

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 
 from myloware.api.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
+from myloware.api.temporal import dispatch
 from myloware.db.base import Priority, WorkItemType, WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.errors import ValidationFailed
@@ -93,16 +94,6 @@ async def _created(
     out = WorkOrderOut.model_validate(order)
     out.item_count = items if created else None
     return ApiResponse(data=out, message="created" if created else "idempotent replay")
-
-
-async def dispatch(state: StateDep, order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-    """Start the order's workflow; if Temporal is down the worker's sweep starts it later."""
-    if state.dispatcher is None:
-        return
-    try:
-        await state.dispatcher(order_id, tenant_id)
-    except Exception as exc:  # the order is safely stored; the sweep retries the start
-        log.warning("workflow_start_deferred", work_order_id=str(order_id), error=str(exc))
 
 
 @router.get(
