@@ -217,3 +217,24 @@ async def test_an_inbox_lets_in_whom_its_admin_says_and_keeps_its_address(
     assert (await asyncio.to_thread(_rcpt, port, "x@vendor.example", address))[0] == 550
     bad = await mail_api.put(path, json={"allowed_senders": ["a b"]}, headers=admin)
     assert bad.status_code == 422
+
+
+async def test_a_storage_failure_asks_the_sender_to_retry_and_loses_nothing(
+    mail_api: httpx.AsyncClient, token_for: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """Our side failing (the file store full) is 451, not a permanent refusal: the sending
+    server keeps the message, and its retry is taken once we are back."""
+    address = await _open_inbox(mail_api, token_for("acme", "admin"))
+    blobs = mail_api.app.state.myloware.blobs  # type: ignore[attr-defined]
+    real_put = blobs.put
+
+    def full(data: bytes) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(blobs, "put", full)
+    mail = _message(address)
+    code, _ = await asyncio.to_thread(_send, _port(mail_api), mail)
+    assert code == 451 and await _orders(database_url) == []
+    monkeypatch.setattr(blobs, "put", real_put)
+    code, _ = await asyncio.to_thread(_send, _port(mail_api), mail)
+    assert code == 250 and len(await _orders(database_url)) == 1

@@ -95,20 +95,29 @@ class IntakeHandler:
         raw = envelope.original_content or b""
         raw = raw.encode() if isinstance(raw, str) else raw
         try:
-            read = await asyncio.to_thread(_read, raw, inbox, self._blobs.put)
+            read = await asyncio.to_thread(_read, raw)
         except Exception as exc:  # the message itself: sending it again would fail again
             log.warning("email_unreadable", inbox_id=str(inbox.id), error=repr(exc))
             return "554 5.6.0 The message could not be read"
         limit = self._settings.max_items_per_order
-        if len(read.prepared) > limit:
-            return f"552 5.3.4 {len(read.prepared)} documents in one message; at most {limit}"
-        try:
-            return await self._submit(inbox, sender, raw, read)
+        if len(read.parts) > limit:
+            return f"552 5.3.4 {len(read.parts)} documents in one message; at most {limit}"
+        try:  # storing and recording: our side, so a failure asks the sender to retry
+            prepared = await asyncio.to_thread(
+                prepare_items,
+                read.parts,
+                doc_type=inbox.config.document_type,
+                put=self._blobs.put,
+                split=False,
+            )
+            return await self._submit(inbox, sender, raw, read, prepared)
         except Exception:
             log.exception("email_intake_failed", inbox_id=str(inbox.id))
             return "451 4.3.0 Could not take the message now; try again later"
 
-    async def _submit(self, inbox: Inbox, sender: str, raw: bytes, read: _Read) -> str:
+    async def _submit(
+        self, inbox: Inbox, sender: str, raw: bytes, read: _Read, prepared: list[PreparedItem]
+    ) -> str:
         digest = hashlib.sha256(f"{inbox.id}\n{sender}\n".encode() + raw).hexdigest()
         origin = {
             "inbox_id": str(inbox.id),
@@ -122,14 +131,14 @@ class IntakeHandler:
                 principal=inbox.submitter(sender),
                 payload=WorkOrderCreate(
                     metadata={"source": "email", "email": origin},
-                    work_items=[p.item for p in read.prepared],
+                    work_items=[p.item for p in prepared],
                 ),
                 idempotency_key=f"email:{digest}",
-                items_extra=[p.extra for p in read.prepared],
+                items_extra=[p.extra for p in prepared],
             )
         if created:
             await self._start(order.id, inbox.tenant_id)
-            log.info("email_taken", work_order_id=str(order.id), documents=len(read.prepared))
+            log.info("email_taken", work_order_id=str(order.id), documents=len(prepared))
         return f"250 2.0.0 Queued as work order {order.id}"
 
 
@@ -142,7 +151,7 @@ def _may_send(inbox: Inbox, sender: str | None) -> bool:
 class _Read:
     subject: str
     message_id: str
-    prepared: list[PreparedItem]
+    parts: list[UploadedFile]  # the body and each attachment
 
 
 def _clean(value: object, limit: int) -> str:
@@ -150,9 +159,9 @@ def _clean(value: object, limit: int) -> str:
     return "".join(ch for ch in str(value) if ch >= " " and ch != "\x7f").strip()[:limit]
 
 
-def _read(raw: bytes, inbox: Inbox, put: Callable[[bytes], str]) -> _Read:
+def _read(raw: bytes) -> _Read:
     """The message's subject and Message-ID (from its header block only; odd values read
-    as nothing rather than failing), and its documents stored (blocking: run in a thread)."""
+    as nothing rather than failing) and its documents (CPU-bound: run in a thread)."""
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     headers = BytesHeaderParser(policy=default_policy).parsebytes(head)
     subject = message_id = ""
@@ -162,8 +171,7 @@ def _read(raw: bytes, inbox: Inbox, put: Callable[[bytes], str]) -> _Read:
         message_id = _clean(headers.get("message-id") or "", 255)
     upload = UploadedFile(f"{subject or 'message'}.eml", raw, "message/rfc822")
     parts = split_email(upload)  # the body and each attachment, whatever sniffing would say
-    prepared = prepare_items(parts, doc_type=inbox.config.document_type, put=put, split=False)
-    return _Read(subject=subject, message_id=message_id, prepared=prepared)
+    return _Read(subject=subject, message_id=message_id, parts=parts)
 
 
 class SmtpListener:
