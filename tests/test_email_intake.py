@@ -238,3 +238,32 @@ async def test_a_storage_failure_asks_the_sender_to_retry_and_loses_nothing(
     monkeypatch.setattr(blobs, "put", real_put)
     code, _ = await asyncio.to_thread(_send, _port(mail_api), mail)
     assert code == 250 and len(await _orders(database_url)) == 1
+
+
+async def test_a_damaged_inbox_defers_mail_until_repaired_and_put_is_for_inboxes_only(
+    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+) -> None:
+    admin = token_for("acme", "admin")
+    address = await _open_inbox(mail_api, admin)
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        inbox = await session.scalar(select(Connector))
+        assert inbox is not None
+        inbox.config = {**inbox.config, "allowed_senders": "not a list"}  # edited by hand
+    await engine.dispose()
+    deferred = await asyncio.to_thread(_rcpt, _port(mail_api), "a@vendor.example", address)
+    assert deferred[0] == 451  # waits at the sender, never bounced
+    path = f"/v1/connectors/{inbox.id}/email"
+    repaired = await mail_api.put(path, json={"allowed_senders": []}, headers=admin)
+    assert repaired.status_code == 200, repaired.text
+    assert (await asyncio.to_thread(_rcpt, _port(mail_api), "a@vendor.example", address))[0] == 250
+    hook = await mail_api.post(
+        "/v1/connectors",
+        json={"name": "hook", "config": {"url": "https://example.com/hook", "events": ["*"]}},
+        headers=admin,
+    )
+    assert hook.status_code == 201, hook.text
+    wrong = await mail_api.put(
+        f"/v1/connectors/{hook.json()['data']['id']}/email", json={}, headers=admin
+    )
+    assert wrong.status_code == 422 and "not an e-mail inbox" in wrong.text

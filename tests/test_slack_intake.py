@@ -124,8 +124,13 @@ async def test_an_order_claiming_to_come_from_slack_makes_the_bot_say_nothing(
         headers=slack.headers,
     )
     await wait_for_order(slack.api, r.json()["data"]["id"], slack.headers)
-    await asyncio.sleep(0.5)  # the relay and the slack consumer saw the order settle
-    assert slack.slack.calls_to("chat.postMessage") == []
+    # a real share settles after it: once that is answered, the consumer is past the forged
+    # order's event (one stream, read in order) — and never posted for it
+    emu, ws = slack.slack, slack.workspace
+    ts = await _share(slack, INBOX, ALICE, emu.host_file(ws, "t.txt", TICKET, "text/plain"))
+    await emu.wait_for(lambda: len(emu.replies(INBOX, ts)) == 2, limit_s=30)
+    assert emu.replies(INBOX, "1700000000.000100") == []
+    assert {c.args.get("thread_ts") for c in emu.calls_to("chat.postMessage")} == {ts}
 
 
 async def test_a_share_inside_a_thread_is_answered_in_that_thread(
@@ -240,7 +245,13 @@ async def test_a_malformed_file_share_is_ignored_or_read_as_far_as_it_makes_sens
     assert (await post_event(slack.api, odd, signing_secret=SECRET)).status_code == 200
     await asyncio.sleep(0.3)
     assert emu.replies(INBOX, str(odd["event"]["ts"])) == []  # nothing to take: left alone
-    ts = await _share(slack, INBOX, ALICE, {**shared, "size": "lots"}, "not a file")
+    odd_links = [
+        {**shared, "name": "number.txt", "url_private_download": 123},
+        {**shared, "name": "port.txt", "url_private_download": "https://files.slack.com:x/y"},
+    ]
+    ts = await _share(slack, INBOX, ALICE, {**shared, "size": "lots"}, "not a file", *odd_links)
     [receipt] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
     assert "Got 1 document" in receipt["text"]  # the unreadable size capped while downloading
+    assert "skipped number.txt: Slack gave no download link" in receipt["text"]
+    assert "skipped port.txt: the download failed (InvalidURL)" in receipt["text"]
     assert len(await _orders(database_url)) == 1

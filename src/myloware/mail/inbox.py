@@ -18,11 +18,13 @@ filter against strays, not authentication.
 from __future__ import annotations
 
 import fnmatch
+import re
 import secrets
 import string
 import uuid
 from dataclasses import dataclass
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,10 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.auth.principal import Capability, Principal
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
-from myloware.errors import NotFoundError
+from myloware.errors import ConfigurationError, ValidationFailed
 from myloware.records import DocumentType
 from myloware.services.audit import ClientInfo, record_audit
 from myloware.services.connectors import add_connector, get_connector
+
+log = structlog.get_logger(__name__)
 
 MAILBOX_PATTERN = r"^in-[a-z0-9]{16}$"
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -77,8 +81,14 @@ class Inbox:
         )
 
 
+class DamagedInbox(ConfigurationError):
+    """An inbox whose stored config no longer validates (edited by hand, say)."""
+
+
 async def inbox_for(session: AsyncSession, mailbox: str) -> Inbox | None:
-    """The active inbox a mailbox name (the address's local part) belongs to."""
+    """The active inbox a mailbox name (the address's local part) belongs to;
+    :class:`DamagedInbox` when its stored config does not validate (mail to it must wait,
+    not bounce)."""
     row = await session.scalar(
         select(Connector)
         .where(
@@ -92,8 +102,9 @@ async def inbox_for(session: AsyncSession, mailbox: str) -> Inbox | None:
         return None
     try:
         config = EmailConfig.model_validate(row.config)
-    except ValidationError:
-        return None
+    except ValidationError as exc:
+        log.warning("email_inbox_invalid", connector_id=str(row.id), errors=exc.error_count())
+        raise DamagedInbox(f"inbox {row.id} has a config that does not validate") from exc
     return Inbox(id=row.id, tenant_id=row.tenant_id, config=config)
 
 
@@ -136,11 +147,13 @@ async def change_inbox(
     """Replace an inbox's senders and document type; its address stays. Audited; the caller
     commits. Another tenant's connector, or one that is not an inbox, is not found."""
     row = await get_connector(session, tenant_id=tenant_id, connector_id=connector_id)
-    if row.type is not ConnectorType.EMAIL:
-        raise NotFoundError(f"connector {connector_id} is not an e-mail inbox")
-    current = EmailConfig.model_validate(row.config)
-    changed = current.model_copy(
-        update={"allowed_senders": allowed_senders, "document_type": document_type}
+    if row.type is not ConnectorType.EMAIL:  # as PUT …/slack answers for a non-Slack one
+        raise ValidationFailed(f"connector {connector_id} is not an e-mail inbox")
+    mailbox = row.config.get("mailbox") if isinstance(row.config, dict) else None
+    if not isinstance(mailbox, str) or not re.match(MAILBOX_PATTERN, mailbox):
+        raise ValidationFailed(f"inbox {connector_id} has lost its address: open a new one")
+    changed = EmailConfig(
+        mailbox=mailbox, allowed_senders=allowed_senders, document_type=document_type
     )
     row.config = changed.model_dump(mode="json")
     await session.flush()

@@ -38,7 +38,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.errors import ConfigurationError
-from myloware.mail.inbox import Inbox, inbox_for
+from myloware.mail.inbox import DamagedInbox, Inbox, inbox_for
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.uploads import PreparedItem, UploadedFile, prepare_items, split_email
 from myloware.services.work_orders import create_work_order
@@ -76,7 +76,10 @@ class IntakeHandler:
     ) -> str:
         if envelope.rcpt_tos:
             return "452 4.5.3 One inbox per message, please"
-        inbox = await self._inbox(address)
+        try:
+            inbox = await self._inbox(address)
+        except DamagedInbox:  # an operator must repair it: mail waits at the sender meanwhile
+            return "451 4.3.0 This mailbox cannot take mail right now; try again later"
         if inbox is None:
             return "550 5.1.1 No such mailbox here"
         if not _may_send(inbox, envelope.mail_from):  # refused before any data is sent
@@ -86,7 +89,10 @@ class IntakeHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         [address] = envelope.rcpt_tos
-        inbox = await self._inbox(address)
+        try:
+            inbox = await self._inbox(address)
+        except DamagedInbox:
+            return "451 4.3.0 This mailbox cannot take mail right now; try again later"
         if inbox is None:  # deactivated since RCPT
             return "550 5.1.1 No such mailbox here"
         sender = str(envelope.mail_from or "")

@@ -75,8 +75,12 @@ class SharedFile:
             name=str(data.get("name") or data.get("title") or data.get("id") or "file")[:512],
             mimetype=str(data.get("mimetype") or "application/octet-stream"),
             size=_size(data.get("size")),
-            url=data.get("url_private_download") or data.get("url_private"),
+            url=_text(data.get("url_private_download") or data.get("url_private")),
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _size(value: object) -> int:
@@ -111,8 +115,12 @@ async def download(
         raise Skipped(f"{shared.name}: Slack gave no download link (an external file?)")
     if shared.size > max_bytes:
         raise Skipped(f"{shared.name}: {shared.size:,} bytes, over the {max_bytes:,} limit")
-    url = urlsplit(shared.url)
-    if (url.scheme, url.hostname) not in allowed_origins(config):
+    try:
+        url = urlsplit(shared.url)
+        origin = (url.scheme, url.hostname)
+    except ValueError:  # a port that is no number, say
+        origin = ("", None)
+    if origin not in allowed_origins(config):
         raise Skipped(f"{shared.name}: not a Slack file link")
     headers = {"Authorization": f"Bearer {config.bot_token.get_secret_value()}"}
     try:
@@ -127,7 +135,7 @@ async def download(
                 data.extend(chunk)
                 if len(data) > max_bytes:
                     raise Skipped(f"{shared.name}: over the {max_bytes:,} byte limit")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise Skipped(f"{shared.name}: the download failed ({type(exc).__name__})") from exc
     return bytes(data)
 

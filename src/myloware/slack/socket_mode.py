@@ -91,10 +91,6 @@ class SocketModeConnections:
         self._deps = deps
         self._open: dict[str, ConnectorSocket] = {}  # connector fingerprint -> connection
 
-    @property
-    def connected(self) -> list[SlackConnector]:
-        return [socket.context.connector for socket in self._open.values()]
-
     async def refresh(self) -> None:
         """Connect new and changed connectors (the new connection first), close the ones
         gone; one connector that cannot be served never holds up the others."""
