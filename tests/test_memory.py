@@ -14,7 +14,7 @@ from sqlalchemy import select
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import MemDoc
 from myloware.memory import Embedder, EmbeddingUnavailable
-from myloware.memory.embedder import MODEL_SHA256, packaged_model, verified
+from myloware.memory.embedder import packaged_model, verified
 from myloware.memory.indexer import MemoryIndexer
 from myloware.memory.store import vector_literal
 from tests.pipeline_support import app_client, items_of, wait_for_order
@@ -71,7 +71,7 @@ def test_a_model_file_other_than_the_pinned_one_is_refused(tmp_path: Path) -> No
     with pytest.raises(EmbeddingUnavailable, match="no embedding model at"):
         Embedder(tmp_path / "missing.onnx").load()
     assert verified(packaged_model().parent).name == "model.onnx"  # a directory holding it
-    assert len(MODEL_SHA256) == 64
+    assert verified(packaged_model()) == packaged_model()  # the installed file is the pinned one
 
 
 async def _submit(client, headers, *texts: str) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -215,23 +215,65 @@ async def test_a_doc_replaced_while_being_embedded_keeps_no_stale_vector(engine,
         assert (await cur.fetchone()) == (None,)
 
 
+class Broken(Embedder):
+    """An embedder that has stopped working (any text, the probe too)."""
+
+    def embed_one(self, text: str) -> np.ndarray:
+        raise RuntimeError("onnxruntime: out of memory")
+
+
 async def test_the_indexer_outlives_failures_that_are_not_the_documents(engine, tenants) -> None:
-    """Every text failing at once is the embedder's fault: nothing is marked, the loop backs
-    off and goes on — the relay it runs in is never taken down."""
-    await remembered(engine, tenants["acme"], None, vendor="POISON one")
-    await remembered(engine, tenants["acme"], None, vendor="POISON two")
-    indexer = MemoryIndexer(engine, Flaky(), batch=10, idle_s=0.05, quiet_s=0)
-    with pytest.raises(RuntimeError, match="failed on all 2 docs"):
+    """Every text failing and the probe too is the embedder's fault: nothing is marked, the
+    loop backs off and goes on — the relay it runs in is never taken down."""
+    await remembered(engine, tenants["acme"], None, vendor="one")
+    await remembered(engine, tenants["acme"], None, vendor="two")
+    indexer = MemoryIndexer(engine, Broken(), batch=10, idle_s=0.05, quiet_s=0)
+    with pytest.raises(RuntimeError, match="out of memory"):
         await indexer.index_once()
     stop = asyncio.Event()
-    runner = asyncio.create_task(MemoryIndexer(engine, Flaky(), idle_s=0.05, quiet_s=0).run(stop))
-    await asyncio.sleep(1.0)
-    assert not runner.done()  # still going, backing off
-    stop.set()
-    await asyncio.wait_for(runner, timeout=10)
+    with structlog.testing.capture_logs() as events:
+        runner = asyncio.create_task(
+            MemoryIndexer(engine, Broken(), idle_s=0.05, quiet_s=0).run(stop)
+        )
+        await asyncio.sleep(1.0)
+        assert not runner.done()  # still going, backing off
+        stop.set()
+        await asyncio.wait_for(runner, timeout=10)
+    failures = [e for e in events if e["event"] == "memory_indexer_failed"]
+    assert failures and failures[0]["retry_in_s"] == 0.5
     async with transaction(engine) as pg:
         cur = await pg.execute("SELECT count(*) FROM mem_docs WHERE metadata ? 'embedding_error'")
         assert (await cur.fetchone()) == (0,)
+
+
+async def test_a_batch_of_unreadable_texts_is_marked_not_retried_forever(engine, tenants) -> None:
+    """Two texts the embedder fails on, a working embedder (the probe reads): both marked,
+    and the blank one too — the queue moves on to what is behind them."""
+    acme = tenants["acme"]
+    older = await remembered(engine, acme, None, vendor="fine")
+    await remembered(engine, acme, None, vendor="POISON one")
+    await remembered(engine, acme, None, vendor="POISON two")
+    indexer = MemoryIndexer(engine, Flaky(), batch=2, quiet_s=0)
+    assert await indexer.index_once() == 2  # the two newest: both unreadable, both marked
+    assert await indexer.index_once() == 1  # then the one behind them
+    async with transaction(engine) as pg:
+        cur = await pg.execute(
+            "SELECT work_item_id, metadata ? 'embedding_error', embedding IS NOT NULL FROM mem_docs"
+        )
+        state = {row[0]: row[1:] for row in await cur.fetchall()}
+    assert state.pop(older) == (False, True)
+    assert set(state.values()) == {(True, False)}
+    async with transaction(engine) as pg:
+        await save_context(
+            pg, tenant_id=acme, item_id=older, content="  \n ", metadata={}, doc_type="INVOICE"
+        )
+    assert await indexer.index_once() == 1
+    async with transaction(engine) as pg:
+        cur = await pg.execute(
+            "SELECT metadata ->> 'embedding_error' FROM mem_docs WHERE work_item_id = %s",
+            (older,),
+        )
+        assert (await cur.fetchone()) == ("no text to embed",)
 
 
 def test_a_past_record_shows_the_model_only_who_sent_it_and_cannot_break_out() -> None:

@@ -9,10 +9,10 @@ from decimal import Decimal
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import DocumentSchema
+from myloware.db.models import DocumentSchema, MemDoc
 from myloware.models.pricing import cost_usd
 from myloware.records import DocumentType
 from myloware.schemas import load_builtin_schema
@@ -220,8 +220,15 @@ async def test_the_model_is_shown_the_approved_records_of_similar_documents(
     first_prompt = emu.requests[0].body["messages"][-1]["content"]
     assert "<record>" not in first_prompt  # nothing approved before it
     engine = create_engine(database_url, pool_size=1)
-    try:
-        assert await MemoryIndexer(engine, Embedder(), quiet_s=0).index_once() == 1
+    try:  # the worker embedded it while looking for examples: nothing left for the indexer
+        assert await MemoryIndexer(engine, Embedder(), quiet_s=0).index_once() == 0
+        async with session_factory(engine)() as session:
+            stored = await session.scalar(
+                select(MemDoc.metadata_["embedding_model"].astext).where(
+                    MemDoc.work_item_id == first["id"]
+                )
+            )
+        assert stored == "all-MiniLM-L6-v2-onnx-int8"
     finally:
         await engine.dispose()
 

@@ -18,7 +18,13 @@ from myloware.db.direct import transaction
 from myloware.documents.model import LoadedDocument
 from myloware.memory import embedder_for
 from myloware.memory.embedder import EmbeddingUnavailable
-from myloware.memory.store import RelatedRecord, context_embedding, related_records, vector_literal
+from myloware.memory.store import (
+    RelatedRecord,
+    context_embedding,
+    related_records,
+    save_context_embedding,
+    vector_literal,
+)
 from myloware.records import DocumentType
 from myloware.settings import Settings
 from myloware.workflows.types import ItemRef
@@ -39,14 +45,29 @@ class RelatedMemory:
         """Up to ``memory_context_records`` approved records (completed, Verifier passed) of
         the tenant's documents of the type at least ``memory_min_similarity`` alike, the most
         similar first."""
-        if self._embedder is None:
-            return []
+        if self._embedder is None or not doc.text.strip():
+            return []  # a blank text is like every other blank text: nothing to go by
+        embedder = self._embedder
         try:
             async with transaction(self._engine) as pg:
                 vector = await context_embedding(pg, ref.tenant_id, ref.work_item_id)
             if vector is None:
-                computed = await asyncio.to_thread(self._embedder.embed_one, doc.text)
+                try:
+                    computed = await asyncio.to_thread(embedder.embed_one, doc.text)
+                except EmbeddingUnavailable:
+                    raise
+                except Exception as exc:  # this text defeats the embedder: ask without examples
+                    log.warning(
+                        "related_memory_skipped",
+                        work_item_id=str(ref.work_item_id),
+                        error=repr(exc),
+                    )
+                    return []
                 vector = vector_literal(computed)
+                async with transaction(self._engine) as pg:  # the indexer need not redo it
+                    await save_context_embedding(
+                        pg, ref.tenant_id, ref.work_item_id, vector, embedder.model_id
+                    )
             async with transaction(self._engine) as pg:
                 return await related_records(
                     pg,

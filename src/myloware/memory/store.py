@@ -78,6 +78,24 @@ async def save_embeddings(
         )
 
 
+SAVE_CONTEXT_EMBEDDING = """
+UPDATE mem_docs SET embedding = %(vector)s::vector, metadata = metadata || %(meta)s
+WHERE work_item_id = %(item)s AND tenant_id = %(tenant)s AND type = 'CONTEXT'
+  AND embedding IS NULL
+"""
+
+
+async def save_context_embedding(
+    pg: Connection, tenant_id: uuid.UUID, item_id: uuid.UUID, vector: str, model_id: str
+) -> None:
+    """Store an embedding computed outside the indexer (unless it got there first)."""
+    meta = jsonb({"embedding_model": model_id})
+    await pg.execute(
+        SAVE_CONTEXT_EMBEDDING,
+        {"vector": vector, "meta": meta, "item": item_id, "tenant": tenant_id},
+    )
+
+
 async def mark_failed(pg: Connection, doc_id: uuid.UUID, error: str) -> None:
     """Record why a doc cannot be embedded; the indexer skips it from then on."""
     await pg.execute(MARK_FAILED, {"id": doc_id, "meta": jsonb({"embedding_error": error})})

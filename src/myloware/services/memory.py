@@ -140,6 +140,8 @@ async def similar_items(
             raise NotFoundError(f"work item {work_item_id} not found")
         raise NotFoundError(f"work item {work_item_id} has not been read yet (no memory doc)")
     embedding, content, doc_type = row
+    if embedding is None and not content.strip():
+        return []  # no text, nothing it is like
     vector = embedding if embedding is not None else await embed_query(embedder, content)
     return await nearest(
         session,

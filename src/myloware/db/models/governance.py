@@ -47,7 +47,11 @@ class MemDoc(Base):
             postgresql_ops={"embedding": "vector_cosine_ops"},
         ),
         # the memory indexer's queue: docs still waiting for an embedding
-        Index("ix_mem_docs_unembedded", "created_at", postgresql_where=text("embedding IS NULL")),
+        Index(
+            "ix_mem_docs_unembedded",
+            "created_at",
+            postgresql_where=text("embedding IS NULL AND NOT (metadata ? 'embedding_error')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

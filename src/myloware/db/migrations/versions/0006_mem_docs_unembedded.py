@@ -16,6 +16,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# docs marked unembeddable leave the queue (and its index) for good
+UNEMBEDDED = "embedding IS NULL AND NOT (metadata ? 'embedding_error')"
+
+
 def upgrade() -> None:
     # the indexer's "newest docs without an embedding" stays a short index scan; built
     # without blocking writes (every existing doc is unembedded: the index starts large)
@@ -25,7 +29,7 @@ def upgrade() -> None:
             "mem_docs",
             ["created_at"],
             unique=False,
-            postgresql_where=sa.text("embedding IS NULL"),
+            postgresql_where=sa.text(UNEMBEDDED),
             postgresql_concurrently=True,
         )
 
@@ -35,6 +39,6 @@ def downgrade() -> None:
         op.drop_index(
             "ix_mem_docs_unembedded",
             table_name="mem_docs",
-            postgresql_where=sa.text("embedding IS NULL"),
+            postgresql_where=sa.text(UNEMBEDDED),
             postgresql_concurrently=True,
         )
