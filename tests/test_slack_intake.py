@@ -71,8 +71,8 @@ async def test_files_shared_in_the_inbox_channel_are_processed_and_answered_in_t
 
     text = result["text"]
     assert text.startswith(":white_check_mark: All 2 processed (work order <")
-    assert "acme-invoice.txt>" in text and "(invoice): vendor_name ACME Office Supplies Ltd" in text
-    assert "total_amount 60.00" in text and "vpn.txt> (ticket)" in text
+    assert "acme-invoice.txt>" in text and "(invoice): Vendor: ACME Office Supplies Ltd" in text
+    assert "Total: 60.00 EUR" in text and "vpn.txt> (ticket)" in text
     assert f"/ui/work-items/{items[0].id}|" in text
 
     # Slack retries the same event (no answer within 3 s, say): nothing is made twice

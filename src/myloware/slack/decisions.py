@@ -50,9 +50,9 @@ class SlackDeps:
     sessions: async_sessionmaker[AsyncSession]
     temporal: Callable[[], Awaitable[Any]]  # -> temporalio.client.Client
     settings: Settings
-    blobs: Any = None  # myloware.documents.BlobStore: where files shared in Slack go
+    blobs: Any  # myloware.documents.BlobStore: where files shared in Slack go
     # starts a new work order's workflow, deferring to the worker's sweep when Temporal is down
-    start: Callable[[uuid.UUID, uuid.UUID], Awaitable[None]] | None = None
+    start: Callable[[uuid.UUID, uuid.UUID], Awaitable[None]]
     inflight: InFlight = field(default_factory=InFlight)  # the process's one, from the app
 
 

@@ -211,8 +211,7 @@ async def take_shared_files(
         )
     if not created:
         return order.id  # a concurrent delivery of the same message made it first
-    if slack.deps.start is not None:
-        await slack.deps.start(order.id, connector.tenant_id)
+    await slack.deps.start(order.id, connector.tenant_id)
     await reply(client, channel, thread, receipt(order.id, len(prepared), skipped, settings))
     return order.id
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.db.models import SlackIntake, WorkItem, WorkOrder
 from myloware.events import Event
 from myloware.settings import Settings
-from myloware.slack.cards import escape
+from myloware.slack.cards import escape, key_fields
 from myloware.slack.client import slack_error
 from myloware.slack.config import SlackConfig, tenant_connector
 from myloware.slack.facts import base_url, run_trace_url
@@ -30,12 +30,6 @@ from myloware.slack.facts import base_url, run_trace_url
 log = structlog.get_logger(__name__)
 
 SETTLED = {"work_order.completed", "work_order.failed"}
-#: the fields a reply shows per document type
-SHOWN: dict[str, tuple[str, ...]] = {
-    "INVOICE": ("vendor_name", "invoice_number", "invoice_date", "total_amount", "currency"),
-    "TICKET": ("subject", "ticket_type", "queue", "priority"),
-    "STATUS_REPORT": ("project_name", "overall_status", "reporting_period_end"),
-}
 MAX_ERROR_CHARS = 300
 MAX_VALUE_CHARS = 100
 MAX_LINES = 40  # items listed; the rest are counted (Slack cuts texts over 40,000 characters)
@@ -69,10 +63,8 @@ def describe(item: WorkItem, settings: Settings) -> str:
         return f"• :x: {link}: failed: {reason}"
     doc_type = item.type.value if item.type else "unknown type"
     fields = (item.result or {}).get("fields") or {}
-    shown = [
-        f"{name_} {escape(str(fields[name_])[:MAX_VALUE_CHARS])}"
-        for name_ in SHOWN.get(doc_type, ())
-        if fields.get(name_) not in (None, "", [])
+    shown = [  # the same fields, labels and formatting as the approval cards
+        f"{label}: {escape(text[:MAX_VALUE_CHARS])}" for label, text in key_fields(doc_type, fields)
     ]
     facts = f": {', '.join(shown)}" if shown else ""
     return f"• :white_check_mark: {link} ({doc_type.lower().replace('_', ' ')}){facts}"
