@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +139,6 @@ def test_real_invoice_pdfs_load_with_boxed_lines(datasets_dir: Path) -> None:
     if not paths:
         pytest.skip("no PDFs in the datasets")
     loaded_pages = 0
-    started = time.perf_counter()
     for path in paths:
         try:
             document = load_document(path.read_bytes(), filename=path.name, limits=NO_OCR)
@@ -153,4 +151,3 @@ def test_real_invoice_pdfs_load_with_boxed_lines(datasets_dir: Path) -> None:
             assert line.box is not None and line.box[0] < line.box[2], path.name
             assert document.text[line.start : line.end] == line.text
     assert loaded_pages >= len(paths) // 2
-    assert (time.perf_counter() - started) / loaded_pages < 0.05  # about 3 ms a page measured

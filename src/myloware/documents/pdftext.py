@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from myloware.documents.layout import Box, Segment, clean_text
 
@@ -62,7 +63,10 @@ def text_segments(page: pdfium.PdfPage) -> list[Segment]:
         count = textpage.count_chars()
         if count <= 0:
             return []
-        text = textpage.get_text_range(0, count).translate(_CONTROLS)
+        text = textpage.get_text_range(0, count)
+        if len(text) != count:
+            text = _char_by_char(textpage, count)
+        text = text.translate(_CONTROLS)
         if len(text) != count:
             return [Segment(line) for m in _RUN_RE.finditer(text) if (line := clean_text(m[0]))]
         frame = PageFrame.of(page)
@@ -72,6 +76,18 @@ def text_segments(page: pdfium.PdfPage) -> list[Segment]:
         return segments
     finally:
         textpage.close()
+
+
+def _char_by_char(textpage: pdfium.PdfTextPage, count: int) -> str:
+    """The page's text one character per index, as the character boxes are numbered.
+
+    PDFium stores characters outside the Basic Multilingual Plane (an emoji before a phone
+    number) as UTF-16 code units, sometimes without their other half, and its text range
+    drops what it cannot decode, so offsets and character indices drift apart. Each
+    surrogate code unit becomes a space here, keeping both aligned.
+    """
+    codes = (pdfium_c.FPDFText_GetUnicode(textpage.raw, index) for index in range(count))
+    return "".join(" " if 0xD800 <= code <= 0xDFFF else chr(code) for code in codes)
 
 
 def _split_run(
