@@ -43,9 +43,9 @@ PACKAGES = (
 # What a sample is doing, by the frames it passes: the first rule that matches names it.
 # (label or None to use the matching frame's function name, file marker, outermost match?)
 ROLES = (
-    (None, "myloware/workflows/activities.py", True),
-    (None, "myloware/workflows/bookkeeping.py", True),
-    (None, "myloware/workflows/attempts.py", False),
+    (None, "myloware/agents/", True),
+    (None, "myloware/worker/bookkeeping.py", True),
+    (None, "myloware/worker/attempts.py", False),
     ("workflow activation (sandbox)", "temporalio/worker/_workflow", True),
     ("activity dispatch (temporal)", "temporalio/worker/_activity.py", True),
     ("temporal bridge polling", "temporalio/bridge/", True),

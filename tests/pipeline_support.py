@@ -11,21 +11,14 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from myloware.agents import PIPELINE
 from myloware.db.engine import create_engine, session_factory
 from myloware.documents import LocalBlobStore
 from myloware.settings import Settings
+from myloware.worker.build import build_worker
 from myloware.workflows.client import connect
-from myloware.workflows.worker import build_worker
 
-AGENTS = [
-    "RecordGen",
-    "ExtractorLLM",
-    "JsonRestyler",
-    "SchemaGuard",
-    "Policy",
-    "Persister",
-    "Verifier",
-]
+AGENTS = [str(agent) for agent in PIPELINE]
 
 
 @asynccontextmanager

@@ -184,7 +184,7 @@ def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path
     from benchmarks import _profile
 
     site = "/venv/lib/python3.11/site-packages"
-    extract = "PipelineActivities.extract (/src/myloware/workflows/activities.py:170)"
+    extract = "ExtractorLLM.run (/src/myloware/agents/extractor.py:40)"
     execute = f"Session.execute ({site}/sqlalchemy/orm/session.py:2300)"
     activate = f"_WorkflowWorker._handle_activation ({site}/temporalio/worker/_workflow.py:300)"
     recording = tmp_path / "worker.collapsed.txt"
@@ -193,7 +193,7 @@ def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path
     assert summary["samples"] == 4
     assert summary["by_package"] == {"sqlalchemy": 0.75, "temporalio (other)": 0.25}
     assert summary["by_role"] == {
-        "PipelineActivities.extract": 0.75,
+        "ExtractorLLM.run": 0.75,
         "workflow activation (sandbox)": 0.25,
     }
     import temporalio

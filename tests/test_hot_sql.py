@@ -13,19 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 
-from myloware.db.direct import transaction
-from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import EvalResult, MemDoc, OutboxEvent, Record, RecordVersion, WorkItem
-from myloware.documents.model import LoadedDocument
-from myloware.extraction import extract
-from myloware.normalize import restyle
-from myloware.records import DocumentType
-from myloware.settings import Settings
-from myloware.workflows import hot_sql
-from myloware.workflows.activities import PipelineActivities
-from myloware.workflows.bookkeeping import BookkeepingActivities
-from myloware.workflows.context import ContextCache
-from myloware.workflows.types import (
+from myloware.agents import AgentDeps, ExtractorLLM
+from myloware.agents.context import ContextCache
+from myloware.contracts import (
     ExtractInput,
     FinishItemInput,
     FinishOrderInput,
@@ -39,14 +29,26 @@ from myloware.workflows.types import (
     WorkItemResult,
     WorkOrderInput,
 )
+from myloware.db import hot_sql
+from myloware.db.direct import transaction
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import EvalResult, MemDoc, OutboxEvent, Record, RecordVersion, WorkItem
+from myloware.documents.model import LoadedDocument
+from myloware.errors import NotFoundError
+from myloware.extraction import extract
+from myloware.normalize import restyle
+from myloware.records import DocumentType
+from myloware.settings import Settings
+from myloware.worker.bookkeeping import BookkeepingActivities
+from myloware.worker.failures import translate
 from tests.test_pipeline_e2e import TEXT_INVOICE
-from tests.worker_support import finished_attempt, stored_item
+from tests.worker_support import Agents, finished_attempt, stored_item
 
 
 @dataclass
 class Setup:
     sessions: object
-    pipeline: PipelineActivities
+    agents: Agents
     books: BookkeepingActivities
     ref: ItemRef
 
@@ -60,7 +62,7 @@ async def setup(
     ref = await stored_item(sessions, tenants["acme"])
     yield Setup(
         sessions,
-        PipelineActivities(sessions, settings, blobs=None),
+        Agents(AgentDeps(sessions, settings, blobs=None)),
         BookkeepingActivities(sessions),
         ref,
     )
@@ -88,8 +90,8 @@ async def test_record_gen_twice_keeps_one_context_and_plan_marks_the_order(setup
         WorkOrderInput(work_order_id=setup.ref.work_order_id, tenant_id=setup.ref.tenant_id)
     )
     assert [p.item for p in plan.items] == [setup.ref] and plan.items[0].fast_path
-    first = await setup.pipeline.record_gen(RecordGenInput(item=setup.ref))
-    again = await setup.pipeline.record_gen(RecordGenInput(item=setup.ref))
+    first = await setup.agents.record_gen.run(RecordGenInput(item=setup.ref))
+    again = await setup.agents.record_gen.run(RecordGenInput(item=setup.ref))
     assert first == again and first.document_type is DocumentType.INVOICE
     assert await _count(setup, MemDoc, MemDoc.work_item_id == setup.ref.work_item_id) == 1
     async with setup.sessions() as session:  # type: ignore[operator]
@@ -97,16 +99,17 @@ async def test_record_gen_twice_keeps_one_context_and_plan_marks_the_order(setup
     assert item is not None and item.status.value == "PROCESSING" and item.type is not None
 
     stranger = setup.ref.model_copy(update={"tenant_id": uuid.uuid4()})
-    with pytest.raises(ApplicationError, match="not found") as err:
-        await setup.pipeline.record_gen(RecordGenInput(item=stranger))
-    assert err.value.non_retryable
+    with pytest.raises(NotFoundError, match="not found") as err:
+        await setup.agents.record_gen.run(RecordGenInput(item=stranger))
+    failure = translate(err.value, agent=True, attempt=1)
+    assert isinstance(failure, ApplicationError) and failure.non_retryable
 
 
 async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setup: Setup) -> None:
-    await setup.pipeline.record_gen(RecordGenInput(item=setup.ref))
-    first = await setup.pipeline.persist(_persist_input(setup.ref))
-    retried = await setup.pipeline.persist(_persist_input(setup.ref))
-    changed = await setup.pipeline.persist(_persist_input(setup.ref, source="correction"))
+    await setup.agents.record_gen.run(RecordGenInput(item=setup.ref))
+    first = await setup.agents.persister.run(_persist_input(setup.ref))
+    retried = await setup.agents.persister.run(_persist_input(setup.ref))
+    changed = await setup.agents.persister.run(_persist_input(setup.ref, source="correction"))
     assert (first.version, first.created) == (1, True)
     assert retried == PersistOutput(record_id=first.record_id, version=1, created=False)
     assert (changed.record_id, changed.version, changed.created) == (first.record_id, 2, True)
@@ -120,12 +123,12 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
 
     # the same correction twice at once (a re-run beside the first), both waiting for the
     # record's lock: the one that gets it second must see what the first wrote
-    async with transaction(setup.pipeline.engine) as holder:
+    async with transaction(setup.agents.deps.engine) as holder:
         await holder.execute(
             "SELECT 1 FROM records WHERE work_item_id = %s FOR UPDATE", (setup.ref.work_item_id,)
         )
         review = _persist_input(setup.ref, source="review")
-        waiting = [asyncio.create_task(setup.pipeline.persist(review)) for _ in range(2)]
+        waiting = [asyncio.create_task(setup.agents.persister.run(review)) for _ in range(2)]
         await asyncio.sleep(0.3)
         assert not any(t.done() for t in waiting)
     racing = await asyncio.gather(*waiting)
@@ -139,8 +142,8 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
         validation=ValidationOutput(valid=True, quality_score=1.0),
         persisted=changed,
     )
-    await setup.pipeline.verify(verify)
-    await setup.pipeline.verify(verify)
+    await setup.agents.verifier.run(verify)
+    await setup.agents.verifier.run(verify)
     assert await _count(setup, EvalResult) == 1
 
 
@@ -195,15 +198,15 @@ async def test_token_budgets_count_the_order_and_the_tenants_utc_day(
         finished_attempt(ref, "ExtractorLLM", started=started, tokens=tokens)
         for started, tokens in ((yesterday, 500), (datetime.now(UTC), 70))
     ]
-    async with transaction(setup.pipeline.engine) as pg:
+    async with transaction(setup.agents.deps.engine) as pg:
         await hot_sql.insert_attempts(pg, rows)
         assert await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id) == (570, 70)
         other = await hot_sql.tokens_spent(pg, ref.tenant_id, uuid.uuid4())
     assert other == (0, 70)
 
-    def budgets(order: int, day: int) -> PipelineActivities:
+    def budgets(order: int, day: int) -> ExtractorLLM:
         limits = {"model_budget_tokens_per_order": order, "model_budget_tokens_per_tenant_day": day}
-        return PipelineActivities(setup.sessions, settings.model_copy(update=limits), None)
+        return ExtractorLLM(AgentDeps(setup.sessions, settings.model_copy(update=limits), None))
 
     assert await budgets(0, 0)._budget_spent(ref) is None
     assert await budgets(571, 71)._budget_spent(ref) is None
@@ -217,13 +220,13 @@ async def test_hybrid_spends_no_budget_on_documents_the_rules_read_whole(
     """With the day's budget spent, hybrid mode still passes documents the rules read
     completely (no model would be asked), and flags only those that needed the model."""
     ref = setup.ref
-    async with transaction(setup.pipeline.engine) as pg:
+    async with transaction(setup.agents.deps.engine) as pg:
         await hot_sql.insert_attempts(pg, [finished_attempt(ref, "ExtractorLLM", tokens=100)])
     limits = {"extractor": "hybrid", "model_budget_tokens_per_tenant_day": 50}
-    hybrid = PipelineActivities(setup.sessions, settings.model_copy(update=limits), None)
-    await hybrid.record_gen(RecordGenInput(item=ref))
-    whole = await hybrid.extract(ExtractInput(item=ref, document_type=DocumentType.INVOICE))
+    hybrid = Agents(AgentDeps(setup.sessions, settings.model_copy(update=limits), None))
+    await hybrid.record_gen.run(RecordGenInput(item=ref))
+    whole = await hybrid.extractor.run(ExtractInput(item=ref, document_type=DocumentType.INVOICE))
     assert not whole.budget_exhausted and whole.record.extractor == "rules"
-    hybrid._contexts.put(ref.work_item_id, LoadedDocument.from_text("thanks for your business"))
-    sparse = await hybrid.extract(ExtractInput(item=ref, document_type=DocumentType.INVOICE))
+    hybrid.deps.contexts.put(ref.work_item_id, LoadedDocument.from_text("thanks for your business"))
+    sparse = await hybrid.extractor.run(ExtractInput(item=ref, document_type=DocumentType.INVOICE))
     assert sparse.budget_exhausted and "daily token budget spent" in sparse.record.extractor

@@ -16,6 +16,7 @@ import structlog.testing
 
 from myloware.db.direct import jsonb, transaction
 from myloware.db.engine import create_engine, session_factory
+from myloware.db.hot_sql import save_context
 from myloware.extraction.llm import example_json
 from myloware.memory import Embedder
 from myloware.memory.indexer import MemoryIndexer
@@ -27,7 +28,6 @@ from myloware.memory.store import (
 )
 from myloware.records import DocumentType
 from myloware.services.memory import nearest
-from myloware.workflows.hot_sql import save_context
 from tests.worker_support import stored_item
 
 DIM = 384
@@ -302,9 +302,9 @@ async def test_without_its_embedding_model_the_extractor_asks_with_no_examples(
 ) -> None:
     """A worker whose embedding model cannot load: related memory is empty (said once, in
     the log), never a failed extraction."""
+    from myloware.contracts import ItemRef
     from myloware.documents.model import LoadedDocument
     from myloware.memory.related import RelatedMemory
-    from myloware.workflows.types import ItemRef
 
     fake = tmp_path / "model.onnx"
     fake.write_bytes(b"not the model")

@@ -22,8 +22,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, OutboxEvent, RecordVersion, WorkItem
 from myloware.settings import Settings
+from myloware.worker.build import WORKFLOWS, workflow_runner
 from myloware.workflows.client import connect
-from myloware.workflows.worker import WORKFLOWS, workflow_runner
 from tests.pipeline_support import running_worker, unique_queue, wait_for_order
 from tests.test_pipeline_e2e import TEXT_INVOICE
 

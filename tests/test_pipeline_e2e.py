@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from temporalio import activity
 
+from myloware.agents import AgentDeps, Persister
+from myloware.contracts import PersistInput, PersistOutput
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
 from myloware.documents import LocalBlobStore
 from myloware.settings import Settings
-from myloware.workflows.activities import PipelineActivities
-from myloware.workflows.types import PersistInput, PersistOutput
-from myloware.workflows.worker import activities_for
+from myloware.worker.build import activities_for
 from tests.pipeline_support import (
     AGENTS,
     app_client,
@@ -100,9 +101,8 @@ async def test_transient_failure_is_retried_and_traced(
     """A Persister that fails once leaves a FAILED then a COMPLETED attempt, and one version."""
     engine = create_engine(database_url)
     sessions = session_factory(engine)
-    real = PipelineActivities(
-        sessions, pipeline_settings, LocalBlobStore(pipeline_settings.files_path)
-    )
+    deps = AgentDeps(sessions, pipeline_settings, LocalBlobStore(pipeline_settings.files_path))
+    real = Persister(deps)
     calls: list[int] = []
 
     @activity.defn(name="Persister")
@@ -110,11 +110,11 @@ async def test_transient_failure_is_retried_and_traced(
         calls.append(activity.info().attempt)
         if activity.info().attempt == 1:
             raise ConnectionError("database connection reset (injected)")
-        return await real.persist(inp)
+        return await real.run(inp)
 
     acts: list[Any] = [
         a
-        for a in activities_for(sessions, pipeline_settings, real.blobs)
+        for a in activities_for(sessions, pipeline_settings, deps.blobs)
         if getattr(a, "__temporal_activity_definition").name != "Persister"
     ] + [flaky_persist]
     headers = token_for("acme")
@@ -136,6 +136,43 @@ async def test_transient_failure_is_retried_and_traced(
     ]
     assert "injected" in persists[0]["error"]
     assert await count_rows(database_url, RecordVersion) == 1
+
+
+class FlakyBlobStore(LocalBlobStore):
+    """A blob store whose first read meets an I/O error (a disk or network share hiccup)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads = 0
+
+    def path_for(self, ref: str) -> Path:
+        self.reads += 1
+        # reading a directory raises IsADirectoryError, an OSError, inside the real get()
+        return self.root if self.reads == 1 else super().path_for(ref)
+
+
+async def test_a_blob_read_failing_once_is_retried_and_the_item_completes(
+    papi, pipeline_settings, database_url, temporal_address, token_for
+) -> None:
+    """An OSError while reading the blob store is transient: RecordGen runs again, the item
+    completes, and the trace keeps the failed attempt with its reason."""
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    blobs = FlakyBlobStore(pipeline_settings.files_path)
+    headers = token_for("acme")
+    files = [("files", ("invoice.txt", TEXT_INVOICE.encode(), "text/plain"))]
+    acts = activities_for(sessions, pipeline_settings, blobs)
+    async with running_worker(pipeline_settings, database_url, temporal_address, activities=acts):
+        r = await papi.post("/v1/work-orders/upload", files=files, headers=headers)
+        assert r.status_code == 201, r.text
+        order = await wait_for_order(papi, r.json()["data"]["id"], headers)
+    await engine.dispose()
+    assert order["status"] == "COMPLETED"
+    [item] = await items_of(papi, order["id"], headers)
+    gen = [a for a in await attempts_of(papi, item["id"], headers) if a["agent_id"] == "RecordGen"]
+    assert [(a["attempt_number"], a["status"]) for a in gen] == [(1, "FAILED"), (2, "COMPLETED")]
+    assert "DependencyError: cannot read from the blob store" in gen[0]["error"]
+    assert item["result"]["fields"]["total_amount"] == "60.00"
 
 
 async def test_broken_pdf_fails_only_its_item_with_a_reason(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Attempt, OutboxEvent
-from myloware.workflows.trace_batch import TraceBatcher
+from myloware.worker.trace_batch import TraceBatcher
 from tests.worker_support import finished_attempt, stored_item
 
 

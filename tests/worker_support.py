@@ -10,17 +10,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from myloware.agents import AgentDeps, ExtractorLLM, Persister, RecordGen, Verifier
 from myloware.auth.principal import Principal
+from myloware.contracts import ItemRef, RecordInput
 from myloware.db.base import AttemptStatus
 from myloware.db.models import WorkItem
 from myloware.events.outbox import outbox_row
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.work_orders import create_work_order
-from myloware.workflows.attempts import _Trace
-from myloware.workflows.types import ItemRef, RecordInput
+from myloware.worker.attempts import _Trace
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
 Rows = tuple[dict[str, Any], dict[str, Any]]
+
+
+class Agents:
+    """The agents a test calls directly, over one shared set of dependencies."""
+
+    def __init__(self, deps: AgentDeps) -> None:
+        self.deps = deps
+        self.record_gen = RecordGen(deps)
+        self.extractor = ExtractorLLM(deps)
+        self.persister = Persister(deps)
+        self.verifier = Verifier(deps)
 
 
 async def stored_item(

@@ -12,6 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio import activity
+
+from myloware.agents.deps import AgentDeps
+from myloware.agents.names import AgentName
+from myloware.contracts import VerifyInput, VerifyOutput
+from myloware.db import hot_sql
+from myloware.db.direct import transaction
 from myloware.records import CanonicalRecord, FieldValue
 
 _SPACE = re.compile(r"\s+")
@@ -88,3 +95,29 @@ def verify_record(
             "threshold": threshold,
         },
     )
+
+
+class Verifier:
+    def __init__(self, deps: AgentDeps) -> None:
+        self.deps = deps
+
+    @activity.defn(name=AgentName.VERIFIER)
+    async def run(self, inp: VerifyInput) -> VerifyOutput:
+        ref = inp.item
+        doc = await self.deps.context(ref.work_item_id)
+        result = verify_record(
+            inp.record,
+            doc.text,
+            quality_score=inp.validation.quality_score,
+            valid=inp.validation.valid,
+        )
+        async with transaction(self.deps.engine) as pg:
+            await hot_sql.save_verification(
+                pg,
+                tenant_id=ref.tenant_id,
+                item_id=ref.work_item_id,
+                score=result.score,
+                metrics={**result.metrics, "record_version": inp.persisted.version},
+                passed=result.passed,
+            )
+        return VerifyOutput(score=result.score, passed=result.passed, metrics=result.metrics)

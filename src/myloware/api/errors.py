@@ -17,6 +17,7 @@ from myloware.api.envelope import ErrorBody, ErrorResponse
 from myloware.errors import (
     AuthError,
     ConflictError,
+    DependencyError,
     DocumentError,
     ForbiddenError,
     MylowareError,
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: list[tuple[type[MylowareError], int]] = [
     (ValidationFailed, 422),
     (DocumentError, 422),
     (ServiceUnavailable, 503),
+    (DependencyError, 503),  # the blob store failing for now: the client may retry
 ]
 
 HTTP_CODES = {
@@ -54,6 +56,7 @@ HTTP_CODES = {
 
 class RateLimited(MylowareError):
     code = "rate_limited"
+    transient = True
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"rate limit exceeded; retry after {retry_after} s")

@@ -3,7 +3,7 @@
 Measured on the embedded PostgreSQL, SQLAlchemy's async session costs about 0.35 ms of CPU per
 statement on top of the driver's own ~0.06 ms, and a document used to run some twenty
 statements: the database client was the largest share of a worker's CPU. The statements each
-document runs are therefore written as SQL (in :mod:`myloware.workflows.hot_sql`), merged
+document runs are therefore written as SQL (in :mod:`myloware.db.hot_sql`), merged
 where PostgreSQL allows (data-modifying CTEs), and executed on the psycopg connection
 underneath the SQLAlchemy pool — one pool, with its pre-ping and recycling. The tables stay
 defined by the ORM models and migrations; everything that is not per-document work (the API,

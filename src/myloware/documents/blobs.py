@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from myloware.errors import NotFoundError, StartupError, ValidationFailed
+from myloware.errors import DependencyError, NotFoundError, ValidationFailed
 
 PREFIX = "sha256:"
 _REF_RE = re.compile(r"sha256:([0-9a-f]{64})")
@@ -73,7 +73,7 @@ class LocalBlobStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._write_atomically(path, data)
         except OSError as exc:
-            raise StartupError(f"cannot write to the blob store at {self.root}: {exc}") from exc
+            raise DependencyError(f"cannot write to the blob store at {self.root}: {exc}") from exc
         return ref
 
     def get(self, ref: str) -> bytes:
@@ -83,7 +83,7 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise NotFoundError(f"no stored file with reference {ref}") from None
         except OSError as exc:
-            raise StartupError(f"cannot read from the blob store at {self.root}: {exc}") from exc
+            raise DependencyError(f"cannot read from the blob store at {self.root}: {exc}") from exc
 
     def exists(self, ref: str) -> bool:
         return self.path_for(ref).is_file()

@@ -4,7 +4,7 @@ The engine is created once per process, on first use, and shared. ``RapidOCR.__c
 per-call parameters on the engine, so calls are serialised by a lock; onnxruntime already
 uses every core for one image, so nothing is lost. With the default configuration RapidOCR
 loads the models packaged in the wheel and verifies their checksums; it would only go to the
-network if those files were missing, and then fails with a :class:`StartupError` here.
+network if those files were missing, and then fails with a :class:`DependencyError` here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import structlog
 from PIL import Image
 
 from myloware.documents.layout import Box, Segment, group_lines, scale_box
-from myloware.errors import DocumentError, StartupError
+from myloware.errors import DependencyError, DocumentError
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +43,7 @@ def _create_engine() -> Any:
 
         created = RapidOCR(params={"Global.log_level": "error"})
     except Exception as exc:  # any failure here means OCR is unusable on this machine
-        raise StartupError(f"the OCR engine could not be started: {exc}") from exc
+        raise DependencyError(f"the OCR engine could not be started: {exc}") from exc
     log.info("ocr_engine_ready")
     return created
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from myloware.agents.names import AgentName
 from myloware.errors import MylowareError
 from myloware.evaluation.harness import Predict
 from myloware.evaluation.scoring import FieldScore
@@ -75,7 +76,9 @@ class ApiRunner:
     def _record(self, item: dict[str, Any]) -> CanonicalRecord:
         attempts = _data(self.client.get(f"/v1/work-items/{item['id']}/attempts"))
         restyled = [
-            a for a in attempts if a["agent_id"] == "JsonRestyler" and a["status"] == "COMPLETED"
+            a
+            for a in attempts
+            if a["agent_id"] == AgentName.RESTYLER and a["status"] == "COMPLETED"
         ]
         if not restyled:
             raise MylowareError(

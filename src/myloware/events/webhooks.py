@@ -91,6 +91,7 @@ class DeliveryFailed(MylowareError):
     """At least one receiver did not accept an event; the consumer retries it."""
 
     code = "webhook_delivery_failed"
+    transient = True
 
 
 class WebhookConfig(BaseModel):

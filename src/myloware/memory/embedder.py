@@ -41,6 +41,7 @@ class EmbeddingUnavailable(ServiceUnavailable):
     """The embedding model cannot be loaded (not installed, wrong file)."""
 
     code = "embedding_unavailable"
+    transient = False  # a missing or wrong model file does not come back by waiting
 
 
 def packaged_model() -> Path:

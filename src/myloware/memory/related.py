@@ -14,6 +14,7 @@ import asyncio
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from myloware.contracts import ItemRef
 from myloware.db.direct import transaction
 from myloware.documents.model import LoadedDocument
 from myloware.memory import embedder_for
@@ -27,7 +28,6 @@ from myloware.memory.store import (
 )
 from myloware.records import DocumentType
 from myloware.settings import Settings
-from myloware.workflows.types import ItemRef
 
 log = structlog.get_logger(__name__)
 

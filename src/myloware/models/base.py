@@ -44,6 +44,7 @@ class ModelError(MylowareError):
     """
 
     code = "model_error"
+    transient = True
 
     def __init__(self, message: str, *, provider: str, usage: Usage | None = None) -> None:
         super().__init__(f"{provider}: {message}" if provider != "router" else message)

@@ -67,9 +67,9 @@ async def run_worker(
 
     from myloware.db.engine import create_engine, session_factory
     from myloware.documents import LocalBlobStore
-    from myloware.workflows.attempts import trace_engine
+    from myloware.worker.attempts import trace_engine
+    from myloware.worker.build import build_worker, sweep_pending_orders
     from myloware.workflows.client import connect
-    from myloware.workflows.worker import build_worker, sweep_pending_orders
 
     engine = create_engine(endpoints.database_url)
     traces = trace_engine(endpoints.database_url)

@@ -15,6 +15,7 @@ class SlackDeliveryError(MylowareError):
     """Slack refused or failed a Web API call (the event consumer retries, then dead-letters)."""
 
     code = "slack_error"
+    transient = True
 
 
 def web_client(config: SlackConfig) -> AsyncWebClient:

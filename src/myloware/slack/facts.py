@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myloware.agents.names import AgentName
 from myloware.db.base import AttemptStatus
 from myloware.db.models import ApprovalRequest, Attempt, WorkItem
 from myloware.settings import Settings
@@ -36,7 +37,7 @@ async def policy_record(session: AsyncSession, work_item_id: uuid.UUID) -> dict[
         select(Attempt.input)
         .where(
             Attempt.work_item_id == work_item_id,
-            Attempt.agent_id == "Policy",
+            Attempt.agent_id == AgentName.POLICY,
             Attempt.status == AttemptStatus.COMPLETED,
         )
         .order_by(Attempt.started_at.desc())

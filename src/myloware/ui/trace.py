@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
+from myloware.agents.names import AgentName
 from myloware.db.models import ApprovalEvent, ApprovalRequest, Attempt, RecordVersion
 
 MAX_DOCUMENT_CHARS = 100_000
-RECORD_STAGES = ("ExtractorLLM", "JsonRestyler", "ApplyCorrections")
+RECORD_STAGES = (AgentName.EXTRACTOR, AgentName.RESTYLER, AgentName.APPLY_CORRECTIONS)
 _ANCHOR_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 

@@ -22,8 +22,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from myloware.records import CanonicalRecord
-    from myloware.workflows.types import (
+    from myloware.agents.schema_guard import SchemaGuard
+    from myloware.contracts import (
         ApprovalTicket,
         CorrectionInput,
         CorrectionOutput,
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         Tier,
         ValidationOutput,
     )
+    from myloware.records import CanonicalRecord
 
 TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
@@ -217,12 +218,11 @@ class ApprovalStep:
         try:
             corrected = None
             if inp.decision == "APPROVED" and inp.corrections:
-                corrected = await workflow.execute_local_activity(
-                    "ApplyCorrections",
+                corrected = await workflow.execute_local_activity_method(
+                    SchemaGuard.apply_corrections,
                     CorrectionInput(
                         item=self._ref, record=self._record, corrections=inp.corrections
                     ),
-                    result_type=CorrectionOutput,
                     start_to_close_timeout=TIMEOUT,
                     retry_policy=RETRY,
                 )

@@ -22,8 +22,8 @@ async def start_work_order(
     client: Client, settings: Settings, work_order_id: uuid.UUID, tenant_id: uuid.UUID
 ) -> bool:
     """Start ``WorkOrderWorkflow`` for an order; False when it was already started (idempotent)."""
+    from myloware.contracts import WorkOrderInput
     from myloware.services.work_orders import workflow_id_for
-    from myloware.workflows.types import WorkOrderInput
     from myloware.workflows.work_order import WorkOrderWorkflow
 
     try:

@@ -12,6 +12,7 @@ own activity execution, so each gets retries and its own attempt row.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -20,38 +21,48 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
-    from myloware.records import CanonicalRecord
-    from myloware.workflows.approval_step import ApprovalStep
-    from myloware.workflows.types import (
+    from myloware.agents import (
+        AgentName,
+        ExtractorLLM,
+        JsonRestyler,
+        Persister,
+        PolicyAgent,
+        RecordGen,
+        SchemaGuard,
+        Verifier,
+    )
+    from myloware.contracts import (
         ApprovalTicket,
         DecisionOutcome,
         ExtractInput,
-        ExtractOutput,
         FinishItemInput,
         HumanDecision,
         PersistInput,
-        PersistOutput,
-        PolicyDecision,
         PolicyInput,
         RecordGenInput,
-        RecordGenOutput,
         RecordInput,
-        ValidationOutput,
         VerifyInput,
-        VerifyOutput,
         WorkItemInput,
         WorkItemResult,
     )
+    from myloware.workflows.approval_step import ApprovalStep
 
+A = TypeVar("A")
 T = TypeVar("T")
+Stage = Callable[[Any, A], Awaitable[T]]  # an agent's activity method, e.g. ``RecordGen.run``
 
+# Unlimited attempts: a transient failure (a dependency down) is retried for as long as it
+# lasts, at most a minute apart; permanent errors are non-retryable (worker.failures).
 RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=5,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=0,
 )
-LONG_STAGES = {"RecordGen": timedelta(minutes=5), "ExtractorLLM": timedelta(minutes=3)}
+LONG_STAGES = {
+    AgentName.RECORD_GEN: timedelta(minutes=5),
+    AgentName.EXTRACTOR: timedelta(minutes=3),
+}
 LOCAL_TIMEOUT = timedelta(seconds=60)
 
 
@@ -111,29 +122,34 @@ class ItemPipeline:
         fast = inp.fast_path
         try:
             gen = await self._run(
-                "RecordGen", RecordGenInput(item=ref), RecordGenOutput, fast or inp.local_load
+                AgentName.RECORD_GEN,
+                RecordGen.run,
+                RecordGenInput(item=ref),
+                local=fast or inp.local_load,
             )
             extracted = await self._run(
-                "ExtractorLLM",
+                AgentName.EXTRACTOR,
+                ExtractorLLM.run,
                 ExtractInput(item=ref, document_type=gen.document_type),
-                ExtractOutput,
-                fast,
+                local=fast,
             )
             record = await self._run(
-                "JsonRestyler", RecordInput(item=ref, record=extracted.record), CanonicalRecord
+                AgentName.RESTYLER,
+                JsonRestyler.run,
+                RecordInput(item=ref, record=extracted.record),
             )
             validation = await self._run(
-                "SchemaGuard", RecordInput(item=ref, record=record), ValidationOutput
+                AgentName.SCHEMA_GUARD, SchemaGuard.run, RecordInput(item=ref, record=record)
             )
             decision = await self._run(
-                "Policy",
+                AgentName.POLICY,
+                PolicyAgent.run,
                 PolicyInput(
                     item=ref,
                     record=record,
                     validation=validation,
                     token_budget_exhausted=extracted.budget_exhausted,
                 ),
-                PolicyDecision,
             )
             if decision.action == "REJECT":
                 reason = "; ".join(decision.reasons) or "rejected by policy"
@@ -144,14 +160,14 @@ class ItemPipeline:
                     return await self._finish(ref, "FAILED", error=outcome.failure)
                 record, validation = outcome.record, outcome.validation
             persisted = await self._run(
-                "Persister",
+                AgentName.PERSISTER,
+                Persister.run,
                 PersistInput(item=ref, record=record, validation=validation, decision=decision),
-                PersistOutput,
             )
             verified = await self._run(
-                "Verifier",
+                AgentName.VERIFIER,
+                Verifier.run,
                 VerifyInput(item=ref, record=record, validation=validation, persisted=persisted),
-                VerifyOutput,
             )
         except ActivityError as err:
             return await self._finish(ref, "FAILED", error=failure_reason(err))
@@ -166,26 +182,22 @@ class ItemPipeline:
         }
         return await self._finish(ref, "COMPLETED", result=result)
 
-    async def _run(self, name: str, arg: Any, result_type: type[T], local: bool = True) -> T:
-        self.stage_name = name
-        result: T
-        if not local and name in LONG_STAGES:
-            result = await workflow.execute_activity(
-                name,
+    async def _run(self, agent: AgentName, stage: Stage[A, T], arg: A, *, local: bool = True) -> T:
+        """One agent stage: a local activity, or a regular one where it may run long."""
+        self.stage_name = agent.value
+        if not local and agent in LONG_STAGES:
+            return await workflow.execute_activity_method(
+                stage,
                 arg,
-                result_type=result_type,
-                start_to_close_timeout=LONG_STAGES[name],
+                start_to_close_timeout=LONG_STAGES[agent],
                 retry_policy=RETRY,
             )
-        else:
-            result = await workflow.execute_local_activity(
-                name,
-                arg,
-                result_type=result_type,
-                start_to_close_timeout=LOCAL_TIMEOUT,
-                retry_policy=RETRY,
-            )
-        return result
+        return await workflow.execute_local_activity_method(
+            stage,
+            arg,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=RETRY,
+        )
 
     async def _finish(
         self,

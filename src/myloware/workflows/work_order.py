@@ -10,7 +10,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from myloware.workflows.types import (
+    from myloware.contracts import (
         ApprovalTicket,
         DecisionOutcome,
         FinishItemInput,

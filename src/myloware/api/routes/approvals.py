@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from myloware.api.deps import Approver, Limit, Offset, Reader, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.api.temporal import temporal_client
+from myloware.contracts import DecisionOutcome
 from myloware.services import approvals as svc
 from myloware.services.schemas import ApprovalIn
-from myloware.workflows.types import DecisionOutcome
 
 router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
 

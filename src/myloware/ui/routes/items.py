@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myloware.agents.names import AgentName
 from myloware.api.deps import SessionDep, get_state
 from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
@@ -49,7 +50,7 @@ async def trace_context(
     result = item.result or {}
     record, record_source = trace.pick_record(versions, attempts)
     text = doc.text if doc else ""
-    extracted = trace.pick_stage_output(attempts, "JsonRestyler")
+    extracted = trace.pick_stage_output(attempts, AgentName.RESTYLER)
     fields = trace.field_rows(record, trace.corrected_fields(events), len(text), extracted)
     spans = {f.name: f.span for f in fields if f.span}
     pending = next((r for r in requests if r.status is ApprovalRequestStatus.PENDING), None)
@@ -71,9 +72,10 @@ async def trace_context(
         "agents": sorted({a.agent_id for a in attempts}),
         "validation": result.get("validation")
         or corrections.get("validation")
-        or trace.pick_stage_output(attempts, "SchemaGuard"),
-        "decision": result.get("decision") or trace.pick_stage_output(attempts, "Policy"),
-        "verification": result.get("verification") or trace.pick_stage_output(attempts, "Verifier"),
+        or trace.pick_stage_output(attempts, AgentName.SCHEMA_GUARD),
+        "decision": result.get("decision") or trace.pick_stage_output(attempts, AgentName.POLICY),
+        "verification": result.get("verification")
+        or trace.pick_stage_output(attempts, AgentName.VERIFIER),
         "evals": evals,
         "requests": requests,
         "events": events,

@@ -14,13 +14,14 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from myloware.agents import AgentDeps, agent_activities
 from myloware.db.base import WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.settings import Settings
-from myloware.workflows.activities import PipelineActivities
-from myloware.workflows.approvals import ApprovalActivities
-from myloware.workflows.attempts import AttemptRecorder
-from myloware.workflows.bookkeeping import BookkeepingActivities
+from myloware.worker.approvals import ApprovalActivities
+from myloware.worker.attempts import AttemptRecorder
+from myloware.worker.bookkeeping import BookkeepingActivities
+from myloware.worker.failures import ErrorSemantics
 from myloware.workflows.client import start_work_order
 from myloware.workflows.work_item import WorkItemWorkflow
 from myloware.workflows.work_order import WorkOrderWorkflow
@@ -47,18 +48,10 @@ def activities_for(
     blobs: Any,
     redis: Redis | None = None,
 ) -> list[Any]:
-    pipeline = PipelineActivities(sessions, settings, blobs, redis=redis)
     books = BookkeepingActivities(sessions, offline_extractor=settings.extractor == "rules")
     approvals = ApprovalActivities(sessions)
     return [
-        pipeline.record_gen,
-        pipeline.extract,
-        pipeline.restyle,
-        pipeline.validate,
-        pipeline.policy,
-        pipeline.apply_corrections,
-        pipeline.persist,
-        pipeline.verify,
+        *agent_activities(AgentDeps(sessions, settings, blobs, redis=redis)),
         books.plan_work_order,
         books.finish_item,
         books.finish_order,
@@ -86,7 +79,8 @@ def build_worker(
         activities=activities
         if activities is not None
         else activities_for(sessions, settings, blobs, redis),
-        interceptors=[AttemptRecorder(trace_sessions or sessions)],
+        # outermost first: the recorder sees an agent's own error, then it is translated
+        interceptors=[ErrorSemantics(), AttemptRecorder(trace_sessions or sessions)],
         workflow_runner=workflow_runner(settings),
         max_concurrent_activities=16,
         max_concurrent_local_activities=64,

@@ -5,11 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from myloware.db.base import WorkItemStatus, WorkOrderStatus
-from myloware.db.direct import Connection, engine_of, transaction
-from myloware.events.outbox import outbox_row
-from myloware.workflows import hot_sql
-from myloware.workflows.types import (
+from myloware.contracts import (
     FinishItemInput,
     FinishOrderInput,
     ItemPlan,
@@ -17,6 +13,10 @@ from myloware.workflows.types import (
     OrderPlan,
     WorkOrderInput,
 )
+from myloware.db import hot_sql
+from myloware.db.base import WorkItemStatus, WorkOrderStatus
+from myloware.db.direct import Connection, engine_of, transaction
+from myloware.events.outbox import outbox_row
 
 
 class BookkeepingActivities:

@@ -21,7 +21,7 @@ import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.direct import engine_of, transaction
-from myloware.workflows.hot_sql import insert_attempts
+from myloware.db.hot_sql import insert_attempts
 
 Rows = tuple[dict[str, Any], dict[str, Any]]  # (attempt row, outbox row)
 

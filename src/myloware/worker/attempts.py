@@ -3,7 +3,7 @@
 A Temporal activity interceptor wraps each agent activity. For a regular activity (which may
 run long: OCR, model calls) it inserts a STARTED row first and completes it afterwards; for a
 local activity (milliseconds) it writes the finished row once, and rows finished at the same
-time share one transaction (:mod:`myloware.workflows.trace_batch`). Either way the row ends
+time share one transaction (:mod:`myloware.worker.trace_batch`). Either way the row ends
 COMPLETED, FAILED or TIMEOUT with input, output, error, duration and model usage, next to a
 ``work_item.stage_completed`` / ``work_item.stage_failed`` outbox event in the same
 transaction. A STARTED row left by a worker that died is closed as TIMEOUT by the next
@@ -29,26 +29,16 @@ from temporalio.worker import (
     Interceptor,
 )
 
+from myloware.agents.names import AgentName
 from myloware.db.base import AttemptStatus
 from myloware.db.engine import create_engine
 from myloware.db.models import Attempt, OutboxEvent
 from myloware.events.outbox import outbox_row
-from myloware.workflows.trace_batch import TraceBatcher
+from myloware.worker.trace_batch import TraceBatcher
 
 log = structlog.get_logger(__name__)
 
-AGENTS = frozenset(
-    {
-        "RecordGen",
-        "ExtractorLLM",
-        "JsonRestyler",
-        "SchemaGuard",
-        "Policy",
-        "ApplyCorrections",
-        "Persister",
-        "Verifier",
-    }
-)
+AGENTS = frozenset(AgentName)  # every agent activity is traced; bookkeeping is not
 MAX_ERROR_CHARS = 4000
 
 

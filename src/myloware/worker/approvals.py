@@ -13,11 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from myloware.contracts import ApprovalTicket, OpenApprovalInput, SettleApprovalInput
 from myloware.db.base import ApprovalDecision, WorkItemStatus
 from myloware.db.models import ApprovalEvent, ApprovalRequest, ApprovalRequestStatus, WorkItem
 from myloware.events.outbox import record_event
 from myloware.services.audit import ClientInfo, record_audit
-from myloware.workflows.types import ApprovalTicket, OpenApprovalInput, SettleApprovalInput
 
 SYSTEM_PREFIX = "system:"
 FINAL = {

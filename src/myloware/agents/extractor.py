@@ -1,0 +1,73 @@
+"""ExtractorLLM: the canonical record from the loaded document — the offline rules, a model,
+or both (``hybrid``: the model only for what the rules miss), within the token budgets."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from myloware.agents.deps import AgentDeps
+from myloware.agents.names import AgentName
+from myloware.contracts import ExtractInput, ExtractOutput, ItemRef, RelatedUse
+from myloware.db import hot_sql
+from myloware.db.direct import transaction
+from myloware.extraction import extract
+from myloware.extraction.llm import extract_hybrid, extract_model_or_rules, needs_model
+from myloware.memory.related import RelatedMemory
+from myloware.models import ModelRouter, Usage
+
+
+class ExtractorLLM:
+    def __init__(self, deps: AgentDeps) -> None:
+        self.deps = deps
+        self._router: ModelRouter | None = None  # built on first use
+        self._memory = RelatedMemory(deps.engine, deps.settings)
+
+    @activity.defn(name=AgentName.EXTRACTOR)
+    async def run(self, inp: ExtractInput) -> ExtractOutput:
+        doc = await self.deps.context(inp.item.work_item_id)
+        mode = self.deps.settings.extractor
+        if mode == "rules":
+            return ExtractOutput(record=extract(doc, inp.document_type))
+        rules = extract(doc, inp.document_type) if mode == "hybrid" else None
+        if rules is not None and not needs_model(rules):
+            return ExtractOutput(record=rules, usage=Usage())  # no model needed, no budget spent
+        spent = await self._budget_spent(inp.item)
+        if spent is not None:
+            record = rules or extract(doc, inp.document_type)
+            note = f"rules ({spent} token budget spent: no model asked)"
+            return ExtractOutput(
+                record=record.model_copy(update={"extractor": note}), budget_exhausted=True
+            )
+        _, schema = await self.deps.active_schema(inp.document_type)  # SchemaGuard checks it
+        related = await self._memory.records_like(inp.item, doc, inp.document_type)
+        examples = [r.data for r in related]
+        router = self._model_router()
+        if rules is not None:
+            record, usage = await extract_hybrid(
+                doc, inp.document_type, router, schema, rules, examples
+            )
+        else:
+            record, usage = await extract_model_or_rules(
+                doc, inp.document_type, router, schema, examples
+            )
+        shown = [RelatedUse(work_item_id=r.work_item_id, similarity=r.similarity) for r in related]
+        return ExtractOutput(record=record, usage=usage, related=shown)
+
+    async def _budget_spent(self, ref: ItemRef) -> str | None:
+        """Which token budget is spent ("order" or "tenant's daily"), None while both last."""
+        per_order = self.deps.settings.model_budget_tokens_per_order
+        per_day = self.deps.settings.model_budget_tokens_per_tenant_day
+        if not per_order and not per_day:
+            return None
+        async with transaction(self.deps.engine) as pg:
+            order, today = await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id)
+        if per_order and order >= per_order:
+            return "the order's"
+        if per_day and today >= per_day:
+            return "the tenant's daily"
+        return None
+
+    def _model_router(self) -> ModelRouter:
+        if self._router is None:
+            self._router = ModelRouter.from_settings(self.deps.settings, redis=self.deps.redis)
+        return self._router
