@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -127,6 +128,24 @@ async def test_events_are_processed_and_acknowledged(
     assert await pending(redis) == 0
     assert await count(sessions, ProcessedEvent.event_id) == 3
     assert await count(sessions, OutboxEvent.seq) == 6  # 3 events + 3 handler effects
+
+
+async def test_a_handler_logs_with_the_event_ids_bound(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """While a handler runs, the event's id and type are in the structlog context; after it,
+    nothing of the event is left bound."""
+    contexts: list[dict[str, Any]] = []
+
+    async def handler(event: Event, session: AsyncSession) -> None:
+        contexts.append(structlog.contextvars.get_contextvars())
+
+    worker = consumer(redis, sessions, "a", handler)
+    await worker.ensure_group()
+    [event_id] = await publish(sessions, redis)
+    assert await worker.process_once() == 1
+    assert contexts == [{"event_id": str(event_id), "event_type": "work_item.failed"}]
+    assert "event_id" not in structlog.contextvars.get_contextvars()
 
 
 async def test_duplicate_delivery_is_applied_once(

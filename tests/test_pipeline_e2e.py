@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from temporalio import activity
 
 from myloware.agents import AgentDeps, Persister
@@ -136,6 +137,46 @@ async def test_transient_failure_is_retried_and_traced(
     ]
     assert "injected" in persists[0]["error"]
     assert await count_rows(database_url, RecordVersion) == 1
+
+
+async def test_the_api_request_id_follows_the_order_into_every_stage_log_context(
+    papi, pipeline_settings, database_url, temporal_address, token_for, data_dir
+) -> None:
+    """A stage runs with the submitting request's id, tenant, order, item, agent and attempt
+    bound into its structlog context, so its log lines can be traced to the request."""
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    real = Persister(AgentDeps(sessions, pipeline_settings, None))
+    seen: list[dict[str, Any]] = []
+
+    @activity.defn(name="Persister")
+    async def persist(inp: PersistInput) -> PersistOutput:
+        seen.append(structlog.contextvars.get_contextvars())
+        return await real.run(inp)
+
+    acts: list[Any] = [
+        a
+        for a in activities_for(sessions, pipeline_settings, None)
+        if getattr(a, "__temporal_activity_definition").name != "Persister"
+    ] + [persist]
+    headers = {**token_for("acme"), "X-Request-ID": "trace-me-0042"}
+    async with running_worker(pipeline_settings, database_url, temporal_address, activities=acts):
+        r = await papi.post(
+            "/v1/work-orders", json={"work_items": [{"content": TEXT_INVOICE}]}, headers=headers
+        )
+        order = await wait_for_order(papi, r.json()["data"]["id"], headers)
+    await engine.dispose()
+    [item] = await items_of(papi, order["id"], headers)
+    assert seen == [
+        {
+            "request_id": "trace-me-0042",
+            "agent": "Persister",
+            "attempt": 1,
+            "tenant_id": order["tenant_id"],
+            "work_order_id": order["id"],
+            "work_item_id": item["id"],
+        }
+    ]
 
 
 class FlakyBlobStore(LocalBlobStore):

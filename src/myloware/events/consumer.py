@@ -52,6 +52,19 @@ Relevance = Callable[[Sequence[Event]], Awaitable[Sequence[bool]]]
 MAX_ERROR_CHARS = 8_000
 
 
+def event_log_context(event: Event) -> dict[str, str]:
+    """The ids a consumer's log lines carry while it handles ``event``."""
+    context = {"event_id": str(event.event_id), "event_type": event.event_type}
+    if event.tenant_id is not None:
+        context["tenant_id"] = str(event.tenant_id)
+    for key in ("work_order_id", "work_item_id"):
+        if isinstance(value := event.payload.get(key), str):
+            context[key] = value
+    if event.aggregate_type in ("work_order", "work_item") and event.aggregate_id is not None:
+        context.setdefault(f"{event.aggregate_type}_id", str(event.aggregate_id))
+    return context
+
+
 def describe_failure(exc: BaseException) -> str:
     """The error text kept with a dead letter: the traceback, its tail if long."""
     return "".join(traceback.format_exception(exc))[-MAX_ERROR_CHARS:]
@@ -226,7 +239,14 @@ class StreamConsumer:
             await self._process(message, event, reclaimed=reclaimed)
 
     async def _process(self, message: StreamMessage, event: Event, *, reclaimed: bool) -> None:
-        logger = self._log.bind(event_id=str(event.event_id), event_type=event.event_type)
+        # every line logged while this event is handled (the handler's too) names it
+        with structlog.contextvars.bound_contextvars(**event_log_context(event)):
+            await self._process_bound(message, event, reclaimed=reclaimed)
+
+    async def _process_bound(
+        self, message: StreamMessage, event: Event, *, reclaimed: bool
+    ) -> None:
+        logger = self._log
         if reclaimed:
             deliveries = await self._deliveries(message.id)
             if deliveries > self._max_deliveries:

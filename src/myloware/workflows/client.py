@@ -9,12 +9,16 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from myloware.log_context import RequestContext
 from myloware.settings import Settings
 
 
 async def connect(settings: Settings, address: str) -> Client:
     return await Client.connect(
-        address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+        address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=[RequestContext()],  # also the worker's: request ids reach its logs
     )
 
 
