@@ -30,10 +30,10 @@ async def temporal_client(state: AppState) -> Any:
 
 
 async def dispatch(state: AppState, order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-    """Start the order's workflow; if Temporal is down the worker's sweep starts it later."""
+    """Start the order's workflow; if Temporal is down the worker's reconciler starts it later."""
     if state.dispatcher is None:
         return
     try:
         await state.dispatcher(order_id, tenant_id)
-    except Exception as exc:  # the order is safely stored; the sweep retries the start
+    except Exception as exc:  # the order is safely stored; the reconciler retries the start
         log.warning("workflow_start_deferred", work_order_id=str(order_id), error=str(exc))

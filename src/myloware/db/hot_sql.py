@@ -37,13 +37,13 @@ def _outbox_placeholders(prefix: str = "e_") -> str:
 
 # -- bookkeeping --------------------------------------------------------------------------------
 
-START_ORDER = """
+START_ORDER = f"""
 WITH started AS (
     UPDATE work_orders SET status = 'PROCESSING', updated_at = now()
     WHERE id = %(order)s AND status = 'PENDING'
 )
 SELECT id, blob_ref FROM work_items
-WHERE work_order_id = %(order)s AND tenant_id = %(tenant)s
+WHERE work_order_id = %(order)s AND tenant_id = %(tenant)s AND status NOT IN {TERMINAL}
 ORDER BY position
 """
 
@@ -51,7 +51,8 @@ ORDER BY position
 async def start_order(
     pg: Connection, order_id: uuid.UUID, tenant_id: uuid.UUID
 ) -> list[tuple[uuid.UUID, str | None]]:
-    """Mark a PENDING order PROCESSING; its items (id, blob_ref) in order."""
+    """Mark a PENDING order PROCESSING; its items not settled yet (id, blob_ref) in order
+    (all of them, but for an order whose workflow the reconciler started again)."""
     cur = await pg.execute(START_ORDER, {"order": order_id, "tenant": tenant_id})
     return [(row[0], row[1]) for row in await cur.fetchall()]
 
@@ -88,6 +89,21 @@ async def settle_item(
             **_outbox_values(event),
         },
     )
+
+
+ITEM_COUNTS = """
+SELECT count(*) FILTER (WHERE status = 'COMPLETED'), count(*) FILTER (WHERE status = 'FAILED'),
+       count(*) FILTER (WHERE status NOT IN ('COMPLETED', 'FAILED'))
+FROM work_items WHERE work_order_id = %s
+"""
+
+
+async def item_counts(pg: Connection, order_id: uuid.UUID) -> tuple[int, int, int]:
+    """An order's items: (completed, failed, still open)."""
+    cur = await pg.execute(ITEM_COUNTS, (order_id,))
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 SETTLE_ORDER = f"""

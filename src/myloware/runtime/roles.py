@@ -62,13 +62,14 @@ async def run_api(settings: Settings, endpoints: Endpoints, stop: asyncio.Event)
 async def run_worker(
     settings: Settings, endpoints: Endpoints, stop: asyncio.Event, *, with_relay: bool = True
 ) -> None:
-    """The Temporal worker, the sweep of unstarted orders and (by default) the event relay."""
+    """The Temporal worker, the reconciler of unsettled orders and (by default) the relay."""
     import redis.asyncio as aioredis
 
     from myloware.db.engine import create_engine, session_factory
     from myloware.documents import LocalBlobStore
     from myloware.worker.attempts import trace_engine
-    from myloware.worker.build import build_worker, sweep_pending_orders
+    from myloware.worker.build import build_worker
+    from myloware.worker.reconcile import Reconciler
     from myloware.workflows.client import connect
 
     engine = create_engine(endpoints.database_url)
@@ -87,7 +88,7 @@ async def run_worker(
     )
     gc.collect()  # as in the API: start-up objects stay out of the collector's full passes
     gc.freeze()
-    tasks = [asyncio.create_task(sweep_pending_orders(client, settings, sessions, stop))]
+    tasks = [asyncio.create_task(Reconciler(client, settings, sessions).run(stop))]
     if with_relay:
         tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))
     try:

@@ -51,7 +51,7 @@ class SlackDeps:
     temporal: Callable[[], Awaitable[Any]]  # -> temporalio.client.Client
     settings: Settings
     blobs: Any  # myloware.documents.BlobStore: where files shared in Slack go
-    # starts a new work order's workflow, deferring to the worker's sweep when Temporal is down
+    # starts a new work order's workflow, deferring to the worker's reconciler when Temporal is down
     start: Callable[[uuid.UUID, uuid.UUID], Awaitable[None]]
     inflight: InFlight = field(default_factory=InFlight)  # the process's one, from the app
 

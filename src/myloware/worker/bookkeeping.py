@@ -55,27 +55,42 @@ class BookkeepingActivities:
 
     @activity.defn(name="finish_work_order")
     async def finish_order(self, inp: FinishOrderInput) -> str:
-        """COMPLETED when every item completed, FAILED otherwise (with the counts); items
-        handed in ``settle`` are settled in the same transaction."""
-        failed = [r for r in inp.results if r.status != WorkItemStatus.COMPLETED.value]
-        status = WorkOrderStatus.FAILED if failed else WorkOrderStatus.COMPLETED
-        summary = {"completed": len(inp.results) - len(failed), "failed": len(failed)}
-        event = outbox_row(
-            event_type=f"work_order.{status.value.lower()}",
-            tenant_id=inp.tenant_id,
-            aggregate_type="work_order",
-            aggregate_id=inp.work_order_id,
-            payload={"work_order_id": str(inp.work_order_id), **summary},
-        )
+        """Settle the order from the statuses of all its items: COMPLETED when every item
+        completed, FAILED otherwise (with the counts). Items handed in ``settle``, and items
+        the results report failed but nobody settled (a child workflow that itself failed),
+        are settled first, in the same transaction."""
+        unsettled = [
+            FinishItemInput(
+                item=ItemRef(
+                    work_item_id=r.work_item_id,
+                    work_order_id=inp.work_order_id,
+                    tenant_id=inp.tenant_id,
+                ),
+                status=WorkItemStatus.FAILED.value,
+                error=r.error,
+            )
+            for r in inp.results
+            if r.status != WorkItemStatus.COMPLETED.value
+        ]
         async with transaction(self.engine) as pg:
-            for item in inp.settle:
+            for item in [*inp.settle, *unsettled]:  # a settled item stays as it is
                 await settle_item(pg, item)
+            completed, failed, still_open = await hot_sql.item_counts(pg, inp.work_order_id)
+            failed += still_open  # none, unless an item's workflow lost it: not a success
+            status = WorkOrderStatus.FAILED if failed else WorkOrderStatus.COMPLETED
+            summary = {"completed": completed, "failed": failed}
             now = await hot_sql.settle_order(
                 pg,
                 inp.work_order_id,
                 status.value,
                 metadata_patch={"summary": summary},
-                event=event,
+                event=outbox_row(
+                    event_type=f"work_order.{status.value.lower()}",
+                    tenant_id=inp.tenant_id,
+                    aggregate_type="work_order",
+                    aggregate_id=inp.work_order_id,
+                    payload={"work_order_id": str(inp.work_order_id), **summary},
+                ),
             )
         return now or status.value
 

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from myloware.agents import AgentDeps, agent_activities
-from myloware.db.base import WorkOrderStatus
-from myloware.db.models import WorkOrder
 from myloware.settings import Settings
 from myloware.worker.approvals import ApprovalActivities
 from myloware.worker.attempts import AttemptRecorder
 from myloware.worker.bookkeeping import BookkeepingActivities
 from myloware.worker.failures import ErrorSemantics
-from myloware.workflows.client import start_work_order
 from myloware.workflows.work_item import WorkItemWorkflow
 from myloware.workflows.work_order import WorkOrderWorkflow
 
@@ -86,38 +80,3 @@ def build_worker(
         max_concurrent_local_activities=64,
         max_concurrent_workflow_tasks=64,
     )
-
-
-async def sweep_pending_orders(
-    client: Client,
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    stop: asyncio.Event,
-    *,
-    interval_s: float = 15.0,
-    min_age_s: float = 10.0,
-) -> None:
-    """Start workflows of orders stored while Temporal was unreachable (idempotent)."""
-    while not stop.is_set():
-        try:
-            cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
-            async with sessions() as session:
-                rows = (
-                    await session.execute(
-                        select(WorkOrder.id, WorkOrder.tenant_id)
-                        .where(
-                            WorkOrder.status == WorkOrderStatus.PENDING,
-                            WorkOrder.created_at < cutoff,
-                        )
-                        .limit(100)
-                    )
-                ).all()
-            for order_id, tenant_id in rows:
-                if await start_work_order(client, settings, order_id, tenant_id):
-                    log.info("workflow_started_by_sweep", work_order_id=str(order_id))
-        except Exception as exc:
-            log.warning("sweep_failed", error=str(exc))
-        try:
-            await asyncio.wait_for(stop.wait(), interval_s)
-        except TimeoutError:
-            pass

@@ -23,9 +23,16 @@ async def connect(settings: Settings, address: str) -> Client:
 
 
 async def start_work_order(
-    client: Client, settings: Settings, work_order_id: uuid.UUID, tenant_id: uuid.UUID
+    client: Client,
+    settings: Settings,
+    work_order_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    *,
+    reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.REJECT_DUPLICATE,
 ) -> bool:
-    """Start ``WorkOrderWorkflow`` for an order; False when it was already started (idempotent)."""
+    """Start ``WorkOrderWorkflow`` for an order; False when it was already started (idempotent).
+
+    ``reuse``: ALLOW_DUPLICATE lets the reconciler start an order's closed workflow again."""
     from myloware.contracts import WorkOrderInput
     from myloware.services.work_orders import workflow_id_for
     from myloware.workflows.work_order import WorkOrderWorkflow
@@ -36,7 +43,7 @@ async def start_work_order(
             WorkOrderInput(work_order_id=work_order_id, tenant_id=tenant_id),
             id=workflow_id_for(work_order_id),
             task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_reuse_policy=reuse,
         )
     except WorkflowAlreadyStartedError:
         return False
