@@ -23,6 +23,12 @@ from myloware.events import (
     record_event,
     replay_dead_letter,
 )
+from myloware.events.catalogue import (
+    EventType,
+    ItemSettled,
+    RecordPersisted,
+    WorkOrderSettled,
+)
 
 STREAM = "test:events"
 GROUP = "notifier"
@@ -43,13 +49,12 @@ class Recorder:
         self.called.set()
         if not self.effect:
             return
-        record_event(
+        record_event(  # any catalogued event: a visible effect in the handler's transaction
             session,
-            event_type="notification.sent",
+            EventType.RECORD_PERSISTED,
+            RecordPersisted(record_id=event.event_id, version=1),
             tenant_id=None,
-            aggregate_type="notification",
             aggregate_id=event.event_id,
-            payload={},
         )
         if self.fail_with is not None:
             raise self.fail_with
@@ -82,11 +87,15 @@ async def publish(
         ids = [
             record_event(
                 session,
-                event_type="work_item.failed",
+                EventType.ITEM_FAILED,
+                ItemSettled(
+                    work_item_id=uuid.uuid4(),
+                    work_order_id=uuid.uuid4(),
+                    status="FAILED",
+                    error=f"failure {i}",
+                ),
                 tenant_id=None,
-                aggregate_type="work_item",
                 aggregate_id=None,
-                payload={"n": i},
             )
             for i in range(count)
         ]
@@ -133,8 +142,8 @@ async def test_events_are_processed_and_acknowledged(
 async def test_a_handler_logs_with_the_event_ids_bound(
     sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
 ) -> None:
-    """While a handler runs, the event's id and type are in the structlog context; after it,
-    nothing of the event is left bound."""
+    """While a handler runs, the event's id, type, order and item are in the structlog
+    context; after it, nothing of the event is left bound."""
     contexts: list[dict[str, Any]] = []
 
     async def handler(event: Event, session: AsyncSession) -> None:
@@ -144,7 +153,9 @@ async def test_a_handler_logs_with_the_event_ids_bound(
     await worker.ensure_group()
     [event_id] = await publish(sessions, redis)
     assert await worker.process_once() == 1
-    assert contexts == [{"event_id": str(event_id), "event_type": "work_item.failed"}]
+    [context] = contexts
+    assert context["event_id"] == str(event_id) and context["event_type"] == "work_item.failed"
+    assert {"work_item_id", "work_order_id"} <= set(context)  # named by the payload
     assert "event_id" not in structlog.contextvars.get_contextvars()
 
 
@@ -281,11 +292,10 @@ async def test_relay_and_consumer_run_loops_deliver_end_to_end(
     async with transaction(sessions) as session:
         event_id = record_event(
             session,
-            event_type="work_order.completed",
+            EventType.WORK_ORDER_COMPLETED,
+            WorkOrderSettled(work_order_id=uuid.uuid4(), completed=1, failed=0),
             tenant_id=None,
-            aggregate_type="work_order",
             aggregate_id=None,
-            payload={},
         )
     await asyncio.wait_for(handler.called.wait(), timeout=5)
     stop.set()
@@ -301,7 +311,7 @@ async def test_pre_check_sees_the_batch_and_acknowledges_what_it_turns_down(
 
     async def even_only(events: Sequence[Event]) -> list[bool]:
         batches.append(len(events))
-        return [event.payload["n"] % 2 == 0 for event in events]
+        return [int(event.payload["error"].split()[-1]) % 2 == 0 for event in events]
 
     handler = Recorder()
     worker = consumer(redis, sessions, "a", handler, relevant=even_only)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from myloware.db.engine import transaction
 from myloware.db.models import OutboxEvent
 from myloware.events import Event, OutboxRelay, record_event
+from myloware.events.catalogue import EventType, WorkOrderCreated
 
 STREAM = "test:events"
 
@@ -23,11 +24,10 @@ async def stage(sessions: async_sessionmaker[AsyncSession], count: int) -> list[
         return [
             record_event(
                 session,
-                event_type="work_order.created",
+                EventType.WORK_ORDER_CREATED,
+                WorkOrderCreated(work_order_id=(order_id := uuid.uuid4()), items=i),
                 tenant_id=None,
-                aggregate_type="work_order",
-                aggregate_id=uuid.uuid4(),
-                payload={"n": i},
+                aggregate_id=order_id,
             )
             for i in range(count)
         ]
@@ -48,7 +48,7 @@ async def test_committed_events_are_published_once(
     assert await published_ids(redis) == ids
     first = Event.from_fields((await redis.xrange(STREAM, count=1))[0][1])
     assert first.event_type == "work_order.created"
-    assert first.aggregate_type == "work_order" and first.payload == {"n": 0}
+    assert first.aggregate_type == "work_order" and first.payload["items"] == 0
     async with sessions() as session:
         unpublished = await session.scalar(
             select(func.count()).where(OutboxEvent.published_at.is_(None))
@@ -68,11 +68,10 @@ async def test_rolled_back_events_are_never_published(
         async with transaction(sessions) as session:
             record_event(
                 session,
-                event_type="work_order.created",
+                EventType.WORK_ORDER_CREATED,
+                WorkOrderCreated(work_order_id=uuid.uuid4(), items=0),
                 tenant_id=None,
-                aggregate_type="work_order",
                 aggregate_id=None,
-                payload={},
             )
             await session.flush()
             raise Abort

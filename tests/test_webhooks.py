@@ -27,6 +27,7 @@ from myloware.db.base import ConnectorStatus
 from myloware.db.engine import transaction
 from myloware.db.models import AuditLog, Connector, DeadLetter, ProcessedEvent, WebhookDelivery
 from myloware.events import Event, OutboxRelay, record_event, replay_dead_letter
+from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.consumers import run_consumers
 from myloware.events.webhooks import (
     DeliveryFailed,
@@ -167,11 +168,10 @@ async def order_created(sessions: Sessions, tenant_id: uuid.UUID) -> uuid.UUID:
     async with transaction(sessions) as session:
         return record_event(
             session,
-            event_type="work_order.created",
+            EventType.WORK_ORDER_CREATED,
+            WorkOrderCreated(work_order_id=order_id, items=1),
             tenant_id=tenant_id,
-            aggregate_type="work_order",
             aggregate_id=order_id,
-            payload={"work_order_id": str(order_id), "items": 1},
         )
 
 

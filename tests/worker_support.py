@@ -15,7 +15,6 @@ from myloware.auth.principal import Principal
 from myloware.contracts import ItemRef, RecordInput
 from myloware.db.base import AttemptStatus
 from myloware.db.models import WorkItem
-from myloware.events.outbox import outbox_row
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.work_orders import create_work_order
 from myloware.worker.attempts import _Trace
@@ -62,4 +61,4 @@ def finished_attempt(
     attempt = trace.end(AttemptStatus.COMPLETED).row(started_only=False)
     if tokens is not None:
         attempt.update(tokens_in=tokens - 10, tokens_out=10, model="m")
-    return attempt, outbox_row(**trace.event())
+    return attempt, trace.event()

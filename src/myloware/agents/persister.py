@@ -15,6 +15,7 @@ from myloware.agents.names import AgentName
 from myloware.contracts import PersistInput, PersistOutput
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
+from myloware.events.catalogue import EventType, RecordPersisted
 from myloware.events.outbox import outbox_row
 
 
@@ -52,11 +53,10 @@ class Persister:
                 content_hash=digest,
                 source=inp.source,
                 event=outbox_row(
-                    event_type="record.persisted",
+                    EventType.RECORD_PERSISTED,
+                    RecordPersisted(record_id=record_id, version=version),
                     tenant_id=ref.tenant_id,
-                    aggregate_type="work_item",
                     aggregate_id=ref.work_item_id,
-                    payload={"record_id": str(record_id), "version": version},
                 ),
             )
         return PersistOutput(record_id=record_id, version=version, created=True)

@@ -52,6 +52,7 @@ from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.engine import transaction
 from myloware.db.models import Connector, WebhookDelivery
 from myloware.errors import MylowareError, ValidationFailed
+from myloware.events.catalogue import EventType
 from myloware.events.consumer import Relevance
 from myloware.events.stream import Event
 from myloware.services.audit import record_audit
@@ -68,22 +69,8 @@ SIGNATURE_HEADER = "X-MyloWare-Signature"
 USER_AGENT = f"MyloWare-Webhooks/{myloware.__version__}"
 _EXCERPT_BYTES = 512
 
-#: Every event type on the stream (docs/events.md describes their payloads).
-EVENT_TYPES: tuple[str, ...] = (
-    "work_order.created",
-    "work_order.completed",
-    "work_order.failed",
-    "work_item.stage_completed",
-    "work_item.stage_failed",
-    "work_item.completed",
-    "work_item.failed",
-    "record.persisted",
-    "approval.requested",
-    "approval.approved",
-    "approval.rejected",
-    "approval.escalated",
-    "approval.expired",
-)
+#: Every event type on the stream (the catalogue; docs/events.md describes their payloads).
+EVENT_TYPES: tuple[str, ...] = tuple(EventType)
 _PREFIXES = frozenset(t.split(".", 1)[0] for t in EVENT_TYPES)
 
 

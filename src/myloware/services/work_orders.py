@@ -13,6 +13,7 @@ from myloware.auth.principal import Principal
 from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
 from myloware.errors import NotFoundError
+from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.outbox import record_event
 from myloware.services.audit import ClientInfo, record_audit
 from myloware.services.schemas import WorkOrderCreate
@@ -83,11 +84,10 @@ async def create_work_order(
         session.add_all(linked(order_id))
     record_event(
         session,
-        event_type="work_order.created",
+        EventType.WORK_ORDER_CREATED,
+        WorkOrderCreated(work_order_id=order_id, items=len(payload.work_items)),
         tenant_id=principal.tenant_id,
-        aggregate_type="work_order",
         aggregate_id=order_id,
-        payload={"work_order_id": str(order_id), "items": len(payload.work_items)},
     )
     record_audit(
         session,

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from myloware.db.models import ApprovalRequest, ApprovalRequestStatus
 from myloware.db.models.slack import SlackMessage
 from myloware.events import Event, Handler
+from myloware.events.catalogue import APPROVAL_FINAL, EventType
 from myloware.events.consumer import Relevance
 from myloware.settings import Settings
 from myloware.slack import results
@@ -42,9 +43,9 @@ from myloware.slack.facts import load_card_facts
 log = structlog.get_logger(__name__)
 
 CONSUMER_GROUP = "slack"
-REQUESTED = "approval.requested"
-ESCALATED = "approval.escalated"
-FINAL = {"approval.approved", "approval.rejected", "approval.expired"}
+REQUESTED = EventType.APPROVAL_REQUESTED
+ESCALATED = EventType.APPROVAL_ESCALATED
+FINAL = APPROVAL_FINAL
 HANDLED = {REQUESTED, ESCALATED, *FINAL}
 #: chat.update errors meaning the card is gone: nothing left to update
 GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_archived"}

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.models import SlackIntake, WorkItem, WorkOrder
 from myloware.events import Event
+from myloware.events.catalogue import WORK_ORDER_SETTLED
 from myloware.settings import Settings
 from myloware.slack.cards import escape, key_fields
 from myloware.slack.client import slack_error
@@ -29,7 +30,7 @@ from myloware.slack.facts import base_url, run_trace_url
 
 log = structlog.get_logger(__name__)
 
-SETTLED = {"work_order.completed", "work_order.failed"}
+SETTLED = WORK_ORDER_SETTLED
 MAX_ERROR_CHARS = 300
 MAX_VALUE_CHARS = 100
 MAX_LINES = 40  # items listed; the rest are counted (Slack cuts texts over 40,000 characters)

@@ -16,6 +16,7 @@ from temporalio import activity
 from myloware.contracts import ApprovalTicket, OpenApprovalInput, SettleApprovalInput
 from myloware.db.base import ApprovalDecision, WorkItemStatus
 from myloware.db.models import ApprovalEvent, ApprovalRequest, ApprovalRequestStatus, WorkItem
+from myloware.events.catalogue import ApprovalDecided, ApprovalRequested, EventType
 from myloware.events.outbox import record_event
 from myloware.services.audit import ClientInfo, record_audit
 
@@ -67,18 +68,17 @@ class ApprovalActivities:
             await session.flush()
             record_event(
                 session,
-                event_type="approval.requested",
+                EventType.APPROVAL_REQUESTED,
+                ApprovalRequested(
+                    work_item_id=ref.work_item_id,
+                    request_id=request.id,
+                    approver_group=first.group,
+                    sla_seconds=first.sla_seconds,
+                    policy_version=decision.policy_version,
+                    reasons=decision.reasons,
+                ),
                 tenant_id=ref.tenant_id,
-                aggregate_type="work_item",
                 aggregate_id=ref.work_item_id,
-                payload={
-                    "work_item_id": str(ref.work_item_id),
-                    "request_id": str(request.id),
-                    "approver_group": first.group,
-                    "sla_seconds": first.sla_seconds,
-                    "policy_version": decision.policy_version,
-                    "reasons": decision.reasons,
-                },
             )
             return _ticket(request)
 
@@ -126,19 +126,18 @@ class ApprovalActivities:
                     )
             record_event(
                 session,
-                event_type=f"approval.{inp.decision.lower()}",
+                EventType(f"approval.{inp.decision.lower()}"),
+                ApprovalDecided(
+                    work_item_id=ref.work_item_id,
+                    request_id=request.id,
+                    decided_by=inp.decided_by,
+                    reason=inp.reason,
+                    policy_version=inp.policy_version,
+                    approver_group=request.approver_group,
+                    tier=request.tier,
+                ),
                 tenant_id=ref.tenant_id,
-                aggregate_type="work_item",
                 aggregate_id=ref.work_item_id,
-                payload={
-                    "work_item_id": str(ref.work_item_id),
-                    "request_id": str(request.id),
-                    "decided_by": inp.decided_by,
-                    "reason": inp.reason,
-                    "policy_version": inp.policy_version,
-                    "approver_group": request.approver_group,
-                    "tier": request.tier,
-                },
             )
             if not inp.decided_by.startswith(SYSTEM_PREFIX):
                 record_audit(

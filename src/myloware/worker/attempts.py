@@ -33,6 +33,7 @@ from myloware.agents.names import AgentName
 from myloware.db.base import AttemptStatus
 from myloware.db.engine import create_engine
 from myloware.db.models import Attempt, OutboxEvent
+from myloware.events.catalogue import EventType, StageFinished
 from myloware.events.outbox import outbox_row
 from myloware.worker.trace_batch import TraceBatcher
 
@@ -98,7 +99,7 @@ class _AttemptInbound(ActivityInboundInterceptor):
     async def _write(self, trace: _Trace, *, started_only: bool = False) -> None:
         try:
             if trace.local:  # one finished row: goes with the others finishing now
-                await self.batcher.write(trace.row(started_only=False), outbox_row(**trace.event()))
+                await self.batcher.write(trace.row(started_only=False), trace.event())
                 return
             async with self.sessions() as session, session.begin():
                 if not trace.local:
@@ -112,7 +113,7 @@ class _AttemptInbound(ActivityInboundInterceptor):
                     await session.execute(insert(Attempt).values(**values))
                     trace.inserted = True
                 if not started_only:  # a Core insert: no ORM flush on this hot path
-                    await session.execute(insert(OutboxEvent).values(**outbox_row(**trace.event())))
+                    await session.execute(insert(OutboxEvent).values(**trace.event()))
         except Exception as exc:
             if started_only:
                 raise  # the agent has not run yet: let Temporal retry the whole attempt
@@ -190,21 +191,21 @@ class _Trace:
         return values
 
     def event(self) -> dict[str, Any]:
+        """The ``work_item.stage_*`` outbox row that goes with this attempt's row."""
         completed = self.status is AttemptStatus.COMPLETED
-        return {
-            "event_type": "work_item.stage_completed" if completed else "work_item.stage_failed",
-            "tenant_id": self.item.tenant_id,
-            "aggregate_type": "work_item",
-            "aggregate_id": self.item.work_item_id,
-            "payload": {
-                "work_item_id": str(self.item.work_item_id),
-                "work_order_id": str(self.item.work_order_id),
-                "agent": self.agent,
-                "status": self.status.value,
-                "duration_ms": self.duration_ms,
-                "error": self.error,
-            },
-        }
+        return outbox_row(
+            EventType.STAGE_COMPLETED if completed else EventType.STAGE_FAILED,
+            StageFinished(
+                work_item_id=self.item.work_item_id,
+                work_order_id=self.item.work_order_id,
+                agent=self.agent,
+                status=self.status.value,
+                duration_ms=self.duration_ms,
+                error=self.error,
+            ),
+            tenant_id=self.item.tenant_id,
+            aggregate_id=self.item.work_item_id,
+        )
 
 
 def trace_engine(database_url: str) -> AsyncEngine:

@@ -16,6 +16,7 @@ from myloware.contracts import (
 from myloware.db import hot_sql
 from myloware.db.base import WorkItemStatus, WorkOrderStatus
 from myloware.db.direct import Connection, engine_of, transaction
+from myloware.events.catalogue import EventType, ItemSettled, WorkOrderSettled
 from myloware.events.outbox import outbox_row
 
 
@@ -85,11 +86,10 @@ class BookkeepingActivities:
                 status.value,
                 metadata_patch={"summary": summary},
                 event=outbox_row(
-                    event_type=f"work_order.{status.value.lower()}",
+                    EventType.WORK_ORDER_FAILED if failed else EventType.WORK_ORDER_COMPLETED,
+                    WorkOrderSettled(work_order_id=inp.work_order_id, **summary),
                     tenant_id=inp.tenant_id,
-                    aggregate_type="work_order",
                     aggregate_id=inp.work_order_id,
-                    payload={"work_order_id": str(inp.work_order_id), **summary},
                 ),
             )
         return now or status.value
@@ -109,15 +109,14 @@ async def settle_item(pg: Connection, inp: FinishItemInput) -> None:
         error=None if inp.error is None else inp.error[:4000],
         result=inp.result,
         event=outbox_row(
-            event_type="work_item.completed" if completed else "work_item.failed",
+            EventType.ITEM_COMPLETED if completed else EventType.ITEM_FAILED,
+            ItemSettled(
+                work_item_id=ref.work_item_id,
+                work_order_id=ref.work_order_id,
+                status=status.value,
+                error=inp.error,
+            ),
             tenant_id=ref.tenant_id,
-            aggregate_type="work_item",
             aggregate_id=ref.work_item_id,
-            payload={
-                "work_item_id": str(ref.work_item_id),
-                "work_order_id": str(ref.work_order_id),
-                "status": status.value,
-                "error": inp.error,
-            },
         ),
     )
