@@ -31,7 +31,7 @@ from myloware.records import CanonicalRecord, DocumentType, FieldValue, Finding
 
 EXTRACTOR_PREFIX = "einvoice"
 MISMATCH = "einvoice_mismatch"
-UNUSED = "einvoice_unused"
+DOCUMENT_WARNING = "document_warning"
 _TEXT_FIELDS = (
     "vendor_name", "vendor_address", "vendor_tax_id", "buyer_name", "buyer_address",
     "invoice_number", "po_number", "currency", "payment_terms",
@@ -74,14 +74,14 @@ def einvoice_record(doc: LoadedDocument, invoice: EInvoice) -> CanonicalRecord:
         fields=fields,
         extractor=f"{EXTRACTOR_PREFIX} ({invoice.label})",
         language=detect_language(repaired_text(lines)),
-        findings=crosscheck(invoice, fields, lines),
+        findings=[*crosscheck(invoice, fields, lines), *document_findings(doc)],
     )
 
 
-def unused_einvoice_findings(doc: LoadedDocument) -> list[Finding]:
-    """Warnings for what the loader had to leave out (an attached e-invoice it could not
-    read), so the reviewer knows the record comes from the text alone."""
-    return [Finding(code=UNUSED, message=warning) for warning in doc.warnings]
+def document_findings(doc: LoadedDocument) -> list[Finding]:
+    """The loader's warnings (an attached e-invoice it could not read, a PDF without text
+    read from its e-invoice alone), so the reviewer knows what the record rests on."""
+    return [Finding(code=DOCUMENT_WARNING, message=warning) for warning in doc.warnings]
 
 
 def crosscheck(
@@ -151,7 +151,7 @@ def _amount_locator(amount: Decimal) -> Locator:
         decimals = rf"[.,]{cents[0]}0?"
     else:
         decimals = rf"[.,]{cents}"
-    return re.compile(rf"(?<![\d.,]){whole}{decimals}(?![\d]|[.,]\d)").search
+    return re.compile(rf"(?<![\d.,]){whole}{decimals}(?![\d%]|[.,]\d)").search
 
 
 def _date_locator(iso: str) -> Locator:
@@ -188,11 +188,15 @@ def _decimal(value: str | None) -> Decimal | None:
 
 
 def _line_items(invoice: EInvoice) -> list[dict[str, Any]]:
+    """The line items; lines of no quantity and no amount (section headings and notes, as
+    some invoicing software writes them) are left out."""
     items = []
     for item in invoice.line_items:
         quantity, price, amount = (
             _decimal(v) for v in (item.quantity, item.unit_price, item.amount)
         )
+        if not quantity and not amount:
+            continue
         items.append(
             {
                 "description": item.description,

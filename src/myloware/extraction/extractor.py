@@ -18,7 +18,7 @@ from collections.abc import Callable
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ExtractionError
 from myloware.extraction.detect import detect_type_of_text
-from myloware.extraction.einvoice import einvoice_record, unused_einvoice_findings
+from myloware.extraction.einvoice import document_findings, einvoice_record
 from myloware.extraction.invoice import extract_invoice
 from myloware.extraction.language import detect_language
 from myloware.extraction.layout import Line, document_lines, repaired_text
@@ -56,5 +56,5 @@ def extract(doc: LoadedDocument, document_type: DocumentType | None = None) -> C
         fields=fields,
         extractor=EXTRACTOR_NAME,
         language=detect_language(repaired),
-        findings=unused_einvoice_findings(doc),
+        findings=document_findings(doc),
     )
