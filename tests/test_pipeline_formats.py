@@ -1,9 +1,11 @@
-"""End to end for each input format: PDF, scanned image (OCR) and e-mail with attachments."""
+"""End to end for each input format: PDF, scanned image (OCR), e-mail with attachments and
+e-invoices (a Factur-X PDF, an XRechnung XML)."""
 
 from __future__ import annotations
 
 import httpx
 
+from tests.einvoice_support import UBL, cii_xml, einvoice_pdf, visible
 from tests.factories import make_eml, pdf_from_lines, render_image
 from tests.pipeline_support import (
     AGENTS,
@@ -11,6 +13,7 @@ from tests.pipeline_support import (
     items_of,
     wait_for_order,
 )
+from tests.ui_support import bearer, sign_in
 
 PDF_INVOICE = [
     "Northwind Traders GmbH",
@@ -98,3 +101,31 @@ async def test_email_body_and_two_attachments_become_three_items(stack, token_fo
     assert ticket["result"]["fields"]["priority"] in {"HIGH", "URGENT"}
     assert body["status"] in {"COMPLETED", "FAILED"}
     assert order["metadata"]["summary"]["completed"] >= 2
+
+
+async def test_einvoice_pdf_and_xml_are_read_from_their_structured_data(stack, token_for) -> None:
+    """A Factur-X PDF and an XRechnung UBL file complete with the e-invoices' own values,
+    and the Run Trace says they came from the embedded e-invoice."""
+    headers = token_for("acme")
+    files = [
+        ("files", ("fx.pdf", einvoice_pdf(visible(), cii_xml()), "application/pdf")),
+        ("files", ("xr.xml", UBL.encode(), "application/xml")),
+    ]
+    order, [pdf, xml] = await _upload(stack, headers, files)
+    assert order["status"] == "COMPLETED", (pdf, xml)
+    fields = pdf["result"]["fields"]
+    # the buyer, PO number and due date are in the XML only, not in the visible text
+    assert (fields["buyer_name"], fields["po_number"], fields["due_date"]) == (
+        "Kunden AG", "PO-77", "2024-03-13",
+    )  # fmt: skip
+    assert fields["total_amount"] == "119.00" and fields["line_items"][0]["quantity"] == 4.0
+    assert set(pdf["result"]["confidence"].values()) == {1.0}
+    assert xml["result"]["fields"]["vendor_name"] == "Hanse Handel GmbH"
+    assert xml["media_type"] == "application/xml"
+    [extracted] = [
+        a for a in await attempts_of(stack, pdf["id"], headers) if a["agent_id"] == "ExtractorLLM"
+    ]
+    assert extracted["output"]["record"]["extractor"].startswith("einvoice (Factur-X")
+    cookie = await sign_in(stack, bearer(headers))
+    page = await stack.get(f"/ui/work-items/{pdf['id']}", headers=cookie)
+    assert "embedded e-invoice (Factur-X/ZUGFeRD CII, EN 16931)" in page.text

@@ -12,7 +12,8 @@ from myloware.evaluation.scoring import (
     score_field,
     token_f1,
 )
-from myloware.normalize.kinds import FieldKind, Kind
+from myloware.normalize.kinds import FieldKind, Kind, field_kinds
+from myloware.records import DocumentType
 
 TEXT = FieldKind(Kind.TEXT)
 DATE = FieldKind(Kind.DATE)
@@ -97,6 +98,22 @@ def test_lists_compare_as_sets() -> None:
     assert score_field(TAGS, ["bug", "Crash"], ["Crash", "Bug"]) == FieldScore(True, 1.0)
     score = score_field(TAGS, ["Bug"], ["Bug", "Crash"])
     assert score is not None and not score.correct and score.f1 == pytest.approx(2 / 3)
+
+
+def test_line_items_compare_whole_each_key_by_its_kind() -> None:
+    """Quantity "3" equals 3.0 and amount "43.2" equals "43.20"; one wrong value fails the set."""
+    kind = field_kinds(DocumentType.INVOICE)["line_items"]
+    truth = [
+        {"description": "TGA Monteur", "quantity": "3", "unit_price": "43.2", "amount": "129.6"}
+    ]
+    same = [
+        {"description": "TGA  monteur", "quantity": 3.0, "unit_price": "43.20", "amount": "129.60"}
+    ]
+    off = [
+        {"description": "TGA Monteur", "quantity": 4.0, "unit_price": "43.20", "amount": "129.60"}
+    ]
+    assert score_field(kind, same, truth) == FieldScore(True, 1.0)
+    assert score_field(kind, off, truth) == FieldScore(False, 0.0)
 
 
 @pytest.mark.parametrize("truth", [None, "", "   ", []])

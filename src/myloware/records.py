@@ -3,13 +3,15 @@
 A record is a document type plus a mapping of canonical field name → :class:`FieldValue`.
 Field names are the public contract of ARCHITECTURE.md "Canonical document schemas".
 List-valued fields (``line_items``, ``tags``, ``risks``, ``accomplishments``, ``next_steps``)
-carry their whole list in ``value``.
+carry their whole list in ``value``. ``findings`` are what the extractor noticed about the
+document that a reviewer must see (an e-invoice that disagrees with its visible text);
+SchemaGuard reports them with its own issues.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -31,6 +33,17 @@ class FieldValue(BaseModel):
     raw: str | None = None  # the source text the value was read from, before normalisation
 
 
+class Finding(BaseModel):
+    """Something the extractor noticed that SchemaGuard reports as an error or a warning."""
+
+    model_config = {"frozen": True}
+
+    code: str  # e.g. einvoice_mismatch
+    field: str = ""  # the field concerned; empty for the record as a whole
+    message: str
+    severity: Literal["error", "warning"] = "warning"
+
+
 class CanonicalRecord(BaseModel):
     """An extraction result for one document."""
 
@@ -38,6 +51,7 @@ class CanonicalRecord(BaseModel):
     fields: dict[str, FieldValue] = Field(default_factory=dict)
     extractor: str = "rules"
     language: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
 
     def values(self) -> dict[str, Any]:
         """The plain ``{field: value}`` view, without confidences and spans."""

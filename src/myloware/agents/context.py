@@ -16,10 +16,11 @@ from dataclasses import replace
 from typing import Any
 
 from myloware.documents.model import LoadedDocument, TextLine
+from myloware.einvoice import EInvoice
 
 
 def layout_of(doc: LoadedDocument) -> dict[str, Any]:
-    return {
+    meta: dict[str, Any] = {
         "media_type": doc.media_type,
         "pages": doc.pages,
         "name": doc.name,
@@ -27,6 +28,11 @@ def layout_of(doc: LoadedDocument) -> dict[str, Any]:
             [ln.start, ln.end, ln.page, list(ln.box) if ln.box else None] for ln in doc.lines
         ],
     }
+    if doc.einvoice is not None:  # the structured data later stages extract from
+        meta["einvoice"] = doc.einvoice.as_dict()
+    if doc.warnings:
+        meta["warnings"] = list(doc.warnings)
+    return meta
 
 
 def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
@@ -34,12 +40,15 @@ def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
         TextLine(text[s:e], s, e, page, tuple(box) if box else None)
         for s, e, page, box in meta.get("lines", [])
     )
+    einvoice = meta.get("einvoice")
     return LoadedDocument(
         text=text,
         lines=lines,
         media_type=meta.get("media_type", "text/plain"),
         pages=int(meta.get("pages", 1)),
         name=meta.get("name"),
+        einvoice=EInvoice.from_dict(einvoice) if isinstance(einvoice, dict) else None,
+        warnings=tuple(str(w) for w in meta.get("warnings") or ()),
     )
 
 

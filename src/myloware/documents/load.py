@@ -22,6 +22,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.documents.office import load_docx
 from myloware.documents.pdf import load_pdf
 from myloware.documents.plain import load_text
+from myloware.documents.xml import load_xml
 from myloware.errors import DocumentError, MylowareError, UnsupportedDocument
 
 log = structlog.get_logger(__name__)
@@ -89,6 +90,8 @@ def _dispatch(
         return load_html(data, name=filename)
     if kind == kinds.DOCX:
         return load_docx(data, limits=limits, name=filename)
+    if kind == kinds.XML:
+        return load_xml(data, name=filename)
     return load_text(data, media_type=kind, name=filename)
 
 

@@ -3,7 +3,8 @@
 :func:`sniff` returns a media type. Binary formats are recognised by their signatures only: a
 file called ``invoice.pdf`` that does not start like a PDF is not a PDF. For text, the content
 decides between e-mail, HTML and plain text where it can; otherwise the extension or the
-declared type chooses among the text kinds (CSV, Markdown, JSON, XML ...).
+declared type chooses among the text kinds (CSV, Markdown, JSON, XML ...). Text that names
+a CII or UBL invoice namespace near its start is XML (an e-invoice) whatever its name.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import zipfile
 from pathlib import PurePath
 
 from myloware.documents.plain import bom_encoding
+from myloware.einvoice import looks_like_einvoice
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -27,11 +29,12 @@ HTML = "text/html"
 EMAIL = "message/rfc822"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 OCTET = "application/octet-stream"
+XML = "application/xml"
 
 IMAGE_TYPES = frozenset({PNG, JPEG, TIFF, GIF, BMP, WEBP})
 TEXT_TYPES = frozenset(
     {TEXT, "text/csv", "text/markdown", "text/tab-separated-values", "application/json",
-     "application/xml"}
+     XML}
 )  # fmt: skip
 SUPPORTED_TYPES = frozenset({PDF, HTML, EMAIL, DOCX}) | IMAGE_TYPES | TEXT_TYPES
 
@@ -74,13 +77,13 @@ _TEXT_BY_SUFFIX = {
     ".md": "text/markdown",
     ".markdown": "text/markdown",
     ".json": "application/json",
-    ".xml": "application/xml",
+    ".xml": XML,
     ".htm": HTML,
     ".html": HTML,
     ".xhtml": HTML,
     ".eml": EMAIL,
 }
-_DECLARED_ALIASES = {"application/xhtml+xml": HTML, "text/xml": "application/xml"}
+_DECLARED_ALIASES = {"application/xhtml+xml": HTML, "text/xml": XML}
 _LABELS = {
     PDF: "a PDF",
     PNG: "a PNG image",
@@ -93,6 +96,7 @@ _LABELS = {
     HTML: "an HTML page",
     EMAIL: "an e-mail message",
     DOCX: "a Word document (DOCX)",
+    XML: "an XML document",
     OCTET: "binary data of an unknown kind",
     "application/zip": "a ZIP archive",
     "application/msword": "a legacy Word document (.doc)",
@@ -194,6 +198,8 @@ def _text_type(data: bytes, suffix: str, declared: str | None) -> str:
         return HTML
     if hinted == HTML and _HTML_TAG.search(head):
         return HTML
+    if head.lstrip().startswith(b"<") and looks_like_einvoice(head):
+        return XML
     if hinted in TEXT_TYPES:
         return hinted
     return TEXT

@@ -1,13 +1,19 @@
 """What a loaded document looks like to the rest of the pipeline.
 
-Loaders (text, PDF, image OCR, e-mail, HTML, DOCX) all produce a :class:`LoadedDocument`:
-the normalised text plus its line layout, so extractors can report source spans with
-page and box, and use geometry for reading order where the input had it.
+Loaders (text, PDF, image OCR, e-mail, HTML, DOCX, e-invoice XML) all produce a
+:class:`LoadedDocument`: the normalised text plus its line layout, so extractors can report
+source spans with page and box, and use geometry for reading order where the input had it.
+A document that carries its own structured data (an e-invoice: a PDF with the XML attached,
+or the XML alone) has it in ``einvoice``; ``warnings`` says what a loader had to leave out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from myloware.einvoice import EInvoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,8 @@ class LoadedDocument:
     pages: int = 1
     name: str | None = None
     attachments: tuple[LoadedDocument, ...] = field(default=())
+    einvoice: EInvoice | None = None
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_text(cls, text: str, *, name: str | None = None) -> LoadedDocument:

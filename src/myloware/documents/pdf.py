@@ -5,6 +5,11 @@ lines. A page whose text layer is missing or undecodable (a scan, or glyphs with
 map) is rendered at about 2000 px and read by OCR when OCR is enabled; its boxes are scaled
 back to points. PDFium is not thread-safe, so every PDFium call runs under one process-wide
 lock; OCR runs outside it.
+
+A PDF that carries an e-invoice (Factur-X, ZUGFeRD, XRechnung: the XML attached to a
+PDF/A-3) keeps it in ``LoadedDocument.einvoice``. An attached XML that cannot be read costs
+the document nothing but a warning: it is still read from its text layer. A PDF without a
+usable text layer but with an e-invoice is read from the e-invoice alone.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -24,6 +30,7 @@ from myloware.documents.limits import DocumentLimits
 from myloware.documents.model import LoadedDocument
 from myloware.documents.ocr import recognize
 from myloware.documents.pdftext import text_segments
+from myloware.einvoice import EInvoice, attached_xml, read_einvoice, render_text
 from myloware.errors import DocumentError
 
 log = structlog.get_logger(__name__)
@@ -45,10 +52,14 @@ def load_pdf(data: bytes, *, limits: DocumentLimits, name: str | None = None) ->
             raise DocumentError("the PDF has no pages")
         if count > limits.max_pages:
             raise DocumentError(f"the PDF has {count} pages; at most {limits.max_pages} allowed")
+        attached = _attached(doc, limits)
         pages = [_read_page(doc, index, limits) for index in range(count)]
+    einvoice, warnings = _einvoice(attached)
     unreadable = [n for n, page in enumerate(pages, start=1) if page is None]
     result = [page or [] for page in pages]
     if not any(seg.text.strip() for page in result for seg in page):
+        if einvoice is not None:
+            return _einvoice_only(einvoice, name, count)
         if unreadable and not limits.ocr_enabled:
             raise DocumentError(
                 "the PDF has no readable text layer (scanned pages?) and OCR is disabled"
@@ -56,7 +67,42 @@ def load_pdf(data: bytes, *, limits: DocumentLimits, name: str | None = None) ->
         raise DocumentError("no text found in the PDF")
     if unreadable and not limits.ocr_enabled:
         log.warning("pdf_pages_skipped", pages=unreadable, reason="no text layer, OCR disabled")
-    return build_document(result, media_type=MEDIA_TYPE, name=name)
+    loaded = build_document(result, media_type=MEDIA_TYPE, name=name)
+    return replace(loaded, einvoice=einvoice, warnings=warnings)
+
+
+def _attached(doc: pdfium.PdfDocument, limits: DocumentLimits) -> tuple[str, bytes | str] | None:
+    """The attached e-invoice XML (name, bytes), or (name, why it is unreadable); under the
+    PDFium lock."""
+    with _PDFIUM_LOCK:
+        try:
+            return attached_xml(doc, max_bytes=limits.max_bytes)
+        except DocumentError as exc:
+            return "attached XML", exc.message
+        except pdfium.PdfiumError:
+            return "attached XML", "PDFium could not list the attachments"
+
+
+def _einvoice(attached: tuple[str, bytes | str] | None) -> tuple[EInvoice | None, tuple[str, ...]]:
+    """The attached e-invoice, or a warning saying why it could not be read."""
+    if attached is None:
+        return None, ()
+    source, data = attached
+    reason = data if isinstance(data, str) else None
+    if isinstance(data, bytes):
+        try:
+            return read_einvoice(data, source=source), ()
+        except DocumentError as exc:
+            reason = exc.message
+    log.warning("pdf_einvoice_unreadable", attachment=source, reason=reason)
+    return None, (f"the e-invoice attached to the PDF ({source}) was not used: {reason}",)
+
+
+def _einvoice_only(einvoice: EInvoice, name: str | None, pages: int) -> LoadedDocument:
+    """A PDF without a text layer: its e-invoice, rendered as text, stands in for it."""
+    doc = LoadedDocument.from_text(render_text(einvoice), name=name)
+    note = "the PDF has no readable text layer: the text is a rendering of its e-invoice"
+    return replace(doc, media_type=MEDIA_TYPE, pages=pages, einvoice=einvoice, warnings=(note,))
 
 
 @contextmanager

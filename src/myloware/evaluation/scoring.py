@@ -5,7 +5,9 @@
   month names), then compared; a side that does not parse is compared as text;
 * amounts: decimals to 2 places, ignoring currency signs and thousands separators (decimal
   comma accepted); percentages (``tax_rate``) the same after dropping ``%``;
-* lists: compared as sets of normalised text; F1 is the set overlap F1;
+* lists: compared as sets of normalised text; F1 is the set overlap F1; the items of an
+  object list (``line_items``) are compared whole, each key by its own kind (a quantity
+  ``"3"`` equals ``3.0``, an amount ``"43.2"`` equals ``"43.20"``), empty keys left out;
 * empty ground truth (None, ``""``, ``[]``) is skipped: :func:`score_field` returns None.
 
 Which rule applies follows the canonical field a dataset field maps to (its schema kind).
@@ -80,9 +82,29 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple | set) else [value]
 
 
-def _set_score(predicted: Any, expected: Any) -> FieldScore:
-    pred = {normalise_text(v) for v in _as_list(predicted) if not is_empty(v)}
-    gold = {normalise_text(v) for v in _as_list(expected) if not is_empty(v)}
+def _normalise_value(kind: FieldKind | None, value: Any) -> str:
+    if kind is not None and kind.kind is Kind.DATE:
+        return normalise_date(value)
+    if kind is not None and kind.kind in (Kind.AMOUNT, Kind.NUMBER):
+        return normalise_amount(value)
+    return normalise_text(value)
+
+
+def _normalise_item(kind: FieldKind | None, item: Any) -> str:
+    """One list item as comparable text: an object key by key (by the item field's kind)."""
+    if not isinstance(item, dict) or kind is None or kind.kind is not Kind.OBJECT_LIST:
+        return normalise_text(item)
+    parts = sorted(
+        (str(key), _normalise_value(kind.item_fields.get(str(key)), value))
+        for key, value in item.items()
+        if not is_empty(value)
+    )
+    return normalise_text(parts)
+
+
+def _set_score(predicted: Any, expected: Any, kind: FieldKind | None = None) -> FieldScore:
+    pred = {_normalise_item(kind, v) for v in _as_list(predicted) if not is_empty(v)}
+    gold = {_normalise_item(kind, v) for v in _as_list(expected) if not is_empty(v)}
     overlap = len(pred & gold)
     f1 = 0.0 if overlap == 0 else 2 * overlap / (len(pred) + len(gold))
     return FieldScore(pred == gold, f1)
@@ -93,7 +115,7 @@ def score_field(kind: FieldKind | None, predicted: Any, expected: Any) -> FieldS
     if is_empty(expected):
         return None
     if isinstance(expected, list | tuple) or (kind is not None and kind.kind is Kind.STRING_LIST):
-        return _set_score(predicted, expected)
+        return _set_score(predicted, expected, kind)
     if is_empty(predicted):
         return FieldScore(False, 0.0)
     match kind.kind if kind is not None else Kind.TEXT:

@@ -5,6 +5,10 @@ fields with the heuristics of :mod:`invoice`, :mod:`ticket` and :mod:`status_rep
 returns a :class:`~myloware.records.CanonicalRecord` whose every field carries a confidence
 and, where it was read from one place, the source span (character offsets into ``doc.text``,
 with page and box when the document had layout) and the raw source text.
+
+A document that carries an e-invoice (``doc.einvoice``) is an INVOICE read from that
+structured data instead (:mod:`myloware.extraction.einvoice`), unless the caller declared
+another type.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ExtractionError
 from myloware.extraction.detect import detect_type_of_text
+from myloware.extraction.einvoice import document_findings, einvoice_record
 from myloware.extraction.invoice import extract_invoice
 from myloware.extraction.language import detect_language
 from myloware.extraction.layout import Line, document_lines, repaired_text
@@ -35,6 +40,8 @@ def extract(doc: LoadedDocument, document_type: DocumentType | None = None) -> C
 
     Raises :class:`~myloware.errors.ExtractionError` when the document has no text at all.
     """
+    if doc.einvoice is not None and document_type in (None, DocumentType.INVOICE):
+        return einvoice_record(doc, doc.einvoice)
     if not doc.text.strip():
         raise ExtractionError(
             "the document has no text to extract from", details={"name": doc.name}
@@ -49,4 +56,5 @@ def extract(doc: LoadedDocument, document_type: DocumentType | None = None) -> C
         fields=fields,
         extractor=EXTRACTOR_NAME,
         language=detect_language(repaired),
+        findings=document_findings(doc),
     )

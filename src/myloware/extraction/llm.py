@@ -18,6 +18,9 @@ and a value it copies from an example is not grounded in the text.
 ``hybrid`` runs the rules first and asks the model only when a field of the type's
 :data:`KEY_FIELDS` is missing or below :data:`HYBRID_THRESHOLD`; the model's value replaces
 only those fields.
+
+A document that carries an e-invoice is never sent to a model in either mode: its
+structured data is exact (see :mod:`myloware.extraction.einvoice`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import structlog
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ExtractionError
 from myloware.extraction.detect import detect_type
+from myloware.extraction.einvoice import EXTRACTOR_PREFIX as EINVOICE_EXTRACTOR
 from myloware.extraction.extractor import extract
 from myloware.extraction.language import detect_language
 from myloware.models import ModelError, ModelReply, ModelRouter, Usage
@@ -208,7 +212,11 @@ async def extract_model_or_rules(
     schema: Schema | None = None,
     examples: Sequence[Example] = (),
 ) -> tuple[CanonicalRecord, Usage]:
-    """The ``model`` mode of the pipeline: the chain ends with the offline extractor."""
+    """The ``model`` mode of the pipeline: the chain ends with the offline extractor.
+
+    An INVOICE that carries an e-invoice is read from it, with no model call."""
+    if doc.einvoice is not None and document_type in (None, DocumentType.INVOICE):
+        return extract(doc, document_type), Usage()
     try:
         return await extract_with_model(doc, document_type, router, schema, examples)
     except ModelError as exc:
@@ -219,7 +227,9 @@ async def extract_model_or_rules(
 
 
 def needs_model(record: CanonicalRecord) -> list[str]:
-    """The key fields the rules left missing or unsure."""
+    """The key fields the rules left missing or unsure (none for an e-invoice's record)."""
+    if record.extractor.startswith(EINVOICE_EXTRACTOR):
+        return []
     return [
         name
         for name in KEY_FIELDS[record.document_type]

@@ -6,6 +6,8 @@
 * :func:`timeline` places agent attempts, approval waits and human decisions on one time axis.
 * :func:`pick_record` / :func:`pick_stage_output` find the freshest record, validation and
   policy decision whether the item finished, waits for a person or is still running.
+* :func:`record_origin` says which extractor produced the record's values (an embedded
+  e-invoice, the rules, a model).
 """
 
 from __future__ import annotations
@@ -193,6 +195,17 @@ def pick_record(
         return None, "not extracted yet"
     record = out.get("record", out)
     return (dict(record) if isinstance(record, dict) else None), "latest pipeline stage"
+
+
+def record_origin(record: Mapping[str, Any] | None) -> str | None:
+    """Where the record's values came from, in words (None when the record does not say)."""
+    extractor = (record or {}).get("extractor")
+    if not isinstance(extractor, str) or not extractor:
+        return None
+    if extractor.startswith("einvoice"):
+        syntax = extractor.removeprefix("einvoice").strip(" ()")
+        return f"values taken from the document's embedded e-invoice ({syntax}), not its text"
+    return f"extracted by {extractor}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,11 @@ def apply_corrections(record: CanonicalRecord, corrections: Mapping[str, Any]) -
     Corrected fields get confidence 1.0, ``raw="human correction"`` and no span, page or
     box (the value came from a person, not from the text). A correction to ``None`` records
     that the field is empty. Other fields are kept as they were; ``record`` is not changed.
+    The extractor's findings about a corrected field are dropped: a person has settled it.
     The caller re-normalises and re-validates the result.
     """
     fields = dict(record.fields)
     for name, value in corrections.items():
         fields[name] = FieldValue(value=value, confidence=1.0, raw=HUMAN_CORRECTION)
-    return record.model_copy(update={"fields": fields})
+    findings = [f for f in record.findings if f.field not in corrections]
+    return record.model_copy(update={"fields": fields, "findings": findings})

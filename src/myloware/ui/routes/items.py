@@ -64,6 +64,7 @@ async def trace_context(
         "item": item,
         "fields": fields,
         "record_source": record_source,
+        "record_origin": trace.record_origin(record),
         "segments": trace.segments(text, spans, trace.page_starts(doc.meta)) if doc else [],
         "doc": doc,
         "doc_truncated": len(text) > trace.MAX_DOCUMENT_CHARS,

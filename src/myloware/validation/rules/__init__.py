@@ -15,6 +15,7 @@ from myloware.records import DocumentType
 from myloware.validation._report import Issue
 from myloware.validation.rules.common import (
     dates_not_far_future,
+    extractor_findings,
     low_confidence_required,
     required_fields_present,
 )
@@ -35,6 +36,7 @@ COMMON_RULES: tuple[Rule, ...] = (
     required_fields_present,
     low_confidence_required,
     dates_not_far_future,
+    extractor_findings,
 )
 
 DEFAULT_RULES: Mapping[DocumentType, tuple[Rule, ...]] = MappingProxyType(
@@ -71,6 +73,7 @@ __all__ = [
     "amounts_non_negative",
     "dates_not_far_future",
     "due_date_not_before_invoice_date",
+    "extractor_findings",
     "line_items_sum_to_subtotal",
     "low_confidence_required",
     "percent_complete_in_range",

@@ -63,3 +63,12 @@ def dates_not_far_future(ctx: RuleContext) -> list[Issue]:
                 )
             )
     return issues
+
+
+def extractor_findings(ctx: RuleContext) -> list[Issue]:
+    """The extractor's findings about the document (e.g. ``einvoice_mismatch``), as issues of
+    the severity the extractor gave them."""
+    return [
+        Issue(code=f.code, field=f.field, message=f.message, severity=f.severity)
+        for f in ctx.record.findings
+    ]
