@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from myloware.agents.context import document_from, layout_of
 from myloware.documents import DocumentLimits, load_document
 from myloware.errors import DocumentError
 from myloware.evaluation import run_eval
@@ -18,7 +19,6 @@ from myloware.records import DocumentType
 from myloware.schemas import load_builtin_schemas
 from myloware.ui.trace import record_origin
 from myloware.validation import apply_corrections, validate
-from myloware.workflows.context import document_from, layout_of
 from tests.einvoice_support import UBL, cii_xml, einvoice_pdf, visible
 
 LIMITS = DocumentLimits()
