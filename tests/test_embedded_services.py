@@ -26,6 +26,7 @@ from temporalio.client import Client
 
 from myloware.errors import StartupError
 from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints, isolated_settings
+from myloware.runtime.watchdog import Watchdog
 from myloware.settings import Settings
 
 
@@ -299,3 +300,39 @@ def _closed_ports(count: int) -> list[int]:
             sock.bind(("127.0.0.1", 0))
             ports.append(sock.getsockname()[1])
     return ports
+
+
+async def test_the_watchdog_starts_a_killed_server_again_on_the_same_address(
+    tmp_data: Path,
+) -> None:
+    """Redis, Temporal and PostgreSQL each killed with SIGKILL are noticed, reported as
+    restarting, started again on the same URL with their data, and reported up."""
+    services = EmbeddedServices(make_settings(tmp_data))
+    endpoints = services.start()
+    try:
+        client = redis.Redis.from_url(endpoints.redis_url, socket_connect_timeout=1)
+        client.set("survives-kill", "yes")
+        client.execute_command("BGREWRITEAOF")
+        watchdog = Watchdog(services.supervised(), interval_s=0.1)
+        children = dict(services.supervised())
+        for name in ("redis", "temporal", "postgres"):
+            pid = children[name].pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            await watchdog.check_once()
+            async with asyncio.timeout(120):
+                while watchdog.status()[name]["restarts"] != 1:
+                    await asyncio.sleep(0.1)
+                    await watchdog.check_once()
+            assert watchdog.status()[name] == {"status": "up", "restarts": 1, "last_error": None}
+            assert children[name].pid not in (None, pid)
+        assert client.get("survives-kill") == b"yes"
+        client.close()
+        temporal = await Client.connect(endpoints.temporal_address)
+        await temporal.service_client.check_health()
+        engine = sa.create_engine(endpoints.database_url)
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT 1")) == 1
+        engine.dispose()
+    finally:
+        services.stop()

@@ -55,6 +55,25 @@ class EmbeddedPostgres:
     def running(self) -> bool:
         return self._server is not None
 
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id, None while stopped."""
+        if self._server is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        return None
+
+    @property
+    def alive(self) -> bool:
+        """Started and its postmaster still serving this data folder."""
+        return self._server is not None and _live_postmaster(self.pgdata)
+
+    def restart(self) -> str:
+        """Clear what a dead server left (or stop a live one) and start it again."""
+        self.stop()
+        return self.start()
+
     def start(self) -> str:
         """Start (or adopt) the server, create the database and extension; return its URL."""
         if self._server is not None:

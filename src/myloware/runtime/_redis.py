@@ -86,6 +86,20 @@ class EmbeddedRedis:
     def running(self) -> bool:
         return self._proc is not None
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        """Started and its process still there (a dead child is reaped by asking)."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def restart(self) -> str:
+        """Reap a dead server (or stop a live one) and start it again on the same port."""
+        self.stop()
+        return self.start()
+
     def start(self, cancelled: threading.Event | None = None) -> str:
         """Launch redis-server and wait until it answers PING; return its URL."""
         if self._proc is not None:

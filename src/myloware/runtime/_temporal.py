@@ -108,6 +108,20 @@ class EmbeddedTemporal:
     def running(self) -> bool:
         return self._proc is not None
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        """Started and its process still there (a dead child is reaped by asking)."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def restart(self) -> str:
+        """Reap a dead server (or stop a live one) and start it again on the same port."""
+        self.stop()
+        return self.start()
+
     def start(self, cancelled: threading.Event | None = None) -> str:
         """Launch the dev server and wait until the namespace can be described."""
         if self._proc is not None:

@@ -137,6 +137,10 @@ class EmbeddedServices:
         self._endpoints = None
         atexit.unregister(self.stop)
 
+    def supervised(self) -> list[tuple[str, EmbeddedPostgres | EmbeddedRedis | EmbeddedTemporal]]:
+        """The servers this object started, by name: what ``myloware up`` watches."""
+        return [(name, child) for name, child in self._children() if child is not None]
+
     def stop_redis(self) -> None:
         """Stop only the embedded Redis (for example to prove health checks notice)."""
         self._embedded_redis().stop()

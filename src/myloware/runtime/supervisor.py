@@ -1,7 +1,8 @@
 """``myloware up``: embedded services + migrations + api, worker and relay in one process.
 
 Ctrl-C (SIGINT) or SIGTERM stops the roles, then the embedded servers, in that order, and
-removes ``runtime.json``; nothing is left running and no lock file stays behind.
+removes ``runtime.json``; nothing is left running and no lock file stays behind. While it
+runs, a :class:`~myloware.runtime.watchdog.Watchdog` starts a server that died again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
 from myloware.runtime.endpoints import Endpoints, remove_runtime_file, write_runtime_file
 from myloware.runtime.eventloop import run
 from myloware.runtime.roles import run_api, run_worker
+from myloware.runtime.watchdog import Watchdog
 from myloware.settings import Environment, Settings
 
 log = structlog.get_logger(__name__)
@@ -46,15 +48,19 @@ def run_up(settings: Settings, announce: Callable[[Endpoints], None]) -> None:
     ensure_port_free(settings.api_host, settings.api_port, "MYLOWARE_API_PORT")
     services = EmbeddedServices(settings)
     started = services.start()
+    watchdog = Watchdog(services.supervised())
     try:
-        run(_serve(settings, started, announce), fast=True)
+        run(_serve(settings, started, announce, watchdog), fast=True)
     finally:
         remove_runtime_file(settings)
         services.stop()
 
 
 async def _serve(
-    settings: Settings, started: ServiceEndpoints, announce: Callable[[Endpoints], None]
+    settings: Settings,
+    started: ServiceEndpoints,
+    announce: Callable[[Endpoints], None],
+    watchdog: Watchdog,
 ) -> None:
     secretbox.configure(settings)  # before bootstrap: it reseals connector secrets
     tenant_id = await bootstrap(started.database_url)
@@ -83,6 +89,7 @@ async def _serve(
         "api": asyncio.create_task(run_api(settings, endpoints, stop)),
         "worker": asyncio.create_task(run_worker(settings, endpoints, stop)),
     }
+    watching = asyncio.create_task(watchdog.run(stop))  # a dead server is started again
     write_runtime_file(settings, endpoints)
     announce(endpoints)
     await asyncio.wait(
@@ -90,6 +97,7 @@ async def _serve(
     )
     stop.set()
     results = await asyncio.gather(*roles.values(), return_exceptions=True)
+    await watching
     for name, result in zip(roles, results, strict=True):
         if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
             log.error("role_failed", role=name, error=str(result))
