@@ -32,9 +32,10 @@ from benchmarks import _report
 from benchmarks._documents import Document, document_mix
 from benchmarks._sampler import ProcessSampler, others
 from benchmarks._stack import Stack, exit_on_sigterm, running_stack
-from myloware.db.base import Priority, WorkItemStatus, WorkItemType, WorkOrderStatus
+from myloware.db.base import Priority, WorkItemStatus, WorkOrderStatus
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import WorkItem, WorkOrder
+from myloware.records import DocumentType
 
 LOCUSTFILE = Path(__file__).with_name("_locustfile.py")
 DISTINCT_RESULTS = 40
@@ -52,7 +53,7 @@ class ApiConfig:
 SMOKE = ApiConfig(orders=60, rates=(50,), seconds=3)
 
 
-def item_result(doc: Document) -> tuple[WorkItemType | None, dict[str, Any]]:
+def item_result(doc: Document) -> tuple[DocumentType | None, dict[str, Any]]:
     """What the pipeline stores for a document: the rules record, as the workflow shapes it."""
     from myloware.documents.model import LoadedDocument
     from myloware.extraction import extract
@@ -61,7 +62,7 @@ def item_result(doc: Document) -> tuple[WorkItemType | None, dict[str, Any]]:
     record = restyle(extract(LoadedDocument.from_text(doc.text)))
     kind = record.document_type.value
     return (
-        WorkItemType(kind) if kind in WorkItemType.__members__ else None,
+        DocumentType(kind) if kind in DocumentType.__members__ else None,
         {
             "document_type": kind,
             "fields": record.values(),

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import ENUM as PgEnum
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from myloware.records import DocumentType
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -55,12 +57,6 @@ class Priority(StrEnum):
     MEDIUM = "MEDIUM"
     HIGH = "HIGH"
     URGENT = "URGENT"
-
-
-class WorkItemType(StrEnum):
-    INVOICE = "INVOICE"
-    TICKET = "TICKET"
-    STATUS_REPORT = "STATUS_REPORT"
 
 
 class WorkItemStatus(StrEnum):
@@ -109,7 +105,7 @@ def pg_enum(enum: type[StrEnum], name: str) -> PgEnum:
 
 work_order_status = pg_enum(WorkOrderStatus, "work_order_status")
 priority = pg_enum(Priority, "priority")
-work_item_type = pg_enum(WorkItemType, "work_item_type")
+work_item_type = pg_enum(DocumentType, "work_item_type")  # the one DocumentType
 work_item_status = pg_enum(WorkItemStatus, "work_item_status")
 attempt_status = pg_enum(AttemptStatus, "attempt_status")
 mem_doc_type = pg_enum(MemDocType, "mem_doc_type")

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import re
 
-# Active ISO 4217 alphabetic codes (the standard's list, not data from any document).
-ISO_4217 = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
-    BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
-    GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
-    KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
-    MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
-    SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
-    UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
-    """.split()
+import pycountry
+
+# Codes that are not money a document is priced in: precious metals, funds, units of account
+# and the testing / no-currency codes ISO 4217 lists with the currencies.
+_NOT_MONEY = frozenset(
+    "XAG XAU XPD XPT XBA XBB XBC XBD XDR XSU XUA XTS XXX XAD BOV CHE CHW CLF COU MXV USN UYI UYW".split()
 )
+# Withdrawn in the last years; invoices issued before the change still carry them.
+_RECENTLY_WITHDRAWN = frozenset("ANG BGN HRK SLL ZWL".split())
+# The active ISO 4217 codes as pycountry (the Debian iso-codes data) has them.
+ISO_4217 = frozenset({c.alpha_3 for c in pycountry.currencies} - _NOT_MONEY | _RECENTLY_WITHDRAWN)
 
 # Symbols and local abbreviations, matched case-insensitively (keys lower-case).
 _SYMBOLS: dict[str, str] = {

@@ -13,11 +13,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.db.base import MemDocType, WorkItemStatus, WorkItemType
+from myloware.db.base import MemDocType, WorkItemStatus
 from myloware.db.models import MemDoc, WorkItem
 from myloware.errors import NotFoundError, ServiceUnavailable, ValidationFailed
 from myloware.memory import Embedder, EmbeddingUnavailable
 from myloware.memory.store import SCAN_LIMIT
+from myloware.records import DocumentType
 
 log = structlog.get_logger(__name__)
 
@@ -27,7 +28,7 @@ SNIPPET_CHARS = 200
 class MemoryHit(BaseModel):
     work_item_id: uuid.UUID
     work_order_id: uuid.UUID
-    document_type: WorkItemType | None
+    document_type: DocumentType | None
     status: WorkItemStatus
     filename: str | None
     similarity: float
@@ -57,7 +58,7 @@ async def nearest(
     tenant_id: uuid.UUID,
     vector: Any,
     limit: int,
-    document_type: WorkItemType | None = None,
+    document_type: DocumentType | None = None,
     exclude_item: uuid.UUID | None = None,
 ) -> list[MemoryHit]:
     """The tenant's ``limit`` documents nearest ``vector``, the nearest first: exact over
@@ -105,7 +106,7 @@ async def nearest(
 
 async def _context_row(
     session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
-) -> tuple[Any, str, WorkItemType | None] | None:
+) -> tuple[Any, str, DocumentType | None] | None:
     """The item's CONTEXT embedding (None until indexed), text and type."""
     row = (
         await session.execute(

@@ -14,9 +14,9 @@ from myloware.db.base import (
     AttemptStatus,
     Priority,
     WorkItemStatus,
-    WorkItemType,
     WorkOrderStatus,
 )
+from myloware.records import DocumentType
 
 MAX_CONTENT_CHARS = 2_000_000
 
@@ -24,7 +24,7 @@ MAX_CONTENT_CHARS = 2_000_000
 class WorkItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: WorkItemType | None = Field(
+    type: DocumentType | None = Field(
         default=None, description="document type; detected from the content when omitted"
     )
     content: str = Field(min_length=1, max_length=MAX_CONTENT_CHARS)
@@ -59,7 +59,7 @@ class WorkItemOut(BaseModel):
 
     id: uuid.UUID
     work_order_id: uuid.UUID
-    type: WorkItemType | None
+    type: DocumentType | None
     content: str
     filename: str | None
     media_type: str | None

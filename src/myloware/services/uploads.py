@@ -97,7 +97,7 @@ def prepare_items(
             prepared.append(
                 PreparedItem(
                     item=WorkItemIn(
-                        type=doc_type,  # type: ignore[arg-type]
+                        type=doc_type,
                         content=f"blob:{ref}",
                         filename=part.filename[:512],
                     ),

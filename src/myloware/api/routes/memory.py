@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from myloware.api.deps import Reader, SessionDep, StateDep
 from myloware.api.envelope import ListResponse
-from myloware.db.base import WorkItemType
+from myloware.records import DocumentType
 from myloware.services import memory as svc
 from myloware.services.memory import MemoryHit
 
@@ -32,7 +32,7 @@ async def search(
     session: SessionDep,
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=4000, description="what to look for")],
-    document_type: WorkItemType | None = None,
+    document_type: DocumentType | None = None,
     limit: HitLimit = 10,
 ) -> ListResponse[MemoryHit]:
     vector = await svc.embed_query(state.embedder, q)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from myloware.api.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
 from myloware.api.temporal import dispatch
-from myloware.db.base import Priority, WorkItemType, WorkOrderStatus
+from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.errors import ValidationFailed
 from myloware.records import DocumentType
@@ -135,7 +135,7 @@ async def upload_work_order(
     request: Request,
     response: Response,
     files: Annotated[list[UploadFile], File(description="documents: PDF, image, text, .eml …")],
-    type_: Annotated[WorkItemType | None, Form(alias="type")] = None,
+    type_: Annotated[DocumentType | None, Form(alias="type")] = None,
     priority: Annotated[Priority, Form()] = Priority.MEDIUM,
     metadata: Annotated[str | None, Form(description="JSON object")] = None,
     idempotency_key: IdempotencyKey = None,

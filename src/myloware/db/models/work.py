@@ -26,7 +26,6 @@ from myloware.db.base import (
     Base,
     Priority,
     WorkItemStatus,
-    WorkItemType,
     WorkOrderStatus,
     attempt_status,
     created_at,
@@ -37,6 +36,7 @@ from myloware.db.base import (
     work_item_type,
     work_order_status,
 )
+from myloware.records import DocumentType
 
 
 class WorkOrder(Base):
@@ -79,7 +79,7 @@ class WorkItem(Base):
     )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # NULL until RecordGen detects it when the submitter did not say.
-    type: Mapped[WorkItemType | None] = mapped_column(work_item_type, index=True)
+    type: Mapped[DocumentType | None] = mapped_column(work_item_type, index=True)
     content: Mapped[str] = mapped_column(Text, nullable=False)
     filename: Mapped[str | None] = mapped_column(String(512))
     media_type: Mapped[str | None] = mapped_column(String(255))
@@ -145,7 +145,7 @@ class Record(Base):
     work_item_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("work_items.id", ondelete="CASCADE"), nullable=False, unique=True
     )
-    document_type: Mapped[WorkItemType] = mapped_column(work_item_type, nullable=False)
+    document_type: Mapped[DocumentType] = mapped_column(work_item_type, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     data: Mapped[dict[str, Any]] = mapped_column(nullable=False)
     created_at: Mapped[datetime] = created_at()

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from myloware.api.deps import SessionDep, get_state
-from myloware.db.base import WorkItemType
 from myloware.errors import MylowareError
+from myloware.records import DocumentType
 from myloware.services import memory
 from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import render
@@ -27,7 +27,7 @@ async def search(
     q: Annotated[str, Query(max_length=4000)] = "",
     type: str = "",
 ) -> Response:
-    document_type = WorkItemType(type) if type in WorkItemType.__members__ else None
+    document_type = DocumentType(type) if type in DocumentType.__members__ else None
     hits: list[memory.MemoryHit] | None = None
     problem = None
     if q.strip():
@@ -45,7 +45,7 @@ async def search(
     context = {
         "q": q,
         "type": document_type.value if document_type else "",
-        "types": [t.value for t in WorkItemType],
+        "types": [t.value for t in DocumentType],
         "hits": hits,
         "problem": problem,
     }
