@@ -11,9 +11,10 @@ on the worker that ran its RecordGen, so they skip the read.
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
+
+from cachetools import LRUCache
 
 from myloware.documents.model import LoadedDocument, TextLine
 from myloware.einvoice import EInvoice
@@ -58,7 +59,7 @@ class ContextCache:
 
     def __init__(self, entries: int = 256, max_chars: int = 50_000) -> None:
         self.entries, self.max_chars = entries, max_chars
-        self._docs: OrderedDict[uuid.UUID, LoadedDocument] = OrderedDict()
+        self._docs: LRUCache[uuid.UUID, LoadedDocument] = LRUCache(maxsize=entries)
 
     def put(self, work_item_id: uuid.UUID, doc: LoadedDocument) -> None:
         if len(doc.text) > self.max_chars:
@@ -66,9 +67,6 @@ class ContextCache:
             return
         # as the stored CONTEXT doc holds it: text and layout, no attachments
         self._docs[work_item_id] = replace(doc, attachments=()) if doc.attachments else doc
-        self._docs.move_to_end(work_item_id)
-        while len(self._docs) > self.entries:
-            self._docs.popitem(last=False)
 
     def get(self, work_item_id: uuid.UUID) -> LoadedDocument | None:
         return self._docs.get(work_item_id)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -40,7 +40,9 @@ class AgentDeps:
     engine: AsyncEngine = field(init=False)
     limits: DocumentLimits = field(init=False)
     contexts: ContextCache = field(default_factory=ContextCache)
-    _schemas: dict[DocumentType, tuple[float, str, dict[str, Any]]] = field(default_factory=dict)
+    _schemas: TTLCache[DocumentType, tuple[str, dict[str, Any]]] = field(
+        default_factory=lambda: TTLCache(maxsize=16, ttl=SCHEMA_CACHE_S)
+    )
 
     def __post_init__(self) -> None:
         self.engine = engine_of(self.sessions)
@@ -61,8 +63,8 @@ class AgentDeps:
     async def active_schema(self, doc_type: DocumentType) -> tuple[str, dict[str, Any]]:
         """The active schema version from the ``schemas`` table, cached for a few seconds."""
         cached = self._schemas.get(doc_type)
-        if cached and cached[0] > time.monotonic():
-            return cached[1], cached[2]
+        if cached is not None:
+            return cached
         async with self.sessions() as session:
             row = (
                 await session.execute(
@@ -79,5 +81,5 @@ class AgentDeps:
             version, schema = "builtin-1", load_builtin_schemas()[doc_type]
         else:
             version, schema = row[0], row[1]
-        self._schemas[doc_type] = (time.monotonic() + SCHEMA_CACHE_S, version, schema)
+        self._schemas[doc_type] = (version, schema)
         return version, schema

@@ -3,9 +3,9 @@ the reasons; the decision is deterministic and explained (:mod:`myloware.policy`
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from cachetools import TTLCache
 from temporalio import activity
 
 from myloware.agents.deps import AgentDeps
@@ -36,7 +36,7 @@ def to_policy_decision(decision: Decision) -> PolicyDecision:
 class PolicyAgent:
     def __init__(self, deps: AgentDeps) -> None:
         self.deps = deps
-        self._policies: dict[Any, tuple[float, Policy]] = {}
+        self._policies: TTLCache[Any, Policy] = TTLCache(maxsize=1024, ttl=POLICY_CACHE_S)
 
     @activity.defn(name=AgentName.POLICY)
     async def run(self, inp: PolicyInput) -> PolicyDecision:
@@ -66,9 +66,9 @@ class PolicyAgent:
 
     async def _policy_for(self, tenant_id: Any) -> Policy:
         cached = self._policies.get(tenant_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is not None:
+            return cached
         async with self.deps.sessions() as session:
             policy, _ = await active_policy(session, tenant_id=tenant_id)
-        self._policies[tenant_id] = (time.monotonic() + POLICY_CACHE_S, policy)
+        self._policies[tenant_id] = policy
         return policy

@@ -14,7 +14,10 @@ import pycountry
 # Codes that are not money a document is priced in: precious metals, funds, units of account
 # and the testing / no-currency codes ISO 4217 lists with the currencies.
 _NOT_MONEY = frozenset(
-    "XAG XAU XPD XPT XBA XBB XBC XBD XDR XSU XUA XTS XXX XAD BOV CHE CHW CLF COU MXV USN UYI UYW".split()
+    [
+        *"XAG XAU XPD XPT XBA XBB XBC XBD XDR XSU XUA XTS XXX XAD".split(),
+        *"BOV CHE CHW CLF COU MXV USN UYI UYW".split(),
+    ]
 )
 # Withdrawn in the last years; invoices issued before the change still carry them.
 _RECENTLY_WITHDRAWN = frozenset("ANG BGN HRK SLL ZWL".split())
