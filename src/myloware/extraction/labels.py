@@ -65,7 +65,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "it": ("data di consegna", "data ordine", "data del servizio"),
     },
     "seller": {
-        "en": ("seller", "vendor", "supplier", "issuer", "from", "sold by", "invoice from",
+        "en": ("seller", "vendor", "supplier", "issuer", "from", "invoice from",
                "billed by"),
         "de": ("verkäufer", "lieferant", "rechnungsersteller", "rechnungssteller",
                "leistungserbringer", "auftragnehmer", "absender"),
@@ -138,7 +138,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "currency": {
         "en": ("currency",),
-        "de": ("währung",),
+        "de": ("währung", "rechnungswährung"),
         "fr": ("devise", "monnaie"),
         "nl": ("valuta",),
         "es": ("moneda", "divisa"),
