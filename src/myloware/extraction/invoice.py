@@ -11,6 +11,7 @@ from collections import Counter
 from functools import partial
 
 from myloware.extraction import header, labels, references, totals
+from myloware.extraction.item_columns import find_column_items
 from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.line_items import find_line_items
 from myloware.extraction.money import find_money
@@ -206,7 +207,7 @@ def _amount_fields(lines: list[Line], text: str) -> dict[str, FieldValue]:
 
 
 def _line_item_field(lines: list[Line]) -> dict[str, FieldValue]:
-    items = find_line_items(lines)
+    items = find_column_items(lines) or find_line_items(lines)
     if not items:
         return {}
     value = [

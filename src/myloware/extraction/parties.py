@@ -198,6 +198,19 @@ def _by_sender_line(lines: list[Line]) -> dict[str, Party]:
     return {}
 
 
+def _across_from_buyer(lines: list[Line]) -> Party | None:
+    """``Storyblok GmbH<TAB>Bill to``: the name in the first column, level with a buyer label
+    in a later one, heads the seller's column."""
+    for label in _labels(lines):
+        if label.role == "seller" or not label.column:
+            continue
+        first = lines[label.pos].cells()[0][0]
+        if _role_of(first) is None and lx.is_name_like(first) and not is_marker(first):
+            line = lines[label.pos]
+            return Party(first, [line], [], 0.75)  # its column's address is not separable
+    return None
+
+
 def find_parties(lines: list[Line]) -> Parties:
     """Seller and buyer of the invoice, by role labels or a sender line (either may be None).
 
@@ -206,6 +219,6 @@ def find_parties(lines: list[Line]) -> Parties:
     """
     labelled = _by_labels(lines)
     sender = _by_sender_line(lines) if "seller" not in labelled or "buyer" not in labelled else {}
-    seller = labelled.get("seller") or sender.get("seller")
+    seller = labelled.get("seller") or _across_from_buyer(lines) or sender.get("seller")
     buyer = labelled.get("buyer") or sender.get("buyer") or labelled.get("other_party")
     return Parties(seller, buyer)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from myloware.extraction import labels
+from myloware.extraction.column_totals import column_totals
 from myloware.extraction.layout import Line
 from myloware.extraction.money import Money, find_money
 
@@ -333,11 +334,20 @@ def find_totals(lines: list[Line]) -> Totals:
     if subtotal is not None and tax is not None:
         expected.add(subtotal.value + tax.value)
     candidates = _total_candidates(lines)
+    columns = {
+        concept: [AmountHit(m.value, line, m, 2.5) for line, m in hits]
+        for concept, hits in column_totals(lines).items()
+    }
+    nets = [h for _, h in subtotals] + columns["net_total"]
+    taxes += columns["tax_amount"]
+    candidates += columns["gross_total"]
+    subtotal = subtotal or (nets[-1] if nets else None)
+    tax = tax or (taxes[0] if taxes else None)
     implied = _rounded_values(lines, candidates)
     total, confidence = _best_total(candidates, expected, implied)
     if total is None:
         total, confidence = _fallback_total(lines, change_total, subtotal)
-    balanced = _balanced([h for _, h in subtotals], taxes, candidates)
+    balanced = _balanced(nets, taxes, candidates)
     if balanced is not None:
         net, tax_hit, gross = balanced
         rounded = total is not None and total.value in implied
