@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import partial
 
 from myloware.extraction import header, labels, references, totals
@@ -168,7 +169,7 @@ def _reference_fields(lines: list[Line], parties: Parties) -> dict[str, FieldVal
             fields[name] = field_from(
                 found_date.value.isoformat(), found_date.confidence, found_date.line, m.start, m.end
             )
-    finders = {
+    finders: dict[str, Callable[[list[Line]], references.Found | None]] = {
         "invoice_number": references.find_invoice_number,
         "vendor_tax_id": partial(references.find_tax_id, skip_lines=buyer_lines or frozenset()),
         "po_number": references.find_po_number,
