@@ -152,8 +152,7 @@ def _name_in(block: list[tuple[Line, str]]) -> tuple[str, list[Line]] | None:
     return None
 
 
-def _by_labels(lines: list[Line]) -> dict[str, Party]:
-    found = _labels(lines)
+def _by_labels(lines: list[Line], found: list[_Label]) -> dict[str, Party]:
     stops = {label.pos for label in found}
     parties: dict[str, Party] = {}
     for label in found:
@@ -198,10 +197,10 @@ def _by_sender_line(lines: list[Line]) -> dict[str, Party]:
     return {}
 
 
-def _across_from_buyer(lines: list[Line]) -> Party | None:
+def _across_from_buyer(lines: list[Line], found: list[_Label]) -> Party | None:
     """``Storyblok GmbH<TAB>Bill to``: the name in the first column, level with a buyer label
     in a later one, heads the seller's column."""
-    for label in _labels(lines):
+    for label in found:
         if label.role == "seller" or not label.column:
             continue
         first = lines[label.pos].cells()[0][0]
@@ -217,8 +216,9 @@ def find_parties(lines: list[Line]) -> Parties:
     A labelled buyer comes first, then the addressee under a sender line, then the name of a
     delivery address.
     """
-    labelled = _by_labels(lines)
+    found = _labels(lines)
+    labelled = _by_labels(lines, found)
     sender = _by_sender_line(lines) if "seller" not in labelled or "buyer" not in labelled else {}
-    seller = labelled.get("seller") or _across_from_buyer(lines) or sender.get("seller")
+    seller = labelled.get("seller") or _across_from_buyer(lines, found) or sender.get("seller")
     buyer = labelled.get("buyer") or sender.get("buyer") or labelled.get("other_party")
     return Parties(seller, buyer)

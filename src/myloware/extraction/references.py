@@ -181,8 +181,8 @@ def find_tax_id(lines: list[Line], *, skip_lines: frozenset[int] = frozenset()) 
     """The vendor's tax/registration id: a VAT id (``DE123456789``) before other tax numbers;
     a customer's (``Ihre USt-IdNr``, lines of the buyer's block) is skipped."""
     first: Found | None = None
-    for pos in range(len(lines)):
-        if pos in skip_lines:
+    for pos, line in enumerate(lines):
+        if pos in skip_lines or not _TAX_ID_LABEL_RE.search(line.text):
             continue
         found = find_labelled_code(lines[pos : pos + 2], _TAX_ID_LABEL_RE, skip=_BUYER_RE)
         if found is None or found.line.index in skip_lines:
