@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from myloware.evaluation import run_eval
+from myloware.evaluation.loaders import FileLoader
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SROIE = DATASETS / "sroie2019" / "dev"
@@ -27,3 +28,33 @@ def test_sroie_field_accuracy_is_at_least_ninety_percent(tmp_path: Path) -> None
     assert result.fields["total"].accuracy >= 0.93
     assert result.fields["company"].accuracy >= 0.90
     assert result.seconds / result.documents < 0.02  # well within a 10 documents/s pipeline
+
+
+ZUGFERD = DATASETS / "zugferd" / "dev"
+INVOICE2DATA = DATASETS / "invoice2data" / "dev"
+
+
+@pytest.mark.skipif(
+    not ZUGFERD.is_dir(), reason=f"{ZUGFERD} not present (evaluation data is not shipped)"
+)
+def test_zugferd_text_layer_field_accuracy_is_at_least_eighty_five_percent(tmp_path: Path) -> None:
+    """German/French e-invoices read from their text layer alone reach ≥ 0.85 field accuracy."""
+    report = run_eval(ZUGFERD, tmp_path)
+    result = report.sets["zugferd"]
+    assert not result.failures
+    assert report.overall_field_accuracy >= 0.85
+    for field in ("seller_name", "buyer_name", "grand_total", "net_total", "issue_date"):
+        assert result.fields[field].accuracy >= 0.85, field
+
+
+@pytest.mark.skipif(
+    not INVOICE2DATA.is_dir(),
+    reason=f"{INVOICE2DATA} not present (evaluation data is not shipped)",
+)
+def test_invoice2data_documents_field_accuracy_is_at_least_ninety_percent(tmp_path: Path) -> None:
+    """The invoice2data PDFs (and one text) reach ≥ 0.90; their subtotals and taxes are read."""
+    report = run_eval(INVOICE2DATA, tmp_path, input_mode="document", load=FileLoader())
+    result = report.sets["invoice2data"]
+    assert report.overall_field_accuracy >= 0.90
+    assert result.fields["amount_untaxed"].accuracy >= 0.9
+    assert result.fields["amount"].accuracy == 1.0

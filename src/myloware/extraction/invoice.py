@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
-from myloware.extraction import header, references, totals
+from myloware.extraction import header, labels, references, totals
+from myloware.extraction.item_columns import find_column_items
 from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.line_items import find_line_items
 from myloware.extraction.money import find_money
+from myloware.extraction.parties import Parties, find_parties
+from myloware.extraction.title import find_title_reference
+from myloware.extraction.vendor_address import read_address
+from myloware.extraction.vendor_name import clean_name
 from myloware.normalize.amounts import format_amount
-from myloware.normalize.currency import find_currency
+from myloware.normalize.currency import find_currency, to_currency_code
 from myloware.records import FieldValue
 
 # A bare "$" is US dollars unless the document names another dollar (or is Malaysian, where
@@ -36,10 +43,27 @@ def dollar_code(text: str) -> str:
     return "USD"
 
 
+_CURRENCY_LABEL_RE = re.compile(
+    rf"(?:{labels.alternation('currency')})\s*:?\s*(?P<code>[A-Z]{{3}})(?![A-Za-z])", re.I
+)
+
+
+def _labelled_currency(lines: list[Line]) -> FieldValue | None:
+    """A currency stated by label (``Währung: EUR``, ``Currency: USD``)."""
+    for line in lines:
+        m = _CURRENCY_LABEL_RE.search(line.flat)
+        if m is not None and (code := to_currency_code(m.group("code"))) is not None:
+            return field_from(code, 0.9, line, m.start("code"), m.end("code"))
+    return None
+
+
 def _currency(lines: list[Line], text: str, found: totals.Totals) -> FieldValue | None:
     """The invoice currency: the total's sign or code, else the most used one, else a mention
     of a currency anywhere, else the dollar of the document's country (Malaysia: MYR)."""
     dollar = dollar_code(text)
+    labelled = _labelled_currency(lines)
+    if labelled is not None:
+        return labelled
 
     def resolve(code: str) -> str:
         return dollar if code == "USD" and "USD" not in text else code
@@ -102,30 +126,52 @@ def _amount_field(hit: totals.AmountHit, confidence: float) -> FieldValue:
     return field_from(format_amount(hit.value), confidence, hit.line, m.start, m.end)
 
 
-def _vendor_fields(lines: list[Line]) -> dict[str, FieldValue]:
-    block = header.find_vendor(lines)
+def _vendor_fields(lines: list[Line], parties: Parties) -> dict[str, FieldValue]:
+    """Vendor (and buyer) by role labels; the vendor from the header when no role names it."""
     fields: dict[str, FieldValue] = {}
+    if parties.buyer is not None:
+        buyer = parties.buyer
+        fields["buyer_name"] = field_from_lines(buyer.name, buyer.confidence, buyer.name_lines)
+    seller = parties.seller
+    if seller is not None:
+        fields["vendor_name"] = field_from_lines(
+            clean_name(seller.name), seller.confidence, seller.name_lines
+        )
+        address_lines, address = read_address([*seller.name_lines[-1:], *seller.block], 0)
+        if address_lines:
+            fields["vendor_address"] = field_from_lines(address, 0.7, address_lines)
+            return fields
+    block = header.find_vendor(lines)
     if block is None:
         return fields
-    fields["vendor_name"] = field_from_lines(block.name, block.confidence, block.name_lines)
+    if seller is not None and block.name.casefold() != clean_name(seller.name).casefold():
+        return fields  # the header holds someone else's block: no address for the seller
+    fields.setdefault(
+        "vendor_name", field_from_lines(block.name, block.confidence, block.name_lines)
+    )
     if block.address_lines:
         confidence = 0.75 if len(block.address_lines) > 1 else 0.6
         fields["vendor_address"] = field_from_lines(block.address, confidence, block.address_lines)
     return fields
 
 
-def _reference_fields(lines: list[Line]) -> dict[str, FieldValue]:
+def _reference_fields(lines: list[Line], parties: Parties) -> dict[str, FieldValue]:
     fields: dict[str, FieldValue] = {}
+    buyer = parties.buyer
+    buyer_lines = frozenset(ln.index for ln in buyer.name_lines + buyer.block) if buyer else None
     issue, due = references.find_dates_labelled(lines)
+    titled_number, titled_date = find_title_reference(lines)
+    if titled_date is not None and (issue is None or issue.confidence < titled_date.confidence):
+        issue = titled_date
     for name, found_date in (("invoice_date", issue), ("due_date", due)):
         if found_date is not None:
             m = found_date.match
             fields[name] = field_from(
                 found_date.value.isoformat(), found_date.confidence, found_date.line, m.start, m.end
             )
-    finders = {
+    finders: dict[str, Callable[[list[Line]], references.Found | None]] = {
         "invoice_number": references.find_invoice_number,
-        "vendor_tax_id": references.find_tax_id,
+        "vendor_tax_id": partial(references.find_tax_id, skip_lines=buyer_lines or frozenset()),
         "po_number": references.find_po_number,
         "payment_terms": references.find_payment_terms,
     }
@@ -133,6 +179,11 @@ def _reference_fields(lines: list[Line]) -> dict[str, FieldValue]:
         hit = finder(lines)
         if hit is not None:
             fields[name] = field_from(hit.value, hit.confidence, hit.line, hit.start, hit.end)
+    if "invoice_number" not in fields and titled_number is not None:
+        hit = titled_number
+        fields["invoice_number"] = field_from(
+            hit.value, hit.confidence, hit.line, hit.start, hit.end
+        )
     return fields
 
 
@@ -157,7 +208,7 @@ def _amount_fields(lines: list[Line], text: str) -> dict[str, FieldValue]:
 
 
 def _line_item_field(lines: list[Line]) -> dict[str, FieldValue]:
-    items = find_line_items(lines)
+    items = find_column_items(lines) or find_line_items(lines)
     if not items:
         return {}
     value = [
@@ -179,8 +230,9 @@ def extract_invoice(lines: list[Line], text: str) -> dict[str, FieldValue]:
     if not lines:
         return {}
     fields: dict[str, FieldValue] = {}
-    fields.update(_vendor_fields(lines))
-    fields.update(_reference_fields(lines))
+    parties = find_parties(lines)
+    fields.update(_vendor_fields(lines, parties))
+    fields.update(_reference_fields(lines, parties))
     fields.update(_amount_fields(lines, text))
     fields.update(_line_item_field(lines))
     return fields

@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from myloware.extraction import labels
 from myloware.extraction.layout import Line
 from myloware.normalize.dates import DateMatch, find_dates
 
 _DUE_RE = re.compile(
-    r"DUE|F[ÄA]LLIG|ZAHLBAR\s*BIS|[ÉE]CH[ÉE]ANCE|VERVAL|VENCIMIENTO|PAY\s*BY|EXPIR|VALID\s*UNTIL",
+    rf"{labels.alternation('due_date')}|DUE|F[ÄA]LLIG|ZAHLBAR\s*BIS|[ÉE]CH[ÉE]ANCE|VERVAL|VENCIMIENTO|PAY\s*BY|EXPIR|VALID\s*UNTIL",
     re.IGNORECASE,
 )
 _ISSUE_RE = re.compile(
@@ -22,18 +23,18 @@ _ISSUE_RE = re.compile(
     re.IGNORECASE,
 )
 _INVOICE_DATE_RE = re.compile(
-    r"INVOICE\s*DATE|DATE\s*(?:OF\s*)?ISSUED?|ISSUED?\s*(?:ON|DATE)|RECHNUNGSDATUM|FACTUURDATUM|"
+    rf"{labels.alternation('invoice_date')}|INVOICE\s*DATE|DATE\s*(?:OF\s*)?ISSUED?|ISSUED?\s*(?:ON|DATE)|RECHNUNGSDATUM|FACTUURDATUM|"
     r"DATE\s*DE\s*(?:LA\s*)?FACTURE|FECHA\s*DE\s*(?:EMISI[ÓO]N|FACTURA)|DATA\s*WYSTAWIENIA|"
     r"BILL\s*DATE",
     re.IGNORECASE,
 )
 _OTHER_DATE_RE = re.compile(
-    r"PERIOD|FROM|UNTIL|CHECK|DELIVERY|LIEFER|ORDER|SHIP|PRINT|SALE|BIRTH|VALID|PAID|EXPIRY|"
+    rf"{labels.alternation('other_date')}|PERIOD|FROM|UNTIL|CHECK|DELIVERY|LIEFER|ORDER|SHIP|PRINT|SALE|BIRTH|VALID|PAID|EXPIRY|"
     r"ZEITRAUM|BILLING|LEISTUNG",
     re.IGNORECASE,
 )
 _NUMBER_LABEL_RE = re.compile(
-    r"(?:TAX\s*)?INVOICE\s*(?:NO\.?|NUMBER|NUM|#|N[°O]\.?)|INV\s*(?:NO\.?|#)|"
+    rf"(?<![^\W\d_])(?:{labels.alternation('invoice_number')})(?![^\W\d_])|(?:TAX\s*)?INVOICE\s*(?:NO\.?|NUMBER|NUM|#|N[°O]\.?)|INV\s*(?:NO\.?|#)|"
     r"RECEIPT\s*(?:NO\.?|NUMBER|#)|BILL\s*(?:NO\.?|#)|DOC(?:UMENT)?\.?\s*(?:NO\.?|#)|"
     r"RECHNUNGS?\s*-?\s*(?:NR\.?|NUMMER)|FACTURE\s*N[°O]?\.?|FACTUUR\s*(?:NR\.?|NUMMER)|"
     r"FACTUURNUMMER|N[ÚU]MERO\s*DE\s*FACTURA|FAKTURA\s*(?:NR\.?|VAT\s*NR\.?)|INVOICE\s*NO\b|"
@@ -44,11 +45,13 @@ _NUMBER_LABEL_RE = re.compile(
 )
 _TAX_ID_LABEL_RE = re.compile(
     r"(?<![A-Za-z])(?:"
-    r"(?:GST|SST|VAT|TVA|BTW|UST|MWST)[\s.-]*(?:REG(?:ISTRATION)?|ID|NO|NUMBER|NUMMER|NR|#|IDNR)"
+    r"(?:GST|SST|VAT|TVA|BTW|UST|MWST)[\s.-]*(?:REG(?:ISTRATION)?|IDENT\s*-?\s*NR\.?|ID|NO|NUMBER|NUMMER|NR|#|IDNR)"
     r"[\s.:#-]*(?:NO\.?|NR\.?)?|USt-?IdNr\.?|STEUERNUMMER|STEUER-?NR\.?|TAX\s*(?:ID|NO\.?)|"
-    r"NIP|GSTIN|SIRET|SIREN|ABN|EIN|CIF|NIF|GST(?=\s*[:#]?\s*\d))(?![A-Za-z])",
+    r"NIP|GSTIN|SIRET|SIREN|ABN|EIN|CIF|NIF|GST(?=\s*[:#]?\s*\d)|"
+    r"(?:VAT|TVA|BTW|IVA|UST|MWST|P\.?\s?IVA|PARTITA\s*IVA)(?=\s*:?\s*[A-Z]{2}\s?\d))(?![A-Za-z])",
     re.IGNORECASE,
 )
+_VAT_ID_RE = re.compile(r"[A-Z]{2}[0-9A-Z]{8,13}")
 _BUYER_RE = re.compile(r"IHRE|YOUR|UW\b|VOTRE|CUSTOMER|KUNDE|BUYER|BILL\s*TO|NABYWCA", re.I)
 _PO_LABEL_RE = re.compile(
     r"(?<![A-Za-z])P\.?\s?O\.?\s*(?:NUMBER|NO\.?|#)|PURCHASE\s*ORDER(?:\s*(?:NO\.?|"
@@ -174,9 +177,20 @@ def find_invoice_number(lines: list[Line]) -> Found | None:
     return find_labelled_code(lines, _NUMBER_LABEL_RE)
 
 
-def find_tax_id(lines: list[Line]) -> Found | None:
-    """The vendor's tax/registration id (a customer's ``Ihre USt-IdNr`` is skipped)."""
-    return find_labelled_code(lines, _TAX_ID_LABEL_RE, skip=_BUYER_RE)
+def find_tax_id(lines: list[Line], *, skip_lines: frozenset[int] = frozenset()) -> Found | None:
+    """The vendor's tax/registration id: a VAT id (``DE123456789``) before other tax numbers;
+    a customer's (``Ihre USt-IdNr``, lines of the buyer's block) is skipped."""
+    first: Found | None = None
+    for pos, line in enumerate(lines):
+        if pos in skip_lines or not _TAX_ID_LABEL_RE.search(line.text):
+            continue
+        found = find_labelled_code(lines[pos : pos + 2], _TAX_ID_LABEL_RE, skip=_BUYER_RE)
+        if found is None or found.line.index in skip_lines:
+            continue
+        if _VAT_ID_RE.fullmatch(found.value.replace(" ", "")):
+            return found
+        first = first or found
+    return first
 
 
 def find_po_number(lines: list[Line]) -> Found | None:

@@ -17,8 +17,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from myloware.extraction import labels
+from myloware.extraction.column_totals import column_totals
 from myloware.extraction.layout import Line
 from myloware.extraction.money import Money, find_money
+
+_GROSS = labels.alternation("gross_total", "amount_due")
+_NET = labels.alternation("net_total")
+_TAX_LABELS = labels.alternation("tax_amount")
 
 _FINAL_TOTAL_RE = re.compile(
     r"(?<![A-Za-z])(?:"
@@ -31,30 +37,32 @@ _FINAL_TOTAL_RE = re.compile(
     r"TOTAL\s*TTC|MONTANT\s*TTC|NET\s*[AÀ]\s*PAYER|"
     r"SUMME\s*BRUTTO|BRUTTOBETRAG|GESAMTBETRAG|RECHNUNGSBETRAG|ENDBETRAG|ZU\s*ZAHLEN|GESAMTSUMME|"
     r"TE\s*BETALEN|FACTUUR\s*TOTAAL|TOTAAL\s*(?:INCL|BEDRAG)|TOTAL\s*A\s*PAGAR|IMPORTE\s*TOTAL|"
-    r"NALE[ZŻ]NO[SŚ][CĆ]\s*OG[OÓ][LŁ]EM|DO\s*ZAP[LŁ]ATY)",
+    r"NALE[ZŻ]NO[SŚ][CĆ]\s*OG[OÓ][LŁ]EM|DO\s*ZAP[LŁ]ATY|"
+    rf"(?:{_GROSS})(?![A-Za-z]))",
     re.IGNORECASE,
 )
 _TOTAL_RE = re.compile(
-    r"(?<![A-Za-z])(?:TOTAL|TOTAAL|SUMME|GESAMT|MONTANT\s*TOTAL|RAZEM|NETT?\s*AMT|DUE)(?![A-Za-z])",
+    r"(?<![A-Za-z])(?:TOTAL|TOTAAL|TOTALE|SUMME|GESAMT|MONTANT\s*TOTAL|RAZEM|NETT?\s*AMT|DUE)"
+    r"(?![A-Za-z])",
     re.IGNORECASE,
 )
 _NOT_TOTAL_RE = re.compile(
     r"SUB|QTY|QUANTITY|ITEMS?\b|PCS|DISC|SAVING|REBATE|POINTS?|WEIGHT|CHANGE|TENDER|CASH\b|"
     r"EXCL|EXCLUDING|EX\.?\s*TAX|EXKL|NETTO|\bHT\b|HORS\s*TAXE|BEFORE\s*TAX|^\s*\(|"
     r"TOTAL\s*(?:GST|TAX|VAT|SST|MWST|UST|BTW)|(?:GST|TAX|VAT)\s*TOTAL|SUMMARY|BALANCE\s*(?:B/?F|"
-    r"BROUGHT)",
+    r"BROUGHT)|OHNE|\bTAXES\b|OFFEN|RESIDUAL",
     re.IGNORECASE,
 )
 _SUBTOTAL_RE = re.compile(
     r"SUB\s*-?\s*TOTAL|TOTAL\s*(?:SALES\s*)?\(?\s*EXCL(?:UDING|\.)?|TOTAL\s*EX\.?\s*(?:TAX|"
     r"GST|VAT)|"
     r"TOTAL\s*HT|MONTANT\s*HT|GESAMTNETTO|NETTOBETRAG|ZWISCHENSUMME|NETTO|TOTAAL\s*EXCL|SUBTOTAAL|"
-    r"AMOUNT\s*BEFORE\s*TAX|NET\s*AMOUNT|TOTAL\s*NET",
+    rf"AMOUNT\s*BEFORE\s*TAX|NET\s*AMOUNT|TOTAL\s*NET|{_NET}",
     re.IGNORECASE,
 )
 _TAX_RE = re.compile(
     r"(?<![A-Za-z])(?:TOTAL\s*)?(?:GST|SST|VAT|TVA|MWST|UST\.?|USt\.?|BTW|IVA|SALES\s*TAX|"
-    r"TAX)(?![A-Za-z])",
+    rf"TAX|{_TAX_LABELS})(?![A-Za-z])",
     re.IGNORECASE,
 )
 _NOT_TAX_RE = re.compile(
@@ -68,6 +76,12 @@ _ROUNDING_RE = re.compile(
     r"(?<![A-Za-z])ROUND(?:ING)?\s*(?:ADJ|AMT|OFF)?|ROUR\s*DING|RUNDUNG|ARRONDI", re.I
 )
 _HARD_EXCLUDE_RE = re.compile(r"^\s*\(|CHANGE|TENDER|SUMMARY", re.I)
+# Sums of charges, allowances and prepayments ("Gesamtbetrag der Zuschläge") are not totals.
+_ADJUSTMENT_RE = re.compile(
+    r"ZUSCHL[ÄA]G|ABSCHL[ÄA]G|RABATT|ALLOWANCES?|SURCHARGES?|REMISES?|KORTING|DESCUENTO|SCONTO|"
+    r"ANZAHLUNG|PREPAYMENTS?|PREPAID|ACOMPTE|ANTICIPO",
+    re.I,
+)
 _TAX_SUMMARY_RE = re.compile(
     r"(?:GST|TAX|VAT|SST|BTW|MWST)\s*(?:SUMMARY|CODE|RATE|%)|SUMMARY\s+.*(?:GST|TAX|VAT)|"
     r"RATE\s+.*(?:GST|TAX|VAT)",
@@ -148,7 +162,7 @@ def _summary_start(lines: list[Line]) -> int:
 
 def _is_total_label(text: str) -> tuple[re.Match[str] | None, bool]:
     """The total label on a line and whether it names a final total."""
-    if _HARD_EXCLUDE_RE.search(text):
+    if _HARD_EXCLUDE_RE.search(text) or _ADJUSTMENT_RE.search(text):
         return None, False
     final = _FINAL_TOTAL_RE.search(text)
     if final is not None:
@@ -175,8 +189,12 @@ def _total_candidates(lines: list[Line]) -> list[AmountHit]:
     summary = _summary_start(lines)
     for pos, line in enumerate(lines):
         text = line.flat
-        if pos > summary and len([m for m in find_money(text) if m.decimals]) > 1:
-            continue  # a row of the tax summary table
+        if (
+            pos > summary
+            and len([m for m in find_money(text) if m.decimals]) > 1
+            and not (_is_total_label(text)[0] and _adds_up(text))
+        ):
+            continue  # a row of the tax summary table (not its "net, tax, gross" total row)
         if _ROUNDING_RE.search(text) and not _FINAL_TOTAL_RE.search(text):
             money = [m for m in find_money(text) if m.decimals]
             if money and abs(money[-1].value) >= 1:  # a "rounding" line printing the rounded total
@@ -190,11 +208,19 @@ def _total_candidates(lines: list[Line]) -> list[AmountHit]:
                 candidates.append(AmountHit(alone.value, line, alone, 3.0))
             continue
         hit = _amount_after(lines, pos, label.end())
-        if hit is None or hit.value <= 0:
+        if hit is None or hit.value == 0:
             continue
         weight = 3.0 if final or 0 < pos - last_rounding <= 2 else 2.0
+        if hit.value < 0:  # a credit note's total; a positive total wins where there is one
+            weight -= 1.5
         candidates.append(AmountHit(hit.value, hit.line, hit.money, weight))
     return candidates
+
+
+def _adds_up(text: str) -> bool:
+    """A row whose last amount is the sum of the two before it (net, tax, gross)."""
+    money = [m.value for m in find_money(text) if m.decimals]
+    return len(money) >= 3 and money[-3] + money[-2] == money[-1]
 
 
 def _rounding_after(lines: list[Line], pos: int) -> AmountHit | None:
@@ -237,14 +263,17 @@ def _best_total(
     return best, confidence
 
 
-def _tax(lines: list[Line]) -> tuple[AmountHit | None, tuple[Decimal, Line, int, int] | None]:
-    """The first tax amount and tax rate printed on a tax line (not a tax id or summary)."""
-    amount: AmountHit | None = None
+def _taxes(lines: list[Line]) -> tuple[list[AmountHit], tuple[Decimal, Line, int, int] | None]:
+    """Every tax amount printed on a tax line (not a tax id, summary, net or gross line), in
+    order, and the first tax rate."""
+    amounts: list[AmountHit] = []
     rate: tuple[Decimal, Line, int, int] | None = None
     for pos, line in enumerate(lines):
         text = line.flat
         m = _TAX_RE.search(text)
-        if m is None or _NOT_TAX_RE.search(text):
+        if m is None or _NOT_TAX_RE.search(text) or _SUBTOTAL_RE.search(text):
+            continue
+        if _FINAL_TOTAL_RE.search(text[: m.start()]):
             continue
         pct = _PERCENT_RE.search(text)
         if pct is not None and rate is None:
@@ -257,12 +286,23 @@ def _tax(lines: list[Line]) -> tuple[AmountHit | None, tuple[Decimal, Line, int,
             if x.start >= m.end() - 1
             and (pct is None or x.start >= pct.end() or x.end <= pct.start())
         ]
-        if found and amount is None:
-            amount = AmountHit(found[-1].value, line, found[-1])
-        elif amount is None and pct is None:
-            hit = _amount_after(lines, pos, m.end())
-            amount = hit
-    return amount, rate
+        if found:
+            amounts.append(AmountHit(found[-1].value, line, found[-1]))
+        elif pct is None and (hit := _amount_after(lines, pos, m.end())) is not None:
+            amounts.append(hit)
+    return amounts, rate
+
+
+def _balanced(
+    nets: list[AmountHit], taxes: list[AmountHit], totals: list[AmountHit]
+) -> tuple[AmountHit, AmountHit, AmountHit] | None:
+    """The best-scored total that equals a printed net plus a printed tax (latest net first)."""
+    for total in sorted(totals, key=lambda c: (c.score, c.line.index), reverse=True):
+        for net in reversed(nets):
+            for tax in taxes:
+                if net.value + tax.value == total.value and net.line is not total.line:
+                    return net, tax, total
+    return None
 
 
 def _fallback_total(
@@ -285,7 +325,8 @@ def find_totals(lines: list[Line]) -> Totals:
     """Total, subtotal, tax amount and tax rate of the document (any may be None)."""
     subtotals = _labelled(lines, _SUBTOTAL_RE, None)
     subtotal = subtotals[-1][1] if subtotals else None
-    tax, rate = _tax(lines)
+    taxes, rate = _taxes(lines)
+    tax = taxes[0] if taxes else None
     expected: set[Decimal] = set()
     change_total = _cash_minus_change(lines)
     if change_total is not None and change_total > 0:
@@ -293,7 +334,25 @@ def find_totals(lines: list[Line]) -> Totals:
     if subtotal is not None and tax is not None:
         expected.add(subtotal.value + tax.value)
     candidates = _total_candidates(lines)
-    total, confidence = _best_total(candidates, expected, _rounded_values(lines, candidates))
+    columns = {
+        concept: [AmountHit(m.value, line, m, 2.5) for line, m in hits]
+        for concept, hits in column_totals(lines).items()
+    }
+    nets = [h for _, h in subtotals] + columns["net_total"]
+    taxes += columns["tax_amount"]
+    candidates += columns["gross_total"]
+    subtotal = subtotal or (nets[-1] if nets else None)
+    tax = tax or (taxes[0] if taxes else None)
+    implied = _rounded_values(lines, candidates)
+    total, confidence = _best_total(candidates, expected, implied)
     if total is None:
         total, confidence = _fallback_total(lines, change_total, subtotal)
+    balanced = _balanced(nets, taxes, candidates)
+    if balanced is not None:
+        net, tax_hit, gross = balanced
+        rounded = total is not None and total.value in implied
+        if not rounded and (total is None or gross.score >= total.score):
+            total, confidence = gross, max(confidence, 0.9)
+        if total is not None and abs(gross.value - total.value) < Decimal("0.1"):
+            subtotal, tax = net, tax_hit  # the net and tax that add up to the total
     return Totals(total, subtotal, tax, rate, confidence)

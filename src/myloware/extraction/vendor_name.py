@@ -15,7 +15,7 @@ from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
 from myloware.normalize.dates import find_dates
 
-_SEPARATOR_RE = re.compile(r"\s+[–—|•·]\s+|,\s+(?=.*\d)")
+_SEPARATOR_RE = re.compile(r"\s+[–—|•·●-]\s+|,\s+(?=.*\d)")
 
 
 def _has_trailing_registration(text: str) -> bool:

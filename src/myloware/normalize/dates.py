@@ -6,7 +6,7 @@ Pure regular-expression parsing, fast enough for an extractor's hot loop. Unders
 * numeric day/month/year with ``/ - .`` and a 2- or 4-digit year: ``25/12/2018``,
   ``12-01-19``, ``8.9.2022``. Day-first when ambiguous; month-first only when the day-first
   reading is impossible (``03/20/2023``);
-* month names in English, German, French, Dutch and Spanish, full or abbreviated, with the
+* month names in English, German, French, Dutch, Spanish and Italian, full or abbreviated, with the
   day before or after the month: ``05 MAR 2018``, ``25. Dezember 2018``, ``1er mars 2020``,
   ``Dec 28, 2022``, ``December 25th, 2018``, ``13-JAN-19``.
 
@@ -25,18 +25,29 @@ from functools import lru_cache
 
 # Month names and abbreviations, lower-case, without accents (see _fold).
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "januar", "janner", "janvier", "janv", "januari", "enero", "ene"),
-    2: ("february", "feb", "februar", "fevrier", "fevr", "fev", "februari", "febrero"),
+    1: (
+        "january",
+        "jan",
+        "januar",
+        "janner",
+        "janvier",
+        "janv",
+        "januari",
+        "enero",
+        "ene",
+        "gennaio",
+    ),
+    2: ("february", "feb", "februar", "fevrier", "fevr", "fev", "februari", "febrero", "febbraio"),
     3: ("march", "mar", "marz", "maerz", "mrz", "mars", "maart", "mrt", "marzo"),
-    4: ("april", "apr", "avril", "avr", "abril", "abr"),
-    5: ("may", "mai", "mei", "mayo"),
-    6: ("june", "jun", "juni", "juin", "junio"),
-    7: ("july", "jul", "juli", "juillet", "juil", "julio"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
+    5: ("may", "mai", "mei", "mayo", "maggio"),
+    6: ("june", "jun", "juni", "juin", "junio", "giugno"),
+    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio"),
     8: ("august", "aug", "aout", "augustus", "agosto", "ago"),
-    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre"),
-    10: ("october", "oct", "oktober", "okt", "octobre", "octubre"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre"),
+    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre"),
     11: ("november", "nov", "novembre", "noviembre"),
-    12: ("december", "dec", "dezember", "dez", "decembre", "diciembre", "dic"),
+    12: ("december", "dec", "dezember", "dez", "decembre", "diciembre", "dic", "dicembre"),
 }
 MONTHS: dict[str, int] = {name: num for num, names in _MONTH_NAMES.items() for name in names}
 
