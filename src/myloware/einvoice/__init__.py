@@ -20,8 +20,9 @@ Names are imported on first use, so ``import myloware.einvoice`` from the docume
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from myloware.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from myloware.einvoice._model import EInvoice, LineItem
@@ -42,14 +43,4 @@ __all__ = ["EInvoice", "LineItem", "attached_xml", "looks_like_einvoice", "read_
            "render_text"]  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -199,3 +199,34 @@ def ancestors_not_traversable(path: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             if not parent.stat().st_mode & 0o001:
                 yield parent
+
+
+class ChildServer:
+    """What the embedded servers run as our own child process (Redis, Temporal) share:
+    ``_proc`` set by their ``start``, cleared by their ``stop``."""
+
+    _proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, cancelled: threading.Event | None = None) -> str:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        """Started and its process still there (a dead child is reaped by asking)."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def restart(self) -> str:
+        """Reap a dead server (or stop a live one) and start it again on the same port."""
+        self.stop()
+        return self.start()

@@ -20,6 +20,7 @@ from redis.retry import Retry
 from myloware.errors import StartupError
 from myloware.runtime._process import (
     LOCALHOST,
+    ChildServer,
     cwd_is,
     ensure_port_free,
     exited_early,
@@ -69,7 +70,7 @@ def render_config(*, port: int, directory: Path, log_path: Path) -> str:
     )
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(ChildServer):
     """One redis-server on a fixed loopback port, data under ``directory``."""
 
     def __init__(self, directory: Path, *, port: int, log_path: Path) -> None:
@@ -81,24 +82,6 @@ class EmbeddedRedis:
     @property
     def url(self) -> str:
         return f"redis://{LOCALHOST}:{self.port}/0"
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._proc is None else self._proc.pid
-
-    @property
-    def alive(self) -> bool:
-        """Started and its process still there (a dead child is reaped by asking)."""
-        return self._proc is not None and self._proc.poll() is None
-
-    def restart(self) -> str:
-        """Reap a dead server (or stop a live one) and start it again on the same port."""
-        self.stop()
-        return self.start()
 
     def start(self, cancelled: threading.Event | None = None) -> str:
         """Launch redis-server and wait until it answers PING; return its URL."""

@@ -20,6 +20,7 @@ from myloware.errors import StartupError
 from myloware.runtime._probe import describe_namespace
 from myloware.runtime._process import (
     LOCALHOST,
+    ChildServer,
     ensure_port_free,
     exited_early,
     find_processes,
@@ -76,7 +77,7 @@ def dev_server_argv(
     return [*argv, "--ui-port", str(ui_port), "--ui-disable-news-fetch"]
 
 
-class EmbeddedTemporal:
+class EmbeddedTemporal(ChildServer):
     """One Temporal dev server; ``ui_port=None`` runs it headless."""
 
     def __init__(
@@ -103,24 +104,6 @@ class EmbeddedTemporal:
     @property
     def ui_url(self) -> str | None:
         return None if self.ui_port is None else f"http://{LOCALHOST}:{self.ui_port}"
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._proc is None else self._proc.pid
-
-    @property
-    def alive(self) -> bool:
-        """Started and its process still there (a dead child is reaped by asking)."""
-        return self._proc is not None and self._proc.poll() is None
-
-    def restart(self) -> str:
-        """Reap a dead server (or stop a live one) and start it again on the same port."""
-        self.stop()
-        return self.start()
 
     def start(self, cancelled: threading.Event | None = None) -> str:
         """Launch the dev server and wait until the namespace can be described."""
