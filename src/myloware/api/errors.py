@@ -11,6 +11,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from myloware.api.envelope import ErrorBody, ErrorResponse
@@ -50,6 +52,10 @@ HTTP_CODES = {
     429: "rate_limited",
     503: "service_unavailable",
 }
+
+
+#: Retry-After of the 503 a request gets when Redis, which it needed, is unreachable.
+REDIS_RETRY_AFTER_S = 5
 
 
 class RateLimited(MylowareError):
@@ -101,6 +107,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             request, 429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
         )
+
+    async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("redis_unavailable", error_type=type(exc).__name__, path=request.url.path)
+        return error_response(
+            request,
+            503,
+            "service_unavailable",
+            "a dependency is unavailable; retry shortly",
+            headers={"Retry-After": str(REDIS_RETRY_AFTER_S)},
+        )
+
+    app.add_exception_handler(RedisConnectionError, _redis_down)
+    app.add_exception_handler(RedisTimeoutError, _redis_down)
 
     @app.exception_handler(MylowareError)
     async def _domain(request: Request, exc: MylowareError) -> JSONResponse:

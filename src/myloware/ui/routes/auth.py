@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from myloware.api.deps import SessionDep, StateDep
+from myloware.api.deps import SessionDep, StateDep, throttled
 from myloware.errors import AuthError
 from myloware.ui.deps import UiPrincipal, UiRoute
 from myloware.ui.rendering import error_page, render
@@ -59,7 +59,7 @@ async def login(request: Request, state: StateDep, session: SessionDep) -> Respo
         return _login_page(request, state, next_path, "The form expired; please try again.", 403)
     credential = str(form.get("credential") or "").strip()
     try:
-        await authenticate(state, session, credential)
+        await throttled(state, request, lambda: authenticate(state, session, credential))
     except AuthError as exc:
         return _login_page(request, state, next_path, f"Not signed in: {exc.message}", 401)
     response = RedirectResponse(next_path, status_code=303)
