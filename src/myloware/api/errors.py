@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from myloware.api.envelope import ErrorBody, ErrorResponse
@@ -120,6 +121,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(RedisConnectionError, _redis_down)
     app.add_exception_handler(RedisTimeoutError, _redis_down)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The request models refuse what PostgreSQL cannot store (myloware.storable); this
+        # catches what reaches the database another way (a query parameter, a path, text
+        # made from the input) so it is the client's 422, not a 500.
+        log.warning("database_refused_input", error=str(exc.orig)[:200], path=request.url.path)
+        return error_response(
+            request,
+            422,
+            "validation_error",
+            "the request holds a value the database cannot store (e.g. a NUL character)",
+        )
 
     @app.exception_handler(MylowareError)
     async def _domain(request: Request, exc: MylowareError) -> JSONResponse:
