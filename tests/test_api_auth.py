@@ -97,3 +97,83 @@ async def test_rate_limit_answers_429_with_retry_after(api, token_for) -> None:
         assert other.status_code == 200
     finally:
         state.rate_limiter.limit = original
+
+
+async def test_a_stopped_redis_leaves_reads_and_writes_working(api, token_for, embedded) -> None:
+    """With Redis down the rate limiter lets requests through, counted in /metrics: reads
+    answer 200 and writes are accepted, never 500."""
+    headers = token_for("acme")
+    embedded.stop_redis()
+    try:
+        read = await api.get("/v1/work-orders", headers=headers)
+        write = await api.post(
+            "/v1/work-orders", json={"work_items": [{"content": "x"}]}, headers=headers
+        )
+        again = await api.get("/v1/work-orders", headers=headers)
+    finally:
+        embedded.start_redis()
+    assert read.status_code == 200, read.text
+    assert write.status_code == 201, write.text
+    assert again.status_code == 200 and again.json()["pagination"]["total"] == 1
+    metrics = (await api.get("/metrics")).text
+    assert 'myloware_rate_limit_degraded_total{limiter="requests"} 3.0' in metrics
+
+
+def _client_at(api, address: str):  # type: ignore[no-untyped-def]
+    import httpx
+
+    transport = httpx.ASGITransport(app=api.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_guessing_api_keys_is_throttled_per_client_address(api, token_for) -> None:
+    """Past the failed-authentication limit an address gets 429 with Retry-After, even for a
+    valid credential (it is not looked at); other addresses and good requests are unaffected."""
+    api.app.state.myloware.auth_failures.limiter.limit = 5
+    good = token_for("acme", "work_orders:read")
+    async with _client_at(api, "203.0.113.7") as guesser, _client_at(api, "198.51.100.2") as user:
+        for _ in range(10):  # a well-behaved address never fails, so it is never counted
+            assert (await user.get("/v1/work-orders", headers=good)).status_code == 200
+        codes = [
+            (
+                await guesser.get("/v1/work-orders", headers={"X-API-Key": f"mlw_guess{n}"})
+            ).status_code
+            for n in range(8)
+        ]
+        assert codes == [401] * 5 + [429] * 3
+        blocked = await guesser.get("/v1/work-orders", headers=good)
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        assert blocked.json()["error"]["code"] == "rate_limited"
+        assert (await user.get("/v1/work-orders", headers=good)).status_code == 200
+
+
+async def test_guessing_is_throttled_in_process_while_redis_is_unreachable(
+    settings, database_url, clean_db, temporal_address, tenants
+) -> None:
+    """An API whose Redis is a closed port still throttles failed authentications (counted
+    in the process) and still serves good requests."""
+    import socket
+
+    from myloware.auth.tokens import issue_token
+    from tests.pipeline_support import app_client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    local = settings.model_copy(update={"auth_failures_per_minute": 3})
+    async with app_client(
+        local,
+        database_url=database_url,
+        redis_url=f"redis://127.0.0.1:{closed}/0",
+        temporal_address=temporal_address,
+    ) as api:
+        token = issue_token(
+            local, tenant_id=tenants["acme"], capabilities=["work_orders:read"], subject="u"
+        )
+        ok = await api.get("/v1/work-orders", headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200, ok.text
+        codes = [
+            (await api.get("/v1/work-orders", headers={"X-API-Key": "mlw_guess"})).status_code
+            for _ in range(5)
+        ]
+        assert codes == [401, 401, 401, 429, 429]

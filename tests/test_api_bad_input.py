@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 
@@ -82,3 +84,72 @@ async def test_oversized_body_is_413(api, token_for, settings) -> None:
     assert r.status_code == 413
     assert r.json()["error"]["code"] == "payload_too_large"
     assert await _count(api, token_for("acme")) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"work_items": [{"content": "Invoice\\u0000 1"}]}',
+        '{"work_items": [{"content": "x", "filename": "a\\u0000.txt"}]}',
+        '{"metadata": {"ref": "po\\u0000"}, "work_items": [{"content": "x"}]}',
+        '{"metadata": {"k\\u0000": 1}, "work_items": [{"content": "x"}]}',
+        '{"metadata": {"deep": [{"x": ["\\u0000"]}]}, "work_items": [{"content": "x"}]}',
+        '{"metadata": {"note": "lone \\ud800 surrogate"}, "work_items": [{"content": "x"}]}',
+    ],
+)
+async def test_text_postgresql_cannot_store_is_422_and_stores_nothing(api, token_for, raw) -> None:
+    """A NUL character or a lone surrogate anywhere in the body is a 422 naming the problem."""
+    headers = {**token_for("acme"), "Content-Type": "application/json"}
+    r = await api.post("/v1/work-orders", content=raw.encode(), headers=headers)
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "validation_error"
+    assert any("NUL" in d["msg"] or "surrogate" in d["msg"] for d in err["details"])
+    assert await _count(api, token_for("acme")) == 0
+
+
+async def test_upload_cleans_a_nul_in_a_file_name_and_refuses_one_in_metadata(
+    api, token_for
+) -> None:
+    """A file name loses its control characters; NUL in the metadata field is a 422."""
+    headers = token_for("acme")
+    body = (  # by hand: httpx would percent-encode the NUL, a raw client need not
+        b'--b\r\nContent-Disposition: form-data; name="files"; filename="inv\x00oice.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nInvoice 1\r\n--b--\r\n"
+    )
+    multipart = {**headers, "Content-Type": "multipart/form-data; boundary=b"}
+    r = await api.post("/v1/work-orders/upload", content=body, headers=multipart)
+    assert r.status_code == 201, r.text
+    order_id = r.json()["data"]["id"]
+    items = await api.get(f"/v1/work-orders/{order_id}/work-items", headers=headers)
+    assert [i["filename"] for i in items.json()["data"]] == ["invoice.txt"]
+    bad = await api.post(
+        "/v1/work-orders/upload",
+        files={"files": ("invoice.txt", b"Invoice 1", "text/plain")},
+        data={"metadata": '{"ref": "po\\u0000"}'},
+        headers=headers,
+    )
+    assert bad.status_code == 422, bad.text
+    assert "NUL" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/v1/approvals", {"work_item_id": str(uuid.uuid4()), "decision": "REJECTED",
+                                   "reason": "no\x00"}),
+        ("post", "/v1/policies", {"yaml": "name: p\x00"}),
+        ("post", "/v1/connectors", {"name": "hook\x00", "type": "WEBHOOK",
+                                    "config": {"url": "https://example.com/h"}}),
+        ("post", "/v1/api-keys", {"name": "k\x00", "capabilities": ["work_orders:read"]}),
+        ("get", "/v1/audit-logs?action=%00", None),
+        ("get", "/v1/approvals?group=%00", None),
+    ],
+)  # fmt: skip
+async def test_nul_in_other_requests_is_a_4xx_never_500(api, token_for, method, path, body) -> None:
+    """Approvals' reasons, policies, connectors, API keys and query parameters with NUL are
+    refused with a 4xx (422 where the input is checked), never a 500."""
+    headers = token_for("acme", "admin")
+    kwargs = {"json": body} if body is not None else {}
+    r = await getattr(api, method)(path, headers=headers, **kwargs)
+    assert 400 <= r.status_code < 500, r.text

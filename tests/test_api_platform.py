@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 
-async def test_health_reports_every_dependency_healthy(api) -> None:
+async def test_health_reports_every_dependency_healthy(api, token_for) -> None:
     """With all services up, /health is healthy for database, redis and temporal."""
-    r = await api.get("/health")
+    r = await api.get("/health", headers=token_for("acme"))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "healthy"
     assert body["checks"] == {"database": "healthy", "redis": "healthy", "temporal": "healthy"}
 
 
-async def test_health_reports_a_stopped_redis_as_unhealthy(api, embedded) -> None:
-    """Stopping Redis turns its check unhealthy and the whole status degraded."""
+async def test_health_reports_a_stopped_redis_as_unhealthy(api, embedded, token_for) -> None:
+    """Stopping Redis turns its check unhealthy and the whole status degraded; without a
+    credential /health says only that, with no component, error or version."""
+    headers = token_for("acme", "work_orders:read")
     embedded.stop_redis()
     try:
-        r = await api.get("/health")
-        body = r.json()
-        assert body["checks"]["redis"] == "unhealthy"
-        assert body["checks"]["database"] == "healthy"
-        assert body["status"] == "degraded"
-        assert "redis" in body["errors"]
+        r = await api.get("/health", headers=headers)
+        anonymous = await api.get("/health")
     finally:
         embedded.start_redis()
-    r = await api.get("/health")
+    body = r.json()
+    assert body["checks"]["redis"] == "unhealthy"
+    assert body["checks"]["database"] == "healthy"
+    assert body["status"] == "degraded"
+    assert "redis" in body["errors"]
+    assert anonymous.status_code == 200
+    assert set(anonymous.json()) == {"status", "timestamp"}
+    assert anonymous.json()["status"] == "degraded"
+    assert "redis" not in anonymous.text.lower() and "error" not in anonymous.text.lower()
+    r = await api.get("/health", headers=headers)
     assert r.json()["checks"]["redis"] == "healthy"
+
+
+async def test_health_refuses_a_credential_that_does_not_verify(api) -> None:
+    """/health with a wrong credential is 401, not a quiet anonymous answer."""
+    r = await api.get("/health", headers={"X-API-Key": "mlw_wrong"})
+    assert r.status_code == 401
 
 
 async def test_openapi_lists_the_blueprint_endpoints(api) -> None:

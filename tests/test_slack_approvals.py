@@ -17,7 +17,7 @@ from myloware.slack import CardAction
 from myloware.slack.cards import APPROVE, ESCALATE, REJECT
 from tests.governance_support import submit_waiting_invoice, wait_for_item_status
 from tests.pipeline_support import wait_for_order
-from tests.slack_emulator import post_event, post_interaction
+from tests.slack_emulator import post_event, post_interaction, signed_headers
 from tests.slack_support import (
     ALICE,
     FINANCE,
@@ -95,7 +95,10 @@ async def test_forged_or_stale_signatures_are_refused_and_decide_nothing(
     junk = await slack.api.post(
         "/slack/events",
         content="payload=%7Bnot-json",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            **signed_headers(SECRET, "payload=%7Bnot-json"),
+        },
     )
     assert (forged.status_code, stale.status_code, junk.status_code) == (401, 401, 400)
     await asyncio.sleep(0.3)
@@ -132,7 +135,10 @@ async def test_a_second_click_after_the_decision_says_it_was_already_decided(
     payload = slack.slack.click(*card, APPROVE, ALICE)  # the card as it was before any click
     await post_interaction(slack.api, payload, signing_secret=SECRET)
     await wait_for_order(slack.api, order_id, slack.headers, limit_s=20)
-    assert (await post_interaction(slack.api, payload, signing_secret=SECRET)).status_code == 200
+    again = await post_interaction(  # another request: Slack signs it anew
+        slack.api, payload, signing_secret=SECRET, timestamp=int(time.time()) + 1
+    )
+    assert again.status_code == 200
     assert "Nothing changed" in await slack.told(ALICE, 2)
     assert len(await _decisions(database_url)) == 1
 
@@ -173,8 +179,11 @@ async def test_a_form_slack_would_not_open_is_explained_to_the_user(
     _, item_id = await submit_waiting_invoice(slack.api, slack.headers)
     card = await slack.card(FINANCE)
     payload = slack.slack.click(*card, REJECT, ALICE)
-    for _ in range(2):
-        r = await post_interaction(slack.api, payload, signing_secret=SECRET)
+    stamp = int(time.time())
+    for retry in range(2):  # a retry is a request of its own, signed at its own time
+        r = await post_interaction(
+            slack.api, payload, signing_secret=SECRET, timestamp=stamp + retry
+        )
         assert r.status_code == 200
     told = await slack.told(ALICE)
     assert "did not open the form" in told and "Click Reject again" in told

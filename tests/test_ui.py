@@ -247,3 +247,80 @@ async def test_approvals_page_lists_what_waits_with_its_sla(
     assert item_id[:8] not in (await stack.get("/ui/approvals?group=legal", headers=cookie)).text
     order = await stack.get(f"/ui/work-orders/{order_id}", headers=cookie)
     assert "waiting for a person" in order.text and 'content="15"' in order.text
+
+
+async def test_the_cookie_is_an_opaque_session_id_never_the_credential(
+    api, token_for, database_url
+) -> None:
+    """The cookie holds a random id that is no API credential; the table holds the
+    credential sealed and only a hash of the id; over HTTPS the cookie is Secure."""
+    import httpx
+
+    from myloware.db.models import UiSession
+    from tests.slack_support import rows
+
+    token = bearer(token_for("acme"))
+    cookie = await sign_in(api, token)
+    session_id = cookie["Cookie"].split("=", 1)[1]
+    assert token not in session_id and len(session_id) >= 40
+    for header in ({"Authorization": f"Bearer {session_id}"}, {"X-API-Key": session_id}):
+        assert (await api.get("/v1/work-orders", headers=header)).status_code == 401
+    [row] = await rows(database_url, UiSession)
+    assert token not in row.credential and session_id not in row.id_hash
+    assert row.subject == "user@acme" and (await api.get("/ui", headers=cookie)).status_code == 200
+
+    transport = httpx.ASGITransport(app=api.app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as tls:
+        form = await tls.get("/ui/login")
+        r = await tls.post(
+            "/ui/login", data={"credential": token, "csrf_token": csrf_of(form.text)}
+        )
+    assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
+
+
+async def test_signing_out_ends_the_session_on_the_server(api, token_for) -> None:
+    """After sign-out the very same cookie no longer opens a page (a copy of it is useless)."""
+    cookie = await sign_in(api, bearer(token_for("acme")))
+    form = await api.get("/ui/logout", headers=cookie)
+    out = await api.post("/ui/logout", data={"csrf_token": csrf_of(form.text)}, headers=cookie)
+    assert out.status_code == 303
+    again = await api.get("/ui", headers=cookie)
+    assert again.status_code == 303 and again.headers["location"].startswith("/ui/login")
+
+
+async def test_an_expired_session_is_refused(api, token_for, database_url) -> None:
+    """A session past its expiry sends the browser to sign in, whatever the credential."""
+    from sqlalchemy import update
+
+    from myloware.db.engine import create_engine, session_factory
+    from myloware.db.models import UiSession
+
+    cookie = await sign_in(api, bearer(token_for("acme")))
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(update(UiSession).values(expires_at=UiSession.created_at))
+    await engine.dispose()
+    r = await api.get("/ui", headers=cookie)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
+
+
+async def test_a_session_survives_a_restart_of_the_api(
+    api, token_for, settings, database_url, clean_redis, temporal_address
+) -> None:
+    """Sessions live in PostgreSQL: a new API process (with a flushed Redis) still knows one."""
+    import redis.asyncio as aioredis
+
+    from tests.pipeline_support import app_client
+
+    cookie = await sign_in(api, bearer(token_for("acme")))
+    flush = aioredis.from_url(clean_redis)
+    await flush.flushdb()
+    await flush.aclose()
+    async with app_client(
+        settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    ) as restarted:
+        page = await restarted.get("/ui", headers=cookie)
+    assert page.status_code == 200 and "user@acme" in page.text

@@ -509,3 +509,50 @@ async def test_the_pre_check_keeps_erroring_connectors_events_and_drops_inactive
             assert row is not None
             row.status = status
         assert await relevant([acme, globex]) == [expected, False], status
+
+
+async def test_delivery_connects_to_the_address_it_resolved(
+    sessions: Sessions, tenants: dict[str, uuid.UUID], receiver: Receiver
+) -> None:
+    """The receiver's host is resolved once, by the dispatcher, and the POST goes to that
+    address with the URL's host name in ``Host`` (a name nothing else can resolve works)."""
+    port = receiver.base.rsplit(":", 1)[1]
+    lookups: list[tuple[str, int]] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        lookups.append((host, port))
+        return ["127.0.0.1"]
+
+    url = f"http://receiver.invalid:{port}/hook"
+    await webhook(sessions, tenants["acme"], url, ["*"])
+    async with httpx.AsyncClient() as http:
+        dispatcher = WebhookDispatcher(sessions, http, allow_private_targets=True, resolve=resolve)
+        await dispatch(dispatcher, sessions, an_event(tenants["acme"]))
+    [received] = receiver.at("/hook")
+    assert received.headers["host"] == f"receiver.invalid:{port}"
+    assert lookups == [("receiver.invalid", int(port))]
+
+
+async def test_a_dns_answer_that_changes_after_the_check_is_not_followed(
+    sessions: Sessions, tenants: dict[str, uuid.UUID]
+) -> None:
+    """DNS rebinding: the host answers a public address, then loopback; the delivery goes to
+    the public address it checked, keeping TLS (SNI, certificate) on the host name."""
+    answers = iter([["93.184.215.14"], ["127.0.0.1"]])
+    seen: list[httpx.Request] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return next(answers)
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    await webhook(sessions, tenants["acme"], "https://hooks.example.com/in", ["*"])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as http:
+        dispatcher = WebhookDispatcher(sessions, http, allow_private_targets=False, resolve=resolve)
+        await dispatch(dispatcher, sessions, an_event(tenants["acme"]))
+    [request] = seen
+    assert request.url.host == "93.184.215.14" and request.url.scheme == "https"
+    assert request.headers["host"] == "hooks.example.com"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"

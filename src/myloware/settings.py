@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # failed authentications a client address may make a minute before it gets 429; 0: off
+    auth_failures_per_minute: int = Field(default=30, ge=0)
     behind_tls: bool = False
 
     # Auth

@@ -18,7 +18,7 @@ import myloware
 from myloware import secretbox
 from myloware.api.errors import install_error_handlers
 from myloware.api.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
-from myloware.api.ratelimit import RateLimiter
+from myloware.api.ratelimit import AuthFailureThrottle, LocalWindow, RateLimiter
 from myloware.api.routes import (
     api_keys,
     approvals,
@@ -90,8 +90,21 @@ def create_app(
             engine=engine,
             sessions=session_factory(engine),
             redis=redis,
-            rate_limiter=RateLimiter(redis, limit=settings.rate_limit_per_minute),
+            rate_limiter=RateLimiter(
+                redis,
+                limit=settings.rate_limit_per_minute,
+                degraded=metrics.rate_limit_degraded,
+            ),
             metrics=metrics,
+            auth_failures=AuthFailureThrottle(
+                RateLimiter(
+                    redis,
+                    limit=settings.auth_failures_per_minute,
+                    name="auth_failures",
+                    degraded=metrics.rate_limit_degraded,
+                    fallback=LocalWindow(),
+                )
+            ),
         )
         state.blobs = _blob_store(settings)
         state.embedder = embedder_for(settings)  # loads on the first search

@@ -88,6 +88,27 @@ async def authenticate_credential(
     return principal
 
 
+async def throttled(
+    state: AppState, request: Request, attempt: Callable[[], Awaitable[Principal]]
+) -> Principal:
+    """Run ``attempt`` (an authentication) unless the client address has failed too often.
+
+    An address over ``auth_failures_per_minute`` gets RateLimited (429) before its
+    credential is looked at, so guessing keys cannot go faster than that; each AuthError
+    counts against it. Requests that authenticate are neither counted nor slowed."""
+    address = request.client.host if request.client else "unknown"
+    wait = state.auth_failures.blocked_for(address)
+    if wait:
+        raise RateLimited(wait)
+    try:
+        return await attempt()
+    except AuthError:
+        wait = await state.auth_failures.failed(address)
+        if wait:
+            raise RateLimited(wait) from None
+        raise
+
+
 async def enforce_rate_limit(state: AppState, principal: Principal) -> None:
     """Count one request of ``principal``; RateLimited (429) over the per-minute limit."""
     retry_after = await state.rate_limiter.hit(f"{principal.tenant_id}:{principal.subject}")
@@ -103,8 +124,7 @@ def client_info(request: Request) -> ClientInfo:
     )
 
 
-async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
-    """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key``, then rate-limit."""
+async def _from_headers(request: Request, state: AppState, session: AsyncSession) -> Principal:
     authorization = request.headers.get("authorization")
     api_key = request.headers.get("x-api-key")
     token = None
@@ -113,9 +133,18 @@ async def get_principal(request: Request, state: StateDep, session: SessionDep) 
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be 'Bearer <token>'")
         token = token.strip()
-    principal = await authenticate_credential(
+    return await authenticate_credential(
         state, session, token=token, api_key=None if token else (api_key or "").strip() or None
     )
+
+
+async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key`` (failures throttled
+    per client address), then rate-limit the principal."""
+    if "authorization" in request.headers or "x-api-key" in request.headers:
+        principal = await throttled(state, request, lambda: _from_headers(request, state, session))
+    else:  # no credential at all is not a guess: 401 without counting
+        principal = await _from_headers(request, state, session)
     await enforce_rate_limit(state, principal)
     request.state.principal = principal
     return principal

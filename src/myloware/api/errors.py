@@ -11,6 +11,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from myloware.api.envelope import ErrorBody, ErrorResponse
@@ -52,6 +55,10 @@ HTTP_CODES = {
     429: "rate_limited",
     503: "service_unavailable",
 }
+
+
+#: Retry-After of the 503 a request gets when Redis, which it needed, is unreachable.
+REDIS_RETRY_AFTER_S = 5
 
 
 class RateLimited(MylowareError):
@@ -103,6 +110,32 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
         return error_response(
             request, 429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        )
+
+    async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("redis_unavailable", error_type=type(exc).__name__, path=request.url.path)
+        return error_response(
+            request,
+            503,
+            "service_unavailable",
+            "a dependency is unavailable; retry shortly",
+            headers={"Retry-After": str(REDIS_RETRY_AFTER_S)},
+        )
+
+    app.add_exception_handler(RedisConnectionError, _redis_down)
+    app.add_exception_handler(RedisTimeoutError, _redis_down)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The request models refuse what PostgreSQL cannot store (myloware.storable); this
+        # catches what reaches the database another way (a query parameter, a path, text
+        # made from the input) so it is the client's 422, not a 500.
+        log.warning("database_refused_input", error=str(exc.orig)[:200], path=request.url.path)
+        return error_response(
+            request,
+            422,
+            "validation_error",
+            "the request holds a value the database cannot store (e.g. a NUL character)",
         )
 
     @app.exception_handler(MylowareError)

@@ -61,6 +61,12 @@ class Metrics:
             ["method", "route", "status"],
             registry=self.registry,
         )
+        self.rate_limit_degraded = Counter(
+            "myloware_rate_limit_degraded_total",
+            "Requests a rate limiter answered without Redis (Redis unreachable)",
+            ["limiter"],
+            registry=self.registry,
+        )
 
 
 def _route_template(scope: Scope) -> str:

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from myloware.api.middleware import Metrics
-from myloware.api.ratelimit import RateLimiter
+from myloware.api.ratelimit import AuthFailureThrottle, RateLimiter
 from myloware.settings import Settings
 
 
@@ -47,6 +47,7 @@ class AppState:
     redis: Redis
     rate_limiter: RateLimiter
     metrics: Metrics
+    auth_failures: AuthFailureThrottle
     temporal: Any = None  # temporalio.client.Client, connected lazily
     # starts a work order's workflow: (work_order_id, tenant_id) -> None
     dispatcher: Any = None

@@ -25,6 +25,13 @@ to ``ACTIVE`` (``PATCH /v1/connectors/{id}``) and replays the dead letters.
 Outside development and test, targets must be public: :func:`check_target_url` refuses
 loopback, private, link-local and reserved address literals and ``localhost`` when a connector
 is saved, and every delivery resolves the host and refuses non-public addresses.
+
+Every delivery resolves the host once and connects to an address it resolved (and, in
+production, checked): the request goes to ``<scheme>://<ip>:<port>/…`` with the ``Host``
+header and TLS SNI (``sni_hostname``) set to the URL's host name, so the certificate is still
+verified against that name and a DNS answer that changes in between (rebinding) cannot send
+it elsewhere. Such a request asks for ``Connection: close``: a connection pooled per address
+would otherwise carry the next receiver's request on a TLS session verified for another name.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -179,15 +186,38 @@ def check_target_url(url: str, *, allow_private: bool) -> None:
         raise ValidationFailed("the webhook URL must point at a public address")
 
 
-async def ensure_public_host(url: str) -> None:
-    """Resolve the URL's host; ValidationFailed when any address is not public."""
+#: ``(host, port) -> addresses``: how a delivery resolves its receiver's host.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """The host's addresses from the system resolver, in its order, without duplicates."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def target_addresses(
+    url: str, *, allow_private: bool, resolve: Resolver = system_resolve
+) -> list[str]:
+    """The addresses to connect to for ``url`` (resolved once); unless ``allow_private``,
+    ValidationFailed when any of them is not public."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        parts.hostname, port, type=socket.SOCK_STREAM
-    )
-    if not infos or not all(is_public_address(str(info[4][0])) for info in infos):
-        raise ValidationFailed(f"{parts.hostname} resolves to a non-public address")
+    addresses = await resolve(host, port)
+    if not addresses:
+        raise ValidationFailed(f"{host} resolves to no address")
+    if not allow_private and not all(is_public_address(a) for a in addresses):
+        raise ValidationFailed(f"{host} resolves to a non-public address")
+    return addresses
+
+
+def pinned_request(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """``url`` aimed at ``address``: the URL to connect to, the ``Host`` header and the
+    request extensions (TLS SNI and certificate check for the URL's own host name)."""
+    original = httpx.URL(url)
+    pinned = original.copy_with(host=address.split("%", 1)[0])
+    return pinned, {"Host": original.netloc.decode("ascii")}, {"sni_hostname": original.host}
 
 
 # --- the consumer's handler ------------------------------------------------------------------
@@ -219,10 +249,12 @@ class WebhookDispatcher:
         allow_private_targets: bool,
         error_after: int = ERROR_AFTER,
         timeout_s: float = TIMEOUT_S,
+        resolve: Resolver = system_resolve,
     ) -> None:
         self._sessions = sessions
         self._http = http
         self._allow_private = allow_private_targets
+        self._resolve = resolve
         self._error_after = error_after
         self._timeout_s = timeout_s
 
@@ -249,9 +281,10 @@ class WebhookDispatcher:
         try:
             config = WebhookConfig.model_validate(connector.config)
             async with asyncio.timeout(self._timeout_s):
-                if not self._allow_private:
-                    await ensure_public_host(config.url)
-                status, excerpt = await self._post(config, event, body)
+                addresses = await target_addresses(
+                    config.url, allow_private=self._allow_private, resolve=self._resolve
+                )
+                status, excerpt = await self._post_to_any(addresses, config, event, body)
             if not 200 <= status < 300:
                 error = f"HTTP {status}" + (f": {excerpt}" if excerpt else "")
         except TimeoutError:
@@ -268,15 +301,33 @@ class WebhookDispatcher:
         )
         return Outcome(connector.id, error is None, status, error, elapsed)
 
-    async def _post(self, config: WebhookConfig, event: Event, body: bytes) -> tuple[int, str]:
+    async def _post_to_any(
+        self, addresses: list[str], config: WebhookConfig, event: Event, body: bytes
+    ) -> tuple[int, str]:
+        """POST to the first of ``addresses`` that takes the connection."""
+        for address in addresses[:-1]:
+            try:
+                return await self._post(address, config, event, body)
+            except httpx.ConnectError:
+                continue
+        return await self._post(addresses[-1], config, event, body)
+
+    async def _post(
+        self, address: str, config: WebhookConfig, event: Event, body: bytes
+    ) -> tuple[int, str]:
+        url, host, extensions = pinned_request(config.url, address)
         headers = {
+            **host,
+            "Connection": "close",
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             EVENT_HEADER: event.event_type,
             DELIVERY_HEADER: str(event.event_id),
             SIGNATURE_HEADER: sign(config.secret, body),
         }
-        async with self._http.stream("POST", config.url, content=body, headers=headers) as reply:
+        async with self._http.stream(
+            "POST", url, content=body, headers=headers, extensions=extensions
+        ) as reply:
             excerpt = b""
             if not reply.is_success:  # keep the start of an error answer, never all of it
                 async for chunk in reply.aiter_bytes():

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,7 @@ from myloware.errors import ConfigurationError, ValidationFailed
 from myloware.records import DocumentType
 from myloware.services.audit import ClientInfo, record_audit
 from myloware.services.connectors import add_connector, get_connector
+from myloware.storable import StorableModel
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,7 @@ def new_mailbox() -> str:
     return "in-" + "".join(secrets.choice(_ALPHABET) for _ in range(16))
 
 
-class EmailConfig(BaseModel):
+class EmailConfig(StorableModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mailbox: str = Field(pattern=MAILBOX_PATTERN)

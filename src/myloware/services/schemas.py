@@ -17,11 +17,12 @@ from myloware.db.base import (
     WorkOrderStatus,
 )
 from myloware.records import DocumentType
+from myloware.storable import StorableModel
 
 MAX_CONTENT_CHARS = 2_000_000
 
 
-class WorkItemIn(BaseModel):
+class WorkItemIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     type: DocumentType | None = Field(
@@ -31,7 +32,7 @@ class WorkItemIn(BaseModel):
     filename: str | None = Field(default=None, max_length=512)
 
 
-class WorkOrderCreate(BaseModel):
+class WorkOrderCreate(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     priority: Priority = Priority.MEDIUM
@@ -90,7 +91,7 @@ class AttemptOut(BaseModel):
     cost_usd: Decimal | None
 
 
-class ApprovalIn(BaseModel):
+class ApprovalIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     work_item_id: uuid.UUID

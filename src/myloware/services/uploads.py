@@ -14,6 +14,7 @@ from email.message import EmailMessage, MIMEPart
 
 from myloware.records import DocumentType
 from myloware.services.schemas import WorkItemIn
+from myloware.storable import storable_text
 
 EML_TYPES = {"message/rfc822"}
 
@@ -92,6 +93,7 @@ def prepare_items(
         media_type = sniff(upload.data, upload.filename) if upload.data else upload.media_type
         parts = split_email(upload) if split and media_type in EML_TYPES else [upload]
         for part in parts:
+            name = storable_text(part.filename) or "upload"  # no NUL: PostgreSQL refuses it
             ref = put(part.data)  # type: ignore[operator]
             part_type = sniff(part.data, part.filename) if part.data else part.media_type
             prepared.append(
@@ -99,9 +101,9 @@ def prepare_items(
                     item=WorkItemIn(
                         type=doc_type,
                         content=f"blob:{ref}",
-                        filename=part.filename[:512],
+                        filename=name[:512],
                     ),
-                    extra={"blob_ref": ref, "media_type": part_type, "filename": part.filename},
+                    extra={"blob_ref": ref, "media_type": part_type, "filename": name},
                 )
             )
     return prepared

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Capability, Principal
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
+from myloware.storable import StorableModel
 from myloware.workflows.approval_step import SLA_SYSTEM
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,7 @@ SLACK_API_URL = "https://slack.com/api/"
 SYSTEM_DECIDERS = {SLA_SYSTEM: "the SLA timer"}
 
 
-class SlackUser(BaseModel):
+class SlackUser(StorableModel):
     """The MyloWare identity a Slack user decides as."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -55,7 +56,7 @@ class SlackUser(BaseModel):
     groups: list[str] = Field(default_factory=list)
 
 
-class SlackConfig(BaseModel):
+class SlackConfig(StorableModel):
     """The validated ``config`` of a SLACK connector."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

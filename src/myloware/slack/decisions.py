@@ -53,6 +53,8 @@ class SlackDeps:
     blobs: Any  # myloware.documents.BlobStore: where files shared in Slack go
     # starts a new work order's workflow, deferring to the worker's reconciler when Temporal is down
     start: Callable[[uuid.UUID, uuid.UUID], Awaitable[None]]
+    # redis.asyncio.Redis: where the gateway remembers the signatures it accepted (replays)
+    redis: Any
     inflight: InFlight = field(default_factory=InFlight)  # the process's one, from the app
 
 

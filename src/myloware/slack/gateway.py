@@ -3,13 +3,19 @@
 Each tenant installs its own Slack app, so each SLACK connector has its own signing secret.
 For every request the gateway:
 
-1. reads the workspace (team id) the request claims to come from — only to narrow the
+1. refuses (401) a request whose ``X-Slack-Request-Timestamp`` is not a number of seconds
+   within 5 minutes of now, or that has no ``X-Slack-Signature``, before reading the body;
+2. reads the workspace (team id) the request claims to come from — only to narrow the
    search; nothing is trusted yet;
-2. takes that workspace's active connectors (every active one when the request names none,
+3. takes that workspace's active connectors (every active one when the request names none,
    as for ``url_verification``) and keeps the one whose signing secret verifies Slack's
-   ``X-Slack-Signature`` over ``v0:<timestamp>:<body>`` with a timestamp within 5 minutes;
-   none: 401 and nothing happens;
-3. hands the request to that connector's Bolt ``AsyncApp`` (cached per connector config),
+   ``X-Slack-Signature`` over ``v0:<timestamp>:<body>``; none: 401 and nothing happens;
+4. refuses (401) a replay: each accepted signature is remembered in Redis (``SET NX``) until
+   its timestamp leaves the 5-minute window, so the same signed request is handled once.
+   Redis unreachable: 503, fail-closed — Slack retries a request that failed, and a retry
+   is signed anew. A request whose handling fails (5xx) is forgotten again, so Slack's
+   retry of it is not taken for a replay;
+5. hands the request to that connector's Bolt ``AsyncApp`` (cached per connector config),
    which verifies the signature itself, acks within Slack's 3 seconds and runs the
    listeners with ``context["myloware"]`` = :class:`SlackContext` (the tenant comes from the
    connector, never from the request).
@@ -17,13 +23,18 @@ For every request the gateway:
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -36,7 +47,11 @@ from myloware.slack.listeners import register_listeners
 
 EVENTS_PATH = "/slack/events"
 MAX_CACHED_APPS = 256
+#: How far a request's timestamp may be from now (Slack's own rule), in seconds.
+SIGNATURE_WINDOW_S = 5 * 60
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 bolt_logger = logging.getLogger("myloware.slack.bolt")
+log = structlog.get_logger(__name__)
 
 
 def build_bolt_app(connector: SlackConnector) -> AsyncApp:
@@ -67,19 +82,56 @@ class SlackGateway:
         return app
 
     async def handle(self, request: Request, deps: SlackDeps) -> Response:
+        stamp = request.headers.get("x-slack-request-timestamp", "")
+        signature = request.headers.get("x-slack-signature", "")
+        if not (TIMESTAMP_RE.fullmatch(stamp) and signature):
+            return _refused(401)
+        if abs(time.time() - int(stamp)) > SIGNATURE_WINDOW_S:
+            return _refused(401)
         body = await request.body()
         try:
             claimed_team = _claimed_team(body, request)
         except ValueError:
-            return JSONResponse({"error": "invalid request"}, status_code=400)
+            return _refused(400)
         async with deps.sessions() as session:
             candidates = await team_connectors(session, claimed_team)
-        connector = next((c for c in candidates if _signed_by(c, body, request)), None)
+        connector = next((c for c in candidates if _signed_by(c, body, stamp, signature)), None)
         if connector is None:
-            return JSONResponse({"error": "invalid request"}, status_code=401)
+            return _refused(401)
+        seen = f"myloware:slack:seen:{hashlib.sha256(signature.encode()).hexdigest()}"
+        try:
+            first = await deps.redis.set(seen, 1, nx=True, ex=_seen_ttl(int(stamp)))
+        except RedisError as exc:
+            log.warning("slack_replay_check_unavailable", error_type=type(exc).__name__)
+            return JSONResponse({"error": "try again"}, status_code=503)
+        if not first:
+            log.warning("slack_replay_refused", connector_id=str(connector.id))
+            return _refused(401)
         handler = AsyncSlackRequestHandler(self.app_for(connector))
         context = {"myloware": SlackContext(deps=deps, connector=connector)}
-        return await handler.handle(request, addition_context_properties=context)
+        response: Response | None = None
+        try:
+            response = await handler.handle(request, addition_context_properties=context)
+        finally:
+            if response is None or response.status_code >= 500:  # Slack will retry it
+                await _forget(deps, seen)
+        return response
+
+
+def _refused(status: int) -> Response:
+    return JSONResponse({"error": "invalid request"}, status_code=status)
+
+
+def _seen_ttl(stamp: int) -> int:
+    """Seconds until a request stamped ``stamp`` can no longer verify (at least 1)."""
+    return max(1, int(stamp + SIGNATURE_WINDOW_S - time.time()) + 1)
+
+
+async def _forget(deps: SlackDeps, seen: str) -> None:
+    try:
+        await deps.redis.delete(seen)
+    except RedisError:  # it expires by itself
+        pass
 
 
 def _claimed_team(body: bytes, request: Request) -> str | None:
@@ -92,9 +144,11 @@ def _claimed_team(body: bytes, request: Request) -> str | None:
     return team
 
 
-def _signed_by(connector: SlackConnector, body: bytes, request: Request) -> bool:
+def _signed_by(connector: SlackConnector, body: bytes, stamp: str, signature: str) -> bool:
+    """Whether ``connector``'s signing secret signed ``body`` at ``stamp`` (digits, checked
+    to be within the window by the caller)."""
     secret = connector.config.signing_secret.get_secret_value()
-    return SignatureVerifier(secret).is_valid_request(body, dict(request.headers))
+    return SignatureVerifier(secret).is_valid(body, stamp, signature)
 
 
 def deps_from_state(state: Any) -> SlackDeps:
@@ -113,6 +167,7 @@ def deps_from_state(state: Any) -> SlackDeps:
         settings=state.settings,
         blobs=state.blobs,
         start=start,
+        redis=state.redis,
         inflight=state.slack_inflight,
     )
 

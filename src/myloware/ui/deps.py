@@ -29,7 +29,13 @@ from myloware.errors import (
     ValidationFailed,
 )
 from myloware.ui.rendering import error_page, render
-from myloware.ui.session import SESSION_COOKIE, authenticate, clear_session_cookie, csrf_token
+from myloware.ui.session import (
+    SESSION_COOKIE,
+    authenticate,
+    clear_session_cookie,
+    csrf_token,
+    session_credential,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -93,7 +99,7 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
         return render(request, "bounce.html", {"target": exc.next_path, "refresh": None})
     response = RedirectResponse(f"/ui/login?next={quote(exc.next_path, safe='/')}", 303)
     if exc.clear_cookie:
-        clear_session_cookie(response, request.app.state.myloware.settings)
+        clear_session_cookie(response, request, request.app.state.myloware.settings)
     return response
 
 
@@ -107,10 +113,14 @@ def _requested_path(request: Request) -> str:
 
 
 async def ui_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
-    """The signed-in principal (rate-limited like the API); else off to the login page."""
-    credential = request.cookies.get(SESSION_COOKIE)
-    if not credential:
+    """The signed-in principal (its session's credential checked again, rate-limited like
+    the API); else off to the login page."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         raise LoginRequired(_requested_path(request))
+    credential = await session_credential(session, session_id)
+    if credential is None:  # unknown, signed out or expired
+        raise LoginRequired(_requested_path(request), clear_cookie=True)
     try:
         principal = await authenticate(state, session, credential)
     except AuthError:
@@ -118,8 +128,8 @@ async def ui_principal(request: Request, state: StateDep, session: SessionDep) -
     await enforce_rate_limit(state, principal)
     request.state.principal = principal
     request.state.ui_principal = principal
-    request.state.ui_credential = credential
-    request.state.ui_csrf = csrf_token(state.settings, credential)
+    request.state.ui_session = session_id
+    request.state.ui_csrf = csrf_token(state.settings, session_id)
     return principal
 
 

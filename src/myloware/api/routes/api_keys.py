@@ -12,11 +12,12 @@ from myloware.api.deps import Admin, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.auth.principal import parse_capabilities
 from myloware.services import api_keys as svc
+from myloware.storable import StorableModel
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255, description="what the key is for")

@@ -23,6 +23,7 @@ from myloware.errors import ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.services import connectors as svc
 from myloware.slack.config import SlackConfig
+from myloware.storable import StorableModel
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 
@@ -43,7 +44,7 @@ EventPatterns = Annotated[
 ]
 
 
-class WebhookConfigIn(BaseModel):
+class WebhookConfigIn(StorableModel):
     """An outgoing webhook: where to POST, which events, the signing secret."""
 
     model_config = ConfigDict(extra="forbid")
@@ -56,7 +57,7 @@ class WebhookConfigIn(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
 
 
-class ConnectorIn(BaseModel):
+class ConnectorIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255)
@@ -66,7 +67,7 @@ class ConnectorIn(BaseModel):
     config: WebhookConfigIn
 
 
-class WebhookConfigPatch(BaseModel):
+class WebhookConfigPatch(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     url: WebhookUrl | None = None
@@ -74,7 +75,7 @@ class WebhookConfigPatch(BaseModel):
     description: str | None = Field(default=None, max_length=1000, description="'' clears it")
 
 
-class ConnectorPatch(BaseModel):
+class ConnectorPatch(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
@@ -120,7 +121,7 @@ class ConnectorOut(BaseModel):
         )
 
 
-class SlackConnectorIn(BaseModel):
+class SlackConnectorIn(StorableModel):
     """The tenant's Slack workspace: its app's credentials, where cards go, who decides."""
 
     model_config = ConfigDict(extra="forbid")

@@ -1,4 +1,9 @@
-"""GET /health (real checks of PostgreSQL, Redis and Temporal) and GET /metrics."""
+"""GET /health (real checks of PostgreSQL, Redis and Temporal) and GET /metrics.
+
+Without a credential /health says only the overall status (and answers 503 when unhealthy):
+the per-component checks, their errors (which name hosts, paths and library internals) and
+the version are for callers with a valid credential (any principal).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,20 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from fastapi import APIRouter
+import structlog
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
 import myloware
-from myloware.api.deps import StateDep
+from myloware.api.deps import SessionDep, StateDep, get_principal
+from myloware.api.errors import RateLimited
 from myloware.api.state import AppState
+from myloware.errors import AuthError
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_S = 2.0
 
@@ -29,11 +38,13 @@ class Health(StrEnum):
 
 
 class HealthReport(BaseModel):
+    """The whole report; ``version``, ``checks`` and ``errors`` only for a credential."""
+
     status: Health
     timestamp: datetime
-    version: str
-    checks: dict[str, Health]
-    errors: dict[str, str] = {}
+    version: str | None = None
+    checks: dict[str, Health] | None = None
+    errors: dict[str, str] | None = None
 
 
 async def _check(probe: Awaitable[Any]) -> tuple[Health, str | None]:
@@ -86,10 +97,22 @@ async def health_report(state: AppState) -> HealthReport:
     summary="Health of the API and its dependencies",
     responses={503: {"model": HealthReport}},
 )
-async def health(state: StateDep) -> JSONResponse:
+async def health(request: Request, state: StateDep, session: SessionDep) -> JSONResponse:
+    """The overall status for anyone; the details with ``Authorization`` or ``X-API-Key``
+    (a credential that does not verify is a 401, like elsewhere)."""
     report = await health_report(state)
     code = 503 if report.status is Health.UNHEALTHY else 200
-    return JSONResponse(report.model_dump(mode="json"), status_code=code)
+    body = report.model_dump(mode="json", include={"status", "timestamp"})
+    if "authorization" in request.headers or "x-api-key" in request.headers:
+        try:
+            await get_principal(request, state, session)
+        except (AuthError, RateLimited):
+            raise
+        except Exception as exc:  # the database is down: credentials cannot be checked
+            log.warning("health_details_unavailable", error_type=type(exc).__name__)
+        else:
+            body = report.model_dump(mode="json")
+    return JSONResponse(body, status_code=code)
 
 
 @router.get("/metrics", include_in_schema=False)

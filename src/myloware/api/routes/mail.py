@@ -6,20 +6,21 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from myloware.api.deps import Admin, SessionDep, StateDep, client_info
 from myloware.api.envelope import ApiResponse
 from myloware.api.routes.connectors import ConnectorOut
 from myloware.mail.inbox import change_inbox, create_inbox
 from myloware.records import DocumentType
+from myloware.storable import StorableModel
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 
 SenderPattern = Annotated[str, Field(min_length=1, max_length=320, pattern=r"^[^\s]+$")]
 
 
-class InboxRules(BaseModel):
+class InboxRules(StorableModel):
     """What an inbox lets in, and as what."""
 
     model_config = ConfigDict(extra="forbid")

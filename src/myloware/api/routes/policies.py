@@ -25,11 +25,12 @@ from myloware.policy import (
 from myloware.records import DocumentType
 from myloware.services import policies as svc
 from myloware.services.work_orders import get_work_item
+from myloware.storable import StorableModel
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 
-class PolicySource(BaseModel):
+class PolicySource(StorableModel):
     """A policy document, either as a JSON object or as YAML text."""
 
     model_config = ConfigDict(extra="forbid")
@@ -63,7 +64,7 @@ class PolicyOut(BaseModel):
     document: dict[str, Any]
 
 
-class DryRunIn(BaseModel):
+class DryRunIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     work_item_id: uuid.UUID | None = Field(

@@ -13,6 +13,7 @@ from myloware.api.deps import Reader, SessionDep, Writer
 from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.services import work_orders as svc
 from myloware.services.schemas import AttemptOut, WorkItemOut
+from myloware.storable import StorableModel
 
 router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 
@@ -41,7 +42,7 @@ async def list_attempts(
     return ListResponse(data=[AttemptOut.model_validate(r) for r in rows])
 
 
-class EvaluationIn(BaseModel):
+class EvaluationIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     evaluation_type: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:\-]+$")

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from myloware.api.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
 from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
@@ -160,9 +162,12 @@ async def upload_work_order(
             f"{len(prepared)} documents in one order; the limit is "
             f"{state.settings.max_items_per_order}"
         )
-    payload = WorkOrderCreate(
-        priority=priority, metadata=meta, work_items=[p.item for p in prepared]
-    )
+    try:
+        payload = WorkOrderCreate(
+            priority=priority, metadata=meta, work_items=[p.item for p in prepared]
+        )
+    except ValidationError as exc:  # the metadata form field: the answer a JSON body gets
+        raise RequestValidationError(exc.errors()) from None
     order, created = await svc.create_work_order(
         session,
         principal=principal,

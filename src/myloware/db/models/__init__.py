@@ -22,7 +22,7 @@ from myloware.db.models.policies import (
     PolicyDocument,
 )
 from myloware.db.models.slack import SlackIntake, SlackMessage
-from myloware.db.models.tenancy import ApiKey, Tenant
+from myloware.db.models.tenancy import ApiKey, Tenant, UiSession
 from myloware.db.models.webhooks import WebhookDelivery
 from myloware.db.models.work import Attempt, Record, RecordVersion, WorkItem, WorkOrder
 
@@ -49,6 +49,7 @@ __all__ = [
     "SlackMessage",
     "Tenant",
     "Tool",
+    "UiSession",
     "WebhookDelivery",
     "WorkItem",
     "WorkOrder",

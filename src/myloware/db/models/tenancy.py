@@ -1,11 +1,11 @@
-"""Tenants and their API keys."""
+"""Tenants, their API keys and the UI's sign-in sessions."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,3 +40,21 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UiSession(Base):
+    """A sign-in to the Run Trace UI. The browser's cookie holds a random id, of which only
+    the SHA-256 is stored; the pasted JWT or API key stays here, sealed like connector
+    secrets (``myloware.secretbox``), and is checked again on every request. Signing out
+    deletes the row; rows past ``expires_at`` are refused and swept at the next sign-in."""
+
+    __tablename__ = "ui_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = tenant_fk()
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    credential: Mapped[str] = mapped_column(Text, nullable=False)  # sealed
+    created_at: Mapped[datetime] = created_at()
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from myloware.api.deps import SessionDep, StateDep
+from myloware.api.deps import SessionDep, StateDep, throttled
 from myloware.errors import AuthError
 from myloware.ui.deps import UiPrincipal, UiRoute
 from myloware.ui.rendering import error_page, render
@@ -16,9 +16,11 @@ from myloware.ui.session import (
     CSRF_FIELD,
     authenticate,
     clear_session_cookie,
+    close_session,
     csrf_ok,
     login_csrf,
     login_csrf_ok,
+    open_session,
     safe_next,
     set_login_csrf_cookie,
     set_session_cookie,
@@ -40,7 +42,7 @@ def _login_page(
         {"next": safe_next(next_path), "login_csrf": token, "problem": problem},
         status_code=status,
     )
-    set_login_csrf_cookie(response, state.settings, token)
+    set_login_csrf_cookie(response, request, state.settings, token)
     return response
 
 
@@ -59,11 +61,14 @@ async def login(request: Request, state: StateDep, session: SessionDep) -> Respo
         return _login_page(request, state, next_path, "The form expired; please try again.", 403)
     credential = str(form.get("credential") or "").strip()
     try:
-        await authenticate(state, session, credential)
+        principal = await throttled(
+            state, request, lambda: authenticate(state, session, credential)
+        )
     except AuthError as exc:
         return _login_page(request, state, next_path, f"Not signed in: {exc.message}", 401)
+    session_id, max_age = await open_session(session, state.settings, credential, principal)
     response = RedirectResponse(next_path, status_code=303)
-    set_session_cookie(response, state.settings, credential)
+    set_session_cookie(response, request, state.settings, session_id, max_age)
     return response
 
 
@@ -73,12 +78,15 @@ async def logout_form(request: Request, principal: UiPrincipal) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, state: StateDep, principal: UiPrincipal) -> Response:
+async def logout(
+    request: Request, state: StateDep, session: SessionDep, principal: UiPrincipal
+) -> Response:
     form = await request.form()
-    if not csrf_ok(state.settings, request.state.ui_credential, form.get(CSRF_FIELD)):
+    if not csrf_ok(state.settings, request.state.ui_session, form.get(CSRF_FIELD)):
         return error_page(request, 403, "Refused", "The form's CSRF token is missing or wrong.")
+    await close_session(session, request.state.ui_session)
     response = RedirectResponse("/ui/login", status_code=303)
-    clear_session_cookie(response, state.settings)
+    clear_session_cookie(response, request, state.settings)
     return response
 
 

@@ -86,7 +86,7 @@ async def decide(
     state: StateDep,
 ) -> Response:
     form = await request.form()
-    if not csrf_ok(state.settings, request.state.ui_credential, form.get(CSRF_FIELD)):
+    if not csrf_ok(state.settings, request.state.ui_session, form.get(CSRF_FIELD)):
         return error_page(request, 403, "Refused", "The form's CSRF token is missing or wrong.")
     try:
         decision = decision_from_form(work_item_id, form)
