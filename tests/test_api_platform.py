@@ -35,6 +35,26 @@ async def test_health_reports_a_stopped_redis_as_unhealthy(api, embedded, token_
     assert r.json()["checks"]["redis"] == "healthy"
 
 
+async def test_health_shows_an_embedded_server_the_watchdog_is_restarting(api, token_for) -> None:
+    """Under `myloware up`, a server being restarted makes /health degraded and says which;
+    the watchdog's status of each server is in the details."""
+    statuses = {
+        "postgres": {"status": "up", "restarts": 0, "last_error": None},
+        "temporal": {"status": "restarting", "restarts": 1, "last_error": "port in use"},
+    }
+    api.app.state.myloware.supervision = lambda: statuses
+    r = await api.get("/health", headers=token_for("acme"))
+    anonymous = await api.get("/health")
+    body = r.json()
+    assert body["status"] == "degraded" and anonymous.json()["status"] == "degraded"
+    assert body["checks"]["embedded"] == "degraded"
+    assert body["errors"]["embedded"] == "being restarted by the watchdog: temporal"
+    assert body["embedded"] == statuses
+    statuses["temporal"] = {"status": "up", "restarts": 1, "last_error": None}
+    again = (await api.get("/health", headers=token_for("acme"))).json()
+    assert again["status"] == "healthy" and "embedded" not in again["checks"]
+
+
 async def test_health_refuses_a_credential_that_does_not_verify(api) -> None:
     """/health with a wrong credential is 401, not a quiet anonymous answer."""
     r = await api.get("/health", headers={"X-API-Key": "mlw_wrong"})

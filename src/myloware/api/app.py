@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -74,9 +74,17 @@ async def _smtp(state: AppState) -> Any:
 
 
 def create_app(
-    settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
+    settings: Settings,
+    *,
+    database_url: str,
+    redis_url: str,
+    temporal_address: str,
+    supervision: Callable[[], dict[str, dict[str, object]]] | None = None,
 ) -> FastAPI:
-    """Build the FastAPI app; services are created in the lifespan and closed after it."""
+    """Build the FastAPI app; services are created in the lifespan and closed after it.
+
+    ``supervision``: under ``myloware up``, the watchdog's view of the embedded servers
+    (shown by ``/health``)."""
     secretbox.configure(settings)  # connector secrets are sealed with this process's key
     metrics = Metrics()
 
@@ -87,6 +95,7 @@ def create_app(
         state = AppState(
             settings=settings,
             temporal_address=temporal_address,
+            supervision=supervision,
             engine=engine,
             sessions=session_factory(engine),
             redis=redis,

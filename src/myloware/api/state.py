@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ class AppState:
     metrics: Metrics
     auth_failures: AuthFailureThrottle
     temporal: Any = None  # temporalio.client.Client, connected lazily
+    # under `myloware up`: the watchdog's status of the embedded servers, for /health
+    supervision: Callable[[], dict[str, dict[str, object]]] | None = None
     # starts a work order's workflow: (work_order_id, tenant_id) -> None
     dispatcher: Any = None
     blobs: Any = None  # myloware.documents.BlobStore

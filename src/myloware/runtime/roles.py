@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import structlog
 import uvicorn
@@ -28,7 +28,13 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def run_api(settings: Settings, endpoints: Endpoints, stop: asyncio.Event) -> None:
+async def run_api(
+    settings: Settings,
+    endpoints: Endpoints,
+    stop: asyncio.Event,
+    *,
+    supervision: Callable[[], dict[str, dict[str, object]]] | None = None,
+) -> None:
     from myloware.api.app import create_app
 
     app = create_app(
@@ -36,6 +42,7 @@ async def run_api(settings: Settings, endpoints: Endpoints, stop: asyncio.Event)
         database_url=endpoints.database_url,
         redis_url=endpoints.redis_url,
         temporal_address=endpoints.temporal_address,
+        supervision=supervision,
     )
     config = uvicorn.Config(
         app,

@@ -86,7 +86,7 @@ async def _serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     roles = {
-        "api": asyncio.create_task(run_api(settings, endpoints, stop)),
+        "api": asyncio.create_task(run_api(settings, endpoints, stop, supervision=watchdog.status)),
         "worker": asyncio.create_task(run_worker(settings, endpoints, stop)),
     }
     watching = asyncio.create_task(watchdog.run(stop))  # a dead server is started again

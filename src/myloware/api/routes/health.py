@@ -45,6 +45,8 @@ class HealthReport(BaseModel):
     version: str | None = None
     checks: dict[str, Health] | None = None
     errors: dict[str, str] | None = None
+    # under `myloware up`: each embedded server's status (up/restarting) and restarts so far
+    embedded: dict[str, dict[str, object]] | None = None
 
 
 async def _check(probe: Awaitable[Any]) -> tuple[Health, str | None]:
@@ -76,6 +78,11 @@ async def health_report(state: AppState) -> HealthReport:
     )
     checks = {name: result[0] for name, result in zip(names, results, strict=True)}
     errors = {name: result[1] for name, result in zip(names, results, strict=True) if result[1]}
+    embedded = state.supervision() if state.supervision else None
+    restarting = sorted(name for name, s in (embedded or {}).items() if s.get("status") != "up")
+    if restarting:
+        checks["embedded"] = Health.DEGRADED
+        errors["embedded"] = f"being restarted by the watchdog: {', '.join(restarting)}"
     if checks["database"] is Health.UNHEALTHY:
         overall = Health.UNHEALTHY
     elif any(v is not Health.HEALTHY for v in checks.values()):
@@ -88,6 +95,7 @@ async def health_report(state: AppState) -> HealthReport:
         version=myloware.__version__,
         checks=checks,
         errors=errors,
+        embedded=embedded,
     )
 
 
