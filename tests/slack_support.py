@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.events import OutboxRelay
-from myloware.events.consumers import run_consumers
+from myloware.runtime.consumers import run_consumers
 from myloware.slack import CONSUMER_GROUP, SlackConfig, add_slack_connector
 from myloware.slack.modal import REASON_BLOCK, REASON_INPUT
 from tests.governance_support import publish_policy

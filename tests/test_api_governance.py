@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from myloware.auth.principal import Principal
+from myloware.db.audit import record_audit
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import AuditLog
-from myloware.services.audit import record_audit
 from tests.governance_support import FINANCE_POLICY
 
 ADMIN = ("admin",)

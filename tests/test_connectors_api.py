@@ -14,7 +14,7 @@ from myloware.db.engine import transaction
 from myloware.db.models import AuditLog, Connector, WebhookDelivery
 from myloware.errors import ValidationFailed
 from myloware.services.connectors import WebhookSpec, check_slack_api, create_webhook
-from myloware.slack.config import SlackConfig, tenant_connector
+from myloware.services.slack_connectors import SlackConfig, tenant_connector
 
 HOOK = "https://hooks.example.com/myloware"
 

@@ -11,10 +11,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from myloware.cli.evaluation import register
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, UnsupportedDocument
 from myloware.evaluation import EvalReport, format_report, run_eval
-from myloware.evaluation.cli import register
 from tests.model_emulator import ModelEmulator, Reply
 
 FIXTURE_SET = Path(__file__).parent / "fixtures" / "eval" / "mini"

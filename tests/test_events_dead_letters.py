@@ -14,11 +14,11 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
+from myloware.cli.events import register, urls_from_settings
 from myloware.db.engine import transaction
 from myloware.db.models import DeadLetter
 from myloware.errors import ConfigurationError, ConflictError, NotFoundError, ValidationFailed
 from myloware.events import Event, list_dead_letters, replay_dead_letter
-from myloware.events.cli import register, urls_from_settings
 from myloware.settings import Settings
 
 STREAM = "test:events"

@@ -14,12 +14,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from myloware.auth.principal import Principal
-from myloware.contracts import WorkOrderInput
+from myloware.contracts import WorkOrderInput, workflow_id_for
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApprovalEvent, ApprovalRequest, WorkItem
 from myloware.documents import LocalBlobStore
 from myloware.services.schemas import WorkOrderCreate
-from myloware.services.work_orders import create_work_order, workflow_id_for
+from myloware.services.work_orders import create_work_order
 from myloware.worker.build import build_worker
 from myloware.workflows.work_order import WorkOrderWorkflow
 from tests.governance_support import BIG_INVOICE, FINANCE_POLICY, publish_policy

@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError
 
-from myloware.contracts import FinishOrderInput, ItemRef, WorkOrderInput
+from myloware.contracts import FinishOrderInput, ItemRef, WorkOrderInput, workflow_id_for
 from myloware.db.base import WorkOrderStatus
 from myloware.db.models import WorkItem, WorkOrder
-from myloware.services.work_orders import workflow_id_for
 from myloware.settings import Settings
 from myloware.worker.build import activities_for
 from myloware.worker.reconcile import MAX_RESTARTS, Reconciler

@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from slack_sdk.signature import SignatureVerifier
 
+from myloware.services.slack_connectors import SlackConfig
 from myloware.slack.cards import (
     APPROVE,
     ESCALATE,
@@ -23,7 +24,6 @@ from myloware.slack.cards import (
     key_fields,
     open_card,
 )
-from myloware.slack.config import SlackConfig
 from myloware.slack.modal import ReasonRequest, reason_modal, submitted_reason
 from tests.slack_emulator import signed_headers
 

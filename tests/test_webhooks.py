@@ -28,13 +28,13 @@ from myloware.db.engine import transaction
 from myloware.db.models import AuditLog, Connector, DeadLetter, ProcessedEvent, WebhookDelivery
 from myloware.events import Event, OutboxRelay, record_event, replay_dead_letter
 from myloware.events.catalogue import EventType, WorkOrderCreated
-from myloware.events.consumers import run_consumers
 from myloware.events.webhooks import (
     DeliveryFailed,
     WebhookDispatcher,
     has_webhooks,
     verify_signature,
 )
+from myloware.runtime.consumers import run_consumers
 from myloware.services.connectors import (
     ConnectorChanges,
     WebhookSpec,

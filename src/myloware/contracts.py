@@ -1,4 +1,6 @@
-"""One typed input (and output) per workflow and activity, so fields can be added safely."""
+"""The contract between the workflows, their activities and the clients that start and
+decide them: one typed input (and output) per workflow and activity, so fields can be added
+safely, the workflow ids, and the names a system decision is recorded under."""
 
 from __future__ import annotations
 
@@ -9,6 +11,19 @@ from pydantic import BaseModel, Field
 
 from myloware.models.base import Usage
 from myloware.records import CanonicalRecord, DocumentType
+
+#: who decides when an approval's SLA runs out (escalation, the fail-closed default)
+SLA_SYSTEM = "system:sla"
+
+
+def workflow_id_for(work_order_id: uuid.UUID) -> str:
+    """The id of a work order's WorkOrderWorkflow (one per order: starts are idempotent)."""
+    return f"work-order-{work_order_id}"
+
+
+def work_item_workflow_id(work_item_id: object) -> str:
+    """The id of an item's child WorkItemWorkflow (orders of several items)."""
+    return f"work-item-{work_item_id}"
 
 
 class WorkOrderInput(BaseModel):

@@ -1,6 +1,6 @@
 """Log lines that say which request, tenant, order, item, agent and attempt they are about.
 
-The API binds a ``request_id`` to every request's log lines (:mod:`myloware.api.middleware`).
+The API binds a ``request_id`` to every request's log lines (:mod:`myloware.web.middleware`).
 :class:`RequestContext` carries it on: the Temporal client puts it into a header of the work
 order's workflow, the workflow hands its headers to every activity and child workflow it
 starts, and each activity binds it with the ids of the document it works on — so

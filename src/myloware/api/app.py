@@ -16,9 +16,6 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import myloware
 from myloware import secretbox
-from myloware.api.errors import install_error_handlers
-from myloware.api.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
-from myloware.api.ratelimit import AuthFailureThrottle, LocalWindow, RateLimiter
 from myloware.api.routes import (
     api_keys,
     approvals,
@@ -33,8 +30,6 @@ from myloware.api.routes import (
     work_items,
     work_orders,
 )
-from myloware.api.state import AppState
-from myloware.api.temporal import dispatch, temporal_client
 from myloware.db.engine import create_engine, session_factory
 from myloware.memory import embedder_for
 from myloware.settings import Settings
@@ -43,6 +38,11 @@ from myloware.slack.gateway import deps_from_state
 from myloware.slack.inflight import InFlight
 from myloware.slack.socket_mode import SocketModeConnections
 from myloware.ui import router as ui_router
+from myloware.web.errors import install_error_handlers
+from myloware.web.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
+from myloware.web.ratelimit import AuthFailureThrottle, LocalWindow, RateLimiter
+from myloware.web.state import AppState
+from myloware.web.temporal import dispatch, temporal_client
 
 log = structlog.get_logger(__name__)
 

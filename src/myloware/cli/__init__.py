@@ -29,8 +29,8 @@ mail.register(app)
 
 
 def _register_optional() -> None:
-    from myloware.evaluation.cli import register as register_eval
-    from myloware.events.cli import register as register_events
+    from myloware.cli.evaluation import register as register_eval
+    from myloware.cli.events import register as register_events
 
     register_eval(app)
     register_events(app)

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from myloware.auth.principal import CAPABILITIES, parse_capabilities
 from myloware.auth.tokens import issue_token
 from myloware.cli._common import console, run, settings_for_cli
+from myloware.db.audit import record_audit
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import NotFoundError, ValidationFailed
 from myloware.runtime.endpoints import resolve_endpoints
 from myloware.services import api_keys
-from myloware.services.audit import record_audit
 
 token_app = typer.Typer(help="Issue JWT bearer tokens.", no_args_is_help=True)
 apikey_app = typer.Typer(

@@ -32,7 +32,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.engine import transaction
 from myloware.db.models import ProcessedEvent
-from myloware.events._loop import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
 from myloware.events.dead_letters import record_dead_letter
 from myloware.events.stream import (
     Event,
@@ -41,6 +40,7 @@ from myloware.events.stream import (
     parse_read_reply,
     text,
 )
+from myloware.loops import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
 
 log = structlog.get_logger(__name__)
 

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.engine import transaction
 from myloware.db.models import OutboxEvent
-from myloware.events._loop import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
 from myloware.events.stream import DEFAULT_MAXLEN, Event
+from myloware.loops import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
 
 log = structlog.get_logger(__name__)
 

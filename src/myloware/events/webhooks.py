@@ -55,6 +55,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import myloware
+from myloware.db.audit import record_audit
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.engine import transaction
 from myloware.db.models import Connector, WebhookDelivery
@@ -62,7 +63,6 @@ from myloware.errors import MylowareError, ValidationFailed
 from myloware.events.catalogue import EventType
 from myloware.events.consumer import Relevance
 from myloware.events.stream import Event
-from myloware.services.audit import record_audit
 
 log = structlog.get_logger(__name__)
 

@@ -30,11 +30,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Capability, Principal
+from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
 from myloware.errors import ConfigurationError, ValidationFailed
 from myloware.records import DocumentType
-from myloware.services.audit import ClientInfo, record_audit
 from myloware.services.connectors import add_connector, get_connector
 from myloware.storable import StorableModel
 

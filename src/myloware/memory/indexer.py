@@ -30,7 +30,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from myloware.db.direct import transaction
-from myloware.events._loop import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
+from myloware.loops import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
 from myloware.memory import store
 from myloware.memory.embedder import Embedder, EmbeddingUnavailable
 

@@ -117,10 +117,10 @@ async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Even
 
     from myloware import secretbox
     from myloware.db.engine import create_engine, session_factory
-    from myloware.events.consumers import run_consumers
     from myloware.events.relay import OutboxRelay
     from myloware.memory import embedder_for
     from myloware.memory.indexer import MemoryIndexer
+    from myloware.runtime.consumers import run_consumers
 
     secretbox.configure(settings)  # webhooks and Slack read their connectors' secrets
     engine = create_engine(endpoints.database_url, pool_size=4)

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Principal
 from myloware.auth.tokens import new_api_key
+from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.models import ApiKey
 from myloware.errors import NotFoundError
-from myloware.services.audit import ClientInfo, record_audit
 
 
 async def create_api_key(

@@ -21,14 +21,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from myloware.auth.principal import Capability, Principal
-from myloware.contracts import DecisionOutcome, HumanDecision
+from myloware.contracts import DecisionOutcome, HumanDecision, work_item_workflow_id
+from myloware.db.audit import ClientInfo
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequest, ApprovalRequestStatus
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
-from myloware.services.audit import ClientInfo
 from myloware.services.schemas import ApprovalIn
 from myloware.services.work_orders import get_work_item
-from myloware.workflows.work_order import work_item_workflow_id
 
 REFUSALS: dict[str, type[MylowareError]] = {
     "ApprovalConflict": ConflictError,

@@ -1,5 +1,5 @@
 """A tenant's connectors: outgoing webhooks (type ``API``) and its Slack workspace (type
-``SLACK``, see :mod:`myloware.slack.config`) created, listed, changed, deleted.
+``SLACK``, see :mod:`myloware.services.slack_connectors`) created, listed, changed, deleted.
 
 Keyword-only data-access functions, scoped by tenant (another tenant's connector is "not
 found"); each change is audited in the caller's transaction, and the caller commits. A
@@ -19,13 +19,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Principal
+from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector, WebhookDelivery
 from myloware.errors import ConflictError, NotFoundError, ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.logs import SECRET_WORDS
-from myloware.services.audit import ClientInfo, record_audit
-from myloware.slack.config import SLACK_API_URL, SlackConfig, add_slack_connector
+from myloware.services.slack_connectors import SLACK_API_URL, SlackConfig, add_slack_connector
 
 SECRET_PREFIX = "whsec_"
 

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Principal
+from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.models import PolicyDocument
 from myloware.errors import ConflictError
 from myloware.policy import Policy, default_policy, policy_digest, policy_from_dict, policy_to_dict
-from myloware.services.audit import ClientInfo, record_audit
 
 
 async def active_policy(

@@ -10,17 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Principal
+from myloware.contracts import workflow_id_for
+from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
 from myloware.errors import NotFoundError
 from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.outbox import record_event
-from myloware.services.audit import ClientInfo, record_audit
 from myloware.services.schemas import WorkOrderCreate
-
-
-def workflow_id_for(work_order_id: uuid.UUID) -> str:
-    return f"work-order-{work_order_id}"
 
 
 async def find_by_idempotency_key(

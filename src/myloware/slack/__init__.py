@@ -6,9 +6,9 @@
 * :class:`SlackConfig` — what a SLACK connector's ``config`` holds (see docs/slack.md).
 """
 
+from myloware.services.slack_connectors import SlackConfig, SlackUser, add_slack_connector
 from myloware.slack.cards import CardAction, CardFacts, Outcome, closed_card, open_card
 from myloware.slack.client import SlackDeliveryError
-from myloware.slack.config import SlackConfig, SlackUser, add_slack_connector
 from myloware.slack.decisions import SlackContext, SlackDeps
 from myloware.slack.gateway import SlackGateway, build_bolt_app, build_slack_router
 from myloware.slack.listeners import register_listeners

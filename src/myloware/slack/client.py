@@ -6,7 +6,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from myloware.errors import MylowareError
-from myloware.slack.config import SlackConfig
+from myloware.services.slack_connectors import SlackConfig
 
 TIMEOUT_S = 10
 

@@ -40,10 +40,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from myloware.services.slack_connectors import SlackConnector, team_connectors
 from myloware.slack.client import web_client
-from myloware.slack.config import SlackConnector, team_connectors
 from myloware.slack.decisions import SlackContext, SlackDeps
 from myloware.slack.listeners import register_listeners
+from myloware.web.temporal import dispatch, temporal_client
 
 EVENTS_PATH = "/slack/events"
 MAX_CACHED_APPS = 256
@@ -153,7 +154,6 @@ def _signed_by(connector: SlackConnector, body: bytes, stamp: str, signature: st
 
 def deps_from_state(state: Any) -> SlackDeps:
     """What Slack requests need, from the API app's state (``create_app``'s lifespan)."""
-    from myloware.api.temporal import dispatch, temporal_client
 
     async def temporal() -> object:
         return await temporal_client(state)

@@ -34,14 +34,14 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from myloware.db.audit import ClientInfo
 from myloware.db.models import SlackIntake
 from myloware.errors import MylowareError
-from myloware.services.audit import ClientInfo
 from myloware.services.schemas import WorkOrderCreate
+from myloware.services.slack_connectors import SLACK_API_URL, SlackConfig
 from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.services.work_orders import create_work_order, find_by_idempotency_key
 from myloware.slack.cards import escape
-from myloware.slack.config import SLACK_API_URL, SlackConfig
 from myloware.slack.decisions import SlackContext
 from myloware.slack.facts import base_url
 

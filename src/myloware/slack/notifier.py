@@ -33,11 +33,11 @@ from myloware.db.models.slack import SlackMessage
 from myloware.events import Event, Handler
 from myloware.events.catalogue import APPROVAL_FINAL, EventType
 from myloware.events.consumer import Relevance
+from myloware.services.slack_connectors import SlackConfig, SlackConnector, tenant_connector
 from myloware.settings import Settings
 from myloware.slack import results
 from myloware.slack.cards import CardFacts, Outcome, card_text, closed_card, open_card
 from myloware.slack.client import slack_error, web_client
-from myloware.slack.config import SlackConfig, SlackConnector, tenant_connector
 from myloware.slack.facts import load_card_facts
 
 log = structlog.get_logger(__name__)

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.db.models import SlackIntake, WorkItem, WorkOrder
 from myloware.events import Event
 from myloware.events.catalogue import WORK_ORDER_SETTLED
+from myloware.services.slack_connectors import SlackConfig, tenant_connector
 from myloware.settings import Settings
 from myloware.slack.cards import escape, key_fields
 from myloware.slack.client import slack_error
-from myloware.slack.config import SlackConfig, tenant_connector
 from myloware.slack.facts import base_url, run_trace_url
 
 log = structlog.get_logger(__name__)

@@ -29,8 +29,8 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from myloware.events._loop import TRANSIENT_ERRORS, sleep_unless_stopped
-from myloware.slack.config import SlackConnector, team_connectors
+from myloware.loops import TRANSIENT_ERRORS, sleep_unless_stopped
+from myloware.services.slack_connectors import SlackConnector, team_connectors
 from myloware.slack.decisions import SlackContext, SlackDeps
 from myloware.slack.gateway import build_bolt_app
 

@@ -17,8 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from myloware.api.deps import SessionDep, StateDep, enforce_rate_limit
-from myloware.api.errors import RateLimited
 from myloware.auth.principal import Capability, Principal
 from myloware.errors import (
     AuthError,
@@ -36,6 +34,8 @@ from myloware.ui.session import (
     csrf_token,
     session_credential,
 )
+from myloware.web.deps import SessionDep, StateDep, enforce_rate_limit
+from myloware.web.errors import RateLimited
 
 log = structlog.get_logger(__name__)
 

@@ -30,13 +30,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware import secretbox
-from myloware.api.deps import authenticate_credential
-from myloware.api.state import AppState
 from myloware.auth.principal import Principal
 from myloware.auth.tokens import API_KEY_PREFIX
 from myloware.db.models import UiSession
 from myloware.errors import AuthError, ConfigurationError
 from myloware.settings import Settings
+from myloware.web.deps import authenticate_credential
+from myloware.web.state import AppState
 
 SESSION_COOKIE = "mlw_ui_session"
 LOGIN_CSRF_COOKIE = "mlw_ui_login_csrf"

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from myloware.contracts import ApprovalTicket, OpenApprovalInput, SettleApprovalInput
+from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.base import ApprovalDecision, WorkItemStatus
 from myloware.db.models import ApprovalEvent, ApprovalRequest, ApprovalRequestStatus, WorkItem
 from myloware.events.catalogue import ApprovalDecided, ApprovalRequested, EventType
 from myloware.events.outbox import record_event
-from myloware.services.audit import ClientInfo, record_audit
 
 SYSTEM_PREFIX = "system:"
 FINAL = {

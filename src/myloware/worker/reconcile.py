@@ -34,10 +34,9 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from myloware.contracts import FinishItemInput, FinishOrderInput, ItemRef
+from myloware.contracts import FinishItemInput, FinishOrderInput, ItemRef, workflow_id_for
 from myloware.db.base import WorkItemStatus, WorkOrderStatus
 from myloware.db.models import WorkItem, WorkOrder
-from myloware.services.work_orders import workflow_id_for
 from myloware.settings import Settings
 from myloware.worker.bookkeeping import BookkeepingActivities
 from myloware.workflows.client import start_work_order

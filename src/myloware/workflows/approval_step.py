@@ -24,6 +24,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from myloware.agents.schema_guard import SchemaGuard
     from myloware.contracts import (
+        SLA_SYSTEM,
         ApprovalTicket,
         CorrectionInput,
         CorrectionOutput,
@@ -40,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
 
 TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-SLA_SYSTEM = "system:sla"
 DECISIONS = {"APPROVED", "REJECTED", "ESCALATED"}
 
 

@@ -9,8 +9,10 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from myloware.contracts import WorkOrderInput, workflow_id_for
 from myloware.log_context import RequestContext
 from myloware.settings import Settings
+from myloware.workflows.work_order import WorkOrderWorkflow
 
 
 async def connect(settings: Settings, address: str) -> Client:
@@ -33,10 +35,6 @@ async def start_work_order(
     """Start ``WorkOrderWorkflow`` for an order; False when it was already started (idempotent).
 
     ``reuse``: ALLOW_DUPLICATE lets the reconciler start an order's closed workflow again."""
-    from myloware.contracts import WorkOrderInput
-    from myloware.services.work_orders import workflow_id_for
-    from myloware.workflows.work_order import WorkOrderWorkflow
-
     try:
         await client.start_workflow(
             WorkOrderWorkflow.run,

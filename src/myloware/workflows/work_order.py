@@ -20,15 +20,12 @@ with workflow.unsafe.imports_passed_through():
         WorkItemInput,
         WorkItemResult,
         WorkOrderInput,
+        work_item_workflow_id,
     )
     from myloware.workflows.work_item import ItemPipeline, WorkItemWorkflow
 
 BOOKKEEPING_TIMEOUT = timedelta(seconds=60)
 BOOKKEEPING_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-
-
-def work_item_workflow_id(work_item_id: object) -> str:
-    return f"work-item-{work_item_id}"
 
 
 # How a one-item order runs its item, by the patch its history carries (replays keep theirs):

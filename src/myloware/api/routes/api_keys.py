@@ -8,11 +8,11 @@ from datetime import datetime
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from myloware.api.deps import Admin, SessionDep, StateDep, client_info
-from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.auth.principal import parse_capabilities
 from myloware.services import api_keys as svc
 from myloware.storable import StorableModel
+from myloware.web.deps import Admin, SessionDep, StateDep, client_info
+from myloware.web.envelope import ApiResponse, ListResponse
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
 

@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from myloware.api.deps import Approver, Limit, Offset, Reader, SessionDep, StateDep, client_info
-from myloware.api.envelope import ApiResponse, ListResponse
-from myloware.api.temporal import temporal_client
 from myloware.contracts import DecisionOutcome
 from myloware.services import approvals as svc
 from myloware.services.schemas import ApprovalIn
+from myloware.web.deps import Approver, Limit, Offset, Reader, SessionDep, StateDep, client_info
+from myloware.web.envelope import ApiResponse, ListResponse
+from myloware.web.temporal import temporal_client
 
 router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from myloware.api.deps import Admin, Offset, SessionDep
-from myloware.api.envelope import PageResponse, Pagination
 from myloware.db.models import AuditLog
+from myloware.web.deps import Admin, Offset, SessionDep
+from myloware.web.envelope import PageResponse, Pagination
 
 router = APIRouter(prefix="/v1/audit-logs", tags=["audit"])
 

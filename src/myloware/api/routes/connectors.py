@@ -15,15 +15,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from myloware.api.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
-from myloware.api.envelope import ApiResponse, PageResponse, Pagination
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
 from myloware.errors import ValidationFailed
 from myloware.events.webhooks import check_event_patterns, check_target_url
 from myloware.services import connectors as svc
-from myloware.slack.config import SlackConfig
+from myloware.services.slack_connectors import SlackConfig
 from myloware.storable import StorableModel
+from myloware.web.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
+from myloware.web.envelope import ApiResponse, PageResponse, Pagination
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
-from myloware.api.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
-from myloware.api.envelope import ApiResponse, ListResponse
+from myloware.db.audit import record_audit
 from myloware.events.dead_letters import list_dead_letters, replay
-from myloware.services.audit import record_audit
+from myloware.web.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
+from myloware.web.envelope import ApiResponse, ListResponse
 
 router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
 

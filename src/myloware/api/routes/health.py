@@ -21,10 +21,10 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 import myloware
-from myloware.api.deps import SessionDep, StateDep, get_principal
-from myloware.api.errors import RateLimited
-from myloware.api.state import AppState
 from myloware.errors import AuthError
+from myloware.web.deps import SessionDep, StateDep, get_principal
+from myloware.web.errors import RateLimited
+from myloware.web.state import AppState
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["health"])
@@ -65,7 +65,7 @@ async def _database(state: AppState) -> None:
 
 
 async def _temporal(state: AppState) -> None:
-    from myloware.api.temporal import temporal_client
+    from myloware.web.temporal import temporal_client
 
     client = await temporal_client(state)
     await client.service_client.check_health()

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Request, status
 from pydantic import ConfigDict, Field
 
-from myloware.api.deps import Admin, SessionDep, StateDep, client_info
-from myloware.api.envelope import ApiResponse
 from myloware.api.routes.connectors import ConnectorOut
 from myloware.mail.inbox import change_inbox, create_inbox
 from myloware.records import DocumentType
 from myloware.storable import StorableModel
+from myloware.web.deps import Admin, SessionDep, StateDep, client_info
+from myloware.web.envelope import ApiResponse
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from myloware.api.deps import Reader, SessionDep, StateDep
-from myloware.api.envelope import ListResponse
 from myloware.records import DocumentType
 from myloware.services import memory as svc
 from myloware.services.memory import MemoryHit
+from myloware.web.deps import Reader, SessionDep, StateDep
+from myloware.web.envelope import ListResponse
 
 router = APIRouter(tags=["memory"])
 

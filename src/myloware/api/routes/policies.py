@@ -9,8 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from myloware.api.deps import Admin, Reader, SessionDep, client_info
-from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.policy import (
     Decision,
     Policy,
@@ -26,6 +24,8 @@ from myloware.records import DocumentType
 from myloware.services import policies as svc
 from myloware.services.work_orders import get_work_item
 from myloware.storable import StorableModel
+from myloware.web.deps import Admin, Reader, SessionDep, client_info
+from myloware.web.envelope import ApiResponse, ListResponse
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 

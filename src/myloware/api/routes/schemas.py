@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from myloware.api.deps import Reader, SessionDep
-from myloware.api.envelope import ListResponse
 from myloware.records import DocumentType
 from myloware.services.schemas_registry import list_schemas
+from myloware.web.deps import Reader, SessionDep
+from myloware.web.envelope import ListResponse
 
 router = APIRouter(prefix="/v1/schemas", tags=["schemas"])
 

@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from myloware.api.deps import Reader, SessionDep, Writer
-from myloware.api.envelope import ApiResponse, ListResponse
 from myloware.services import work_orders as svc
 from myloware.services.schemas import AttemptOut, WorkItemOut
 from myloware.storable import StorableModel
+from myloware.web.deps import Reader, SessionDep, Writer
+from myloware.web.envelope import ApiResponse, ListResponse
 
 router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 

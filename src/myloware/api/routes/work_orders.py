@@ -12,9 +12,6 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from myloware.api.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
-from myloware.api.envelope import ApiResponse, ListResponse, PageResponse, Pagination
-from myloware.api.temporal import dispatch
 from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.errors import ValidationFailed
@@ -22,6 +19,9 @@ from myloware.records import DocumentType
 from myloware.services import work_orders as svc
 from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
 from myloware.services.uploads import UploadedFile, prepare_items
+from myloware.web.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
+from myloware.web.envelope import ApiResponse, ListResponse, PageResponse, Pagination
+from myloware.web.temporal import dispatch
 
 router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
 log = structlog.get_logger(__name__)

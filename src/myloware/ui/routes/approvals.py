@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from myloware.api.deps import SessionDep
 from myloware.services import approvals as svc
 from myloware.ui import queries
 from myloware.ui.deps import UiReader, UiRoute, may_decide
 from myloware.ui.rendering import render
+from myloware.web.deps import SessionDep
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 

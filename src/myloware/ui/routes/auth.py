@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from myloware.api.deps import SessionDep, StateDep, throttled
 from myloware.errors import AuthError
 from myloware.ui.deps import UiPrincipal, UiRoute
 from myloware.ui.rendering import error_page, render
@@ -25,6 +24,7 @@ from myloware.ui.session import (
     set_login_csrf_cookie,
     set_session_cookie,
 )
+from myloware.web.deps import SessionDep, StateDep, throttled
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 

@@ -14,8 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from myloware.api.deps import SessionDep, StateDep, client_info
-from myloware.api.temporal import temporal_client
 from myloware.auth.principal import Principal
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.services import approvals
@@ -24,6 +22,8 @@ from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import error_page, render
 from myloware.ui.routes.items import trace_context
 from myloware.ui.session import CSRF_FIELD, csrf_ok
+from myloware.web.deps import SessionDep, StateDep, client_info
+from myloware.web.temporal import temporal_client
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 

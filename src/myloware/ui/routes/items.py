@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.agents.names import AgentName
-from myloware.api.deps import SessionDep, get_state
 from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequestStatus
@@ -19,6 +18,7 @@ from myloware.services import work_orders as svc
 from myloware.ui import queries, trace
 from myloware.ui.deps import UiReader, UiRoute, may_decide
 from myloware.ui.rendering import render
+from myloware.web.deps import SessionDep, get_state
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 

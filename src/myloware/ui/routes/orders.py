@@ -9,12 +9,12 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from myloware.api.deps import SessionDep
 from myloware.db.base import Priority, WorkItemStatus, WorkOrderStatus
 from myloware.services import work_orders as svc
 from myloware.ui import queries
 from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import render
+from myloware.web.deps import SessionDep
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from myloware.api.deps import SessionDep, get_state
 from myloware.errors import MylowareError
 from myloware.records import DocumentType
 from myloware.services import memory
 from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import render
+from myloware.web.deps import SessionDep, get_state
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware import slack
 from myloware.events import webhooks
-from myloware.events._loop import TRANSIENT_ERRORS
 from myloware.events.consumer import StreamConsumer
+from myloware.loops import TRANSIENT_ERRORS
 from myloware.settings import Settings
 
 CLAIM_IDLE_MS = 30_000

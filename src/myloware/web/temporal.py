@@ -9,7 +9,8 @@ from typing import Any
 
 import structlog
 
-from myloware.api.state import AppState
+from myloware.web.state import AppState
+from myloware.workflows.client import connect
 
 log = structlog.get_logger(__name__)
 _lock = asyncio.Lock()
@@ -21,8 +22,6 @@ async def temporal_client(state: AppState) -> Any:
         return state.temporal
     async with _lock:
         if state.temporal is None:
-            from myloware.workflows.client import connect
-
             state.temporal = await asyncio.wait_for(
                 connect(state.settings, state.temporal_address), 5
             )

@@ -16,7 +16,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from myloware.api.envelope import ErrorBody, ErrorResponse
 from myloware.errors import (
     AuthError,
     ConflictError,
@@ -28,6 +27,7 @@ from myloware.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from myloware.web.envelope import ErrorBody, ErrorResponse
 
 log = structlog.get_logger(__name__)
 

@@ -11,9 +11,9 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from myloware.api.middleware import Metrics
-from myloware.api.ratelimit import AuthFailureThrottle, RateLimiter
 from myloware.settings import Settings
+from myloware.web.middleware import Metrics
+from myloware.web.ratelimit import AuthFailureThrottle, RateLimiter
 
 
 class TTLCache:

@@ -36,10 +36,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Capability, Principal
+from myloware.contracts import SLA_SYSTEM
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
 from myloware.storable import StorableModel
-from myloware.workflows.approval_step import SLA_SYSTEM
 
 log = structlog.get_logger(__name__)
 

@@ -172,7 +172,7 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        from myloware.api.errors import error_response
+        from myloware.web.errors import error_response
 
         response = error_response(
             None,

@@ -11,13 +11,13 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.api.errors import RateLimited
-from myloware.api.state import AppState
 from myloware.auth.principal import Capability, Principal
 from myloware.auth.tokens import API_KEY_PREFIX, decode_token, hash_api_key
+from myloware.db.audit import ClientInfo
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import AuthError
-from myloware.services.audit import ClientInfo
+from myloware.web.errors import RateLimited
+from myloware.web.state import AppState
 
 
 def get_state(request: Request) -> AppState:
