@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,3 +34,35 @@ class Backoff:
         delay = self._next
         self._next = min(self._next * 2, self._maximum)
         return delay
+
+
+class InFlight:
+    """What listeners are still doing, so shutdown can let it finish (Slack's Bolt answers a
+    request first and runs its listener afterwards: a listener cut off at shutdown would be
+    lost). Listeners run inside :meth:`track`; shutdown waits on :meth:`drain` (bounded)."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._idle.set()
+
+    async def drain(self, wait_s: float) -> bool:
+        """Wait up to ``wait_s`` for every tracked listener to end; whether they all did."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout=wait_s)
+        return not self._running

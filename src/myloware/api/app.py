@@ -31,11 +31,11 @@ from myloware.api.routes import (
     work_orders,
 )
 from myloware.db.engine import create_engine, session_factory
+from myloware.documents import LocalBlobStore
 from myloware.memory import embedder_for
 from myloware.settings import Settings
 from myloware.slack import build_slack_router
 from myloware.slack.gateway import deps_from_state
-from myloware.slack.inflight import InFlight
 from myloware.slack.socket_mode import SocketModeConnections
 from myloware.ui import router as ui_router
 from myloware.web.errors import install_error_handlers
@@ -43,6 +43,7 @@ from myloware.web.middleware import BodySizeLimitMiddleware, Metrics, RequestCon
 from myloware.web.ratelimit import AuthFailureThrottle, LocalWindow, RateLimiter
 from myloware.web.state import AppState
 from myloware.web.temporal import dispatch, temporal_client
+from myloware.workflows.client import start_work_order
 
 log = structlog.get_logger(__name__)
 
@@ -105,6 +106,7 @@ def create_app(
                 degraded=metrics.rate_limit_degraded,
             ),
             metrics=metrics,
+            blobs=LocalBlobStore(settings.files_path),
             auth_failures=AuthFailureThrottle(
                 RateLimiter(
                     redis,
@@ -115,13 +117,9 @@ def create_app(
                 )
             ),
         )
-        state.blobs = _blob_store(settings)
         state.embedder = embedder_for(settings)  # loads on the first search
-        state.slack_inflight = InFlight()
 
         async def dispatch(order_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-            from myloware.workflows.client import start_work_order
-
             await start_work_order(
                 await temporal_client(state), state.settings, order_id, tenant_id
             )
@@ -182,11 +180,3 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, hsts=settings.behind_tls)
     return app
-
-
-def _blob_store(settings: Settings) -> object | None:
-    try:
-        from myloware.documents import LocalBlobStore
-    except ImportError:  # pragma: no cover - documents package always ships
-        return None
-    return LocalBlobStore(settings.files_path)

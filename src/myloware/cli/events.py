@@ -19,10 +19,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from myloware.cli._common import settings_for_cli
 from myloware.db.engine import create_engine, session_factory, transaction
 from myloware.db.models import DeadLetter
 from myloware.errors import ConfigurationError
 from myloware.events.dead_letters import list_dead_letters, replay
+from myloware.runtime.endpoints import read_runtime_file
 from myloware.settings import Settings
 
 
@@ -49,8 +51,6 @@ class _Urls:
 
 def urls_from_settings(settings: Settings) -> ServiceUrls:
     """The configured URLs, else those of a running ``myloware up``, else ConfigurationError."""
-    from myloware.runtime.endpoints import read_runtime_file
-
     running = read_runtime_file(settings)
     database_url = settings.database_url or (running.database_url if running else None)
     redis_url = settings.redis_url or (running.redis_url if running else None)
@@ -64,8 +64,6 @@ def urls_from_settings(settings: Settings) -> ServiceUrls:
 
 
 def _default_settings() -> Settings:
-    from myloware.cli._common import settings_for_cli
-
     return settings_for_cli()
 
 

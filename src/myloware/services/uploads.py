@@ -12,6 +12,7 @@ import email.policy
 from dataclasses import dataclass
 from email.message import EmailMessage, MIMEPart
 
+from myloware.documents import sniff
 from myloware.records import DocumentType
 from myloware.services.schemas import WorkItemIn
 from myloware.storable import storable_text
@@ -86,8 +87,6 @@ def prepare_items(
 ) -> list[PreparedItem]:
     """Store each file with ``put(bytes) -> ref`` and describe its work item; ``split``: an
     e-mail (by its content) first becomes its body and attachments."""
-    from myloware.documents import sniff
-
     prepared: list[PreparedItem] = []
     for upload in uploads:
         media_type = sniff(upload.data, upload.filename) if upload.data else upload.media_type

@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from myloware.db.audit import ClientInfo
 from myloware.db.base import ApprovalDecision
 from myloware.errors import ConflictError, ForbiddenError, MylowareError
+from myloware.loops import InFlight
 from myloware.services.approvals import submit_decision
 from myloware.services.schemas import ApprovalIn
 from myloware.services.slack_connectors import SlackConnector
 from myloware.settings import Settings
 from myloware.slack.cards import CardAction
-from myloware.slack.inflight import InFlight
 
 log = structlog.get_logger(__name__)
 

@@ -41,7 +41,7 @@ async def _tenant_exists(state: AppState, session: AsyncSession, tenant_id: uuid
     if cached is not None:
         return bool(cached)
     found = await session.scalar(select(Tenant.id).where(Tenant.id == tenant_id))
-    state.tenants.put(tenant_id, found is not None)
+    state.tenants[tenant_id] = found is not None
     return found is not None
 
 
@@ -55,7 +55,7 @@ async def _principal_from_api_key(state: AppState, session: AsyncSession, key: s
         if row is None:
             raise AuthError("invalid API key")
         cached = row
-        state.api_keys.put(digest, row)
+        state.api_keys[digest] = row
     now = datetime.now(UTC)
     if cached.revoked_at is not None:
         raise AuthError("this API key has been revoked")

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from temporalio.client import Client
 
+from myloware.documents.blobs import BlobStore
+from myloware.loops import InFlight
+from myloware.memory import Embedder
 from myloware.settings import Settings
 from myloware.web.middleware import Metrics
 from myloware.web.ratelimit import AuthFailureThrottle, RateLimiter
-
-
-class TTLCache:
-    """A tiny time-bounded cache for hot auth look-ups (tenant existence, API keys)."""
-
-    def __init__(self, ttl_s: float, max_items: int = 10_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_items = max_items
-        self._items: dict[Any, tuple[float, Any]] = {}
-
-    def get(self, key: Any) -> Any | None:
-        hit = self._items.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self._items) >= self.max_items:
-            self._items.clear()
-        self._items[key] = (time.monotonic() + self.ttl_s, value)
-
-    def discard(self, key: Any) -> None:
-        self._items.pop(key, None)
 
 
 @dataclass
@@ -49,15 +30,18 @@ class AppState:
     rate_limiter: RateLimiter
     metrics: Metrics
     auth_failures: AuthFailureThrottle
-    temporal: Any = None  # temporalio.client.Client, connected lazily
+    blobs: BlobStore  # where uploaded files go (LocalBlobStore under MYLOWARE_DATA_DIR)
+    temporal: Client | None = None  # connected lazily (web.temporal.temporal_client)
     # under `myloware up`: the watchdog's status of the embedded servers, for /health
     supervision: Callable[[], dict[str, dict[str, object]]] | None = None
     # starts a work order's workflow: (work_order_id, tenant_id) -> None
-    dispatcher: Any = None
-    blobs: Any = None  # myloware.documents.BlobStore
-    embedder: Any = None  # myloware.memory.Embedder; None when memory embeddings are off
+    dispatcher: Callable[[uuid.UUID, uuid.UUID], Awaitable[None]] | None = None
+    embedder: Embedder | None = None  # None when memory embeddings are off
     smtp_port: int | None = None  # the e-mail intake's port, when it listens
-    slack_inflight: Any = None  # myloware.slack.inflight.InFlight: listeners still running
-    tenants: TTLCache = field(default_factory=lambda: TTLCache(60))
-    api_keys: TTLCache = field(default_factory=lambda: TTLCache(30))
+    slack_inflight: InFlight = field(default_factory=InFlight)  # Slack listeners still running
+    # hot auth look-ups: does a tenant exist (and is it enabled), an API key's row by hash
+    tenants: TTLCache[uuid.UUID, bool] = field(
+        default_factory=lambda: TTLCache(maxsize=10_000, ttl=60)
+    )
+    api_keys: TTLCache[str, Any] = field(default_factory=lambda: TTLCache(maxsize=10_000, ttl=30))
     known_tenants: set[uuid.UUID] = field(default_factory=set)

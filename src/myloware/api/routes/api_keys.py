@@ -100,7 +100,7 @@ async def revoke_key(
         client=client_info(request),
     )
     await session.commit()
-    state.api_keys.discard(row.key_hash)  # this process refuses it at once
+    state.api_keys.pop(row.key_hash, None)  # this process refuses it at once
     return ApiResponse(
         data=ApiKeyOut.model_validate(row),
         message="revoked; other API processes refuse it within 30 s (their key cache)",

@@ -25,6 +25,7 @@ from myloware.errors import AuthError
 from myloware.web.deps import SessionDep, StateDep, get_principal
 from myloware.web.errors import RateLimited
 from myloware.web.state import AppState
+from myloware.web.temporal import temporal_client
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["health"])
@@ -65,8 +66,6 @@ async def _database(state: AppState) -> None:
 
 
 async def _temporal(state: AppState) -> None:
-    from myloware.web.temporal import temporal_client
-
     client = await temporal_client(state)
     await client.service_client.check_health()
 

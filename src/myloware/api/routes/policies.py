@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from myloware.errors import ValidationFailed
 from myloware.policy import (
     Decision,
     Policy,
@@ -148,8 +149,6 @@ async def _context(session: SessionDep, tenant_id: uuid.UUID, payload: DryRunIn)
         confidences = confidences or stored.get("confidence") or {}
         validation = validation or stored.get("validation")
         doc_type = doc_type or (DocumentType(item.type.value) if item.type else None)
-    from myloware.errors import ValidationFailed
-
     if doc_type is None or values is None:
         raise ValidationFailed("give document_type and values, or the id of a processed work item")
     return PolicyContext(
