@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -82,6 +83,19 @@ async def test_idempotency_key_returns_the_same_order(api, token_for) -> None:
     )
     assert other_tenant.status_code == 201
     assert other_tenant.json()["data"]["id"] != first.json()["data"]["id"]
+
+
+async def test_concurrent_creates_with_one_idempotency_key_make_one_order(api, token_for) -> None:
+    """Eight simultaneous creates with the same key: one 201, seven replays of that order
+    (a create that loses the race finds the winner instead of failing), one order stored."""
+    headers = {**token_for("acme"), "Idempotency-Key": "race-1"}
+    answers = await asyncio.gather(
+        *(api.post("/v1/work-orders", json=order_body(), headers=headers) for _ in range(8))
+    )
+    assert sorted(r.status_code for r in answers) == [200] * 7 + [201]
+    assert len({r.json()["data"]["id"] for r in answers}) == 1
+    listed = await api.get("/v1/work-orders", headers=token_for("acme"))
+    assert listed.json()["pagination"]["total"] == 1
 
 
 async def test_foreign_ids_answer_404_exactly_like_missing_ones(api, token_for) -> None:

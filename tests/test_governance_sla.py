@@ -55,6 +55,7 @@ async def _run_order(
             principal=principal,
             payload=WorkOrderCreate.model_validate({"work_items": [{"content": BIG_INVOICE}]}),
         )
+        await session.commit()
     queue = f"sla-{uuid.uuid4().hex[:8]}"
     worker = build_worker(
         env.client, settings, sessions, LocalBlobStore(settings.files_path), task_queue=queue

@@ -45,6 +45,7 @@ async def stored_item(
             principal=Principal("worker-test", tenant_id, frozenset({"admin"})),
             payload=WorkOrderCreate.model_validate({"work_items": [{"content": content}]}),
         )
+        await session.commit()
         item_id = await session.scalar(
             select(WorkItem.id).where(WorkItem.work_order_id == order.id)
         )

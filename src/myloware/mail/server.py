@@ -142,6 +142,7 @@ class IntakeHandler:
                 idempotency_key=f"email:{digest}",
                 items_extra=[p.extra for p in prepared],
             )
+            await session.commit()
         if created:
             await self._start(order.id, inbox.tenant_id)
             log.info("email_taken", work_order_id=str(order.id), documents=len(prepared))

@@ -38,8 +38,9 @@ async def create_work_order(
     items_extra: Sequence[dict[str, str | None]] | None = None,
     linked: Callable[[uuid.UUID], Sequence[object]] | None = None,
 ) -> tuple[WorkOrder, bool]:
-    """Insert the order, its items, an outbox event and an audit row in one transaction
-    (with ``linked(order_id)``'s rows: what the caller records about the new order).
+    """Stage the order, its items, an outbox event and an audit row in the caller's
+    transaction (with ``linked(order_id)``'s rows: what the caller records about the new
+    order); the caller commits, then starts the workflow.
 
     Returns ``(order, created)``; with an ``idempotency_key`` already used by this tenant the
     existing order comes back with ``created=False`` and nothing is written.
@@ -61,45 +62,46 @@ async def create_work_order(
         created_by=principal.subject,
         idempotency_key=idempotency_key,
     )
-    session.add(order)
-    await session.flush()  # the items' foreign key needs the order row first
-    for position, item in enumerate(payload.work_items):
-        extra = items_extra[position] if items_extra else {}
-        session.add(
-            WorkItem(
-                tenant_id=principal.tenant_id,
-                work_order_id=order_id,
-                position=position,
-                type=item.type,
-                content=item.content,
-                filename=item.filename or extra.get("filename"),
-                media_type=extra.get("media_type"),
-                blob_ref=extra.get("blob_ref"),
-            )
-        )
-    if linked is not None:
-        session.add_all(linked(order_id))
-    record_event(
-        session,
-        EventType.WORK_ORDER_CREATED,
-        WorkOrderCreated(work_order_id=order_id, items=len(payload.work_items)),
-        tenant_id=principal.tenant_id,
-        aggregate_id=order_id,
-    )
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=principal.tenant_id,
-        action="work_order.create",
-        resource_type="work_order",
-        resource_id=order_id,
-        details={"items": len(payload.work_items), "priority": payload.priority.value},
-        client=client,
-    )
     try:
-        await session.commit()
+        # a savepoint: a concurrent order with the same idempotency key makes only this part
+        # fail, and the caller's transaction goes on with the order that won
+        async with session.begin_nested():
+            session.add(order)
+            await session.flush()  # the items' foreign key needs the order row first
+            for position, item in enumerate(payload.work_items):
+                extra = items_extra[position] if items_extra else {}
+                session.add(
+                    WorkItem(
+                        tenant_id=principal.tenant_id,
+                        work_order_id=order_id,
+                        position=position,
+                        type=item.type,
+                        content=item.content,
+                        filename=item.filename or extra.get("filename"),
+                        media_type=extra.get("media_type"),
+                        blob_ref=extra.get("blob_ref"),
+                    )
+                )
+            if linked is not None:
+                session.add_all(linked(order_id))
+            record_event(
+                session,
+                EventType.WORK_ORDER_CREATED,
+                WorkOrderCreated(work_order_id=order_id, items=len(payload.work_items)),
+                tenant_id=principal.tenant_id,
+                aggregate_id=order_id,
+            )
+            record_audit(
+                session,
+                principal=principal,
+                tenant_id=principal.tenant_id,
+                action="work_order.create",
+                resource_type="work_order",
+                resource_id=order_id,
+                details={"items": len(payload.work_items), "priority": payload.priority.value},
+                client=client,
+            )
     except IntegrityError:
-        await session.rollback()
         if idempotency_key:
             existing = await find_by_idempotency_key(
                 session, tenant_id=principal.tenant_id, key=idempotency_key
@@ -208,7 +210,8 @@ async def add_evaluation(
     passed: bool,
     metrics: dict[str, object],
 ) -> EvalResult:
-    """Store one evaluation of an item (one row per item and type: a repeat replaces it)."""
+    """Stage one evaluation of an item (one row per item and type: a repeat replaces it);
+    the caller commits."""
     await get_work_item(session, tenant_id=principal.tenant_id, work_item_id=work_item_id)
     await session.execute(
         delete(EvalResult).where(
@@ -233,5 +236,4 @@ async def add_evaluation(
         resource_id=work_item_id,
         details={"evaluation_type": evaluation_type, "score": round(score, 2)},
     )
-    await session.commit()
     return row

@@ -209,6 +209,7 @@ async def take_shared_files(
                 )
             ],
         )
+        await session.commit()
     if not created:
         return order.id  # a concurrent delivery of the same message made it first
     await slack.deps.start(order.id, connector.tenant_id)

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
 
-from myloware.db.models import AuditLog
+from myloware.services import audit_logs
 from myloware.web.deps import Admin, Offset, SessionDep
 from myloware.web.envelope import PageResponse, Pagination
 
@@ -44,34 +43,16 @@ async def list_audit_logs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> PageResponse[AuditLogOut]:
-    conditions = [AuditLog.tenant_id == principal.tenant_id]
-    for column, value in (
-        (AuditLog.action, action),
-        (AuditLog.resource_type, resource_type),
-        (AuditLog.resource_id, resource_id),
-        (AuditLog.user_id, user_id),
-    ):
-        if value is not None:
-            conditions.append(column == value)
-    if since is not None:
-        conditions.append(AuditLog.created_at >= since)
-    if until is not None:
-        conditions.append(AuditLog.created_at < until)
-    total = await session.scalar(select(func.count()).select_from(AuditLog).where(*conditions))
-    rows = (
-        await session.scalars(
-            select(AuditLog)
-            .where(*conditions)
-            .order_by(AuditLog.created_at.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+    rows, total = await audit_logs.list_audit_logs(
+        session,
+        tenant_id=principal.tenant_id,
+        where=audit_logs.AuditFilter(action, resource_type, resource_id, user_id, since, until),
+        limit=limit,
+        offset=offset,
+    )
     out = []
     for row in rows:
         item = AuditLogOut.model_validate(row)
         item.ip_address = str(row.ip_address) if row.ip_address is not None else None
         out.append(item)
-    return PageResponse(
-        data=out, pagination=Pagination(total=int(total or 0), limit=limit, offset=offset)
-    )
+    return PageResponse(data=out, pagination=Pagination(total=total, limit=limit, offset=offset))

@@ -94,4 +94,5 @@ async def add_evaluation(
         passed=payload.passed,
         metrics=payload.metrics,
     )
+    await session.commit()
     return ApiResponse(data=EvaluationOut.model_validate(row))

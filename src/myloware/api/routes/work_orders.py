@@ -81,6 +81,7 @@ async def create_work_order(
         idempotency_key=idempotency_key,
         client=client_info(request),
     )
+    await session.commit()
     return await _created(state, response, order, created, len(payload.work_items))
 
 
@@ -176,6 +177,7 @@ async def upload_work_order(
         client=client_info(request),
         items_extra=[p.extra for p in prepared],
     )
+    await session.commit()
     return await _created(state, response, order, created, len(prepared))
 
 
