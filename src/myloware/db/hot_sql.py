@@ -407,19 +407,46 @@ INSERT_ATTEMPT = (
 INSERT_EVENT = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({_outbox_placeholders('')})"
 
 
+CLOSE_ORPHANS = """
+UPDATE attempts SET status = 'TIMEOUT', error = 'worker lost before completion',
+    completed_at = now()
+WHERE work_item_id = %(item)s AND agent_id = %(agent)s AND status = 'STARTED'
+"""
+FINISH_ATTEMPT = (
+    "UPDATE attempts SET status = %(status)s::attempt_status, "
+    + ", ".join(f"{c} = %({c})s" for c in ATTEMPT_COLUMNS[8:])
+    + " WHERE id = %(id)s"
+)
+
+
+def _attempt_values(attempt: dict[str, Any]) -> dict[str, Any]:
+    values = {column: attempt.get(column) for column in ATTEMPT_COLUMNS}
+    values.update(
+        status=str(attempt["status"]),
+        input=jsonb(attempt["input"]),
+        output=jsonb(attempt.get("output")),
+    )
+    return values
+
+
+async def start_attempt(pg: Connection, attempt: dict[str, Any]) -> None:
+    """A regular (possibly long) activity's STARTED row; STARTED rows of the same item and
+    agent left by a worker that died are closed as TIMEOUT first."""
+    await pg.execute(CLOSE_ORPHANS, {"item": attempt["work_item_id"], "agent": attempt["agent_id"]})
+    await pg.execute(INSERT_ATTEMPT, _attempt_values(attempt))
+
+
+async def finish_attempt(pg: Connection, attempt: dict[str, Any], event: dict[str, Any]) -> None:
+    """Complete a STARTED row (its status, output, error, usage) and record its event."""
+    await pg.execute(FINISH_ATTEMPT, _attempt_values(attempt))
+    await pg.execute(INSERT_EVENT, _outbox_values(event, ""))
+
+
 async def insert_attempts(
     pg: Connection, rows: list[tuple[dict[str, Any], dict[str, Any]]]
 ) -> None:
     """Finished attempt rows and their outbox events, all of them in two pipelined inserts."""
-    attempts = [
-        {
-            **attempt,
-            "status": str(attempt["status"]),
-            "input": jsonb(attempt["input"]),
-            "output": jsonb(attempt["output"]),
-        }
-        for attempt, _ in rows
-    ]
+    attempts = [_attempt_values(attempt) for attempt, _ in rows]
     async with pg.cursor() as cur:
         await cur.executemany(INSERT_ATTEMPT, attempts)
         await cur.executemany(INSERT_EVENT, [_outbox_values(e, "") for _, e in rows])

@@ -1,6 +1,7 @@
 """Every agent execution, retries included, becomes one ``attempts`` row — written here only.
 
-A Temporal activity interceptor wraps each agent activity. For a regular activity (which may
+A Temporal activity interceptor wraps each agent activity; every row goes through
+:mod:`myloware.db.hot_sql` (one write path for the table). For a regular activity (which may
 run long: OCR, model calls) it inserts a STARTED row first and completes it afterwards; for a
 local activity (milliseconds) it writes the finished row once, and rows finished at the same
 time share one transaction (:mod:`myloware.worker.trace_batch`). Either way the row ends
@@ -20,7 +21,6 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.worker import (
@@ -30,9 +30,10 @@ from temporalio.worker import (
 )
 
 from myloware.agents.names import AgentName
+from myloware.db import hot_sql
 from myloware.db.base import AttemptStatus
+from myloware.db.direct import engine_of, transaction
 from myloware.db.engine import create_engine
-from myloware.db.models import Attempt, OutboxEvent
 from myloware.events.catalogue import EventType, StageFinished
 from myloware.events.outbox import outbox_row
 from myloware.worker.trace_batch import TraceBatcher
@@ -71,7 +72,7 @@ class _AttemptInbound(ActivityInboundInterceptor):
         batcher: TraceBatcher,
     ) -> None:
         super().__init__(next)
-        self.sessions = sessions
+        self.engine = engine_of(sessions)
         self.batcher = batcher
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
@@ -101,42 +102,16 @@ class _AttemptInbound(ActivityInboundInterceptor):
             if trace.local:  # one finished row: goes with the others finishing now
                 await self.batcher.write(trace.row(started_only=False), trace.event())
                 return
-            async with self.sessions() as session, session.begin():
-                if not trace.local:
-                    await self._close_orphans(session, trace)
-                values = trace.row(started_only=started_only)
-                if trace.inserted:
-                    await session.execute(
-                        update(Attempt).where(Attempt.id == trace.attempt_id).values(**values)
-                    )
+            async with transaction(self.engine) as pg:  # the rows of db.hot_sql, like the batch
+                if started_only:
+                    await hot_sql.start_attempt(pg, trace.row(started_only=True))
                 else:
-                    await session.execute(insert(Attempt).values(**values))
-                    trace.inserted = True
-                if not started_only:  # a Core insert: no ORM flush on this hot path
-                    await session.execute(insert(OutboxEvent).values(**trace.event()))
+                    await hot_sql.finish_attempt(pg, trace.row(started_only=False), trace.event())
         except Exception as exc:
             if started_only:
                 raise  # the agent has not run yet: let Temporal retry the whole attempt
             # the trace must never break the pipeline itself
             log.warning("attempt_record_failed", attempt_id=str(trace.attempt_id), error=str(exc))
-
-    @staticmethod
-    async def _close_orphans(session: AsyncSession, trace: _Trace) -> None:
-        if trace.inserted:
-            return
-        await session.execute(
-            update(Attempt)
-            .where(
-                Attempt.work_item_id == trace.item.work_item_id,
-                Attempt.agent_id == trace.agent,
-                Attempt.status == AttemptStatus.STARTED,
-            )
-            .values(
-                status=AttemptStatus.TIMEOUT,
-                error="worker lost before completion",
-                completed_at=datetime.now(UTC),
-            )
-        )
 
 
 class _Trace:
@@ -147,7 +122,6 @@ class _Trace:
         self.item, self.agent, self.number, self.arg = item, agent, number, arg
         self.started_at = started_at
         self.clock = time.perf_counter()
-        self.inserted = False
         self.local = False  # local stages never leave STARTED rows, so they close no orphans
         self.status = AttemptStatus.STARTED
         self.output: Any = None
