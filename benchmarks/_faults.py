@@ -146,7 +146,7 @@ async def count(
             ids=ids,
         )
     )
-    [(record_rows, items_recorded, repeated_hashes, versions)] = await _all(
+    [(record_rows, items_recorded, repeated_hashes, versions, unrecorded)] = await _all(
         engine,
         """
         SELECT (SELECT count(*) FROM records WHERE work_item_id = ANY(:items)),
@@ -156,7 +156,10 @@ async def count(
                     WHERE r.work_item_id = ANY(:items)
                     GROUP BY v.record_id, v.content_hash HAVING count(*) > 1) AS d),
                (SELECT count(*) FROM record_versions v JOIN records r ON r.id = v.record_id
-                WHERE r.work_item_id = ANY(:items))
+                WHERE r.work_item_id = ANY(:items)),
+               (SELECT count(*) FROM work_items w WHERE w.id = ANY(:items)
+                AND w.status::text = 'COMPLETED'
+                AND NOT EXISTS (SELECT 1 FROM records r WHERE r.work_item_id = w.id))
         """,
         items=list(items),
     )
@@ -174,6 +177,7 @@ async def count(
         "items_completed": sum(1 for s in items.values() if s == "COMPLETED"),
         "records": int(record_rows),
         "record_versions": int(versions),
+        "completed_items_without_record": int(unrecorded),
         # records.work_item_id is unique: a second row per item cannot exist, but is counted
         "duplicated_records": int(record_rows) - int(items_recorded) + int(repeated_hashes),
         **events,
