@@ -36,6 +36,7 @@ SERVERS = ("temporal", "redis")
 POSTGRES = re.compile(r"postgres-(\d+)s")
 SETTLED_EVENTS = ("work_item.completed", "work_item.failed")
 SETTLED_ORDER_EVENTS = ("work_order.completed", "work_order.failed")
+STAGE_COMPLETED, PERSISTED = "work_item.stage_completed", "record.persisted"
 
 
 def check_fault(name: str) -> str:
@@ -194,25 +195,32 @@ async def _events(
     """Settlement events per aggregate in the outbox; the run's events on the stream."""
     rows = await _all(
         engine,
-        "SELECT event_id, event_type, aggregate_id, published_at IS NOT NULL FROM outbox"
+        "SELECT event_id, event_type, aggregate_id, published_at IS NOT NULL,"
+        " coalesce(payload->>'agent', payload->>'version', '') FROM outbox"
         " WHERE aggregate_id = ANY(:aggregates)",
         aggregates=[*orders, *items],
     )
     settle = Counter(
-        (agg, kind) for _, kind, agg, _ in rows if kind in SETTLED_EVENTS + SETTLED_ORDER_EVENTS
+        (agg, kind) for _, kind, agg, *_ in rows if kind in SETTLED_EVENTS + SETTLED_ORDER_EVENTS
     )
+    stages = Counter((agg, what) for _, kind, agg, _, what in rows if kind == STAGE_COMPLETED)
+    persisted = Counter((agg, what) for _, kind, agg, _, what in rows if kind == PERSISTED)
     per_aggregate = Counter(agg for agg, _ in settle.elements())
     on_stream = _stream_event_ids(redis_url, stream)
-    published = {str(event_id) for event_id, _, _, done in rows if done}
+    published = {str(event_id) for event_id, _, _, done, _ in rows if done}
     ours = Counter({k: v for k, v in on_stream.items() if k in published})
     return {
         "events": len(rows),
-        # more than one settlement event (completed or failed, either) for one order or item
-        "duplicated_events": sum(n - 1 for n in per_aggregate.values() if n > 1),
+        # more than one settlement event (completed or failed, either) for one order or item,
+        # or one record version announced twice
+        "duplicated_events": sum(n - 1 for n in per_aggregate.values() if n > 1)
+        + sum(n - 1 for n in persisted.values() if n > 1),
         "orders_without_settle_event": sum(
             1 for o in orders if not any((o, k) in settle for k in SETTLED_ORDER_EVENTS)
         ),
-        "events_unpublished": sum(1 for *_, done in rows if not done),
+        # a stage that completed again for the same item: work redone after the fault
+        "stages_rerun": sum(n - 1 for n in stages.values() if n > 1),
+        "events_unpublished": sum(1 for _, _, _, done, _ in rows if not done),
         # at-least-once delivery: a relay killed between XADD and COMMIT publishes again
         "stream_duplicates": sum(n - 1 for n in ours.values() if n > 1),
         "stream_missing": len(published - set(ours)),

@@ -13,8 +13,10 @@ time limit. Per fault, from the database and the Redis stream:
 * accepted, completed, failed; stuck (accepted, not settled at the end); lost (accepted, not
   in the database); duplicated records (a second record row, or a record version repeating
   the content of another); duplicated events (more than one completed/failed event in the
-  outbox for one order or item); the stream's duplicate entries per event id (the relay
-  delivers at least once) and published events missing from the stream;
+  outbox for one order or item, or one ``record.persisted`` twice for a version); stages
+  re-run (a stage completed a second time for an item: work redone, not a duplicate); the
+  stream's duplicate entries per event id (the relay delivers at least once) and published
+  events missing from the stream;
 * time to recover: from the moment the part is back to the last accepted order settled, and
   to the outbox fully published; the ``none`` baseline shows what the rest of the burst takes
   anyway.
@@ -252,6 +254,7 @@ COLUMNS = (
     ("dup. records", "duplicated_records"),
     ("dup. events", "duplicated_events"),
     ("stream dup./missing", "stream"),
+    ("stages re-run", "stages_rerun"),
     ("down s", "down_seconds"),
     ("recover s", "recover_seconds"),
     ("events out s", "events_published_after_s"),
