@@ -164,7 +164,8 @@ async def count(
         """,
         items=list(items),
     )
-    events = await _events(engine, redis_url, stream, ids, list(items))
+    done = [item for item, status in items.items() if status == "COMPLETED"]
+    events = await _events(engine, redis_url, stream, ids, list(items), done)
     settled = by_state["COMPLETED"] + by_state["FAILED"]
     return {
         "accepted": len(ids),
@@ -191,6 +192,7 @@ async def _events(
     stream: str,
     orders: list[uuid.UUID],
     items: list[uuid.UUID],
+    completed: list[uuid.UUID],
 ) -> dict[str, Any]:
     """Settlement events per aggregate in the outbox; the run's events on the stream."""
     rows = await _all(
@@ -206,6 +208,7 @@ async def _events(
     stages = Counter((agg, what) for _, kind, agg, _, what in rows if kind == STAGE_COMPLETED)
     persisted = Counter((agg, what) for _, kind, agg, _, what in rows if kind == PERSISTED)
     per_aggregate = Counter(agg for agg, _ in settle.elements())
+    missing = _stages_missing(stages, completed)
     on_stream = _stream_event_ids(redis_url, stream)
     published = {str(event_id) for event_id, _, _, done, _ in rows if done}
     ours = Counter({k: v for k, v in on_stream.items() if k in published})
@@ -220,6 +223,10 @@ async def _events(
         ),
         # a stage that completed again for the same item: work redone after the fault
         "stages_rerun": sum(n - 1 for n in stages.values() if n > 1),
+        # a completed item without the stage_completed event (and attempts row) of a stage
+        # the other items ran: the trace of that stage is gone
+        "stage_events_missing": sum(missing.values()),
+        "stage_events_missing_by_agent": dict(missing),
         "events_unpublished": sum(1 for _, _, _, done, _ in rows if not done),
         # at-least-once delivery: a relay killed between XADD and COMMIT publishes again
         "stream_duplicates": sum(n - 1 for n in ours.values() if n > 1),
@@ -227,16 +234,24 @@ async def _events(
     }
 
 
+def _stages_missing(stages: Counter[tuple[Any, str]], completed: list[uuid.UUID]) -> Counter[str]:
+    """Per agent, the completed items without its stage_completed event."""
+    ran: dict[Any, set[str]] = {}
+    for agg, agent in stages:
+        ran.setdefault(agg, set()).add(agent)
+    every: set[str] = set().union(*ran.values()) if ran else set()
+    return Counter(agent for item in completed for agent in every - ran.get(item, set()))
+
+
 def _stream_event_ids(redis_url: str, stream: str) -> Counter[str]:
     """How many entries of ``stream`` carry each event id."""
     found: Counter[str] = Counter()
-    client = redis.Redis.from_url(redis_url, socket_timeout=30)
+    client: Any = redis.Redis.from_url(redis_url, socket_timeout=30, decode_responses=True)
     with contextlib.closing(client):
         start = "-"
         while True:
-            batch = client.xrange(stream, start, "+", count=1000)
-            for _, fields in batch:
-                found[fields[b"event_id"].decode()] += 1
+            batch: list[tuple[str, dict[str, str]]] = client.xrange(stream, start, "+", count=1000)
+            found.update(fields["event_id"] for _, fields in batch)
             if len(batch) < 1000:
                 return found
-            start = "(" + batch[-1][0].decode()
+            start = "(" + batch[-1][0]

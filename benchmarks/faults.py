@@ -14,7 +14,9 @@ time limit. Per fault, from the database and the Redis stream:
   in the database); duplicated records (a second record row, or a record version repeating
   the content of another); duplicated events (more than one completed/failed event in the
   outbox for one order or item, or one ``record.persisted`` twice for a version); stages
-  re-run (a stage completed a second time for an item: work redone, not a duplicate); the
+  re-run (a stage completed a second time for an item: work redone, not a duplicate), stage
+  events missing (a completed item without the ``stage_completed`` event and attempt row of
+  a stage every other item has: the trace is best-effort while PostgreSQL is away); the
   stream's duplicate entries per event id (the relay delivers at least once) and published
   events missing from the stream;
 * time to recover: from the moment the part is back to the last accepted order settled, and
@@ -50,8 +52,16 @@ from benchmarks._platform import AUTO_APPROVE_POLICY, publish_policy
 from benchmarks._stack import Stack, exit_on_sigterm, running_stack
 from myloware.db.engine import create_engine
 
-FULL_FAULTS = ("none", "worker", "relay", "api", "temporal", "redis", "postgres-60s")
-FULL_FAULTS += ("postgres-300s",)
+FULL_FAULTS = (
+    "none",
+    "worker",
+    "relay",
+    "api",
+    "temporal",
+    "redis",
+    "postgres-60s",
+    "postgres-300s",
+)
 SMOKE_FAULTS = ("worker", "relay", "redis", "postgres-10s")
 TARGETS = ("stuck", "lost", "duplicated_records", "duplicated_events")
 RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
@@ -255,6 +265,7 @@ COLUMNS = (
     ("dup. events", "duplicated_events"),
     ("stream dup./missing", "stream"),
     ("stages re-run", "stages_rerun"),
+    ("stage events missing", "stage_events_missing"),
     ("down s", "down_seconds"),
     ("recover s", "recover_seconds"),
     ("events out s", "events_published_after_s"),
@@ -326,6 +337,12 @@ FAULT_RUNS = "## Fault runs\n"
 RESULTS = "## Results\n"
 
 
+def load(meta: dict[str, Any]) -> str:
+    """The 1-minute load average at the start and the end of the run."""
+    start, end = meta["load_average_at_start"][0], meta.get("load_average_at_end", [None])[0]
+    return f"{start} at the start, {end} at the end"
+
+
 def append_table(result: dict[str, Any], path: Path, docs: Path | None = None) -> None:
     """The whole table as the last of the "Fault runs" in docs/benchmarks.md: that section
     comes just before "Results", whose table the other benchmarks append rows to."""
@@ -335,7 +352,8 @@ def append_table(result: dict[str, Any], path: Path, docs: Path | None = None) -
         f"### {m['date'][:16].replace('T', ' ')} UTC, `{m['commit']}`, "
         f"{m['machine']['cpu_count']} × {m['machine']['cpu_model']}\n\n"
         f"{result['config']['documents']} one-document orders per fault at "
-        f"{result['config']['rate']}/s, 1 worker; `{path.name}`.\n\n{result['table']}\n\n"
+        f"{result['config']['rate']}/s, 1 worker; load average {load(m)} (other work on "
+        f"the machine); `{path.name}`.\n\n{result['table']}\n\n"
     )
     before, results, after = target.read_text("utf-8").rpartition(RESULTS)
     if not results:
