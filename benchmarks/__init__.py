@@ -12,4 +12,6 @@ Modules::
     api_latency   read endpoints at fixed request rates, driven by locust from another process
     accuracy      field accuracy, seconds, tokens and cost per document (run_eval)
     footprint     venv size, start-up time of ``myloware up``, idle and loaded RSS
+    faults        kill -9 each role and server (stop PostgreSQL) mid-burst: stuck, lost and
+                  duplicated orders, time to recover (not in run_all: ~20 minutes)
 """

@@ -62,6 +62,7 @@ class Stack:
     tenant_id: uuid.UUID
     api_port: int
     roles: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    services: EmbeddedServices | None = field(default=None, repr=False)
     _temporal: psutil.Process | None = field(default=None, repr=False)
 
     @property
@@ -259,7 +260,7 @@ def running_stack(
     try:
         endpoints = services.start()
         tenant_id = asyncio.run(bootstrap(endpoints.database_url))
-        stack = Stack(root, settings, endpoints, tenant_id, api_port=free_port())
+        stack = Stack(root, settings, endpoints, tenant_id, api_port=free_port(), services=services)
         try:
             if api:
                 proc = stack.spawn_role("api", "api")
