@@ -327,28 +327,39 @@ async def test_pre_check_sees_the_batch_and_acknowledges_what_it_turns_down(
 async def test_a_slow_batch_stays_with_its_consumer(
     sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
 ) -> None:
-    """A batch that takes longer than the idle time is not claimed away from its consumer."""
+    """A batch that takes longer than the idle time is not claimed away from its consumer,
+    not even while one of its handlers runs for longer than the idle time."""
+    idle_ms = 400  # room for the event loop to stall a while on a loaded machine
 
     class Slow(Recorder):
         async def __call__(self, event: Event, session: AsyncSession) -> None:
-            await asyncio.sleep(IDLE_MS / 6000)  # 12 of them take twice the idle time
+            await asyncio.sleep(idle_ms / 6000)  # 12 of them take twice the idle time
+            if len(self.seen) == 5:
+                await asyncio.sleep(idle_ms / 1000)  # and one alone the whole idle time
             await super().__call__(event, session)
 
     slow, rival = Slow(), Recorder()
-    owner = consumer(redis, sessions, "a", slow)
-    other = consumer(redis, sessions, "b", rival)
+    owner = consumer(redis, sessions, "a", slow, claim_idle_ms=idle_ms)
+    other = consumer(redis, sessions, "b", rival, claim_idle_ms=idle_ms)
     await owner.ensure_group()
     ids = await publish(sessions, redis, 12)
 
     taken_by_rival = 0
+    owner_done = asyncio.Event()
+
+    async def own() -> None:
+        try:
+            assert await owner.process_once() == 12
+        finally:
+            owner_done.set()
 
     async def compete() -> None:
         nonlocal taken_by_rival
-        while len(slow.seen) < 12:
+        while not owner_done.is_set():
             taken_by_rival += await other.process_once()
-            await asyncio.sleep(IDLE_MS / 4000)
+            await asyncio.sleep(idle_ms / 4000)
 
-    await asyncio.gather(owner.process_once(), compete())
+    await asyncio.gather(own(), compete())
     assert slow.seen == ids and rival.seen == []
     assert taken_by_rival == 0  # nothing was claimed away (each claim counts a delivery)
     assert await pending(redis) == 0
