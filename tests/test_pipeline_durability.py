@@ -102,16 +102,16 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
         await _first_completed(database_url)
     finally:
         first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
+        first.wait(timeout_s=10)
     done_at_kill = await _scalar(database_url, DONE)
     worker_log = (settings.data_path / f"worker-{queue}.log").read_text()[-3000:]
     assert 1 <= done_at_kill < n, f"the kill must land mid-order; worker log:\n{worker_log}"
     second = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
     try:
-        order = await wait_for_order(api, order_id, headers, limit_s=120)
+        order = await wait_for_order(api, order_id, headers, timeout_s=120)
     finally:
         second.send_signal(signal.SIGTERM)
-        second.wait(timeout=30)
+        second.wait(timeout_s=30)
         log.close()
     assert order["status"] == "COMPLETED"
     assert await _scalar(database_url, DONE) == n
@@ -220,7 +220,7 @@ async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
             await asyncio.sleep(0.1)
     finally:
         worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
+        worker.wait(timeout_s=30)
         log.close()
     worker_log = (settings.data_path / f"worker-{queue}.log").read_text()[-3000:]
     assert done == n, f"{done} of {n} completed; worker log:\n{worker_log}"

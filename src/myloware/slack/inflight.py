@@ -5,7 +5,8 @@ Bolt acknowledges a request first and runs its listener afterwards, on a task of
 file share being downloaded and stored, a decision being sent to the workflow — would be
 lost: Slack already counts the request as delivered and sends it no more. Listeners run
 inside :meth:`InFlight.track`; the API's shutdown waits on :meth:`InFlight.drain` (bounded)
-before it closes the database pool.
+before it closes the database pool. :attr:`InFlight.finished` counts the listeners that have
+ended, so a caller (the tests, a metric) can tell that a request's listener has run its course.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from collections.abc import AsyncIterator
 class InFlight:
     def __init__(self) -> None:
         self._running = 0
+        self._finished = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
     @property
     def running(self) -> int:
         return self._running
+
+    @property
+    def finished(self) -> int:
+        """How many tracked listeners have ended (returned or raised) so far."""
+        return self._finished
 
     @contextlib.asynccontextmanager
     async def track(self) -> AsyncIterator[None]:
@@ -33,6 +40,7 @@ class InFlight:
             yield
         finally:
             self._running -= 1
+            self._finished += 1
             if not self._running:
                 self._idle.set()
 
