@@ -10,20 +10,40 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 15.0
 
 
+@overload
 async def eventually(
-    check: Callable[[], T | Awaitable[T]],
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    timeout_s: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T | None],
+    *,
+    timeout_s: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     interval: float = 0.02,
     message: str = "",
-) -> T:
+) -> Any:
     """Call ``check`` (sync or async) until it returns something truthy, and return that.
 
     Fails the test with ``message`` and the last value seen when ``timeout_s`` seconds pass
@@ -34,7 +54,7 @@ async def eventually(
     deadline = loop.time() + timeout_s
     while True:
         result = check()
-        found = cast(T, await result) if inspect.isawaitable(result) else cast(T, result)
+        found = await result if inspect.isawaitable(result) else result
         if found:
             return found
         if loop.time() > deadline:

@@ -68,6 +68,7 @@ async def _assert_each_document_once(database_url: str, n: int) -> None:
     assert completed == n
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     api, settings, database_url, redis_url, temporal_address, token_for
@@ -176,6 +177,7 @@ async def _settled_count(database_url: str) -> int | None:
         return None
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
     api, settings, database_url, redis_url, temporal_address, token_for, embedded

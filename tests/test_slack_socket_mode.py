@@ -6,6 +6,7 @@ the connector closes its connection."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -110,7 +111,7 @@ async def test_a_deactivated_connector_loses_its_connection(
         token = f"xapp-1-A0{team}-{n}-refused"
         await store_connector(database_url, tenants["globex"], emu.api_url, team_id=team,
                               app_token=token)  # fmt: skip
-        await eventually(lambda t=token: _opened_with(emu, t), message="no refresh saw it")
+        await eventually(partial(_opened_with, emu, token), message="no refresh saw it")
     assert _opened_with(emu, APP_TOKEN) == opened and not emu.sockets.get(TEAM)
 
 
