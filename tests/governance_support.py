@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 from myloware.db.engine import create_engine, session_factory
 from myloware.policy import load_policy
 from myloware.services.policies import store_policy
+from tests.polling import eventually
 
 FINANCE_POLICY = """
 name: test-finance
@@ -50,16 +50,21 @@ async def publish_policy(
 
 
 async def wait_for_item_status(
-    api: httpx.AsyncClient, item_id: str, headers: dict[str, str], status: str, limit_s: float = 30
+    api: httpx.AsyncClient,
+    item_id: str,
+    headers: dict[str, str],
+    status: str,
+    timeout_s: float = 30,
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + limit_s
-    while True:
+    """The work item once its status is ``status``."""
+
+    async def reached() -> dict[str, Any] | None:
         item = (await api.get(f"/v1/work-items/{item_id}", headers=headers)).json()["data"]
-        if item["status"] == status:
-            return dict(item)
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"item {item_id} is {item['status']}, never {status}")
-        await asyncio.sleep(0.05)
+        return dict(item) if item["status"] == status else None
+
+    return await eventually(
+        reached, timeout_s=timeout_s, interval=0.05, message=f"item {item_id} never {status}"
+    )
 
 
 async def submit_waiting_invoice(

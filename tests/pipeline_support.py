@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
 from myloware.agents import PIPELINE
 from myloware.db.engine import create_engine, session_factory
@@ -17,6 +15,7 @@ from myloware.documents import LocalBlobStore
 from myloware.settings import Settings
 from myloware.worker.build import build_worker
 from myloware.workflows.client import connect
+from tests.polling import eventually
 
 AGENTS = [str(agent) for agent in PIPELINE]
 
@@ -41,16 +40,17 @@ async def running_worker(
 
 
 async def wait_for_order(
-    api: httpx.AsyncClient, order_id: str, headers: dict[str, str], limit_s: float = 60.0
+    api: httpx.AsyncClient, order_id: str, headers: dict[str, str], timeout_s: float = 60.0
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + limit_s
-    while True:
+    """The work order once it settled (COMPLETED or FAILED)."""
+
+    async def settled() -> dict[str, Any] | None:
         order = (await api.get(f"/v1/work-orders/{order_id}", headers=headers)).json()["data"]
-        if order["status"] in ("COMPLETED", "FAILED"):
-            return dict(order)
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"order {order_id} still {order['status']} after {limit_s} s")
-        await asyncio.sleep(0.1)
+        return dict(order) if order["status"] in ("COMPLETED", "FAILED") else None
+
+    return await eventually(
+        settled, timeout_s=timeout_s, interval=0.1, message=f"order {order_id} never settled"
+    )
 
 
 async def items_of(
@@ -65,18 +65,6 @@ async def attempts_of(
 ) -> list[dict[str, Any]]:
     r = await api.get(f"/v1/work-items/{item_id}/attempts", headers=headers)
     return list(r.json()["data"])
-
-
-async def count_rows(database_url: str, model: Any, **where: Any) -> int:
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with session_factory(engine)() as session:
-            stmt = select(model)
-            for key, value in where.items():
-                stmt = stmt.where(getattr(model, key) == value)
-            return len((await session.scalars(stmt)).all())
-    finally:
-        await engine.dispose()
 
 
 @asynccontextmanager

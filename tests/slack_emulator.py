@@ -40,6 +40,8 @@ from urllib.parse import urlencode
 import httpx
 from aiohttp import web
 
+from tests.polling import eventually
+
 TRIGGER_TTL_S = 3.0
 SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 Payload = dict[str, Any]
@@ -95,6 +97,7 @@ class SlackEmulator:
         self.sockets: dict[str, list[web.WebSocketResponse]] = {}
         self._tickets: dict[str, str] = {}  # ticket -> team id
         self._acks: dict[str, asyncio.Future[Payload]] = {}
+        self._held: dict[str, asyncio.Event] = {}  # Web API method -> released when set
         self._state = _State()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -124,6 +127,8 @@ class SlackEmulator:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if (release := self._held.get(method)) is not None:
+            await release.wait()
         args: Payload = dict(request.query)
         try:
             args.update(await _body(request))
@@ -212,7 +217,7 @@ class SlackEmulator:
     ) -> Payload:
         """Deliver ``payload`` over a Socket Mode connection of the team, as Slack does
         (``kind``: ``events_api`` or ``interactive``); the app's acknowledgement."""
-        open_ = await self.wait_for(lambda: self.sockets.get(team_id), limit_s=limit_s)
+        open_ = await eventually(lambda: self.sockets.get(team_id), timeout_s=limit_s)
         envelope_id = secrets.token_hex(12)
         waiter: asyncio.Future[Payload] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = waiter
@@ -333,6 +338,11 @@ class SlackEmulator:
         self._state.views[view_id] = opened
         return {"view": opened}
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to the Web API ``method`` wait (a slow Slack) until the event returned is set."""
+        release = self._held[method] = asyncio.Event()
+        return release
+
     # -- what tests read ------------------------------------------------------------------------
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
@@ -343,17 +353,6 @@ class SlackEmulator:
 
     def view(self, view_id: str) -> Payload:
         return self._state.views[view_id]
-
-    async def wait_for(self, check: Callable[[], Any], limit_s: float = 15.0) -> Any:
-        """Poll ``check`` until it returns something truthy; returns it."""
-        deadline = time.monotonic() + limit_s
-        while True:
-            found = check()
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the Slack emulator never saw it within {limit_s} s")
-            await asyncio.sleep(0.02)
 
     # -- Slack's side of interactivity ------------------------------------------------------------
     def _workspace_of(self, team_id: str) -> Workspace:

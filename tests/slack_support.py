@@ -11,14 +11,15 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
-from sqlalchemy import select
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.events import OutboxRelay
+from myloware.loops import InFlight
 from myloware.runtime.consumers import run_consumers
 from myloware.slack import CONSUMER_GROUP, SlackConfig, add_slack_connector
 from myloware.slack.modal import REASON_BLOCK, REASON_INPUT
 from tests.governance_support import publish_policy
+from tests.polling import eventually
 from tests.slack_emulator import SlackEmulator, Workspace, post_interaction
 
 TEAM, TOKEN, SECRET = "T0ACME", "xoxb-acme-test-token", "acme-signing-secret-0123456789"
@@ -44,7 +45,7 @@ class SlackHarness:
 
     async def card(self, channel: str) -> tuple[str, str]:
         """(channel, ts) of the first card posted to ``channel``."""
-        reply = await self.slack.wait_for(lambda: self.posted(channel))
+        reply = await eventually(lambda: self.posted(channel))
         return channel, reply[0]["ts"]
 
     def ephemerals(self, user: str) -> list[str]:
@@ -56,7 +57,7 @@ class SlackHarness:
 
     async def told(self, user: str, count: int = 1) -> str:
         """The ``count``-th ephemeral message ``user`` received (waits for it)."""
-        found = await self.slack.wait_for(lambda: len(self.ephemerals(user)) >= count)
+        found = await eventually(lambda: len(self.ephemerals(user)) >= count)
         assert found
         return self.ephemerals(user)[count - 1]
 
@@ -66,12 +67,31 @@ class SlackHarness:
 
     async def give_reason(self, user: str, reason: str, opened: int = 1) -> httpx.Response:
         """Submit the ``opened``-th modal opened so far with ``reason``."""
-        views = await self.slack.wait_for(
+        views = await eventually(
             lambda: [c for c in self.slack.calls_to("views.open") if c.reply["ok"]][opened - 1 :]
         )
         view_id = views[0].reply["view"]["id"]
         payload = self.slack.submit(view_id, user, {REASON_BLOCK: {REASON_INPUT: reason}})
         return await post_interaction(self.api, payload, signing_secret=SECRET)
+
+    @property
+    def inflight(self) -> InFlight:
+        """The API's record of the Slack listeners running and finished."""
+        inflight: InFlight = self.api.app.state.myloware.slack_inflight  # type: ignore[attr-defined]
+        return inflight
+
+    async def listeners_finished(self, count: int) -> None:
+        """Wait until exactly ``count`` Slack listeners have finished so far and none runs.
+
+        A listener runs after its request was answered; this is how a test knows that the
+        requests it sent have been dealt with before it checks that nothing came of them.
+        """
+        inflight = self.inflight
+        await eventually(
+            lambda: inflight.finished >= count and not inflight.running,
+            message=f"{count} Slack listeners never finished",
+        )
+        assert inflight.finished == count, f"{inflight.finished} listeners ran, not {count}"
 
     def is_closed(self, card: tuple[str, str]) -> dict[str, Any] | None:
         message = self.slack.message(*card)
@@ -119,12 +139,11 @@ async def slack_consumer(stack: Any, database_url: str, redis_url: str) -> Async
         asyncio.create_task(relay.run(stop, poll_interval=0.05)),
         asyncio.create_task(run_consumers(settings, sessions, redis, stop, block_ms=50)),
     ]
-    for _ in range(500):  # the groups exist before anything is published
-        if await _has_group(redis, settings.events_stream, CONSUMER_GROUP):
-            break
-        await asyncio.sleep(0.02)
-    else:
-        raise AssertionError("the slack consumer group was never created")
+    await eventually(  # the groups exist before anything is published
+        lambda: _has_group(redis, settings.events_stream, CONSUMER_GROUP),
+        timeout_s=10,
+        message="the slack consumer group was never created",
+    )
     try:
         yield
     finally:
@@ -173,12 +192,3 @@ async def slack_harness(
                 headers=token_for("acme", *APPROVER_CAPS, groups=("finance",)),
                 workspace=workspace,
             )
-
-
-async def rows(database_url: str, what: Any) -> list[Any]:
-    """Every row of a model (or values of a column), read on a connection of its own."""
-    engine = create_engine(database_url, pool_size=1)
-    async with session_factory(engine)() as session:
-        found = list((await session.scalars(select(what))).all())
-    await engine.dispose()
-    return found

@@ -66,6 +66,7 @@ def check_processes(
             assert processes[name]["cpu_seconds"] > 0, name
 
 
+@pytest.mark.slow
 def test_pipeline_smoke_measures_throughput_latency_and_bare_temporal(tmp_path: Path) -> None:
     """The pipeline benchmark completes every document and reports rates, stages and processes."""
     result = run_smoke("pipeline", tmp_path)
@@ -96,6 +97,7 @@ def test_pipeline_smoke_measures_throughput_latency_and_bare_temporal(tmp_path: 
     assert result["targets"]["failed_documents"] == 0
 
 
+@pytest.mark.slow
 def test_api_latency_smoke_reports_percentiles_per_endpoint(tmp_path: Path) -> None:
     """The API benchmark drives the read endpoints from locust and reports p50/p95/p99."""
     if importlib.util.find_spec("locust") is None:  # importing it would gevent-patch threads
@@ -109,6 +111,7 @@ def test_api_latency_smoke_reports_percentiles_per_endpoint(tmp_path: Path) -> N
     check_processes(rate["processes"], {"api", "locust"}, busy=frozenset({"api", "locust"}))
 
 
+@pytest.mark.slow
 def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> None:
     """The accuracy benchmark scores each dataset from text and from documents, at no cost."""
     result = run_smoke("accuracy", tmp_path)
@@ -125,6 +128,7 @@ def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> 
             assert figures["tokens_per_document"] == 0 and figures["cost_usd_per_document"] == 0
 
 
+@pytest.mark.slow
 def test_accuracy_reports_tokens_and_cost_of_model_providers(tmp_path: Path) -> None:
     """Per provider: a model provider's tokens and cost per document come from its usage; one
     without settings is listed as skipped, with the reason."""
@@ -154,6 +158,7 @@ def test_accuracy_reports_tokens_and_cost_of_model_providers(tmp_path: Path) -> 
         assert mini["cost_usd_per_document"] > 0
 
 
+@pytest.mark.slow
 def test_footprint_smoke_measures_size_startup_and_memory(tmp_path: Path) -> None:
     """The footprint benchmark sizes the install, times `myloware up` and samples its memory."""
     result = run_smoke("footprint", tmp_path)

@@ -265,6 +265,7 @@ CRASHING_SUPERVISOR = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_crashed_run_does_not_block_the_next_start(tmp_data: Path) -> None:
     """After a killed supervisor and postmaster (stale pid file, orphans) a new start works."""
     child = subprocess.Popen(

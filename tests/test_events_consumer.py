@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.engine import transaction
@@ -29,6 +29,8 @@ from myloware.events.catalogue import (
     RecordPersisted,
     WorkOrderSettled,
 )
+from tests.polling import eventually
+from tests.rows import count_rows
 
 STREAM = "test:events"
 GROUP = "notifier"
@@ -103,13 +105,8 @@ async def publish(
     return ids
 
 
-async def count(sessions: async_sessionmaker[AsyncSession], column: Any) -> int:
-    async with sessions() as session:
-        return int(await session.scalar(select(func.count(column))) or 0)
-
-
 async def has_dead_letter(sessions: async_sessionmaker[AsyncSession]) -> bool:
-    return await count(sessions, DeadLetter.id) > 0
+    return await count_rows(sessions, DeadLetter) > 0
 
 
 async def pending(redis: aioredis.Redis) -> int:
@@ -118,10 +115,14 @@ async def pending(redis: aioredis.Redis) -> int:
 
 async def until(check: Callable[[], Awaitable[bool]], step: Callable[[], Awaitable[Any]]) -> None:
     """Run ``step`` until ``check`` holds (at most 5 s)."""
-    async with asyncio.timeout(5):
-        while not await check():
-            await step()
-            await asyncio.sleep(IDLE_MS / 1000)
+
+    async def stepped() -> bool:
+        if await check():
+            return True
+        await step()
+        return False
+
+    await eventually(stepped, timeout_s=5, interval=IDLE_MS / 1000)
 
 
 async def test_events_are_processed_and_acknowledged(
@@ -135,8 +136,8 @@ async def test_events_are_processed_and_acknowledged(
     assert await worker.process_once() == 3
     assert handler.seen == ids
     assert await pending(redis) == 0
-    assert await count(sessions, ProcessedEvent.event_id) == 3
-    assert await count(sessions, OutboxEvent.seq) == 6  # 3 events + 3 handler effects
+    assert await count_rows(sessions, ProcessedEvent) == 3
+    assert await count_rows(sessions, OutboxEvent) == 6  # 3 events + 3 handler effects
 
 
 async def test_a_handler_logs_with_the_event_ids_bound(
@@ -191,8 +192,8 @@ async def test_crashed_consumer_message_is_reclaimed_once(
     assert await survivor.process_once() == 1
     assert survivor_handler.seen == [event_id]
     assert await pending(redis) == 0
-    assert await count(sessions, ProcessedEvent.event_id) == 1
-    assert await count(sessions, OutboxEvent.seq) == 2  # the crashed attempt left no effect
+    assert await count_rows(sessions, ProcessedEvent) == 1
+    assert await count_rows(sessions, OutboxEvent) == 2  # the crashed attempt left no effect
 
 
 async def test_poison_event_is_dead_lettered_then_replayed(
@@ -211,7 +212,7 @@ async def test_poison_event_is_dead_lettered_then_replayed(
     assert dead.event_id == event_id and dead.source == GROUP
     assert dead.retry_count == 3 and dead.event_type == "work_item.failed"
     assert "ValueError: vendor id missing" in dead.error
-    assert await count(sessions, ProcessedEvent.event_id) == 0
+    assert await count_rows(sessions, ProcessedEvent) == 0
 
     fixed = Recorder()
     worker = consumer(redis, sessions, "a", fixed)
@@ -219,7 +220,7 @@ async def test_poison_event_is_dead_lettered_then_replayed(
         await replay_dead_letter(session, redis, dead.id, tenant_id=None, stream=STREAM)
     assert await worker.process_once() == 1
     assert fixed.seen == [event_id]
-    assert await count(sessions, ProcessedEvent.event_id) == 1
+    assert await count_rows(sessions, ProcessedEvent) == 1
     async with sessions() as session:
         assert (await session.get(DeadLetter, dead.id)).processed_at is not None  # type: ignore[union-attr]
 
@@ -321,34 +322,45 @@ async def test_pre_check_sees_the_batch_and_acknowledges_what_it_turns_down(
     assert batches == [5]
     assert handler.seen == [ids[0], ids[2], ids[4]]
     assert await pending(redis) == 0
-    assert await count(sessions, ProcessedEvent.event_id) == 3
+    assert await count_rows(sessions, ProcessedEvent) == 3
 
 
 async def test_a_slow_batch_stays_with_its_consumer(
     sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
 ) -> None:
-    """A batch that takes longer than the idle time is not claimed away from its consumer."""
+    """A batch that takes longer than the idle time is not claimed away from its consumer,
+    not even while one of its handlers runs for longer than the idle time."""
+    idle_ms = 400  # room for the event loop to stall a while on a loaded machine
 
     class Slow(Recorder):
         async def __call__(self, event: Event, session: AsyncSession) -> None:
-            await asyncio.sleep(IDLE_MS / 6000)  # 12 of them take twice the idle time
+            await asyncio.sleep(idle_ms / 6000)  # 12 of them take twice the idle time
+            if len(self.seen) == 5:
+                await asyncio.sleep(idle_ms / 1000)  # and one alone the whole idle time
             await super().__call__(event, session)
 
     slow, rival = Slow(), Recorder()
-    owner = consumer(redis, sessions, "a", slow)
-    other = consumer(redis, sessions, "b", rival)
+    owner = consumer(redis, sessions, "a", slow, claim_idle_ms=idle_ms)
+    other = consumer(redis, sessions, "b", rival, claim_idle_ms=idle_ms)
     await owner.ensure_group()
     ids = await publish(sessions, redis, 12)
 
     taken_by_rival = 0
+    owner_done = asyncio.Event()
+
+    async def own() -> None:
+        try:
+            assert await owner.process_once() == 12
+        finally:
+            owner_done.set()
 
     async def compete() -> None:
         nonlocal taken_by_rival
-        while len(slow.seen) < 12:
+        while not owner_done.is_set():
             taken_by_rival += await other.process_once()
-            await asyncio.sleep(IDLE_MS / 4000)
+            await asyncio.sleep(idle_ms / 4000)
 
-    await asyncio.gather(owner.process_once(), compete())
+    await asyncio.gather(own(), compete())
     assert slow.seen == ids and rival.seen == []
     assert taken_by_rival == 0  # nothing was claimed away (each claim counts a delivery)
     assert await pending(redis) == 0

@@ -14,6 +14,7 @@ from myloware.db.engine import transaction
 from myloware.db.models import OutboxEvent
 from myloware.events import Event, OutboxRelay, record_event
 from myloware.events.catalogue import EventType, WorkOrderCreated
+from tests.polling import eventually
 
 STREAM = "test:events"
 
@@ -108,10 +109,11 @@ async def test_run_publishes_new_events_until_stopped(
         OutboxRelay(sessions, redis, stream=STREAM).run(stop, poll_interval=0.05)
     )
     ids = await stage(sessions, 2)
-    for _ in range(250):  # up to 5 s
-        if await redis.xlen(STREAM) >= 2:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: _has_entries(redis, 2), timeout_s=5)
     stop.set()
     await asyncio.wait_for(task, timeout=2)
     assert await published_ids(redis) == ids
+
+
+async def _has_entries(redis: aioredis.Redis, count: int) -> bool:
+    return int(await redis.xlen(STREAM)) >= count

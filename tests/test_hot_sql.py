@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.exceptions import ApplicationError
 
 from myloware.agents import AgentDeps, ExtractorLLM
@@ -41,13 +41,14 @@ from myloware.records import DocumentType
 from myloware.settings import Settings
 from myloware.worker.bookkeeping import BookkeepingActivities
 from myloware.worker.failures import translate
+from tests.rows import count_rows
 from tests.test_pipeline_e2e import TEXT_INVOICE
 from tests.worker_support import Agents, finished_attempt, stored_item
 
 
 @dataclass
 class Setup:
-    sessions: object
+    sessions: async_sessionmaker[AsyncSession]
     agents: Agents
     books: BookkeepingActivities
     ref: ItemRef
@@ -69,11 +70,6 @@ async def setup(
     await engine.dispose()
 
 
-async def _count(setup: Setup, model: type, *where: object) -> int:
-    async with setup.sessions() as session:  # type: ignore[operator]
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
-
-
 def _persist_input(ref: ItemRef, *, source: str = "pipeline") -> PersistInput:
     record = restyle(extract(LoadedDocument.from_text(TEXT_INVOICE), DocumentType.INVOICE))
     return PersistInput(
@@ -93,7 +89,7 @@ async def test_record_gen_twice_keeps_one_context_and_plan_marks_the_order(setup
     first = await setup.agents.record_gen.run(RecordGenInput(item=setup.ref))
     again = await setup.agents.record_gen.run(RecordGenInput(item=setup.ref))
     assert first == again and first.document_type is DocumentType.INVOICE
-    assert await _count(setup, MemDoc, MemDoc.work_item_id == setup.ref.work_item_id) == 1
+    assert await count_rows(setup.sessions, MemDoc, work_item_id=setup.ref.work_item_id) == 1
     async with setup.sessions() as session:  # type: ignore[operator]
         item = await session.get(WorkItem, setup.ref.work_item_id)
     assert item is not None and item.status.value == "PROCESSING" and item.type is not None
@@ -113,10 +109,10 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
     assert (first.version, first.created) == (1, True)
     assert retried == PersistOutput(record_id=first.record_id, version=1, created=False)
     assert (changed.record_id, changed.version, changed.created) == (first.record_id, 2, True)
-    assert await _count(setup, Record) == 1
-    assert await _count(setup, RecordVersion) == 2
+    assert await count_rows(setup.sessions, Record) == 1
+    assert await count_rows(setup.sessions, RecordVersion) == 2
     persisted = OutboxEvent.event_type == "record.persisted"
-    assert await _count(setup, OutboxEvent, persisted) == 2
+    assert await count_rows(setup.sessions, OutboxEvent, persisted) == 2
     async with setup.sessions() as session:  # type: ignore[operator]
         row = await session.get(Record, first.record_id)
     assert row is not None and row.version == 2
@@ -134,7 +130,7 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
     racing = await asyncio.gather(*waiting)
     assert sorted(r.created for r in racing) == [False, True]
     assert {r.version for r in racing} == {3}
-    assert await _count(setup, RecordVersion) == 3
+    assert await count_rows(setup.sessions, RecordVersion) == 3
 
     verify = VerifyInput(
         item=setup.ref,
@@ -144,7 +140,7 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
     )
     await setup.agents.verifier.run(verify)
     await setup.agents.verifier.run(verify)
-    assert await _count(setup, EvalResult) == 1
+    assert await count_rows(setup.sessions, EvalResult) == 1
 
 
 async def test_settling_twice_changes_nothing_the_second_time(setup: Setup) -> None:
@@ -171,8 +167,10 @@ async def test_settling_twice_changes_nothing_the_second_time(setup: Setup) -> N
     assert item is not None
     assert (item.status.value, item.result, item.error) == ("COMPLETED", {"ok": True}, None)
     for event_type in ("work_item.completed", "work_order.completed"):
-        assert await _count(setup, OutboxEvent, OutboxEvent.event_type == event_type) == 1
-    assert await _count(setup, OutboxEvent, OutboxEvent.event_type.like("%failed")) == 0
+        assert await count_rows(setup.sessions, OutboxEvent, event_type=event_type) == 1
+    assert (
+        await count_rows(setup.sessions, OutboxEvent, OutboxEvent.event_type.like("%failed")) == 0
+    )
 
     missing = finish.model_copy(update={"work_order_id": uuid.uuid4(), "settle": []})
     assert await setup.books.finish_order(missing) == "COMPLETED"

@@ -12,19 +12,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import EvalResult, OutboxEvent, RecordVersion, WorkItem
 from myloware.settings import Settings
 from myloware.worker.build import WORKFLOWS, workflow_runner
 from myloware.workflows.client import connect
 from tests.pipeline_support import running_worker, unique_queue, wait_for_order
+from tests.polling import eventually
+from tests.rows import count_rows
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
 HISTORIES = Path(__file__).parent / "fixtures" / "histories"
@@ -49,38 +49,26 @@ def _worker_process(
     )
 
 
-async def _scalar(database_url: str, stmt) -> int:  # type: ignore[no-untyped-def]
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with session_factory(engine)() as session:
-            return int(await session.scalar(stmt) or 0)
-    finally:
-        await engine.dispose()
-
-
-DONE = select(func.count()).select_from(WorkItem).where(WorkItem.status == "COMPLETED")
-COMPLETED_EVENTS = (
-    select(func.count())
-    .select_from(OutboxEvent)
-    .where(OutboxEvent.event_type == "work_item.completed")
-)
-
-
 async def _first_completed(database_url: str) -> None:
     """Wait (up to 30 s) until the worker completed a first document."""
-    for _ in range(600):
-        if await _scalar(database_url, DONE) >= 1:
-            return
-        await asyncio.sleep(0.05)
+    await eventually(
+        lambda: _completed(database_url), timeout_s=30, message="no document completed"
+    )
+
+
+async def _completed(database_url: str) -> int:
+    return await count_rows(database_url, WorkItem, status="COMPLETED")
 
 
 async def _assert_each_document_once(database_url: str, n: int) -> None:
     """One record version, one verifier result and one completion event per document."""
     for model in (RecordVersion, EvalResult):
-        assert await _scalar(database_url, select(func.count()).select_from(model)) == n
-    assert await _scalar(database_url, COMPLETED_EVENTS) == n
+        assert await count_rows(database_url, model) == n
+    completed = await count_rows(database_url, OutboxEvent, event_type="work_item.completed")
+    assert completed == n
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     api, settings, database_url, redis_url, temporal_address, token_for
@@ -103,18 +91,18 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    done_at_kill = await _scalar(database_url, DONE)
+    done_at_kill = await _completed(database_url)
     worker_log = (settings.data_path / f"worker-{queue}.log").read_text()[-3000:]
     assert 1 <= done_at_kill < n, f"the kill must land mid-order; worker log:\n{worker_log}"
     second = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
     try:
-        order = await wait_for_order(api, order_id, headers, limit_s=120)
+        order = await wait_for_order(api, order_id, headers, timeout_s=120)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
         log.close()
     assert order["status"] == "COMPLETED"
-    assert await _scalar(database_url, DONE) == n
+    assert await _completed(database_url) == n
     await _assert_each_document_once(database_url, n)
 
 
@@ -181,14 +169,15 @@ def test_the_sandbox_checks_workflows_in_tests_not_in_production(settings: Setti
     assert isinstance(replayer.config()["workflow_runner"], SandboxedWorkflowRunner)
 
 
-async def _settled_count(database_url: str, stmt) -> int | None:  # type: ignore[no-untyped-def]
-    """``_scalar``, or None while the database is restarting."""
+async def _settled_count(database_url: str) -> int | None:
+    """``_completed``, or None while the database is restarting."""
     try:
-        return await _scalar(database_url, stmt)
+        return await _completed(database_url)
     except (OperationalError, psycopg.OperationalError):
         return None
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
     api, settings, database_url, redis_url, temporal_address, token_for, embedded
@@ -211,10 +200,10 @@ async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
     try:
         await _first_completed(database_url)
         await asyncio.to_thread(embedded.restart_postgres)
-        done_at_restart = await _scalar(database_url, DONE)
+        done_at_restart = await _completed(database_url)
         done = None
         for _ in range(900):
-            done = await _settled_count(database_url, DONE)
+            done = await _settled_count(database_url)
             if done == n:
                 break
             await asyncio.sleep(0.1)

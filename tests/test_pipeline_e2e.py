@@ -22,12 +22,12 @@ from tests.pipeline_support import (
     AGENTS,
     app_client,
     attempts_of,
-    count_rows,
     items_of,
     running_worker,
     unique_queue,
     wait_for_order,
 )
+from tests.rows import count_rows
 
 TEXT_INVOICE = """ACME Office Supplies Ltd
 12 Market Street, Springfield

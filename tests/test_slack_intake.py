@@ -5,11 +5,12 @@ Slack's sign-in page instead of a file are refused without losing anything."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from myloware.db.models import WorkItem, WorkOrder
 from tests.pipeline_support import wait_for_order
+from tests.polling import eventually
+from tests.rows import read_rows
 from tests.slack_emulator import post_event
 from tests.slack_support import (
     ALICE,
@@ -19,7 +20,6 @@ from tests.slack_support import (
     SECRET,
     STRANGER,
     SlackHarness,
-    rows,
 )
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
@@ -27,11 +27,11 @@ TICKET = b"Subject: VPN drops every ten minutes\n\nPlease help, I cannot work li
 
 
 async def _orders(database_url: str) -> list[WorkOrder]:
-    return await rows(database_url, WorkOrder)
+    return await read_rows(database_url, WorkOrder)
 
 
 async def _items(database_url: str) -> list[WorkItem]:
-    return sorted(await rows(database_url, WorkItem), key=lambda i: i.position)
+    return sorted(await read_rows(database_url, WorkItem), key=lambda i: i.position)
 
 
 async def _share(slack: SlackHarness, channel: str, user: str, *files: Any, **kw: Any) -> str:
@@ -52,8 +52,8 @@ async def test_files_shared_in_the_inbox_channel_are_processed_and_answered_in_t
     ts = str(body["event"]["ts"])
     assert (await post_event(slack.api, body, signing_secret=SECRET)).status_code == 200
 
-    receipt, result = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:2] if len(
-        emu.replies(INBOX, ts)) >= 2 else None, limit_s=30)  # fmt: skip
+    receipt, result = await eventually(lambda: emu.replies(INBOX, ts)[:2] if len(
+        emu.replies(INBOX, ts)) >= 2 else None, timeout_s=30)  # fmt: skip
     assert receipt["text"].startswith(":inbox_tray: Got 2 documents: work order <")
     assert "/ui/work-orders/" in receipt["text"]
     [order] = await _orders(database_url)
@@ -78,7 +78,7 @@ async def test_files_shared_in_the_inbox_channel_are_processed_and_answered_in_t
     # Slack retries the same event (no answer within 3 s, say): nothing is made twice
     again = await post_event(slack.api, body, signing_secret=SECRET)
     assert again.status_code == 200
-    await asyncio.sleep(0.5)
+    await slack.listeners_finished(2)  # the first share's listener and the retry's
     assert len(await _orders(database_url)) == 1 and len(emu.replies(INBOX, ts)) == 2
 
 
@@ -88,7 +88,7 @@ async def test_a_direct_message_with_a_file_is_taken_too(
     emu, ws = slack.slack, slack.workspace
     shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
     ts = await _share(slack, ALICE_DM, ALICE, shared, channel_type="im")
-    [receipt] = await emu.wait_for(lambda: emu.replies(ALICE_DM, ts)[:1])
+    [receipt] = await eventually(lambda: emu.replies(ALICE_DM, ts)[:1])
     assert "Got 1 document:" in receipt["text"]
     assert len(await _orders(database_url)) == 1
 
@@ -99,13 +99,15 @@ async def test_strangers_other_channels_and_bots_submit_nothing(
     emu, ws = slack.slack, slack.workspace
     shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
     ts = await _share(slack, INBOX, STRANGER, shared)
-    [told] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    [told] = await eventually(lambda: emu.replies(INBOX, ts)[:1])
     assert "isn't linked to a MyloWare user" in told["text"]
-    elsewhere = await _share(slack, FINANCE, ALICE, shared)  # not an intake channel
+    await slack.listeners_finished(1)  # the stranger's
     bot = emu.file_share(ws, INBOX, ALICE, [shared])
     bot["event"]["bot_id"] = ws.bot_id  # an app's upload
-    await post_event(slack.api, bot, signing_secret=SECRET)
-    await asyncio.sleep(0.5)
+    assert (await post_event(slack.api, bot, signing_secret=SECRET)).status_code == 200
+    elsewhere = await _share(slack, FINANCE, ALICE, shared)  # not an intake channel
+    # the share elsewhere was looked at and left; the bot's upload never reached a listener
+    await slack.listeners_finished(2)
     assert await _orders(database_url) == []
     assert emu.downloads == []  # nothing was even fetched
     assert emu.replies(FINANCE, elsewhere) == [] and emu.replies(INBOX, bot["event"]["ts"]) == []
@@ -128,7 +130,7 @@ async def test_an_order_claiming_to_come_from_slack_makes_the_bot_say_nothing(
     # order's event (one stream, read in order) — and never posted for it
     emu, ws = slack.slack, slack.workspace
     ts = await _share(slack, INBOX, ALICE, emu.host_file(ws, "t.txt", TICKET, "text/plain"))
-    await emu.wait_for(lambda: len(emu.replies(INBOX, ts)) == 2, limit_s=30)
+    await eventually(lambda: len(emu.replies(INBOX, ts)) == 2, timeout_s=30)
     assert emu.replies(INBOX, "1700000000.000100") == []
     assert {c.args.get("thread_ts") for c in emu.calls_to("chat.postMessage")} == {ts}
 
@@ -140,7 +142,7 @@ async def test_a_share_inside_a_thread_is_answered_in_that_thread(
     body = emu.file_share(ws, INBOX, ALICE, [emu.host_file(ws, "t.txt", TICKET, "text/plain")])
     body["event"]["thread_ts"] = parent = "1700000000.000200"
     await post_event(slack.api, body, signing_secret=SECRET)
-    replies = await emu.wait_for(lambda: r if len(r := emu.replies(INBOX, parent)) == 2 else None)
+    replies = await eventually(lambda: r if len(r := emu.replies(INBOX, parent)) == 2 else None)
     assert "Got 1 document" in replies[0]["text"] and "All 1 processed" in replies[1]["text"]
 
 
@@ -151,7 +153,7 @@ async def test_too_many_files_are_refused_whole_and_a_failure_is_told(
     one = emu.host_file(ws, "t.txt", TICKET, "text/plain")
     limit = slack.api.settings.max_items_per_order  # type: ignore[attr-defined]
     ts = await _share(slack, INBOX, ALICE, *[{**one, "id": f"F{i}"} for i in range(limit + 1)])
-    [refused] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    [refused] = await eventually(lambda: emu.replies(INBOX, ts)[:1])
     assert (
         f"That is {limit + 1} documents; one message may bring at most {limit}" in refused["text"]
     )
@@ -162,7 +164,7 @@ async def test_too_many_files_are_refused_whole_and_a_failure_is_told(
 
     monkeypatch.setattr("myloware.slack.intake.prepare_items", broken)
     ts = await _share(slack, INBOX, ALICE, one)
-    [told] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    [told] = await eventually(lambda: emu.replies(INBOX, ts)[:1])
     assert "something went wrong while I was taking these files" in told["text"]
     assert await _orders(database_url) == []
 
@@ -184,7 +186,7 @@ async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
              "url_private_download": "http://files.slack.com/files-pri/T-F/plain.txt"}  # fmt: skip
     huge = {**good, "id": "F0HUGE", "name": "huge.pdf", "size": settings.max_file_bytes + 1}
     ts = await _share(slack, INBOX, ALICE, good, unauthorised, foreign, plain, huge)
-    [receipt] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1], limit_s=20)
+    [receipt] = await eventually(lambda: emu.replies(INBOX, ts)[:1], timeout_s=20)
     text = receipt["text"]
     assert "Got 1 document:" in text
     assert "skipped scan.pdf: Slack refused the download (missing files:read?)" in text
@@ -195,14 +197,14 @@ async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
     assert {d[0] for d in emu.downloads} == {good["id"], unauthorised["id"]}
 
     nothing = await _share(slack, INBOX, ALICE, foreign)
-    [refused] = await emu.wait_for(lambda: emu.replies(INBOX, nothing)[:1])
+    [refused] = await eventually(lambda: emu.replies(INBOX, nothing)[:1])
     assert refused["text"].startswith(":warning: I couldn't take any of these files.")
     assert len(await _orders(database_url)) == 1
 
     # a file Slack hands over but nobody can read: taken, and its failure told in the thread
     broken = emu.host_file(ws, "broken.pdf", b"%PDF-1.7 not really", "application/pdf")
     ts = await _share(slack, INBOX, ALICE, broken)
-    replies = await emu.wait_for(lambda: r if len(r := emu.replies(INBOX, ts)) == 2 else None)
+    replies = await eventually(lambda: r if len(r := emu.replies(INBOX, ts)) == 2 else None)
     failed = replies[1]["text"]
     assert failed.startswith(":warning: 0 of 1 processed, 1 failed")
     assert "• :x: <" in failed and "broken.pdf>: failed:" in failed
@@ -230,7 +232,7 @@ async def test_a_share_being_taken_when_the_api_stops_is_finished_first(
             slow = emu.host_file(workspace, "vpn.txt", TICKET, "text/plain", delay_s=1.5)
             body = emu.file_share(workspace, INBOX, ALICE, [slow])
             assert (await post_event(api, body, signing_secret=SECRET)).status_code == 200
-            await emu.wait_for(lambda: emu.downloads)  # under way; now the API stops
+            await eventually(lambda: emu.downloads)  # under way; now the API stops
         [order] = await _orders(database_url)
         assert order.metadata_["source"] == "slack"
 
@@ -243,14 +245,14 @@ async def test_a_malformed_file_share_is_ignored_or_read_as_far_as_it_makes_sens
     odd = emu.file_share(ws, INBOX, ALICE, [shared])
     odd["event"]["files"] = {"not": "a list"}
     assert (await post_event(slack.api, odd, signing_secret=SECRET)).status_code == 200
-    await asyncio.sleep(0.3)
+    await slack.listeners_finished(1)
     assert emu.replies(INBOX, str(odd["event"]["ts"])) == []  # nothing to take: left alone
     odd_links = [
         {**shared, "name": "number.txt", "url_private_download": 123},
         {**shared, "name": "port.txt", "url_private_download": "https://files.slack.com:x/y"},
     ]
     ts = await _share(slack, INBOX, ALICE, {**shared, "size": "lots"}, "not a file", *odd_links)
-    [receipt] = await emu.wait_for(lambda: emu.replies(INBOX, ts)[:1])
+    [receipt] = await eventually(lambda: emu.replies(INBOX, ts)[:1])
     assert "Got 1 document" in receipt["text"]  # the unreadable size capped while downloading
     assert "skipped number.txt: Slack gave no download link" in receipt["text"]
     assert "skipped port.txt: the download failed (InvalidURL)" in receipt["text"]

@@ -5,8 +5,8 @@ the connector closes its connection."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from myloware.db.models import Connector
 from myloware.slack.cards import APPROVE
 from tests.governance_support import publish_policy, submit_waiting_invoice
 from tests.pipeline_support import api_with_worker, wait_for_order
+from tests.polling import eventually
 from tests.slack_emulator import SlackEmulator
 from tests.slack_support import (
     ALICE,
@@ -73,8 +74,8 @@ async def test_a_file_shared_over_socket_mode_becomes_a_work_order(
     ack = await emu.push(TEAM, "events_api", body)
     assert set(ack) == {"envelope_id"}  # acknowledged at once, nothing to answer
     ts = str(body["event"]["ts"])
-    replies = await emu.wait_for(
-        lambda: r if len(r := emu.replies(INBOX, ts)) == 2 else None, limit_s=30
+    replies = await eventually(
+        lambda: r if len(r := emu.replies(INBOX, ts)) == 2 else None, timeout_s=30
     )
     assert "Got 1 document" in replies[0]["text"] and "All 1 processed" in replies[1]["text"]
     [opened] = emu.calls_to("apps.connections.open")
@@ -86,7 +87,7 @@ async def test_approve_over_socket_mode_decides(socket_slack: SlackHarness) -> N
     order_id, _ = await submit_waiting_invoice(socket_slack.api, socket_slack.headers)
     card = await socket_slack.card(FINANCE)
     await emu.push(TEAM, "interactive", emu.click(*card, APPROVE, ALICE))
-    order = await wait_for_order(socket_slack.api, order_id, socket_slack.headers, limit_s=20)
+    order = await wait_for_order(socket_slack.api, order_id, socket_slack.headers, timeout_s=20)
     assert order["status"] == "COMPLETED"
     assert "You approved it" in await socket_slack.told(ALICE)
 
@@ -95,7 +96,7 @@ async def test_a_deactivated_connector_loses_its_connection(
     socket_slack: SlackHarness, database_url: str, tenants: dict[str, Any]
 ) -> None:
     emu = socket_slack.slack
-    await emu.wait_for(lambda: emu.sockets.get(TEAM))
+    await eventually(lambda: emu.sockets.get(TEAM))
     engine = create_engine(database_url, pool_size=1)
     async with session_factory(engine)() as session, session.begin():
         await session.execute(
@@ -104,10 +105,19 @@ async def test_a_deactivated_connector_loses_its_connection(
             .values(status=ConnectorStatus.INACTIVE)
         )
     await engine.dispose()
-    await emu.wait_for(lambda: not emu.sockets.get(TEAM))
-    opened = len(emu.calls_to("apps.connections.open"))
-    await asyncio.sleep(1.0)  # five refreshes later: still closed
-    assert len(emu.calls_to("apps.connections.open")) == opened and not emu.sockets.get(TEAM)
+    await eventually(lambda: not emu.sockets.get(TEAM))
+    opened = _opened_with(emu, APP_TOKEN)
+    for n, team in enumerate(("T0GLOBEX", "T0INITECH")):  # two refreshes later: still closed
+        token = f"xapp-1-A0{team}-{n}-refused"
+        await store_connector(database_url, tenants["globex"], emu.api_url, team_id=team,
+                              app_token=token)  # fmt: skip
+        await eventually(partial(_opened_with, emu, token), message="no refresh saw it")
+    assert _opened_with(emu, APP_TOKEN) == opened and not emu.sockets.get(TEAM)
+
+
+def _opened_with(emu: SlackEmulator, token: str) -> int:
+    """How often a Socket Mode connection was asked for with ``token``."""
+    return len([c for c in emu.calls_to("apps.connections.open") if c.token == token])
 
 
 async def test_another_workspaces_requests_and_a_refused_token_change_nothing(
@@ -128,8 +138,13 @@ async def test_another_workspaces_requests_and_a_refused_token_change_nothing(
     body["team_id"] = body["authorizations"][0]["team_id"] = "T0ELSEWHERE"  # installed there
     ack = await emu.push(TEAM, "events_api", body)
     assert set(ack) == {"envelope_id"}
-    await asyncio.sleep(0.5)
+    # a share of acme's own after it, somewhere not watched: its listener is the only one run
+    ours = emu.file_share(ws, FINANCE, ALICE, [shared])
+    assert set(await emu.push(TEAM, "events_api", ours)) == {"envelope_id"}
+    await socket_slack.listeners_finished(1)
     assert emu.downloads == [] and emu.replies(INBOX, str(body["event"]["ts"])) == []
-    refused = [c for c in emu.calls_to("apps.connections.open") if not c.reply["ok"]]
+    refused = await eventually(
+        lambda: [c for c in emu.calls_to("apps.connections.open") if not c.reply["ok"]]
+    )
     assert refused and refused[0].token == "xapp-1-A0GLOBEX-1-refused"
     assert emu.sockets.get(TEAM)  # acme's connection stands

@@ -151,7 +151,7 @@ async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
         headers=cookie,
     )
     assert r.status_code == 303 and r.headers["location"].endswith("?done=APPROVED")
-    assert (await wait_for_order(stack, order_id, headers, limit_s=20))["status"] == "COMPLETED"
+    assert (await wait_for_order(stack, order_id, headers, timeout_s=20))["status"] == "COMPLETED"
     done = await stack.get(r.headers["location"], headers=cookie)
     assert "Approved — the workflow resumes." in done.text
     assert "PO &lt;matched&gt;" in done.text and "PO <matched>" not in done.text

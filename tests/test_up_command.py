@@ -149,6 +149,7 @@ def _submit_and_show_from_the_cli(data_dir: Path) -> None:
     assert "TICKET" in found
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
     """up answers /health, stops on SIGINT with no child left, and restarts with its data."""

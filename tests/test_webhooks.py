@@ -10,7 +10,7 @@ import hmac
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,7 @@ from myloware.services.connectors import (
     update_connector,
 )
 from myloware.settings import Settings
+from tests.polling import eventually
 
 IDLE_MS = 50
 Sessions = async_sessionmaker[AsyncSession]
@@ -108,7 +109,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     )
     server = _QuietServer(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
-    await eventually(lambda: asyncio.sleep(0, server.started))
+    await eventually(lambda: server.started)
     yield app
     server.should_exit = True
     await serving
@@ -173,15 +174,6 @@ async def order_created(sessions: Sessions, tenant_id: uuid.UUID) -> uuid.UUID:
             tenant_id=tenant_id,
             aggregate_id=order_id,
         )
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], limit_s: float = 8.0) -> None:
-    """Poll ``check`` until it holds; fail the test after ``limit_s``."""
-    async with asyncio.timeout(limit_s):
-        while True:
-            if await check():
-                return
-            await asyncio.sleep(0.02)
 
 
 async def processed(sessions: Sessions, event_id: uuid.UUID) -> bool:
@@ -359,7 +351,7 @@ async def test_work_order_created_through_the_api_reaches_the_webhook(
             headers=token_for("acme"),
         )
         assert order.status_code == 201, order.text
-        await eventually(lambda: asyncio.sleep(0, bool(receiver.at("/erp"))))
+        await eventually(lambda: receiver.at("/erp"))
     [request] = receiver.at("/erp")
     assert verify_signature(secret, request.body, request.headers["x-myloware-signature"])
     assert json.loads(request.body)["payload"]["work_order_id"] == order.json()["data"]["id"]

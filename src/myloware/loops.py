@@ -43,12 +43,18 @@ class InFlight:
 
     def __init__(self) -> None:
         self._running = 0
+        self._finished = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
     @property
     def running(self) -> int:
         return self._running
+
+    @property
+    def finished(self) -> int:
+        """How many tracked listeners have ended (returned or raised) so far."""
+        return self._finished
 
     @contextlib.asynccontextmanager
     async def track(self) -> AsyncIterator[None]:
@@ -58,6 +64,7 @@ class InFlight:
             yield
         finally:
             self._running -= 1
+            self._finished += 1
             if not self._running:
                 self._idle.set()
 

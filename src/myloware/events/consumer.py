@@ -10,7 +10,8 @@ Each message goes through:
    event); the events it turns down are acknowledged together, without a transaction.
 2. **Retries.** A failed message stays pending. After ``claim_idle_ms`` any consumer of the
    group (the same one, or another when its owner died) takes it over with XAUTOCLAIM, which
-   also raises its delivery count.
+   also raises its delivery count. While a batch is being handled, its consumer re-claims
+   the unfinished messages every half of that time, so slow handlers keep their batch.
 3. **Dead letters.** When a failure happens on delivery ``max_deliveries`` (from XPENDING),
    the event goes to ``dead_letters`` with the error and the count, and is acknowledged. A
    message reclaimed more often than that without a recorded failure (its consumers keep
@@ -20,6 +21,7 @@ Each message goes through:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -225,18 +227,33 @@ class StreamConsumer:
             if skipped:
                 await self._redis.xack(self._stream, self._group, *skipped)
             taken = [pair for pair, keep in zip(taken, wanted, strict=True) if keep]
-        loop = asyncio.get_running_loop()
-        held_since = loop.time()
-        for index, (message, event) in enumerate(taken):
-            if loop.time() - held_since > self._claim_every_s:
-                # slow handlers: keep the rest of the batch ours before it looks abandoned to
-                # the other consumers (JUSTID resets idle time without counting a delivery)
-                rest: list[Any] = [m.id for m, _ in taken[index:]]
-                await self._redis.xclaim(
-                    self._stream, self._group, self._name, 0, rest, justid=True
-                )
-                held_since = loop.time()
-            await self._process(message, event, reclaimed=reclaimed)
+        if not taken:
+            return
+        unfinished = [m.id for m, _ in taken]  # the one being handled, then the rest
+        keeping = asyncio.create_task(self._keep_claimed(unfinished))
+        try:
+            for message, event in taken:
+                await self._process(message, event, reclaimed=reclaimed)
+                unfinished.remove(message.id)
+        finally:
+            keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
+
+    async def _keep_claimed(self, unfinished: list[str]) -> None:
+        """While a batch is handled, keep its unfinished messages ours: every
+        ``claim_every_s`` (half the idle time after which the other consumers take them),
+        however long one handler runs. JUSTID resets the idle time without counting a
+        delivery."""
+        while True:
+            await asyncio.sleep(self._claim_every_s)
+            if not unfinished:
+                continue
+            ids: list[Any] = list(unfinished)
+            try:
+                await self._redis.xclaim(self._stream, self._group, self._name, 0, ids, justid=True)
+            except TRANSIENT_ERRORS as exc:  # at worst another consumer repeats one (idempotent)
+                self._log.warning("consumer_claim_refresh_failed", error=repr(exc))
 
     async def _process(self, message: StreamMessage, event: Event, *, reclaimed: bool) -> None:
         # every line logged while this event is handled (the handler's too) names it
