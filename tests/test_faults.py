@@ -21,7 +21,8 @@ SMOKE_FAULTS = {"worker", "relay", "redis", "postgres-10s"}
 
 
 def test_no_order_is_lost_stuck_or_duplicated_when_a_part_dies(tmp_path: Path) -> None:
-    """After each fault every accepted order settles once, with one record and one event."""
+    """After each fault every accepted order settles once, with one record and one event,
+    and every stage that ran has its attempt row and stage event."""
     argv = [sys.executable, "-m", "benchmarks.faults", "--smoke"]
     argv += ["--results-dir", str(tmp_path), "--no-docs"]
     proc = subprocess.Popen(
@@ -54,5 +55,6 @@ def test_no_order_is_lost_stuck_or_duplicated_when_a_part_dies(tmp_path: Path) -
         assert figures["duplicated_events"] == 0, detail
         assert figures["orders_without_settle_event"] == 0, detail
         assert figures["events_unpublished"] == figures["stream_missing"] == 0, detail
+        assert figures["stage_events_missing"] == 0, detail  # every stage's trace written
     assert result["faults"]["postgres-10s"]["down_seconds"] >= 10
     assert proc.returncode == 0, stdout[-3000:] + stderr[-3000:]

@@ -34,14 +34,18 @@ from myloware.db import hot_sql
 from myloware.db.base import AttemptStatus
 from myloware.db.direct import engine_of, transaction
 from myloware.db.engine import create_engine
+from myloware.errors import DependencyError
 from myloware.events.catalogue import EventType, StageFinished
 from myloware.events.outbox import outbox_row
+from myloware.worker.failures import is_transient
 from myloware.worker.trace_batch import TraceBatcher
 
 log = structlog.get_logger(__name__)
 
 AGENTS = frozenset(AgentName)  # every agent activity is traced; bookkeeping is not
 MAX_ERROR_CHARS = 4000
+TRACE_PATIENCE_S = 20.0  # how long a finished stage waits for its trace row to be written
+TRACE_RETRY_FIRST_S, TRACE_RETRY_MAX_S = 0.25, 4.0
 
 
 class AttemptRecorder(Interceptor):
@@ -98,20 +102,47 @@ class _AttemptInbound(ActivityInboundInterceptor):
         return result
 
     async def _write(self, trace: _Trace, *, started_only: bool = False) -> None:
-        try:
-            if trace.local:  # one finished row: goes with the others finishing now
-                await self.batcher.write(trace.row(started_only=False), trace.event())
-                return
+        """Write a STARTED row (raising if it cannot: the agent has not run yet, Temporal
+        retries the attempt) or a finished row with its event, see :meth:`_write_finished`."""
+        if started_only:
             async with transaction(self.engine) as pg:  # the rows of db.hot_sql, like the batch
-                if started_only:
-                    await hot_sql.start_attempt(pg, trace.row(started_only=True))
+                await hot_sql.start_attempt(pg, trace.row(started_only=True))
+            return
+        await self._write_finished(trace)
+
+    async def _write_finished(self, trace: _Trace) -> None:
+        """A finished row and its ``work_item.stage_*`` event, kept through a database outage.
+
+        The write is tried again for up to ``TRACE_PATIENCE_S`` (the stage's result waits);
+        if the database is still away, a completed stage fails with a transient error, so
+        Temporal runs it again once the database is back and its trace is written then —
+        rather than the workflow going on with a stage nobody can see. A failed stage's row
+        that cannot be written is logged and the stage's own error goes on.
+        """
+        delay, waited = TRACE_RETRY_FIRST_S, 0.0
+        while True:
+            try:
+                if trace.local:  # one finished row: goes with the others finishing now
+                    await self.batcher.write(trace.row(started_only=False), trace.event())
                 else:
-                    await hot_sql.finish_attempt(pg, trace.row(started_only=False), trace.event())
-        except Exception as exc:
-            if started_only:
-                raise  # the agent has not run yet: let Temporal retry the whole attempt
-            # the trace must never break the pipeline itself
-            log.warning("attempt_record_failed", attempt_id=str(trace.attempt_id), error=str(exc))
+                    async with transaction(self.engine) as pg:
+                        await hot_sql.finish_attempt(
+                            pg, trace.row(started_only=False), trace.event()
+                        )
+                return
+            except Exception as exc:
+                if not is_transient(exc) or waited >= TRACE_PATIENCE_S:
+                    log.warning(
+                        "attempt_record_failed", attempt_id=str(trace.attempt_id), error=str(exc)
+                    )
+                    if trace.status is AttemptStatus.COMPLETED and is_transient(exc):
+                        raise DependencyError(
+                            f"the trace of this stage could not be written: {exc}"
+                        ) from exc
+                    return
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, TRACE_RETRY_MAX_S)
 
 
 class _Trace:
