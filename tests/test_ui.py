@@ -257,7 +257,7 @@ async def test_the_cookie_is_an_opaque_session_id_never_the_credential(
     import httpx
 
     from myloware.db.models import UiSession
-    from tests.slack_support import rows
+    from tests.rows import read_rows
 
     token = bearer(token_for("acme"))
     cookie = await sign_in(api, token)
@@ -265,7 +265,7 @@ async def test_the_cookie_is_an_opaque_session_id_never_the_credential(
     assert token not in session_id and len(session_id) >= 40
     for header in ({"Authorization": f"Bearer {session_id}"}, {"X-API-Key": session_id}):
         assert (await api.get("/v1/work-orders", headers=header)).status_code == 401
-    [row] = await rows(database_url, UiSession)
+    [row] = await read_rows(database_url, UiSession)
     assert token not in row.credential and session_id not in row.id_hash
     assert row.subject == "user@acme" and (await api.get("/ui", headers=cookie)).status_code == 200
 
