@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from myloware.db.engine import create_engine
 from myloware.db.migrate import upgrade
-from myloware.settings import Settings
+from myloware.settings import Environment, Settings
 
 if TYPE_CHECKING:  # the fixtures import these lazily; only their types are needed here
     import redis.asyncio as aioredis
@@ -152,7 +152,7 @@ def datasets_dir() -> Path:
 @pytest.fixture(scope="session")
 def settings(data_dir: Path) -> Settings:
     return Settings(
-        env="test",  # type: ignore[arg-type]
+        env=Environment.TEST,
         data_dir=data_dir,
         rate_limit_per_minute=10_000,
         task_queue="api-tests-unpolled",  # workflows started by API tests wait, unprocessed
