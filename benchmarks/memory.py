@@ -32,7 +32,8 @@ SMOKE = MemoryConfig(documents=6)
 
 
 def _rss_mb() -> float:
-    return round(psutil.Process().memory_info().rss / 2**20, 1)
+    rss: int = psutil.Process().memory_info().rss  # psutil has no type hints
+    return round(rss / 2**20, 1)
 
 
 def run(config: MemoryConfig, *, smoke: bool) -> dict[str, Any]:

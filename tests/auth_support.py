@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from myloware.auth.tokens import new_api_key
 from myloware.db.engine import create_engine, session_factory
@@ -26,3 +27,15 @@ async def store_api_key(url: str, tenant_id: uuid.UUID, **fields: object) -> str
         )
     await engine.dispose()
     return key
+
+
+class TokenFor(Protocol):
+    """The ``token_for`` fixture: Authorization headers for a tenant with some capabilities."""
+
+    def __call__(
+        self,
+        tenant: str = "acme",
+        *caps: str,
+        ttl: int | None = None,
+        groups: tuple[str, ...] = (),
+    ) -> dict[str, str]: ...

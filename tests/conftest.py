@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
 
 from myloware.db.engine import create_engine
 from myloware.db.migrate import upgrade
-from myloware.settings import Settings
+from myloware.settings import Environment, Settings
+
+if TYPE_CHECKING:  # the fixtures import these lazily; only their types are needed here
+    import redis.asyncio as aioredis
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
+    from tests.auth_support import TokenFor
+    from tests.pipeline_support import AppClient
+    from tests.slack_support import SlackHarness
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -26,7 +37,7 @@ def _connector_secrets_key() -> None:
     """Connector secrets are sealed as in a running platform (with the development key)."""
     from myloware import secretbox
 
-    secretbox.configure(Settings(_env_file=None))
+    secretbox.configure(Settings(_env_file=None))  # type: ignore[call-arg]  # pydantic-settings' _env_file
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +48,7 @@ def data_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def embedded(data_dir: Path) -> Iterator[object]:
+def embedded(data_dir: Path) -> Iterator[EmbeddedServices]:
     """Real PostgreSQL + Redis + Temporal started once for the whole session."""
     from myloware.runtime.embedded import EmbeddedServices
 
@@ -50,21 +61,27 @@ def embedded(data_dir: Path) -> Iterator[object]:
     services.stop()
 
 
+def _endpoints(embedded: EmbeddedServices) -> ServiceEndpoints:
+    endpoints = embedded.endpoints
+    assert endpoints is not None, "the embedded services are not running"
+    return endpoints
+
+
 @pytest.fixture(scope="session")
-def database_url(embedded: object) -> str:
-    url: str = embedded.endpoints.database_url  # type: ignore[attr-defined]
+def database_url(embedded: EmbeddedServices) -> str:
+    url = _endpoints(embedded).database_url
     upgrade(url)
     return url
 
 
 @pytest.fixture(scope="session")
-def redis_url(embedded: object) -> str:
-    return embedded.endpoints.redis_url  # type: ignore[attr-defined]
+def redis_url(embedded: EmbeddedServices) -> str:
+    return _endpoints(embedded).redis_url
 
 
 @pytest.fixture(scope="session")
-def temporal_address(embedded: object) -> str:
-    return embedded.endpoints.temporal_address  # type: ignore[attr-defined]
+def temporal_address(embedded: EmbeddedServices) -> str:
+    return _endpoints(embedded).temporal_address
 
 
 TRUNCATE_SKIP = {"alembic_version", "schemas", "capabilities", "workflow_templates"}
@@ -103,7 +120,7 @@ async def clean_redis(redis_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def sessions(clean_db: str) -> AsyncIterator[object]:
+async def sessions(clean_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A session factory on the emptied database."""
     from myloware.db.engine import session_factory
 
@@ -113,7 +130,7 @@ async def sessions(clean_db: str) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def redis(clean_redis: str) -> AsyncIterator[object]:
+async def redis(clean_redis: str) -> AsyncIterator[aioredis.Redis]:
     """An asyncio Redis client on the flushed embedded Redis."""
     import redis.asyncio as aioredis
 
@@ -135,7 +152,7 @@ def datasets_dir() -> Path:
 @pytest.fixture(scope="session")
 def settings(data_dir: Path) -> Settings:
     return Settings(
-        env="test",  # type: ignore[arg-type]
+        env=Environment.TEST,
         data_dir=data_dir,
         rate_limit_per_minute=10_000,
         task_queue="api-tests-unpolled",  # workflows started by API tests wait, unprocessed
@@ -147,13 +164,11 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def tenants(clean_db: str) -> dict[str, object]:
+async def tenants(clean_db: str) -> dict[str, uuid.UUID]:
     """Two tenants, 'acme' and 'globex', in an otherwise empty database (catalogues seeded).
 
     Both start with an auto-approve policy; governance tests publish their own on top.
     """
-    import uuid
-
     from myloware.db.models import Tenant
     from myloware.runtime.bootstrap import seed
 
@@ -179,7 +194,7 @@ async def tenants(clean_db: str) -> dict[str, object]:
 @pytest.fixture
 async def api(
     settings: Settings, database_url: str, clean_redis: str, temporal_address: str
-) -> AsyncIterator[object]:
+) -> AsyncIterator[AppClient]:
     """An httpx client on the real app (lifespan run), backed by the embedded services."""
     from tests.pipeline_support import app_client
 
@@ -193,7 +208,7 @@ async def api(
 
 
 @pytest.fixture
-def token_for(settings: Settings, tenants: dict[str, object]):  # type: ignore[no-untyped-def]
+def token_for(settings: Settings, tenants: dict[str, uuid.UUID]) -> TokenFor:
     """Make Authorization headers for a tenant with the given capabilities."""
     from myloware.auth.tokens import issue_token
 
@@ -203,7 +218,7 @@ def token_for(settings: Settings, tenants: dict[str, object]):  # type: ignore[n
         caps = caps or ("work_orders:read", "work_orders:write")
         token = issue_token(
             settings,
-            tenant_id=tenants[tenant],  # type: ignore[arg-type]
+            tenant_id=tenants[tenant],
             capabilities=caps,
             subject=f"user@{tenant}",
             ttl_seconds=ttl,
@@ -220,8 +235,8 @@ async def stack(
     database_url: str,
     clean_redis: str,
     temporal_address: str,
-    tenants: dict[str, object],
-) -> AsyncIterator[object]:
+    tenants: dict[str, uuid.UUID],
+) -> AsyncIterator[AppClient]:
     """The API and a worker on a task queue of their own (a fresh one per test)."""
     from tests.pipeline_support import api_with_worker
 
@@ -236,12 +251,12 @@ async def stack(
 
 @pytest.fixture
 async def slack(
-    stack: object,
-    tenants: dict[str, object],
+    stack: AppClient,
+    tenants: dict[str, uuid.UUID],
     database_url: str,
     clean_redis: str,
-    token_for: object,
-) -> AsyncIterator[object]:
+    token_for: TokenFor,
+) -> AsyncIterator[SlackHarness]:
     """Acme's Slack workspace on the emulator, connected, with the relay and consumers."""
     from tests.slack_support import slack_harness
 

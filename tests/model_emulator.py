@@ -139,6 +139,7 @@ class ModelEmulator:
             error = {"type": "api_error", "message": f"emulated failure {reply.status}"}
             return web.json_response({"type": "error", "error": error}, status=reply.status)
         body = await request.json()
+        content: list[dict[str, Any]]
         if reply.text is not None:
             content = [{"type": "text", "text": reply.text}]
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -16,6 +16,9 @@ from myloware.settings import Settings
 from myloware.worker.build import build_worker
 from myloware.workflows.client import connect
 from tests.polling import eventually
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 AGENTS = [str(agent) for agent in PIPELINE]
 
@@ -67,10 +70,18 @@ async def attempts_of(
     return list(r.json()["data"])
 
 
+class AppClient(httpx.AsyncClient):
+    """An httpx client on a real app that keeps the app (``app``) for tests that reach into its
+    state, and, from ``api_with_worker``, the settings it runs with (``settings``)."""
+
+    app: FastAPI
+    settings: Settings
+
+
 @asynccontextmanager
 async def app_client(
     settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[AppClient]:
     """An httpx client on a real app built from ``settings`` (lifespan run around it)."""
     from myloware.api.app import create_app
 
@@ -79,8 +90,8 @@ async def app_client(
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            client.app = app  # type: ignore[attr-defined]
+        async with AppClient(transport=transport, base_url="http://testserver") as client:
+            client.app = app
             yield client
 
 
@@ -96,7 +107,7 @@ async def api_with_worker(
     redis_url: str,
     temporal_address: str,
     **overrides: object,
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[AppClient]:
     """The API (``client.settings`` set) and a worker, on a task queue of their own, with
     ``overrides`` applied to ``settings``."""
     local = settings.model_copy(update={"task_queue": unique_queue(), **overrides})
@@ -106,5 +117,5 @@ async def api_with_worker(
         ) as client,
         running_worker(local, database_url, temporal_address),
     ):
-        client.settings = local  # type: ignore[attr-defined]
+        client.settings = local
         yield client

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,9 @@ from myloware.loops import InFlight
 from myloware.runtime.consumers import run_consumers
 from myloware.slack import CONSUMER_GROUP, SlackConfig, add_slack_connector
 from myloware.slack.modal import REASON_BLOCK, REASON_INPUT
+from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy
+from tests.pipeline_support import AppClient
 from tests.polling import eventually
 from tests.slack_emulator import SlackEmulator, Workspace, post_interaction
 
@@ -31,7 +34,7 @@ APPROVER_CAPS = ("work_orders:read", "work_orders:write", "approvals:decide")
 
 @dataclass
 class SlackHarness:
-    api: httpx.AsyncClient
+    api: AppClient
     slack: SlackEmulator
     headers: dict[str, str]
     workspace: Workspace
@@ -77,7 +80,7 @@ class SlackHarness:
     @property
     def inflight(self) -> InFlight:
         """The API's record of the Slack listeners running and finished."""
-        inflight: InFlight = self.api.app.state.myloware.slack_inflight  # type: ignore[attr-defined]
+        inflight: InFlight = self.api.app.state.myloware.slack_inflight
         return inflight
 
     async def listeners_finished(self, count: int) -> None:
@@ -101,7 +104,9 @@ class SlackHarness:
         return message if closed else None
 
 
-async def store_connector(database_url: str, tenant_id: Any, api_url: str, **extra: Any) -> None:
+async def store_connector(
+    database_url: str, tenant_id: uuid.UUID, api_url: str, **extra: Any
+) -> None:
     """Acme's SLACK connector (``extra``: more config, e.g. an ``app_token``)."""
     config = SlackConfig.model_validate(
         {
@@ -127,7 +132,9 @@ async def store_connector(database_url: str, tenant_id: Any, api_url: str, **ext
 
 
 @contextlib.asynccontextmanager
-async def slack_consumer(stack: Any, database_url: str, redis_url: str) -> AsyncIterator[None]:
+async def slack_consumer(
+    stack: AppClient, database_url: str, redis_url: str
+) -> AsyncIterator[None]:
     """The outbox relay and the platform's consumer groups as ``myloware relay`` runs them."""
     settings = stack.settings
     engine = create_engine(database_url, pool_size=4)
@@ -178,7 +185,11 @@ def acme_workspace(**extra: Any) -> Workspace:
 
 @contextlib.asynccontextmanager
 async def slack_harness(
-    stack: Any, tenants: dict[str, Any], database_url: str, redis_url: str, token_for: Any
+    stack: AppClient,
+    tenants: dict[str, uuid.UUID],
+    database_url: str,
+    redis_url: str,
+    token_for: TokenFor,
 ) -> AsyncIterator[SlackHarness]:
     """Acme's workspace on the emulator, its connector row, the router, the consumer."""
     workspace = acme_workspace()

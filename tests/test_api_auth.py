@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 
 from myloware.auth.tokens import issue_token
-from tests.auth_support import store_api_key
+from myloware.runtime.embedded import EmbeddedServices
+from myloware.settings import Settings
+from tests.auth_support import TokenFor, store_api_key
+from tests.pipeline_support import AppClient
 
 
-async def test_missing_credentials_are_401(api) -> None:
+async def test_missing_credentials_are_401(api: httpx.AsyncClient) -> None:
     """No Authorization and no X-API-Key: 401 with WWW-Authenticate."""
     r = await api.get("/v1/work-orders")
     assert r.status_code == 401
@@ -20,7 +24,7 @@ async def test_missing_credentials_are_401(api) -> None:
     assert r.json()["error"]["code"] == "unauthorized"
 
 
-async def test_expired_token_is_401(api, token_for) -> None:
+async def test_expired_token_is_401(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """A token past its expiry is refused and says so."""
     headers = token_for("acme", "work_orders:read", ttl=-10)
     r = await api.get("/v1/work-orders", headers=headers)
@@ -28,7 +32,7 @@ async def test_expired_token_is_401(api, token_for) -> None:
     assert "expired" in r.json()["error"]["message"]
 
 
-async def test_forged_token_is_401(api, tenants) -> None:
+async def test_forged_token_is_401(api: httpx.AsyncClient, tenants: dict[str, uuid.UUID]) -> None:
     """A token signed with another secret is refused."""
     claims = {
         "sub": "mallory",
@@ -46,7 +50,9 @@ async def test_forged_token_is_401(api, tenants) -> None:
     assert r.status_code == 401
 
 
-async def test_token_for_unknown_tenant_is_401(api, settings, tenants) -> None:
+async def test_token_for_unknown_tenant_is_401(
+    api: httpx.AsyncClient, settings: Settings, tenants: dict[str, uuid.UUID]
+) -> None:
     """A valid signature over a tenant that does not exist is refused."""
     token = issue_token(settings, tenant_id=uuid.uuid4(), capabilities=["admin"], subject="x")
     r = await api.get("/v1/work-orders", headers={"Authorization": f"Bearer {token}"})
@@ -54,13 +60,15 @@ async def test_token_for_unknown_tenant_is_401(api, settings, tenants) -> None:
 
 
 @pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", "Token abc"])
-async def test_malformed_authorization_header_is_401(api, header: str) -> None:
+async def test_malformed_authorization_header_is_401(api: httpx.AsyncClient, header: str) -> None:
     """Only 'Bearer <token>' is accepted."""
     r = await api.get("/v1/work-orders", headers={"Authorization": header})
     assert r.status_code == 401
 
 
-async def test_api_key_authenticates_and_expired_or_revoked_do_not(api, tenants, clean_db) -> None:
+async def test_api_key_authenticates_and_expired_or_revoked_do_not(
+    api: httpx.AsyncClient, tenants: dict[str, uuid.UUID], clean_db: str
+) -> None:
     """A stored API key works; an expired or revoked one is refused; an unknown one too."""
     good = await store_api_key(clean_db, tenants["acme"])
     r = await api.get("/v1/work-orders", headers={"X-API-Key": good})
@@ -81,7 +89,7 @@ async def test_api_key_authenticates_and_expired_or_revoked_do_not(api, tenants,
     assert r.status_code == 403
 
 
-async def test_rate_limit_answers_429_with_retry_after(api, token_for) -> None:
+async def test_rate_limit_answers_429_with_retry_after(api: AppClient, token_for: TokenFor) -> None:
     """Past the per-principal limit the API answers 429 with Retry-After; others unaffected."""
     state = api.app.state.myloware
     original = state.rate_limiter.limit
@@ -99,7 +107,9 @@ async def test_rate_limit_answers_429_with_retry_after(api, token_for) -> None:
         state.rate_limiter.limit = original
 
 
-async def test_a_stopped_redis_leaves_reads_and_writes_working(api, token_for, embedded) -> None:
+async def test_a_stopped_redis_leaves_reads_and_writes_working(
+    api: httpx.AsyncClient, token_for: TokenFor, embedded: EmbeddedServices
+) -> None:
     """With Redis down the rate limiter lets requests through, counted in /metrics: reads
     answer 200 and writes are accepted, never 500."""
     headers = token_for("acme")
@@ -119,14 +129,16 @@ async def test_a_stopped_redis_leaves_reads_and_writes_working(api, token_for, e
     assert 'myloware_rate_limit_degraded_total{limiter="requests"} 3.0' in metrics
 
 
-def _client_at(api, address: str):  # type: ignore[no-untyped-def]
+def _client_at(api: AppClient, address: str) -> httpx.AsyncClient:
     import httpx
 
     transport = httpx.ASGITransport(app=api.app, client=(address, 40000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
-async def test_guessing_api_keys_is_throttled_per_client_address(api, token_for) -> None:
+async def test_guessing_api_keys_is_throttled_per_client_address(
+    api: AppClient, token_for: TokenFor
+) -> None:
     """Past the failed-authentication limit an address gets 429 with Retry-After, even for a
     valid credential (it is not looked at); other addresses and good requests are unaffected."""
     api.app.state.myloware.auth_failures.limiter.limit = 5
@@ -148,7 +160,11 @@ async def test_guessing_api_keys_is_throttled_per_client_address(api, token_for)
 
 
 async def test_guessing_is_throttled_in_process_while_redis_is_unreachable(
-    settings, database_url, clean_db, temporal_address, tenants
+    settings: Settings,
+    database_url: str,
+    clean_db: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
 ) -> None:
     """An API whose Redis is a closed port still throttles failed authentications (counted
     in the process) and still serves good requests."""

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import httpx
 import pytest
 
+from myloware.settings import Settings
+from tests.auth_support import TokenFor
 
-async def _count(api, headers) -> int:  # type: ignore[no-untyped-def]
+
+async def _count(api: httpx.AsyncClient, headers: dict[str, str]) -> int:
     r = await api.get("/v1/work-orders", headers=headers)
     return int(r.json()["pagination"]["total"])
 
 
-async def test_malformed_json_is_400_with_request_id(api, token_for) -> None:
+async def test_malformed_json_is_400_with_request_id(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A body that is not JSON answers 400 malformed_json and echoes the request id."""
     headers = {**token_for("acme"), "Content-Type": "application/json", "X-Request-ID": "req-42"}
     r = await api.post("/v1/work-orders", content=b"{not json", headers=headers)
@@ -38,7 +45,9 @@ async def test_malformed_json_is_400_with_request_id(api, token_for) -> None:
         {},
     ],
 )
-async def test_invalid_bodies_are_422_and_store_nothing(api, token_for, body) -> None:
+async def test_invalid_bodies_are_422_and_store_nothing(
+    api: httpx.AsyncClient, token_for: TokenFor, body: dict[str, Any]
+) -> None:
     """Unknown enum values, wrong types, empty or missing items are refused with details."""
     r = await api.post("/v1/work-orders", json=body, headers=token_for("acme"))
     assert r.status_code == 422, r.text
@@ -61,7 +70,9 @@ async def test_invalid_bodies_are_422_and_store_nothing(api, token_for, body) ->
         "limit=abc",
     ],
 )
-async def test_bad_pagination_and_filters_are_422(api, token_for, query: str) -> None:
+async def test_bad_pagination_and_filters_are_422(
+    api: httpx.AsyncClient, token_for: TokenFor, query: str
+) -> None:
     """Negative, huge or non-numeric pagination and unknown filter values are refused."""
     r = await api.get(f"/v1/work-orders?{query}", headers=token_for("acme"))
     assert r.status_code == 422
@@ -69,13 +80,15 @@ async def test_bad_pagination_and_filters_are_422(api, token_for, query: str) ->
 
 
 @pytest.mark.parametrize("path", ["/v1/work-orders/not-a-uuid", "/v1/work-items/123/attempts"])
-async def test_non_uuid_ids_are_422(api, token_for, path: str) -> None:
+async def test_non_uuid_ids_are_422(api: httpx.AsyncClient, token_for: TokenFor, path: str) -> None:
     """Ids that are not UUIDs are a validation error, not a server error."""
     r = await api.get(path, headers=token_for("acme"))
     assert r.status_code == 422
 
 
-async def test_oversized_body_is_413(api, token_for, settings) -> None:
+async def test_oversized_body_is_413(
+    api: httpx.AsyncClient, token_for: TokenFor, settings: Settings
+) -> None:
     """A body over MYLOWARE_MAX_BODY_BYTES is refused before it is parsed."""
     big = "x" * (settings.max_body_bytes + 10)
     r = await api.post(
@@ -97,7 +110,9 @@ async def test_oversized_body_is_413(api, token_for, settings) -> None:
         '{"metadata": {"note": "lone \\ud800 surrogate"}, "work_items": [{"content": "x"}]}',
     ],
 )
-async def test_text_postgresql_cannot_store_is_422_and_stores_nothing(api, token_for, raw) -> None:
+async def test_text_postgresql_cannot_store_is_422_and_stores_nothing(
+    api: httpx.AsyncClient, token_for: TokenFor, raw: str
+) -> None:
     """A NUL character or a lone surrogate anywhere in the body is a 422 naming the problem."""
     headers = {**token_for("acme"), "Content-Type": "application/json"}
     r = await api.post("/v1/work-orders", content=raw.encode(), headers=headers)
@@ -109,7 +124,7 @@ async def test_text_postgresql_cannot_store_is_422_and_stores_nothing(api, token
 
 
 async def test_upload_cleans_a_nul_in_a_file_name_and_refuses_one_in_metadata(
-    api, token_for
+    api: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
     """A file name loses its control characters; NUL in the metadata field is a 422."""
     headers = token_for("acme")
@@ -146,7 +161,13 @@ async def test_upload_cleans_a_nul_in_a_file_name_and_refuses_one_in_metadata(
         ("get", "/v1/approvals?group=%00", None),
     ],
 )  # fmt: skip
-async def test_nul_in_other_requests_is_a_4xx_never_500(api, token_for, method, path, body) -> None:
+async def test_nul_in_other_requests_is_a_4xx_never_500(
+    api: httpx.AsyncClient,
+    token_for: TokenFor,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+) -> None:
     """Approvals' reasons, policies, connectors, API keys and query parameters with NUL are
     refused with a 4xx (422 where the input is checked), never a 500."""
     headers = token_for("acme", "admin")

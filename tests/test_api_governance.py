@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
 from sqlalchemy import func, select
 
 from myloware.auth.principal import Principal
 from myloware.db.audit import record_audit
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import AuditLog
+from tests.auth_support import TokenFor
 from tests.governance_support import FINANCE_POLICY
 
 ADMIN = ("admin",)
 
 
-async def test_publish_policy_versions_and_refuse_duplicates(api, token_for) -> None:
+async def test_publish_policy_versions_and_refuse_duplicates(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """An admin publishes YAML; it becomes active; the same version again is 409."""
     admin = token_for("acme", *ADMIN)
     r = await api.post("/v1/policies", json={"yaml": FINANCE_POLICY}, headers=admin)
@@ -29,7 +35,9 @@ async def test_publish_policy_versions_and_refuse_duplicates(api, token_for) -> 
     assert other["data"]["name"] != "test-finance"
 
 
-async def test_invalid_policy_is_422_with_the_rule_named(api, token_for) -> None:
+async def test_invalid_policy_is_422_with_the_rule_named(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A policy naming an undefined approver group is refused with a readable reason."""
     broken = FINANCE_POLICY.replace("approver_group: finance,", "approver_group: cfo,")
     r = await api.post("/v1/policies", json={"yaml": broken}, headers=token_for("acme", *ADMIN))
@@ -43,7 +51,7 @@ async def test_invalid_policy_is_422_with_the_rule_named(api, token_for) -> None
     assert both.status_code == 422
 
 
-async def test_only_admins_publish(api, token_for) -> None:
+async def test_only_admins_publish(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """A non-admin principal cannot change policy."""
     r = await api.post(
         "/v1/policies", json={"yaml": FINANCE_POLICY}, headers=token_for("acme", "approvals:decide")
@@ -51,7 +59,9 @@ async def test_only_admins_publish(api, token_for) -> None:
     assert r.status_code == 403
 
 
-async def test_dry_run_explains_the_decision_and_changes_nothing(api, token_for) -> None:
+async def test_dry_run_explains_the_decision_and_changes_nothing(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A dry run of a draft policy on given values names the rule, group and version."""
     headers = token_for("acme")
     r = await api.post(
@@ -83,7 +93,9 @@ async def test_dry_run_explains_the_decision_and_changes_nothing(api, token_for)
     assert missing.status_code == 422
 
 
-async def test_audit_log_lists_actions_of_the_tenant_only(api, token_for) -> None:
+async def test_audit_log_lists_actions_of_the_tenant_only(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Creating an order and publishing a policy are audited; filters and isolation hold."""
     await api.post(
         "/v1/work-orders", json={"work_items": [{"content": "x"}]}, headers=token_for("acme")
@@ -109,7 +121,9 @@ async def test_audit_log_lists_actions_of_the_tenant_only(api, token_for) -> Non
     assert other["pagination"]["total"] == 0
 
 
-async def test_audit_rows_commit_and_roll_back_with_their_transaction(clean_db, tenants) -> None:
+async def test_audit_rows_commit_and_roll_back_with_their_transaction(
+    clean_db: str, tenants: dict[str, uuid.UUID]
+) -> None:
     """An audit row staged in a transaction that rolls back is gone with it."""
     engine = create_engine(clean_db, pool_size=1)
     sessions = session_factory(engine)

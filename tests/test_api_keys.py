@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.models import AuditLog
+from tests.auth_support import TokenFor
 
 
 async def test_a_key_is_created_listed_and_revoked_at_once(
-    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+    api: httpx.AsyncClient, token_for: TokenFor, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     admin = token_for("acme", "admin")
     r = await api.post(
@@ -52,7 +51,9 @@ async def test_a_key_is_created_listed_and_revoked_at_once(
     assert actions == ["api_key.create", "api_key.revoke"]  # revoking twice: one row
 
 
-async def test_keys_are_the_tenants_admins_business(api: httpx.AsyncClient, token_for: Any) -> None:
+async def test_keys_are_the_tenants_admins_business(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     admin = token_for("acme", "admin")
     created = (await api.post("/v1/api-keys", json={"name": "k"}, headers=admin)).json()["data"]
     assert created["capabilities"] == ["work_orders:read", "work_orders:write"]

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 
-async def test_health_reports_every_dependency_healthy(api, token_for) -> None:
+import httpx
+
+from myloware.runtime.embedded import EmbeddedServices
+from myloware.settings import Settings
+from tests.auth_support import TokenFor
+from tests.pipeline_support import AppClient
+
+
+async def test_health_reports_every_dependency_healthy(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """With all services up, /health is healthy for database, redis and temporal."""
     r = await api.get("/health", headers=token_for("acme"))
     assert r.status_code == 200, r.text
@@ -12,7 +23,9 @@ async def test_health_reports_every_dependency_healthy(api, token_for) -> None:
     assert body["checks"] == {"database": "healthy", "redis": "healthy", "temporal": "healthy"}
 
 
-async def test_health_reports_a_stopped_redis_as_unhealthy(api, embedded, token_for) -> None:
+async def test_health_reports_a_stopped_redis_as_unhealthy(
+    api: httpx.AsyncClient, embedded: EmbeddedServices, token_for: TokenFor
+) -> None:
     """Stopping Redis turns its check unhealthy and the whole status degraded; without a
     credential /health says only that, with no component, error or version."""
     headers = token_for("acme", "work_orders:read")
@@ -35,7 +48,9 @@ async def test_health_reports_a_stopped_redis_as_unhealthy(api, embedded, token_
     assert r.json()["checks"]["redis"] == "healthy"
 
 
-async def test_health_shows_an_embedded_server_the_watchdog_is_restarting(api, token_for) -> None:
+async def test_health_shows_an_embedded_server_the_watchdog_is_restarting(
+    api: AppClient, token_for: TokenFor
+) -> None:
     """Under `myloware up`, a server being restarted makes /health degraded and says which;
     the watchdog's status of each server is in the details."""
     statuses = {
@@ -55,13 +70,13 @@ async def test_health_shows_an_embedded_server_the_watchdog_is_restarting(api, t
     assert again["status"] == "healthy" and "embedded" not in again["checks"]
 
 
-async def test_health_refuses_a_credential_that_does_not_verify(api) -> None:
+async def test_health_refuses_a_credential_that_does_not_verify(api: httpx.AsyncClient) -> None:
     """/health with a wrong credential is 401, not a quiet anonymous answer."""
     r = await api.get("/health", headers={"X-API-Key": "mlw_wrong"})
     assert r.status_code == 401
 
 
-async def test_openapi_lists_the_blueprint_endpoints(api) -> None:
+async def test_openapi_lists_the_blueprint_endpoints(api: httpx.AsyncClient) -> None:
     """/openapi.json is OpenAPI 3 and covers every endpoint of the blueprint."""
     spec = (await api.get("/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
@@ -79,7 +94,7 @@ async def test_openapi_lists_the_blueprint_endpoints(api) -> None:
         assert method in paths[path], (path, method)
 
 
-async def test_security_headers_and_generated_request_id(api) -> None:
+async def test_security_headers_and_generated_request_id(api: httpx.AsyncClient) -> None:
     """Every response carries security headers and a generated X-Request-ID."""
     r = await api.get("/health")
     assert r.headers["x-content-type-options"] == "nosniff"
@@ -88,7 +103,7 @@ async def test_security_headers_and_generated_request_id(api) -> None:
     assert len(r.headers["x-request-id"]) == 32
 
 
-async def test_metrics_count_requests(api, token_for) -> None:
+async def test_metrics_count_requests(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """/metrics exposes request counters and latency histograms by route."""
     await api.get("/v1/work-orders", headers=token_for("acme"))
     text = (await api.get("/metrics")).text
@@ -97,7 +112,7 @@ async def test_metrics_count_requests(api, token_for) -> None:
 
 
 async def test_dead_letters_list_and_replay_through_the_api(
-    api, token_for, tenants, clean_db
+    api: AppClient, token_for: TokenFor, tenants: dict[str, uuid.UUID], clean_db: str
 ) -> None:
     """An admin lists the tenant's dead letters and replays one onto the stream, audited."""
     import uuid
@@ -108,14 +123,16 @@ async def test_dead_letters_list_and_replay_through_the_api(
     from myloware.db.models import AuditLog, DeadLetter
     from myloware.events.stream import Event
 
-    event = Event(
-        event_id=uuid.uuid4(),
-        event_type="work_item.completed",
-        tenant_id=tenants["acme"],
-        aggregate_type="work_item",
-        aggregate_id=None,
-        payload={"x": 1},
-        created_at="2024-01-01T00:00:00Z",
+    event = Event.model_validate(  # created_at as the stream carries it, a string
+        {
+            "event_id": uuid.uuid4(),
+            "event_type": "work_item.completed",
+            "tenant_id": tenants["acme"],
+            "aggregate_type": "work_item",
+            "aggregate_id": None,
+            "payload": {"x": 1},
+            "created_at": "2024-01-01T00:00:00Z",
+        }
     )
     engine = create_engine(clean_db, pool_size=1)
     async with session_factory(engine)() as session, session.begin():
@@ -150,7 +167,7 @@ async def test_dead_letters_list_and_replay_through_the_api(
 
 
 async def test_cors_allows_only_configured_origins(
-    settings, database_url, clean_redis, temporal_address
+    settings: Settings, database_url: str, clean_redis: str, temporal_address: str
 ) -> None:
     """Preflight from a configured origin is allowed; any other origin gets no CORS grant."""
     from tests.pipeline_support import app_client

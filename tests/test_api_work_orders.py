@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import httpx
 import pytest
+
+from tests.auth_support import TokenFor
 
 INVOICE = "ACME Supplies\nInvoice INV-1\nDate: 2024-03-01\nTotal: 12.50 EUR"
 
@@ -19,7 +22,7 @@ def order_body(n: int = 1, **extra: object) -> dict[str, object]:
     }
 
 
-async def test_create_get_and_list_work_order(api, token_for) -> None:
+async def test_create_get_and_list_work_order(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """A created work order is returned in the envelope, readable by id and listed."""
     headers = token_for("acme")
     created = await api.post("/v1/work-orders", json=order_body(2), headers=headers)
@@ -48,7 +51,9 @@ async def test_create_get_and_list_work_order(api, token_for) -> None:
     assert attempts.status_code == 200 and attempts.json()["data"] == []
 
 
-async def test_list_filters_and_paginates_with_total(api, token_for) -> None:
+async def test_list_filters_and_paginates_with_total(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Listing filters by status/priority and pages with limit/offset and a total."""
     headers = token_for("acme")
     for priority in ("LOW", "HIGH", "HIGH"):
@@ -65,7 +70,9 @@ async def test_list_filters_and_paginates_with_total(api, token_for) -> None:
     assert done.json()["pagination"]["total"] == 0
 
 
-async def test_idempotency_key_returns_the_same_order(api, token_for) -> None:
+async def test_idempotency_key_returns_the_same_order(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Repeating a create with the same Idempotency-Key returns the first order, once."""
     headers = {**token_for("acme"), "Idempotency-Key": "abc-123"}
     first = await api.post("/v1/work-orders", json=order_body(), headers=headers)
@@ -85,7 +92,9 @@ async def test_idempotency_key_returns_the_same_order(api, token_for) -> None:
     assert other_tenant.json()["data"]["id"] != first.json()["data"]["id"]
 
 
-async def test_concurrent_creates_with_one_idempotency_key_make_one_order(api, token_for) -> None:
+async def test_concurrent_creates_with_one_idempotency_key_make_one_order(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Eight simultaneous creates with the same key: one 201, seven replays of that order
     (a create that loses the race finds the winner instead of failing), one order stored."""
     headers = {**token_for("acme"), "Idempotency-Key": "race-1"}
@@ -98,7 +107,9 @@ async def test_concurrent_creates_with_one_idempotency_key_make_one_order(api, t
     assert listed.json()["pagination"]["total"] == 1
 
 
-async def test_foreign_ids_answer_404_exactly_like_missing_ones(api, token_for) -> None:
+async def test_foreign_ids_answer_404_exactly_like_missing_ones(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Another tenant's order, items and attempts are indistinguishable from missing ones."""
     created = await api.post("/v1/work-orders", json=order_body(), headers=token_for("acme"))
     order_id = created.json()["data"]["id"]
@@ -127,7 +138,9 @@ async def test_foreign_ids_answer_404_exactly_like_missing_ones(api, token_for) 
     assert decision.status_code == 404
 
 
-async def test_approval_on_item_not_waiting_is_a_conflict(api, token_for) -> None:
+async def test_approval_on_item_not_waiting_is_a_conflict(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Deciding on an item that is not awaiting approval answers 409 and changes nothing."""
     created = await api.post("/v1/work-orders", json=order_body(), headers=token_for("acme"))
     order_id = created.json()["data"]["id"]
@@ -149,7 +162,9 @@ async def test_approval_on_item_not_waiting_is_a_conflict(api, token_for) -> Non
 
 
 @pytest.mark.parametrize("capability", ["work_orders:read"])
-async def test_write_requires_write_capability(api, token_for, capability: str) -> None:
+async def test_write_requires_write_capability(
+    api: httpx.AsyncClient, token_for: TokenFor, capability: str
+) -> None:
     """A read-only principal cannot create work orders (403 with the error format)."""
     r = await api.post("/v1/work-orders", json=order_body(), headers=token_for("acme", capability))
     assert r.status_code == 403

@@ -52,6 +52,7 @@ def _imports() -> list[tuple[str, str, str]]:
             elif isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             for name in names:
+                assert isinstance(node, ast.Import | ast.ImportFrom)  # only these name modules
                 if name.startswith("myloware."):
                     found.append((importer, name, f"{path.relative_to(SRC)}:{node.lineno}"))
     return found

@@ -15,6 +15,7 @@ from myloware.db.models import AuditLog, Connector, WebhookDelivery
 from myloware.errors import ValidationFailed
 from myloware.services.connectors import WebhookSpec, check_slack_api, create_webhook
 from myloware.services.slack_connectors import SlackConfig, tenant_connector
+from tests.auth_support import TokenFor
 
 HOOK = "https://hooks.example.com/myloware"
 
@@ -30,7 +31,7 @@ async def create(api: httpx.AsyncClient, headers: dict[str, str], **config: Any)
 
 
 async def test_create_answers_the_secret_once_and_masks_it_afterwards(
-    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+    api: httpx.AsyncClient, token_for: TokenFor, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """POST returns a generated secret; GET one and the list show it masked; it is stored."""
     admin = token_for("acme", "admin")
@@ -60,7 +61,7 @@ async def test_create_answers_the_secret_once_and_masks_it_afterwards(
     assert row is not None and row.config["secret"] == secret
 
 
-async def test_a_given_secret_is_kept(api: httpx.AsyncClient, token_for: Any) -> None:
+async def test_a_given_secret_is_kept(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """A secret chosen by the admin is stored and answered as given."""
     created = await create(api, token_for("acme", "admin"), secret="my-own-secret-0123456789")
     assert created["secret"] == "my-own-secret-0123456789"
@@ -82,7 +83,7 @@ async def test_a_given_secret_is_kept(api: httpx.AsyncClient, token_for: Any) ->
     ],
 )
 async def test_invalid_webhooks_are_refused_with_the_field_named(
-    api: httpx.AsyncClient, token_for: Any, body: dict[str, Any], field: str
+    api: httpx.AsyncClient, token_for: TokenFor, body: dict[str, Any], field: str
 ) -> None:
     """Bad schemes, credentials, unknown events, short secrets, extra fields: 422 on the field."""
     r = await api.post("/v1/connectors", json=body, headers=token_for("acme", "admin"))
@@ -107,7 +108,7 @@ async def test_production_refuses_private_targets(
                 )
 
 
-async def test_only_admins_manage_connectors(api: httpx.AsyncClient, token_for: Any) -> None:
+async def test_only_admins_manage_connectors(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """Readers and writers get 403 on every connector endpoint; no credential gets 401."""
     user = token_for("acme", "work_orders:read", "work_orders:write")
     assert (await api.post("/v1/connectors", json=webhook_body(), headers=user)).status_code == 403
@@ -116,7 +117,7 @@ async def test_only_admins_manage_connectors(api: httpx.AsyncClient, token_for: 
 
 
 async def test_patch_changes_status_and_subscription_and_resets_health(
-    api: httpx.AsyncClient, token_for: Any
+    api: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
     """PATCH deactivates and re-activates, changes events and URL; ERROR cannot be set."""
     admin = token_for("acme", "admin")
@@ -150,7 +151,7 @@ async def test_patch_changes_status_and_subscription_and_resets_health(
         assert r.status_code == 422, (bad, r.text)
 
 
-async def test_delete_removes_the_connector(api: httpx.AsyncClient, token_for: Any) -> None:
+async def test_delete_removes_the_connector(api: httpx.AsyncClient, token_for: TokenFor) -> None:
     """DELETE answers 204; the connector is gone (404) and no longer listed."""
     admin = token_for("acme", "admin")
     created = await create(api, admin)
@@ -161,7 +162,7 @@ async def test_delete_removes_the_connector(api: httpx.AsyncClient, token_for: A
 
 
 async def test_tenants_cannot_see_or_touch_each_others_connectors(
-    api: httpx.AsyncClient, token_for: Any
+    api: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
     """Another tenant's connector id is 404 for get, patch, delete and deliveries; lists split."""
     mine = await create(api, token_for("acme", "admin"))
@@ -177,7 +178,7 @@ async def test_tenants_cannot_see_or_touch_each_others_connectors(
 
 
 async def test_changes_are_audited_without_the_secret(
-    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+    api: httpx.AsyncClient, token_for: TokenFor, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """Create, update and delete each leave an audit row naming the admin, never the secret."""
     admin = token_for("acme", "admin")
@@ -202,7 +203,7 @@ async def test_changes_are_audited_without_the_secret(
 
 
 async def test_deliveries_are_listed_newest_first(
-    api: httpx.AsyncClient, token_for: Any, sessions: async_sessionmaker[AsyncSession]
+    api: httpx.AsyncClient, token_for: TokenFor, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """A connector's delivery log is paged newest first and filters on success."""
     admin = token_for("acme", "admin")
@@ -233,7 +234,7 @@ async def test_deliveries_are_listed_newest_first(
     assert [d["error"] for d in failed["data"]] == ["HTTP 500 #1", "HTTP 500 #0"]
 
 
-SLACK = {
+SLACK: dict[str, Any] = {
     "team_id": "T0ACME",
     "bot_token": "xoxb-0000-secret-bot-token",
     "signing_secret": "8f1c0000aaaabbbbccccdddd",
@@ -244,8 +245,8 @@ SLACK = {
 
 async def test_a_slack_workspace_is_connected_and_changed_through_the_api(
     api: httpx.AsyncClient,
-    token_for: Any,
-    tenants: dict[str, object],
+    token_for: TokenFor,
+    tenants: dict[str, uuid.UUID],
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """POST /slack connects it (credentials masked in every answer, audited); one active
@@ -257,7 +258,7 @@ async def test_a_slack_workspace_is_connected_and_changed_through_the_api(
     assert created["type"] == "SLACK" and "/slack/events" in r.json()["message"]
     assert "secret-bot-token" not in r.text and SLACK["signing_secret"] not in r.text
     async with sessions() as session:
-        connector = await tenant_connector(session, tenants["acme"])  # type: ignore[arg-type]
+        connector = await tenant_connector(session, tenants["acme"])
     assert connector is not None and connector.config.channel_for("finance") == "C0FIN"
     assert connector.config.bot_token.get_secret_value() == SLACK["bot_token"]
 
@@ -286,7 +287,7 @@ async def test_a_slack_workspace_is_connected_and_changed_through_the_api(
         "finance": "C0NEWFIN"
     }
     async with sessions() as session:
-        connector = await tenant_connector(session, tenants["acme"])  # type: ignore[arg-type]
+        connector = await tenant_connector(session, tenants["acme"])
         actions = (
             await session.scalars(
                 select(AuditLog.action).where(AuditLog.resource_type == "connector")
@@ -301,7 +302,7 @@ async def test_a_slack_workspace_is_connected_and_changed_through_the_api(
 
 
 async def test_one_active_slack_workspace_and_only_slack_gets_the_token(
-    api: httpx.AsyncClient, token_for: Any
+    api: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
     """Re-activating a second Slack connector is refused like connecting it; outside
     development and test the bot token may only go to Slack itself."""
@@ -323,8 +324,8 @@ async def test_one_active_slack_workspace_and_only_slack_gets_the_token(
 
 async def test_a_socket_mode_workspace_keeps_its_app_token_sealed_and_masked(
     api: httpx.AsyncClient,
-    token_for: Any,
-    tenants: dict[str, object],
+    token_for: TokenFor,
+    tenants: dict[str, uuid.UUID],
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     admin = token_for("acme", "admin")
@@ -342,7 +343,7 @@ async def test_a_socket_mode_workspace_keeps_its_app_token_sealed_and_masked(
         stored = await session.scalar(
             text("SELECT config ->> 'app_token' FROM connectors WHERE type = 'SLACK'")
         )
-        connector = await tenant_connector(session, tenants["acme"])  # type: ignore[arg-type]
+        connector = await tenant_connector(session, tenants["acme"])
     assert stored and app_token not in stored  # sealed at rest
     assert connector is not None and connector.config.app_token is not None
     assert connector.config.app_token.get_secret_value() == app_token

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from myloware.agents.context import document_from, layout_of
-from myloware.documents import DocumentLimits, load_document
+from myloware.documents import DocumentLimits, LoadedDocument, load_document
 from myloware.errors import DocumentError
 from myloware.evaluation import run_eval
 from myloware.evaluation.loaders import FileLoader
@@ -25,7 +25,7 @@ LIMITS = DocumentLimits()
 SCHEMA = load_builtin_schemas()[DocumentType.INVOICE]
 
 
-def _load(data: bytes, filename: str | None = "invoice.pdf"):  # type: ignore[no-untyped-def]
+def _load(data: bytes, filename: str | None = "invoice.pdf") -> LoadedDocument:
     return load_document(data, filename=filename, limits=LIMITS)
 
 

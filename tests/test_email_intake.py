@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from typing import Any
@@ -18,14 +19,20 @@ from sqlalchemy import select, update
 from myloware.db.base import ConnectorStatus
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Connector, WorkItem, WorkOrder
-from tests.pipeline_support import api_with_worker, wait_for_order
+from myloware.settings import Settings
+from tests.auth_support import TokenFor
+from tests.pipeline_support import AppClient, api_with_worker, wait_for_order
 from tests.test_pipeline_e2e import TEXT_INVOICE
 
 
 @pytest.fixture
 async def mail_api(
-    settings: Any, database_url: str, clean_redis: str, temporal_address: str, tenants: Any
-) -> AsyncIterator[httpx.AsyncClient]:
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
+) -> AsyncIterator[AppClient]:
     async with api_with_worker(
         settings,
         database_url=database_url,
@@ -37,8 +44,8 @@ async def mail_api(
         yield client
 
 
-def _port(client: httpx.AsyncClient) -> int:
-    port: int = client.app.state.myloware.smtp_port  # type: ignore[attr-defined]
+def _port(client: AppClient) -> int:
+    port: int = client.app.state.myloware.smtp_port
     return port
 
 
@@ -90,7 +97,7 @@ def _rcpt(port: int, sender: str, address: str) -> tuple[int, bytes]:
 async def _open_inbox(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> str:
     r = await client.post("/v1/connectors/email", json=body, headers=headers)
     assert r.status_code == 201, r.text
-    address = r.json()["message"].removeprefix("send documents to ")
+    address: str = r.json()["message"].removeprefix("send documents to ")
     assert address.startswith(r.json()["data"]["config"]["mailbox"] + "@myloware.localhost")
     return address
 
@@ -104,7 +111,7 @@ async def _orders(database_url: str) -> list[WorkOrder]:
 
 
 async def test_a_mailed_invoice_becomes_a_processed_work_order(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+    mail_api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     admin = token_for("acme", "admin", "work_orders:read")
     address = await _open_inbox(mail_api, admin, allowed_senders=["*@vendor.example"])
@@ -131,7 +138,7 @@ async def test_a_mailed_invoice_becomes_a_processed_work_order(
 
 
 async def test_mail_that_may_not_come_in_is_refused_the_smtp_way(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+    mail_api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     admin = token_for("acme", "admin")
     address = await _open_inbox(mail_api, admin, allowed_senders=["*@vendor.example"])
@@ -162,7 +169,7 @@ async def test_mail_that_may_not_come_in_is_refused_the_smtp_way(
 
 
 async def test_opening_an_inbox_is_for_admins_and_checks_its_input(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+    mail_api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     r = await mail_api.post("/v1/connectors/email", json={}, headers=token_for("acme"))
     assert r.status_code == 403
@@ -181,7 +188,7 @@ async def test_opening_an_inbox_is_for_admins_and_checks_its_input(
 
 
 async def test_odd_headers_are_read_as_nothing_not_bounced_for_days(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+    mail_api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     """A Message-ID the parser chokes on and a subject with a NUL in it: taken (the sending
     server would retry a 451 for days), the odd values dropped."""
@@ -198,7 +205,7 @@ async def test_odd_headers_are_read_as_nothing_not_bounced_for_days(
 
 
 async def test_an_inbox_lets_in_whom_its_admin_says_and_keeps_its_address(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+    mail_api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     admin = token_for("acme", "admin")
     address = await _open_inbox(mail_api, admin, allowed_senders=["*@vendor.example"])
@@ -220,12 +227,15 @@ async def test_an_inbox_lets_in_whom_its_admin_says_and_keeps_its_address(
 
 
 async def test_a_storage_failure_asks_the_sender_to_retry_and_loses_nothing(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str, monkeypatch: Any
+    mail_api: AppClient,
+    token_for: TokenFor,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Our side failing (the file store full) is 451, not a permanent refusal: the sending
     server keeps the message, and its retry is taken once we are back."""
     address = await _open_inbox(mail_api, token_for("acme", "admin"))
-    blobs = mail_api.app.state.myloware.blobs  # type: ignore[attr-defined]
+    blobs = mail_api.app.state.myloware.blobs
     real_put = blobs.put
 
     def full(data: bytes) -> str:
@@ -241,7 +251,7 @@ async def test_a_storage_failure_asks_the_sender_to_retry_and_loses_nothing(
 
 
 async def test_a_damaged_inbox_defers_mail_until_repaired_and_put_is_for_inboxes_only(
-    mail_api: httpx.AsyncClient, token_for: Any, database_url: str
+    mail_api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     admin = token_for("acme", "admin")
     address = await _open_inbox(mail_api, admin)

@@ -313,7 +313,7 @@ async def test_the_watchdog_starts_a_killed_server_again_on_the_same_address(
     try:
         client = redis.Redis.from_url(endpoints.redis_url, socket_connect_timeout=1)
         client.set("survives-kill", "yes")
-        client.execute_command("BGREWRITEAOF")
+        client.execute_command("BGREWRITEAOF")  # type: ignore[no-untyped-call]  # redis-py
         watchdog = Watchdog(services.supervised(), interval_s=0.1)
         children = dict(services.supervised())
         for name in ("redis", "temporal", "postgres"):

@@ -50,7 +50,9 @@ def test_the_documented_tree_lists_every_class_with_its_parent_and_kind() -> Non
     assert set(drawn) == set(classes)
     for name, cls in classes.items():
         parent, kind = drawn[name]
-        assert parent == (cls.__base__.__name__ if cls is not MylowareError else None), name
+        base = cls.__base__
+        assert base is not None  # every class here derives from another
+        assert parent == (base.__name__ if cls is not MylowareError else None), name
         assert kind == ("T" if cls.transient else "P"), name
 
 

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from myloware.db.models import EvalResult
 from myloware.evaluation import run_eval
 from myloware.evaluation.via_api import ApiRunner
 from myloware.settings import Settings
+from tests.auth_support import TokenFor
 from tests.pipeline_support import running_worker, unique_queue
 
 MINI = Path(__file__).parent / "fixtures" / "eval" / "mini" / "dev"
@@ -26,8 +28,12 @@ MINI = Path(__file__).parent / "fixtures" / "eval" / "mini" / "dev"
 
 @pytest.fixture
 def served(
-    settings: Settings, database_url, clean_redis, temporal_address, tenants
-) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
+) -> Iterator[tuple[str, Settings]]:
     """The API on a real loopback port (uvicorn in a thread)."""
     local = settings.model_copy(update={"task_queue": unique_queue()})
     with socket.socket() as sock:
@@ -47,7 +53,11 @@ def served(
 
 
 async def test_eval_via_api_scores_like_in_process_and_stores_results(
-    served, database_url, temporal_address, token_for, tmp_path
+    served: tuple[str, Settings],
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    tmp_path: Path,
 ) -> None:
     """The platform scores the fixture set as the in-process extractor does, and keeps it."""
     url, local = served

@@ -31,6 +31,7 @@ from myloware.events.catalogue import (
 )
 from tests.polling import eventually
 from tests.rows import count_rows
+from tests.stream_support import stream_entries
 
 STREAM = "test:events"
 GROUP = "notifier"
@@ -168,7 +169,7 @@ async def test_duplicate_delivery_is_applied_once(
     worker = consumer(redis, sessions, "a", handler)
     await worker.ensure_group()
     [event_id] = await publish(sessions, redis)
-    [(_, fields)] = await redis.xrange(STREAM)
+    [(_, fields)] = await stream_entries(redis, STREAM)
     await redis.xadd(STREAM, fields)
     assert await worker.process_once() == 2
     assert handler.seen == [event_id]
@@ -232,7 +233,9 @@ async def test_malformed_entry_is_dead_lettered_at_once(
     handler = Recorder()
     worker = consumer(redis, sessions, "a", handler)
     await worker.ensure_group()
-    entry_id = (await redis.xadd(STREAM, {"event_type": "x.y", "payload": "{"})).decode()
+    added = await redis.xadd(STREAM, {"event_type": "x.y", "payload": "{"})
+    assert isinstance(added, bytes)  # the client does not decode replies
+    entry_id = added.decode()
     assert await worker.process_once() == 1
     assert handler.seen == [] and await pending(redis) == 0
     async with sessions() as session:
@@ -269,7 +272,7 @@ async def test_trimmed_pending_entry_is_acknowledged_on_reclaim(
     await publish(sessions, redis)
     with pytest.raises(asyncio.CancelledError):
         await crashing.process_once()
-    [(entry_id, _)] = await redis.xrange(STREAM)
+    [(entry_id, _)] = await stream_entries(redis, STREAM)
     await redis.xdel(STREAM, entry_id)
     await asyncio.sleep(IDLE_MS / 1000 + 0.02)
     handler = Recorder()

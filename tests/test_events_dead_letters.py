@@ -20,6 +20,7 @@ from myloware.db.models import DeadLetter
 from myloware.errors import ConfigurationError, ConflictError, NotFoundError, ValidationFailed
 from myloware.events import Event, list_dead_letters, replay_dead_letter
 from myloware.settings import Settings
+from tests.stream_support import stream_entries
 
 STREAM = "test:events"
 
@@ -82,7 +83,7 @@ async def test_replay_publishes_the_event_with_its_id_once(
     await add(sessions, row)
     async with transaction(sessions) as session:
         await replay_dead_letter(session, redis, row.id, tenant_id=tenants["acme"], stream=STREAM)
-    [(_, fields)] = await redis.xrange(STREAM)
+    [(_, fields)] = await stream_entries(redis, STREAM)
     assert Event.from_fields(fields) == Event.model_validate(row.payload)
     with pytest.raises(ConflictError):
         async with transaction(sessions) as session:

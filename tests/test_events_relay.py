@@ -15,6 +15,7 @@ from myloware.db.models import OutboxEvent
 from myloware.events import Event, OutboxRelay, record_event
 from myloware.events.catalogue import EventType, WorkOrderCreated
 from tests.polling import eventually
+from tests.stream_support import stream_entries
 
 STREAM = "test:events"
 
@@ -35,7 +36,7 @@ async def stage(sessions: async_sessionmaker[AsyncSession], count: int) -> list[
 
 
 async def published_ids(redis: aioredis.Redis) -> list[uuid.UUID]:
-    return [Event.from_fields(fields).event_id for _, fields in await redis.xrange(STREAM)]
+    return [Event.from_fields(fields).event_id for _, fields in await stream_entries(redis, STREAM)]
 
 
 async def test_committed_events_are_published_once(
@@ -47,7 +48,7 @@ async def test_committed_events_are_published_once(
     assert await relay.publish_once() == 3
     assert await relay.publish_once() == 0
     assert await published_ids(redis) == ids
-    first = Event.from_fields((await redis.xrange(STREAM, count=1))[0][1])
+    first = Event.from_fields((await stream_entries(redis, STREAM, count=1))[0][1])
     assert first.event_type == "work_order.created"
     assert first.aggregate_type == "work_order" and first.payload["items"] == 0
     async with sessions() as session:

@@ -56,7 +56,9 @@ def test_every_field_points_at_its_source_text() -> None:
             continue
         start, end = fv.span
         assert " ".join(doc.text[start:end].split()) == " ".join((fv.raw or "").split()), name
-    assert doc.text[slice(*record.fields["total_amount"].span)] == "32.45"
+    total_span = record.fields["total_amount"].span
+    assert total_span is not None
+    assert doc.text[slice(*total_span)] == "32.45"
     # No currency sign on this receipt: MYR is inferred from the Malaysian legal form.
     unplaced = {name for name, fv in record.fields.items() if fv.span is None}
     assert unplaced == {"currency"}

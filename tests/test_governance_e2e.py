@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 
+import httpx
+
 from myloware.db.models import ApprovalEvent, ApprovalRequest, AuditLog
+from myloware.settings import Settings
+from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
-from tests.pipeline_support import wait_for_order
+from tests.pipeline_support import AppClient, wait_for_order
 from tests.rows import count_rows, read_rows
 
 FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
 
 
 async def test_invoice_over_threshold_waits_and_resumes_on_approval(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """A big invoice waits for finance, is listed with its SLA, approved, and completes on
     the decision (long before the SLA would have escalated it)."""
@@ -52,7 +57,7 @@ async def test_invoice_over_threshold_waits_and_resumes_on_approval(
 
 
 async def test_concurrent_decisions_one_wins_one_conflicts(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """Two decisions sent at once: exactly one is accepted, the other answers 409."""
     await publish_policy(database_url, tenants["acme"])
@@ -77,7 +82,7 @@ async def test_concurrent_decisions_one_wins_one_conflicts(
 
 
 async def test_corrections_are_revalidated_before_they_are_accepted(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """Corrections that break the schema are refused with the reason; valid ones are stored."""
     await publish_policy(database_url, tenants["acme"])
@@ -113,7 +118,9 @@ async def test_corrections_are_revalidated_before_they_are_accepted(
     assert item["result"]["confidence"]["invoice_number"] == 1.0
 
 
-async def test_who_may_decide(stack, tenants, database_url, token_for) -> None:
+async def test_who_may_decide(
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
+) -> None:
     """Without approvals:decide → 403; another tenant → 404; outside the group → 403."""
     await publish_policy(database_url, tenants["acme"])
     owner = token_for("acme", *FINANCE, groups=("finance",))
@@ -138,7 +145,7 @@ async def test_who_may_decide(stack, tenants, database_url, token_for) -> None:
 
 
 async def test_rejection_fails_the_item_with_the_reason(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """REJECTED ends the item FAILED with who rejected it and why."""
     await publish_policy(database_url, tenants["acme"])
@@ -158,7 +165,7 @@ async def test_rejection_fails_the_item_with_the_reason(
 
 
 async def test_human_escalation_moves_to_the_next_tier(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """ESCALATED hands the request to the next tier; the last tier cannot escalate further."""
     await publish_policy(database_url, tenants["acme"])
@@ -196,7 +203,12 @@ async def test_human_escalation_moves_to_the_next_tier(
 
 
 async def test_approval_survives_a_worker_restart(
-    api, settings, tenants, database_url, temporal_address, token_for
+    api: AppClient,
+    settings: Settings,
+    tenants: dict[str, uuid.UUID],
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     """A request opened by one worker is approved after a new worker took over."""
     from tests.pipeline_support import running_worker, unique_queue

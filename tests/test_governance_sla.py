@@ -20,6 +20,7 @@ from myloware.db.models import ApprovalEvent, ApprovalRequest, WorkItem
 from myloware.documents import LocalBlobStore
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.work_orders import create_work_order
+from myloware.settings import Settings
 from myloware.worker.build import build_worker
 from myloware.workflows.work_order import WorkOrderWorkflow
 from tests.governance_support import BIG_INVOICE, FINANCE_POLICY, publish_policy
@@ -44,8 +45,8 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def _run_order(
-    env: WorkflowEnvironment, settings, database_url: str, tenant_id: uuid.UUID
-) -> tuple[str, uuid.UUID]:  # type: ignore[no-untyped-def]
+    env: WorkflowEnvironment, settings: Settings, database_url: str, tenant_id: uuid.UUID
+) -> tuple[str, uuid.UUID]:
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     principal = Principal("sla-test", tenant_id, frozenset({"admin"}))
@@ -85,7 +86,10 @@ async def _trail(database_url: str) -> tuple[list[tuple[str, str, str]], list[st
 
 
 async def test_unanswered_approval_escalates_then_fails_closed(
-    time_skipping, settings, database_url, tenants
+    time_skipping: WorkflowEnvironment,
+    settings: Settings,
+    database_url: str,
+    tenants: dict[str, uuid.UUID],
 ) -> None:
     """No decision: after 1 h it escalates to finance-leads, after 2 h more it is rejected."""
     await publish_policy(database_url, tenants["acme"])
@@ -99,7 +103,10 @@ async def test_unanswered_approval_escalates_then_fails_closed(
 
 
 async def test_explicit_auto_approve_on_exhaustion_completes(
-    time_skipping, settings, database_url, tenants
+    time_skipping: WorkflowEnvironment,
+    settings: Settings,
+    database_url: str,
+    tenants: dict[str, uuid.UUID],
 ) -> None:
     """A policy that says AUTO_APPROVE at the end of the ladder approves after the last SLA."""
     lenient = FINANCE_POLICY.replace("on_sla_exhausted: REJECT", "on_sla_exhausted: AUTO_APPROVE")

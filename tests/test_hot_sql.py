@@ -56,7 +56,7 @@ class Setup:
 
 @pytest.fixture
 async def setup(
-    tenants: dict[str, object], clean_db: str, settings: Settings
+    tenants: dict[str, uuid.UUID], clean_db: str, settings: Settings
 ) -> AsyncIterator[Setup]:
     engine = create_engine(clean_db, pool_size=2)
     sessions = session_factory(engine)
@@ -90,7 +90,7 @@ async def test_record_gen_twice_keeps_one_context_and_plan_marks_the_order(setup
     again = await setup.agents.record_gen.run(RecordGenInput(item=setup.ref))
     assert first == again and first.document_type is DocumentType.INVOICE
     assert await count_rows(setup.sessions, MemDoc, work_item_id=setup.ref.work_item_id) == 1
-    async with setup.sessions() as session:  # type: ignore[operator]
+    async with setup.sessions() as session:
         item = await session.get(WorkItem, setup.ref.work_item_id)
     assert item is not None and item.status.value == "PROCESSING" and item.type is not None
 
@@ -113,7 +113,7 @@ async def test_persister_retry_writes_nothing_and_a_change_is_a_new_version(setu
     assert await count_rows(setup.sessions, RecordVersion) == 2
     persisted = OutboxEvent.event_type == "record.persisted"
     assert await count_rows(setup.sessions, OutboxEvent, persisted) == 2
-    async with setup.sessions() as session:  # type: ignore[operator]
+    async with setup.sessions() as session:
         row = await session.get(Record, first.record_id)
     assert row is not None and row.version == 2
 
@@ -162,7 +162,7 @@ async def test_settling_twice_changes_nothing_the_second_time(setup: Setup) -> N
     )
     assert await setup.books.finish_order(failed) == "COMPLETED"  # already settled: kept
     await setup.books.finish_item(late_failure)
-    async with setup.sessions() as session:  # type: ignore[operator]
+    async with setup.sessions() as session:
         item = await session.get(WorkItem, ref.work_item_id)
     assert item is not None
     assert (item.status.value, item.result, item.error) == ("COMPLETED", {"ok": True}, None)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 import structlog.testing
@@ -17,6 +19,8 @@ from myloware.memory import Embedder, EmbeddingUnavailable
 from myloware.memory.embedder import packaged_model, verified
 from myloware.memory.indexer import MemoryIndexer
 from myloware.memory.store import vector_literal
+from myloware.settings import Settings
+from tests.auth_support import TokenFor
 from tests.pipeline_support import app_client, items_of, wait_for_order
 from tests.test_pipeline_e2e import TEXT_INVOICE
 from tests.ui_support import bearer, sign_in
@@ -74,7 +78,9 @@ def test_a_model_file_other_than_the_pinned_one_is_refused(tmp_path: Path) -> No
     assert verified(packaged_model()) == packaged_model()  # the installed file is the pinned one
 
 
-async def _submit(client, headers, *texts: str) -> list[dict]:  # type: ignore[no-untyped-def]
+async def _submit(
+    client: httpx.AsyncClient, headers: dict[str, str], *texts: str
+) -> list[dict[str, Any]]:
     r = await client.post(
         "/v1/work-orders",
         json={"work_items": [{"content": t} for t in texts]},
@@ -98,7 +104,7 @@ async def _index_all(database_url: str, embedder: Embedder) -> int:
 
 
 async def test_documents_are_found_by_meaning_and_only_by_their_tenant(
-    stack, database_url, token_for, embedder
+    stack: httpx.AsyncClient, database_url: str, token_for: TokenFor, embedder: Embedder
 ) -> None:
     acme, globex = token_for("acme"), token_for("globex")
     items = await _submit(stack, acme, TEXT_INVOICE, OTHER_INVOICE, TICKET)
@@ -162,7 +168,11 @@ async def test_documents_are_found_by_meaning_and_only_by_their_tenant(
 
 
 async def test_search_input_is_checked_and_off_means_503(
-    settings, database_url, clean_redis, temporal_address, token_for
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     off = settings.model_copy(update={"memory_embeddings": "off"})
     async with app_client(
@@ -172,7 +182,7 @@ async def test_search_input_is_checked_and_off_means_503(
         r = await client.get("/v1/memory/search", params={"q": "x"}, headers=headers)
         assert r.status_code == 503
         assert "MYLOWARE_MEMORY_EMBEDDINGS=off" in r.json()["error"]["message"]
-        bad = (
+        bad: tuple[dict[str, str | int], ...] = (
             {},
             {"q": ""},
             {"q": "  \n"},
@@ -190,7 +200,7 @@ async def test_search_input_is_checked_and_off_means_503(
 
 
 async def test_the_indexer_stops_saying_why_when_the_model_cannot_load(
-    stack, database_url, token_for, tmp_path
+    stack: httpx.AsyncClient, database_url: str, token_for: TokenFor, tmp_path: Path
 ) -> None:
     await _submit(stack, token_for("acme"), TICKET)  # one doc waits for an embedding
     fake = tmp_path / "model.onnx"

@@ -8,11 +8,14 @@ import asyncio
 import json
 import math
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import structlog.testing
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from myloware.db.direct import jsonb, transaction
 from myloware.db.engine import create_engine, session_factory
@@ -28,6 +31,7 @@ from myloware.memory.store import (
 )
 from myloware.records import DocumentType
 from myloware.services.memory import nearest
+from myloware.settings import Settings
 from tests.worker_support import stored_item
 
 DIM = 384
@@ -44,14 +48,14 @@ QUERY = unit(0.0)
 
 
 @pytest.fixture
-async def engine(clean_db: str):  # type: ignore[no-untyped-def]
+async def engine(clean_db: str) -> AsyncIterator[AsyncEngine]:
     eng = create_engine(clean_db, pool_size=2)
     yield eng
     await eng.dispose()
 
 
 async def remembered(
-    engine: Any,
+    engine: AsyncEngine,
     tenant: Any,
     vector: np.ndarray | None,
     *,
@@ -90,7 +94,7 @@ async def remembered(
     return ref.work_item_id
 
 
-async def _related(engine: Any, tenant: Any, item: uuid.UUID, **kw: Any) -> list[Any]:
+async def _related(engine: AsyncEngine, tenant: Any, item: uuid.UUID, **kw: Any) -> list[Any]:
     async with transaction(engine) as pg:
         return await related_records(
             pg,
@@ -104,7 +108,7 @@ async def _related(engine: Any, tenant: Any, item: uuid.UUID, **kw: Any) -> list
 
 
 async def test_only_approved_alike_records_of_the_tenant_and_type_are_related(
-    engine, tenants
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
 ) -> None:
     acme, globex = tenants["acme"], tenants["globex"]
     best = await remembered(engine, acme, unit(0.1), vendor="best")  # cos 0.995
@@ -137,7 +141,7 @@ async def test_only_approved_alike_records_of_the_tenant_and_type_are_related(
 
 
 async def test_a_small_tenant_finds_its_own_documents_among_many_of_another(
-    engine, tenants
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
 ) -> None:
     """Exact search over the tenant's documents: another tenant's 300 nearer documents do not
     crowd its three out (the global HNSW index would have returned none of them)."""
@@ -163,7 +167,7 @@ class Flaky(Embedder):
 
 
 async def test_the_indexer_goes_newest_first_and_skips_a_text_it_cannot_embed(
-    engine, tenants
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
 ) -> None:
     acme = tenants["acme"]
     old = await remembered(engine, acme, None, vendor="old")
@@ -184,7 +188,9 @@ async def test_the_indexer_goes_newest_first_and_skips_a_text_it_cannot_embed(
     assert not state[poison][0] and "cannot read this" in state[poison][1]["embedding_error"]
 
 
-async def test_the_indexer_waits_while_documents_keep_arriving(engine, tenants) -> None:
+async def test_the_indexer_waits_while_documents_keep_arriving(
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
+) -> None:
     """A doc just written means the pipeline is busy: the indexer leaves the CPU to it —
     until a doc has waited its maximum."""
     await remembered(engine, tenants["acme"], None, vendor="just arrived")
@@ -197,10 +203,13 @@ async def _doc_of(pg: Any, item: uuid.UUID) -> uuid.UUID:
     cur = await pg.execute("SELECT id FROM mem_docs WHERE work_item_id = %s", (item,))
     row = await cur.fetchone()
     assert row is not None
-    return row[0]
+    doc_id: uuid.UUID = row[0]
+    return doc_id
 
 
-async def test_a_doc_replaced_while_being_embedded_keeps_no_stale_vector(engine, tenants) -> None:
+async def test_a_doc_replaced_while_being_embedded_keeps_no_stale_vector(
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
+) -> None:
     acme = tenants["acme"]
     item = await remembered(engine, acme, None, vendor="first text")
     async with transaction(engine) as pg:
@@ -222,7 +231,9 @@ class Broken(Embedder):
         raise RuntimeError("onnxruntime: out of memory")
 
 
-async def test_the_indexer_outlives_failures_that_are_not_the_documents(engine, tenants) -> None:
+async def test_the_indexer_outlives_failures_that_are_not_the_documents(
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
+) -> None:
     """Every text failing and the probe too is the embedder's fault: nothing is marked, the
     loop backs off and goes on — the relay it runs in is never taken down."""
     await remembered(engine, tenants["acme"], None, vendor="one")
@@ -246,7 +257,9 @@ async def test_the_indexer_outlives_failures_that_are_not_the_documents(engine, 
         assert (await cur.fetchone()) == (0,)
 
 
-async def test_a_batch_of_unreadable_texts_is_marked_not_retried_forever(engine, tenants) -> None:
+async def test_a_batch_of_unreadable_texts_is_marked_not_retried_forever(
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
+) -> None:
     """Two texts the embedder fails on, a working embedder (the probe reads): both marked,
     and the blank one too — the queue moves on to what is behind them."""
     acme = tenants["acme"]
@@ -298,7 +311,7 @@ def test_a_past_record_shows_the_model_only_who_sent_it_and_cannot_break_out() -
 
 
 async def test_without_its_embedding_model_the_extractor_asks_with_no_examples(
-    engine: Any, tenants: Any, settings: Any, tmp_path: Any
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID], settings: Settings, tmp_path: Path
 ) -> None:
     """A worker whose embedding model cannot load: related memory is empty (said once, in
     the log), never a failed extraction."""

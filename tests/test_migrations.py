@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, inspect, pool, text
+from sqlalchemy.engine.interfaces import ReflectedIndex
 
 from myloware.db.engine import to_sqlalchemy_url
 from myloware.db.migrate import current_revision, downgrade, include_object, upgrade
@@ -30,7 +32,7 @@ DESIGN_TABLES = {"tenants", "api_keys", "outbox", "records", "record_versions", 
 
 
 @pytest.fixture
-def empty_database(database_url: str):  # type: ignore[no-untyped-def]
+def empty_database(database_url: str) -> Iterator[str]:
     """A brand-new, empty database on the embedded server, dropped afterwards."""
     name = f"mig_{uuid.uuid4().hex[:10]}"
     admin = create_engine(
@@ -45,7 +47,7 @@ def empty_database(database_url: str):  # type: ignore[no-untyped-def]
     admin.dispose()
 
 
-def _inspect(url: str) -> tuple[set[str], dict[str, list[dict[str, object]]], set[str]]:
+def _inspect(url: str) -> tuple[set[str], dict[str, list[ReflectedIndex]], set[str]]:
     engine = create_engine(to_sqlalchemy_url(url), poolclass=pool.NullPool)
     with engine.connect() as conn:
         insp = inspect(conn)

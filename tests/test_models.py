@@ -56,7 +56,7 @@ def emu() -> Iterator[ModelEmulator]:
 
 def openai(emu: ModelEmulator, **kw: object) -> OpenAIProvider:
     options: dict[str, object] = {"model": "gpt-4o-mini", "api_key": "sk-test", "max_retries": 0}
-    return OpenAIProvider(base_url=emu.openai_url, **(options | kw))  # type: ignore[arg-type]
+    return OpenAIProvider(base_url=emu.openai_url, **(options | kw))
 
 
 def claude(emu: ModelEmulator, **kw: object) -> AnthropicProvider:
@@ -65,7 +65,7 @@ def claude(emu: ModelEmulator, **kw: object) -> AnthropicProvider:
         "api_key": "k",
         "max_retries": 0,
     }
-    return AnthropicProvider(base_url=emu.anthropic_url, **(options | kw))  # type: ignore[arg-type]
+    return AnthropicProvider(base_url=emu.anthropic_url, **(options | kw))
 
 
 def doc() -> LoadedDocument:
@@ -283,8 +283,8 @@ async def test_hybrid_keeps_the_rules_record_when_no_model_answers(emu: ModelEmu
 def test_router_from_settings_refuses_missing_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MYLOWARE_OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="MYLOWARE_OPENAI_API_KEY"):
-        ModelRouter.from_settings(Settings(_env_file=None, model_providers=["openai"]))
-    router = ModelRouter.from_settings(Settings(_env_file=None, model_providers=["local"]))
+        ModelRouter.from_settings(Settings(_env_file=None, model_providers=["openai"]))  # type: ignore[call-arg]  # pydantic-settings' _env_file
+    router = ModelRouter.from_settings(Settings(_env_file=None, model_providers=["local"]))  # type: ignore[call-arg]  # pydantic-settings' _env_file
     assert [p.name for p in router.providers] == ["local"]
 
 

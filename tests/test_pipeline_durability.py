@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import psycopg
 import pytest
@@ -19,10 +20,12 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from myloware.db.models import EvalResult, OutboxEvent, RecordVersion, WorkItem
+from myloware.runtime.embedded import EmbeddedServices
 from myloware.settings import Settings
 from myloware.worker.build import WORKFLOWS, workflow_runner
 from myloware.workflows.client import connect
-from tests.pipeline_support import running_worker, unique_queue, wait_for_order
+from tests.auth_support import TokenFor
+from tests.pipeline_support import AppClient, running_worker, unique_queue, wait_for_order
 from tests.polling import eventually
 from tests.rows import count_rows
 from tests.test_pipeline_e2e import TEXT_INVOICE
@@ -31,8 +34,13 @@ HISTORIES = Path(__file__).parent / "fixtures" / "histories"
 
 
 def _worker_process(
-    settings, database_url, redis_url, temporal_address, queue, log
-) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    settings: Settings,
+    database_url: str,
+    redis_url: str,
+    temporal_address: str,
+    queue: str,
+    log: BinaryIO,
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MYLOWARE_DATA_DIR": str(settings.data_path),
@@ -71,7 +79,12 @@ async def _assert_each_document_once(database_url: str, n: int) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_killed_worker_is_replaced_without_loss_or_duplicates(
-    api, settings, database_url, redis_url, temporal_address, token_for
+    api: AppClient,
+    settings: Settings,
+    database_url: str,
+    redis_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     """SIGKILL a worker mid-order; a new worker completes every item exactly once."""
     queue = unique_queue()
@@ -107,8 +120,12 @@ async def test_killed_worker_is_replaced_without_loss_or_duplicates(
 
 
 async def _record_histories(
-    api, settings, database_url, temporal_address, token_for
-) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    api: AppClient,
+    settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+) -> dict[str, str]:
     """Run a one-item order (item inline) and a two-item order (child workflows)."""
     queue = unique_queue()
     local = settings.model_copy(update={"task_queue": queue})
@@ -135,7 +152,11 @@ async def _record_histories(
 
 
 async def test_current_workflow_code_replays_fresh_and_recorded_histories(
-    api, settings, database_url, temporal_address, token_for
+    api: AppClient,
+    settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     """Histories recorded now and those stored in fixtures (older code) replay cleanly."""
     fresh = await _record_histories(api, settings, database_url, temporal_address, token_for)
@@ -163,7 +184,7 @@ async def test_current_workflow_code_replays_fresh_and_recorded_histories(
 def test_the_sandbox_checks_workflows_in_tests_not_in_production(settings: Settings) -> None:
     """Workers skip Temporal's sandbox unless asked; the tests' workers and the replay above
     run in it, so a non-deterministic call in workflow code fails here, before it ships."""
-    assert isinstance(workflow_runner(Settings(_env_file=None)), UnsandboxedWorkflowRunner)
+    assert isinstance(workflow_runner(Settings(_env_file=None)), UnsandboxedWorkflowRunner)  # type: ignore[call-arg]  # pydantic-settings' _env_file
     assert isinstance(workflow_runner(settings), SandboxedWorkflowRunner)
     replayer = Replayer(workflows=WORKFLOWS)
     assert isinstance(replayer.config()["workflow_runner"], SandboxedWorkflowRunner)
@@ -180,7 +201,13 @@ async def _settled_count(database_url: str) -> int | None:
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
-    api, settings, database_url, redis_url, temporal_address, token_for, embedded
+    api: AppClient,
+    settings: Settings,
+    database_url: str,
+    redis_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    embedded: EmbeddedServices,
 ) -> None:
     """PostgreSQL restarts while a production worker processes one-document orders: the
     stages caught by it fail and are retried, every document completes exactly once."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from myloware.db.models import EvalResult, OutboxEvent, RecordVersion
 from myloware.documents import LocalBlobStore
 from myloware.settings import Settings
 from myloware.worker.build import activities_for
+from tests.auth_support import TokenFor
 from tests.pipeline_support import (
     AGENTS,
     app_client,
@@ -55,7 +57,11 @@ def pipeline_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def papi(
-    pipeline_settings: Settings, database_url: str, clean_redis: str, temporal_address: str, tenants
+    pipeline_settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(
         pipeline_settings,
@@ -67,7 +73,11 @@ async def papi(
 
 
 async def test_text_invoice_completes_with_fields_and_one_attempt_per_agent(
-    papi, pipeline_settings, database_url, temporal_address, token_for
+    papi: httpx.AsyncClient,
+    pipeline_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     """An inline text invoice flows through all agents and is stored, verified and traced."""
     headers = token_for("acme")
@@ -97,7 +107,12 @@ async def test_text_invoice_completes_with_fields_and_one_attempt_per_agent(
 
 
 async def test_transient_failure_is_retried_and_traced(
-    papi, pipeline_settings, database_url, temporal_address, token_for, data_dir
+    papi: httpx.AsyncClient,
+    pipeline_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    data_dir: Path,
 ) -> None:
     """A Persister that fails once leaves a FAILED then a COMPLETED attempt, and one version."""
     engine = create_engine(database_url)
@@ -140,7 +155,12 @@ async def test_transient_failure_is_retried_and_traced(
 
 
 async def test_the_api_request_id_follows_the_order_into_every_stage_log_context(
-    papi, pipeline_settings, database_url, temporal_address, token_for, data_dir
+    papi: httpx.AsyncClient,
+    pipeline_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    data_dir: Path,
 ) -> None:
     """A stage runs with the submitting request's id, tenant, order, item, agent and attempt
     bound into its structlog context, so its log lines can be traced to the request."""
@@ -193,7 +213,11 @@ class FlakyBlobStore(LocalBlobStore):
 
 
 async def test_a_blob_read_failing_once_is_retried_and_the_item_completes(
-    papi, pipeline_settings, database_url, temporal_address, token_for
+    papi: httpx.AsyncClient,
+    pipeline_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     """An OSError while reading the blob store is transient: RecordGen runs again, the item
     completes, and the trace keeps the failed attempt with its reason."""
@@ -217,7 +241,11 @@ async def test_a_blob_read_failing_once_is_retried_and_the_item_completes(
 
 
 async def test_broken_pdf_fails_only_its_item_with_a_reason(
-    papi, pipeline_settings, database_url, temporal_address, token_for
+    papi: httpx.AsyncClient,
+    pipeline_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
 ) -> None:
     """In a two-file upload, a corrupt PDF fails with a clear reason; the other completes."""
     headers = token_for("acme")

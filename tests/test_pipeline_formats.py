@@ -3,8 +3,11 @@ e-invoices (a Factur-X PDF, an XRechnung XML)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from tests.auth_support import TokenFor
 from tests.einvoice_support import UBL, cii_xml, einvoice_pdf, visible
 from tests.factories import make_eml, pdf_from_lines, render_image
 from tests.pipeline_support import (
@@ -31,14 +34,21 @@ TICKET = (
 )
 
 
-async def _upload(client: httpx.AsyncClient, headers: dict[str, str], files, **data):  # type: ignore[no-untyped-def]
+async def _upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    files: list[tuple[str, tuple[str, bytes, str]]],
+    **data: str,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     r = await client.post("/v1/work-orders/upload", files=files, data=data, headers=headers)
     assert r.status_code == 201, r.text
     order = await wait_for_order(client, r.json()["data"]["id"], headers)
     return order, await items_of(client, order["id"], headers)
 
 
-async def test_pdf_invoice_is_read_from_its_text_layer(stack, token_for) -> None:
+async def test_pdf_invoice_is_read_from_its_text_layer(
+    stack: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A text-layer PDF invoice with decimal commas completes with the right fields."""
     headers = token_for("acme")
     order, [item] = await _upload(
@@ -54,7 +64,9 @@ async def test_pdf_invoice_is_read_from_its_text_layer(stack, token_for) -> None
     assert [a["agent_id"] for a in await attempts_of(stack, item["id"], headers)] == AGENTS
 
 
-async def test_scanned_receipt_image_is_read_by_ocr(stack, token_for) -> None:
+async def test_scanned_receipt_image_is_read_by_ocr(
+    stack: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A PNG receipt goes through OCR and yields vendor, date and total."""
     headers = token_for("acme")
     order, [item] = await _upload(
@@ -70,7 +82,9 @@ async def test_scanned_receipt_image_is_read_by_ocr(stack, token_for) -> None:
     assert fields["total_amount"] == "12.00"
 
 
-async def test_email_body_and_two_attachments_become_three_items(stack, token_for) -> None:
+async def test_email_body_and_two_attachments_become_three_items(
+    stack: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """An .eml becomes an item for its body and one per attachment, each processed."""
     headers = token_for("acme")
     eml = make_eml(
@@ -92,7 +106,9 @@ async def test_email_body_and_two_attachments_become_three_items(stack, token_fo
     assert order["metadata"]["summary"]["completed"] >= 2
 
 
-async def test_einvoice_pdf_and_xml_are_read_from_their_structured_data(stack, token_for) -> None:
+async def test_einvoice_pdf_and_xml_are_read_from_their_structured_data(
+    stack: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A Factur-X PDF and an XRechnung UBL file complete with the e-invoices' own values,
     and the Run Trace says they came from the embedded e-invoice."""
     headers = token_for("acme")

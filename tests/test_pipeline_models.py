@@ -3,8 +3,10 @@ carries model, tokens and cost; when no model answers the offline extractor take
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from myloware.records import DocumentType
 from myloware.schemas import load_builtin_schema
 from myloware.settings import Settings
 from myloware.workflows.client import connect
+from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy
 from tests.model_emulator import ModelEmulator, Reply
 from tests.pipeline_support import (
@@ -64,7 +67,11 @@ def model_settings(settings: Settings, emu: ModelEmulator) -> Settings:
 
 @pytest.fixture
 async def mapi(
-    model_settings: Settings, database_url: str, clean_redis: str, temporal_address: str, tenants
+    model_settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(
         model_settings,
@@ -75,7 +82,13 @@ async def mapi(
         yield client
 
 
-async def _run(mapi, model_settings, database_url, temporal_address, headers) -> dict:
+async def _run(
+    mapi: httpx.AsyncClient,
+    model_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    headers: dict[str, str],
+) -> dict[str, Any]:
     async with running_worker(model_settings, database_url, temporal_address):
         r = await mapi.post(
             "/v1/work-orders", json={"work_items": [{"content": TEXT_INVOICE}]}, headers=headers
@@ -85,7 +98,9 @@ async def _run(mapi, model_settings, database_url, temporal_address, headers) ->
     return {**item, "workflow_id": order["workflow_id"]}
 
 
-async def _regular_activities(settings: Settings, temporal_address: str, workflow_id: str):  # type: ignore[no-untyped-def]
+async def _regular_activities(
+    settings: Settings, temporal_address: str, workflow_id: str
+) -> list[str]:
     """The activity types the workflow scheduled as regular (not local) activities."""
     client = await connect(settings, temporal_address)
     history = await client.get_workflow_handle(workflow_id).fetch_history()
@@ -97,7 +112,12 @@ async def _regular_activities(settings: Settings, temporal_address: str, workflo
 
 
 async def test_model_extraction_is_traced_with_tokens_and_cost(
-    mapi, model_settings, database_url, temporal_address, token_for, emu
+    mapi: httpx.AsyncClient,
+    model_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    emu: ModelEmulator,
 ) -> None:
     emu.script(Reply(data=ANSWER, tokens_in=900, tokens_out=80))
     headers = token_for("acme")
@@ -127,7 +147,12 @@ async def test_model_extraction_is_traced_with_tokens_and_cost(
 
 
 async def test_garbage_from_the_model_falls_back_to_the_offline_extractor(
-    mapi, model_settings, database_url, temporal_address, token_for, emu
+    mapi: httpx.AsyncClient,
+    model_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    emu: ModelEmulator,
 ) -> None:
     emu.script(Reply(text="I am sorry, I cannot read invoices."))
     headers = token_for("acme")
@@ -154,7 +179,13 @@ rules:
 
 
 async def test_a_spent_daily_token_budget_asks_no_model_and_tells_the_policy(
-    mapi, model_settings, database_url, temporal_address, token_for, emu, tenants
+    mapi: httpx.AsyncClient,
+    model_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    emu: ModelEmulator,
+    tenants: dict[str, uuid.UUID],
 ) -> None:
     """Once the tenant's tokens for the day are spent, the next document asks no model: the
     rules read it and the policy's ``token_budget_exhausted`` rule decides (here: reject)."""
@@ -176,7 +207,12 @@ async def test_a_spent_daily_token_budget_asks_no_model_and_tells_the_policy(
 
 
 async def test_the_model_is_asked_for_the_active_schema_version(
-    mapi, model_settings, database_url, temporal_address, token_for, emu
+    mapi: httpx.AsyncClient,
+    model_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    emu: ModelEmulator,
 ) -> None:
     """A newer INVOICE schema activated in ``schemas`` (here with a purchase-order number) is
     what the model is asked for and what its answer is read against."""
@@ -207,7 +243,12 @@ async def test_the_model_is_asked_for_the_active_schema_version(
 
 
 async def test_the_model_is_shown_the_approved_records_of_similar_documents(
-    mapi, model_settings, database_url, temporal_address, token_for, emu
+    mapi: httpx.AsyncClient,
+    model_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    emu: ModelEmulator,
 ) -> None:
     """Related memory: once an earlier invoice like this one is approved and indexed, its
     record goes into the prompt as a guide, and the attempt says which one and how alike."""

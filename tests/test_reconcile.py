@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -36,14 +35,14 @@ async def client(queue_settings: Settings, temporal_address: str) -> AsyncIterat
     yield await connect(queue_settings, temporal_address)
 
 
-async def _order(sessions: Any, order_id: uuid.UUID) -> WorkOrder:
+async def _order(sessions: async_sessionmaker[AsyncSession], order_id: uuid.UUID) -> WorkOrder:
     async with sessions() as session:
         order = await session.get(WorkOrder, order_id)
     assert order is not None
     return order
 
 
-async def _items(sessions: Any, order_id: uuid.UUID) -> list[WorkItem]:
+async def _items(sessions: async_sessionmaker[AsyncSession], order_id: uuid.UUID) -> list[WorkItem]:
     async with sessions() as session:
         return list(
             await session.scalars(select(WorkItem).where(WorkItem.work_order_id == order_id))
@@ -52,7 +51,7 @@ async def _items(sessions: Any, order_id: uuid.UUID) -> list[WorkItem]:
 
 async def test_an_order_without_a_workflow_is_started_and_completes(
     sessions: async_sessionmaker[AsyncSession],
-    tenants: dict[str, object],
+    tenants: dict[str, uuid.UUID],
     queue_settings: Settings,
     client: Client,
     database_url: str,
@@ -72,7 +71,7 @@ async def test_an_order_without_a_workflow_is_started_and_completes(
 
 async def test_a_workflow_that_closed_without_settling_is_started_again(
     sessions: async_sessionmaker[AsyncSession],
-    tenants: dict[str, object],
+    tenants: dict[str, uuid.UUID],
     queue_settings: Settings,
     client: Client,
     database_url: str,
@@ -111,7 +110,7 @@ async def test_a_workflow_that_closed_without_settling_is_started_again(
 
 async def test_a_terminated_workflow_settles_its_order_as_failed_with_the_reason(
     sessions: async_sessionmaker[AsyncSession],
-    tenants: dict[str, object],
+    tenants: dict[str, uuid.UUID],
     queue_settings: Settings,
     client: Client,
 ) -> None:
@@ -134,7 +133,7 @@ async def test_a_terminated_workflow_settles_its_order_as_failed_with_the_reason
 
 async def test_restarts_are_bounded_then_the_order_is_settled(
     sessions: async_sessionmaker[AsyncSession],
-    tenants: dict[str, object],
+    tenants: dict[str, uuid.UUID],
     queue_settings: Settings,
     client: Client,
 ) -> None:
@@ -163,7 +162,7 @@ async def test_restarts_are_bounded_then_the_order_is_settled(
     assert f"ended timed_out {MAX_RESTARTS} times" in (item.error or "")
 
 
-async def _mark_processing(sessions: Any, ref: ItemRef) -> None:
+async def _mark_processing(sessions: async_sessionmaker[AsyncSession], ref: ItemRef) -> None:
     async with sessions() as session, session.begin():
         order = await session.get(WorkOrder, ref.work_order_id)
         assert order is not None

@@ -16,6 +16,7 @@ from myloware.errors import ConflictError, NotFoundError, ValidationFailed
 from myloware.records import DocumentType
 from myloware.schemas import builtin_schema_rows, load_builtin_schema
 from myloware.services import schemas_registry as registry
+from tests.auth_support import TokenFor
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def _with_po() -> dict[str, Any]:
 
 
 async def test_publish_activates_one_version_per_type_and_rolls_back(
-    registry_session: AsyncSession, api: httpx.AsyncClient, token_for: Any
+    registry_session: AsyncSession, api: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
     session = registry_session
     async with session.begin():

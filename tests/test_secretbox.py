@@ -31,7 +31,7 @@ def keys() -> Iterator[list[str]]:
 
 
 def _use(*keys: str) -> None:
-    secretbox.configure(Settings(_env_file=None, secrets_key=SecretStr(",".join(keys))))
+    secretbox.configure(Settings(_env_file=None, secrets_key=SecretStr(",".join(keys))))  # type: ignore[call-arg]  # pydantic-settings' _env_file
 
 
 async def _raw_secret(sessions: async_sessionmaker[AsyncSession], row_id: uuid.UUID) -> str:
@@ -48,7 +48,7 @@ async def _read_secret(sessions: async_sessionmaker[AsyncSession], row_id: uuid.
 
 
 async def test_secrets_are_ciphertext_in_the_database_and_keys_rotate(
-    sessions: async_sessionmaker[AsyncSession], tenants: dict[str, object], keys: list[str]
+    sessions: async_sessionmaker[AsyncSession], tenants: dict[str, uuid.UUID], keys: list[str]
 ) -> None:
     old, new = keys
     _use(old)
@@ -81,7 +81,7 @@ async def test_secrets_are_ciphertext_in_the_database_and_keys_rotate(
 
 
 async def test_plain_rows_from_before_are_read_and_resealed(
-    sessions: async_sessionmaker[AsyncSession], tenants: dict[str, object], keys: list[str]
+    sessions: async_sessionmaker[AsyncSession], tenants: dict[str, uuid.UUID], keys: list[str]
 ) -> None:
     _use(keys[0])
     row_id = uuid.uuid4()
@@ -107,7 +107,8 @@ def test_keys_are_checked_and_required_where_it_matters(keys: list[str]) -> None
     production = Settings.model_construct(env=Environment.PRODUCTION, secrets_key=None)
     with pytest.raises(ConfigurationError, match="must be set in production"):
         secretbox.keys_for(production)
-    secretbox.configure(Settings(_env_file=None))  # development: derived, so no bulk reseal
+    # development: derived, so no bulk reseal
+    secretbox.configure(Settings(_env_file=None))  # type: ignore[call-arg]  # pydantic-settings' _env_file
     assert secretbox.configured() and not secretbox.explicitly_keyed()
     _use(keys[0])
     assert secretbox.explicitly_keyed()

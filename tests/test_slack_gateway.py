@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
+import httpx
 import pytest
 
+from myloware.runtime.embedded import EmbeddedServices
 from tests.slack_emulator import post_event, slack_signature
 from tests.slack_support import SECRET, TEAM, store_connector
 
@@ -15,14 +18,18 @@ CHALLENGE = {"token": "deprecated", "challenge": "c-123", "type": "url_verificat
 
 
 @pytest.fixture
-async def connected(api, tenants, database_url):  # type: ignore[no-untyped-def]
+async def connected(
+    api: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str
+) -> httpx.AsyncClient:
     """The API with acme's SLACK connector stored (Slack's Web API never called)."""
     await store_connector(database_url, tenants["acme"], "http://127.0.0.1:9/api/")
     return api
 
 
 @pytest.mark.parametrize("stamp", ["abc", "", " 1700000000", "1e9", "-5", "9" * 30])
-async def test_a_malformed_timestamp_is_refused_before_anything_else(connected, stamp) -> None:
+async def test_a_malformed_timestamp_is_refused_before_anything_else(
+    connected: httpx.AsyncClient, stamp: str
+) -> None:
     """A known team's request whose timestamp is not plain seconds is a 401, never a 500."""
     body = json.dumps({"type": "event_callback", "team_id": TEAM, "event": {"type": "x"}})
     headers = {
@@ -34,7 +41,7 @@ async def test_a_malformed_timestamp_is_refused_before_anything_else(connected, 
     assert r.status_code == 401, r.text
 
 
-async def test_an_exact_replay_inside_the_window_is_refused(connected) -> None:
+async def test_an_exact_replay_inside_the_window_is_refused(connected: httpx.AsyncClient) -> None:
     """The same signed request twice is answered once; a newly signed one is answered."""
     stamp = int(time.time())
     first = await post_event(connected, CHALLENGE, signing_secret=SECRET, timestamp=stamp)
@@ -45,7 +52,7 @@ async def test_an_exact_replay_inside_the_window_is_refused(connected) -> None:
 
 
 async def test_a_signed_request_is_refused_with_503_while_redis_is_down(
-    connected, embedded
+    connected: httpx.AsyncClient, embedded: EmbeddedServices
 ) -> None:
     """Without Redis a replay cannot be ruled out: 503 (Slack retries), not 500 or 200."""
     embedded.stop_redis()

@@ -6,9 +6,13 @@ Slack's sign-in page instead of a file are refused without losing anything."""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
+import pytest
+
 from myloware.db.models import WorkItem, WorkOrder
+from myloware.settings import Settings
 from tests.pipeline_support import wait_for_order
 from tests.polling import eventually
 from tests.rows import read_rows
@@ -150,11 +154,11 @@ async def test_a_share_inside_a_thread_is_answered_in_that_thread(
 
 
 async def test_too_many_files_are_refused_whole_and_a_failure_is_told(
-    slack: SlackHarness, database_url: str, monkeypatch: Any
+    slack: SlackHarness, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emu, ws = slack.slack, slack.workspace
     one = emu.host_file(ws, "t.txt", TICKET, "text/plain")
-    limit = slack.api.settings.max_items_per_order  # type: ignore[attr-defined]
+    limit = slack.api.settings.max_items_per_order
     ts = await _share(slack, INBOX, ALICE, *[{**one, "id": f"F{i}"} for i in range(limit + 1)])
     [refused] = await eventually(lambda: emu.replies(INBOX, ts)[:1])
     assert (
@@ -173,7 +177,7 @@ async def test_too_many_files_are_refused_whole_and_a_failure_is_told(
 
 
 async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
-    slack: SlackHarness, database_url: str, settings: Any
+    slack: SlackHarness, database_url: str, settings: Settings
 ) -> None:
     """Slack's sign-in page instead of the file, a link to another host (the token must not
     go there), a file over the size limit: each is named in the thread; the good one is
@@ -214,7 +218,11 @@ async def test_files_slack_will_not_hand_over_are_skipped_with_the_reason(
 
 
 async def test_a_share_being_taken_when_the_api_stops_is_finished_first(
-    settings: Any, database_url: str, clean_redis: str, temporal_address: str, tenants: Any
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
 ) -> None:
     """Bolt acknowledged the event (Slack will not send it again), the file is still
     downloading: the API's shutdown waits for the listener, and the order is there the

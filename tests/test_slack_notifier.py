@@ -105,7 +105,9 @@ async def _cards(sessions: async_sessionmaker[AsyncSession]) -> int:
 
 
 async def test_a_card_is_posted_once_even_when_the_event_comes_twice(
-    sessions: Any, tenants: dict[str, Any], emulator: SlackEmulator
+    sessions: async_sessionmaker[AsyncSession],
+    tenants: dict[str, uuid.UUID],
+    emulator: SlackEmulator,
 ) -> None:
     """Handling approval.requested again (a redelivery) posts no second card."""
     request = await _pending_request(sessions, tenants["acme"])
@@ -120,7 +122,9 @@ async def test_a_card_is_posted_once_even_when_the_event_comes_twice(
 
 
 async def test_a_decision_handled_before_the_request_leaves_no_buttons_behind(
-    sessions: Any, tenants: dict[str, Any], emulator: SlackEmulator
+    sessions: async_sessionmaker[AsyncSession],
+    tenants: dict[str, uuid.UUID],
+    emulator: SlackEmulator,
 ) -> None:
     """Events out of order: once the request is decided, approval.requested posts nothing."""
     request = await _pending_request(sessions, tenants["acme"])
@@ -135,7 +139,9 @@ async def test_a_decision_handled_before_the_request_leaves_no_buttons_behind(
 
 
 async def test_slack_refusing_the_token_fails_the_event_for_a_retry(
-    sessions: Any, tenants: dict[str, Any], emulator: SlackEmulator
+    sessions: async_sessionmaker[AsyncSession],
+    tenants: dict[str, uuid.UUID],
+    emulator: SlackEmulator,
 ) -> None:
     """invalid_auth from Slack raises SlackDeliveryError (the consumer retries, then
     dead-letters) and records no card."""
@@ -147,7 +153,9 @@ async def test_slack_refusing_the_token_fails_the_event_for_a_retry(
 
 
 async def test_tenants_without_a_slack_connector_are_left_alone(
-    sessions: Any, tenants: dict[str, Any], emulator: SlackEmulator
+    sessions: async_sessionmaker[AsyncSession],
+    tenants: dict[str, uuid.UUID],
+    emulator: SlackEmulator,
 ) -> None:
     """No SLACK connector for the tenant: the handler does nothing."""
     await _connect(sessions, tenants["globex"], emulator.api_url, TOKEN)

@@ -5,9 +5,9 @@ the connector closes its connection."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from functools import partial
-from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -15,7 +15,9 @@ from sqlalchemy import update
 from myloware.db.base import ConnectorStatus
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Connector
+from myloware.settings import Settings
 from myloware.slack.cards import APPROVE
+from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy, submit_waiting_invoice
 from tests.pipeline_support import api_with_worker, wait_for_order
 from tests.polling import eventually
@@ -38,12 +40,12 @@ APP_TOKEN = "xapp-1-A0MYLOWARE-1-0123456789abcdef"
 
 @pytest.fixture
 async def socket_slack(
-    settings: Any,
+    settings: Settings,
     database_url: str,
     clean_redis: str,
     temporal_address: str,
-    tenants: dict[str, Any],
-    token_for: Any,
+    tenants: dict[str, uuid.UUID],
+    token_for: TokenFor,
 ) -> AsyncIterator[SlackHarness]:
     workspace = acme_workspace(app_token=APP_TOKEN)
     async with SlackEmulator(workspace) as emulator:
@@ -93,7 +95,7 @@ async def test_approve_over_socket_mode_decides(socket_slack: SlackHarness) -> N
 
 
 async def test_a_deactivated_connector_loses_its_connection(
-    socket_slack: SlackHarness, database_url: str, tenants: dict[str, Any]
+    socket_slack: SlackHarness, database_url: str, tenants: dict[str, uuid.UUID]
 ) -> None:
     emu = socket_slack.slack
     await eventually(lambda: emu.sockets.get(TEAM))
@@ -121,7 +123,7 @@ def _opened_with(emu: SlackEmulator, token: str) -> int:
 
 
 async def test_another_workspaces_requests_and_a_refused_token_change_nothing(
-    socket_slack: SlackHarness, database_url: str, tenants: dict[str, Any]
+    socket_slack: SlackHarness, database_url: str, tenants: dict[str, uuid.UUID]
 ) -> None:
     """An event naming another team (the app installed elsewhere too) is acknowledged and
     dropped; a connector whose app token Slack refuses does not hold up the others."""

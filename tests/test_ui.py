@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 
+import httpx
+
+from myloware.settings import Settings
 from myloware.ui.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE
-from tests.auth_support import store_api_key
+from tests.auth_support import TokenFor, store_api_key
 from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
-from tests.pipeline_support import AGENTS, items_of, wait_for_order
+from tests.pipeline_support import AGENTS, AppClient, items_of, wait_for_order
 from tests.ui_support import FIXTURES, bearer, csrf_of, sign_in
 
 FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
 
 
-async def test_login_sets_a_strict_http_only_cookie_and_pages_need_it(api, token_for) -> None:
+async def test_login_sets_a_strict_http_only_cookie_and_pages_need_it(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """A valid token signs in (HttpOnly, SameSite=Strict cookie); a bad one and no cookie do not."""
     anonymous = await api.get("/ui/work-orders/00000000-0000-0000-0000-000000000000")
     assert anonymous.status_code == 303
@@ -46,7 +52,9 @@ async def test_login_sets_a_strict_http_only_cookie_and_pages_need_it(api, token
     assert page.status_code == 200 and "Work orders" in page.text and "user@acme" in page.text
 
 
-async def test_login_without_its_csrf_value_is_refused(api, token_for) -> None:
+async def test_login_without_its_csrf_value_is_refused(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """The login form's double-submit value must match its cookie."""
     await api.get("/ui/login")
     r = await api.post(
@@ -55,7 +63,9 @@ async def test_login_without_its_csrf_value_is_refused(api, token_for) -> None:
     assert r.status_code == 403 and SESSION_COOKIE not in r.cookies
 
 
-async def test_api_key_signs_in_like_a_token(api, tenants, clean_db) -> None:
+async def test_api_key_signs_in_like_a_token(
+    api: httpx.AsyncClient, tenants: dict[str, uuid.UUID], clean_db: str
+) -> None:
     """An API key is checked by the API's own lookup and works as a UI credential."""
     key = await store_api_key(clean_db, tenants["acme"])
     cookie = await sign_in(api, key)
@@ -63,7 +73,7 @@ async def test_api_key_signs_in_like_a_token(api, tenants, clean_db) -> None:
     assert page.status_code == 200 and "Pending approvals" in page.text
 
 
-async def test_pages_trace_a_processed_order(stack, token_for) -> None:
+async def test_pages_trace_a_processed_order(stack: httpx.AsyncClient, token_for: TokenFor) -> None:
     """List, order and item pages show the agents, a field value and its highlighted span."""
     headers = token_for("acme")
     text = (FIXTURES / "invoice.txt").read_text()
@@ -97,7 +107,9 @@ async def test_pages_trace_a_processed_order(stack, token_for) -> None:
     assert "record version 1" in page.text and 'http-equiv="refresh"' not in page.text
 
 
-async def test_a_foreign_tenants_item_and_order_are_not_found(stack, token_for) -> None:
+async def test_a_foreign_tenants_item_and_order_are_not_found(
+    stack: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """Another tenant's ids answer the 404 page, exactly as the API does."""
     headers = token_for("acme")
     r = await stack.post(
@@ -116,7 +128,7 @@ async def test_a_foreign_tenants_item_and_order_are_not_found(stack, token_for) 
 
 
 async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """Without CSRF the POST is refused; with it, Approve (and corrections) completes the item."""
     await publish_policy(database_url, tenants["acme"])
@@ -158,7 +170,9 @@ async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
     assert "GX-1001-B" in done.text and "corrected" in done.text
 
 
-async def test_refusals_come_back_as_messages(stack, tenants, database_url, token_for) -> None:
+async def test_refusals_come_back_as_messages(
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
+) -> None:
     """Wrong group → 403 and no form; bad corrections → 422 with the reason; decided → 409."""
     await publish_policy(database_url, tenants["acme"])
     owner = token_for("acme", *FINANCE, groups=("finance",))
@@ -188,7 +202,7 @@ async def test_refusals_come_back_as_messages(stack, tenants, database_url, toke
 
 
 async def test_a_page_left_open_while_the_request_was_escalated_decides_nothing(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """The form carries the tier it showed: escalated meanwhile, Approve is refused (409)
     with where the request waits now, instead of deciding on a tier nobody was shown."""
@@ -213,7 +227,7 @@ async def test_a_page_left_open_while_the_request_was_escalated_decides_nothing(
 
 
 async def test_deciding_without_read_access_shows_nothing_of_the_item(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """A refused decision re-renders the trace, so the form needs work_orders:read too."""
     await publish_policy(database_url, tenants["acme"])
@@ -234,7 +248,7 @@ async def test_deciding_without_read_access_shows_nothing_of_the_item(
 
 
 async def test_approvals_page_lists_what_waits_with_its_sla(
-    stack, tenants, database_url, token_for
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
     """The pending list shows the item, its group, time left and a Decide link for members."""
     await publish_policy(database_url, tenants["acme"])
@@ -250,14 +264,14 @@ async def test_approvals_page_lists_what_waits_with_its_sla(
 
 
 async def test_the_cookie_is_an_opaque_session_id_never_the_credential(
-    api, token_for, database_url
+    api: AppClient, token_for: TokenFor, database_url: str
 ) -> None:
     """The cookie holds a random id that is no API credential; the table holds the
     credential sealed and only a hash of the id; over HTTPS the cookie is Secure."""
     import httpx
 
     from myloware.db.models import UiSession
-    from tests.slack_support import rows
+    from tests.rows import read_rows
 
     token = bearer(token_for("acme"))
     cookie = await sign_in(api, token)
@@ -265,7 +279,7 @@ async def test_the_cookie_is_an_opaque_session_id_never_the_credential(
     assert token not in session_id and len(session_id) >= 40
     for header in ({"Authorization": f"Bearer {session_id}"}, {"X-API-Key": session_id}):
         assert (await api.get("/v1/work-orders", headers=header)).status_code == 401
-    [row] = await rows(database_url, UiSession)
+    [row] = await read_rows(database_url, UiSession)
     assert token not in row.credential and session_id not in row.id_hash
     assert row.subject == "user@acme" and (await api.get("/ui", headers=cookie)).status_code == 200
 
@@ -278,7 +292,9 @@ async def test_the_cookie_is_an_opaque_session_id_never_the_credential(
     assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
 
 
-async def test_signing_out_ends_the_session_on_the_server(api, token_for) -> None:
+async def test_signing_out_ends_the_session_on_the_server(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
     """After sign-out the very same cookie no longer opens a page (a copy of it is useless)."""
     cookie = await sign_in(api, bearer(token_for("acme")))
     form = await api.get("/ui/logout", headers=cookie)
@@ -288,7 +304,9 @@ async def test_signing_out_ends_the_session_on_the_server(api, token_for) -> Non
     assert again.status_code == 303 and again.headers["location"].startswith("/ui/login")
 
 
-async def test_an_expired_session_is_refused(api, token_for, database_url) -> None:
+async def test_an_expired_session_is_refused(
+    api: httpx.AsyncClient, token_for: TokenFor, database_url: str
+) -> None:
     """A session past its expiry sends the browser to sign in, whatever the credential."""
     from sqlalchemy import update
 
@@ -305,7 +323,12 @@ async def test_an_expired_session_is_refused(api, token_for, database_url) -> No
 
 
 async def test_a_session_survives_a_restart_of_the_api(
-    api, token_for, settings, database_url, clean_redis, temporal_address
+    api: httpx.AsyncClient,
+    token_for: TokenFor,
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
 ) -> None:
     """Sessions live in PostgreSQL: a new API process (with a flushed Redis) still knows one."""
     import redis.asyncio as aioredis

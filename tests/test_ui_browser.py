@@ -7,11 +7,16 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.pipeline_support import items_of, wait_for_order
+from tests.auth_support import TokenFor
+from tests.pipeline_support import AppClient, items_of, wait_for_order
 from tests.ui_support import FIXTURES, bearer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 CHROMIUM = Path("/usr/bin/chromium")
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
@@ -19,7 +24,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chrom
 
 
 @asynccontextmanager
-async def serving(app: object) -> AsyncIterator[str]:
+async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve the (already started) app over HTTP on a free local port, in this event loop."""
     import uvicorn
 
@@ -38,7 +43,9 @@ async def serving(app: object) -> AsyncIterator[str]:
         await task
 
 
-async def test_a_person_signs_in_and_follows_a_value_to_its_source(stack, token_for) -> None:
+async def test_a_person_signs_in_and_follows_a_value_to_its_source(
+    stack: AppClient, token_for: TokenFor
+) -> None:
     """Login returns to the item; a value lights its span; links from elsewhere stay signed in."""
     headers = token_for("acme")
     r = await stack.post(
@@ -50,7 +57,7 @@ async def test_a_person_signs_in_and_follows_a_value_to_its_source(stack, token_
     await wait_for_order(stack, order_id, headers)
     [item] = await items_of(stack, order_id, headers)
     async with (
-        serving(stack.app) as base,  # type: ignore[attr-defined]
+        serving(stack.app) as base,
         playwright_api.async_playwright() as pw,
     ):
         browser = await pw.chromium.launch(

@@ -42,6 +42,7 @@ from myloware.services.connectors import (
     update_connector,
 )
 from myloware.settings import Settings
+from tests.auth_support import TokenFor
 from tests.polling import eventually
 
 IDLE_MS = 50
@@ -329,7 +330,7 @@ async def test_failing_receiver_is_retried_dead_lettered_and_replayed_once_fixed
 
 async def test_work_order_created_through_the_api_reaches_the_webhook(
     api: httpx.AsyncClient,
-    token_for: Any,
+    token_for: TokenFor,
     fast: Settings,
     sessions: Sessions,
     redis: aioredis.Redis,
