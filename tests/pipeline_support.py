@@ -13,8 +13,8 @@ from myloware.agents import PIPELINE
 from myloware.db.engine import create_engine, session_factory
 from myloware.documents import LocalBlobStore
 from myloware.settings import Settings
+from myloware.temporal_client import connect
 from myloware.worker.build import build_worker
-from myloware.workflows.client import connect
 from tests.polling import eventually
 
 if TYPE_CHECKING:

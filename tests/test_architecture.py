@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"services"},
     {"agents"},
     {"workflows"},
-    {"worker", "web"},
+    {"worker", "web", "temporal_client"},
     {"slack", "mail", "ui", "evaluation"},
     {"api"},
     {"runtime"},

@@ -22,8 +22,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from myloware.db.models import EvalResult, OutboxEvent, RecordVersion, WorkItem
 from myloware.runtime.embedded import EmbeddedServices
 from myloware.settings import Settings
+from myloware.temporal_client import connect
 from myloware.worker.build import WORKFLOWS, workflow_runner
-from myloware.workflows.client import connect
 from tests.auth_support import TokenFor
 from tests.pipeline_support import AppClient, running_worker, unique_queue, wait_for_order
 from tests.polling import eventually

@@ -19,7 +19,7 @@ from myloware.models.pricing import cost_usd
 from myloware.records import DocumentType
 from myloware.schemas import load_builtin_schema
 from myloware.settings import Settings
-from myloware.workflows.client import connect
+from myloware.temporal_client import connect
 from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy
 from tests.model_emulator import ModelEmulator, Reply

@@ -17,9 +17,9 @@ from myloware.contracts import FinishOrderInput, ItemRef, WorkOrderInput, workfl
 from myloware.db.base import WorkOrderStatus
 from myloware.db.models import WorkItem, WorkOrder
 from myloware.settings import Settings
+from myloware.temporal_client import connect
 from myloware.worker.build import activities_for
 from myloware.worker.reconcile import MAX_RESTARTS, Reconciler
-from myloware.workflows.client import connect
 from myloware.workflows.work_order import WorkOrderWorkflow
 from tests.pipeline_support import running_worker, unique_queue
 from tests.worker_support import stored_item

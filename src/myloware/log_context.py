@@ -6,7 +6,7 @@ order's workflow, the workflow hands its headers to every activity and child wor
 starts, and each activity binds it with the ids of the document it works on — so
 ``grep <request id>`` finds a document's lines in the API's and the worker's logs alike.
 
-Registered once on the client (:func:`myloware.workflows.client.connect`); a worker built on
+Registered once on the client (:func:`myloware.temporal_client.connect`); a worker built on
 that client uses it as its interceptor too.
 """
 

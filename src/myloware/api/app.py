@@ -37,13 +37,13 @@ from myloware.settings import Settings
 from myloware.slack import build_slack_router
 from myloware.slack.gateway import deps_from_state
 from myloware.slack.socket_mode import SocketModeConnections
+from myloware.temporal_client import start_work_order
 from myloware.ui import router as ui_router
 from myloware.web.errors import install_error_handlers
 from myloware.web.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from myloware.web.ratelimit import AuthFailureThrottle, LocalWindow, RateLimiter
 from myloware.web.state import AppState
 from myloware.web.temporal import dispatch, temporal_client
-from myloware.workflows.client import start_work_order
 
 log = structlog.get_logger(__name__)
 

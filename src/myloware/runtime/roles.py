@@ -74,10 +74,10 @@ async def run_worker(
 
     from myloware.db.engine import create_engine, session_factory
     from myloware.documents import LocalBlobStore
+    from myloware.temporal_client import connect
     from myloware.worker.attempts import trace_engine
     from myloware.worker.build import build_worker
     from myloware.worker.reconcile import Reconciler
-    from myloware.workflows.client import connect
 
     engine = create_engine(endpoints.database_url)
     traces = trace_engine(endpoints.database_url)

@@ -9,8 +9,8 @@ from typing import Any
 
 import structlog
 
+from myloware.temporal_client import connect
 from myloware.web.state import AppState
-from myloware.workflows.client import connect
 
 log = structlog.get_logger(__name__)
 _lock = asyncio.Lock()

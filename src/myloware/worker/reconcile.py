@@ -38,8 +38,8 @@ from myloware.contracts import FinishItemInput, FinishOrderInput, ItemRef, workf
 from myloware.db.base import WorkItemStatus, WorkOrderStatus
 from myloware.db.models import WorkItem, WorkOrder
 from myloware.settings import Settings
+from myloware.temporal_client import start_work_order
 from myloware.worker.bookkeeping import BookkeepingActivities
-from myloware.workflows.client import start_work_order
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,9 @@
-"""Connecting to Temporal and starting work-order workflows (used by the API and the CLI)."""
+"""The one Temporal client module: connecting (with the request-id propagation every client
+and worker uses) and starting a work order's workflow. The API builds one client lazily and
+injects it into its routes, the UI, Slack and the e-mail intake (:mod:`myloware.web.temporal`);
+the worker, the reconciler and the CLI connect through :func:`connect` too. Workflow ids are in
+:mod:`myloware.contracts`; a person's decision goes to a workflow through
+:func:`myloware.services.approvals.submit_decision` with that injected client."""
 
 from __future__ import annotations
 
