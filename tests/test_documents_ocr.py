@@ -74,6 +74,26 @@ def test_scanned_pdf_page_is_read_by_ocr_with_boxes_in_points() -> None:
     assert 50 < total[1] < total[3] < 50 + 80
 
 
+def test_mixed_pdf_ocrs_only_the_page_without_a_text_layer() -> None:
+    """A page with a text layer is read from it even when it shows a picture; a scan page is OCR'd.
+
+    Page 1 carries a text line and the receipt picture: had it been OCR'd, the receipt's words
+    would appear on it. Page 2 is the picture alone and can only be read by OCR.
+    """
+    picture = io.BytesIO(encoded(receipt_image(), "PNG"))
+    pdf = FPDF(unit="pt", format=(400, 300))
+    pdf.set_font("helvetica", size=14)
+    pdf.add_page()
+    pdf.text(40, 30, "Cover letter 42")
+    pdf.image(picture, x=40, y=50, w=240)
+    pdf.add_page()
+    pdf.image(picture, x=40, y=50, w=240)
+    loaded = load_document(bytes(pdf.output()), filename="mixed.pdf", limits=LIMITS)
+    pages = {page: [line.text for line in loaded.lines if line.page == page] for page in (1, 2)}
+    assert pages[1] == ["Cover letter 42"]
+    assert pages[2] == ["ACME STORE", "Coffee\t4.50", "TOTAL\t12.00"]
+
+
 def test_images_need_ocr_enabled() -> None:
     """With OCR off, an image fails with a reason that names OCR."""
     with pytest.raises(DocumentError, match="needs OCR, which is disabled"):
