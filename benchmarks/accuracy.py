@@ -10,7 +10,9 @@ SROIE receipt takes seconds, so in full mode document input reads the first 50 d
 a set (sorted by id) and says so; smoke mode reads the first 3 (text) and 2 (document).
 A sample is a folder of symbolic links under /tmp — the data is never copied.
 
-Tokens and cost per document come from the providers' usage (0 for ``rules``).
+Tokens and cost per document come from the providers' usage (0 for ``rules``). CPU seconds per
+document are this process's (and its workers') user + system time over the set, onnxruntime's
+threads included: on a shared machine that is the figure to compare, not wall time.
 
 ``python -m benchmarks.accuracy [--smoke] [--providers auto|rules,openai,…]
 [--document-sample 50] [--workers 1] [--datasets DIR]``
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import sys
@@ -106,6 +109,13 @@ def choose_providers(asked: tuple[str, ...]) -> dict[str, str | None]:
     return {p: unavailable(p) for p in asked}
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, its threads and its finished workers."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def _set_figures(report: SetReport, pred_dir: Path, total: int) -> dict[str, Any]:
     per_doc = max(report.documents, 1)
     return {
@@ -136,6 +146,7 @@ def evaluate(
     folder = dev if chosen == every else sample_view(dev, chosen, work / provider / mode)
     pred_dir = work / "predictions" / provider / mode / dev.parent.name
     loader = FileLoader(DocumentLimits()) if mode == "document" else None
+    started = cpu_seconds()
     report = run_eval(
         folder,
         pred_dir,
@@ -144,8 +155,10 @@ def evaluate(
         load=loader,
         workers=config.workers,
     )
+    cpu = cpu_seconds() - started
     figures = _set_figures(next(iter(report.sets.values())), pred_dir, len(every))
     figures["documents_without_text"] = len(every) - len(usable)
+    figures["cpu_seconds_per_document"] = round(cpu / max(figures["documents"], 1), 4)
     return figures
 
 
@@ -199,7 +212,8 @@ def figures(result: dict[str, Any]) -> str:
         for mode, figures_ in data["modes"].items():
             sets = ", ".join(
                 f"{name} {s['field_accuracy']:.3f}{'*' if s['sampled'] else ''} "
-                f"({1000 * s['seconds_per_document']['mean']:.0f} ms/doc"
+                f"({1000 * s['seconds_per_document']['mean']:.0f} ms/doc, "
+                f"{s['cpu_seconds_per_document']:.2f} s CPU/doc"
                 + (
                     f", {s['tokens_per_document']:.0f} tokens, ${s['cost_usd_per_document']:.5f}"
                     if s["tokens_per_document"]
