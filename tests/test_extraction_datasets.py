@@ -27,7 +27,6 @@ def test_sroie_field_accuracy_is_at_least_ninety_percent(tmp_path: Path) -> None
     assert result.fields["date"].accuracy >= 0.95
     assert result.fields["total"].accuracy >= 0.93
     assert result.fields["company"].accuracy >= 0.90
-    assert result.seconds / result.documents < 0.02  # well within a 10 documents/s pipeline
 
 
 ZUGFERD = DATASETS / "zugferd" / "dev"
