@@ -276,4 +276,4 @@ async def test_a_damaged_inbox_defers_mail_until_repaired_and_put_is_for_inboxes
     wrong = await mail_api.put(
         f"/v1/connectors/{hook.json()['data']['id']}/email", json={}, headers=admin
     )
-    assert wrong.status_code == 422 and "not an e-mail inbox" in wrong.text
+    assert wrong.status_code == 404 and "not an e-mail inbox" in wrong.text

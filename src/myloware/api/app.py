@@ -148,7 +148,10 @@ def create_app(
     app = FastAPI(
         title="MyloWare Platform API",
         version=myloware.__version__,
-        description="AI-powered document processing with human-in-the-loop governance",
+        description="AI-powered document processing with human-in-the-loop governance.\n\n"
+        "Authenticate with `Authorization: Bearer <JWT>` or `X-API-Key: <key>`. Every error "
+        "answers in one format (`ErrorResponse`). Text PostgreSQL cannot store (a NUL "
+        "character, an unpaired UTF-16 surrogate) is refused with 422 in every field.",
         lifespan=lifespan,
     )
     install_error_handlers(app)

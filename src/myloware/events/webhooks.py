@@ -79,6 +79,8 @@ _EXCERPT_BYTES = 512
 #: Every event type on the stream (the catalogue; docs/events.md describes their payloads).
 EVENT_TYPES: tuple[str, ...] = tuple(EventType)
 _PREFIXES = frozenset(t.split(".", 1)[0] for t in EVENT_TYPES)
+#: Every pattern a webhook may subscribe with (what :func:`check_event_patterns` accepts).
+EVENT_PATTERNS: tuple[str, ...] = ("*", *sorted(f"{p}.*" for p in _PREFIXES), *EVENT_TYPES)
 
 
 class DeliveryFailed(MylowareError):

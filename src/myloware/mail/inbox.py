@@ -33,7 +33,7 @@ from myloware.auth.principal import Capability, Principal
 from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
-from myloware.errors import ConfigurationError, ValidationFailed
+from myloware.errors import ConfigurationError, ConflictError, NotFoundError
 from myloware.records import DocumentType
 from myloware.services.connectors import add_connector, get_connector
 from myloware.storable import StorableModel
@@ -149,10 +149,10 @@ async def change_inbox(
     commits. Another tenant's connector, or one that is not an inbox, is not found."""
     row = await get_connector(session, tenant_id=tenant_id, connector_id=connector_id)
     if row.type is not ConnectorType.EMAIL:  # as PUT …/slack answers for a non-Slack one
-        raise ValidationFailed(f"connector {connector_id} is not an e-mail inbox")
+        raise NotFoundError(f"connector {connector_id} is not an e-mail inbox")
     mailbox = row.config.get("mailbox") if isinstance(row.config, dict) else None
     if not isinstance(mailbox, str) or not re.match(MAILBOX_PATTERN, mailbox):
-        raise ValidationFailed(f"inbox {connector_id} has lost its address: open a new one")
+        raise ConflictError(f"inbox {connector_id} has lost its address: open a new one")
     changed = EmailConfig(
         mailbox=mailbox, allowed_senders=allowed_senders, document_type=document_type
     )

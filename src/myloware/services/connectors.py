@@ -237,7 +237,8 @@ async def replace_slack_config(
     check_slack_api(config, allow_private_targets=allow_private_targets)
     row = await get_connector(session, tenant_id=tenant_id, connector_id=connector_id)
     if row.type is not ConnectorType.SLACK:
-        raise ValidationFailed(f"connector {connector_id} is not a Slack connector")
+        # the request is sound; the connector has no Slack config to replace
+        raise NotFoundError(f"connector {connector_id} is not a Slack connector")
     row.config = config.stored()
     await session.flush()
     await session.refresh(row)
@@ -315,7 +316,10 @@ async def update_connector(
     if changes.description is not None:
         config_changes["description"] = changes.description or None
     if config_changes and row.type is not ConnectorType.API:
-        raise ValidationFailed("only outgoing-webhook (API) connectors can be changed here")
+        raise ConflictError(  # the request is sound; this connector's kind has no such config
+            f"connector {connector_id} is a {row.type.value} connector: only outgoing-webhook "
+            "(API) connectors' url, events and description can be changed here"
+        )
     previous = row.status
     reactivated = changes.status is ConnectorStatus.ACTIVE and previous is not changes.status
     if reactivated and row.type is ConnectorType.SLACK:

@@ -59,25 +59,35 @@ class SlackUser(StorableModel):
 class SlackConfig(StorableModel):
     """The validated ``config`` of a SLACK connector."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # what _needs_a_channel checks, so that the OpenAPI document says it too
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["channels"], "properties": {"channels": {"minProperties": 1}}},
+                {
+                    "required": ["default_channel"],
+                    "properties": {"default_channel": {"type": "string", "minLength": 1}},
+                },
+            ]
+        },
+    )
 
     team_id: str = Field(pattern=r"^[TE][A-Z0-9]+$")
-    bot_token: SecretStr
-    signing_secret: SecretStr
+    bot_token: SecretStr = Field(min_length=1)
+    signing_secret: SecretStr = Field(min_length=1)
     channels: dict[str, str] = Field(default_factory=dict)
     default_channel: str | None = None
     users: dict[str, SlackUser] = Field(default_factory=dict)
     intake_channels: list[str] = Field(default_factory=list)
     # an app-level token (connections:write): Slack's requests arrive over a WebSocket the
     # API opens (Socket Mode) instead of at POST /slack/events — no public URL needed
-    app_token: SecretStr | None = None
+    app_token: SecretStr | None = Field(
+        default=None,
+        json_schema_extra={"pattern": "^xapp-"},  # _app_token_shape checks it
+    )
     api_url: str = Field(default=SLACK_API_URL, pattern=r"^https?://")
-
-    @model_validator(mode="after")
-    def _credentials_given(self) -> SlackConfig:
-        if not self.bot_token.get_secret_value() or not self.signing_secret.get_secret_value():
-            raise ValueError("bot_token and signing_secret must not be empty")
-        return self
 
     @model_validator(mode="after")
     def _app_token_shape(self) -> SlackConfig:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -153,6 +155,28 @@ async def get_principal(request: Request, state: StateDep, session: SessionDep) 
 #: Page size and start of a list endpoint (``?limit=&offset=``), bounded the same everywhere.
 Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
+
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
+def _date_time_text(value: object) -> object:
+    # pydantic alone also reads a number ("0.5") as a Unix time, which the document's
+    # format: date-time does not allow
+    if isinstance(value, str) and not _DATE_TIME.match(value):
+        raise ValueError("expected an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+def _utc_when_naive(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+#: A date-time query parameter: RFC 3339 text (without an offset: UTC), nothing else.
+DateTimeParam = Annotated[
+    datetime, BeforeValidator(_date_time_text), AfterValidator(_utc_when_naive)
+]
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 

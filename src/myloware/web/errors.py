@@ -15,6 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from myloware.errors import (
     AuthError,
@@ -55,6 +56,44 @@ HTTP_CODES = {
     429: "rate_limited",
     503: "service_unavailable",
 }
+
+
+#: What each error status means, as the OpenAPI document describes it.
+DESCRIPTIONS = {
+    400: "The body is not JSON (malformed_json) or cannot be parsed (bad_request)",
+    401: "No credential, or one that does not verify (WWW-Authenticate: Bearer)",
+    403: "The credential lacks the capability this operation needs",
+    404: "The resource, or one the request refers to, does not exist in this tenant",
+    409: "The request conflicts with the resource's current state",
+    413: "The body exceeds the configured size limit",
+    422: "The request is invalid; details name each field and what is wrong with it",
+    429: "Too many requests (or failed authentications); retry after Retry-After seconds",
+    503: "A dependency is unavailable for now; retry after Retry-After seconds if given",
+}
+
+_RETRY_AFTER = {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 0}}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "the scheme to use", "schema": {"type": "string"}}},
+    429: {"Retry-After": {**_RETRY_AFTER, "required": True}},
+    503: {"Retry-After": _RETRY_AFTER},
+}
+
+#: The errors any authenticated operation can answer (router-level ``responses=``).
+AUTHENTICATED = (401, 403, 422, 429)
+#: The errors of an operation with a request body, besides those.
+WITH_BODY = (400, 413)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` declaring the error answers ``statuses`` in the one format."""
+    return {
+        status: {
+            "model": ErrorResponse,
+            "description": DESCRIPTIONS[status],
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
+        }
+        for status in statuses
+    }
 
 
 #: Retry-After of the 503 a request gets when Redis, which it needed, is unreachable.
@@ -103,6 +142,19 @@ def _clean_validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return cleaned
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of every route at the request's path, for a 405's ``Allow``.
+
+    Starlette answers 405 with the methods of the first route whose path matches only; a
+    path served by several routes (``GET`` and ``POST /v1/work-orders``) needs them all."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.PARTIAL:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -157,9 +209,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(
-            request, exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return error_response(request, exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from myloware.auth.principal import parse_capabilities
+from myloware.auth.principal import CAPABILITIES, parse_capabilities
 from myloware.services import api_keys as svc
 from myloware.storable import StorableModel
 from myloware.web.deps import Admin, SessionDep, StateDep, client_info
 from myloware.web.envelope import ApiResponse, ListResponse
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+router = APIRouter(
+    prefix="/v1/api-keys", tags=["api keys"], responses=error_responses(*AUTHENTICATED)
+)
 
 
 class ApiKeyIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255, description="what the key is for")
-    capabilities: list[str] = Field(
-        default_factory=lambda: ["work_orders:read", "work_orders:write"], min_length=1
+    capabilities: list[Annotated[str, Field(json_schema_extra={"enum": list(CAPABILITIES)})]] = (
+        Field(default_factory=lambda: ["work_orders:read", "work_orders:write"], min_length=1)
     )
     groups: list[str] = Field(default_factory=list, description="approver groups")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
@@ -55,6 +59,7 @@ class ApiKeyCreated(ApiKeyOut):
     response_model=ApiResponse[ApiKeyCreated],
     status_code=status.HTTP_201_CREATED,
     summary="Create an API key",
+    responses=error_responses(*WITH_BODY),
 )
 async def create_key(
     payload: ApiKeyIn, principal: Admin, session: SessionDep, request: Request
@@ -88,6 +93,7 @@ async def list_keys(
     "/{key}/revoke",
     response_model=ApiResponse[ApiKeyOut],
     summary="Revoke an API key (by id or prefix)",
+    responses=error_responses(404),
 )
 async def revoke_key(
     key: str, principal: Admin, session: SessionDep, state: StateDep, request: Request

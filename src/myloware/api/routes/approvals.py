@@ -14,9 +14,12 @@ from myloware.services import approvals as svc
 from myloware.services.schemas import ApprovalIn
 from myloware.web.deps import Approver, Limit, Offset, Reader, SessionDep, StateDep, client_info
 from myloware.web.envelope import ApiResponse, ListResponse
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 from myloware.web.temporal import temporal_client
 
-router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
+router = APIRouter(
+    prefix="/v1/approvals", tags=["approvals"], responses=error_responses(*AUTHENTICATED)
+)
 
 
 class PendingApproval(BaseModel):
@@ -35,7 +38,12 @@ class PendingApproval(BaseModel):
     explanation: str | None
 
 
-@router.post("", response_model=ApiResponse[DecisionOutcome], summary="Submit an approval decision")
+@router.post(
+    "",
+    response_model=ApiResponse[DecisionOutcome],
+    summary="Submit an approval decision",
+    responses=error_responses(*WITH_BODY, 404, 409, 503),
+)
 async def submit_approval(
     payload: ApprovalIn,
     principal: Approver,

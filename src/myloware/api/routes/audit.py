@@ -10,10 +10,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from myloware.services import audit_logs
-from myloware.web.deps import Admin, Offset, SessionDep
+from myloware.web.deps import Admin, DateTimeParam, Offset, SessionDep
 from myloware.web.envelope import PageResponse, Pagination
+from myloware.web.errors import AUTHENTICATED, error_responses
 
-router = APIRouter(prefix="/v1/audit-logs", tags=["audit"])
+router = APIRouter(
+    prefix="/v1/audit-logs", tags=["audit"], responses=error_responses(*AUTHENTICATED)
+)
 
 
 class AuditLogOut(BaseModel):
@@ -38,8 +41,12 @@ async def list_audit_logs(
     resource_type: str | None = None,
     resource_id: uuid.UUID | None = None,
     user_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[
+        DateTimeParam | None, Query(description="from this time on (RFC 3339; naive: UTC)")
+    ] = None,
+    until: Annotated[
+        DateTimeParam | None, Query(description="before this time (RFC 3339; naive: UTC)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> PageResponse[AuditLogOut]:

@@ -18,14 +18,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, mode
 from myloware.db.base import ConnectorStatus, ConnectorType
 from myloware.db.models import Connector
 from myloware.errors import ValidationFailed
-from myloware.events.webhooks import check_event_patterns, check_target_url
+from myloware.events.webhooks import EVENT_PATTERNS, check_event_patterns, check_target_url
 from myloware.services import connectors as svc
 from myloware.services.slack_connectors import SlackConfig
 from myloware.storable import StorableModel
 from myloware.web.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
 from myloware.web.envelope import ApiResponse, PageResponse, Pagination
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
+from myloware.web.paths import id_param
 
-router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
+router = APIRouter(
+    prefix="/v1/connectors", tags=["connectors"], responses=error_responses(*AUTHENTICATED)
+)
+CONNECTOR_ID = id_param("connector_id")
 
 
 def _safe_url(value: HttpUrl) -> HttpUrl:
@@ -38,7 +43,7 @@ def _safe_url(value: HttpUrl) -> HttpUrl:
 
 WebhookUrl = Annotated[HttpUrl, AfterValidator(_safe_url), Field(description="http(s) URL")]
 EventPatterns = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=255)]],
+    list[Annotated[str, Field(json_schema_extra={"enum": list(EVENT_PATTERNS)})]],
     Field(min_length=1, max_length=50, description="event types, '<prefix>.*' or ['*']"),
     AfterValidator(check_event_patterns),
 ]
@@ -76,7 +81,17 @@ class WebhookConfigPatch(StorableModel):
 
 
 class ConnectorPatch(StorableModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # what _not_empty checks, so that the OpenAPI document says it too
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["name"], "properties": {"name": {"type": "string"}}},
+                {"required": ["status"], "properties": {"status": {"type": "string"}}},
+                {"required": ["config"], "properties": {"config": {"type": "object"}}},
+            ]
+        },
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
     status: Literal[ConnectorStatus.ACTIVE, ConnectorStatus.INACTIVE] | None = None
@@ -152,6 +167,7 @@ class DeliveryOut(BaseModel):
     response_model=ApiResponse[ConnectorCreated],
     status_code=status.HTTP_201_CREATED,
     summary="Create an outgoing webhook",
+    responses=error_responses(*WITH_BODY),
 )
 async def create_connector(
     payload: ConnectorIn, principal: Admin, session: SessionDep, state: StateDep, request: Request
@@ -181,6 +197,7 @@ async def create_connector(
     response_model=ApiResponse[ConnectorOut],
     status_code=status.HTTP_201_CREATED,
     summary="Connect the tenant's Slack workspace",
+    responses=error_responses(*WITH_BODY, 409),
 )
 async def connect_slack(
     payload: SlackConnectorIn,
@@ -216,6 +233,7 @@ async def connect_slack(
     "/{connector_id}/slack",
     response_model=ApiResponse[ConnectorOut],
     summary="Replace a Slack connector's config (channels, users, credentials)",
+    responses=error_responses(*WITH_BODY, 404, 409),
 )
 async def replace_slack_config(
     connector_id: uuid.UUID,
@@ -261,7 +279,12 @@ async def list_connectors(
     )
 
 
-@router.get("/{connector_id}", response_model=ApiResponse[ConnectorOut], summary="Get one")
+@router.get(
+    f"/{CONNECTOR_ID}",
+    response_model=ApiResponse[ConnectorOut],
+    summary="Get one",
+    responses=error_responses(404),
+)
 async def get_connector(
     connector_id: uuid.UUID, principal: Admin, session: SessionDep
 ) -> ApiResponse[ConnectorOut]:
@@ -270,9 +293,10 @@ async def get_connector(
 
 
 @router.patch(
-    "/{connector_id}",
+    f"/{CONNECTOR_ID}",
     response_model=ApiResponse[ConnectorOut],
     summary="Rename, (de)activate or re-target a connector",
+    responses=error_responses(*WITH_BODY, 404, 409),
 )
 async def update_connector(
     connector_id: uuid.UUID,
@@ -296,7 +320,10 @@ async def update_connector(
 
 
 @router.delete(
-    "/{connector_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a connector"
+    f"/{CONNECTOR_ID}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a connector",
+    responses=error_responses(404),
 )
 async def delete_connector(
     connector_id: uuid.UUID, principal: Admin, session: SessionDep, request: Request
@@ -316,6 +343,7 @@ async def delete_connector(
     "/{connector_id}/deliveries",
     response_model=PageResponse[DeliveryOut],
     summary="A connector's delivery attempts, newest first",
+    responses=error_responses(404),
 )
 async def list_deliveries(
     connector_id: uuid.UUID,

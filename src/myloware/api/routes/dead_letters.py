@@ -13,8 +13,13 @@ from myloware.db.audit import record_audit
 from myloware.events.dead_letters import list_dead_letters, replay
 from myloware.web.deps import Admin, Limit, Offset, SessionDep, StateDep, client_info
 from myloware.web.envelope import ApiResponse, ListResponse
+from myloware.web.errors import AUTHENTICATED, error_responses
 
-router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
+router = APIRouter(
+    prefix="/v1/dead-letters",
+    tags=["dead letters"],
+    responses=error_responses(*AUTHENTICATED),
+)
 
 
 class DeadLetterOut(BaseModel):
@@ -53,6 +58,7 @@ async def list_letters(
     "/{dead_letter_id}/replay",
     response_model=ApiResponse[dict[str, str]],
     summary="Publish a dead letter's event again",
+    responses=error_responses(404, 409, 503),
 )
 async def replay_letter(
     dead_letter_id: uuid.UUID,

@@ -23,7 +23,7 @@ from sqlalchemy import text
 import myloware
 from myloware.errors import AuthError
 from myloware.web.deps import SessionDep, StateDep, get_principal
-from myloware.web.errors import RateLimited
+from myloware.web.errors import RateLimited, error_responses
 from myloware.web.state import AppState
 from myloware.web.temporal import temporal_client
 
@@ -102,7 +102,10 @@ async def health_report(state: AppState) -> HealthReport:
     "/health",
     response_model=HealthReport,
     summary="Health of the API and its dependencies",
-    responses={503: {"model": HealthReport}},
+    responses={
+        503: {"model": HealthReport, "description": "Unhealthy: the database is unreachable"},
+        **error_responses(401, 429),
+    },
 )
 async def health(request: Request, state: StateDep, session: SessionDep) -> JSONResponse:
     """The overall status for anyone; the details with ``Authorization`` or ``X-API-Key``

@@ -14,10 +14,21 @@ from myloware.records import DocumentType
 from myloware.storable import StorableModel
 from myloware.web.deps import Admin, SessionDep, StateDep, client_info
 from myloware.web.envelope import ApiResponse
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 
-router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
+router = APIRouter(
+    prefix="/v1/connectors", tags=["connectors"], responses=error_responses(*AUTHENTICATED)
+)
 
-SenderPattern = Annotated[str, Field(min_length=1, max_length=320, pattern=r"^[^\s]+$")]
+#: No white space (nor control characters): spelled out, as regex engines differ on ``\s``.
+SenderPattern = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=320,
+        pattern=r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$",
+    ),
+]
 
 
 class InboxRules(StorableModel):
@@ -47,6 +58,7 @@ class EmailInboxIn(InboxRules):
     summary="Open an e-mail inbox",
     description="A new inbox with a generated address: messages sent to it become work "
     "orders (the body and each attachment one document). See docs/email.md.",
+    responses=error_responses(*WITH_BODY),
 )
 async def open_inbox(
     payload: EmailInboxIn,
@@ -78,6 +90,7 @@ async def open_inbox(
     "/{connector_id}/email",
     response_model=ApiResponse[ConnectorOut],
     summary="Change an e-mail inbox's senders and document type (its address stays)",
+    responses=error_responses(*WITH_BODY, 404, 409),
 )
 async def change_inbox_rules(
     connector_id: uuid.UUID,

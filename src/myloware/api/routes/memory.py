@@ -12,8 +12,9 @@ from myloware.services import memory as svc
 from myloware.services.memory import MemoryHit
 from myloware.web.deps import Reader, SessionDep, StateDep
 from myloware.web.envelope import ListResponse
+from myloware.web.errors import AUTHENTICATED, error_responses
 
-router = APIRouter(tags=["memory"])
+router = APIRouter(tags=["memory"], responses=error_responses(*AUTHENTICATED, 503))
 
 HitLimit = Annotated[int, Query(ge=1, le=50, description="how many documents")]
 
@@ -51,6 +52,7 @@ async def search(
     response_model=ListResponse[MemoryHit],
     summary="Documents like this one",
     description="The tenant's other documents of the same type nearest this item's text.",
+    responses=error_responses(404),
 )
 async def similar(
     work_item_id: uuid.UUID,

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from myloware.errors import ValidationFailed
+from myloware.errors import ConflictError, ValidationFailed
 from myloware.policy import (
     Decision,
     Policy,
@@ -27,14 +27,26 @@ from myloware.services.work_orders import get_work_item
 from myloware.storable import StorableModel
 from myloware.web.deps import Admin, Reader, SessionDep, client_info
 from myloware.web.envelope import ApiResponse, ListResponse
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"])
+router = APIRouter(
+    prefix="/v1/policies", tags=["policies"], responses=error_responses(*AUTHENTICATED)
+)
 
 
 class PolicySource(StorableModel):
     """A policy document, either as a JSON object or as YAML text."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # what _exactly_one checks, so that the OpenAPI document says it too
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["document"], "properties": {"document": {"type": "object"}}},
+                {"required": ["yaml"], "properties": {"yaml": {"type": "string"}}},
+            ]
+        },
+    )
 
     document: dict[str, Any] | None = None
     yaml: str | None = Field(default=None, max_length=200_000)
@@ -66,7 +78,25 @@ class PolicyOut(BaseModel):
 
 
 class DryRunIn(StorableModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # what _context needs: a work item's id, or a record's type and values
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["work_item_id"],
+                    "properties": {"work_item_id": {"type": "string", "format": "uuid"}},
+                },
+                {
+                    "required": ["document_type", "values"],
+                    "properties": {
+                        "document_type": {"type": "string"},
+                        "values": {"type": "object"},
+                    },
+                },
+            ]
+        },
+    )
 
     work_item_id: uuid.UUID | None = Field(
         default=None, description="use this item's stored record and validation"
@@ -75,7 +105,7 @@ class DryRunIn(StorableModel):
     values: dict[str, Any] | None = None
     confidences: dict[str, float] = Field(default_factory=dict)
     validation: dict[str, Any] | None = None
-    known_vendor: bool | None = None
+    known_vendor: StrictBool | None = None
     policy: PolicySource | None = Field(default=None, description="a draft; default: the active")
 
 
@@ -107,7 +137,11 @@ async def active(principal: Reader, session: SessionDep) -> ApiResponse[PolicyOu
 
 
 @router.post(
-    "", response_model=ApiResponse[PolicyOut], status_code=201, summary="Publish a version"
+    "",
+    response_model=ApiResponse[PolicyOut],
+    status_code=201,
+    summary="Publish a version",
+    responses=error_responses(*WITH_BODY, 409),
 )
 async def publish(
     source: PolicySource, principal: Admin, session: SessionDep, request: Request
@@ -125,7 +159,10 @@ async def publish(
 
 
 @router.post(
-    "/dry-run", response_model=ApiResponse[Decision], summary="What would the policy decide?"
+    "/dry-run",
+    response_model=ApiResponse[Decision],
+    summary="What would the policy decide?",
+    responses=error_responses(*WITH_BODY, 404, 409),
 )
 async def dry_run_policy(
     payload: DryRunIn, principal: Reader, session: SessionDep
@@ -149,6 +186,11 @@ async def _context(session: SessionDep, tenant_id: uuid.UUID, payload: DryRunIn)
         confidences = confidences or stored.get("confidence") or {}
         validation = validation or stored.get("validation")
         doc_type = doc_type or (DocumentType(item.type.value) if item.type else None)
+        if doc_type is None:  # the item's state, not the request, is what is missing
+            raise ConflictError(
+                f"work item {payload.work_item_id} has no document type yet (not processed); "
+                "give document_type and values"
+            )
     if doc_type is None or values is None:
         raise ValidationFailed("give document_type and values, or the id of a processed work item")
     return PolicyContext(

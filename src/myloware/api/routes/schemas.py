@@ -14,8 +14,11 @@ from myloware.records import DocumentType
 from myloware.services.schemas_registry import list_schemas
 from myloware.web.deps import Reader, SessionDep
 from myloware.web.envelope import ListResponse
+from myloware.web.errors import AUTHENTICATED, error_responses
 
-router = APIRouter(prefix="/v1/schemas", tags=["schemas"])
+router = APIRouter(
+    prefix="/v1/schemas", tags=["schemas"], responses=error_responses(*AUTHENTICATED)
+)
 
 
 class SchemaOut(BaseModel):

@@ -7,15 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
 
 from myloware.services import work_orders as svc
 from myloware.services.schemas import AttemptOut, WorkItemOut
 from myloware.storable import StorableModel
 from myloware.web.deps import Reader, SessionDep, Writer
 from myloware.web.envelope import ApiResponse, ListResponse
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 
-router = APIRouter(prefix="/v1/work-items", tags=["work items"])
+router = APIRouter(
+    prefix="/v1/work-items",
+    tags=["work items"],
+    responses=error_responses(*AUTHENTICATED, 404),
+)
 
 
 @router.get("/{work_item_id}", response_model=ApiResponse[WorkItemOut], summary="Get a work item")
@@ -46,8 +51,8 @@ class EvaluationIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     evaluation_type: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:\-]+$")
-    score: float = Field(ge=0.0, le=1.0)
-    passed: bool
+    score: StrictFloat = Field(ge=0.0, le=1.0)  # a number, not false or '0.5'
+    passed: StrictBool  # true or false, not 0, 1 or "yes"
     metrics: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -81,6 +86,7 @@ async def list_evaluations(
     response_model=ApiResponse[EvaluationOut],
     status_code=201,
     summary="Store an evaluation result, e.g. a score against ground truth",
+    responses=error_responses(*WITH_BODY),
 )
 async def add_evaluation(
     work_item_id: uuid.UUID, payload: EvaluationIn, principal: Writer, session: SessionDep

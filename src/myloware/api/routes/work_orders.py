@@ -10,7 +10,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import ValidationError, WithJsonSchema
 
 from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import WorkOrder
@@ -21,9 +21,14 @@ from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
 from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.web.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
 from myloware.web.envelope import ApiResponse, ListResponse, PageResponse, Pagination
+from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
+from myloware.web.paths import id_param
 from myloware.web.temporal import dispatch
 
-router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
+router = APIRouter(
+    prefix="/v1/work-orders", tags=["work orders"], responses=error_responses(*AUTHENTICATED)
+)
+WORK_ORDER_ID = id_param("work_order_id")
 log = structlog.get_logger(__name__)
 
 IdempotencyKey = Annotated[
@@ -34,6 +39,30 @@ IdempotencyKey = Annotated[
         description="repeat a create safely: the same key returns the same work order",
     ),
 ]
+
+#: The optional form fields as a multipart body carries them: left out, never null (a form
+#: has no null), and metadata a JSON object (multipart's default for an object field).
+FORM_TYPE = WithJsonSchema(
+    {
+        "type": "string",
+        "enum": [t.value for t in DocumentType],
+        "description": "the documents' type; detected from each when left out",
+    }
+)
+FORM_METADATA = WithJsonSchema({"type": "object", "description": "a JSON object"})
+
+#: The answer to a create repeated with its Idempotency-Key: the order created the first time.
+REPLAYED = {
+    "model": ApiResponse[WorkOrderOut],
+    "description": "An idempotent replay: the work order this Idempotency-Key created before",
+    "headers": {
+        "Idempotent-Replayed": {
+            "description": "always 'true'",
+            "schema": {"type": "string", "enum": ["true"]},
+            "required": True,
+        }
+    },
+}
 
 
 @router.get("", response_model=PageResponse[WorkOrderOut], summary="List work orders")
@@ -64,6 +93,7 @@ async def list_work_orders(
     response_model=ApiResponse[WorkOrderOut],
     status_code=status.HTTP_201_CREATED,
     summary="Create a work order",
+    responses={200: REPLAYED, **error_responses(*WITH_BODY, 503)},
 )
 async def create_work_order(
     payload: WorkOrderCreate,
@@ -100,7 +130,10 @@ async def _created(
 
 
 @router.get(
-    "/{work_order_id}", response_model=ApiResponse[WorkOrderOut], summary="Get a work order"
+    f"/{WORK_ORDER_ID}",
+    response_model=ApiResponse[WorkOrderOut],
+    summary="Get a work order",
+    responses=error_responses(404),
 )
 async def get_work_order(
     work_order_id: uuid.UUID, principal: Reader, session: SessionDep
@@ -115,6 +148,7 @@ async def get_work_order(
     "/{work_order_id}/work-items",
     response_model=ListResponse[WorkItemOut],
     summary="List a work order's items",
+    responses=error_responses(404),
 )
 async def list_work_items(
     work_order_id: uuid.UUID, principal: Reader, session: SessionDep
@@ -130,6 +164,7 @@ async def list_work_items(
     response_model=ApiResponse[WorkOrderOut],
     status_code=status.HTTP_201_CREATED,
     summary="Create a work order from uploaded files (multipart)",
+    responses={200: REPLAYED, **error_responses(*WITH_BODY, 503)},
 )
 async def upload_work_order(
     principal: Writer,
@@ -137,10 +172,12 @@ async def upload_work_order(
     state: StateDep,
     request: Request,
     response: Response,
-    files: Annotated[list[UploadFile], File(description="documents: PDF, image, text, .eml …")],
-    type_: Annotated[DocumentType | None, Form(alias="type")] = None,
+    files: Annotated[
+        list[UploadFile], File(min_length=1, description="documents: PDF, image, text, .eml …")
+    ],
+    type_: Annotated[DocumentType | None, Form(alias="type"), FORM_TYPE] = None,
     priority: Annotated[Priority, Form()] = Priority.MEDIUM,
-    metadata: Annotated[str | None, Form(description="JSON object")] = None,
+    metadata: Annotated[str | None, Form(), FORM_METADATA] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> ApiResponse[WorkOrderOut]:
     meta = _parse_metadata(metadata)
