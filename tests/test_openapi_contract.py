@@ -30,6 +30,7 @@ import uvicorn
 
 from myloware.auth.principal import Capability
 from myloware.settings import Settings
+from tests.auth_support import TokenFor
 
 pytestmark = pytest.mark.slow
 
@@ -69,11 +70,18 @@ checks.positive_data_acceptance.enabled = false
 
 
 @contextmanager
-def serving(settings: Settings, **urls: str) -> Iterator[str]:
+def serving(
+    settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
+) -> Iterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1 (its base URL), in a thread."""
     from myloware.api.app import create_app
 
-    app = create_app(settings, **urls)
+    app = create_app(
+        settings,
+        database_url=database_url,
+        redis_url=redis_url,
+        temporal_address=temporal_address,
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -101,7 +109,7 @@ def test_the_api_answers_as_its_openapi_document_says(
     database_url: str,
     clean_redis: str,
     temporal_address: str,
-    token_for,  # type: ignore[no-untyped-def]
+    token_for: TokenFor,
     tmp_path: Path,
 ) -> None:
     """Schemathesis' phases find no server error and no disagreement with /openapi.json."""
