@@ -14,8 +14,17 @@ class Capability(StrEnum):
     WORK_ORDERS_WRITE = "work_orders:write"
     APPROVALS_DECIDE = "approvals:decide"
     ADMIN = "admin"
+    TENANTS_ADMIN = "tenants:admin"
 
 
+#: Capabilities of a platform operator, above any one tenant: granted only by name (a tenant's
+#: ``admin`` does not imply them) and only by an operator (``myloware token create -c …``).
+PLATFORM_CAPABILITIES: tuple[str, ...] = (Capability.TENANTS_ADMIN.value,)
+#: What a tenant's admin may grant through the API (an API key's capabilities).
+TENANT_CAPABILITIES: tuple[str, ...] = tuple(
+    c.value for c in Capability if c.value not in PLATFORM_CAPABILITIES
+)
+#: Every known capability.
 CAPABILITIES: tuple[str, ...] = tuple(c.value for c in Capability)
 
 
@@ -32,7 +41,10 @@ class Principal:
         return Capability.ADMIN.value in self.capabilities
 
     def has(self, capability: Capability | str) -> bool:
-        return str(capability) in self.capabilities or Capability.ADMIN.value in self.capabilities
+        """Granted by name, or by ``admin`` — except a platform capability: by name only."""
+        if str(capability) in self.capabilities:
+            return True
+        return str(capability) not in PLATFORM_CAPABILITIES and self.is_admin
 
     def require(self, capability: Capability | str) -> None:
         if not self.has(capability):
@@ -42,9 +54,11 @@ class Principal:
             )
 
 
-def parse_capabilities(values: list[str] | tuple[str, ...]) -> frozenset[str]:
-    """Validate capability names; unknown ones are an error, not silently dropped."""
-    unknown = sorted(set(values) - set(CAPABILITIES))
+def parse_capabilities(
+    values: list[str] | tuple[str, ...], *, known: tuple[str, ...] = CAPABILITIES
+) -> frozenset[str]:
+    """Validate capability names against ``known``; others are an error, not silently dropped."""
+    unknown = sorted(set(values) - set(known))
     if unknown:
-        raise ValueError(f"unknown capabilities {unknown}; known: {list(CAPABILITIES)}")
+        raise ValueError(f"unknown capabilities {unknown}; known: {list(known)}")
     return frozenset(values)

@@ -93,6 +93,11 @@ class ConnectorType(StrEnum):
     DATABASE = "DATABASE"
 
 
+class TenantStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"  # its tokens and API keys are refused
+
+
 class ConnectorStatus(StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
@@ -112,3 +117,4 @@ mem_doc_type = pg_enum(MemDocType, "mem_doc_type")
 approval_decision = pg_enum(ApprovalDecision, "approval_decision")
 connector_type = pg_enum(ConnectorType, "connector_type")
 connector_status = pg_enum(ConnectorStatus, "connector_status")
+tenant_status = pg_enum(TenantStatus, "tenant_status")

@@ -28,7 +28,8 @@ CAPABILITY_TEXT = {
     Capability.WORK_ORDERS_READ: "read work orders, items, attempts and records",
     Capability.WORK_ORDERS_WRITE: "submit documents and create work orders",
     Capability.APPROVALS_DECIDE: "approve, reject, correct or escalate work items",
-    Capability.ADMIN: "everything, including policies, keys and the audit log",
+    Capability.ADMIN: "everything in its tenant, including policies, keys and the audit log",
+    Capability.TENANTS_ADMIN: "create, rename and disable tenants (platform operators only)",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.auth.principal import Capability, Principal
 from myloware.auth.tokens import API_KEY_PREFIX, decode_token, hash_api_key
 from myloware.db.audit import ClientInfo
+from myloware.db.base import TenantStatus
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import AuthError
 from myloware.web.errors import RateLimited
@@ -38,13 +39,23 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def _tenant_exists(state: AppState, session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+async def _tenant_status(state: AppState, session: AsyncSession, tenant_id: uuid.UUID) -> str:
+    """The tenant's status (``ACTIVE``, ``DISABLED``), or ``""`` when there is none.
+
+    Cached for ``state.tenants``' TTL (30 s); the API process that changes a tenant's status
+    drops its entry at once (:func:`forget_tenant`), the others within the TTL."""
     cached = state.tenants.get(tenant_id)
     if cached is not None:
-        return bool(cached)
-    found = await session.scalar(select(Tenant.id).where(Tenant.id == tenant_id))
-    state.tenants[tenant_id] = found is not None
-    return found is not None
+        return cached
+    found = await session.scalar(select(Tenant.status).where(Tenant.id == tenant_id))
+    status = "" if found is None else str(found)
+    state.tenants[tenant_id] = status
+    return status
+
+
+def forget_tenant(state: AppState, tenant_id: uuid.UUID) -> None:
+    """Drop a tenant from this process's cache: its next request reads the database."""
+    state.tenants.pop(tenant_id, None)
 
 
 async def _principal_from_api_key(state: AppState, session: AsyncSession, key: str) -> Principal:
@@ -85,8 +96,11 @@ async def authenticate_credential(
         principal = await _principal_from_api_key(state, session, api_key)
     else:
         raise AuthError("authentication required: send a Bearer token or an X-API-Key header")
-    if not await _tenant_exists(state, session, principal.tenant_id):
+    status = await _tenant_status(state, session, principal.tenant_id)
+    if not status:
         raise AuthError("the credential's tenant does not exist")
+    if status != TenantStatus.ACTIVE:
+        raise AuthError("the credential's tenant is disabled")
     return principal
 
 
@@ -193,3 +207,5 @@ Reader = Annotated[Principal, Depends(require(Capability.WORK_ORDERS_READ))]
 Writer = Annotated[Principal, Depends(require(Capability.WORK_ORDERS_WRITE))]
 Approver = Annotated[Principal, Depends(require(Capability.APPROVALS_DECIDE))]
 Admin = Annotated[Principal, Depends(require(Capability.ADMIN))]
+#: A platform operator (``tenants:admin``, never implied by a tenant's ``admin``).
+Operator = Annotated[Principal, Depends(require(Capability.TENANTS_ADMIN))]

@@ -39,9 +39,10 @@ class AppState:
     embedder: Embedder | None = None  # None when memory embeddings are off
     smtp_port: int | None = None  # the e-mail intake's port, when it listens
     slack_inflight: InFlight = field(default_factory=InFlight)  # Slack listeners still running
-    # hot auth look-ups: does a tenant exist (and is it enabled), an API key's row by hash
-    tenants: TTLCache[uuid.UUID, bool] = field(
-        default_factory=lambda: TTLCache(maxsize=10_000, ttl=60)
+    # hot auth look-ups: a tenant's status ("" when there is none), an API key's row by hash;
+    # short TTLs: another API process's disabling or revoking takes effect here within them
+    tenants: TTLCache[uuid.UUID, str] = field(
+        default_factory=lambda: TTLCache(maxsize=10_000, ttl=30)
     )
     api_keys: TTLCache[str, Any] = field(default_factory=lambda: TTLCache(maxsize=10_000, ttl=30))
     known_tenants: set[uuid.UUID] = field(default_factory=set)

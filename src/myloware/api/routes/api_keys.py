@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from myloware.auth.principal import CAPABILITIES, parse_capabilities
+from myloware.auth.principal import TENANT_CAPABILITIES, parse_capabilities
 from myloware.services import api_keys as svc
 from myloware.storable import StorableModel
 from myloware.web.deps import Admin, SessionDep, StateDep, client_info
@@ -25,16 +25,16 @@ class ApiKeyIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255, description="what the key is for")
-    capabilities: list[Annotated[str, Field(json_schema_extra={"enum": list(CAPABILITIES)})]] = (
-        Field(default_factory=lambda: ["work_orders:read", "work_orders:write"], min_length=1)
-    )
+    capabilities: list[
+        Annotated[str, Field(json_schema_extra={"enum": list(TENANT_CAPABILITIES)})]
+    ] = Field(default_factory=lambda: ["work_orders:read", "work_orders:write"], min_length=1)
     groups: list[str] = Field(default_factory=list, description="approver groups")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
     @field_validator("capabilities")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        return sorted(parse_capabilities(value))
+        return sorted(parse_capabilities(value, known=TENANT_CAPABILITIES))
 
 
 class ApiKeyOut(BaseModel):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import DateTime, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from myloware.db.base import Base, created_at, tenant_fk, uuid_pk
+from myloware.db.base import Base, TenantStatus, created_at, tenant_fk, tenant_status, uuid_pk
 
 
 class Tenant(Base):
@@ -18,6 +18,12 @@ class Tenant(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     slug: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
+    status: Mapped[TenantStatus] = mapped_column(
+        tenant_status,
+        nullable=False,
+        default=TenantStatus.ACTIVE,
+        server_default=text("'ACTIVE'"),
+    )
     created_at: Mapped[datetime] = created_at()
 
 
