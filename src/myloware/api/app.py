@@ -27,6 +27,7 @@ from myloware.api.routes import (
     memory,
     policies,
     schemas,
+    tenants,
     work_items,
     work_orders,
 )
@@ -164,6 +165,7 @@ def create_app(
         dead_letters,
         connectors,
         api_keys,
+        tenants,
         schemas,
         memory,
         mail,
