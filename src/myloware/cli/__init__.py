@@ -7,7 +7,7 @@ import sys
 import httpx
 import typer
 
-from myloware.cli import auth, documents, governance, mail, memory, ops, schemas, slack
+from myloware.cli import auth, documents, governance, mail, memory, ops, schemas, slack, tenants
 from myloware.cli._common import console_err
 from myloware.errors import MylowareError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 ops.register(app)
 auth.register(app)
+tenants.register(app)
 documents.register(app)
 governance.register(app)
 slack.register(app)
