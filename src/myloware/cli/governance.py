@@ -56,8 +56,15 @@ def approve(
     _decide(item, "APPROVED", reason, _corrections(set_))
 
 
-def reject(item: Item, reason: Reason = None) -> None:
-    """Reject a waiting work item: it ends FAILED with the reason."""
+def reject(
+    item: Item,
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="why (required; kept in the audit trail)")
+    ],
+) -> None:
+    """Reject a waiting work item: it ends FAILED with the reason (required)."""
+    if not reason.strip():
+        raise ValidationFailed("a rejection needs a reason: --reason TEXT")
     _decide(item, "REJECTED", reason, None)
 
 
