@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import uvicorn
 
 from myloware.agents import PIPELINE
 from myloware.db.engine import create_engine, session_factory
@@ -93,6 +97,41 @@ async def app_client(
         async with AppClient(transport=transport, base_url="http://testserver") as client:
             client.app = app
             yield client
+
+
+@contextmanager
+def serving(
+    settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
+) -> Iterator[str]:
+    """The app served by uvicorn on a free port of 127.0.0.1 (its base URL), in a thread."""
+    from myloware.api.app import create_app
+
+    app = create_app(
+        settings,
+        database_url=database_url,
+        redis_url=redis_url,
+        temporal_address=temporal_address,
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])))
+    thread.start()
+    try:
+        for _ in range(600):
+            if server.started or not thread.is_alive():
+                break
+            threading.Event().wait(0.05)
+        assert server.started, "the API did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
 
 
 def unique_queue() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -187,3 +188,24 @@ async def test_cors_allows_only_configured_origins(
         )
     assert ok.headers.get("access-control-allow-origin") == "https://app.example"
     assert "access-control-allow-origin" not in evil.headers
+
+
+async def test_docs_page_loads_swagger_ui_from_the_app_itself(api: httpx.AsyncClient) -> None:
+    """/docs references only the app's own asset URLs, and each answers with its content type."""
+    r = await api.get("/docs")
+    assert r.status_code == 200, r.text
+    assert "https://" not in r.text and "http://" not in r.text
+    assert "cdn" not in r.headers["content-security-policy"]
+    urls = re.findall(r'(?:src|href)="([^"]+)"', r.text) + re.findall(r"url: '([^']+)'", r.text)
+    expected = {
+        "/docs/assets/swagger-ui-bundle.js": "text/javascript",
+        "/docs/assets/swagger-ui.css": "text/css",
+        "/docs/assets/favicon.png": "image/png",
+        "/openapi.json": "application/json",
+    }
+    assert set(urls) == set(expected), urls
+    for url, content_type in expected.items():
+        asset = await api.get(url)
+        assert asset.status_code == 200, url
+        assert asset.headers["content-type"].split(";")[0] == content_type, url
+    assert "SwaggerUIBundle" in (await api.get("/docs/assets/swagger-ui-bundle.js")).text

@@ -68,7 +68,9 @@ async def test_concurrent_decisions_one_wins_one_conflicts(
             "/v1/approvals", json={"work_item_id": item_id, "decision": "APPROVED"}, headers=headers
         ),
         stack.post(
-            "/v1/approvals", json={"work_item_id": item_id, "decision": "REJECTED"}, headers=headers
+            "/v1/approvals",
+            json={"work_item_id": item_id, "decision": "REJECTED", "reason": "duplicate"},
+            headers=headers,
         ),
     )
     codes = sorted(a.status_code for a in answers)
@@ -162,6 +164,22 @@ async def test_rejection_fails_the_item_with_the_reason(
     item = (await stack.get(f"/v1/work-items/{item_id}", headers=headers)).json()["data"]
     assert item["status"] == "FAILED"
     assert "duplicate invoice" in item["error"] and "user@acme" in item["error"]
+
+
+async def test_a_rejection_without_a_reason_is_refused(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
+    """REJECTED with no reason, a null one or a blank one answers 422, as the schema says."""
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    item_id = str(uuid.uuid4())
+    for extra in ({}, {"reason": None}, {"reason": " \n\t"}):
+        body = {"work_item_id": item_id, "decision": "REJECTED", **extra}
+        r = await api.post("/v1/approvals", json=body, headers=headers)
+        assert r.status_code == 422, (extra, r.text)
+        assert "a rejection needs a reason" in r.text
+    schema = (await api.get("/openapi.json")).json()["components"]["schemas"]["ApprovalIn"]
+    assert schema["if"]["properties"]["decision"] == {"const": "REJECTED"}
+    assert schema["then"]["required"] == ["reason"]
 
 
 async def test_human_escalation_moves_to_the_next_tier(

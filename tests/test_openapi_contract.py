@@ -14,23 +14,18 @@ worker), so a run is reproducible and takes about two minutes on a loaded 2-core
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from myloware.auth.principal import Capability
 from myloware.settings import Settings
 from tests.auth_support import TokenFor
+from tests.pipeline_support import serving
 
 pytestmark = pytest.mark.slow
 
@@ -67,41 +62,6 @@ checks.positive_data_acceptance.enabled = false
 include-operation-id = "dry_run_policy_v1_policies_dry_run_post"
 checks.positive_data_acceptance.enabled = false
 """
-
-
-@contextmanager
-def serving(
-    settings: Settings, *, database_url: str, redis_url: str, temporal_address: str
-) -> Iterator[str]:
-    """The app served by uvicorn on a free port of 127.0.0.1 (its base URL), in a thread."""
-    from myloware.api.app import create_app
-
-    app = create_app(
-        settings,
-        database_url=database_url,
-        redis_url=redis_url,
-        temporal_address=temporal_address,
-    )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])))
-    thread.start()
-    try:
-        for _ in range(600):
-            if server.started or not thread.is_alive():
-                break
-            threading.Event().wait(0.05)
-        assert server.started, "the API did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 def test_the_api_answers_as_its_openapi_document_says(

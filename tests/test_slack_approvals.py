@@ -173,6 +173,21 @@ async def test_escalate_then_reject_through_reason_modals(
     assert decisions == [("ESCALATED", "alice@acme.example"), ("REJECTED", "lena@acme.example")]
 
 
+async def test_a_blank_rejection_reason_decides_nothing(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """A Reject modal submitted with only whitespace as its reason is answered politely and
+    leaves the item waiting."""
+    _, item_id = await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    assert (await slack.click(card, REJECT, ALICE)).status_code == 200
+    assert (await slack.give_reason(ALICE, "  \n ")).status_code == 200
+    assert "a rejection needs a reason" in await slack.told(ALICE)
+    assert await _decisions(database_url) == []
+    item = (await slack.api.get(f"/v1/work-items/{item_id}", headers=slack.headers)).json()
+    assert item["data"]["status"] == "AWAITING_APPROVAL"
+
+
 async def test_a_form_slack_would_not_open_is_explained_to_the_user(
     slack: SlackHarness, database_url: str
 ) -> None:

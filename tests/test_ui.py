@@ -173,7 +173,8 @@ async def test_decisions_need_the_csrf_token_and_approval_resumes_the_workflow(
 async def test_refusals_come_back_as_messages(
     stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
 ) -> None:
-    """Wrong group → 403 and no form; bad corrections → 422 with the reason; decided → 409."""
+    """Wrong group → 403 and no form; bad corrections or a rejection without a reason → 422
+    with what is wrong; decided → 409."""
     await publish_policy(database_url, tenants["acme"])
     owner = token_for("acme", *FINANCE, groups=("finance",))
     _, item_id = await submit_waiting_invoice(stack, owner)
@@ -195,8 +196,21 @@ async def test_refusals_come_back_as_messages(
     assert r.status_code == 422 and "invoice_date: cannot be read as date" in r.text
     r = await stack.post(url, data={"csrf_token": token, "decision": "MAYBE"}, headers=finance)
     assert r.status_code == 422
-    r = await stack.post(url, data={"csrf_token": token, "decision": "REJECTED"}, headers=finance)
+    page = await stack.get(f"/ui/work-items/{item_id}", headers=finance)
+    assert re.search(r'<textarea id="reason" name="reason"[^>]* required>', page.text)
+    assert re.search(r'value="APPROVED"[^>]* formnovalidate>', page.text)
+    assert not re.search(r'value="REJECTED"[^>]* formnovalidate>', page.text)
+    for reason in ("", "  "):
+        no_reason = {"csrf_token": token, "decision": "REJECTED", "reason": reason}
+        r = await stack.post(url, data=no_reason, headers=finance)
+        assert r.status_code == 422 and "Write a reason to reject" in r.text
+    rejected = {"csrf_token": token, "decision": "REJECTED", "reason": "duplicate"}
+    r = await stack.post(url, data=rejected, headers=finance)
     assert r.status_code == 303
+    assert (
+        "Rejected — the item fails with your reason."
+        in (await stack.get(r.headers["location"], headers=finance)).text
+    )
     r = await stack.post(url, data={"csrf_token": token, "decision": "APPROVED"}, headers=finance)
     assert r.status_code == 409 and "not awaiting approval" in r.text
 

@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import myloware
 from myloware import secretbox
+from myloware.api.docs import install_docs
 from myloware.api.routes import (
     api_keys,
     approvals,
@@ -154,8 +155,10 @@ def create_app(
         "answers in one format (`ErrorResponse`). Text PostgreSQL cannot store (a NUL "
         "character, an unpaired UTF-16 surrogate) is refused with 422 in every field.",
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves /docs without a CDN
     )
     install_error_handlers(app)
+    install_docs(app)
     for module in (
         work_orders,
         work_items,

@@ -3,30 +3,86 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from rich.table import Table
 
 from myloware.cli._common import console, settings_for_cli
 from myloware.cli._http import api_client, check
-from myloware.errors import ValidationFailed
+from myloware.errors import NotFoundError, ValidationFailed
 
 approvals_app = typer.Typer(help="Pending approvals.", no_args_is_help=True)
 policy_app = typer.Typer(help="Governance policies: show, publish, dry-run.", no_args_is_help=True)
 
 Reason = Annotated[str | None, typer.Option("--reason", "-r", help="why (kept in the audit trail)")]
-Item = Annotated[str, typer.Argument(help="the work item id")]
+Item = Annotated[
+    str,
+    typer.Argument(
+        help="the work item id, or an unambiguous start of it (8 or more hex characters) "
+        "among the items awaiting a decision"
+    ),
+]
+
+#: The start of a work item id as typed: at least its first 8 hex digits, hyphens allowed.
+SHORT_ID = re.compile(r"[0-9a-f]{8}[0-9a-f-]{0,28}")
+PAGE = 200  # GET /v1/approvals' largest page
+
+
+def match_short_id(short: str, awaiting: Iterable[str]) -> str:
+    """The one id in ``awaiting`` that starts with ``short`` (case-insensitive).
+
+    Raises ``ValidationFailed`` if ``short`` is too short or not hex, or if it starts more
+    than one id (each listed), and ``NotFoundError`` if it starts none."""
+    prefix = short.strip().lower()
+    if not SHORT_ID.fullmatch(prefix):
+        raise ValidationFailed(
+            f"{short!r} is not a work item id or the start of one (8 or more hex characters)"
+        )
+    matches = sorted({item for item in awaiting if item.lower().startswith(prefix)})
+    if not matches:
+        raise NotFoundError(f"no work item awaiting a decision starts with {prefix}")
+    if len(matches) > 1:
+        raise ValidationFailed(
+            f"{prefix} starts {len(matches)} work items awaiting a decision: "
+            f"{', '.join(matches)}; type more of the id"
+        )
+    return matches[0]
+
+
+def _awaiting(client: httpx.Client) -> Iterator[str]:
+    """The ids of the caller's tenant's work items awaiting a decision, page by page."""
+    offset = 0
+    while True:
+        page = check(client.get("/v1/approvals", params={"limit": PAGE, "offset": offset}))
+        rows = page["data"]
+        yield from (str(row["work_item_id"]) for row in rows)
+        if len(rows) < PAGE:
+            return
+        offset += PAGE
+
+
+def resolve_item(client: httpx.Client, item: str) -> str:
+    """``item`` as a full work item id: one already is; a short one is looked up."""
+    try:
+        return str(uuid.UUID(item))
+    except ValueError:
+        return match_short_id(item, _awaiting(client))
 
 
 def _decide(
     item: str, decision: str, reason: str | None, corrections: dict[str, Any] | None
 ) -> None:
-    body: dict[str, Any] = {"work_item_id": item, "decision": decision, "reason": reason}
-    if corrections:
-        body["corrections"] = corrections
     with api_client(settings_for_cli()) as client:
+        item = resolve_item(client, item)
+        body: dict[str, Any] = {"work_item_id": item, "decision": decision, "reason": reason}
+        if corrections:
+            body["corrections"] = corrections
         outcome = check(client.post("/v1/approvals", json=body))["data"]
     console.print(
         f"{decision.lower()}: work item {item} — request now {outcome['status']} "
@@ -56,8 +112,15 @@ def approve(
     _decide(item, "APPROVED", reason, _corrections(set_))
 
 
-def reject(item: Item, reason: Reason = None) -> None:
-    """Reject a waiting work item: it ends FAILED with the reason."""
+def reject(
+    item: Item,
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="why (required; kept in the audit trail)")
+    ],
+) -> None:
+    """Reject a waiting work item: it ends FAILED with the reason (required)."""
+    if not reason.strip():
+        raise ValidationFailed("a rejection needs a reason: --reason TEXT")
     _decide(item, "REJECTED", reason, None)
 
 

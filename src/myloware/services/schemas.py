@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from myloware.db.base import (
     ApprovalDecision,
@@ -91,17 +92,43 @@ class AttemptOut(BaseModel):
     cost_usd: Decimal | None
 
 
+#: A reason that says something: at least one character that is not whitespace.
+REASON_PATTERN = r"\S"
+
+
 class ApprovalIn(StorableModel):
-    model_config = ConfigDict(extra="forbid")
+    """A person's decision. A rejection fails the item, so it must say why (``reason``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        # the rule of _rejection_has_reason, so clients (and schemathesis) can see it
+        json_schema_extra={
+            "if": {"properties": {"decision": {"const": "REJECTED"}}, "required": ["decision"]},
+            "then": {
+                "required": ["reason"],
+                "properties": {"reason": {"type": "string", "pattern": REASON_PATTERN}},
+            },
+        },
+    )
 
     work_item_id: uuid.UUID
     decision: ApprovalDecision
-    reason: str | None = Field(default=None, max_length=4000)
+    reason: str | None = Field(
+        default=None, max_length=4000, description="required (not blank) to reject"
+    )
     corrections: dict[str, Any] | None = None
     # The request and tier the person was shown (optional): a decision made on a tier the
     # request has since left (escalated by its SLA or by someone else) is refused with 409.
     request_id: uuid.UUID | None = None
     tier: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _rejection_has_reason(self) -> ApprovalIn:
+        if self.decision == ApprovalDecision.REJECTED and not (
+            self.reason and re.search(REASON_PATTERN, self.reason)
+        ):
+            raise ValueError("a rejection needs a reason")
+        return self
 
 
 class ApprovalOut(BaseModel):

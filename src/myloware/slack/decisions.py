@@ -32,6 +32,7 @@ NOT_LINKED = (
     "Sorry, your Slack account isn't linked to a MyloWare approver, so you can't decide "
     "approvals from Slack yet. Ask your MyloWare admin to add you to the Slack connector."
 )
+NO_REASON = ":warning: Nothing changed: a rejection needs a reason."
 FAILED = (
     "Sorry, MyloWare couldn't confirm your decision just now. Check the card or the Run "
     "Trace before trying again."
@@ -84,6 +85,8 @@ async def decide(
     principal = connector.config.principal_for(slack_user_id, connector.tenant_id)
     if principal is None:
         return NOT_LINKED
+    if decision == ApprovalDecision.REJECTED and not (reason and reason.strip()):
+        return NO_REASON  # the modal requires one; a blank one would fail ApprovalIn
     logger = log.bind(work_item_id=str(action.work_item_id), decision=decision.value)
     client = ClientInfo(user_agent=f"slack/{connector.config.team_id}/{slack_user_id}")
     try:

@@ -28,13 +28,13 @@ log = structlog.get_logger("myloware.api.access")
 
 
 #: Content-Security-Policy per kind of response. The UI serves everything itself and has no
-#: inline scripts (inline styles only, for bars' widths); /docs loads Swagger UI from its CDN.
+#: inline scripts (inline styles only, for bars' widths); /docs serves Swagger UI's assets
+#: itself too and needs only its inline start-up script.
 CSP = {
     "ui": b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     b"frame-ancestors 'none'; form-action 'self'",
-    "docs": b"default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; script-src 'self' "
-    b"'unsafe-inline' https://cdn.jsdelivr.net; frame-ancestors 'none'",
+    "docs": b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
     "api": b"default-src 'none'; frame-ancestors 'none'",
 }
 

@@ -2,7 +2,9 @@
 
 The form goes through ``services.approvals.submit_decision``, the same path as the API, so
 the workflow's refusals (409 already decided, 403 wrong group, 422 bad corrections) come
-back as messages on the re-rendered page with the matching status code.
+back as messages on the re-rendered page with the matching status code. Rejecting needs a
+reason (``ApprovalIn`` refuses a blank one): the form marks it required, with Approve and
+Escalate submitting without it (``formnovalidate``), and the server checks it again.
 """
 
 from __future__ import annotations
@@ -56,6 +58,13 @@ def decision_from_form(work_item_id: uuid.UUID, form: FormData) -> ApprovalIn:
     )
 
 
+def _form_problem(form: FormData) -> str:
+    """What is wrong with a form ``ApprovalIn`` refused, in a sentence for its sender."""
+    if form.get("decision") == "REJECTED" and not str(form.get("reason") or "").strip():
+        return "Write a reason to reject: it is kept in the audit trail and shown with the item."
+    return "Choose Approve, Reject or Escalate (a reason has at most 4000 characters)."
+
+
 def _entered(form: FormData) -> dict[str, str]:
     """What the person typed, to put back into the form after a refusal."""
     return {
@@ -91,9 +100,8 @@ async def decide(
     try:
         decision = decision_from_form(work_item_id, form)
     except ValidationError:
-        problem = "Choose Approve, Reject or Escalate (a reason has at most 4000 characters)."
         return await _page_with_problem(
-            request, session, principal, work_item_id, 422, problem, _entered(form)
+            request, session, principal, work_item_id, 422, _form_problem(form), _entered(form)
         )
     try:
         outcome = await approvals.submit_decision(
