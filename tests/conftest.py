@@ -40,6 +40,14 @@ def _connector_secrets_key() -> None:
     secretbox.configure(Settings(_env_file=None))  # type: ignore[call-arg]  # pydantic-settings' _env_file
 
 
+@pytest.fixture(autouse=True)
+def _cli_keeps_the_session_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI commands run in-process (typer's CliRunner) would configure logging onto the
+    runner's stderr, which is closed after each run: later tests would then log to a closed
+    file. Tests keep the session's logging configuration instead."""
+    monkeypatch.setattr("myloware.cli._common.configure_logging", lambda *a, **k: None)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="myloware-test-", dir="/tmp"))

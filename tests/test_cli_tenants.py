@@ -26,9 +26,6 @@ async def test_a_tenant_created_by_the_cli_gets_tokens_that_the_api_accepts(
     monkeypatch.setenv("MYLOWARE_DATABASE_URL", database_url)
     monkeypatch.setenv("MYLOWARE_REDIS_URL", redis_url)
     monkeypatch.setenv("MYLOWARE_TEMPORAL_ADDRESS", temporal_address)
-    # the commands configure logging onto CliRunner's stderr, closed after each run: keep the
-    # session's configuration, or later tests log to a closed file
-    monkeypatch.setattr("myloware.cli._common.configure_logging", lambda *a, **k: None)
     runner = CliRunner()
 
     async def cli(*args: str) -> str:
