@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.cli._common import console, run, settings_for_cli
-from myloware.db.engine import create_engine, session_factory
+from myloware.cli._common import console, run
+from myloware.cli._db import database_url, in_transaction
 from myloware.db.models import DocumentSchema
 from myloware.errors import ValidationFailed
 from myloware.records import DocumentType
-from myloware.runtime.endpoints import resolve_endpoints
 from myloware.services import schemas_registry as registry
 
-T = TypeVar("T")
 schema_app = typer.Typer(
     help="Document schemas (platform-wide): list, publish, activate.", no_args_is_help=True
 )
-
-
-async def _in_transaction(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            return await work(session)
-    finally:
-        await engine.dispose()
-
-
-def _database_url() -> str:
-    return resolve_endpoints(settings_for_cli()).database_url
 
 
 def _line(row: DocumentSchema) -> str:
@@ -48,8 +31,8 @@ def schema_list(
 ) -> None:
     """Every schema version, the active one of each type marked."""
     rows = run(
-        _in_transaction(
-            _database_url(), lambda s: registry.list_schemas(s, document_type=document_type)
+        in_transaction(
+            database_url(), lambda s: registry.list_schemas(s, document_type=document_type)
         )
     )
     for row in rows:
@@ -70,8 +53,8 @@ def schema_publish(
     except ValueError as exc:
         raise ValidationFailed(f"{file}: not JSON ({exc})") from None
     row = run(
-        _in_transaction(
-            _database_url(),
+        in_transaction(
+            database_url(),
             lambda s: registry.publish_schema(
                 s,
                 document_type=document_type,
@@ -90,8 +73,8 @@ def schema_activate(
 ) -> None:
     """Make an existing version its type's active one (e.g. to roll back)."""
     row = run(
-        _in_transaction(
-            _database_url(), lambda s: registry.activate_schema(s, name=name, version=version)
+        in_transaction(
+            database_url(), lambda s: registry.activate_schema(s, name=name, version=version)
         )
     )
     console.print(_line(row), highlight=False)

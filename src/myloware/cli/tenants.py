@@ -7,38 +7,21 @@ here is refused by the running API processes within their tenant cache's 30 s.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.cli._common import console, run, settings_for_cli
+from myloware.cli._common import console, run
+from myloware.cli._db import database_url, in_transaction
 from myloware.db.base import TenantStatus
-from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Tenant
-from myloware.runtime.endpoints import resolve_endpoints
 from myloware.services import tenants as svc
 
 tenant_app = typer.Typer(
     help="Tenants: create, list, rename, disable, enable.", no_args_is_help=True
 )
 
-T = TypeVar("T")
 TenantArg = Annotated[str, typer.Argument(help="the tenant's slug or id")]
-
-
-async def _in_transaction(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            return await work(session)
-    finally:
-        await engine.dispose()
-
-
-def _database_url() -> str:
-    return resolve_endpoints(settings_for_cli()).database_url
 
 
 def _show(row: Tenant) -> None:
@@ -56,8 +39,8 @@ def tenant_create(
 ) -> None:
     """Create an active tenant (then: ``myloware token create --tenant SLUG``)."""
     row = run(
-        _in_transaction(
-            _database_url(),
+        in_transaction(
+            database_url(),
             lambda s: svc.create_tenant(s, slug=slug, name=name, principal=None, user_id="cli"),
         )
     )
@@ -72,8 +55,8 @@ def tenant_list(
 ) -> None:
     """List tenants, oldest first: slug, name, status, id."""
     rows, total = run(
-        _in_transaction(
-            _database_url(),
+        in_transaction(
+            database_url(),
             lambda s: svc.list_tenants(s, status=status, limit=limit, offset=offset),
         )
     )
@@ -84,8 +67,8 @@ def tenant_list(
 
 def _update(tenant: str, *, name: str | None = None, status: TenantStatus | None = None) -> None:
     row = run(
-        _in_transaction(
-            _database_url(),
+        in_transaction(
+            database_url(),
             lambda s: svc.update_tenant(
                 s, tenant=tenant, name=name, status=status, principal=None, user_id="cli"
             ),
