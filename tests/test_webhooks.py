@@ -145,7 +145,13 @@ async def platform(settings: Settings, sessions: Sessions, redis: aioredis.Redis
         yield
     finally:
         stop.set()
-        await asyncio.gather(*tasks)
+        # bounded: a consumer that does not stop must fail the test, not hang the suite
+        done, pending = await asyncio.wait(tasks, timeout=30)
+        for task in pending:
+            task.cancel()
+        assert not pending, "the relay or a consumer did not stop within 30 s of stop"
+        for task in done:
+            task.result()
 
 
 async def webhook(
