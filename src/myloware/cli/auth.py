@@ -6,17 +6,19 @@ import uuid
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import CAPABILITIES, parse_capabilities
 from myloware.auth.tokens import issue_token
 from myloware.cli._common import console, run, settings_for_cli
+from myloware.cli._db import in_transaction
 from myloware.db.audit import record_audit
 from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import ApiKey, Tenant
-from myloware.errors import NotFoundError, ValidationFailed
+from myloware.db.models import ApiKey
+from myloware.errors import ValidationFailed
 from myloware.runtime.endpoints import resolve_endpoints
 from myloware.services import api_keys
+from myloware.services.tenants import get_tenant
 
 token_app = typer.Typer(help="Issue JWT bearer tokens.", no_args_is_help=True)
 apikey_app = typer.Typer(
@@ -41,19 +43,12 @@ def _capabilities(values: list[str]) -> list[str]:
 
 
 async def _tenant_id(database_url: str, tenant: str) -> uuid.UUID:
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with session_factory(engine)() as session:
-            try:
-                condition = Tenant.id == uuid.UUID(tenant)
-            except ValueError:
-                condition = Tenant.slug == tenant
-            found = await session.scalar(select(Tenant.id).where(condition))
-    finally:
-        await engine.dispose()
-    if found is None:
-        raise NotFoundError(f"no tenant '{tenant}'")
-    return found
+    """The id of the tenant given by slug or id (the one look-up, ``services.tenants``)."""
+
+    async def look_up(session: AsyncSession) -> uuid.UUID:
+        return (await get_tenant(session, tenant=tenant)).id
+
+    return await in_transaction(database_url, look_up)
 
 
 @token_app.command("create")
