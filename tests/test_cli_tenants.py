@@ -40,6 +40,10 @@ async def test_a_tenant_created_by_the_cli_gets_tokens_that_the_api_accepts(
 
     assert "Initech Ltd" in await cli("tenant", "rename", "initech", "Initech Ltd")
     assert "DISABLED" in await cli("tenant", "disable", "initech")
+    refused = await asyncio.to_thread(
+        runner.invoke, app, ["token", "create", "--tenant", "initech"]
+    )
+    assert refused.exit_code != 0 and "disabled" in str(refused.output) + str(refused.exception)
     listed = await cli("tenant", "list", "--status", "DISABLED")
     assert "initech" in listed and "1 of 1 tenants" in listed
     assert "ACTIVE" in await cli("tenant", "enable", "initech")

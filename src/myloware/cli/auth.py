@@ -13,9 +13,10 @@ from myloware.auth.tokens import issue_token
 from myloware.cli._common import console, run, settings_for_cli
 from myloware.cli._db import in_transaction
 from myloware.db.audit import record_audit
+from myloware.db.base import TenantStatus
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApiKey
-from myloware.errors import ValidationFailed
+from myloware.errors import ConflictError, ValidationFailed
 from myloware.runtime.endpoints import resolve_endpoints
 from myloware.services import api_keys
 from myloware.services.tenants import get_tenant
@@ -42,11 +43,15 @@ def _capabilities(values: list[str]) -> list[str]:
         raise ValidationFailed(str(exc)) from None
 
 
-async def _tenant_id(database_url: str, tenant: str) -> uuid.UUID:
-    """The id of the tenant given by slug or id (the one look-up, ``services.tenants``)."""
+async def _tenant_id(database_url: str, tenant: str, *, active: bool = False) -> uuid.UUID:
+    """The id of the tenant given by slug or id (the one look-up, ``services.tenants``);
+    ``active``: refuse a disabled tenant (new credentials for it would be refused anyway)."""
 
     async def look_up(session: AsyncSession) -> uuid.UUID:
-        return (await get_tenant(session, tenant=tenant)).id
+        row = await get_tenant(session, tenant=tenant)
+        if active and row.status is TenantStatus.DISABLED:
+            raise ConflictError(f"tenant '{tenant}' is disabled: enable it first")
+        return row.id
 
     return await in_transaction(database_url, look_up)
 
@@ -63,7 +68,7 @@ def token_create(
     settings = settings_for_cli()
     caps = _capabilities(capability or ["work_orders:read", "work_orders:write"])
     database_url = resolve_endpoints(settings).database_url
-    tenant_id = run(_tenant_id(database_url, tenant))
+    tenant_id = run(_tenant_id(database_url, tenant, active=True))
     token = issue_token(
         settings,
         tenant_id=tenant_id,
