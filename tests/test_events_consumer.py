@@ -367,3 +367,25 @@ async def test_a_slow_batch_stays_with_its_consumer(
     assert slow.seen == ids and rival.seen == []
     assert taken_by_rival == 0  # nothing was claimed away (each claim counts a delivery)
     assert await pending(redis) == 0
+
+
+async def test_many_batches_leave_the_client_its_connections(
+    sessions: async_sessionmaker[AsyncSession], clean_redis: str
+) -> None:
+    """Ending a batch while its claim refresh is in flight leaves nothing running: on a pool
+    of four connections, hundreds of one-event batches with a refresh every millisecond all
+    complete. (Refreshes were once cancelled; redis-py swallowed a cancel that landed
+    mid-command, the refresh ran on, holding connections, and its batch waited forever.)"""
+    small = aioredis.from_url(clean_redis, max_connections=4)
+    try:
+        handler = Recorder(effect=False)
+        worker = consumer(small, sessions, "a", handler, claim_idle_ms=2, batch_size=1)
+        await worker.ensure_group()
+        ids = [event_id for _ in range(3) for event_id in await publish(sessions, small, 100)]
+        async with asyncio.timeout(120):  # with no connection left, a command waits forever
+            for _ in ids:
+                assert await worker.process_once() == 1
+        assert handler.seen == ids
+        assert await pending(small) == 0
+    finally:
+        await small.aclose()

@@ -21,7 +21,6 @@ Each message goes through:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -230,23 +229,28 @@ class StreamConsumer:
         if not taken:
             return
         unfinished = [m.id for m, _ in taken]  # the one being handled, then the rest
-        keeping = asyncio.create_task(self._keep_claimed(unfinished))
+        finished = asyncio.Event()
+        keeping = asyncio.create_task(self._keep_claimed(unfinished, finished))
         try:
             for message, event in taken:
                 await self._process(message, event, reclaimed=reclaimed)
                 unfinished.remove(message.id)
         finally:
-            keeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeping
+            # told, not cancelled: redis-py can swallow a cancel that lands mid-command, and
+            # the refresh would then run on with this batch waiting for it forever
+            finished.set()
+            await asyncio.wait([keeping])
+            keeping.result()  # an unexpected error of the refresh is not lost
 
-    async def _keep_claimed(self, unfinished: list[str]) -> None:
-        """While a batch is handled, keep its unfinished messages ours: every
+    async def _keep_claimed(self, unfinished: list[str], finished: asyncio.Event) -> None:
+        """Until ``finished``, keep the batch's unfinished messages ours: every
         ``claim_every_s`` (half the idle time after which the other consumers take them),
         however long one handler runs. JUSTID resets the idle time without counting a
         delivery."""
         while True:
-            await asyncio.sleep(self._claim_every_s)
+            await sleep_unless_stopped(finished, self._claim_every_s)
+            if finished.is_set():
+                return
             if not unfinished:
                 continue
             ids: list[Any] = list(unfinished)

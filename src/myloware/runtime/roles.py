@@ -125,7 +125,8 @@ async def run_relay(settings: Settings, endpoints: Endpoints, stop: asyncio.Even
     secretbox.configure(settings)  # webhooks and Slack read their connectors' secrets
     engine = create_engine(endpoints.database_url, pool_size=4)
     sessions = session_factory(engine)
-    redis = aioredis.from_url(endpoints.redis_url)
+    # bounded calls: a frozen Redis (no reset, no answer) delays the relay, never hangs it
+    redis = aioredis.from_url(endpoints.redis_url, socket_timeout=10, socket_connect_timeout=2)
     relay = OutboxRelay(sessions, redis, stream=settings.events_stream)
     try:
         async with asyncio.TaskGroup() as group:
