@@ -32,6 +32,7 @@ from myloware.memory.store import (
 from myloware.records import DocumentType
 from myloware.services.memory import nearest
 from myloware.settings import Settings
+from tests.polling import eventually
 from tests.worker_support import stored_item
 
 DIM = 384
@@ -246,12 +247,16 @@ async def test_the_indexer_outlives_failures_that_are_not_the_documents(
         runner = asyncio.create_task(
             MemoryIndexer(engine, Broken(), idle_s=0.05, quiet_s=0).run(stop)
         )
-        await asyncio.sleep(1.0)
+        # the embedding thread runs at the lowest priority: slow on a busy machine
+        failures = await eventually(
+            lambda: [e for e in events if e["event"] == "memory_indexer_failed"],
+            timeout_s=120,
+            message="the indexer never reported its failing embedder",
+        )
         assert not runner.done()  # still going, backing off
         stop.set()
-        await asyncio.wait_for(runner, timeout=10)
-    failures = [e for e in events if e["event"] == "memory_indexer_failed"]
-    assert failures and failures[0]["retry_in_s"] == 0.5
+        await asyncio.wait_for(runner, timeout=10)  # not waiting for the thread
+    assert failures[0]["retry_in_s"] == 0.5
     async with transaction(engine) as pg:
         cur = await pg.execute("SELECT count(*) FROM mem_docs WHERE metadata ? 'embedding_error'")
         assert (await cur.fetchone()) == (0,)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
+
+T = TypeVar("T")
 
 #: Failures of the infrastructure a loop survives by backing off and trying again.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RedisError, SQLAlchemyError, OSError)
@@ -17,6 +20,28 @@ async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
     """Sleep ``seconds``, returning early as soon as ``stop`` is set."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def unless_stopped(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """``work``'s result, or None once ``stop`` is set first (``work`` is then cancelled).
+
+    For work that may wait long on something a stop need not wait for, such as a batch in a
+    low-priority thread (what that thread still does is dropped, and done again next time).
+    """
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # cancelled from outside: the work goes with it
+        task.cancel()
+        raise
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.wait({task})
+    return None
 
 
 class Backoff:

@@ -30,7 +30,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from myloware.db.direct import transaction
-from myloware.loops import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
+from myloware.loops import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped, unless_stopped
 from myloware.memory import store
 from myloware.memory.embedder import Embedder, EmbeddingUnavailable
 
@@ -118,8 +118,10 @@ class MemoryIndexer:
         log.info("memory_indexer_started", model=self._embedder.model_id)
         try:
             while not stop.is_set():
-                try:
-                    done = await self.index_once()
+                try:  # a batch in the low-priority thread can take long on a busy machine
+                    done = await unless_stopped(stop, self.index_once())
+                    if done is None:
+                        break
                 except EmbeddingUnavailable as exc:
                     log.error("memory_indexer_disabled", error=exc.message)
                     return
