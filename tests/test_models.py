@@ -260,8 +260,8 @@ async def test_the_chain_has_one_deadline(emu: ModelEmulator) -> None:
 
 async def test_hybrid_asks_the_model_only_for_what_rules_miss(emu: ModelEmulator) -> None:
     complete = LoadedDocument.from_text(
-        "ACME Tools GmbH\nHauptstrasse 5, 10115 Berlin\nDate: 03.04.2024\nTOTAL 1,190.00\n"
-    )
+        "ACME Tools GmbH\nHauptstrasse 5\n10115 Berlin\nDate: 03.04.2024\nTOTAL 1,190.00\n"
+    )  # a one-line address is right too rarely (calibrated below the threshold) to keep
     record, usage = await extract_hybrid(complete, DocumentType.INVOICE, ModelRouter([openai(emu)]))
     assert emu.requests == []  # the rules read every key field: no call, no cost
     assert usage.tokens_in == 0 and record.extractor == "rules"

@@ -30,10 +30,12 @@ mail.register(app)
 
 
 def _register_optional() -> None:
+    from myloware.cli.calibrate import register as register_calibrate
     from myloware.cli.evaluation import register as register_eval
     from myloware.cli.events import register as register_events
 
     register_eval(app)
+    register_calibrate(app)
     register_events(app)
 
 

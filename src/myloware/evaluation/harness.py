@@ -135,7 +135,7 @@ class _Outcome:
     error: str | None
 
 
-def _load_mapping(dataset_dir: Path) -> _Mapping:
+def load_mapping(dataset_dir: Path) -> _Mapping:
     for folder in (dataset_dir, dataset_dir.parent):
         path = folder / "mapping.json"
         if path.is_file():
@@ -152,7 +152,7 @@ def _document_id(path: Path) -> str:
     return path.stem
 
 
-def _document_paths(dataset_dir: Path, input_mode: InputMode) -> dict[str, Path | None]:
+def document_paths(dataset_dir: Path, input_mode: InputMode) -> dict[str, Path | None]:
     """``{id: document path}`` for every id in the folder (None: no usable document)."""
     by_id: dict[str, list[Path]] = {}
     for path in sorted(dataset_dir.iterdir()):
@@ -291,8 +291,8 @@ def run_eval(
         raise ConfigurationError("input mode 'document' needs a loader (load=...)")
     if workers > 1:
         _check_picklable(loader)
-    mapping = _load_mapping(dataset_dir)
-    documents = _document_paths(dataset_dir, input_mode)
+    mapping = load_mapping(dataset_dir)
+    documents = document_paths(dataset_dir, input_mode)
 
     def local(ids: list[str]) -> Iterable[_Outcome]:
         return _outcomes(ids, documents, loader, mapping, workers, provider)
@@ -309,8 +309,8 @@ def _run(
     ignore_fields: Sequence[str],
     on_scored: Scored | None,
 ) -> EvalReport:
-    mapping = _load_mapping(dataset_dir)
-    documents = _document_paths(dataset_dir, input_mode)
+    mapping = load_mapping(dataset_dir)
+    documents = document_paths(dataset_dir, input_mode)
 
     def remote(ids: list[str]) -> Iterable[_Outcome]:
         for doc_id, prediction, error in runner(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ExtractionError
+from myloware.extraction.calibration import shipped
 from myloware.extraction.detect import detect_type_of_text
 from myloware.extraction.einvoice import document_findings, einvoice_record
 from myloware.extraction.invoice import extract_invoice
@@ -35,8 +36,13 @@ _EXTRACTORS: dict[DocumentType, Callable[[list[Line], str], dict[str, FieldValue
 }
 
 
-def extract(doc: LoadedDocument, document_type: DocumentType | None = None) -> CanonicalRecord:
+def extract(
+    doc: LoadedDocument, document_type: DocumentType | None = None, *, calibrated: bool = True
+) -> CanonicalRecord:
     """Extract the canonical fields of ``doc`` (of ``document_type``, detected when None).
+
+    Confidences are calibrated (:mod:`myloware.extraction.calibration`) unless
+    ``calibrated`` is False, as when the calibration itself is fitted.
 
     Raises :class:`~myloware.errors.ExtractionError` when the document has no text at all.
     """
@@ -51,10 +57,11 @@ def extract(doc: LoadedDocument, document_type: DocumentType | None = None) -> C
     if document_type is None:
         document_type, _ = detect_type_of_text(repaired)
     fields = _EXTRACTORS[document_type](lines, repaired)
-    return CanonicalRecord(
+    record = CanonicalRecord(
         document_type=document_type,
         fields=fields,
         extractor=EXTRACTOR_NAME,
         language=detect_language(repaired),
         findings=document_findings(doc),
     )
+    return shipped().apply(record) if calibrated else record
