@@ -5,10 +5,15 @@ that is configured and answers — an API key for ``openai``/``anthropic``, a se
 ``MYLOWARE_LOCAL_MODEL_BASE_URL`` for ``local``; the others are listed as skipped, with why),
 :func:`myloware.evaluation.run_eval` runs on every ``../shared/datasets/<set>/dev`` twice:
 ``--input text`` (the documents for which the set supplies ``<id>.txt``; invoice2data has one) and
-``--input document`` (the original PDF/JPEG through the project's loaders, OCR on). OCR of a
-SROIE receipt takes seconds, so in full mode document input reads the first 50 documents of
-a set (sorted by id) and says so; smoke mode reads the first 3 (text) and 2 (document).
-A sample is a folder of symbolic links under /tmp — the data is never copied.
+``--input document`` (the original PDF/JPEG through the project's loaders, OCR on). Full mode
+reads every document (OCR makes SROIE's scans the long part: about 2 s a receipt);
+``--document-sample N`` reads the first N of each set instead, and says so; smoke mode reads
+the first 3 (text) and 2 (document). A sample is a folder of symbolic links under /tmp — the
+data is never copied.
+
+Per input mode it also prints the calibration check (:mod:`myloware.evaluation.calibration`):
+observed accuracy per reported-confidence bucket and field kind, and the share right among
+values reported with confidence ≥ 0.9.
 
 Tokens and cost per document come from the providers' usage (0 for ``rules``). CPU seconds per
 document are this process's (and its workers') user + system time over the set, onnxruntime's
@@ -38,7 +43,8 @@ from benchmarks._documents import DATASETS
 from benchmarks._stack import exit_on_sigterm
 from myloware.documents.limits import DocumentLimits
 from myloware.errors import MylowareError
-from myloware.evaluation import SetReport, run_eval
+from myloware.evaluation import SetReport, calibration, run_eval
+from myloware.evaluation.harness import document_paths
 from myloware.evaluation.loaders import FileLoader
 from myloware.evaluation.providers import PROVIDERS, check_provider
 from myloware.settings import load_settings
@@ -47,7 +53,7 @@ from myloware.settings import load_settings
 @dataclass(frozen=True)
 class AccuracyConfig:
     text_sample: int | None = None  # None: every document
-    document_sample: int | None = 50
+    document_sample: int | None = None  # None: every document
     workers: int = 1  # OCR (onnxruntime) already uses every core; 2 processes only contend
     providers: tuple[str, ...] = ("auto",)
 
@@ -159,7 +165,43 @@ def evaluate(
     figures = _set_figures(next(iter(report.sets.values())), pred_dir, len(every))
     figures["documents_without_text"] = len(every) - len(usable)
     figures["cpu_seconds_per_document"] = round(cpu / max(figures["documents"], 1), 4)
+    read = document_paths(folder, "text" if mode == "text" else "document").values()
+    pages = sum(page_count(path) for path in read if path is not None)
+    figures["pages"] = pages
+    figures["cpu_seconds_per_page"] = round(cpu / max(pages, 1), 4)
     return figures
+
+
+def page_count(path: Path) -> int:
+    """A PDF's pages; 1 for any other document."""
+    if path.suffix.lower() != ".pdf":
+        return 1
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError:
+        return 1
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def calibration_check(devs: list[Path], pred_root: Path) -> dict[str, Any]:
+    """The reported confidences of one provider and mode against the truth."""
+    seen = [
+        o
+        for dev in devs
+        if (pred_root / dev.parent.name).is_dir()
+        for o in calibration.from_predictions(dev, pred_root / dev.parent.name)
+    ]
+    above = calibration.share_right_above(seen)
+    return {
+        "values_at_or_above_0_9": above.total,
+        "right_at_or_above_0_9": round(above.accuracy, 4) if above.accuracy is not None else None,
+        "table": calibration.reliability_lines(calibration.reliability(seen)),
+    }
 
 
 def _overall(sets: dict[str, dict[str, Any]]) -> float:
@@ -194,7 +236,11 @@ def run(config: AccuracyConfig, *, smoke: bool, datasets: Path = DATASETS) -> di
                     dev.parent.name: evaluate(dev, mode, sample, config, work, provider)
                     for dev in devs
                 }
-                modes[mode] = {"sets": sets, "overall_field_accuracy": _overall(sets)}
+                modes[mode] = {
+                    "sets": sets,
+                    "overall_field_accuracy": _overall(sets),
+                    "calibration": calibration_check(devs, work / "predictions" / provider / mode),
+                }
             result["providers"][provider] = {"modes": modes}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -213,7 +259,8 @@ def figures(result: dict[str, Any]) -> str:
             sets = ", ".join(
                 f"{name} {s['field_accuracy']:.3f}{'*' if s['sampled'] else ''} "
                 f"({1000 * s['seconds_per_document']['mean']:.0f} ms/doc, "
-                f"{s['cpu_seconds_per_document']:.2f} s CPU/doc"
+                f"{s['cpu_seconds_per_document']:.2f} s CPU/doc, "
+                f"{s['cpu_seconds_per_page']:.2f} s CPU/page"
                 + (
                     f", {s['tokens_per_document']:.0f} tokens, ${s['cost_usd_per_document']:.5f}"
                     if s["tokens_per_document"]
@@ -222,8 +269,11 @@ def figures(result: dict[str, Any]) -> str:
                 + ")"
                 for name, s in figures_["sets"].items()
             )
+            check = figures_["calibration"]
             parts.append(
-                f"{provider} {mode}: overall {figures_['overall_field_accuracy']:.3f} — {sets}"
+                f"{provider} {mode}: overall {figures_['overall_field_accuracy']:.3f} — {sets}; "
+                f"confidence ≥ 0.9 right {check['right_at_or_above_0_9']} "
+                f"of {check['values_at_or_above_0_9']}"
             )
     return "; ".join(parts) + "; * first-N sample; per document"
 
@@ -268,6 +318,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {provider}, input {mode}: overall field accuracy {overall}")
             for name, s in figures_["sets"].items():
                 print(f"   {name:16s} {s}")
+            check = figures_["calibration"]
+            print(
+                f"   calibration: {check['right_at_or_above_0_9']} right of "
+                f"{check['values_at_or_above_0_9']} values reported with confidence ≥ 0.9"
+            )
+            for line in check["table"]:
+                print(f"   {line}")
     _report.record(
         result, figures(result), results_dir=args.results_dir, append_docs=not args.no_docs
     )

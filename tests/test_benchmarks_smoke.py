@@ -126,6 +126,10 @@ def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> 
             assert figures["documents"] > 0 and figures["fields_scored"] > 0
             assert figures["seconds_per_document"]["mean"] > 0
             assert figures["tokens_per_document"] == 0 and figures["cost_usd_per_document"] == 0
+            assert figures["pages"] >= figures["documents"] and figures["cpu_seconds_per_page"] > 0
+        check = mode["calibration"]
+        assert check["table"][0].startswith("| kind |")
+        assert any(line.startswith("| all |") for line in check["table"])
 
 
 @pytest.mark.slow

@@ -25,11 +25,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from myloware.errors import MylowareError
 from myloware.evaluation.harness import (
     InputMode,
     Loader,
+    Mapping,
     document_paths,
     load_mapping,
     load_text,
@@ -74,7 +76,6 @@ def observe(
     fail to load or extract are left out.
     """
     mapping = load_mapping(dataset_dir)
-    kinds = field_kinds(mapping.document_type)
     reader = load_text if input_mode == "text" else load
     if reader is None:
         raise ValueError("input mode 'document' needs a loader")
@@ -90,26 +91,58 @@ def observe(
             continue
         if record.extractor != extractor.EXTRACTOR_NAME:
             continue
-        record = restyle(record)
-        truth = json.loads(truth_path.read_text("utf-8")).get("fields", {})
-        for field, expected in truth.items():
-            canonical = mapping.fields.get(field)
-            value = record.fields.get(canonical) if canonical else None
-            if canonical is None or value is None:
-                continue  # nothing extracted: no confidence to calibrate
-            kind = kinds.get(canonical)
-            score = score_field(kind, value.value, expected)
-            if score is not None:
-                found.append(
-                    Observation(
-                        name,
-                        doc_id,
-                        canonical,
-                        kind.kind.value if kind else "text",
-                        value.confidence,
-                        score.correct,
-                    )
-                )
+        values = {k: (fv.value, fv.confidence) for k, fv in restyle(record).fields.items()}
+        found += _scored(name, doc_id, mapping, values, _truth(truth_path))
+    return found
+
+
+def from_predictions(dataset_dir: Path, pred_dir: Path) -> list[Observation]:
+    """The scored fields of predictions ``run_eval`` wrote (``<id>.json`` with the canonical
+    record), each with the confidence the extractor reported: the check of a calibration."""
+    mapping = load_mapping(dataset_dir)
+    name = dataset_dir.resolve().parent.name
+    found: list[Observation] = []
+    for pred_path in sorted(pred_dir.glob("*.json")):
+        truth_path = dataset_dir / pred_path.name
+        if not truth_path.is_file():
+            continue
+        record = json.loads(pred_path.read_text("utf-8")).get("canonical", {})
+        values = {
+            k: (fv.get("value"), float(fv.get("confidence", 0.0)))
+            for k, fv in record.get("fields", {}).items()
+        }
+        found += _scored(name, pred_path.stem, mapping, values, _truth(truth_path))
+    return found
+
+
+def _truth(path: Path) -> dict[str, Any]:
+    fields: dict[str, Any] = json.loads(path.read_text("utf-8")).get("fields", {})
+    return fields
+
+
+def _scored(
+    dataset: str,
+    doc_id: str,
+    mapping: Mapping,
+    values: dict[str, tuple[Any, float]],
+    truth: dict[str, Any],
+) -> list[Observation]:
+    """One document's observations: each truth field the extractor gave a value for (a field
+    left empty has no confidence to calibrate)."""
+    kinds = field_kinds(mapping.document_type)
+    found = []
+    for field, expected in truth.items():
+        canonical = mapping.fields.get(field)
+        if canonical is None or canonical not in values:
+            continue
+        value, confidence = values[canonical]
+        kind = kinds.get(canonical)
+        score = score_field(kind, value, expected)
+        if score is not None:
+            kind_name = kind.kind.value if kind else "text"
+            found.append(
+                Observation(dataset, doc_id, canonical, kind_name, confidence, score.correct)
+            )
     return found
 
 

@@ -123,7 +123,7 @@ class EvalReport:
 
 
 @dataclass(frozen=True)
-class _Mapping:
+class Mapping:
     document_type: DocumentType
     fields: dict[str, str]
 
@@ -135,12 +135,12 @@ class _Outcome:
     error: str | None
 
 
-def load_mapping(dataset_dir: Path) -> _Mapping:
+def load_mapping(dataset_dir: Path) -> Mapping:
     for folder in (dataset_dir, dataset_dir.parent):
         path = folder / "mapping.json"
         if path.is_file():
             data = json.loads(path.read_text("utf-8"))
-            return _Mapping(DocumentType(data["document_type"]), dict(data["fields"]))
+            return Mapping(DocumentType(data["document_type"]), dict(data["fields"]))
     raise ConfigurationError(f"no mapping.json in {dataset_dir} or its parent")
 
 
@@ -181,12 +181,12 @@ def load_text(path: Path) -> LoadedDocument:
         raise DocumentError(f"cannot read {path.name}: {exc}") from exc
 
 
-def _dataset_values(record: CanonicalRecord, mapping: _Mapping) -> dict[str, Any]:
+def _dataset_values(record: CanonicalRecord, mapping: Mapping) -> dict[str, Any]:
     return {name: record.get(canonical) for name, canonical in mapping.fields.items()}
 
 
 def _run_one(
-    doc_id: str, path: Path | None, load: Loader, mapping: _Mapping, provider: str = "rules"
+    doc_id: str, path: Path | None, load: Loader, mapping: Mapping, provider: str = "rules"
 ) -> _Outcome:
     started = time.perf_counter()
     try:
@@ -211,7 +211,7 @@ def _run_one(
     return _Outcome(doc_id, prediction, None)
 
 
-def prediction_for(record: CanonicalRecord, mapping: _Mapping, started: float) -> dict[str, Any]:
+def prediction_for(record: CanonicalRecord, mapping: Mapping, started: float) -> dict[str, Any]:
     """The ``<id>.json`` content for a record: dataset field names, canonical record, time."""
     return {
         "document_type": record.document_type.value,
@@ -222,7 +222,7 @@ def prediction_for(record: CanonicalRecord, mapping: _Mapping, started: float) -
 
 
 def _score(
-    outcome: _Outcome, truth: dict[str, Any], mapping: _Mapping, report: SetReport, ignore: set[str]
+    outcome: _Outcome, truth: dict[str, Any], mapping: Mapping, report: SetReport, ignore: set[str]
 ) -> dict[str, FieldScore]:
     """Add one document's field scores to ``report`` and return them."""
     kinds = field_kinds(mapping.document_type)
@@ -326,7 +326,7 @@ def _run(
 def _collect(
     dataset_dir: Path,
     out_dir: Path,
-    mapping: _Mapping,
+    mapping: Mapping,
     documents: dict[str, Path | None],
     outcomes: Callable[[list[str]], Iterable[_Outcome]],
     progress: Progress | None,
@@ -360,7 +360,7 @@ def _outcomes(
     ids: list[str],
     documents: dict[str, Path | None],
     load: Loader,
-    mapping: _Mapping,
+    mapping: Mapping,
     workers: int,
     provider: str,
 ) -> Iterable[_Outcome]:
