@@ -13,13 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from myloware.cli._common import console, console_err, settings_for_cli
 from myloware.cli._http import api_client, check
+from myloware.cli.governance import print_pending
 from myloware.errors import MylowareError
 from myloware.records import DocumentType
 
 TypeOpt = Annotated[
     DocumentType | None, typer.Option("--type", "-t", help="skip detection: the document type")
 ]
-TERMINAL = {"COMPLETED", "FAILED"}
+TERMINAL = {"COMPLETED", "FAILED", "REJECTED"}
 SETTLED = TERMINAL | {"AWAITING_APPROVAL"}
 
 
@@ -97,9 +98,24 @@ def show(
             return
         order = check(client.get(f"/v1/work-orders/{order_id}"))["data"]
         items = check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
-    console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
+        pending = _pending_of(client, items)
+    console.print(f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False)
     for item in items:
-        _print_item(item)
+        _print_item(item, pending.get(item["id"]))
+
+
+def _pending_of(client: httpx.Client, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The pending approvals of those items that wait for a person, by work item id."""
+    waiting = {i["id"] for i in items if i["status"] == "AWAITING_APPROVAL"}
+    found: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while waiting - set(found):
+        rows = check(client.get("/v1/approvals", params={"limit": 200, "offset": offset}))["data"]
+        found.update({r["work_item_id"]: r for r in rows if r["work_item_id"] in waiting})
+        if len(rows) < 200:
+            break
+        offset += 200
+    return found
 
 
 def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
@@ -125,25 +141,37 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
                     f"gave up waiting after {timeout:.0f} s; order still {order['status']}"
                 )
             time.sleep(0.3)
-    console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
+        pending = _pending_of(client, items)
+    console.print(f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False)
     for item in items:
-        _print_item(item)
+        _print_item(item, pending.get(item["id"]))
 
 
-def _print_item(item: dict[str, Any]) -> None:
+def _print_item(item: dict[str, Any], pending: dict[str, Any] | None = None) -> None:
     name = item.get("filename") or item["id"]
     result = item.get("result") or {}
     if item["status"] == "AWAITING_APPROVAL":
         console.print(
-            f"\n[bold yellow]⏸ {name}[/] waits for a human decision: "
-            f"myloware approve {item['id']}  (or reject / escalate; see myloware approvals list)"
-            + (f", then myloware show {item['work_order_id']}" if "work_order_id" in item else ""),
+            f"\n[bold yellow]⏸ {name}[/] (work item {item['id']}) waits for a human decision",
             highlight=False,
+            soft_wrap=True,
         )
+        if pending is not None:
+            print_pending(pending, heading=False)
+        else:
+            console.print(
+                f"  decide: myloware approve {item['id']}  (or reject / escalate, with "
+                "--reason; see myloware approvals list)",
+                highlight=False,
+                soft_wrap=True,
+            )
         return
     if item["status"] != "COMPLETED" or not result:
+        mark = "⊘ rejected" if item["status"] == "REJECTED" else "✘"
         console.print(
-            f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False
+            f"\n[bold red]{mark} {name}[/]: {item.get('error') or item['status']}",
+            highlight=False,
+            soft_wrap=True,
         )
         return
     console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)

@@ -59,9 +59,9 @@ def describe(item: WorkItem, settings: Settings) -> str:
     name = escape(str(item.filename or f"document {item.position + 1}"))
     link = f"<{run_trace_url(settings, item.id)}|{name}>"
     status = item.status.value
-    if status == "FAILED":
+    if status in ("FAILED", "REJECTED"):
         reason = escape((item.error or "no reason recorded")[:MAX_ERROR_CHARS])
-        return f"• :x: {link}: failed: {reason}"
+        return f"• :x: {link}: {status.lower()}: {reason}"
     doc_type = item.type.value if item.type else "unknown type"
     fields = (item.result or {}).get("fields") or {}
     shown = [  # the same fields, labels and formatting as the approval cards
