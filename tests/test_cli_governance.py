@@ -139,7 +139,7 @@ async def test_show_and_approvals_list_print_what_to_decide_on(
         listed = await asyncio.to_thread(run, "approvals", "list")
         for out in (shown, listed):
             assert item_id in out
-            assert "why: the record has errors" in out
+            assert "why: Policy 'test-broken'" in out and "the record has errors" in out
             assert "vendor: Globex Corporation" in out and "total: —" in out
             assert "GX-2002" in out
         assert f"work order {order_id}: AWAITING_APPROVAL" in shown

@@ -99,7 +99,9 @@ def show(
         order = check(client.get(f"/v1/work-orders/{order_id}"))["data"]
         items = check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
         pending = _pending_of(client, items)
-    console.print(f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False)
+    console.print(
+        f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False, soft_wrap=True
+    )
     for item in items:
         _print_item(item, pending.get(item["id"]))
 
@@ -142,7 +144,9 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
                 )
             time.sleep(0.3)
         pending = _pending_of(client, items)
-    console.print(f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False)
+    console.print(
+        f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False, soft_wrap=True
+    )
     for item in items:
         _print_item(item, pending.get(item["id"]))
 
@@ -174,7 +178,11 @@ def _print_item(item: dict[str, Any], pending: dict[str, Any] | None = None) -> 
             soft_wrap=True,
         )
         return
-    console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)
+    console.print(
+        f"\n[bold green]✔ {name}[/] ({result.get('document_type')})",
+        highlight=False,
+        soft_wrap=True,
+    )
     confidence = result.get("confidence") or {}
     for key, value in (result.get("fields") or {}).items():
         if value in (None, "", []):
@@ -188,7 +196,7 @@ def _print_item(item: dict[str, Any], pending: dict[str, Any] | None = None) -> 
             )
         conf = confidence.get(key)
         shown = f"{value}" if conf is None else f"{value}  [dim]({conf:.2f})[/]"
-        console.print(f"  {key:<22} {shown}", highlight=False)
+        console.print(f"  {key:<22} {shown}", highlight=False, soft_wrap=True)
     validation = result.get("validation") or {}
     problems = [f"{e.get('field') or ''}: {e.get('message')}" for e in validation.get("errors", [])]
     state = "[green]valid[/]" if validation.get("valid") else "[red]invalid[/]"
@@ -197,9 +205,10 @@ def _print_item(item: dict[str, Any], pending: dict[str, Any] | None = None) -> 
         f"  [bold]validation[/] {state}, quality {validation.get('quality_score', 0):.2f}; "
         f"[bold]verified[/] {verification.get('score', 0):.2f}",
         highlight=False,
+        soft_wrap=True,
     )
     for problem in problems:
-        console.print(f"    [red]•[/] {problem}", highlight=False)
+        console.print(f"    [red]•[/] {problem}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
