@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 import httpx
@@ -278,17 +279,18 @@ async def test_a_missing_required_field_and_line_items_can_be_filled_in(
     assert pending["fields"]["invoice_number"] == "GX-2002"
     assert "total_amount" not in {k for k, v in pending["fields"].items() if v is not None}
 
-    def approve(corrections: dict[str, object]) -> dict[str, object]:
+    def approve(corrections: Mapping[str, object]) -> dict[str, object]:
         return {"work_item_id": item_id, "decision": "APPROVED", "corrections": corrections}
 
-    for corrections, field in (
+    refused: list[tuple[Mapping[str, object], str]] = [
         (
             {"total_amount": "150.00", "line_items": [{"description": "", "amount": "x"}]},
             "line_items",
         ),
         ({"total_amount": "150.00", "colour": "blue"}, "colour"),
         ({"invoice_number": "GX-2002-A"}, "total_amount"),  # the error left in place
-    ):
+    ]
+    for corrections, field in refused:
         bad = await stack.post("/v1/approvals", json=approve(corrections), headers=headers)
         assert bad.status_code == 422, bad.text
         assert field in bad.json()["error"]["message"], bad.text

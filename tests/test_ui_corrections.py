@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from myloware.records import DocumentType
 from myloware.schemas import load_builtin_schema
@@ -28,9 +28,11 @@ def test_every_schema_field_is_offered_missing_required_ones_first() -> None:
 
 
 def _form(shown: list[dict[str, str]], **inputs: str) -> FormData:
-    pairs = [("row.line_items.shown", json.dumps(shown, sort_keys=True))]
+    pairs: list[tuple[str, str | UploadFile]] = [
+        ("row.line_items.shown", json.dumps(shown, sort_keys=True))
+    ]
     pairs += [(key.replace("__", "."), value) for key, value in inputs.items()]
-    return FormData(pairs)
+    return FormData(list(pairs))
 
 
 ROW = {"description": "Desk", "quantity": "1", "unit_price": "", "amount": "120.00"}
