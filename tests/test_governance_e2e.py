@@ -332,3 +332,37 @@ async def test_a_policy_rejection_ends_the_item_and_order_rejected(
         "data"
     ]
     assert item["status"] == "REJECTED" and "rejected by policy" in item["error"]
+
+
+SMALL_INVOICE = BIG_INVOICE.replace("GX-1001", "GX-1002").replace("2,000.00", "200.00")
+
+
+async def test_an_order_of_several_items_waits_then_ends_rejected(
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
+) -> None:
+    """Two items, one waiting for finance: the order is AWAITING_APPROVAL while it waits;
+    the other completes; the waiting one rejected, the order ends REJECTED with the counts."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    r = await stack.post(
+        "/v1/work-orders",
+        json={"work_items": [{"content": BIG_INVOICE}, {"content": SMALL_INVOICE}]},
+        headers=headers,
+    )
+    order_id = r.json()["data"]["id"]
+    big, small = (
+        await stack.get(f"/v1/work-orders/{order_id}/work-items", headers=headers)
+    ).json()["data"]
+    await wait_for_item_status(stack, big["id"], headers, "AWAITING_APPROVAL")
+    await wait_for_item_status(stack, small["id"], headers, "COMPLETED")
+    order = (await stack.get(f"/v1/work-orders/{order_id}", headers=headers)).json()["data"]
+    assert order["status"] == "AWAITING_APPROVAL"
+    decided = await stack.post(
+        "/v1/approvals",
+        json={"work_item_id": big["id"], "decision": "REJECTED", "reason": "not ours"},
+        headers=headers,
+    )
+    assert decided.status_code == 200, decided.text
+    order = await wait_for_order(stack, order_id, headers)
+    assert order["status"] == "REJECTED"
+    assert order["metadata"]["summary"] == {"completed": 1, "failed": 0, "rejected": 1}
