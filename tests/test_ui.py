@@ -279,6 +279,7 @@ async def test_approvals_page_lists_what_waits_with_its_sla(
     cookie = await sign_in(stack, bearer(headers))
     page = await stack.get("/ui/approvals", headers=cookie)
     assert item_id[:8] in page.text and "finance" in page.text
+    assert "Globex Corporation" in page.text and "2000.00" in page.text
     assert re.search(r"59 min \d\d s", page.text) and "Decide</a>" in page.text
     assert item_id[:8] not in (await stack.get("/ui/approvals?group=legal", headers=cookie)).text
     order = await stack.get(f"/ui/work-orders/{order_id}", headers=cookie)

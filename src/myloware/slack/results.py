@@ -73,12 +73,17 @@ def describe(item: WorkItem, settings: Settings) -> str:
 
 def reply_text(order: WorkOrder, items: Sequence[WorkItem], settings: Settings) -> str:
     done = sum(1 for i in items if i.status.value == "COMPLETED")
+    rejected = sum(1 for i in items if i.status.value == "REJECTED")
+    failed = len(items) - done - rejected
     link = f"<{base_url(settings)}/ui/work-orders/{order.id}|{str(order.id)[:8]}>"
+    parts = [f"{failed} failed"] if failed or not rejected else []
+    if rejected:
+        parts.append(f"{rejected} rejected")
+    counts = ", ".join(parts)
     head = (
         f":white_check_mark: All {len(items)} processed (work order {link})."
         if done == len(items)
-        else f":warning: {done} of {len(items)} processed, {len(items) - done} failed "
-        f"(work order {link})."
+        else f":warning: {done} of {len(items)} processed, {counts} (work order {link})."
     )
     lines = [describe(i, settings) for i in items[:MAX_LINES]]
     if len(items) > MAX_LINES:
