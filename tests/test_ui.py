@@ -206,10 +206,12 @@ async def test_refusals_come_back_as_messages(
     assert re.search(r'<textarea id="reason" name="reason"[^>]* required>', page.text)
     assert re.search(r'value="APPROVED"[^>]* formnovalidate>', page.text)
     assert not re.search(r'value="REJECTED"[^>]* formnovalidate>', page.text)
+    assert not re.search(r'value="ESCALATED"[^>]* formnovalidate>', page.text)
     for reason in ("", "  "):
-        no_reason = {"csrf_token": token, "decision": "REJECTED", "reason": reason}
-        r = await stack.post(url, data=no_reason, headers=finance)
-        assert r.status_code == 422 and "Write a reason to reject" in r.text
+        for decision, verb in (("REJECTED", "reject"), ("ESCALATED", "escalate")):
+            no_reason = {"csrf_token": token, "decision": decision, "reason": reason}
+            r = await stack.post(url, data=no_reason, headers=finance)
+            assert r.status_code == 422 and f"Write a reason to {verb}" in r.text
     rejected = {"csrf_token": token, "decision": "REJECTED", "reason": "duplicate"}
     r = await stack.post(url, data=rejected, headers=finance)
     assert r.status_code == 303
