@@ -40,6 +40,32 @@ Total USD 2,000.00
 """
 
 
+#: sends every record with a validation error to finance (a missing total, say)
+BROKEN_POLICY = """
+name: test-broken
+version: "7"
+description: Records with validation errors need finance; fail closed.
+default_action: AUTO_APPROVE
+on_sla_exhausted: REJECT
+approver_groups:
+  finance:
+    - {group: finance, sla: 1h}
+rules:
+  - id: validation-errors
+    description: SchemaGuard found errors
+    when: {type: validation_errors, min_count: 1}
+    then: {action: REQUIRE_APPROVAL, approver_group: finance, reason: the record has errors}
+"""
+
+#: an invoice without a total: total_amount, a required field, is missing
+NO_TOTAL_INVOICE = """Globex Corporation
+1 Corporate Way, Springfield
+INVOICE
+Invoice No: GX-2002
+Invoice Date: 01/02/2024
+"""
+
+
 async def publish_policy(
     database_url: str, tenant_id: uuid.UUID, text: str = FINANCE_POLICY
 ) -> None:
@@ -68,12 +94,14 @@ async def wait_for_item_status(
 
 
 async def submit_waiting_invoice(
-    api: httpx.AsyncClient, headers: dict[str, str]
+    api: httpx.AsyncClient, headers: dict[str, str], content: str = BIG_INVOICE
 ) -> tuple[str, str]:
-    """Submit BIG_INVOICE and wait until it awaits approval; returns (order id, item id)."""
-    r = await api.post(
-        "/v1/work-orders", json={"work_items": [{"content": BIG_INVOICE}]}, headers=headers
-    )
+    """Submit an invoice (BIG_INVOICE unless told) and wait until it awaits approval;
+    returns (order id, item id)."""
+    item: dict[str, str] = {"content": content}
+    if content != BIG_INVOICE:
+        item["type"] = "INVOICE"  # no detection to rely on for a made-up document
+    r = await api.post("/v1/work-orders", json={"work_items": [item]}, headers=headers)
     assert r.status_code == 201, r.text
     order_id = r.json()["data"]["id"]
     items = (await api.get(f"/v1/work-orders/{order_id}/work-items", headers=headers)).json()[

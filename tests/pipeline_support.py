@@ -49,11 +49,11 @@ async def running_worker(
 async def wait_for_order(
     api: httpx.AsyncClient, order_id: str, headers: dict[str, str], timeout_s: float = 60.0
 ) -> dict[str, Any]:
-    """The work order once it settled (COMPLETED or FAILED)."""
+    """The work order once it settled (COMPLETED, FAILED or REJECTED)."""
 
     async def settled() -> dict[str, Any] | None:
         order = (await api.get(f"/v1/work-orders/{order_id}", headers=headers)).json()["data"]
-        return dict(order) if order["status"] in ("COMPLETED", "FAILED") else None
+        return dict(order) if order["status"] in ("COMPLETED", "FAILED", "REJECTED") else None
 
     return await eventually(
         settled, timeout_s=timeout_s, interval=0.1, message=f"order {order_id} never settled"

@@ -12,22 +12,33 @@ from myloware.cli import app
 from myloware.cli.governance import match_short_id
 from myloware.errors import NotFoundError, ValidationFailed
 from tests.auth_support import TokenFor
-from tests.governance_support import publish_policy, submit_waiting_invoice
+from tests.governance_support import (
+    BROKEN_POLICY,
+    NO_TOTAL_INVOICE,
+    publish_policy,
+    submit_waiting_invoice,
+)
 from tests.pipeline_support import AppClient, serving, wait_for_order
 
 FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
 
 
-def test_reject_without_a_reason_is_refused_before_calling_the_api() -> None:
-    """`reject ITEM` needs --reason: missing is a usage error, blank a ValidationFailed."""
+@pytest.mark.parametrize(
+    ("command", "told"), [("reject", "a rejection"), ("escalate", "an escalation")]
+)
+def test_reject_or_escalate_without_a_reason_is_refused_before_calling_the_api(
+    command: str, told: str
+) -> None:
+    """`reject ITEM` and `escalate ITEM` need --reason: missing is a usage error, blank a
+    ValidationFailed."""
     runner = CliRunner()
     item = str(uuid.uuid4())
-    missing = runner.invoke(app, ["reject", item])
+    missing = runner.invoke(app, [command, item])
     assert missing.exit_code == 2
     assert "Missing option '--reason'" in missing.output
-    blank = runner.invoke(app, ["reject", item, "--reason", "  "])
+    blank = runner.invoke(app, [command, item, "--reason", "  "])
     assert isinstance(blank.exception, ValidationFailed)
-    assert "a rejection needs a reason" in blank.exception.message
+    assert f"{told} needs a reason" in blank.exception.message
 
 
 AWAITING = [
@@ -90,3 +101,62 @@ async def test_approve_by_short_id_through_the_api(
         assert approved.exit_code == 0, (approved.output, approved.exception)
         assert f"approved: work item {item_id}" in approved.output
     assert (await wait_for_order(stack, order_id, headers, timeout_s=20))["status"] == "COMPLETED"
+
+
+async def test_show_and_approvals_list_print_what_to_decide_on(
+    stack: AppClient,
+    tenants: dict[str, uuid.UUID],
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    token_for: TokenFor,
+) -> None:
+    """`show` and `approvals list` print the full ids, why a person is asked, the vendor,
+    the total and the fields; `approve --set` fills in the missing total and line items
+    (JSON), and `show` then prints the order COMPLETED."""
+    await publish_policy(database_url, tenants["acme"], BROKEN_POLICY)
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers, NO_TOTAL_INVOICE)
+    with serving(
+        stack.settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    ) as url:
+        env = {
+            "MYLOWARE_API_URL": url,
+            "MYLOWARE_API_TOKEN": headers["Authorization"][7:],
+            "COLUMNS": "60",  # a narrow terminal cuts nothing
+        }
+        runner = CliRunner()
+
+        def run(*args: str) -> str:
+            result = runner.invoke(app, list(args), env=env)
+            assert result.exit_code == 0, (result.output, result.exception)
+            return result.output
+
+        shown = await asyncio.to_thread(run, "show", order_id)
+        listed = await asyncio.to_thread(run, "approvals", "list")
+        for out in (shown, listed):
+            assert item_id in out
+            assert "why: Policy 'test-broken'" in out and "the record has errors" in out
+            assert "vendor: Globex Corporation" in out and "total: —" in out
+            assert "GX-2002" in out
+        assert f"work order {order_id}: AWAITING_APPROVAL" in shown
+        lines = '[{"description": "Desk", "amount": "150.00"}]'
+        approved = await asyncio.to_thread(
+            run,
+            "approve",
+            item_id[:8],
+            "--set",
+            "total_amount=150.00",
+            "--set",
+            f"line_items={lines}",
+        )
+        assert f"approved: work item {item_id}" in approved
+        assert (await wait_for_order(stack, order_id, headers, timeout_s=20))[
+            "status"
+        ] == "COMPLETED"
+        done = await asyncio.to_thread(run, "show", order_id)
+    assert f"work order {order_id}: COMPLETED" in done
+    assert "150.00" in done and "description=Desk" in done

@@ -94,11 +94,11 @@ async def test_unanswered_approval_escalates_then_fails_closed(
     """No decision: after 1 h it escalates to finance-leads, after 2 h more it is rejected."""
     await publish_policy(database_url, tenants["acme"])
     status, _ = await _run_order(time_skipping, settings, database_url, tenants["acme"])
-    assert status == "FAILED"
+    assert status == "REJECTED"
     trail, requests, item = await _trail(database_url)
     assert trail == [("ESCALATED", "system:sla", "2"), ("REJECTED", "system:sla", "2")]
     assert requests == ["EXPIRED"]
-    assert item.status.value == "FAILED"
+    assert item.status.value == "REJECTED"
     assert "failed closed" in (item.error or "")
 
 

@@ -113,3 +113,46 @@ def test_models_and_migrations_agree(empty_database: str) -> None:
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_decision_statuses_upgrade_keeps_rows_and_downgrade_maps_them_back(
+    empty_database: str,
+) -> None:
+    """0010 adds REJECTED (items, orders) and AWAITING_APPROVAL (orders): rows written before
+    it read the same after it; going back turns a rejection into FAILED and a waiting order
+    into PROCESSING, the statuses 0009 had for them."""
+    upgrade(empty_database, "0009")
+    engine = create_engine(to_sqlalchemy_url(empty_database), poolclass=pool.NullPool)
+    tenant, order, item = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO tenants (id, name, slug) VALUES (:t, 'Acme', 'acme')"), {"t": tenant}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO work_orders (id, tenant_id, status, priority, workflow_id, "
+                "created_by) VALUES (:o, :t, 'FAILED', 'MEDIUM', 'wf', 'me')"
+            ),
+            {"o": order, "t": tenant},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO work_items (id, tenant_id, work_order_id, position, content, "
+                "status) VALUES (:i, :t, :o, 0, 'x', 'FAILED')"
+            ),
+            {"i": item, "t": tenant, "o": order},
+        )
+    upgrade(empty_database)
+    statuses = text(
+        "SELECT o.status::text, i.status::text FROM work_orders o "
+        "JOIN work_items i ON i.work_order_id = o.id"
+    )
+    with engine.begin() as conn:
+        assert conn.execute(statuses).one() == ("FAILED", "FAILED")
+        conn.execute(text("UPDATE work_orders SET status = 'AWAITING_APPROVAL'"))
+        conn.execute(text("UPDATE work_items SET status = 'REJECTED'"))
+    downgrade(empty_database, "0009")
+    with engine.begin() as conn:
+        assert conn.execute(statuses).one() == ("PROCESSING", "FAILED")
+    upgrade(empty_database)
+    engine.dispose()

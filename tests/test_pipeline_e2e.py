@@ -87,7 +87,7 @@ async def test_text_invoice_completes_with_fields_and_one_attempt_per_agent(
         )
         order = await wait_for_order(papi, r.json()["data"]["id"], headers)
     assert order["status"] == "COMPLETED"
-    assert order["metadata"]["summary"] == {"completed": 1, "failed": 0}
+    assert order["metadata"]["summary"] == {"completed": 1, "failed": 0, "rejected": 0}
     [item] = await items_of(papi, order["id"], headers)
     assert item["status"] == "COMPLETED" and item["type"] == "INVOICE"
     assert item["started_at"] and item["processed_at"]
@@ -261,7 +261,7 @@ async def test_broken_pdf_fails_only_its_item_with_a_reason(
         assert r.status_code == 201, r.text
         order = await wait_for_order(papi, r.json()["data"]["id"], headers)
     assert order["status"] == "FAILED"
-    assert order["metadata"]["summary"] == {"completed": 1, "failed": 1}
+    assert order["metadata"]["summary"] == {"completed": 1, "failed": 1, "rejected": 0}
     broken, good = await items_of(papi, order["id"], headers)
     assert broken["status"] == "FAILED"
     assert "pdf" in broken["error"].lower()

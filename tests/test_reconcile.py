@@ -103,7 +103,7 @@ async def test_a_workflow_that_closed_without_settling_is_started_again(
     order = await _order(sessions, ref.work_order_id)
     assert order.status.value == "COMPLETED"
     assert order.metadata_["restarts"] == 1
-    assert order.metadata_["summary"] == {"completed": 1, "failed": 0}
+    assert order.metadata_["summary"] == {"completed": 1, "failed": 0, "rejected": 0}
     [item] = await _items(sessions, ref.work_order_id)
     assert item.status.value == "COMPLETED"
 
@@ -125,7 +125,7 @@ async def test_a_terminated_workflow_settles_its_order_as_failed_with_the_reason
     assert (report.settled, report.restarted) == (1, 0)
     order = await _order(sessions, ref.work_order_id)
     assert order.status.value == "FAILED"
-    assert order.metadata_["summary"] == {"completed": 0, "failed": 1}
+    assert order.metadata_["summary"] == {"completed": 0, "failed": 1, "rejected": 0}
     [item] = await _items(sessions, ref.work_order_id)
     assert item.status.value == "FAILED" and "terminated" in (item.error or "")
     assert (await reconciler.reconcile_once()).checked == 0  # settled: never looked at again

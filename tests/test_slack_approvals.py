@@ -166,7 +166,7 @@ async def test_escalate_then_reject_through_reason_modals(
     assert (await slack.click(second, REJECT, LENA)).status_code == 200
     assert (await slack.give_reason(LENA, "duplicate of GX-0999", opened=2)).status_code == 200
     order = await wait_for_order(slack.api, order_id, slack.headers, timeout_s=20)
-    assert order["status"] == "FAILED"
+    assert order["status"] == "REJECTED"
     rejected = await eventually(lambda: slack.is_closed(second))
     assert "*Rejected* by <@U0LENA>: duplicate of GX-0999" in json.dumps(rejected["blocks"])
     decisions = sorted((d.decision.value, d.approver_id) for d in await _decisions(database_url))

@@ -147,7 +147,7 @@ def test_reason_modal_round_trips_and_requires_a_reason_to_reject() -> None:
     [field] = [b for b in view["blocks"] if b["type"] == "input"]
     assert field["optional"] is False
     escalate = reason_modal(ReasonRequest(ACTION, "ESCALATED", "C0FIN"))
-    assert next(b for b in escalate["blocks"] if b["type"] == "input")["optional"] is True
+    assert next(b for b in escalate["blocks"] if b["type"] == "input")["optional"] is False
     submitted = {"state": {"values": {"reason": {"reason_input": {"value": "  dup  "}}}}}
     assert submitted_reason(submitted) == "dup"
     assert submitted_reason({"state": {"values": {}}}) is None

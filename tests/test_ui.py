@@ -11,7 +11,13 @@ import httpx
 from myloware.settings import Settings
 from myloware.ui.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from tests.auth_support import TokenFor, store_api_key
-from tests.governance_support import publish_policy, submit_waiting_invoice, wait_for_item_status
+from tests.governance_support import (
+    BROKEN_POLICY,
+    NO_TOTAL_INVOICE,
+    publish_policy,
+    submit_waiting_invoice,
+    wait_for_item_status,
+)
 from tests.pipeline_support import AGENTS, AppClient, items_of, wait_for_order
 from tests.ui_support import FIXTURES, bearer, csrf_of, sign_in
 
@@ -200,15 +206,17 @@ async def test_refusals_come_back_as_messages(
     assert re.search(r'<textarea id="reason" name="reason"[^>]* required>', page.text)
     assert re.search(r'value="APPROVED"[^>]* formnovalidate>', page.text)
     assert not re.search(r'value="REJECTED"[^>]* formnovalidate>', page.text)
+    assert not re.search(r'value="ESCALATED"[^>]* formnovalidate>', page.text)
     for reason in ("", "  "):
-        no_reason = {"csrf_token": token, "decision": "REJECTED", "reason": reason}
-        r = await stack.post(url, data=no_reason, headers=finance)
-        assert r.status_code == 422 and "Write a reason to reject" in r.text
+        for decision, verb in (("REJECTED", "reject"), ("ESCALATED", "escalate")):
+            no_reason = {"csrf_token": token, "decision": decision, "reason": reason}
+            r = await stack.post(url, data=no_reason, headers=finance)
+            assert r.status_code == 422 and f"Write a reason to {verb}" in r.text
     rejected = {"csrf_token": token, "decision": "REJECTED", "reason": "duplicate"}
     r = await stack.post(url, data=rejected, headers=finance)
     assert r.status_code == 303
     assert (
-        "Rejected — the item fails with your reason."
+        "Rejected — the item ends REJECTED with your reason."
         in (await stack.get(r.headers["location"], headers=finance)).text
     )
     r = await stack.post(url, data={"csrf_token": token, "decision": "APPROVED"}, headers=finance)
@@ -230,7 +238,9 @@ async def test_a_page_left_open_while_the_request_was_escalated_decides_nothing(
     )
     assert shown["tier"] == "0" and shown["request_id"]
     escalated = await stack.post(
-        "/v1/approvals", json={"work_item_id": item_id, "decision": "ESCALATED"}, headers=both
+        "/v1/approvals",
+        json={"work_item_id": item_id, "decision": "ESCALATED", "reason": "over my limit"},
+        headers=both,
     )
     assert escalated.status_code == 200
     form = {"csrf_token": csrf_of(page), "decision": "APPROVED", **shown}
@@ -271,6 +281,7 @@ async def test_approvals_page_lists_what_waits_with_its_sla(
     cookie = await sign_in(stack, bearer(headers))
     page = await stack.get("/ui/approvals", headers=cookie)
     assert item_id[:8] in page.text and "finance" in page.text
+    assert "Globex Corporation" in page.text and "2000.00" in page.text
     assert re.search(r"59 min \d\d s", page.text) and "Decide</a>" in page.text
     assert item_id[:8] not in (await stack.get("/ui/approvals?group=legal", headers=cookie)).text
     order = await stack.get(f"/ui/work-orders/{order_id}", headers=cookie)
@@ -361,3 +372,40 @@ async def test_a_session_survives_a_restart_of_the_api(
     ) as restarted:
         page = await restarted.get("/ui", headers=cookie)
     assert page.status_code == 200 and "user@acme" in page.text
+
+
+async def test_a_missing_total_and_line_items_can_be_filled_in_from_the_page(
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
+) -> None:
+    """The form offers every schema field — the missing total first, marked — and line-item
+    rows to add; a bad value comes back 422 naming the field with what was typed kept; the
+    total and a row approve the invoice; the order said AWAITING_APPROVAL while it waited."""
+    await publish_policy(database_url, tenants["acme"], BROKEN_POLICY)
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    order_id, item_id = await submit_waiting_invoice(stack, headers, NO_TOTAL_INVOICE)
+    cookie = await sign_in(stack, bearer(headers))
+    listed = await stack.get("/ui?status=AWAITING_APPROVAL", headers=cookie)
+    assert order_id[:8] in listed.text and "awaiting approval" in listed.text
+    page = (await stack.get(f"/ui/work-items/{item_id}", headers=cookie)).text
+    assert 'name="fix.total_amount"' in page and "(missing)" in page
+    assert 'name="fix.due_date"' in page  # not extracted, offered all the same
+    assert 'name="row.line_items.0.description"' in page
+    assert 'name="row.line_items.shown" value="[]"' in page
+    url = f"/ui/work-items/{item_id}/decision"
+    form = {
+        "csrf_token": csrf_of(page),
+        "decision": "APPROVED",
+        "row.line_items.shown": "[]",
+        "row.line_items.0.description": "Desk",
+        "row.line_items.0.amount": "150.00",
+    }
+    bad = await stack.post(url, data={**form, "fix.total_amount": "a lot"}, headers=cookie)
+    assert bad.status_code == 422 and "total_amount" in bad.text
+    assert 'value="a lot"' in bad.text and 'value="Desk"' in bad.text
+    await wait_for_item_status(stack, item_id, headers, "AWAITING_APPROVAL")
+    r = await stack.post(url, data={**form, "fix.total_amount": "150.00"}, headers=cookie)
+    assert r.status_code == 303, r.text
+    assert (await wait_for_order(stack, order_id, headers, timeout_s=20))["status"] == "COMPLETED"
+    item = (await stack.get(f"/v1/work-items/{item_id}", headers=headers)).json()["data"]
+    assert item["result"]["fields"]["total_amount"] == "150.00"
+    assert item["result"]["fields"]["line_items"] == [{"description": "Desk", "amount": "150.00"}]

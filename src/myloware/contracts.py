@@ -62,7 +62,7 @@ class WorkItemInput(BaseModel):
 
 class WorkItemResult(BaseModel):
     work_item_id: uuid.UUID
-    status: str  # COMPLETED | FAILED
+    status: str  # COMPLETED | FAILED | REJECTED
     error: str | None = None
 
 
@@ -229,7 +229,7 @@ class VerifyOutput(BaseModel):
 
 class FinishItemInput(BaseModel):
     item: ItemRef
-    status: str  # COMPLETED | FAILED
+    status: str  # COMPLETED | FAILED | REJECTED
     error: str | None = None
     result: dict[str, Any] | None = None
 

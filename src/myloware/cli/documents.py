@@ -13,13 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from myloware.cli._common import console, console_err, settings_for_cli
 from myloware.cli._http import api_client, check
+from myloware.cli.governance import print_pending
 from myloware.errors import MylowareError
 from myloware.records import DocumentType
 
 TypeOpt = Annotated[
     DocumentType | None, typer.Option("--type", "-t", help="skip detection: the document type")
 ]
-TERMINAL = {"COMPLETED", "FAILED"}
+TERMINAL = {"COMPLETED", "FAILED", "REJECTED"}
 SETTLED = TERMINAL | {"AWAITING_APPROVAL"}
 
 
@@ -97,9 +98,26 @@ def show(
             return
         order = check(client.get(f"/v1/work-orders/{order_id}"))["data"]
         items = check(client.get(f"/v1/work-orders/{order_id}/work-items"))["data"]
-    console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
+        pending = _pending_of(client, items)
+    console.print(
+        f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False, soft_wrap=True
+    )
     for item in items:
-        _print_item(item)
+        _print_item(item, pending.get(item["id"]))
+
+
+def _pending_of(client: httpx.Client, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The pending approvals of those items that wait for a person, by work item id."""
+    waiting = {i["id"] for i in items if i["status"] == "AWAITING_APPROVAL"}
+    found: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while waiting - set(found):
+        rows = check(client.get("/v1/approvals", params={"limit": 200, "offset": offset}))["data"]
+        found.update({r["work_item_id"]: r for r in rows if r["work_item_id"] in waiting})
+        if len(rows) < 200:
+            break
+        offset += 200
+    return found
 
 
 def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
@@ -125,28 +143,46 @@ def _follow(client: httpx.Client, order_id: str, timeout: float) -> None:
                     f"gave up waiting after {timeout:.0f} s; order still {order['status']}"
                 )
             time.sleep(0.3)
-    console.print(f"work order {order_id}: [bold]{order['status']}[/]", highlight=False)
+        pending = _pending_of(client, items)
+    console.print(
+        f"work order {order['id']}: [bold]{order['status']}[/]", highlight=False, soft_wrap=True
+    )
     for item in items:
-        _print_item(item)
+        _print_item(item, pending.get(item["id"]))
 
 
-def _print_item(item: dict[str, Any]) -> None:
+def _print_item(item: dict[str, Any], pending: dict[str, Any] | None = None) -> None:
     name = item.get("filename") or item["id"]
     result = item.get("result") or {}
     if item["status"] == "AWAITING_APPROVAL":
         console.print(
-            f"\n[bold yellow]⏸ {name}[/] waits for a human decision: "
-            f"myloware approve {item['id']}  (or reject / escalate; see myloware approvals list)"
-            + (f", then myloware show {item['work_order_id']}" if "work_order_id" in item else ""),
+            f"\n[bold yellow]⏸ {name}[/] (work item {item['id']}) waits for a human decision",
             highlight=False,
+            soft_wrap=True,
         )
+        if pending is not None:
+            print_pending(pending, heading=False)
+        else:
+            console.print(
+                f"  decide: myloware approve {item['id']}  (or reject / escalate, with "
+                "--reason; see myloware approvals list)",
+                highlight=False,
+                soft_wrap=True,
+            )
         return
     if item["status"] != "COMPLETED" or not result:
+        mark = "⊘ rejected" if item["status"] == "REJECTED" else "✘"
         console.print(
-            f"\n[bold red]✘ {name}[/]: {item.get('error') or item['status']}", highlight=False
+            f"\n[bold red]{mark} {name}[/]: {item.get('error') or item['status']}",
+            highlight=False,
+            soft_wrap=True,
         )
         return
-    console.print(f"\n[bold green]✔ {name}[/] ({result.get('document_type')})", highlight=False)
+    console.print(
+        f"\n[bold green]✔ {name}[/] ({result.get('document_type')})",
+        highlight=False,
+        soft_wrap=True,
+    )
     confidence = result.get("confidence") or {}
     for key, value in (result.get("fields") or {}).items():
         if value in (None, "", []):
@@ -160,7 +196,7 @@ def _print_item(item: dict[str, Any]) -> None:
             )
         conf = confidence.get(key)
         shown = f"{value}" if conf is None else f"{value}  [dim]({conf:.2f})[/]"
-        console.print(f"  {key:<22} {shown}", highlight=False)
+        console.print(f"  {key:<22} {shown}", highlight=False, soft_wrap=True)
     validation = result.get("validation") or {}
     problems = [f"{e.get('field') or ''}: {e.get('message')}" for e in validation.get("errors", [])]
     state = "[green]valid[/]" if validation.get("valid") else "[red]invalid[/]"
@@ -169,9 +205,10 @@ def _print_item(item: dict[str, Any]) -> None:
         f"  [bold]validation[/] {state}, quality {validation.get('quality_score', 0):.2f}; "
         f"[bold]verified[/] {verification.get('score', 0):.2f}",
         highlight=False,
+        soft_wrap=True,
     )
     for problem in problems:
-        console.print(f"    [red]•[/] {problem}", highlight=False)
+        console.print(f"    [red]•[/] {problem}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.table import Table
 
 from myloware.cli._common import console, settings_for_cli
 from myloware.cli._http import api_client, check
@@ -92,11 +91,18 @@ def _decide(
 
 
 def _corrections(pairs: list[str]) -> dict[str, Any]:
+    """``--set`` pairs as corrections; a value in ``[…]`` or ``{…}`` is JSON (line items)."""
     out: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise ValidationFailed(f"--set takes FIELD=VALUE, not {pair!r}")
+        if value.lstrip().startswith(("[", "{")):
+            try:
+                out[name.strip()] = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValidationFailed(f"--set {name.strip()}: not valid JSON ({exc})") from None
+            continue
         out[name.strip()] = value
     return out
 
@@ -105,7 +111,13 @@ def approve(
     item: Item,
     reason: Reason = None,
     set_: Annotated[
-        list[str], typer.Option("--set", help="correct a field: FIELD=VALUE (repeatable)")
+        list[str],
+        typer.Option(
+            "--set",
+            help="correct or add any field of the schema: FIELD=VALUE (repeatable); "
+            'line items as JSON, e.g. line_items=\'[{"description": "Desk", '
+            '"amount": "120.00"}]\'',
+        ),
     ] = [],  # noqa: B006 - typer needs a literal default
 ) -> None:
     """Approve a work item that waits for a human, optionally with corrected fields."""
@@ -118,14 +130,21 @@ def reject(
         str, typer.Option("--reason", "-r", help="why (required; kept in the audit trail)")
     ],
 ) -> None:
-    """Reject a waiting work item: it ends FAILED with the reason (required)."""
+    """Reject a waiting work item: it ends REJECTED with the reason (required)."""
     if not reason.strip():
         raise ValidationFailed("a rejection needs a reason: --reason TEXT")
     _decide(item, "REJECTED", reason, None)
 
 
-def escalate(item: Item, reason: Reason = None) -> None:
-    """Hand a waiting work item to the next tier of its approver ladder."""
+def escalate(
+    item: Item,
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="why (required; the next tier reads it)")
+    ],
+) -> None:
+    """Hand a waiting work item to the next tier of its approver ladder (reason required)."""
+    if not reason.strip():
+        raise ValidationFailed("an escalation needs a reason: --reason TEXT")
     _decide(item, "ESCALATED", reason, None)
 
 
@@ -133,7 +152,8 @@ def escalate(item: Item, reason: Reason = None) -> None:
 def approvals_list(
     group: Annotated[str | None, typer.Option(help="only this group")] = None,
 ) -> None:
-    """Pending approvals, oldest deadline first, with age and time left."""
+    """Pending approvals, oldest deadline first: each with its full work item id, group,
+    age and time left, why a person is asked, the vendor, total and fields to decide on."""
     with api_client(settings_for_cli()) as client:
         rows = check(client.get("/v1/approvals", params={"group": group} if group else None))[
             "data"
@@ -141,18 +161,58 @@ def approvals_list(
     if not rows:
         console.print("nothing is waiting for a decision")
         return
-    table = Table("work item", "group", "tier", "age", "left", "why")
     for row in rows:
-        left = row["seconds_left"]
-        table.add_row(
-            row["work_item_id"],
-            row["approver_group"],
-            str(row["tier"] + 1),
-            _duration(row["age_seconds"]),
-            _duration(left) if left > 0 else "[red]overdue[/]",
-            "; ".join(row["reasons"].get("rules", []))[:80],
+        print_pending(row)
+
+
+def why_asked(row: dict[str, Any]) -> str:
+    """Why a person is asked, in words: the policy's explanation, else its rules' reasons."""
+    rules = "; ".join(row.get("reasons", {}).get("rules") or [])
+    return str(row.get("explanation") or rules or "the policy requires approval")
+
+
+def print_pending(row: dict[str, Any], *, heading: bool = True) -> None:
+    """One pending approval as lines that are never cut (ids in full, values unwrapped)."""
+    left = row["seconds_left"]
+    item = row["work_item_id"]
+    if heading:
+        console.print(
+            f"\n[bold]{item}[/]  {row.get('document_type') or 'document'}",
+            highlight=False,
+            soft_wrap=True,
         )
-    console.print(table)
+    console.print(
+        f"  waits for {row['approver_group']} (tier {row['tier'] + 1}), "
+        f"{_duration(row['age_seconds'])} so far, "
+        + (f"{_duration(left)} left" if left > 0 else "[red]overdue[/]"),
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"  why: {why_asked(row)}", highlight=False, soft_wrap=True)
+    facts = [f"vendor: {row.get('vendor') or '—'}", f"total: {row.get('total') or '—'}"]
+    console.print("  " + "   ".join(facts), highlight=False, soft_wrap=True)
+    for name, value in (row.get("fields") or {}).items():
+        console.print(f"    {name:<22} {show_value(value)}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  decide: myloware approve {item} [--set FIELD=VALUE] | "
+        f"reject {item} -r WHY | escalate {item} -r WHY",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def show_value(value: Any) -> str:
+    """A field's value on one line (line items as ``k=v, …; …``; empty as ``—``)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(
+            ", ".join(f"{k}={v}" for k, v in entry.items() if v is not None)
+            if isinstance(entry, dict)
+            else str(entry)
+            for entry in value
+        )
+    return str(value)
 
 
 def _duration(seconds: float) -> str:

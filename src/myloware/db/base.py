@@ -48,8 +48,10 @@ def tenant_fk() -> Mapped[uuid.UUID]:
 class WorkOrderStatus(StrEnum):
     PENDING = "PENDING"
     PROCESSING = "PROCESSING"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"  # an item waits for a person's decision
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+    REJECTED = "REJECTED"  # no item failed, one or more were rejected
 
 
 class Priority(StrEnum):
@@ -65,6 +67,7 @@ class WorkItemStatus(StrEnum):
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+    REJECTED = "REJECTED"  # by a person, by the policy, or failed closed at the SLA's end
 
 
 class AttemptStatus(StrEnum):

@@ -15,7 +15,7 @@ from typing import Any
 from myloware.db.direct import Connection, jsonb
 
 OUTBOX_COLUMNS = "event_id, tenant_id, event_type, aggregate_type, aggregate_id, payload"
-TERMINAL = "('COMPLETED', 'FAILED')"
+TERMINAL = "('COMPLETED', 'FAILED', 'REJECTED')"
 
 
 def _outbox_values(event: dict[str, Any], prefix: str = "e_") -> dict[str, Any]:
@@ -91,19 +91,19 @@ async def settle_item(
     )
 
 
-ITEM_COUNTS = """
+ITEM_COUNTS = f"""
 SELECT count(*) FILTER (WHERE status = 'COMPLETED'), count(*) FILTER (WHERE status = 'FAILED'),
-       count(*) FILTER (WHERE status NOT IN ('COMPLETED', 'FAILED'))
+       count(*) FILTER (WHERE status = 'REJECTED'), count(*) FILTER (WHERE status NOT IN {TERMINAL})
 FROM work_items WHERE work_order_id = %s
 """
 
 
-async def item_counts(pg: Connection, order_id: uuid.UUID) -> tuple[int, int, int]:
-    """An order's items: (completed, failed, still open)."""
+async def item_counts(pg: Connection, order_id: uuid.UUID) -> tuple[int, int, int, int]:
+    """An order's items: (completed, failed, rejected, still open)."""
     cur = await pg.execute(ITEM_COUNTS, (order_id,))
     row = await cur.fetchone()
     assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
 SETTLE_ORDER = f"""

@@ -24,7 +24,7 @@ from myloware.evaluation.harness import Predict
 from myloware.evaluation.scoring import FieldScore
 from myloware.records import CanonicalRecord
 
-SETTLED = {"COMPLETED", "FAILED", "AWAITING_APPROVAL"}
+SETTLED = {"COMPLETED", "FAILED", "REJECTED", "AWAITING_APPROVAL"}
 
 
 class ApiRunner:

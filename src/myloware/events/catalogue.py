@@ -11,10 +11,12 @@ type                        aggregate     payload
 work_order.created          work_order    WorkOrderCreated
 work_order.completed        work_order    WorkOrderSettled
 work_order.failed           work_order    WorkOrderSettled
+work_order.rejected         work_order    WorkOrderSettled
 work_item.stage_completed   work_item     StageFinished
 work_item.stage_failed      work_item     StageFinished
 work_item.completed         work_item     ItemSettled
 work_item.failed            work_item     ItemSettled
+work_item.rejected          work_item     ItemSettled
 record.persisted            work_item     RecordPersisted
 approval.requested          work_item     ApprovalRequested
 approval.approved           work_item     ApprovalDecided
@@ -40,10 +42,12 @@ class EventType(StrEnum):
     WORK_ORDER_CREATED = "work_order.created"
     WORK_ORDER_COMPLETED = "work_order.completed"
     WORK_ORDER_FAILED = "work_order.failed"
+    WORK_ORDER_REJECTED = "work_order.rejected"
     STAGE_COMPLETED = "work_item.stage_completed"
     STAGE_FAILED = "work_item.stage_failed"
     ITEM_COMPLETED = "work_item.completed"
     ITEM_FAILED = "work_item.failed"
+    ITEM_REJECTED = "work_item.rejected"
     RECORD_PERSISTED = "record.persisted"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_APPROVED = "approval.approved"
@@ -72,11 +76,13 @@ class WorkOrderCreated(EventPayload):
 
 
 class WorkOrderSettled(EventPayload):
-    """``failed`` > 0 makes the order ``work_order.failed``."""
+    """``failed`` > 0 makes the order ``work_order.failed``; else ``rejected`` > 0 makes it
+    ``work_order.rejected``."""
 
     work_order_id: uuid.UUID
     completed: int
     failed: int
+    rejected: int = 0  # added later: events written before it have none
 
 
 class StageFinished(EventPayload):
@@ -128,10 +134,12 @@ PAYLOADS: dict[EventType, type[EventPayload]] = {
     EventType.WORK_ORDER_CREATED: WorkOrderCreated,
     EventType.WORK_ORDER_COMPLETED: WorkOrderSettled,
     EventType.WORK_ORDER_FAILED: WorkOrderSettled,
+    EventType.WORK_ORDER_REJECTED: WorkOrderSettled,
     EventType.STAGE_COMPLETED: StageFinished,
     EventType.STAGE_FAILED: StageFinished,
     EventType.ITEM_COMPLETED: ItemSettled,
     EventType.ITEM_FAILED: ItemSettled,
+    EventType.ITEM_REJECTED: ItemSettled,
     EventType.RECORD_PERSISTED: RecordPersisted,
     EventType.APPROVAL_REQUESTED: ApprovalRequested,
     EventType.APPROVAL_APPROVED: ApprovalDecided,
@@ -139,7 +147,9 @@ PAYLOADS: dict[EventType, type[EventPayload]] = {
     EventType.APPROVAL_ESCALATED: ApprovalDecided,
     EventType.APPROVAL_EXPIRED: ApprovalDecided,
 }
-WORK_ORDER_SETTLED = frozenset({EventType.WORK_ORDER_COMPLETED, EventType.WORK_ORDER_FAILED})
+WORK_ORDER_SETTLED = frozenset(
+    {EventType.WORK_ORDER_COMPLETED, EventType.WORK_ORDER_FAILED, EventType.WORK_ORDER_REJECTED}
+)
 APPROVAL_FINAL = frozenset(
     {EventType.APPROVAL_APPROVED, EventType.APPROVAL_REJECTED, EventType.APPROVAL_EXPIRED}
 )

@@ -23,8 +23,8 @@ from temporalio.service import RPCError
 from myloware.auth.principal import Capability, Principal
 from myloware.contracts import DecisionOutcome, HumanDecision, work_item_workflow_id
 from myloware.db.audit import ClientInfo
-from myloware.db.base import WorkItemStatus
-from myloware.db.models import ApprovalRequest, ApprovalRequestStatus
+from myloware.db.base import AttemptStatus, WorkItemStatus
+from myloware.db.models import ApprovalRequest, ApprovalRequestStatus, Attempt
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.services.schemas import ApprovalIn
 from myloware.services.work_orders import get_work_item
@@ -116,6 +116,43 @@ async def list_pending(
     return (
         await session.scalars(query.order_by(ApprovalRequest.due_at).limit(limit).offset(offset))
     ).all()
+
+
+#: the stage whose output is the record a person is asked about (``agents.AgentName.RESTYLER``;
+#: services sit below agents, so the name is spelled here)
+RECORD_STAGE = "JsonRestyler"
+
+
+async def waiting_records(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The record each of these items waits with (its latest normalised record), by item id;
+    items not extracted yet are left out."""
+    if not work_item_ids:
+        return {}
+    rows = await session.execute(
+        select(Attempt.work_item_id, Attempt.output)
+        .where(
+            Attempt.tenant_id == tenant_id,
+            Attempt.work_item_id.in_(work_item_ids),
+            Attempt.agent_id == RECORD_STAGE,
+            Attempt.status == AttemptStatus.COMPLETED,
+            Attempt.output.is_not(None),
+        )
+        .order_by(Attempt.work_item_id, Attempt.started_at.desc(), Attempt.attempt_number.desc())
+        .distinct(Attempt.work_item_id)
+    )
+    return {item_id: dict(output) for item_id, output in rows.all() if isinstance(output, dict)}
+
+
+def record_values(record: dict[str, Any] | None) -> tuple[str | None, dict[str, Any]]:
+    """A stored record's document type and its fields' values (``{name: value}``)."""
+    if not record:
+        return None, {}
+    fields = record.get("fields") or {}
+    values = {name: fv.get("value") if isinstance(fv, dict) else fv for name, fv in fields.items()}
+    doc_type = record.get("document_type")
+    return (str(doc_type) if doc_type else None), values
 
 
 def age_and_sla(request: ApprovalRequest, now: datetime | None = None) -> dict[str, float]:

@@ -94,16 +94,25 @@ class AttemptOut(BaseModel):
 
 #: A reason that says something: at least one character that is not whitespace.
 REASON_PATTERN = r"\S"
+#: the decisions that must say why, and what a decision without a reason is told
+NEEDS_REASON = {
+    ApprovalDecision.REJECTED: "a rejection needs a reason",
+    ApprovalDecision.ESCALATED: "an escalation needs a reason",
+}
 
 
 class ApprovalIn(StorableModel):
-    """A person's decision. A rejection fails the item, so it must say why (``reason``)."""
+    """A person's decision. A rejection ends the item REJECTED and an escalation hands it to
+    other people, so both must say why (``reason``)."""
 
     model_config = ConfigDict(
         extra="forbid",
-        # the rule of _rejection_has_reason, so clients (and schemathesis) can see it
+        # the rule of _needs_reason, so clients (and schemathesis) can see it
         json_schema_extra={
-            "if": {"properties": {"decision": {"const": "REJECTED"}}, "required": ["decision"]},
+            "if": {
+                "properties": {"decision": {"enum": ["REJECTED", "ESCALATED"]}},
+                "required": ["decision"],
+            },
             "then": {
                 "required": ["reason"],
                 "properties": {"reason": {"type": "string", "pattern": REASON_PATTERN}},
@@ -114,7 +123,9 @@ class ApprovalIn(StorableModel):
     work_item_id: uuid.UUID
     decision: ApprovalDecision
     reason: str | None = Field(
-        default=None, max_length=4000, description="required (not blank) to reject"
+        default=None,
+        max_length=4000,
+        description="required (not blank) to reject or escalate",
     )
     corrections: dict[str, Any] | None = None
     # The request and tier the person was shown (optional): a decision made on a tier the
@@ -123,11 +134,11 @@ class ApprovalIn(StorableModel):
     tier: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _rejection_has_reason(self) -> ApprovalIn:
-        if self.decision == ApprovalDecision.REJECTED and not (
+    def _needs_reason(self) -> ApprovalIn:
+        if self.decision in NEEDS_REASON and not (
             self.reason and re.search(REASON_PATTERN, self.reason)
         ):
-            raise ValueError("a rejection needs a reason")
+            raise ValueError(NEEDS_REASON[self.decision])
         return self
 
 

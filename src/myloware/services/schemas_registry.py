@@ -98,3 +98,18 @@ async def activate_schema(session: AsyncSession, *, name: str, version: str) -> 
     row.is_active = True
     await session.flush()
     return row
+
+
+async def active_definition(session: AsyncSession, document_type: DocumentType) -> dict[str, Any]:
+    """The schema SchemaGuard validates a type against now: the newest active version, or
+    the built-in one when none was published."""
+    definition = await session.scalar(
+        select(DocumentSchema.schema_definition)
+        .where(
+            DocumentSchema.document_type == document_type.value,
+            DocumentSchema.is_active.is_(True),
+        )
+        .order_by(DocumentSchema.created_at.desc())
+        .limit(1)
+    )
+    return dict(definition) if definition else load_builtin_schema(document_type)

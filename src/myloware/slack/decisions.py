@@ -32,14 +32,18 @@ NOT_LINKED = (
     "Sorry, your Slack account isn't linked to a MyloWare approver, so you can't decide "
     "approvals from Slack yet. Ask your MyloWare admin to add you to the Slack connector."
 )
-NO_REASON = ":warning: Nothing changed: a rejection needs a reason."
+NO_REASON = ":warning: Nothing changed: {decision} needs a reason."
+NEEDS_REASON = {
+    ApprovalDecision.REJECTED: "a rejection",
+    ApprovalDecision.ESCALATED: "an escalation",
+}
 FAILED = (
     "Sorry, MyloWare couldn't confirm your decision just now. Check the card or the Run "
     "Trace before trying again."
 )
 DONE = {
     "APPROVED": ":white_check_mark: You approved it; the workflow resumes now.",
-    "REJECTED": ":x: You rejected it; the work item fails with your reason.",
+    "REJECTED": ":x: You rejected it; the work item ends rejected, with your reason.",
     "ESCALATED": ":arrow_double_up: You escalated it to *{group}*.",
 }
 
@@ -85,8 +89,9 @@ async def decide(
     principal = connector.config.principal_for(slack_user_id, connector.tenant_id)
     if principal is None:
         return NOT_LINKED
-    if decision == ApprovalDecision.REJECTED and not (reason and reason.strip()):
-        return NO_REASON  # the modal requires one; a blank one would fail ApprovalIn
+    if decision in NEEDS_REASON and not (reason and reason.strip()):
+        # the modal requires one; a blank one would fail ApprovalIn
+        return NO_REASON.format(decision=NEEDS_REASON[decision])
     logger = log.bind(work_item_id=str(action.work_item_id), decision=decision.value)
     client = ClientInfo(user_agent=f"slack/{connector.config.team_id}/{slack_user_id}")
     try:

@@ -1,7 +1,7 @@
 """The "why?" modal that Reject and Escalate open: pure view building and parsing.
 
-Reject needs a reason (whoever submitted the document deserves one); Escalate takes an
-optional note. The modal's ``private_metadata`` carries the card action, the decision and the
+Reject and Escalate need a reason: whoever submitted the document deserves one, and so does
+the next tier. The modal's ``private_metadata`` carries the card action, the decision and the
 channel to answer in, so the submission needs no server-side state.
 """
 
@@ -18,6 +18,10 @@ REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
 REASON_MAX = 4000
 VERBS = {"REJECTED": "Reject", "ESCALATED": "Escalate"}
+HINTS = {
+    "REJECTED": "The submitter sees this reason.",
+    "ESCALATED": "The next tier sees this reason.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +55,8 @@ class ReasonRequest:
 def reason_modal(request: ReasonRequest, document_title: str | None = None) -> dict[str, Any]:
     """The modal view for views.open."""
     verb = VERBS[request.decision]
-    required = request.decision == "REJECTED"
     about = f"*{verb}* {document_title}" if document_title else f"*{verb}* this document"
-    hint = "The submitter sees this reason." if required else "Optional: a note for the next tier."
+    hint = HINTS[request.decision]
     return {
         "type": "modal",
         "callback_id": REASON_VIEW,
@@ -66,7 +69,7 @@ def reason_modal(request: ReasonRequest, document_title: str | None = None) -> d
             {
                 "type": "input",
                 "block_id": REASON_BLOCK,
-                "optional": not required,
+                "optional": False,
                 "label": {"type": "plain_text", "text": "Reason"},
                 "hint": {"type": "plain_text", "text": hint},
                 "element": {

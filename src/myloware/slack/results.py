@@ -59,9 +59,9 @@ def describe(item: WorkItem, settings: Settings) -> str:
     name = escape(str(item.filename or f"document {item.position + 1}"))
     link = f"<{run_trace_url(settings, item.id)}|{name}>"
     status = item.status.value
-    if status == "FAILED":
+    if status in ("FAILED", "REJECTED"):
         reason = escape((item.error or "no reason recorded")[:MAX_ERROR_CHARS])
-        return f"• :x: {link}: failed: {reason}"
+        return f"• :x: {link}: {status.lower()}: {reason}"
     doc_type = item.type.value if item.type else "unknown type"
     fields = (item.result or {}).get("fields") or {}
     shown = [  # the same fields, labels and formatting as the approval cards
@@ -73,12 +73,17 @@ def describe(item: WorkItem, settings: Settings) -> str:
 
 def reply_text(order: WorkOrder, items: Sequence[WorkItem], settings: Settings) -> str:
     done = sum(1 for i in items if i.status.value == "COMPLETED")
+    rejected = sum(1 for i in items if i.status.value == "REJECTED")
+    failed = len(items) - done - rejected
     link = f"<{base_url(settings)}/ui/work-orders/{order.id}|{str(order.id)[:8]}>"
+    parts = [f"{failed} failed"] if failed or not rejected else []
+    if rejected:
+        parts.append(f"{rejected} rejected")
+    counts = ", ".join(parts)
     head = (
         f":white_check_mark: All {len(items)} processed (work order {link})."
         if done == len(items)
-        else f":warning: {done} of {len(items)} processed, {len(items) - done} failed "
-        f"(work order {link})."
+        else f":warning: {done} of {len(items)} processed, {counts} (work order {link})."
     )
     lines = [describe(i, settings) for i in items[:MAX_LINES]]
     if len(items) > MAX_LINES:

@@ -7,6 +7,7 @@ one transaction. The workflow decides *what* happens; these only record it, idem
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -15,8 +16,14 @@ from temporalio import activity
 
 from myloware.contracts import ApprovalTicket, OpenApprovalInput, SettleApprovalInput
 from myloware.db.audit import ClientInfo, record_audit
-from myloware.db.base import ApprovalDecision, WorkItemStatus
-from myloware.db.models import ApprovalEvent, ApprovalRequest, ApprovalRequestStatus, WorkItem
+from myloware.db.base import ApprovalDecision, WorkItemStatus, WorkOrderStatus
+from myloware.db.models import (
+    ApprovalEvent,
+    ApprovalRequest,
+    ApprovalRequestStatus,
+    WorkItem,
+    WorkOrder,
+)
 from myloware.events.catalogue import ApprovalDecided, ApprovalRequested, EventType
 from myloware.events.outbox import record_event
 
@@ -64,6 +71,14 @@ class ApprovalActivities:
                 update(WorkItem)
                 .where(WorkItem.id == ref.work_item_id)
                 .values(status=WorkItemStatus.AWAITING_APPROVAL)
+            )
+            await session.execute(  # the order waits for a person too
+                update(WorkOrder)
+                .where(
+                    WorkOrder.id == ref.work_order_id,
+                    WorkOrder.status.in_((WorkOrderStatus.PENDING, WorkOrderStatus.PROCESSING)),
+                )
+                .values(status=WorkOrderStatus.AWAITING_APPROVAL)
             )
             await session.flush()
             record_event(
@@ -118,12 +133,16 @@ class ApprovalActivities:
                 request.status = FINAL[inp.decision]
                 request.decided_at = now
                 request.decided_by = inp.decided_by
-                if request.status is ApprovalRequestStatus.APPROVED:
-                    await session.execute(
-                        update(WorkItem)
-                        .where(WorkItem.id == ref.work_item_id)
-                        .values(status=WorkItemStatus.PROCESSING)
+                # decided: the item goes on (persisted, or settled REJECTED by its workflow)
+                await session.execute(
+                    update(WorkItem)
+                    .where(
+                        WorkItem.id == ref.work_item_id,
+                        WorkItem.status == WorkItemStatus.AWAITING_APPROVAL,
                     )
+                    .values(status=WorkItemStatus.PROCESSING)
+                )
+                await _order_goes_on(session, ref.work_order_id)
             record_event(
                 session,
                 EventType(f"approval.{inp.decision.lower()}"),
@@ -157,6 +176,27 @@ class ApprovalActivities:
                     client=ClientInfo(ip_address=inp.client_ip, user_agent=inp.user_agent),
                 )
             return request.status.value
+
+
+async def _order_goes_on(session: AsyncSession, order_id: uuid.UUID) -> None:
+    """The order is PROCESSING again once none of its items waits for a person."""
+    waiting = (
+        select(WorkItem.id)
+        .where(
+            WorkItem.work_order_id == order_id,
+            WorkItem.status == WorkItemStatus.AWAITING_APPROVAL,
+        )
+        .exists()
+    )
+    await session.execute(
+        update(WorkOrder)
+        .where(
+            WorkOrder.id == order_id,
+            WorkOrder.status == WorkOrderStatus.AWAITING_APPROVAL,
+            ~waiting,
+        )
+        .values(status=WorkOrderStatus.PROCESSING)
+    )
 
 
 def _ticket(request: ApprovalRequest) -> ApprovalTicket:

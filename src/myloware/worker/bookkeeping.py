@@ -57,9 +57,10 @@ class BookkeepingActivities:
     @activity.defn(name="finish_work_order")
     async def finish_order(self, inp: FinishOrderInput) -> str:
         """Settle the order from the statuses of all its items: COMPLETED when every item
-        completed, FAILED otherwise (with the counts). Items handed in ``settle``, and items
-        the results report failed but nobody settled (a child workflow that itself failed),
-        are settled first, in the same transaction."""
+        completed, FAILED when one failed, else REJECTED when one was rejected (with the
+        counts). Items handed in ``settle``, and items the results report failed or rejected
+        but nobody settled (a child workflow that itself failed), are settled first, in the
+        same transaction."""
         unsettled = [
             FinishItemInput(
                 item=ItemRef(
@@ -67,7 +68,11 @@ class BookkeepingActivities:
                     work_order_id=inp.work_order_id,
                     tenant_id=inp.tenant_id,
                 ),
-                status=WorkItemStatus.FAILED.value,
+                status=(
+                    WorkItemStatus.REJECTED.value
+                    if r.status == WorkItemStatus.REJECTED.value
+                    else WorkItemStatus.FAILED.value
+                ),
                 error=r.error,
             )
             for r in inp.results
@@ -76,17 +81,19 @@ class BookkeepingActivities:
         async with transaction(self.engine) as pg:
             for item in [*inp.settle, *unsettled]:  # a settled item stays as it is
                 await settle_item(pg, item)
-            completed, failed, still_open = await hot_sql.item_counts(pg, inp.work_order_id)
+            completed, failed, rejected, still_open = await hot_sql.item_counts(
+                pg, inp.work_order_id
+            )
             failed += still_open  # none, unless an item's workflow lost it: not a success
-            status = WorkOrderStatus.FAILED if failed else WorkOrderStatus.COMPLETED
-            summary = {"completed": completed, "failed": failed}
+            status, event_type = order_outcome(failed, rejected)
+            summary = {"completed": completed, "failed": failed, "rejected": rejected}
             now = await hot_sql.settle_order(
                 pg,
                 inp.work_order_id,
                 status.value,
                 metadata_patch={"summary": summary},
                 event=outbox_row(
-                    EventType.WORK_ORDER_FAILED if failed else EventType.WORK_ORDER_COMPLETED,
+                    event_type,
                     WorkOrderSettled(work_order_id=inp.work_order_id, **summary),
                     tenant_id=inp.tenant_id,
                     aggregate_id=inp.work_order_id,
@@ -95,13 +102,28 @@ class BookkeepingActivities:
         return now or status.value
 
 
+def order_outcome(failed: int, rejected: int) -> tuple[WorkOrderStatus, EventType]:
+    """A settled order's status and event: a failure outweighs a rejection."""
+    if failed:
+        return WorkOrderStatus.FAILED, EventType.WORK_ORDER_FAILED
+    if rejected:
+        return WorkOrderStatus.REJECTED, EventType.WORK_ORDER_REJECTED
+    return WorkOrderStatus.COMPLETED, EventType.WORK_ORDER_COMPLETED
+
+
+ITEM_EVENTS = {
+    WorkItemStatus.COMPLETED: EventType.ITEM_COMPLETED,
+    WorkItemStatus.FAILED: EventType.ITEM_FAILED,
+    WorkItemStatus.REJECTED: EventType.ITEM_REJECTED,
+}
+
+
 async def settle_item(pg: Connection, inp: FinishItemInput) -> None:
-    """Mark the item COMPLETED or FAILED with its result, and record the event.
+    """Mark the item COMPLETED, FAILED or REJECTED with its result, and record the event.
 
     Idempotent: a re-run after a lost worker finds the item settled and does nothing."""
     ref = inp.item
     status = WorkItemStatus(inp.status)
-    completed = status is WorkItemStatus.COMPLETED
     await hot_sql.settle_item(
         pg,
         ref.work_item_id,
@@ -109,7 +131,7 @@ async def settle_item(pg: Connection, inp: FinishItemInput) -> None:
         error=None if inp.error is None else inp.error[:4000],
         result=inp.result,
         event=outbox_row(
-            EventType.ITEM_COMPLETED if completed else EventType.ITEM_FAILED,
+            ITEM_EVENTS[status],
             ItemSettled(
                 work_item_id=ref.work_item_id,
                 work_order_id=ref.work_order_id,

@@ -107,7 +107,10 @@ class Reconciler:
                 )
             ).all()
             query = select(*columns, WorkOrder.updated_at).where(
-                WorkOrder.status == WorkOrderStatus.PROCESSING, WorkOrder.updated_at < cutoff
+                WorkOrder.status.in_(
+                    (WorkOrderStatus.PROCESSING, WorkOrderStatus.AWAITING_APPROVAL)
+                ),
+                WorkOrder.updated_at < cutoff,
             )
             if self._after is not None:
                 at, last = self._after
@@ -194,7 +197,13 @@ class Reconciler:
                 await session.scalars(
                     select(WorkItem.id).where(
                         WorkItem.work_order_id == order_id,
-                        WorkItem.status.not_in((WorkItemStatus.COMPLETED, WorkItemStatus.FAILED)),
+                        WorkItem.status.not_in(
+                            (
+                                WorkItemStatus.COMPLETED,
+                                WorkItemStatus.FAILED,
+                                WorkItemStatus.REJECTED,
+                            )
+                        ),
                     )
                 )
             ).all()

@@ -153,11 +153,11 @@ class ItemPipeline:
             )
             if decision.action == "REJECT":
                 reason = "; ".join(decision.reasons) or "rejected by policy"
-                return await self._finish(ref, "FAILED", error=f"rejected by policy: {reason}")
+                return await self._finish(ref, "REJECTED", error=f"rejected by policy: {reason}")
             if decision.action == "REQUIRE_APPROVAL":
                 outcome = await self.approval.run(ref, record, validation, decision)
-                if outcome.failure is not None:
-                    return await self._finish(ref, "FAILED", error=outcome.failure)
+                if outcome.failure is not None:  # rejected by a person or at the SLA's end
+                    return await self._finish(ref, "REJECTED", error=outcome.failure)
                 record, validation = outcome.record, outcome.validation
             persisted = await self._run(
                 AgentName.PERSISTER,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from myloware.contracts import DecisionOutcome
 from myloware.services import approvals as svc
@@ -36,6 +36,27 @@ class PendingApproval(BaseModel):
     seconds_left: float
     reasons: dict[str, Any]
     explanation: str | None
+    # what the person decides on: the record as the pipeline left it (before any correction)
+    document_type: str | None = None
+    fields: dict[str, Any] = Field(
+        default_factory=dict, description="the waiting record's values, by field name"
+    )
+    vendor: str | None = Field(default=None, description="vendor_name, for an invoice")
+    total: str | None = Field(
+        default=None, description="total_amount (with the currency when known), for an invoice"
+    )
+
+
+def _record_facts(record: dict[str, Any] | None) -> dict[str, Any]:
+    doc_type, values = svc.record_values(record)
+    total, currency = values.get("total_amount"), values.get("currency")
+    vendor = values.get("vendor_name")
+    return {
+        "document_type": doc_type,
+        "fields": values,
+        "vendor": None if vendor is None else str(vendor),
+        "total": None if total is None else f"{total} {currency}" if currency else str(total),
+    }
 
 
 @router.post(
@@ -74,21 +95,27 @@ async def list_pending(
     rows = await svc.list_pending(
         session, tenant_id=principal.tenant_id, group=group, limit=limit, offset=offset
     )
+    records = await svc.waiting_records(
+        session, tenant_id=principal.tenant_id, work_item_ids=[r.work_item_id for r in rows]
+    )
     return ListResponse(
         data=[
-            PendingApproval(
-                id=r.id,
-                work_item_id=r.work_item_id,
-                approver_group=r.approver_group,
-                tier=r.tier,
-                policy_name=r.policy_name,
-                policy_version=r.policy_version,
-                sla_seconds=r.sla_seconds,
-                due_at=r.due_at,
-                created_at=r.created_at,
-                reasons=r.reasons,
-                explanation=r.explanation,
-                **svc.age_and_sla(r),
+            PendingApproval.model_validate(
+                {
+                    "id": r.id,
+                    "work_item_id": r.work_item_id,
+                    "approver_group": r.approver_group,
+                    "tier": r.tier,
+                    "policy_name": r.policy_name,
+                    "policy_version": r.policy_version,
+                    "sla_seconds": r.sla_seconds,
+                    "due_at": r.due_at,
+                    "created_at": r.created_at,
+                    "reasons": r.reasons,
+                    "explanation": r.explanation,
+                    **svc.age_and_sla(r),
+                    **_record_facts(records.get(r.work_item_id)),
+                }
             )
             for r in rows
         ]

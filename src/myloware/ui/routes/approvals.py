@@ -1,4 +1,5 @@
-"""/ui/approvals — what waits for a person, with its age and the time left on its SLA."""
+"""/ui/approvals — what waits for a person, with its age, the time left on its SLA and, for
+invoices, the vendor and total it waits with."""
 
 from __future__ import annotations
 
@@ -36,10 +37,14 @@ async def pending_approvals(
     items = await queries.items_by_id(
         session, tenant_id=principal.tenant_id, ids=[r.work_item_id for r in rows]
     )
+    records = await svc.waiting_records(
+        session, tenant_id=principal.tenant_id, work_item_ids=[r.work_item_id for r in rows]
+    )
     pending = [
         {
             "request": r,
             "item": items.get(r.work_item_id),
+            "values": svc.record_values(records.get(r.work_item_id))[1],
             "mine": may_decide(principal, r.approver_group),
             **svc.age_and_sla(r),
         }

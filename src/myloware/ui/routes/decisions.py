@@ -2,9 +2,9 @@
 
 The form goes through ``services.approvals.submit_decision``, the same path as the API, so
 the workflow's refusals (409 already decided, 403 wrong group, 422 bad corrections) come
-back as messages on the re-rendered page with the matching status code. Rejecting needs a
-reason (``ApprovalIn`` refuses a blank one): the form marks it required, with Approve and
-Escalate submitting without it (``formnovalidate``), and the server checks it again.
+back as messages on the re-rendered page with the matching status code. Rejecting and
+escalating need a reason (``ApprovalIn`` refuses a blank one): the form marks it required,
+with Approve submitting without it (``formnovalidate``), and the server checks it again.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from myloware.auth.principal import Principal
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.services import approvals
 from myloware.services.schemas import ApprovalIn
+from myloware.ui.corrections import corrections_from_form, entered_keys
 from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import error_page, render
 from myloware.ui.routes.items import trace_context
@@ -29,7 +30,7 @@ from myloware.web.temporal import temporal_client
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
-FIX_PREFIX = "fix."
+VERBS = {"REJECTED": "reject", "ESCALATED": "escalate"}  # the decisions that need a reason
 REFUSAL_STATUS: list[tuple[type[MylowareError], int]] = [
     (ConflictError, 409),
     (ForbiddenError, 403),
@@ -38,12 +39,9 @@ REFUSAL_STATUS: list[tuple[type[MylowareError], int]] = [
 
 
 def decision_from_form(work_item_id: uuid.UUID, form: FormData) -> ApprovalIn:
-    """The form as the API's ``ApprovalIn``; blank correction inputs are left out."""
-    corrections = {
-        key[len(FIX_PREFIX) :]: value.strip()
-        for key, value in form.multi_items()
-        if key.startswith(FIX_PREFIX) and isinstance(value, str) and value.strip()
-    }
+    """The form as the API's ``ApprovalIn``; blank correction inputs and unchanged line-item
+    tables are left out (``ui.corrections``)."""
+    corrections = corrections_from_form(form)
     reason = str(form.get("reason") or "").strip()
     return ApprovalIn.model_validate(
         {
@@ -60,8 +58,12 @@ def decision_from_form(work_item_id: uuid.UUID, form: FormData) -> ApprovalIn:
 
 def _form_problem(form: FormData) -> str:
     """What is wrong with a form ``ApprovalIn`` refused, in a sentence for its sender."""
-    if form.get("decision") == "REJECTED" and not str(form.get("reason") or "").strip():
-        return "Write a reason to reject: it is kept in the audit trail and shown with the item."
+    decision = form.get("decision")
+    if decision in VERBS and not str(form.get("reason") or "").strip():
+        return (
+            f"Write a reason to {VERBS[decision]}: it is kept in the audit trail and shown "
+            "with the item."
+        )
     return "Choose Approve, Reject or Escalate (a reason has at most 4000 characters)."
 
 
@@ -70,7 +72,7 @@ def _entered(form: FormData) -> dict[str, str]:
     return {
         key: value
         for key, value in form.multi_items()
-        if isinstance(value, str) and (key == "reason" or key.startswith(FIX_PREFIX))
+        if isinstance(value, str) and entered_keys(key)
     }
 
 
@@ -132,5 +134,5 @@ async def _page_with_problem(
     context = await trace_context(request, session, principal, work_item_id)
     context["problem"] = problem
     context["entered"] = entered
-    context["fixing"] = any(key.startswith(FIX_PREFIX) and value for key, value in entered.items())
+    context["fixing"] = any(key != "reason" and value for key, value in entered.items())
     return render(request, "item.html", context, status_code=status)

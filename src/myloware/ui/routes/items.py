@@ -13,9 +13,10 @@ from myloware.agents.names import AgentName
 from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequestStatus
-from myloware.services import memory
+from myloware.services import memory, schemas_registry
 from myloware.services import work_orders as svc
 from myloware.ui import queries, trace
+from myloware.ui.corrections import correction_form
 from myloware.ui.deps import UiReader, UiRoute, may_decide
 from myloware.ui.rendering import render
 from myloware.web.deps import SessionDep, get_state
@@ -26,7 +27,7 @@ SIMILAR_SHOWN = 5
 ACTIVE = {WorkItemStatus.QUEUED, WorkItemStatus.PROCESSING}
 NOTICES = {
     "APPROVED": "Approved — the workflow resumes.",
-    "REJECTED": "Rejected — the item fails with your reason.",
+    "REJECTED": "Rejected — the item ends REJECTED with your reason.",
     "ESCALATED": "Escalated to the next tier.",
 }
 
@@ -60,6 +61,14 @@ async def trace_context(
         and may_decide(principal, pending.approver_group)
     )
     corrections = trace.pick_stage_output(attempts, "ApplyCorrections") or {}
+    form = None
+    if can_decide and item.type is not None:
+        values = {
+            name: fv.get("value") if isinstance(fv, dict) else fv
+            for name, fv in ((record or {}).get("fields") or {}).items()
+        }
+        schema = await schemas_registry.active_definition(session, item.type)
+        form = correction_form(schema, values)
     return {
         "item": item,
         "fields": fields,
@@ -82,6 +91,7 @@ async def trace_context(
         "events": events,
         "pending": pending,
         "can_decide": can_decide,
+        "form": form,
         "versions": trace.version_rows(versions),
         "refresh": 2 if item.status in ACTIVE else None,
         "entered": {},  # what a refused form had, to fill it in again

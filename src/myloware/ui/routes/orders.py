@@ -19,7 +19,11 @@ from myloware.web.deps import SessionDep
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
 PAGE_SIZE = 25
-ACTIVE_ORDER = {WorkOrderStatus.PENDING, WorkOrderStatus.PROCESSING}
+ACTIVE_ORDER = {
+    WorkOrderStatus.PENDING,
+    WorkOrderStatus.PROCESSING,
+    WorkOrderStatus.AWAITING_APPROVAL,
+}
 ACTIVE_ITEM = {WorkItemStatus.QUEUED, WorkItemStatus.PROCESSING}
 
 
@@ -72,7 +76,9 @@ async def list_orders(
             "priority": priority_.value if priority_ else "",
             "statuses": [s.value for s in WorkOrderStatus],
             "priorities": [p.value for p in Priority],
-            "refresh": 10 if counts["PENDING"] or counts["PROCESSING"] else None,
+            "refresh": 10
+            if counts["PENDING"] or counts["PROCESSING"] or counts["AWAITING_APPROVAL"]
+            else None,
         },
     )
 
