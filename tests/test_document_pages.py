@@ -22,24 +22,11 @@ from myloware.errors import NotFoundError
 from myloware.ui.trace import FieldRow
 from myloware.ui.viewer import field_boxes
 from tests.auth_support import TokenFor
-from tests.einvoice_support import visible
-from tests.factories import make_pdf
+from tests.einvoice_support import two_page_invoice
 from tests.pipeline_support import attempts_of, items_of, wait_for_order
 from tests.ui_support import bearer, sign_in
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-TERMS = [(20.0, 20.0, "Terms and conditions"), (20.0, 27.0, "Payment within 30 days.")]
-
-
-def two_page_invoice() -> bytes:
-    """A text-layer PDF: the invoice on page 1 (TABs: a right column), its terms on page 2."""
-    first: list[tuple[float, float, str]] = []
-    for row, line in enumerate(visible()):
-        left, _, right = line.partition("\t")
-        y = 20 + row * 7
-        first += [(20, y, left)] if left else []
-        first += [(130, y, right)] if right else []
-    return make_pdf([first, TERMS])
 
 
 def png_size(data: bytes) -> tuple[int, int]:
