@@ -181,10 +181,10 @@ def visible(total: str = "119,00") -> list[str]:
     return [line.format(total=total) for line in VISIBLE]
 
 
-def two_page_invoice() -> bytes:
+def two_page_invoice(total: str = "119,00") -> bytes:
     """A text-layer PDF: the visible invoice on page 1 (TABs: a right column), terms on page 2."""
     first: list[tuple[float, float, str]] = []
-    for row, line in enumerate(visible()):
+    for row, line in enumerate(visible(total)):
         left, _, right = line.partition("\t")
         y = 20 + row * 7
         first += [(20, y, left)] if left else []

@@ -8,6 +8,7 @@ that are exactly the boxes the pipeline's record holds.
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from myloware.ui.trace import FieldRow
 from myloware.ui.viewer import field_boxes
 from tests.auth_support import TokenFor
 from tests.einvoice_support import two_page_invoice
+from tests.governance_support import publish_policy, wait_for_item_status
 from tests.pipeline_support import attempts_of, items_of, wait_for_order
 from tests.ui_support import bearer, sign_in
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -227,6 +230,53 @@ async def test_the_run_trace_shows_the_pages_with_boxes_to_its_tenant_only(
     foreign = await sign_in(stack, bearer(token_for("globex")))
     denied = await stack.get(f"/ui/work-items/{item['id']}/pages/1", headers=foreign)
     assert denied.status_code == 404 and not denied.content.startswith(PNG_MAGIC)
+
+
+async def test_a_corrected_field_keeps_the_box_it_was_first_read_from(
+    stack: httpx.AsyncClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
+) -> None:
+    """After a person corrects the date (and the misprinted total), the date's box is where the
+    pipeline read the original, marked corrected in the API and drawn so in the Run Trace."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for("acme", *FINANCE, groups=("finance",))
+    r = await stack.post(
+        "/v1/work-orders/upload",
+        files=[("files", ("big.pdf", two_page_invoice(total="1.190,00"), "application/pdf"))],
+        data={"type": "INVOICE"},
+        headers=headers,
+    )
+    order_id = r.json()["data"]["id"]
+    [item] = await items_of(stack, order_id, headers)
+    await wait_for_item_status(stack, item["id"], headers, "AWAITING_APPROVAL")
+    pages = f"/v1/work-items/{item['id']}/pages"
+    [read] = [
+        b
+        for b in (await stack.get(pages, headers=headers)).json()["data"]["boxes"]
+        if b["field"] == "invoice_date"
+    ]
+    assert not read["corrected"]
+    r = await stack.post(
+        "/v1/approvals",
+        json={
+            "work_item_id": item["id"],
+            "decision": "APPROVED",
+            "reason": "the date on the PO",
+            "corrections": {"invoice_date": "2024-02-13", "total_amount": "119.00"},
+        },
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert (await wait_for_order(stack, order_id, headers))["status"] == "COMPLETED"
+    view = (await stack.get(pages, headers=headers)).json()["data"]
+    boxes = {b["field"]: b for b in view["boxes"]}
+    assert boxes["invoice_date"]["corrected"] and boxes["total_amount"]["corrected"]
+    assert not boxes["invoice_number"]["corrected"]
+    assert boxes["invoice_date"]["box"] == read["box"] and boxes["invoice_date"]["page"] == 1
+    assert view["record_source"] == "record version 1"
+    cookie = await sign_in(stack, bearer(headers))
+    trace = await stack.get(f"/ui/work-items/{item['id']}", headers=cookie)
+    assert 'class="box corrected" data-field="invoice_date"' in trace.text
+    assert 'class="box" data-field="invoice_number"' in trace.text
 
 
 async def test_real_scans_and_pdfs_from_the_datasets(
