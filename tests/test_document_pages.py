@@ -223,7 +223,8 @@ async def test_the_run_trace_shows_the_pages_with_boxes_to_its_tenant_only(
     assert page.status_code == 200
     for number in (1, 2):
         assert f'src="/ui/work-items/{item["id"]}/pages/{number}"' in page.text
-    assert 'class="box" data-field="invoice_number"' in page.text
+    assert 'class="box" data-fields="invoice_number"' in page.text
+    assert 'class="box" data-fields="currency total_amount"' in page.text  # one line, one box
     assert 'class="onpage" data-field="invoice_number"' in page.text
     picture = await stack.get(f"/ui/work-items/{item['id']}/pages/1", headers=cookie)
     assert picture.status_code == 200 and picture.content.startswith(PNG_MAGIC)
@@ -275,8 +276,8 @@ async def test_a_corrected_field_keeps_the_box_it_was_first_read_from(
     assert view["record_source"] == "record version 1"
     cookie = await sign_in(stack, bearer(headers))
     trace = await stack.get(f"/ui/work-items/{item['id']}", headers=cookie)
-    assert 'class="box corrected" data-field="invoice_date"' in trace.text
-    assert 'class="box" data-field="invoice_number"' in trace.text
+    assert 'class="box corrected" data-fields="invoice_date"' in trace.text
+    assert 'class="box" data-fields="invoice_number"' in trace.text
 
 
 async def test_real_scans_and_pdfs_from_the_datasets(

@@ -128,17 +128,25 @@ async def test_the_document_viewer_links_fields_and_their_boxes(
 
         await page.click("a.src[data-field='invoice_number']")
         lit = await page.eval_on_selector_all(
-            ".sheet a.box.on", "bs => bs.map(b => b.dataset.field)"
+            ".sheet a.box.on", "bs => bs.map(b => b.dataset.fields)"
         )
         assert lit == ["invoice_number"]
         assert await page.get_attribute("tr.on", "id") == "field-invoice_number"
 
-        await page.click(".sheet a.box[data-field='invoice_date']")
+        await page.click(".sheet a.box[data-fields='invoice_date']")
         assert await page.get_attribute("tr.on", "id") == "field-invoice_date"
         lit = await page.eval_on_selector_all(
-            ".sheet a.box.on", "bs => bs.map(b => b.dataset.field)"
+            ".sheet a.box.on", "bs => bs.map(b => b.dataset.fields)"
         )
         assert lit == ["invoice_date"]
+        shared = ".sheet a.box[data-fields~='total_amount']"
+        both = (await page.get_attribute(shared, "data-fields") or "").split()
+        await page.click("a.src[data-field='invoice_date']")
+        await page.click(shared)  # one box for the fields read from one line: all selected
+        rows = await page.eval_on_selector_all("tr.on", "rs => rs.map(r => r.id)")
+        assert sorted(rows) == sorted(f"field-{name}" for name in both)
+        assert "total_amount" in both
+        await page.click(".sheet a.box[data-fields='invoice_date']")
         await page.locator("#viewer").screenshot(path=str(shots / "ui-document-viewer.png"))
         await page.screenshot(path=str(shots / "ui-item-with-pages.png"), full_page=False)
 

@@ -53,11 +53,39 @@ class FieldBox:
 
 
 @dataclass(frozen=True, slots=True)
+class Drawn:
+    """One box as drawn: the fields read from the same place share it (a total and its
+    currency from one line), so clicking it selects them all instead of the topmost one."""
+
+    fields: tuple[str, ...]
+    corrected: bool
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f.replace("_", " ") for f in self.fields)
+
+
+@dataclass(frozen=True, slots=True)
 class ViewerPage:
     number: int
     width: float
     height: float
     boxes: tuple[FieldBox, ...]
+
+    @property
+    def drawn(self) -> list[Drawn]:
+        """The page's boxes, one per place and kind (read or corrected), in reading order."""
+        groups: dict[tuple[float, float, float, float, bool], list[str]] = {}
+        for b in self.boxes:
+            groups.setdefault((b.left, b.top, b.width, b.height, b.corrected), []).append(b.field)
+        return [
+            Drawn(tuple(names), corrected, left, top, width, height)
+            for (left, top, width, height, corrected), names in groups.items()
+        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,21 +9,27 @@
     });
   }
   function marksOf(name) { return byField("pre.doc mark", "data-fields", name); }
-  function boxesOf(name) { return byField(".sheet a.box", "data-field", name); }
+  function boxesOf(name) { return byField(".sheet a.box", "data-fields", name); }
   function light(name, on) {
     marksOf(name).concat(boxesOf(name)).forEach(function (m) { m.classList.toggle("hover", on); });
   }
   function clear(selector) {
     document.querySelectorAll(selector).forEach(function (el) { el.classList.remove("on"); });
   }
-  // Select a field: its row, its text marks and its boxes; scroll the other side into view.
-  function select(name, from) {
+  // Select fields (a box may hold several): their rows, text marks and boxes; scroll the
+  // other side into view.
+  function select(names, from) {
     clear("pre.doc mark.on, .sheet a.box.on, tr.on");
-    var marks = marksOf(name), boxes = boxesOf(name), row = document.getElementById("field-" + name);
-    marks.concat(boxes).forEach(function (m) { m.classList.add("on"); });
-    if (row) { row.classList.add("on"); }
+    var marks = [], boxes = [], rows = [];
+    names.forEach(function (name) {
+      marks = marks.concat(marksOf(name));
+      boxes = boxes.concat(boxesOf(name));
+      var row = document.getElementById("field-" + name);
+      if (row) { rows.push(row); }
+    });
+    marks.concat(boxes, rows).forEach(function (m) { m.classList.add("on"); });
     if (from === "box") {
-      if (row) { row.scrollIntoView({ block: "nearest" }); }
+      if (rows.length) { rows[0].scrollIntoView({ block: "nearest" }); }
     } else if (boxes.length) {
       boxes[0].scrollIntoView({ block: "center", inline: "center" });
     }
@@ -42,14 +48,14 @@
     link.addEventListener("mouseenter", function () { light(name, true); });
     link.addEventListener("mouseleave", function () { light(name, false); });
     link.addEventListener("click", function (event) {
-      if (select(name, "field")) { event.preventDefault(); }
+      if (select([name], "field")) { event.preventDefault(); }
     });
   });
   document.querySelectorAll(".sheet a.box").forEach(function (box) {
-    var name = box.getAttribute("data-field");
+    var names = (box.getAttribute("data-fields") || "").split(" ");
     box.addEventListener("click", function (event) {
       event.preventDefault();
-      select(name, "box");
+      select(names, "box");
     });
   });
   // Zoom: every page's width in percent of the pane, 50 % to 400 %.
