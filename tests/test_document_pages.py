@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from myloware.documents import mediatypes as kinds
+from myloware.documents.blobs import blob_ref
 from myloware.documents.pages import RENDER_LONGEST_SIDE, page_sizes, render_page
 from myloware.errors import NotFoundError
 from myloware.ui.trace import FieldRow
@@ -25,7 +26,7 @@ from myloware.ui.viewer import field_boxes
 from tests.auth_support import TokenFor
 from tests.einvoice_support import two_page_invoice
 from tests.governance_support import publish_policy, wait_for_item_status
-from tests.pipeline_support import attempts_of, items_of, wait_for_order
+from tests.pipeline_support import AppClient, attempts_of, items_of, wait_for_order
 from tests.ui_support import bearer, sign_in
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -231,6 +232,27 @@ async def test_the_run_trace_shows_the_pages_with_boxes_to_its_tenant_only(
     foreign = await sign_in(stack, bearer(token_for("globex")))
     denied = await stack.get(f"/ui/work-items/{item['id']}/pages/1", headers=foreign)
     assert denied.status_code == 404 and not denied.content.startswith(PNG_MAGIC)
+
+
+async def test_a_lost_upload_leaves_the_trace_with_its_text(
+    stack: AppClient, token_for: TokenFor
+) -> None:
+    """When the stored file is gone, the item has no pages (404 for a picture) and the Run
+    Trace still answers, with the document text instead of the viewer."""
+    headers = token_for("acme")
+    data = two_page_invoice()
+    [item] = await _upload(stack, headers, ("nw.pdf", data, "application/pdf"))
+    state = stack.app.state.myloware
+    state.blobs.path_for(blob_ref(data)).unlink()
+    state.pages.sizes.clear()
+    view = (await stack.get(f"/v1/work-items/{item['id']}/pages", headers=headers)).json()
+    assert view["data"]["count"] == 0 and view["data"]["boxes"] == []
+    r = await stack.get(f"/v1/work-items/{item['id']}/pages/1", headers=headers)
+    assert r.status_code == 404
+    cookie = await sign_in(stack, bearer(headers))
+    trace = await stack.get(f"/ui/work-items/{item['id']}", headers=cookie)
+    assert trace.status_code == 200 and 'id="viewer"' not in trace.text
+    assert '<mark id="src-invoice_number"' in trace.text
 
 
 async def test_a_corrected_field_keeps_the_box_it_was_first_read_from(

@@ -16,6 +16,8 @@ rather than sent as uploaded, so the browser only ever gets a PNG we made.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +27,7 @@ from myloware.documents import mediatypes as kinds
 from myloware.documents.image import _frame, _opened
 from myloware.documents.pdf import _PDFIUM_LOCK
 from myloware.documents.pdf import _opened as _opened_pdf
-from myloware.errors import DocumentError, NotFoundError
+from myloware.errors import DocumentError, MylowareError, NotFoundError
 
 RENDER_LONGEST_SIDE = 1600  # pixels
 RENDER_MAX_SCALE = 200 / 72  # PDF points to pixels: at most 200 dpi
@@ -63,6 +65,11 @@ def renderable(media_type: str) -> bool:
 
 def page_sizes(data: bytes, media_type: str) -> Pages:
     """The pages of a PDF or image and their sizes; :class:`DocumentError` when unreadable."""
+    with _translated("measure"):
+        return _page_sizes(data, media_type)
+
+
+def _page_sizes(data: bytes, media_type: str) -> Pages:
     if media_type == kinds.PDF:
         with _opened_pdf(data) as doc, _PDFIUM_LOCK:
             sizes = []
@@ -91,15 +98,29 @@ def render_page(
     data: bytes, media_type: str, number: int, *, longest_side: int = RENDER_LONGEST_SIDE
 ) -> PageImage:
     """Page ``number`` (from 1) as a PNG; :class:`NotFoundError` for a page it does not have."""
-    if media_type == kinds.PDF:
-        picture = _render_pdf_page(data, number, longest_side)
-    elif media_type in kinds.IMAGE_TYPES:
-        picture = _image_frame(data, number, longest_side)
-    else:
-        raise DocumentError(f"{kinds.describe(media_type)} has no pages to show")
-    out = io.BytesIO()
-    picture.save(out, format="PNG", compress_level=6)
-    return PageImage(out.getvalue(), picture.width, picture.height)
+    with _translated("render"):
+        if media_type == kinds.PDF:
+            picture = _render_pdf_page(data, number, longest_side)
+        elif media_type in kinds.IMAGE_TYPES:
+            picture = _image_frame(data, number, longest_side)
+        else:
+            raise DocumentError(f"{kinds.describe(media_type)} has no pages to show")
+        out = io.BytesIO()
+        picture.save(out, format="PNG", compress_level=6)
+        return PageImage(out.getvalue(), picture.width, picture.height)
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Library failures we did not foresee become DocumentErrors (ours pass unchanged)."""
+    try:
+        yield
+    except MylowareError:
+        raise
+    except Exception as exc:
+        raise DocumentError(
+            f"could not {what} the document's pages ({type(exc).__name__})"
+        ) from exc
 
 
 def _render_pdf_page(data: bytes, number: int, longest_side: int) -> Image.Image:

@@ -10,9 +10,11 @@ Rendering runs in a thread (PDFium and Pillow are blocking).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 
+import structlog
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +29,10 @@ from myloware.documents.pages import (
     render_page,
     renderable,
 )
-from myloware.errors import DocumentError, NotFoundError
+from myloware.errors import DependencyError, DocumentError, NotFoundError
 from myloware.services.work_orders import get_work_item
+
+log = structlog.get_logger(__name__)
 
 CACHE_BYTES = 64 * 1024 * 1024  # rendered PNGs kept per API process
 
@@ -64,7 +68,11 @@ async def item_pages(
     if ref is None:
         return ItemPages(item, None)
     if ref not in cache.sizes:
-        cache.sizes[ref] = await asyncio.to_thread(_sizes, blobs, ref, item)
+        try:
+            cache.sizes[ref] = await asyncio.to_thread(_sizes, blobs, ref, item)
+        except (NotFoundError, DependencyError) as exc:  # the trace still shows the text
+            log.warning("document_pages_unavailable", work_item_id=str(item.id), reason=str(exc))
+            return ItemPages(item, None)  # not cached: the blob store may answer next time
     return ItemPages(item, cache.sizes[ref])
 
 
@@ -102,8 +110,16 @@ async def page_image(
     key = (ref, number)
     picture = cache.images.get(key)
     if picture is None:
+        started = time.perf_counter()
         data = await asyncio.to_thread(blobs.get, ref)
         picture = await asyncio.to_thread(render_page, data, pages.media_type, number)
+        log.info(
+            "document_page_rendered",
+            work_item_id=str(found.item.id),
+            page=number,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+            bytes=len(picture.png),
+        )
         if len(picture.png) <= CACHE_BYTES // 8:
             cache.images[key] = picture
     return picture
