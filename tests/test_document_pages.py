@@ -71,6 +71,18 @@ def test_an_image_page_is_measured_upright_as_its_boxes_are() -> None:
     assert png_size(picture.png) == (120, 300)  # small pictures are never enlarged
 
 
+def test_each_frame_of_a_tiff_is_a_page() -> None:
+    """A two-frame TIFF (a faxed invoice) has two pages; each renders at its own size."""
+    frames = [Image.new("RGB", (200, 100), "white"), Image.new("RGB", (120, 160), "white")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    pages = page_sizes(buffer.getvalue(), kinds.TIFF)
+    assert [(s.width, s.height) for s in pages.sizes] == [(200, 100), (120, 160)]
+    assert png_size(render_page(buffer.getvalue(), kinds.TIFF, 2).png) == (120, 160)
+    with pytest.raises(NotFoundError):
+        render_page(buffer.getvalue(), kinds.TIFF, 3)
+
+
 def _row(name: str, **kw: Any) -> FieldRow:
     base: dict[str, Any] = {"value": "v", "confidence": 0.9, "span": None, "page": None}
     return FieldRow(name=name, raw=None, **(base | kw))
