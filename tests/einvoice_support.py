@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 from fpdf import FPDF
 
+from tests.factories import make_pdf
+
 CII = """<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice
     xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -177,3 +179,15 @@ def einvoice_pdf(lines: Sequence[str], xml: bytes, *, attachment: str = "factur-
 def visible(total: str = "119,00") -> list[str]:
     """The visible text of the CII invoice, with ``total`` printed as its total."""
     return [line.format(total=total) for line in VISIBLE]
+
+
+def two_page_invoice(total: str = "119,00") -> bytes:
+    """A text-layer PDF: the visible invoice on page 1 (TABs: a right column), terms on page 2."""
+    first: list[tuple[float, float, str]] = []
+    for row, line in enumerate(visible(total)):
+        left, _, right = line.partition("\t")
+        y = 20 + row * 7
+        first += [(20, y, left)] if left else []
+        first += [(130, y, right)] if right else []
+    terms = [(20.0, 20.0, "Terms and conditions"), (20.0, 27.0, "Payment within 30 days.")]
+    return make_pdf([first, terms])

@@ -26,6 +26,7 @@ from myloware.api.routes import (
     health,
     mail,
     memory,
+    pages,
     policies,
     schemas,
     tenants,
@@ -162,6 +163,7 @@ def create_app(
     for module in (
         work_orders,
         work_items,
+        pages,
         approvals,
         policies,
         audit,

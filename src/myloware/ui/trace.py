@@ -80,6 +80,7 @@ class FieldRow:
     page: int | None
     raw: str | None
     corrected: bool = False
+    box: tuple[float, float, float, float] | None = None  # on ``page``, in its units
 
     @property
     def anchor(self) -> str:
@@ -123,8 +124,8 @@ def field_rows(
 ) -> list[FieldRow]:
     """The record's fields in reading order (by source span; fields without one last).
 
-    A value a person corrected has no span of its own; it points at the span the pipeline
-    read the original value from (``extracted``, the record before corrections).
+    A value a person corrected has no span of its own; it points at the span (and box) the
+    pipeline read the original value from (``extracted``, the record before corrections).
     """
     fixed = set(corrected)
     originals = (extracted or {}).get("fields") or {}
@@ -132,18 +133,21 @@ def field_rows(
     for name, fv in ((record or {}).get("fields") or {}).items():
         if not isinstance(fv, dict):
             continue
-        span = _span(fv.get("span"), text_length)
+        span, page, box = _span(fv.get("span"), text_length), fv.get("page"), _box(fv.get("box"))
         if span is None and name in fixed and isinstance(originals.get(name), dict):
-            span = _span(originals[name].get("span"), text_length)
+            original = originals[name]
+            span = _span(original.get("span"), text_length)
+            page, box = original.get("page"), _box(original.get("box"))
         rows.append(
             FieldRow(
                 name=name,
                 value=fv.get("value"),
                 confidence=fv.get("confidence"),
                 span=span,
-                page=fv.get("page"),
+                page=page if isinstance(page, int) else None,
                 raw=fv.get("raw"),
                 corrected=name in fixed,
+                box=box,
             )
         )
     return sorted(rows, key=lambda r: (r.span is None, r.span or (0, 0), r.name))
@@ -157,6 +161,16 @@ def _span(value: object, text_length: int) -> tuple[int, int] | None:
     if not isinstance(start, int) or not isinstance(end, int):
         return None
     return (start, end) if 0 <= start < end and start < text_length else None
+
+
+def _box(value: object) -> tuple[float, float, float, float] | None:
+    """``(x0, y0, x1, y1)`` with a positive width and height, or None."""
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    x0, y0, x1, y1 = (float(v) for v in value)
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
 def _refused(attempt: Attempt) -> bool:

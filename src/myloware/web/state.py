@@ -15,6 +15,7 @@ from temporalio.client import Client
 from myloware.documents.blobs import BlobStore
 from myloware.loops import InFlight
 from myloware.memory import Embedder
+from myloware.services.pages import PageCache
 from myloware.settings import Settings
 from myloware.web.middleware import Metrics
 from myloware.web.ratelimit import AuthFailureThrottle, RateLimiter
@@ -46,3 +47,4 @@ class AppState:
     )
     api_keys: TTLCache[str, Any] = field(default_factory=lambda: TTLCache(maxsize=10_000, ttl=30))
     known_tenants: set[uuid.UUID] = field(default_factory=set)
+    pages: PageCache = field(default_factory=PageCache)  # rendered document pages

@@ -14,12 +14,14 @@ from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequestStatus
 from myloware.services import memory, schemas_registry
+from myloware.services import pages as page_svc
 from myloware.services import work_orders as svc
-from myloware.ui import queries, trace
+from myloware.ui import queries, trace, viewer
 from myloware.ui.corrections import correction_form
 from myloware.ui.deps import UiReader, UiRoute, may_decide
 from myloware.ui.rendering import render
 from myloware.web.deps import SessionDep, get_state
+from myloware.web.pictures import page_response
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -37,7 +39,11 @@ async def trace_context(
 ) -> dict[str, Any]:
     """Everything the trace page shows, read with the principal's tenant."""
     tenant = principal.tenant_id
-    item = await svc.get_work_item(session, tenant_id=tenant, work_item_id=work_item_id)
+    state = get_state(request)
+    found = await page_svc.item_pages(
+        session, state.blobs, state.pages, tenant_id=tenant, work_item_id=work_item_id
+    )
+    item = found.item
     attempts = await svc.list_attempts(session, tenant_id=tenant, work_item_id=item.id)
     evals = await svc.list_evaluations(session, tenant_id=tenant, work_item_id=item.id)
     doc = await queries.context_document(session, tenant_id=tenant, work_item_id=item.id)
@@ -54,6 +60,7 @@ async def trace_context(
     extracted = trace.pick_stage_output(attempts, AgentName.RESTYLER)
     fields = trace.field_rows(record, trace.corrected_fields(events), len(text), extracted)
     spans = {f.name: f.span for f in fields if f.span}
+    view = viewer.assemble(found, fields, doc.meta if doc else {}, record_source)
     pending = next((r for r in requests if r.status is ApprovalRequestStatus.PENDING), None)
     can_decide = (
         item.status is WorkItemStatus.AWAITING_APPROVAL
@@ -76,6 +83,7 @@ async def trace_context(
         "record_origin": trace.record_origin(record),
         "segments": trace.segments(text, spans, trace.page_starts(doc.meta)) if doc else [],
         "doc": doc,
+        "view": view,
         "doc_truncated": len(text) > trace.MAX_DOCUMENT_CHARS,
         "max_doc_chars": trace.MAX_DOCUMENT_CHARS,
         "steps": trace.timeline(attempts, requests, events),
@@ -97,7 +105,7 @@ async def trace_context(
         "entered": {},  # what a refused form had, to fill it in again
         "fixing": False,
         "similar": similar,
-        "memory_on": get_state(request).embedder is not None,
+        "memory_on": state.embedder is not None,
     }
 
 
@@ -112,3 +120,19 @@ async def item_trace(
     context = await trace_context(request, session, principal, work_item_id)
     context["notice"] = NOTICES.get(done or "")
     return render(request, "item.html", context)
+
+
+@router.get("/work-items/{work_item_id}/pages/{number}")
+async def item_page(
+    request: Request,
+    work_item_id: uuid.UUID,
+    number: int,
+    principal: UiReader,
+    session: SessionDep,
+) -> Response:
+    """A page picture for the viewer: the API's answer, signed in by the UI's session."""
+    state = get_state(request)
+    found = await page_svc.item_pages(
+        session, state.blobs, state.pages, tenant_id=principal.tenant_id, work_item_id=work_item_id
+    )
+    return await page_response(request, state.blobs, state.pages, found, number)

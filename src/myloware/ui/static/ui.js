@@ -1,30 +1,76 @@
-// MyloWare Run Trace: link each extracted value to its source span in the document pane.
-// Works without this script too (plain #anchors); this only keeps the page still and lights
-// up every piece of the span, including pieces split by overlapping fields.
+// MyloWare Run Trace: link each extracted value to where it was read, in the document text
+// and on the page pictures. Works without this script too (plain #anchors); this keeps the
+// page still, lights up every piece of a span, links a field and its box both ways, and zooms.
 (function () {
   "use strict";
-  function marksOf(name) {
-    return Array.prototype.filter.call(document.querySelectorAll("pre.doc mark"), function (m) {
-      return (m.getAttribute("data-fields") || "").split(" ").indexOf(name) >= 0;
+  function byField(selector, attribute, name) {
+    return Array.prototype.filter.call(document.querySelectorAll(selector), function (el) {
+      return (el.getAttribute(attribute) || "").split(" ").indexOf(name) >= 0;
     });
   }
+  function marksOf(name) { return byField("pre.doc mark", "data-fields", name); }
+  function boxesOf(name) { return byField(".sheet a.box", "data-fields", name); }
   function light(name, on) {
-    marksOf(name).forEach(function (m) { m.classList.toggle("on", on); });
+    marksOf(name).concat(boxesOf(name)).forEach(function (m) { m.classList.toggle("hover", on); });
   }
-  document.querySelectorAll("a.src[data-field]").forEach(function (link) {
+  function clear(selector) {
+    document.querySelectorAll(selector).forEach(function (el) { el.classList.remove("on"); });
+  }
+  // Select fields (a box may hold several): their rows, text marks and boxes; scroll the
+  // other side into view.
+  function select(names, from) {
+    clear("pre.doc mark.on, .sheet a.box.on, tr.on");
+    var marks = [], boxes = [], rows = [];
+    names.forEach(function (name) {
+      marks = marks.concat(marksOf(name));
+      boxes = boxes.concat(boxesOf(name));
+      var row = document.getElementById("field-" + name);
+      if (row) { rows.push(row); }
+    });
+    marks.concat(boxes, rows).forEach(function (m) { m.classList.add("on"); });
+    if (from === "box") {
+      if (rows.length) { rows[0].scrollIntoView({ block: "nearest" }); }
+    } else if (boxes.length) {
+      boxes[0].scrollIntoView({ block: "center", inline: "center" });
+    }
+    var pane = marks.length ? marks[0].closest("pre.doc") : null;
+    if (pane && pane.offsetParent !== null && from !== "box") {
+      var box = pane.getBoundingClientRect();
+      if (!boxes.length && (box.bottom < 0 || box.top > window.innerHeight)) {
+        pane.scrollIntoView({ block: "start" });
+      }
+      pane.scrollTo({ top: marks[0].offsetTop - pane.clientHeight / 3, behavior: "smooth" });
+    }
+    return marks.length + boxes.length > 0;
+  }
+  document.querySelectorAll("a.src[data-field], a.onpage[data-field]").forEach(function (link) {
     var name = link.getAttribute("data-field");
     link.addEventListener("mouseenter", function () { light(name, true); });
     link.addEventListener("mouseleave", function () { light(name, false); });
     link.addEventListener("click", function (event) {
-      var marks = marksOf(name);
-      if (!marks.length) { return; }
+      if (select([name], "field")) { event.preventDefault(); }
+    });
+  });
+  document.querySelectorAll(".sheet a.box").forEach(function (box) {
+    var names = (box.getAttribute("data-fields") || "").split(" ");
+    box.addEventListener("click", function (event) {
       event.preventDefault();
-      document.querySelectorAll("pre.doc mark.on").forEach(function (m) { m.classList.remove("on"); });
-      marks.forEach(function (m) { m.classList.add("on"); });
-      var pane = marks[0].closest("pre.doc");
-      var box = pane.getBoundingClientRect();
-      if (box.bottom < 0 || box.top > window.innerHeight) { pane.scrollIntoView({ block: "start" }); }
-      pane.scrollTo({ top: marks[0].offsetTop - pane.clientHeight / 3, behavior: "smooth" });
+      select(names, "box");
+    });
+  });
+  // Zoom: every page's width in percent of the pane, 50 % to 400 %.
+  var level = 1, shown = document.getElementById("zoom-level");
+  function zoom(to) {
+    level = Math.min(4, Math.max(0.5, to));
+    document.querySelectorAll(".viewer .sheet").forEach(function (s) {
+      s.style.width = Math.round(level * 100) + "%";
+    });
+    if (shown) { shown.textContent = Math.round(level * 100) + "%"; }
+  }
+  document.querySelectorAll(".viewer [data-zoom]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var how = button.getAttribute("data-zoom");
+      zoom(how === "in" ? level * 1.25 : how === "out" ? level / 1.25 : 1);
     });
   });
 })();
