@@ -123,3 +123,12 @@ def test_the_image_is_multi_stage_non_root_and_checked() -> None:
     [cmd] = re.findall(r'^CMD \["(\w+)"\]', text, re.MULTILINE)
     assert cmd in cli_commands()
     assert "org.opencontainers.image.version" in text
+
+
+def test_the_deploy_guide_names_real_commands_and_settings() -> None:
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    # `myloware <command>` as run, not the chart's path nor `helm install myloware <chart>`
+    commands = set(re.findall(r"(?<!install )(?<![\w/-])myloware (\w+)", guide))
+    assert {"migrate", "api", "worker", "relay", "token", "tenant"} <= commands
+    assert commands <= cli_commands()
+    assert set(_VARIABLE.findall(guide)) <= setting_names()
