@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
@@ -86,6 +86,12 @@ async def test_metrics_show_work_approvals_dead_letters_and_model_spend(
     assert (found[("myloware_outbox_oldest_age_seconds", ())] > 0) == (backlog > 0)
     # platform-wide: no tenant's id is a label anywhere
     assert str(acme) not in text and "acme" not in text
+
+    # the worker (in this process here) timed each stage it ran
+    stages = samples(generate_latest(REGISTRY).decode())
+    for agent in ("RecordGen", "ExtractorLLM", "SchemaGuard", "Policy"):
+        key = ("myloware_stage_duration_seconds_count", (("agent", agent), ("status", "COMPLETED")))
+        assert stages.get(key, 0) >= 1, agent
 
 
 class _Broken:
