@@ -14,11 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from sqlalchemy import select, update
 
-from myloware.db.base import ConnectorStatus
+from myloware.db.base import ConnectorStatus, TenantStatus
 from myloware.db.engine import create_engine, session_factory
-from myloware.db.models import Connector, WorkItem, WorkOrder
+from myloware.db.models import Connector, Tenant, WorkItem, WorkOrder
 from myloware.settings import Settings
 from tests.auth_support import TokenFor
 from tests.pipeline_support import AppClient, api_with_worker, wait_for_order
@@ -166,6 +167,39 @@ async def test_mail_that_may_not_come_in_is_refused_the_smtp_way(
     closed = await asyncio.to_thread(_send, port, _message(address))
     assert closed[0] == 550
     assert await _orders(database_url) == []
+
+
+async def test_a_disabled_tenants_inbox_refuses_mail_with_the_reason_and_makes_nothing(
+    mail_api: AppClient,
+    token_for: TokenFor,
+    database_url: str,
+    tenants: dict[str, uuid.UUID],
+) -> None:
+    address = await _open_inbox(mail_api, token_for("acme", "admin"))
+    port = _port(mail_api)
+
+    async def set_status(status: TenantStatus) -> None:
+        engine = create_engine(database_url, pool_size=1)
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(
+                update(Tenant).where(Tenant.id == tenants["acme"]).values(status=status)
+            )
+        await engine.dispose()
+
+    await set_status(TenantStatus.DISABLED)
+    with structlog.testing.capture_logs() as events:
+        refused = await asyncio.to_thread(_send, port, _message(address))
+    assert refused == (550, b"5.2.1 This mailbox is disabled and takes no mail")
+    [logged] = [e for e in events if e["event"] == "email_refused"]
+    assert logged["reason"] == "tenant_disabled"
+    assert logged["tenant_id"] == str(tenants["acme"])
+    assert await _orders(database_url) == []
+
+    await set_status(TenantStatus.ACTIVE)  # enabled again: the same message is taken
+    code, answer = await asyncio.to_thread(_send, port, _message(address))
+    assert code == 250 and answer.startswith(b"2.0.0 Queued as work order")
+    [order] = await _orders(database_url)
+    assert order.tenant_id == tenants["acme"]
 
 
 async def test_opening_an_inbox_is_for_admins_and_checks_its_input(

@@ -11,9 +11,14 @@ import json
 import time
 import uuid
 
-from myloware.db.models import ApprovalEvent, ApprovalRequest
+from sqlalchemy import update
+
+from myloware.db.base import TenantStatus
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import ApprovalEvent, ApprovalRequest, Tenant
 from myloware.slack import CardAction
 from myloware.slack.cards import APPROVE, ESCALATE, REJECT
+from myloware.slack.decisions import TENANT_DISABLED
 from tests.governance_support import submit_waiting_invoice, wait_for_item_status
 from tests.pipeline_support import wait_for_order
 from tests.polling import eventually
@@ -80,6 +85,27 @@ async def test_approve_click_resumes_the_workflow_and_updates_the_card(
     closed = await eventually(lambda: slack.is_closed(card))
     assert "*Approved* by <@U0ALICE>" in json.dumps(closed["blocks"])
     assert "approved by <@U0ALICE>" in closed["text"]
+
+
+async def test_a_disabled_tenants_workspace_decides_nothing(
+    slack: SlackHarness, database_url: str, tenants: dict[str, uuid.UUID]
+) -> None:
+    """Disabling a tenant stops its Slack approvers as it stops its tokens: the click is
+    answered with the reason and the item keeps waiting."""
+    await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(
+            update(Tenant).where(Tenant.id == tenants["acme"]).values(status=TenantStatus.DISABLED)
+        )
+    await engine.dispose()
+    r = await slack.click(card, APPROVE, ALICE)
+    assert r.status_code == 200
+    assert await slack.told(ALICE) == TENANT_DISABLED
+    assert await _decisions(database_url) == []
+    [request] = await read_rows(database_url, ApprovalRequest)
+    assert request.status.value == "PENDING"
 
 
 async def test_forged_or_stale_signatures_are_refused_and_decide_nothing(

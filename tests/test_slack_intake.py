@@ -10,9 +10,14 @@ import uuid
 from typing import Any
 
 import pytest
+import structlog
+from sqlalchemy import update
 
-from myloware.db.models import WorkItem, WorkOrder
+from myloware.db.base import TenantStatus
+from myloware.db.engine import create_engine, session_factory
+from myloware.db.models import Tenant, WorkItem, WorkOrder
 from myloware.settings import Settings
+from myloware.slack.intake import TENANT_DISABLED
 from tests.pipeline_support import wait_for_order
 from tests.polling import eventually
 from tests.rows import read_rows
@@ -118,6 +123,29 @@ async def test_strangers_other_channels_and_bots_submit_nothing(
     assert await _orders(database_url) == []
     assert emu.downloads == []  # nothing was even fetched
     assert emu.replies(FINANCE, elsewhere) == [] and emu.replies(INBOX, bot["event"]["ts"]) == []
+
+
+async def test_a_disabled_tenants_workspace_takes_nothing_and_says_why(
+    slack: SlackHarness, database_url: str, tenants: dict[str, uuid.UUID]
+) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(
+            update(Tenant).where(Tenant.id == tenants["acme"]).values(status=TenantStatus.DISABLED)
+        )
+    await engine.dispose()
+    emu, ws = slack.slack, slack.workspace
+    shared = emu.host_file(ws, "vpn.txt", TICKET, "text/plain")
+    with structlog.testing.capture_logs() as events:
+        ts = await _share(slack, INBOX, ALICE, shared)
+        [told] = await eventually(lambda: emu.replies(INBOX, ts)[:1])
+        await slack.listeners_finished(1)
+    assert told["text"] == TENANT_DISABLED
+    [refused] = [e for e in events if e["event"] == "slack_intake_refused"]
+    assert refused["reason"] == "tenant_disabled"
+    assert refused["tenant_id"] == str(tenants["acme"])
+    assert emu.downloads == []  # not even fetched
+    assert await _orders(database_url) == []
 
 
 async def test_an_order_claiming_to_come_from_slack_makes_the_bot_say_nothing(

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     # token to connect (or that were changed or removed)
     slack_socket_refresh_s: float = Field(default=30.0, gt=0)
 
+    # Prometheus: `myloware worker` and `myloware relay` serve /metrics (process figures) on
+    # this port when set; the API serves its own on its port. None: off.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
     # Events
     events_stream: str = "myloware:events"
     events_max_deliveries: int = Field(default=5, gt=0)

@@ -64,6 +64,12 @@ async def _serve_role(role: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if role != "api" and settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        # process figures (CPU, memory, open files, GC) at /metrics: Prometheus and probes
+        start_http_server(settings.metrics_port)
+        console.print(f"{role}: metrics on :{settings.metrics_port}/metrics", style="dim")
     if role == "api":
         await roles.run_api(settings, endpoints, stop)
     elif role == "worker":

@@ -31,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Capability, Principal
 from myloware.db.audit import ClientInfo, record_audit
-from myloware.db.base import ConnectorStatus, ConnectorType
-from myloware.db.models import Connector
+from myloware.db.base import ConnectorStatus, ConnectorType, TenantStatus
+from myloware.db.models import Connector, Tenant
 from myloware.errors import ConfigurationError, ConflictError, NotFoundError
 from myloware.records import DocumentType
 from myloware.services.connectors import add_connector, get_connector
@@ -71,6 +71,7 @@ class Inbox:
     id: uuid.UUID
     tenant_id: uuid.UUID
     config: EmailConfig
+    tenant_active: bool = True  # False: its tenant is disabled, and mail to it is refused
 
     def submitter(self, sender: str) -> Principal:
         """Who a message's documents are submitted as: the sender, with write access only."""
@@ -90,23 +91,32 @@ async def inbox_for(session: AsyncSession, mailbox: str) -> Inbox | None:
     """The active inbox a mailbox name (the address's local part) belongs to;
     :class:`DamagedInbox` when its stored config does not validate (mail to it must wait,
     not bounce)."""
-    row = await session.scalar(
-        select(Connector)
-        .where(
-            Connector.type == ConnectorType.EMAIL,
-            Connector.status == ConnectorStatus.ACTIVE,
-            Connector.config["mailbox"].astext == mailbox.lower(),
+    found = (
+        await session.execute(
+            select(Connector, Tenant.status)
+            .join(Tenant, Tenant.id == Connector.tenant_id)
+            .where(
+                Connector.type == ConnectorType.EMAIL,
+                Connector.status == ConnectorStatus.ACTIVE,
+                Connector.config["mailbox"].astext == mailbox.lower(),
+            )
+            .limit(1)
         )
-        .limit(1)
-    )
-    if row is None:
+    ).first()
+    if found is None:
         return None
+    row, tenant_status = found
     try:
         config = EmailConfig.model_validate(row.config)
     except ValidationError as exc:
         log.warning("email_inbox_invalid", connector_id=str(row.id), errors=exc.error_count())
         raise DamagedInbox(f"inbox {row.id} has a config that does not validate") from exc
-    return Inbox(id=row.id, tenant_id=row.tenant_id, config=config)
+    return Inbox(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        config=config,
+        tenant_active=tenant_status is TenantStatus.ACTIVE,
+    )
 
 
 async def create_inbox(

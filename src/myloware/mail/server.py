@@ -13,6 +13,9 @@ message:
   ``250 Queued as work order <id>``. A message sent again (an SMTP client retrying after a
   lost answer sends the same bytes) names the same order: the idempotency key is a hash of
   the inbox, the sender and the message.
+* a disabled tenant's inbox refuses mail at ``RCPT`` (and at ``DATA``, when the tenant was
+  disabled in between) with ``550 5.2.1``, logged as ``email_refused``
+  (``reason=tenant_disabled``): nothing is stored or created;
 * A failure on our side (database, storage) answers ``451``: the sending server keeps the
   message and tries again later, so nothing is lost.
 
@@ -45,6 +48,8 @@ from myloware.services.work_orders import create_work_order
 from myloware.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+TENANT_DISABLED = "550 5.2.1 This mailbox is disabled and takes no mail"
 
 Starter = Callable[[uuid.UUID, uuid.UUID], Awaitable[None]]
 
@@ -82,6 +87,8 @@ class IntakeHandler:
             return "451 4.3.0 This mailbox cannot take mail right now; try again later"
         if inbox is None:
             return "550 5.1.1 No such mailbox here"
+        if not inbox.tenant_active:
+            return _tenant_disabled(inbox)
         if not _may_send(inbox, envelope.mail_from):  # refused before any data is sent
             return "550 5.7.1 This sender may not send to this mailbox"
         envelope.rcpt_tos.append(address)
@@ -95,6 +102,8 @@ class IntakeHandler:
             return "451 4.3.0 This mailbox cannot take mail right now; try again later"
         if inbox is None:  # deactivated since RCPT
             return "550 5.1.1 No such mailbox here"
+        if not inbox.tenant_active:  # disabled since RCPT
+            return _tenant_disabled(inbox)
         sender = str(envelope.mail_from or "")
         if not _may_send(inbox, sender):
             return "550 5.7.1 This sender may not send to this mailbox"
@@ -147,6 +156,16 @@ class IntakeHandler:
             await self._start(order.id, inbox.tenant_id)
             log.info("email_taken", work_order_id=str(order.id), documents=len(prepared))
         return f"250 2.0.0 Queued as work order {order.id}"
+
+
+def _tenant_disabled(inbox: Inbox) -> str:
+    log.warning(
+        "email_refused",
+        reason="tenant_disabled",
+        tenant_id=str(inbox.tenant_id),
+        inbox_id=str(inbox.id),
+    )
+    return TENANT_DISABLED
 
 
 def _may_send(inbox: Inbox, sender: str | None) -> bool:

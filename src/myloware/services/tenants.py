@@ -105,6 +105,13 @@ async def get_tenant(session: AsyncSession, *, tenant: str, for_update: bool = F
     return row
 
 
+async def is_active(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """True when the tenant exists and is ACTIVE: the intakes (Slack, e-mail) ask this
+    before taking anything, since they act for a tenant without one of its tokens."""
+    status = await session.scalar(select(Tenant.status).where(Tenant.id == tenant_id))
+    return status is TenantStatus.ACTIVE
+
+
 async def update_tenant(
     session: AsyncSession,
     *,

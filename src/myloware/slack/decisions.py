@@ -3,7 +3,8 @@
 :func:`decide` maps the Slack user to a principal of the connector's tenant, calls
 :func:`myloware.services.approvals.submit_decision` (capability, tenant and approver-group
 checks, the workflow's ``decide`` update) and returns the sentence to show that user —
-a confirmation, or why nothing was decided.
+a confirmation, or why nothing was decided. A disabled tenant's workspace decides nothing
+(logged as ``slack_decision_refused``, ``reason=tenant_disabled``), as its tokens are refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from myloware.loops import InFlight
 from myloware.services.approvals import submit_decision
 from myloware.services.schemas import ApprovalIn
 from myloware.services.slack_connectors import SlackConnector
+from myloware.services.tenants import is_active
 from myloware.settings import Settings
 from myloware.slack.cards import CardAction
 
@@ -31,6 +33,10 @@ log = structlog.get_logger(__name__)
 NOT_LINKED = (
     "Sorry, your Slack account isn't linked to a MyloWare approver, so you can't decide "
     "approvals from Slack yet. Ask your MyloWare admin to add you to the Slack connector."
+)
+TENANT_DISABLED = (
+    ":no_entry: Nothing decided: this workspace's MyloWare tenant is disabled. Ask your "
+    "MyloWare admin."
 )
 NO_REASON = ":warning: Nothing changed: {decision} needs a reason."
 NEEDS_REASON = {
@@ -96,6 +102,13 @@ async def decide(
     client = ClientInfo(user_agent=f"slack/{connector.config.team_id}/{slack_user_id}")
     try:
         async with slack.deps.inflight.track(), slack.deps.sessions() as session:
+            if not await is_active(session, connector.tenant_id):  # as its tokens are refused
+                logger.warning(
+                    "slack_decision_refused",
+                    reason="tenant_disabled",
+                    tenant_id=str(connector.tenant_id),
+                )
+                return TENANT_DISABLED
             outcome = await submit_decision(
                 session,
                 await slack.deps.temporal(),

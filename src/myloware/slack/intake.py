@@ -19,6 +19,10 @@ delivered again creates nothing twice: the order's idempotency key is the messag
 channel and ``ts``, checked before anything is downloaded. Where to answer is recorded in
 ``slack_intakes`` with the order, by this module only — never taken from the order's
 metadata, which is the submitter's to write.
+
+A disabled tenant's workspace takes nothing: the share is answered with
+:data:`TENANT_DISABLED`, logged as ``slack_intake_refused`` (``reason=tenant_disabled``), and
+no file is fetched and no order made.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from myloware.db.models import SlackIntake
 from myloware.errors import MylowareError
 from myloware.services.schemas import WorkOrderCreate
 from myloware.services.slack_connectors import SLACK_API_URL, SlackConfig
+from myloware.services.tenants import is_active
 from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.services.work_orders import create_work_order, find_by_idempotency_key
 from myloware.slack.cards import escape
@@ -55,6 +60,10 @@ _taking = asyncio.Semaphore(CONCURRENT)
 NOT_LINKED = (
     "Sorry, your Slack account isn't linked to a MyloWare user, so I can't take documents "
     "from you. Ask your MyloWare admin to add you to the Slack connector."
+)
+TENANT_DISABLED = (
+    "Sorry, this workspace's MyloWare tenant is disabled, so I can't take documents. "
+    "Nothing was submitted. Ask your MyloWare admin."
 )
 
 
@@ -168,6 +177,16 @@ async def take_shared_files(
         return None
     key = f"slack:{config.team_id}:{channel}:{event['ts']}"
     async with slack.deps.sessions() as session:
+        if not await is_active(session, connector.tenant_id):
+            log.warning(
+                "slack_intake_refused",
+                reason="tenant_disabled",
+                tenant_id=str(connector.tenant_id),
+                connector_id=str(connector.id),
+                channel=channel,
+            )
+            await reply(client, channel, thread, TENANT_DISABLED)
+            return None
         earlier = await find_by_idempotency_key(session, tenant_id=connector.tenant_id, key=key)
     if earlier is not None:
         return earlier.id  # the same message again: answered the first time

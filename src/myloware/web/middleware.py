@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from myloware.services.platform_metrics import PlatformMetrics
 from myloware.web.errors import error_response
 
 Scope = MutableMapping[str, Any]
@@ -69,6 +70,8 @@ class Metrics:
             ["limiter"],
             registry=self.registry,
         )
+        # what the platform holds and owes (work items, approvals, outbox, models, stream)
+        self.platform = PlatformMetrics(self.registry)
 
 
 def _route_template(scope: Scope) -> str:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from prometheus_client import Histogram
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -44,6 +45,14 @@ log = structlog.get_logger(__name__)
 
 AGENTS = frozenset(AgentName)  # every agent activity is traced; bookkeeping is not
 MAX_ERROR_CHARS = 4000
+#: Each agent stage's duration in this worker process, by outcome: served with the process
+#: figures on MYLOWARE_METRICS_PORT (docs/observability.md).
+STAGE_SECONDS = Histogram(
+    "myloware_stage_duration_seconds",
+    "Duration of each agent stage (one activity attempt) in this worker",
+    ["agent", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180),
+)
 TRACE_PATIENCE_S = 20.0  # how long a finished stage waits for its trace row to be written
 TRACE_RETRY_FIRST_S, TRACE_RETRY_MAX_S = 0.25, 4.0
 
@@ -161,7 +170,9 @@ class _Trace:
 
     def end(self, status: AttemptStatus, *, output: Any = None, error: str | None = None) -> _Trace:
         self.status, self.output, self.error = status, output, error
-        self.duration_ms = int((time.perf_counter() - self.clock) * 1000)
+        elapsed = time.perf_counter() - self.clock
+        self.duration_ms = int(elapsed * 1000)
+        STAGE_SECONDS.labels(self.agent, status.value).observe(elapsed)
         return self
 
     def row(self, *, started_only: bool) -> dict[str, Any]:

@@ -127,4 +127,6 @@ async def health(request: Request, state: StateDep, session: SessionDep) -> JSON
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(state: StateDep) -> Response:
+    """The API's request metrics and the platform's figures (refreshed at most every 10 s)."""
+    await state.metrics.platform.refresh(state.sessions, state.redis, state.settings.events_stream)
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
