@@ -96,6 +96,8 @@ PROBES: tuple[Probe, ...] = (
         json={"evaluation_type": "leak", "score": 0.5, "passed": True},
     ),
     Probe("GET", "/v1/work-items/{work_item_id}/similar"),
+    Probe("GET", "/v1/work-items/{work_item_id}/pages"),
+    Probe("GET", "/v1/work-items/{work_item_id}/pages/{number}"),
     Probe("GET", "/v1/memory/search", OK, params={"q": "Globex Corporation GX-1001 invoice"}),
     # B creating its own: made in B's tenant, never touching A's (the answer is checked too)
     Probe("POST", "/v1/work-orders", CREATED, json={"work_items": [{"content": "B's own"}]}),
@@ -162,6 +164,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("GET", "/ui/search", OK, params={"q": "GX-1001"}, ui=True),
     Probe("GET", "/ui/work-orders/{work_order_id}", ui=True),
     Probe("GET", "/ui/work-items/{work_item_id}", ui=True),
+    Probe("GET", "/ui/work-items/{work_item_id}/pages/{number}", ui=True),
     Probe(
         "POST",
         "/ui/work-items/{work_item_id}/decision",
@@ -278,10 +281,11 @@ async def _make_tenant_a(
         "dead_letter_id": str(letter.id),
         "tenant_id": str(tenants["acme"]),
         "rest": f"no-such-page/{order_id}",
+        "number": "1",  # a page number: not A's, any tenant's first page
     }
     mailbox = inbox.json()["data"]["config"]["mailbox"]
     secrets = (key.json()["data"]["key"], hook.json()["data"]["secret"])
-    values = (*[v for k, v in ids.items() if k != "rest"], mailbox, *secrets)
+    values = (*[v for k, v in ids.items() if k not in ("rest", "number")], mailbox, *secrets)
     return TenantA(ids=ids, values=(*values, "GX-1001", "user@acme", "acme-eval", "test-finance"))
 
 
