@@ -196,7 +196,7 @@ async def test_a_spent_daily_token_budget_asks_no_model_and_tells_the_policy(
     assert first["status"] == "COMPLETED" and len(emu.requests) == 1  # 160 tokens spent
     second = await _run(mapi, budgeted, database_url, temporal_address, headers)
     assert len(emu.requests) == 1  # no second call
-    assert second["status"] == "FAILED"
+    assert second["status"] == "REJECTED"  # by the policy
     assert "token budget exhausted" in second["error"]
     [extractor] = [
         a for a in await attempts_of(mapi, second["id"], headers) if a["agent_id"] == "ExtractorLLM"

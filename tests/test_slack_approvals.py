@@ -163,6 +163,8 @@ async def test_a_second_click_after_the_decision_says_it_was_already_decided(
     payload = slack.slack.click(*card, APPROVE, ALICE)  # the card as it was before any click
     await post_interaction(slack.api, payload, signing_secret=SECRET)
     await wait_for_order(slack.api, order_id, slack.headers, timeout_s=20)
+    # the first answer is posted after the decision: wait for it, so the two keep their order
+    assert "You approved it" in await slack.told(ALICE)
     again = await post_interaction(  # another request: Slack signs it anew
         slack.api, payload, signing_secret=SECRET, timestamp=int(time.time()) + 1
     )
