@@ -80,6 +80,7 @@ class FieldRow:
     page: int | None
     raw: str | None
     corrected: bool = False
+    learned: str | None = None  # "learned from the approval of <document> by <person>, <date>"
 
     @property
     def anchor(self) -> str:
@@ -144,9 +145,17 @@ def field_rows(
                 page=fv.get("page"),
                 raw=fv.get("raw"),
                 corrected=name in fixed,
+                learned=_learned(fv.get("source")),
             )
         )
     return sorted(rows, key=lambda r: (r.span is None, r.span or (0, 0), r.name))
+
+
+def _learned(source: object) -> str | None:
+    """A value's provenance when an earlier approval taught it (``FieldValue.source``)."""
+    if isinstance(source, str) and source.startswith("memory: "):
+        return source.removeprefix("memory: ")
+    return None
 
 
 def _span(value: object, text_length: int) -> tuple[int, int] | None:
