@@ -14,10 +14,10 @@ similarity of at least :data:`STRONG_SIMILARITY` is *strong*. The approvals of i
 vote on each identity field (the value most of them approved wins: one odd approval does
 not override many). The voted value replaces what the rules read where it is printed in
 the document (case, spaces and punctuation ignored: the same vendor). A weaker lesson (at
-least the caller's minimum similarity) replaces only a value read with low confidence
-(under :data:`LOW_CONFIDENCE`), and only where printed too; any lesson fills a value the
-rules missed. Ticket routing is a vote of the similar approved tickets (weighted by
-similarity), applied where the rules' value is missing or weak. No rule here knows any
+least the caller's minimum similarity) replaces only a value missing or read with low
+confidence (under :data:`LOW_CONFIDENCE`), and only where printed too; a strong lesson also
+fills a value the rules missed. Ticket routing is a vote of the similar approved tickets
+(weighted by similarity), applied where the rules' value is missing or weak. No rule here knows any
 vendor: every value comes from the tenant's own approvals.
 """
 
@@ -201,10 +201,11 @@ def apply_lessons(
             if current is not None and current.value == value:
                 continue
             # a strong lesson replaces the reading when the approved value is printed here
-            # (case, spaces and punctuation ignored: the same vendor); a weaker one replaces
-            # a low-confidence reading only so; any lesson fills a missing value
+            # (case, spaces and punctuation ignored: the same vendor), and fills a missing
+            # value; a weaker one replaces a missing or low-confidence reading, if printed
             missing = current is None or current.value in (None, "", [])
-            if missing or (grounded(value, text) and (best.strong or _weak(current))):
+            here = grounded(value, text)
+            if (here and (best.strong or _weak(current))) or (missing and best.strong):
                 fields[name] = _learned(value, lesson)
                 used[name] = lesson
     else:

@@ -48,6 +48,17 @@ LEFT JOIN LATERAL (
 """
 
 
+async def any_approved(pg: Connection, ref: ItemRef, document_type: str) -> bool:
+    """Whether the tenant has any approved record of the type to learn from (a tenant with
+    none pays for no embedding)."""
+    cur = await pg.execute(
+        f"SELECT EXISTS (SELECT 1 FROM work_items w WHERE {_APPROVED})",
+        {"tenant": ref.tenant_id, "item": ref.work_item_id, "doc_type": document_type},
+    )
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
 def _key_sql(name: str) -> str:
     assert name in KEY_FIELDS  # a column name from our own list, never from input
     folded = f"lower(r.data ->> '{name}')"

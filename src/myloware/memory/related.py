@@ -20,7 +20,12 @@ from myloware.documents.model import LoadedDocument
 from myloware.extraction.learned import LEARNED_FIELDS, Lesson, keys_of
 from myloware.memory import embedder_for
 from myloware.memory.embedder import EmbeddingUnavailable
-from myloware.memory.lessons import LESSON_NEIGHBOURS, lessons_by_key, lessons_by_similarity
+from myloware.memory.lessons import (
+    LESSON_NEIGHBOURS,
+    any_approved,
+    lessons_by_key,
+    lessons_by_similarity,
+)
 from myloware.memory.store import (
     RelatedRecord,
     context_embedding,
@@ -73,10 +78,11 @@ class RelatedMemory:
         learning is off or the type learns nothing."""
         if not self._learning or record.document_type not in LEARNED_FIELDS:
             return []
+        doc_type = record.document_type.value
         async with transaction(self._engine) as pg:
-            found = await lessons_by_key(
-                pg, ref, record.document_type.value, keys_of(record.values())
-            )
+            if not await any_approved(pg, ref, doc_type):
+                return []
+            found = await lessons_by_key(pg, ref, doc_type, keys_of(record.values()))
         vector = await self._vector(ref, doc)
         if vector is not None:
             async with transaction(self._engine) as pg:
