@@ -150,6 +150,10 @@ Total USD {total}
 """
 
 
+def truth(vendor: dict[str, str]) -> dict[str, str]:
+    return {"company": vendor["name"], "address": vendor["address"]}
+
+
 def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> None:
     """Learning from one approval of Globex fixes Globex's address in the held-out half (a
     seen sender) and leaves the unseen sender as it was."""
@@ -163,7 +167,6 @@ def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> Non
         "address": "4120 Freidrich Lane, Austin",
         "tax": "US778899001",
     }
-    truth = lambda v: {"company": v["name"], "address": v["address"]}  # noqa: E731
     learn = _dataset(
         tmp_path / "learn",
         {"l1": (RECEIPT.format(**globex, number="1", total="10.00"), truth(globex))},
