@@ -112,3 +112,48 @@ async def test_an_approved_correction_teaches_the_next_document_until_forgotten(
     item, out = await _processed(stack, acme, 5)
     assert item["result"]["fields"]["vendor_address"] == READ_BY_RULES
     assert out["learned"] == []
+
+
+async def test_a_new_vendor_is_one_never_approved_in_the_tenant(
+    clean_db: str, tenants: dict[str, uuid.UUID]
+) -> None:
+    """Known: an approved (completed, verified), not forgotten record of the tenant with the
+    same name or tax id. A failed or unverified item, or another tenant's, does not count."""
+    from myloware.db.direct import jsonb, transaction
+    from myloware.db.engine import create_engine
+    from myloware.db.hot_sql import known_vendor
+    from tests.test_memory_store import remembered
+
+    engine = create_engine(clean_db, pool_size=2)
+    acme, globex = tenants["acme"], tenants["globex"]
+    try:
+        approved = await remembered(engine, acme, None, vendor="Initech")
+        await remembered(engine, acme, None, vendor="Failed Co", status="FAILED")
+        await remembered(engine, acme, None, vendor="Unverified Co", passed=False)
+        await remembered(engine, globex, None, vendor="Globex Only")
+        async with transaction(engine) as pg:
+            await pg.execute(
+                "UPDATE records SET data = data || %s WHERE work_item_id = %s",
+                (jsonb({"vendor_tax_id": "DE 123-456-789"}), approved),
+            )
+        this = await remembered(engine, acme, None, vendor="this", status="PROCESSING")
+
+        async def known(vendor: str, tax_id: str | None = None) -> bool:
+            async with transaction(engine) as pg:
+                return await known_vendor(
+                    pg, tenant_id=acme, vendor=vendor, item_id=this, tax_id=tax_id
+                )
+
+        assert await known("initech")
+        assert await known("initech gmbh (renamed)", tax_id="de123456789")
+        assert not await known("failed co")
+        assert not await known("unverified co")
+        assert not await known("globex only")
+        async with transaction(engine) as pg:  # forgotten: never approved, for the policy
+            await pg.execute(
+                "UPDATE mem_docs SET metadata = metadata || %s WHERE work_item_id = %s",
+                (jsonb({"forgotten": {"by": "admin"}}), approved),
+            )
+        assert not await known("initech")
+    finally:
+        await engine.dispose()
