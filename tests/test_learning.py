@@ -101,6 +101,28 @@ def test_many_approvals_outvote_one() -> None:
     assert applied.record.get("vendor_address") == "1 Corporate Way, Springfield"
 
 
+def test_a_reading_against_many_approvals_goes_to_a_person() -> None:
+    """Three approvals of the vendor (by its tax id) say one address; this document reads
+    another and does not print theirs: the reading stays, with an error finding (a person
+    decides). One or two approvals raise nothing."""
+    record = _record(
+        vendor_address=("7 New Street, Shelbyville", 0.75), vendor_tax_id=("DE123456789", 0.8)
+    )
+    text = "Globex Corporation\n7 New Street, Shelbyville\nVAT ID: DE123456789\n"
+    many = [_approved("1 Corporate Way, Springfield") for _ in range(3)]
+    applied = apply_lessons(record, many, text=text)
+    assert applied.record.get("vendor_address") == "7 New Street, Shelbyville"
+    [conflict] = applied.conflicts
+    assert (conflict.code, conflict.field, conflict.severity) == (
+        "learned_identity_conflict",
+        "vendor_address",
+        "error",
+    )
+    assert "3 approvals" in conflict.message
+    assert applied.record.findings == [conflict]
+    assert apply_lessons(record, many[:2], text=text).conflicts == []
+
+
 def test_ticket_routing_is_voted_where_the_rules_are_unsure() -> None:
     ticket = CanonicalRecord(
         document_type=DocumentType.TICKET,

@@ -39,7 +39,7 @@ class ExtractorLLM:
             text=doc.text,
             min_similarity=self.deps.settings.memory_min_similarity,
         )
-        if not applied.fields:
+        if not applied.fields and not applied.conflicts:
             return out
         learned = [
             LearnedUse(field=name, work_item_id=lesson.work_item_id, provenance=lesson.provenance())

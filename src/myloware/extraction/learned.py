@@ -16,8 +16,11 @@ not override many). The voted value replaces what the rules read where it is pri
 the document (case, spaces and punctuation ignored: the same vendor). A weaker lesson (at
 least the caller's minimum similarity) replaces only a value missing or read with low
 confidence (under :data:`LOW_CONFIDENCE`), and only where printed too; a strong lesson also
-fills a value the rules missed. Ticket routing is a vote of the similar approved tickets
-(weighted by similarity), applied where the rules' value is missing or weak. No rule here knows any
+fills a value the rules missed. A document of a vendor known by its key whose reading
+contradicts a value at least :data:`CONFIRMED` approvals agreed on, where that value is not
+printed, keeps its reading but gets a ``learned_identity_conflict`` error finding: a person
+decides. Ticket routing is a vote of the similar approved tickets (weighted by similarity),
+applied where the rules' value is missing or weak. No rule here knows any
 vendor: every value comes from the tenant's own approvals.
 """
 
@@ -30,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from myloware.records import CanonicalRecord, DocumentType, FieldValue
+from myloware.records import CanonicalRecord, DocumentType, FieldValue, Finding
 
 #: fields an approval teaches, per document type
 LEARNED_FIELDS: dict[DocumentType, tuple[str, ...]] = {
@@ -42,6 +45,8 @@ KEY_FIELDS: tuple[str, ...] = ("vendor_tax_id", "vendor_iban", "sender_email", "
 #: identity fields replaced outright by a strong lesson (routing is voted, never replaced)
 IDENTITY: frozenset[str] = frozenset(LEARNED_FIELDS[DocumentType.INVOICE])
 STRONG_SIMILARITY = 0.9
+#: approvals agreeing on a vendor identity value that one document cannot silently contradict
+CONFIRMED = 3
 LOW_CONFIDENCE = 0.6
 #: the confidence of a learned value: approved by a person, but for another document
 LEARNED_CONFIDENCE = 0.9
@@ -96,6 +101,7 @@ class Applied:
 
     record: CanonicalRecord
     fields: dict[str, Lesson] = field(default_factory=dict)
+    conflicts: list[Finding] = field(default_factory=list)
 
 
 def _weak(fv: FieldValue | None) -> bool:
@@ -153,6 +159,12 @@ def same_vendor(best: Lesson, lessons: Sequence[Lesson]) -> list[Lesson]:
     return peers
 
 
+def _votes(name: str, peers: Sequence[Lesson]) -> int:
+    """How many of ``peers`` approved the value :func:`_voted` picks for ``name``."""
+    value, _ = _voted(name, peers)
+    return sum(1 for lesson in peers if value is not None and lesson.values.get(name) == value)
+
+
 def _voted(name: str, peers: Sequence[Lesson]) -> tuple[Any, Lesson | None]:
     """The value most of ``peers`` approved for ``name`` (ties: the first's), and the first
     lesson that approved it."""
@@ -189,6 +201,7 @@ def apply_lessons(
         return Applied(record)
     fields = dict(record.fields)
     used: dict[str, Lesson] = {}
+    findings: list[Finding] = []
     if record.document_type is DocumentType.INVOICE:
         # an exact key first, then the most similar; the approvals of that same vendor vote
         best = min(usable, key=lambda x: (x.matched_by == "similarity", -x.similarity))
@@ -208,6 +221,19 @@ def apply_lessons(
             if (here and (best.strong or _weak(current))) or (missing and best.strong):
                 fields[name] = _learned(value, lesson)
                 used[name] = lesson
+            elif best.matched_by != "similarity" and (n := _votes(name, peers)) >= CONFIRMED:
+                # the same vendor by its key, but another identity than many approvals
+                # confirmed, and not printed here: a person decides, nothing is overwritten
+                findings.append(
+                    Finding(
+                        code="learned_identity_conflict",
+                        field=name,
+                        severity="error",
+                        message=f"{n} approvals of this vendor ({best.matched_by.replace('_', ' ')}"
+                        f" matched) say {value!r}; this document reads "
+                        f"{None if current is None else current.value!r}",
+                    )
+                )
     else:
         for name in wanted:
             current = fields.get(name)
@@ -224,6 +250,7 @@ def apply_lessons(
                 value = max(votes, key=lambda v: votes[v])
                 fields[name] = _learned(value, first[value])
                 used[name] = first[value]
-    if not used:
+    if not used and not findings:
         return Applied(record)
-    return Applied(record.model_copy(update={"fields": fields}), used)
+    update = {"fields": fields, "findings": [*record.findings, *findings]}
+    return Applied(record.model_copy(update=update), used, findings)
