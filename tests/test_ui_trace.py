@@ -186,3 +186,18 @@ def test_display_helpers_and_safe_redirects() -> None:
     assert safe_next("/ui/work-items/1?x=1") == "/ui/work-items/1?x=1"
     for hostile in ("https://evil.example", "//evil.example", "/v1/work-orders", None, "/ui\r\n"):
         assert safe_next(hostile) == "/ui"
+
+
+def test_field_rows_say_which_values_an_approval_taught() -> None:
+    source = (
+        "memory: learned from the approval of gx.pdf by alice@acme, 2026-12-01 (similarity 0.95)"
+    )
+    record = {
+        "fields": {
+            "vendor_address": {"value": "1 Corporate Way", "confidence": 0.9, "source": source},
+            "total_amount": {"value": "200.00", "confidence": 0.9, "source": "something else"},
+        }
+    }
+    rows = {row.name: row for row in field_rows(record, text_length=100)}
+    assert rows["vendor_address"].learned == source.removeprefix("memory: ")
+    assert rows["total_amount"].learned is None

@@ -91,11 +91,20 @@ class RelatedUse(BaseModel):
     similarity: float
 
 
+class LearnedUse(BaseModel):
+    """A field whose value an earlier approval taught (see docs/memory.md, "Learning")."""
+
+    field: str
+    work_item_id: str  # the approved document's work item
+    provenance: str  # "memory: learned from the approval of <document> by <person>, <date>"
+
+
 class ExtractOutput(BaseModel):
     record: CanonicalRecord
     usage: Usage | None = None
     budget_exhausted: bool = False  # a token budget was spent: no model was asked
     related: list[RelatedUse] = Field(default_factory=list)  # memory shown to the model
+    learned: list[LearnedUse] = Field(default_factory=list)  # values taught by approvals
 
 
 class RecordInput(BaseModel):

@@ -31,6 +31,9 @@ class FieldValue(BaseModel):
     page: int | None = None  # 1-based page, where the input had pages
     box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 on that page
     raw: str | None = None  # the source text the value was read from, before normalisation
+    #: where a value came from when not read from this document: ``"memory: learned from the
+    #: approval of <document> by <person>, <date>"`` (see docs/memory.md, "Learning")
+    source: str | None = None
 
 
 class Finding(BaseModel):

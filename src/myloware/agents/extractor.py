@@ -7,10 +7,12 @@ from temporalio import activity
 
 from myloware.agents.deps import AgentDeps
 from myloware.agents.names import AgentName
-from myloware.contracts import ExtractInput, ExtractOutput, ItemRef, RelatedUse
+from myloware.contracts import ExtractInput, ExtractOutput, ItemRef, LearnedUse, RelatedUse
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
+from myloware.documents.model import LoadedDocument
 from myloware.extraction import extract
+from myloware.extraction.learned import apply_lessons
 from myloware.extraction.llm import extract_hybrid, extract_model_or_rules, needs_model
 from myloware.memory.related import RelatedMemory
 from myloware.models import ModelRouter, Usage
@@ -25,6 +27,27 @@ class ExtractorLLM:
     @activity.defn(name=AgentName.EXTRACTOR)
     async def run(self, inp: ExtractInput) -> ExtractOutput:
         doc = await self.deps.context(inp.item.work_item_id)
+        out = await self._extract(inp, doc)
+        return await self._learn(inp.item, doc, out)
+
+    async def _learn(self, ref: ItemRef, doc: LoadedDocument, out: ExtractOutput) -> ExtractOutput:
+        """What the tenant's approvals teach, applied after every extractor (rules too)."""
+        lessons = await self._memory.lessons_for(ref, doc, out.record)
+        applied = apply_lessons(
+            out.record,
+            lessons,
+            text=doc.text,
+            min_similarity=self.deps.settings.memory_min_similarity,
+        )
+        if not applied.fields and not applied.conflicts:
+            return out
+        learned = [
+            LearnedUse(field=name, work_item_id=lesson.work_item_id, provenance=lesson.provenance())
+            for name, lesson in applied.fields.items()
+        ]
+        return out.model_copy(update={"record": applied.record, "learned": learned})
+
+    async def _extract(self, inp: ExtractInput, doc: LoadedDocument) -> ExtractOutput:
         mode = self.deps.settings.extractor
         if mode == "rules":
             return ExtractOutput(record=extract(doc, inp.document_type))

@@ -13,6 +13,7 @@ from myloware.agents.names import AgentName
 from myloware.contracts import ItemRef, PolicyDecision, PolicyInput, Tier
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
+from myloware.extraction.learned import key_of
 from myloware.policy import Decision, Policy, PolicyContext, evaluate
 from myloware.services.policies import active_policy
 
@@ -42,7 +43,9 @@ class PolicyAgent:
     async def run(self, inp: PolicyInput) -> PolicyDecision:
         ref, record = inp.item, inp.record
         policy = await self._policy_for(ref.tenant_id)
-        known = await self._known_vendor(ref, record.get("vendor_name"))
+        known = await self._known_vendor(
+            ref, record.get("vendor_name"), key_of("vendor_tax_id", record.get("vendor_tax_id"))
+        )
         ctx = PolicyContext.from_record(
             record,
             work_item_id=str(ref.work_item_id),
@@ -52,8 +55,11 @@ class PolicyAgent:
         )
         return to_policy_decision(evaluate(policy, ctx))
 
-    async def _known_vendor(self, ref: ItemRef, vendor: object) -> bool | None:
-        """Whether this tenant completed a record from this vendor before; None without one."""
+    async def _known_vendor(
+        self, ref: ItemRef, vendor: object, tax_id: str | None = None
+    ) -> bool | None:
+        """Whether this tenant approved a record from this vendor (by name or tax id) before;
+        None without a vendor name."""
         if not isinstance(vendor, str) or not vendor.strip():
             return None
         async with transaction(self.deps.engine) as pg:
@@ -62,6 +68,7 @@ class PolicyAgent:
                 tenant_id=ref.tenant_id,
                 vendor=vendor.strip().lower(),
                 item_id=ref.work_item_id,
+                tax_id=tax_id,
             )
 
     async def _policy_for(self, tenant_id: Any) -> Policy:

@@ -18,9 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from myloware.documents.limits import DocumentLimits
 from myloware.errors import MylowareError
 from myloware.evaluation.harness import InputMode, run_eval
+from myloware.evaluation.learning import render_learning, run_learning_eval
 from myloware.evaluation.loaders import FileLoader
 from myloware.evaluation.report import render_report
 from myloware.evaluation.via_api import ApiRunner
+from myloware.memory import embedder_for
 from myloware.runtime.endpoints import read_runtime_file
 from myloware.settings import Settings
 
@@ -56,12 +58,25 @@ def eval_command(
             help="run every document through the platform at this URL and store the scores",
         ),
     ] = None,
+    learn_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--learn-from",
+            exists=True,
+            file_okay=False,
+            help="first learn from this folder's ground truth as approvals (a fresh memory), "
+            "then score DATASET_DIR without and with learning (rules extractor)",
+        ),
+    ] = None,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
     console = Console()
     ignored = [name.strip() for name in ignore_fields.split(",") if name.strip()]
     settings = Settings()
     mode: InputMode = "document" if input_mode is InputChoice.DOCUMENT else "text"
+    if learn_from is not None:
+        _learning_eval(console, settings, dataset_dir, out, learn_from, mode, provider, via_api)
+        return
     runner = _api_runner(settings, via_api, workers) if via_api else None
     try:
         with Progress(
@@ -98,6 +113,39 @@ def eval_command(
         if runner is not None:
             runner.close()
     render_report(report, console)
+
+
+def _learning_eval(
+    console: Console,
+    settings: Settings,
+    dataset_dir: Path,
+    out: Path,
+    learn_from: Path,
+    mode: InputMode,
+    provider: str,
+    via_api: str | None,
+) -> None:
+    if provider != "rules" or via_api:
+        raise typer.BadParameter("--learn-from measures the rules extractor, in process")
+    embedder = embedder_for(settings)
+    if embedder is None:
+        raise typer.BadParameter(
+            "--learn-from needs memory embeddings (MYLOWARE_MEMORY_EMBEDDINGS)"
+        )
+    try:
+        report = run_learning_eval(
+            dataset_dir,
+            out,
+            learn_from,
+            embedder=embedder,
+            input_mode=mode,
+            load=FileLoader(DocumentLimits.from_settings(settings)) if mode == "document" else None,
+            min_similarity=settings.memory_min_similarity,
+        )
+    except MylowareError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(code=2) from exc
+    console.print(render_learning(report), markup=False, highlight=False)
 
 
 def _api_runner(settings: Settings, url: str, workers: int) -> ApiRunner:

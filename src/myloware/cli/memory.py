@@ -60,5 +60,20 @@ def similar(
         _print_hits(check(client.get(path, params={"limit": limit}))["data"])
 
 
+@memory_app.command("forget")
+def forget(
+    work_item_id: Annotated[str, typer.Argument(help="the work item whose approval to forget")],
+) -> None:
+    """Forget what the approval of one work item taught (vendor identity, ticket routing).
+    Needs an admin token; audited."""
+    with api_client(settings_for_cli()) as client:
+        data = check(client.delete(f"/v1/memory/lessons/{work_item_id}"))["data"]
+    console.print(
+        f"forgotten: the approval of {data['work_item_id']} teaches nothing any more "
+        f"({data['forgotten_by']}, {data['forgotten_at']})",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(memory_app, name="memory")

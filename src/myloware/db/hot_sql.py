@@ -217,19 +217,39 @@ async def load_context(pg: Connection, item_id: uuid.UUID) -> tuple[str, dict[st
 
 # -- Policy -------------------------------------------------------------------------------------
 
+# "known" means approved in this tenant: a COMPLETED item whose Verifier check passed (auto-
+# or person-approved), whose approval was not forgotten (DELETE /v1/memory/lessons/{id}),
+# with the same vendor name (case and surrounding spaces ignored) or the same tax id
+# (letters and digits only, lower case)
 KNOWN_VENDOR = """
-SELECT 1 FROM records r JOIN work_items w ON w.id = r.work_item_id
-WHERE r.tenant_id = %(tenant)s AND lower(r.data ->> 'vendor_name') = %(vendor)s
-  AND r.work_item_id <> %(item)s AND w.status = 'COMPLETED'
+SELECT 1 FROM records r JOIN work_items w ON w.id = r.work_item_id AND w.tenant_id = r.tenant_id
+WHERE r.tenant_id = %(tenant)s AND r.work_item_id <> %(item)s AND w.status = 'COMPLETED'
+  AND (w.result -> 'verification' ->> 'passed')::boolean IS TRUE
+  AND (lower(btrim(r.data ->> 'vendor_name')) = %(vendor)s
+       OR (%(tax_id)s::text IS NOT NULL
+           AND regexp_replace(lower(r.data ->> 'vendor_tax_id'), '[^0-9a-z]', '', 'g')
+               = %(tax_id)s::text))
+  AND NOT EXISTS (
+      SELECT 1 FROM mem_docs f
+      WHERE f.work_item_id = w.id AND f.tenant_id = w.tenant_id AND f.metadata ? 'forgotten'
+  )
 LIMIT 1
 """
 
 
 async def known_vendor(
-    pg: Connection, *, tenant_id: uuid.UUID, vendor: str, item_id: uuid.UUID
+    pg: Connection,
+    *,
+    tenant_id: uuid.UUID,
+    vendor: str,
+    item_id: uuid.UUID,
+    tax_id: str | None = None,
 ) -> bool:
-    """Whether the tenant completed a record from ``vendor`` (lower-cased) on another item."""
-    cur = await pg.execute(KNOWN_VENDOR, {"tenant": tenant_id, "vendor": vendor, "item": item_id})
+    """Whether the tenant approved a record from ``vendor`` (lower-cased) or with ``tax_id``
+    (folded: lower case, letters and digits only) on another item."""
+    cur = await pg.execute(
+        KNOWN_VENDOR, {"tenant": tenant_id, "vendor": vendor, "item": item_id, "tax_id": tax_id}
+    )
     return await cur.fetchone() is not None
 
 

@@ -141,6 +141,7 @@ WITH candidates AS (
       AND m.work_item_id <> %(item)s AND w.status = 'COMPLETED'
       AND w.type = %(doc_type)s::work_item_type
       AND (w.result -> 'verification' ->> 'passed')::boolean IS TRUE
+      AND NOT m.metadata ? 'forgotten'
     ORDER BY m.created_at DESC
     LIMIT {SCAN_LIMIT}
 ), near AS (

@@ -81,6 +81,7 @@ class FieldRow:
     raw: str | None
     corrected: bool = False
     box: tuple[float, float, float, float] | None = None  # on ``page``, in its units
+    learned: str | None = None  # "learned from the approval of <document> by <person>, <date>"
 
     @property
     def anchor(self) -> str:
@@ -148,9 +149,17 @@ def field_rows(
                 raw=fv.get("raw"),
                 corrected=name in fixed,
                 box=box,
+                learned=_learned(fv.get("source")),
             )
         )
     return sorted(rows, key=lambda r: (r.span is None, r.span or (0, 0), r.name))
+
+
+def _learned(source: object) -> str | None:
+    """A value's provenance when an earlier approval taught it (``FieldValue.source``)."""
+    if isinstance(source, str) and source.startswith("memory: "):
+        return source.removeprefix("memory: ")
+    return None
 
 
 def _span(value: object, text_length: int) -> tuple[int, int] | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from myloware.records import DocumentType
 from myloware.services import memory as svc
+from myloware.services.lessons import ForgottenLesson, forget_lesson
 from myloware.services.memory import MemoryHit
-from myloware.web.deps import Reader, SessionDep, StateDep
-from myloware.web.envelope import ListResponse
+from myloware.web.deps import Admin, Reader, SessionDep, StateDep, client_info
+from myloware.web.envelope import ApiResponse, ListResponse
 from myloware.web.errors import AUTHENTICATED, error_responses
 
 router = APIRouter(tags=["memory"], responses=error_responses(*AUTHENTICATED, 503))
@@ -69,3 +70,23 @@ async def similar(
         limit=limit,
     )
     return ListResponse(data=hits)
+
+
+@router.delete(
+    "/v1/memory/lessons/{work_item_id}",
+    response_model=ApiResponse[ForgottenLesson],
+    summary="Forget what an approval taught",
+    description="The approved record of this work item no longer teaches later extractions "
+    "(vendor identity, ticket routing) nor is shown to a model as an example. The record, "
+    "its approval and the audit trail stay. Idempotent; audited as "
+    "`memory.lesson_forgotten`.",
+    responses=error_responses(404),
+)
+async def forget(
+    work_item_id: uuid.UUID, principal: Admin, session: SessionDep, request: Request
+) -> ApiResponse[ForgottenLesson]:
+    done = await forget_lesson(
+        session, principal=principal, work_item_id=work_item_id, client=client_info(request)
+    )
+    await session.commit()
+    return ApiResponse(data=done)

@@ -1,0 +1,256 @@
+"""Learning from approvals: what the tenant's approved records teach the next extraction.
+
+Pure functions, no database: :mod:`myloware.memory.lessons` finds the lessons (approved
+records of the same tenant, matched by an exact key or by embedding similarity), the
+evaluation harness keeps them in memory; both apply them with :func:`apply_lessons`.
+
+What is learned, per document type (:data:`LEARNED_FIELDS`):
+
+- INVOICE — the vendor's identity as approved: name, address, tax id;
+- TICKET — routing: queue, type, priority.
+
+A lesson matched by an exact key (the vendor's tax id, a sender e-mail, an IBAN) or by a
+similarity of at least :data:`STRONG_SIMILARITY` is *strong*. The approvals of its vendor
+vote on each identity field (the value most of them approved wins: one odd approval does
+not override many). The voted value replaces what the rules read where it is printed in
+the document (case, spaces and punctuation ignored: the same vendor). A weaker lesson (at
+least the caller's minimum similarity) replaces only a value missing or read with low
+confidence (under :data:`LOW_CONFIDENCE`), and only where printed too; a strong lesson also
+fills a value the rules missed. A document of a vendor known by its key whose reading
+contradicts a value at least :data:`CONFIRMED` approvals agreed on, where that value is not
+printed, keeps its reading but gets a ``learned_identity_conflict`` error finding: a person
+decides. Ticket routing is a vote of the similar approved tickets (weighted by similarity),
+applied where the rules' value is missing or weak. No rule here knows any
+vendor: every value comes from the tenant's own approvals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from myloware.records import CanonicalRecord, DocumentType, FieldValue, Finding
+
+#: fields an approval teaches, per document type
+LEARNED_FIELDS: dict[DocumentType, tuple[str, ...]] = {
+    DocumentType.INVOICE: ("vendor_name", "vendor_address", "vendor_tax_id"),
+    DocumentType.TICKET: ("queue", "ticket_type", "priority"),
+}
+#: fields identifying a sender exactly, where a record has them
+KEY_FIELDS: tuple[str, ...] = ("vendor_tax_id", "vendor_iban", "sender_email", "customer_email")
+#: identity fields replaced outright by a strong lesson (routing is voted, never replaced)
+IDENTITY: frozenset[str] = frozenset(LEARNED_FIELDS[DocumentType.INVOICE])
+STRONG_SIMILARITY = 0.9
+#: approvals agreeing on a vendor identity value that one document cannot silently contradict
+CONFIRMED = 3
+LOW_CONFIDENCE = 0.6
+#: the confidence of a learned value: approved by a person, but for another document
+LEARNED_CONFIDENCE = 0.9
+
+
+def key_of(name: str, value: Any) -> str | None:
+    """The comparable form of an exact key (case, spaces and punctuation ignored)."""
+    if not isinstance(value, str) or name not in KEY_FIELDS:
+        return None
+    if "email" in name:
+        text = value.strip().lower()
+        return text if "@" in text else None
+    text = re.sub(r"[^0-9a-z]", "", value.lower())
+    return text if len(text) >= 5 else None
+
+
+def keys_of(values: dict[str, Any]) -> dict[str, str]:
+    return {n: k for n in KEY_FIELDS if (k := key_of(n, values.get(n))) is not None}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """An approved record of an earlier document of the tenant, and how it matches this one."""
+
+    work_item_id: str
+    values: dict[str, Any]
+    similarity: float = 0.0
+    matched_by: str = "similarity"  # or the key field that matched exactly
+    document: str | None = None  # the earlier document's file name
+    approved_by: str | None = None  # None: approved by the policy, no person
+    approved_at: datetime | None = None
+
+    @property
+    def strong(self) -> bool:
+        return self.matched_by != "similarity" or self.similarity >= STRONG_SIMILARITY
+
+    def provenance(self) -> str:
+        who = self.approved_by or "the policy (auto-approved)"
+        when = f", {self.approved_at.date().isoformat()}" if self.approved_at else ""
+        doc = self.document or self.work_item_id
+        how = (
+            f"matched by {self.matched_by.replace('_', ' ')}"
+            if self.matched_by != "similarity"
+            else f"similarity {self.similarity:.2f}"
+        )
+        return f"memory: learned from the approval of {doc} by {who}{when} ({how})"
+
+
+@dataclass
+class Applied:
+    """What :func:`apply_lessons` changed: field → the lesson it came from."""
+
+    record: CanonicalRecord
+    fields: dict[str, Lesson] = field(default_factory=dict)
+    conflicts: list[Finding] = field(default_factory=list)
+
+
+def _weak(fv: FieldValue | None) -> bool:
+    return fv is None or fv.value in (None, "", []) or fv.confidence < LOW_CONFIDENCE
+
+
+def _learned(value: Any, lesson: Lesson) -> FieldValue:
+    return FieldValue(value=value, confidence=LEARNED_CONFIDENCE, source=lesson.provenance())
+
+
+def _squeezed(value: Any) -> str:
+    """Letters and digits only, lower case (one character for one: indexes stay aligned)."""
+    return "".join(ch.lower()[:1] for ch in str(value) if ch.isalnum())
+
+
+def printed(value: Any, text: str | None) -> str | None:
+    """``value`` as printed in ``text`` — found ignoring case, spaces and punctuation, and
+    returned in the document's own spelling (white space runs made one space); None when
+    it is not printed there."""
+    if text is None:
+        return None
+    needle = _squeezed(value)
+    if len(needle) < 3:
+        return None
+    kept = [(i, ch.lower()[:1]) for i, ch in enumerate(text) if ch.isalnum()]
+    hay = "".join(ch for _, ch in kept)
+    at = hay.find(needle)
+    if at < 0:
+        return None
+    start, end = kept[at][0], kept[at + len(needle) - 1][0] + 1
+    closing = end < len(text) and not text[end].isalnum() and not text[end].isspace()
+    if closing and not str(value)[-1:].isalnum():
+        end += 1  # the approved value's closing punctuation ("BHD.") as printed here
+    return " ".join(text[start:end].split())
+
+
+def grounded(value: Any, text: str | None) -> bool:
+    """Whether ``value`` is printed in ``text`` (case, spaces and punctuation ignored)."""
+    return printed(value, text) is not None
+
+
+def same_vendor(best: Lesson, lessons: Sequence[Lesson]) -> list[Lesson]:
+    """``best`` and the other lessons of its vendor: matched by the same exact key, or (by
+    similarity) with the same vendor name, case, spaces and punctuation ignored."""
+    name = _squeezed(best.values.get("vendor_name") or "")
+    peers = [best]
+    for lesson in lessons:
+        if lesson is best:
+            continue
+        if best.matched_by != "similarity":
+            if lesson.matched_by == best.matched_by:
+                peers.append(lesson)
+        elif lesson.strong and name and _squeezed(lesson.values.get("vendor_name") or "") == name:
+            peers.append(lesson)
+    return peers
+
+
+def _votes(name: str, peers: Sequence[Lesson]) -> int:
+    """How many of ``peers`` approved the value :func:`_voted` picks for ``name``."""
+    value, _ = _voted(name, peers)
+    return sum(1 for lesson in peers if value is not None and lesson.values.get(name) == value)
+
+
+def _voted(name: str, peers: Sequence[Lesson]) -> tuple[Any, Lesson | None]:
+    """The value most of ``peers`` approved for ``name`` (ties: the first's), and the first
+    lesson that approved it."""
+    counts: dict[str, int] = defaultdict(int)
+    first: dict[str, tuple[Any, Lesson]] = {}
+    for lesson in peers:
+        value = lesson.values.get(name)
+        if value in (None, "", []):
+            continue
+        key = repr(value)
+        counts[key] += 1
+        first.setdefault(key, (value, lesson))
+    if not counts:
+        return None, None
+    top = max(counts, key=lambda k: counts[k])  # max keeps the first of equal counts
+    return first[top]
+
+
+def apply_lessons(
+    record: CanonicalRecord,
+    lessons: Sequence[Lesson],
+    *,
+    text: str | None = None,
+    min_similarity: float = 0.8,
+) -> Applied:
+    """``record`` with what ``lessons`` (the best first) teach; see the module docstring."""
+    wanted = LEARNED_FIELDS.get(record.document_type, ())
+    usable = [
+        lesson
+        for lesson in lessons
+        if lesson.matched_by != "similarity" or lesson.similarity >= min_similarity
+    ]
+    if not wanted or not usable:
+        return Applied(record)
+    fields = dict(record.fields)
+    used: dict[str, Lesson] = {}
+    findings: list[Finding] = []
+    if record.document_type is DocumentType.INVOICE:
+        # an exact key first, then the most similar; the approvals of that same vendor vote
+        best = min(usable, key=lambda x: (x.matched_by == "similarity", -x.similarity))
+        peers = same_vendor(best, usable)
+        for name in wanted:
+            value, lesson = _voted(name, peers)
+            if value is None or lesson is None:
+                continue
+            current = fields.get(name)
+            if current is not None and current.value == value:
+                continue
+            # a strong lesson replaces the reading when the approved value is printed here
+            # (case, spaces and punctuation ignored: the same vendor), and fills a missing
+            # value; a weaker one replaces a missing or low-confidence reading, if printed
+            missing = current is None or current.value in (None, "", [])
+            here = grounded(value, text)
+            if (here and (best.strong or _weak(current))) or (missing and best.strong):
+                fields[name] = _learned(value, lesson)
+                used[name] = lesson
+            elif best.matched_by != "similarity" and (n := _votes(name, peers)) >= CONFIRMED:
+                # the same vendor by its key, but another identity than many approvals
+                # confirmed, and not printed here: a person decides, nothing is overwritten
+                findings.append(
+                    Finding(
+                        code="learned_identity_conflict",
+                        field=name,
+                        severity="error",
+                        message=f"{n} approvals of this vendor ({best.matched_by.replace('_', ' ')}"
+                        f" matched) say {value!r}; this document reads "
+                        f"{None if current is None else current.value!r}",
+                    )
+                )
+    else:
+        for name in wanted:
+            current = fields.get(name)
+            if not _weak(current):
+                continue
+            votes: dict[str, float] = defaultdict(float)
+            first: dict[str, Lesson] = {}
+            for lesson in usable:
+                value = lesson.values.get(name)
+                if isinstance(value, str) and value:
+                    votes[value] += lesson.similarity if lesson.matched_by == "similarity" else 1.0
+                    first.setdefault(value, lesson)
+            if votes:
+                value = max(votes, key=lambda v: votes[v])
+                fields[name] = _learned(value, first[value])
+                used[name] = first[value]
+    if not used and not findings:
+        return Applied(record)
+    update = {"fields": fields, "findings": [*record.findings, *findings]}
+    return Applied(record.model_copy(update=update), used, findings)

@@ -1,0 +1,158 @@
+"""Lessons from approvals in PostgreSQL: the tenant's approved records that match a new one.
+
+An approved record is the record of a ``COMPLETED`` item whose Verifier check passed (auto-
+approved, or approved by a person with their corrections: ``records.data`` holds the values
+as approved), whose CONTEXT memory doc is not marked forgotten (``metadata.forgotten``, set
+by ``DELETE /v1/memory/lessons/{work_item_id}``). Two ways to match, always within the
+tenant and the document type:
+
+- :func:`lessons_by_key` — an exact key (tax id, IBAN, e-mail; compared as
+  :func:`myloware.extraction.learned.key_of` does: lower case, letters and digits only);
+- :func:`lessons_by_similarity` — the nearest CONTEXT embeddings, exact over the tenant's
+  newest :data:`~myloware.memory.store.SCAN_LIMIT` docs (why not HNSW: see there).
+
+Each lesson says whose approval it was: the last person who approved the item, and when
+(none for an auto-approved item), and the document's file name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from myloware.contracts import ItemRef
+from myloware.db.direct import Connection
+from myloware.extraction.learned import KEY_FIELDS, Lesson
+from myloware.memory.store import SCAN_LIMIT
+
+#: the nearest approved records a document is compared with
+LESSON_NEIGHBOURS = 5
+#: the newest approvals of one exact key looked at (enough for a vote)
+KEY_LIMIT = 20
+
+_APPROVED = """
+    w.tenant_id = %(tenant)s AND w.id <> %(item)s AND w.status = 'COMPLETED'
+    AND w.type = %(doc_type)s::work_item_type
+    AND (w.result -> 'verification' ->> 'passed')::boolean IS TRUE
+    AND NOT EXISTS (
+        SELECT 1 FROM mem_docs f
+        WHERE f.work_item_id = w.id AND f.tenant_id = w.tenant_id AND f.metadata ? 'forgotten'
+    )
+"""
+_WHO = """
+LEFT JOIN LATERAL (
+    SELECT e.approver_id, e.timestamp FROM approval_events e
+    WHERE e.work_item_id = w.id AND e.tenant_id = w.tenant_id AND e.decision = 'APPROVED'
+    ORDER BY e.timestamp DESC LIMIT 1
+) a ON true
+"""
+
+
+async def any_approved(pg: Connection, ref: ItemRef, document_type: str) -> bool:
+    """Whether the tenant has any approved record of the type to learn from (a tenant with
+    none pays for no embedding)."""
+    cur = await pg.execute(
+        f"SELECT EXISTS (SELECT 1 FROM work_items w WHERE {_APPROVED})",
+        {"tenant": ref.tenant_id, "item": ref.work_item_id, "doc_type": document_type},
+    )
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+def _key_sql(name: str) -> str:
+    assert name in KEY_FIELDS  # a column name from our own list, never from input
+    folded = f"lower(r.data ->> '{name}')"
+    if "email" in name:
+        return f"btrim({folded})"
+    return f"regexp_replace({folded}, '[^0-9a-z]', '', 'g')"
+
+
+def _lesson(row: Any, similarity: float, matched_by: str) -> Lesson:
+    approved_at: datetime | None = row[4] or row[5]
+    return Lesson(
+        work_item_id=str(row[0]),
+        document=row[1],
+        values=row[2],
+        approved_by=row[3],
+        approved_at=approved_at,
+        similarity=similarity,
+        matched_by=matched_by,
+    )
+
+
+async def lessons_by_key(
+    pg: Connection, ref: ItemRef, document_type: str, keys: dict[str, str]
+) -> list[Lesson]:
+    """Approved records of the tenant sharing one of ``keys`` (field → folded key), newest
+    first, up to :data:`KEY_LIMIT` a key."""
+    found: list[Lesson] = []
+    seen: set[str] = set()
+    for name, key in keys.items():
+        cur = await pg.execute(
+            f"""
+            SELECT w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at
+            FROM work_items w
+            JOIN records r ON r.work_item_id = w.id AND r.tenant_id = w.tenant_id
+            {_WHO}
+            WHERE {_APPROVED} AND {_key_sql(name)} = %(key)s
+            ORDER BY r.created_at DESC LIMIT {KEY_LIMIT}
+            """,
+            {
+                "tenant": ref.tenant_id,
+                "item": ref.work_item_id,
+                "doc_type": document_type,
+                "key": key,
+            },
+        )
+        for row in await cur.fetchall():
+            if str(row[0]) not in seen:
+                seen.add(str(row[0]))
+                found.append(_lesson(row, 1.0, name))
+    return found
+
+
+LESSONS_BY_SIMILARITY = f"""
+WITH candidates AS (
+    SELECT m.work_item_id, m.embedding
+    FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id AND w.tenant_id = m.tenant_id
+    WHERE m.tenant_id = %(tenant)s AND m.type = 'CONTEXT' AND m.embedding IS NOT NULL
+      AND {_APPROVED}
+    ORDER BY m.created_at DESC
+    LIMIT {SCAN_LIMIT}
+), near AS (
+    SELECT work_item_id, 1 - (embedding <=> %(vector)s::vector) AS similarity
+    FROM candidates ORDER BY embedding <=> %(vector)s::vector LIMIT %(limit)s
+)
+SELECT w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at, near.similarity
+FROM near
+JOIN work_items w ON w.id = near.work_item_id AND w.tenant_id = %(tenant)s
+JOIN records r ON r.work_item_id = w.id AND r.tenant_id = w.tenant_id
+{_WHO}
+WHERE near.similarity >= %(min_similarity)s
+ORDER BY near.similarity DESC
+"""
+
+
+async def lessons_by_similarity(
+    pg: Connection,
+    ref: ItemRef,
+    document_type: str,
+    vector: str,
+    *,
+    limit: int,
+    min_similarity: float,
+) -> list[Lesson]:
+    """The approved records of the tenant's ``limit`` nearest documents of the type, at
+    least ``min_similarity`` alike, the nearest first."""
+    cur = await pg.execute(
+        LESSONS_BY_SIMILARITY,
+        {
+            "tenant": ref.tenant_id,
+            "item": ref.work_item_id,
+            "doc_type": document_type,
+            "vector": vector,
+            "limit": limit,
+            "min_similarity": min_similarity,
+        },
+    )
+    return [_lesson(row, float(row[6]), "similarity") for row in await cur.fetchall()]

@@ -1,0 +1,223 @@
+"""Learning from approvals: what an approved record teaches the next extraction (pure rules),
+and ``myloware eval --learn-from`` on a tiny dataset."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from myloware.cli.evaluation import register
+from myloware.extraction.learned import Lesson, apply_lessons, printed
+from myloware.records import CanonicalRecord, DocumentType, FieldValue
+
+TEXT = """Globex Corporation
+1 Corporate Way, Springfield
+Building C, Suite 400
+VAT ID: DE123456789
+"""
+
+
+def _record(**values: tuple[str, float]) -> CanonicalRecord:
+    return CanonicalRecord(
+        document_type=DocumentType.INVOICE,
+        fields={k: FieldValue(value=v, confidence=c) for k, (v, c) in values.items()},
+    )
+
+
+def _approved(
+    address: str, *, matched_by: str = "vendor_tax_id", similarity: float = 1.0
+) -> Lesson:
+    return Lesson(
+        work_item_id="item-1",
+        values={
+            "vendor_name": "Globex Corporation",
+            "vendor_address": address,
+            "vendor_tax_id": "DE123456789",
+        },
+        similarity=similarity,
+        matched_by=matched_by,
+        document="gx-1001.pdf",
+        approved_by="alice@acme",
+        approved_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+
+
+def test_a_strong_lesson_replaces_the_reading_and_says_where_it_came_from() -> None:
+    record = _record(
+        vendor_name=("Globex Corporation", 0.85),
+        vendor_address=("1 Corporate Way, Springfield Building C, Suite 400", 0.75),
+        vendor_tax_id=("DE123456789", 0.8),
+    )
+    applied = apply_lessons(record, [_approved("1 Corporate Way, Springfield")], text=TEXT)
+    address = applied.record.fields["vendor_address"]
+    assert address.value == "1 Corporate Way, Springfield"
+    assert address.source == (
+        "memory: learned from the approval of gx-1001.pdf by alice@acme, 2026-12-01 "
+        "(matched by vendor tax id)"
+    )
+    assert set(applied.fields) == {"vendor_address"}  # name and tax id agreed already
+    assert applied.record.fields["vendor_name"].source is None
+
+
+def test_an_approved_value_not_printed_here_only_fills_a_gap() -> None:
+    """Another vendor's address (not in this text) never replaces a reading; it fills a
+    missing field only."""
+    lesson = _approved("99 Elsewhere Road")
+    read = _record(vendor_address=("1 Corporate Way, Springfield", 0.75))
+    kept = apply_lessons(read, [lesson], text=TEXT)
+    assert kept.record.get("vendor_address") == "1 Corporate Way, Springfield"
+    assert set(kept.fields) == {"vendor_name", "vendor_tax_id"}  # missing here: filled
+    missing = _record(vendor_name=("Globex Corporation", 0.85))
+    filled = apply_lessons(missing, [lesson], text=TEXT)
+    assert filled.record.get("vendor_address") == "99 Elsewhere Road"
+
+
+def test_a_weak_similarity_replaces_only_a_low_confidence_reading() -> None:
+    weak = _approved("1 Corporate Way, Springfield", matched_by="similarity", similarity=0.85)
+    sure = _record(vendor_address=("1 Corporate Way, Springfield Building C", 0.9))
+    # name and tax id were missing and are printed here: filled; the sure address stays
+    assert apply_lessons(sure, [weak], text=TEXT).fields.keys() == {"vendor_name", "vendor_tax_id"}
+    unsure = _record(vendor_address=("1 Corporate Way, Springfield Building C", 0.4))
+    assert set(apply_lessons(unsure, [weak], text=TEXT).fields) == {
+        "vendor_name",
+        "vendor_address",
+        "vendor_tax_id",
+    }
+    assert apply_lessons(unsure, [weak], text="nothing alike").fields == {}
+    too_far = _approved("1 Corporate Way, Springfield", matched_by="similarity", similarity=0.7)
+    assert apply_lessons(unsure, [too_far], text=TEXT).fields == {}
+
+
+def test_many_approvals_outvote_one() -> None:
+    """The approvals of one vendor vote: one odd approval does not override three."""
+    record = _record(vendor_address=("1 Corporate Way", 0.75), vendor_tax_id=("DE123456789", 0.8))
+    odd = _approved("Building C, Suite 400")
+    usual = [_approved("1 Corporate Way, Springfield") for _ in range(3)]
+    applied = apply_lessons(record, [odd, *usual], text=TEXT)
+    assert applied.record.get("vendor_address") == "1 Corporate Way, Springfield"
+
+
+def test_a_reading_against_many_approvals_goes_to_a_person() -> None:
+    """Three approvals of the vendor (by its tax id) say one address; this document reads
+    another and does not print theirs: the reading stays, with an error finding (a person
+    decides). One or two approvals raise nothing."""
+    record = _record(
+        vendor_address=("7 New Street, Shelbyville", 0.75), vendor_tax_id=("DE123456789", 0.8)
+    )
+    text = "Globex Corporation\n7 New Street, Shelbyville\nVAT ID: DE123456789\n"
+    many = [_approved("1 Corporate Way, Springfield") for _ in range(3)]
+    applied = apply_lessons(record, many, text=text)
+    assert applied.record.get("vendor_address") == "7 New Street, Shelbyville"
+    [conflict] = applied.conflicts
+    assert (conflict.code, conflict.field, conflict.severity) == (
+        "learned_identity_conflict",
+        "vendor_address",
+        "error",
+    )
+    assert "3 approvals" in conflict.message
+    assert applied.record.findings == [conflict]
+    assert apply_lessons(record, many[:2], text=text).conflicts == []
+
+
+def test_ticket_routing_is_voted_where_the_rules_are_unsure() -> None:
+    ticket = CanonicalRecord(
+        document_type=DocumentType.TICKET,
+        fields={
+            "queue": FieldValue(value="General Inquiry", confidence=0.3),
+            "priority": FieldValue(value="high", confidence=0.9),
+        },
+    )
+    lessons = [
+        Lesson(f"t{i}", {"queue": q, "priority": "low"}, similarity=s)
+        for i, (q, s) in enumerate([("IT Support", 0.92), ("IT Support", 0.85), ("Billing", 0.95)])
+    ]
+    applied = apply_lessons(ticket, lessons)
+    assert applied.record.get("queue") == "IT Support"  # 1.77 against 0.95
+    assert applied.record.get("priority") == "high"  # the rules were sure
+    assert applied.record.get("ticket_type") is None  # nobody approved one
+
+
+def test_printed_ignores_case_spaces_and_punctuation() -> None:
+    assert printed("1 corporate way,springfield", TEXT) == "1 Corporate Way, Springfield"
+    assert printed("2 Corporate Way", TEXT) is None
+
+
+def _dataset(folder: Path, docs: dict[str, tuple[str, dict[str, str]]]) -> Path:
+    folder.mkdir(parents=True)
+    mapping = {
+        "document_type": "INVOICE",
+        "fields": {"company": "vendor_name", "address": "vendor_address"},
+    }
+    (folder / "mapping.json").write_text(json.dumps(mapping))
+    for doc_id, (text, truth) in docs.items():
+        (folder / f"{doc_id}.txt").write_text(text)
+        (folder / f"{doc_id}.json").write_text(
+            json.dumps({"document_type": "INVOICE", "fields": truth})
+        )
+    return folder
+
+
+RECEIPT = """{name}
+{address}
+Building C, Suite 400
+GST ID: {tax}
+INVOICE
+Invoice No: {number}
+Invoice Date: 01/02/2024
+Total USD {total}
+"""
+
+
+def truth(vendor: dict[str, str]) -> dict[str, str]:
+    return {"company": vendor["name"], "address": vendor["address"]}
+
+
+def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> None:
+    """Learning from one approval of Globex fixes Globex's address in the held-out half (a
+    seen sender) and leaves the unseen sender as it was."""
+    globex = {
+        "name": "Globex Corporation",
+        "address": "1 Corporate Way, Springfield",
+        "tax": "DE123456789",
+    }
+    initech = {
+        "name": "Initech LLC",
+        "address": "4120 Freidrich Lane, Austin",
+        "tax": "US778899001",
+    }
+    learn = _dataset(
+        tmp_path / "learn",
+        {"l1": (RECEIPT.format(**globex, number="1", total="10.00"), truth(globex))},
+    )
+    heldout = _dataset(
+        tmp_path / "heldout",
+        {
+            "h1": (RECEIPT.format(**globex, number="2", total="20.00"), truth(globex)),
+            "h2": (RECEIPT.format(**initech, number="3", total="30.00"), truth(initech)),
+        },
+    )
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def main() -> None:
+        """Test application."""
+
+    out = tmp_path / "pred"
+    result = CliRunner().invoke(
+        app, ["eval", str(heldout), "--out", str(out), "--learn-from", str(learn)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "| seen | address | 1 | 0.000 | 1.000 |" in lines
+    assert "| unseen | address | 1 | 0.000 | 0.000 |" in lines
+    assert lines[-2:] == ["overall_without_learning=0.500", "overall_with_learning=0.750"]
+    h1 = json.loads((out / "h1.json").read_text())
+    assert h1["fields"]["address"] == "1 Corporate Way, Springfield"
+    assert (
+        "learned from the approval of l1" in h1["canonical"]["fields"]["vendor_address"]["source"]
+    )
