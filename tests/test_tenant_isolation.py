@@ -99,6 +99,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("GET", "/v1/work-items/{work_item_id}/pages"),
     Probe("GET", "/v1/work-items/{work_item_id}/pages/{number}"),
     Probe("GET", "/v1/memory/search", OK, params={"q": "Globex Corporation GX-1001 invoice"}),
+    Probe("DELETE", "/v1/memory/lessons/{work_item_id}"),  # forget A's lesson: not B's to find
     # B creating its own: made in B's tenant, never touching A's (the answer is checked too)
     Probe("POST", "/v1/work-orders", CREATED, json={"work_items": [{"content": "B's own"}]}),
     Probe("POST", "/v1/work-orders/upload", CREATED),  # files=, see _request

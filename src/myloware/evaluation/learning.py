@@ -31,14 +31,14 @@ from myloware.errors import ConfigurationError
 from myloware.evaluation.harness import (
     FieldStats,
     InputMode,
+    Mapping,
     Progress,
     SetReport,
-    _document_paths,
-    _load_mapping,
-    _Mapping,
     _Outcome,
     _score,
     _set_name,
+    document_paths,
+    load_mapping,
     load_text,
     prediction_for,
 )
@@ -102,7 +102,7 @@ def _truth(dataset_dir: Path, doc_id: str) -> dict[str, Any] | None:
     return json.loads(path.read_text("utf-8")) if path.is_file() else None
 
 
-def approved_record(record: CanonicalRecord, truth: dict[str, Any], mapping: _Mapping) -> Any:
+def approved_record(record: CanonicalRecord, truth: dict[str, Any], mapping: Mapping) -> Any:
     """The extraction as a person approves it: the ground truth as corrections."""
     fields = dict(record.fields)
     for name, value in truth.get("fields", {}).items():
@@ -146,12 +146,12 @@ def run_learning_eval(
         load = load_text
     elif load is None:
         raise ConfigurationError("input mode 'document' needs a loader (load=...)")
-    mapping = _load_mapping(heldout_dir)
+    mapping = load_mapping(heldout_dir)
     book = LessonBook(embedder, min_similarity)
     senders: set[str] = set()
     sender_field = next((d for d, c in mapping.fields.items() if c == "vendor_name"), None)
-    learn_docs = _document_paths(learn_dir, input_mode)
-    heldout_docs = _document_paths(heldout_dir, input_mode)
+    learn_docs = document_paths(learn_dir, input_mode)
+    heldout_docs = document_paths(heldout_dir, input_mode)
     total = len(learn_docs) + len(heldout_docs)
     done = 0
     for doc_id, path in sorted(learn_docs.items()):
