@@ -7,6 +7,8 @@ today's pipeline. Both send the same invoice through one worker.
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -14,9 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from myloware.settings import Settings
 from myloware.temporal_client import connect
+from myloware.worker.build import WORKFLOWS
 from myloware.workflows.work_item import TEMPLATE_EXTRACTOR_PATCH
 from tests.auth_support import TokenFor
 from tests.model_emulator import ModelEmulator, Reply
@@ -28,6 +33,7 @@ from tests.pipeline_support import (
     unique_queue,
     wait_for_order,
 )
+from tests.test_pipeline_durability import HISTORIES
 from tests.test_pipeline_e2e import TEXT_INVOICE
 from tests.test_pipeline_models import ANSWER
 from tests.ui_support import bearer, sign_in
@@ -154,6 +160,13 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     # the platform runs rules inline, so the model call moved to a regular activity (patched)
     history = await _history(rules_settings, temporal_address, mine["workflow_id"])
     assert _regular(history) == ["ExtractorLLM"] and _patched(history)
+    replayed = await Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter
+    ).replay_workflow(history)
+    assert replayed.replay_failure is None, replayed.replay_failure
+    stored = HISTORIES / "work_order_inline_template_v4.json"  # replayed by the durability test
+    if os.environ.get("MYLOWARE_RECORD_HISTORIES") and not stored.exists():
+        stored.write_text(json.dumps(json.loads(history.to_json()), indent=2) + "\n")
 
     # globex: the built-in template, i.e. today's pipeline: rules, local activities, 0.7
     assert theirs["status"] == "COMPLETED", theirs.get("error")
