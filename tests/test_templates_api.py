@@ -13,15 +13,18 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from myloware.agents import AgentDeps
 from myloware.agents.tools import REGISTRY, Toolbox, ToolContext, ToolNotAllowed
 from myloware.cli import app
-from myloware.contracts import ItemRef
+from myloware.contracts import ItemRef, RecordGenInput
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import Capability, Tool, tool_capabilities
 from myloware.pipeline_template import BUILTIN_TOOL_NAMES, BUILTIN_TOOLS, allowed_tools
 from myloware.records import DocumentType
+from myloware.settings import Settings
 from tests.auth_support import TokenFor
 from tests.pipeline_support import AppClient, serving
+from tests.worker_support import Agents, stored_item
 
 ADMIN = ("admin",)
 BASE = "/v1/workflow-templates"
@@ -272,3 +275,35 @@ async def test_template_and_tools_commands(
         )
         assert "no longer active" in await cli("template", "deactivate", v1)
         assert "builtin version 1" in await cli("template", "show", "INVOICE")
+
+
+async def test_the_builtin_tools_read_the_items_document_schema_and_memory(
+    tenants: dict[str, uuid.UUID], clean_db: str, settings: Settings
+) -> None:
+    """Against a real database: after RecordGen, document.read gives a page and a line range,
+    schema.active the active schema, memory.sender_lookup the sender's completed records
+    (none yet for a new tenant)."""
+    engine = create_engine(clean_db, pool_size=2)
+    sessions = session_factory(engine)
+    try:
+        ref = await stored_item(sessions, tenants["acme"])
+        deps = AgentDeps(sessions, settings, blobs=None)
+        gen = await Agents(deps).record_gen.run(RecordGenInput(item=ref))
+        assert gen.template is not None and gen.template.name == "builtin"
+        box = Toolbox.for_item(deps, ref, gen.document_type, gen.template.tools)
+        assert box.names == list(BUILTIN_TOOL_NAMES)
+        page = await box.call("document.read", page=1)
+        assert page["pages"] == 1 and "INV-2024-0042" in page["text"]
+        head = await box.call("document.read", first_line=0, last_line=0)
+        assert head["lines"] == 1 and head["text"] == "ACME Office Supplies Ltd"
+        schema = await box.call("schema.active")
+        assert schema["document_type"] == "INVOICE" and "vendor_name" in str(schema["schema"])
+        sender = await box.call("memory.sender_lookup", sender="ACME Office Supplies Ltd")
+        assert sender == {
+            "sender": "ACME Office Supplies Ltd",
+            "known": False,
+            "records": 0,
+            "recent": [],
+        }
+    finally:
+        await engine.dispose()
