@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from myloware.db.models import WorkflowTemplate
 from myloware.pipeline_template import ANY_TYPE, TemplateRef, TemplateSettings, template_digest
@@ -40,7 +40,7 @@ class TemplateIn(StorableModel):
     )
     description: str | None = Field(default=None, max_length=2000)
     settings: TemplateSettings = Field(default_factory=TemplateSettings)
-    activate: bool = Field(default=True, description="make it the active version at once")
+    activate: StrictBool = Field(default=True, description="make it the active version at once")
 
 
 class TemplateOut(BaseModel):
@@ -69,7 +69,7 @@ class ToolOut(BaseModel):
 class ToolSwitch(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool
+    enabled: StrictBool
 
 
 def _out(row: WorkflowTemplate) -> TemplateOut:
@@ -130,7 +130,7 @@ async def active(
 
 
 @router.get(
-    "/{template_id}",
+    "/{template_id:uuid}",
     response_model=ApiResponse[TemplateOut],
     summary="One template version",
     responses=error_responses(404),
@@ -171,7 +171,7 @@ async def publish(
 
 
 @router.post(
-    "/{template_id}/activate",
+    "/{template_id:uuid}/activate",
     response_model=ApiResponse[TemplateOut],
     summary="Make this version the active one for its document type",
     responses=error_responses(404, 409),
@@ -191,7 +191,7 @@ async def activate(
 
 
 @router.post(
-    "/{template_id}/deactivate",
+    "/{template_id:uuid}/deactivate",
     response_model=ApiResponse[TemplateOut],
     summary="Stop using this version (the platform's or the built-in template applies)",
     responses=error_responses(404, 409),
@@ -211,7 +211,7 @@ async def deactivate(
 
 
 @router.delete(
-    "/{template_id}",
+    "/{template_id:uuid}",
     response_model=ApiResponse[dict[str, Any]],
     summary="Delete a version that is not active",
     responses=error_responses(404, 409),
