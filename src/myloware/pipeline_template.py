@@ -18,14 +18,17 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from myloware.records import DocumentType
 
 ANY_TYPE = "*"
+#: the built-in tools' names (the catalogue below; a test checks the two agree)
+ToolName = Literal["memory.sender_lookup", "check.arithmetic", "document.read", "schema.active"]
 ExtractorMode = Literal["rules", "model", "hybrid"]
 ProviderName = Literal["openai", "anthropic", "local"]
 
@@ -87,6 +90,7 @@ BUILTIN_TOOLS: tuple[ToolSpec, ...] = (
     ),
 )
 BUILTIN_TOOL_NAMES: tuple[str, ...] = tuple(t.name for t in BUILTIN_TOOLS)
+assert set(get_args(ToolName)) == set(BUILTIN_TOOL_NAMES), "ToolName lists every built-in tool"
 
 
 class _Strict(BaseModel):
@@ -101,7 +105,7 @@ class ExtractorStage(_Strict):
     model: str | None = Field(
         default=None, max_length=200, description="the model of the chain's first provider"
     )
-    tools: list[str] | None = Field(
+    tools: list[ToolName] | None = Field(
         default=None, description="tools the agent may call; default: every built-in tool"
     )
 
@@ -150,7 +154,7 @@ def builtin_template(document_type: DocumentType | str, tools: list[str]) -> Tem
     )
 
 
-def allowed_tools(wanted: list[str] | None, enabled_for_tenant: set[str]) -> list[str]:
+def allowed_tools(wanted: Sequence[str] | None, enabled_for_tenant: set[str]) -> list[str]:
     """The tools an agent gets: those its template asks for (None: every built-in tool) that
     its tenant allows, in catalogue order."""
     asked = set(BUILTIN_TOOL_NAMES if wanted is None else wanted)

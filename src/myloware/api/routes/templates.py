@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from myloware.db.models import WorkflowTemplate
-from myloware.pipeline_template import ANY_TYPE, TemplateRef, TemplateSettings, template_digest
+from myloware.pipeline_template import TemplateRef, TemplateSettings, template_digest
 from myloware.records import DocumentType
 from myloware.services import templates as svc
 from myloware.services import tools as tools_svc
@@ -35,8 +35,8 @@ class TemplateIn(StorableModel):
 
     name: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9._ -]*$")
     version: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    document_type: str = Field(
-        default=ANY_TYPE, max_length=64, description="a document type, or * for any"
+    document_type: DocumentType | Literal["*"] = Field(
+        default="*", description="a document type, or * for any"
     )
     description: str | None = Field(default=None, max_length=2000)
     settings: TemplateSettings = Field(default_factory=TemplateSettings)
@@ -157,7 +157,7 @@ async def publish(
         tenant_id=principal.tenant_id,
         name=payload.name,
         version=payload.version,
-        document_type=payload.document_type,
+        document_type=str(payload.document_type),
         settings=payload.settings,
         description=payload.description,
         activate=payload.activate,
