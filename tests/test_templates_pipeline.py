@@ -19,6 +19,11 @@ from pydantic import SecretStr
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from myloware.agents import AgentDeps
+from myloware.agents.tools import Toolbox
+from myloware.contracts import ItemRef
+from myloware.db.engine import create_engine, session_factory
+from myloware.records import DocumentType
 from myloware.settings import Settings
 from myloware.temporal_client import connect
 from myloware.worker.build import WORKFLOWS
@@ -114,6 +119,7 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     database_url: str,
     temporal_address: str,
     token_for: TokenFor,
+    tenants: dict[str, uuid.UUID],
     emu: ModelEmulator,
 ) -> None:
     emu.script(Reply(data=ANSWER, tokens_in=500, tokens_out=60))
@@ -178,6 +184,23 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     assert len(emu.requests) == 1  # no model call for globex
     history = await _history(rules_settings, temporal_address, theirs["workflow_id"])
     assert _regular(history) == [] and not _patched(history)
+
+    # the memory tool finds the sender's completed record, the tenant's own only
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        deps = AgentDeps(session_factory(engine), rules_settings, blobs=None)
+        for tenant, item in (("acme", mine), ("globex", theirs)):
+            ref = ItemRef(
+                work_item_id=uuid.uuid4(),
+                work_order_id=uuid.uuid4(),
+                tenant_id=tenants[tenant],
+            )
+            box = Toolbox.for_item(deps, ref, DocumentType.INVOICE, ["memory.sender_lookup"])
+            found = await box.call("memory.sender_lookup", sender="acme office supplies ltd")
+            assert found["known"] and found["records"] == 1, tenant
+            assert found["recent"][0]["work_item_id"] == item["id"], tenant
+    finally:
+        await engine.dispose()
 
     # the Run Trace names the template version
     page = await tapi.get(f"/ui/work-items/{mine['id']}", headers=await sign_in(tapi, bearer(acme)))
