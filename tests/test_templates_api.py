@@ -53,7 +53,7 @@ async def test_without_templates_the_builtin_one_applies_with_every_tool(
     assert (active["name"], active["version"], active["scope"]) == ("builtin", "1", "builtin")
     assert active["settings"] == {
         "extractor": {"mode": None, "providers": None, "model": None, "tools": None},
-        "verifier": {"pass_threshold": None},
+        "verifier": {"enabled": True, "pass_threshold": None},
     }
     assert active["tools"] == list(BUILTIN_TOOL_NAMES)
 

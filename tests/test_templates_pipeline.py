@@ -27,7 +27,7 @@ from myloware.records import DocumentType
 from myloware.settings import Settings
 from myloware.temporal_client import connect
 from myloware.worker.build import WORKFLOWS
-from myloware.workflows.work_item import TEMPLATE_EXTRACTOR_PATCH
+from myloware.workflows.work_item import TEMPLATE_EXTRACTOR_PATCH, TEMPLATE_VERIFIER_PATCH
 from tests.auth_support import TokenFor
 from tests.model_emulator import ModelEmulator, Reply
 from tests.pipeline_support import (
@@ -105,9 +105,9 @@ def _regular(history: Any) -> list[str]:
     ]
 
 
-def _patched(history: Any) -> bool:
+def _patched(history: Any, patch_id: str = TEMPLATE_EXTRACTOR_PATCH) -> bool:
     return any(
-        TEMPLATE_EXTRACTOR_PATCH.encode() in e.marker_recorded_event_attributes.SerializeToString()
+        patch_id.encode() in e.marker_recorded_event_attributes.SerializeToString()
         for e in history.events
         if e.HasField("marker_recorded_event_attributes")
     )
@@ -144,6 +144,19 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     async with running_worker(rules_settings, database_url, temporal_address):
         mine = await _submit(tapi, acme)
         theirs = await _submit(tapi, globex)
+        # v4 switches the Verifier off: the next acme document runs one stage fewer
+        v4 = await tapi.post(
+            "/v1/workflow-templates",
+            json={
+                "name": "acme-invoices",
+                "version": "4",
+                "document_type": "INVOICE",
+                "settings": {"verifier": {"enabled": False}},
+            },
+            headers=acme,
+        )
+        assert v4.status_code == 201, v4.text
+        unverified = await _submit(tapi, acme)
 
     # acme: the model its template names extracted; the threshold is the template's
     assert mine["status"] == "COMPLETED", mine.get("error")
@@ -185,11 +198,25 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     history = await _history(rules_settings, temporal_address, theirs["workflow_id"])
     assert _regular(history) == [] and not _patched(history)
 
+    # v4: no Verifier attempt, no verification; the extractor is the platform's again
+    assert unverified["status"] == "COMPLETED", unverified.get("error")
+    assert unverified["result"]["template"]["version"] == "4"
+    assert unverified["result"]["verification"] is None
+    later = {a["agent_id"] for a in await attempts_of(tapi, unverified["id"], acme)}
+    assert "Verifier" not in later and {"RecordGen", "ExtractorLLM", "Persister"} <= later
+    history = await _history(rules_settings, temporal_address, unverified["workflow_id"])
+    assert _patched(history, TEMPLATE_VERIFIER_PATCH)
+    replayed = await Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter
+    ).replay_workflow(history)
+    assert replayed.replay_failure is None, replayed.replay_failure
+    assert len(emu.requests) == 1
+
     # the memory tool finds the sender's completed record, the tenant's own only
     engine = create_engine(database_url, pool_size=1)
     try:
         deps = AgentDeps(session_factory(engine), rules_settings, blobs=None)
-        for tenant, item in (("acme", mine), ("globex", theirs)):
+        for tenant, items in (("acme", [unverified, mine]), ("globex", [theirs])):
             ref = ItemRef(
                 work_item_id=uuid.uuid4(),
                 work_order_id=uuid.uuid4(),
@@ -197,8 +224,8 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
             )
             box = Toolbox.for_item(deps, ref, DocumentType.INVOICE, ["memory.sender_lookup"])
             found = await box.call("memory.sender_lookup", sender="acme office supplies ltd")
-            assert found["known"] and found["records"] == 1, tenant
-            assert found["recent"][0]["work_item_id"] == item["id"], tenant
+            assert found["known"] and found["records"] == len(items), tenant
+            assert [r["work_item_id"] for r in found["recent"]] == [i["id"] for i in items]
     finally:
         await engine.dispose()
 

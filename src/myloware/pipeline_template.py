@@ -111,6 +111,9 @@ class ExtractorStage(_Strict):
 
 
 class VerifierStage(_Strict):
+    enabled: bool = Field(
+        default=True, description="false: the Verifier does not run (no verification result)"
+    )
     pass_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="least score to pass; default 0.7"
     )

@@ -68,6 +68,8 @@ LOCAL_TIMEOUT = timedelta(seconds=60)
 # a template whose extractor mode differs from the platform's may move ExtractorLLM between a
 # local and a regular activity: a different command than histories from before templates have
 TEMPLATE_EXTRACTOR_PATCH = "template-extractor-mode"
+# a template may switch the Verifier off: one activity fewer
+TEMPLATE_VERIFIER_PATCH = "template-verifier-off"
 
 
 def failure_reason(err: BaseException) -> str:
@@ -93,6 +95,14 @@ def _extract_locally(inp: WorkItemInput, template: TemplateRef | None) -> bool:
     if wanted != inp.fast_path and workflow.patched(TEMPLATE_EXTRACTOR_PATCH):
         return wanted
     return inp.fast_path
+
+
+def _runs_verifier(template: TemplateRef | None) -> bool:
+    """False where the item's template switched the Verifier off (a stage fewer than
+    histories from before templates have: behind the patch)."""
+    if template is None or template.settings.verifier.enabled:
+        return True
+    return not workflow.patched(TEMPLATE_VERIFIER_PATCH)
 
 
 @workflow.defn(name="WorkItemWorkflow")
@@ -187,17 +197,19 @@ class ItemPipeline:
                 Persister.run,
                 PersistInput(item=ref, record=record, validation=validation, decision=decision),
             )
-            verified = await self._run(
-                AgentName.VERIFIER,
-                Verifier.run,
-                VerifyInput(
-                    item=ref,
-                    record=record,
-                    validation=validation,
-                    persisted=persisted,
-                    threshold=template.settings.verifier.pass_threshold if template else None,
-                ),
-            )
+            verified = None
+            if _runs_verifier(template):
+                verified = await self._run(
+                    AgentName.VERIFIER,
+                    Verifier.run,
+                    VerifyInput(
+                        item=ref,
+                        record=record,
+                        validation=validation,
+                        persisted=persisted,
+                        threshold=template.settings.verifier.pass_threshold if template else None,
+                    ),
+                )
         except ActivityError as err:
             return await self._finish(ref, "FAILED", error=failure_reason(err))
         result: dict[str, Any] = {
@@ -207,7 +219,9 @@ class ItemPipeline:
             "validation": validation.model_dump(mode="json"),
             "decision": decision.model_dump(mode="json"),
             "record": {"id": str(persisted.record_id), "version": persisted.version},
-            "verification": {"score": verified.score, "passed": verified.passed},
+            "verification": (
+                {"score": verified.score, "passed": verified.passed} if verified else None
+            ),
         }
         if template is not None:
             result["template"] = {
