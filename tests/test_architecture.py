@@ -15,7 +15,7 @@ LAYERS: list[set[str]] = [
     {"secretbox"},
     {"normalize", "schemas", "documents", "einvoice", "auth", "models", "log_context"},
     {"extraction", "validation"},
-    {"policy", "contracts"},
+    {"policy", "contracts", "pipeline_template"},
     {"db"},
     {"events", "memory"},
     {"services"},

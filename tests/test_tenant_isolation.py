@@ -116,6 +116,20 @@ PROBES: tuple[Probe, ...] = (
     Probe("POST", "/v1/policies/dry-run", json={"work_item_id": "{work_item_id}"}),
     Probe("POST", "/v1/policies", frozenset({201, 422}), json={"yaml": "name: b"}),
     # audit, dead letters
+    Probe("GET", "/v1/workflow-templates", OK),
+    Probe("GET", "/v1/workflow-templates/active", OK, params={"document_type": "INVOICE"}),
+    Probe("GET", "/v1/workflow-templates/{template_id}"),
+    Probe("POST", "/v1/workflow-templates/{template_id}/activate"),
+    Probe("POST", "/v1/workflow-templates/{template_id}/deactivate"),
+    Probe("DELETE", "/v1/workflow-templates/{template_id}"),
+    Probe(
+        "POST",
+        "/v1/workflow-templates",
+        CREATED,
+        json={"name": "b-flow", "version": "1", "document_type": "INVOICE", "settings": {}},
+    ),
+    Probe("GET", "/v1/tools", OK),
+    Probe("PUT", "/v1/tools/{name}", OK, json={"enabled": False}, use={"name": "tool"}),
     Probe("GET", "/v1/audit-logs", OK),
     Probe("GET", "/v1/dead-letters", OK),
     Probe("POST", "/v1/dead-letters/{dead_letter_id}/replay"),
@@ -262,7 +276,12 @@ async def _make_tenant_a(
     )
     inbox = await api.post("/v1/connectors/email", json={"name": "acme-inbox"}, headers=admin)
     key = await api.post("/v1/api-keys", json={"name": "acme-key"}, headers=admin)
-    for answer in (hook, inbox, key):
+    template = await api.post(
+        "/v1/workflow-templates",
+        json={"name": "acme-flow", "version": "1", "document_type": "INVOICE", "settings": {}},
+        headers=admin,
+    )
+    for answer in (hook, inbox, key, template):
         assert answer.status_code == 201, answer.text
     await store_connector(database_url, tenants["acme"], "http://127.0.0.1:9/api/")
     connectors = (await api.get("/v1/connectors", headers=admin)).json()["data"]
@@ -283,10 +302,13 @@ async def _make_tenant_a(
         "tenant_id": str(tenants["acme"]),
         "rest": f"no-such-page/{order_id}",
         "number": "1",  # a page number: not A's, any tenant's first page
+        "template_id": template.json()["data"]["id"],
+        "tool": "check.arithmetic",  # a platform tool: B switches its own use of it
     }
     mailbox = inbox.json()["data"]["config"]["mailbox"]
     secrets = (key.json()["data"]["key"], hook.json()["data"]["secret"])
-    values = (*[v for k, v in ids.items() if k not in ("rest", "number")], mailbox, *secrets)
+    shared = ("rest", "number", "tool")
+    values = (*[v for k, v in ids.items() if k not in shared], mailbox, *secrets, "acme-flow")
     return TenantA(ids=ids, values=(*values, "GX-1001", "user@acme", "acme-eval", "test-finance"))
 
 

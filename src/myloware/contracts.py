@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from myloware.models.base import Usage
+from myloware.pipeline_template import ExtractorStage, TemplateRef
 from myloware.records import CanonicalRecord, DocumentType
 
 #: who decides when an approval's SLA runs out (escalation, the fail-closed default)
@@ -77,11 +78,17 @@ class RecordGenOutput(BaseModel):
     media_type: str
     pages: int
     chars: int
+    # the workflow template the item runs with (None in histories from before templates)
+    template: TemplateRef | None = None
 
 
 class ExtractInput(BaseModel):
     item: ItemRef
     document_type: DocumentType
+    # the template's extractor settings (None: as the platform is configured) and the tools
+    # its agent gets (None: before templates, every built-in tool the tenant allows)
+    settings: ExtractorStage | None = None
+    tools: list[str] | None = None
 
 
 class RelatedUse(BaseModel):
@@ -102,6 +109,7 @@ class LearnedUse(BaseModel):
 class ExtractOutput(BaseModel):
     record: CanonicalRecord
     usage: Usage | None = None
+    tools: list[str] = Field(default_factory=list)  # the tools the agent was given
     budget_exhausted: bool = False  # a token budget was spent: no model was asked
     related: list[RelatedUse] = Field(default_factory=list)  # memory shown to the model
     learned: list[LearnedUse] = Field(default_factory=list)  # values taught by approvals
@@ -228,6 +236,7 @@ class VerifyInput(BaseModel):
     record: CanonicalRecord
     validation: ValidationOutput
     persisted: PersistOutput
+    threshold: float | None = None  # the template's pass threshold (None: the default)
 
 
 class VerifyOutput(BaseModel):

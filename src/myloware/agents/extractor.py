@@ -7,6 +7,7 @@ from temporalio import activity
 
 from myloware.agents.deps import AgentDeps
 from myloware.agents.names import AgentName
+from myloware.agents.tools import Toolbox
 from myloware.contracts import ExtractInput, ExtractOutput, ItemRef, LearnedUse, RelatedUse
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
@@ -16,12 +17,13 @@ from myloware.extraction.learned import apply_lessons
 from myloware.extraction.llm import extract_hybrid, extract_model_or_rules, needs_model
 from myloware.memory.related import RelatedMemory
 from myloware.models import ModelRouter, Usage
+from myloware.pipeline_template import ExtractorStage
 
 
 class ExtractorLLM:
     def __init__(self, deps: AgentDeps) -> None:
         self.deps = deps
-        self._router: ModelRouter | None = None  # built on first use
+        self._routers: dict[tuple[tuple[str, ...], str | None], ModelRouter] = {}  # on first use
         self._memory = RelatedMemory(deps.engine, deps.settings)
 
     @activity.defn(name=AgentName.EXTRACTOR)
@@ -48,23 +50,29 @@ class ExtractorLLM:
         return out.model_copy(update={"record": applied.record, "learned": learned})
 
     async def _extract(self, inp: ExtractInput, doc: LoadedDocument) -> ExtractOutput:
-        mode = self.deps.settings.extractor
+        stage = inp.settings or ExtractorStage()
+        mode = stage.mode or self.deps.settings.extractor
+        # the agent's tools: what its template and its tenant allow, and nothing else
+        toolbox = Toolbox.for_item(self.deps, inp.item, inp.document_type, inp.tools)
         if mode == "rules":
-            return ExtractOutput(record=extract(doc, inp.document_type))
+            return ExtractOutput(record=extract(doc, inp.document_type), tools=toolbox.names)
         rules = extract(doc, inp.document_type) if mode == "hybrid" else None
         if rules is not None and not needs_model(rules):
-            return ExtractOutput(record=rules, usage=Usage())  # no model needed, no budget spent
+            # no model needed, no budget spent
+            return ExtractOutput(record=rules, usage=Usage(), tools=toolbox.names)
         spent = await self._budget_spent(inp.item)
         if spent is not None:
             record = rules or extract(doc, inp.document_type)
             note = f"rules ({spent} token budget spent: no model asked)"
             return ExtractOutput(
-                record=record.model_copy(update={"extractor": note}), budget_exhausted=True
+                record=record.model_copy(update={"extractor": note}),
+                budget_exhausted=True,
+                tools=toolbox.names,
             )
         _, schema = await self.deps.active_schema(inp.document_type)  # SchemaGuard checks it
         related = await self._memory.records_like(inp.item, doc, inp.document_type)
         examples = [r.data for r in related]
-        router = self._model_router()
+        router = self._model_router(stage)
         if rules is not None:
             record, usage = await extract_hybrid(
                 doc, inp.document_type, router, schema, rules, examples
@@ -74,7 +82,7 @@ class ExtractorLLM:
                 doc, inp.document_type, router, schema, examples
             )
         shown = [RelatedUse(work_item_id=r.work_item_id, similarity=r.similarity) for r in related]
-        return ExtractOutput(record=record, usage=usage, related=shown)
+        return ExtractOutput(record=record, usage=usage, related=shown, tools=toolbox.names)
 
     async def _budget_spent(self, ref: ItemRef) -> str | None:
         """Which token budget is spent ("order" or "tenant's daily"), None while both last."""
@@ -90,7 +98,15 @@ class ExtractorLLM:
             return "the tenant's daily"
         return None
 
-    def _model_router(self) -> ModelRouter:
-        if self._router is None:
-            self._router = ModelRouter.from_settings(self.deps.settings, redis=self.deps.redis)
-        return self._router
+    def _model_router(self, stage: ExtractorStage) -> ModelRouter:
+        """The chain the template names (default: the configured one), built once per worker."""
+        names = tuple(stage.providers or self.deps.settings.model_providers)
+        key = (names, stage.model)
+        router = self._routers.get(key)
+        if router is None:
+            settings = self.deps.settings
+            if stage.model is not None:  # the model of the chain's first provider
+                settings = settings.model_copy(update={f"{names[0]}_model": stage.model})
+            router = ModelRouter.from_settings(settings, list(names), redis=self.deps.redis)
+            self._routers[key] = router
+        return router

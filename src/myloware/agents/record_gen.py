@@ -18,6 +18,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import NotFoundError
 from myloware.extraction import detect_language, detect_type
 from myloware.records import DocumentType
+from myloware.services.templates import active_template
 
 
 class RecordGen:
@@ -57,7 +58,13 @@ class RecordGen:
             doc_type=doc_type.value,
         )
         self.deps.contexts.put(ref.work_item_id, doc)
+        # the template in force now is the one this item runs with (recorded in its history)
+        async with self.deps.sessions() as session:
+            template = await active_template(
+                session, tenant_id=ref.tenant_id, document_type=doc_type
+            )
         return RecordGenOutput(
+            template=template,
             document_type=doc_type,
             type_confidence=confidence,
             language=language,

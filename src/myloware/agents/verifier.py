@@ -70,8 +70,16 @@ def is_grounded(value: FieldValue, text: str, squashed: str) -> bool:
     return len(digits) >= 3 and digits in _NON_DIGIT.sub("", text)
 
 
+PASS_THRESHOLD = 0.7  # the default; a workflow template may set its own
+
+
 def verify_record(
-    record: CanonicalRecord, text: str, *, quality_score: float, valid: bool, threshold: float = 0.7
+    record: CanonicalRecord,
+    text: str,
+    *,
+    quality_score: float,
+    valid: bool,
+    threshold: float = PASS_THRESHOLD,
 ) -> Verification:
     squashed = _squash(text)
     checked = {
@@ -110,6 +118,7 @@ class Verifier:
             doc.text,
             quality_score=inp.validation.quality_score,
             valid=inp.validation.valid,
+            threshold=PASS_THRESHOLD if inp.threshold is None else inp.threshold,
         )
         async with transaction(self.deps.engine) as pg:
             await hot_sql.save_verification(

@@ -29,6 +29,7 @@ from myloware.api.routes import (
     pages,
     policies,
     schemas,
+    templates,
     tenants,
     work_items,
     work_orders,
@@ -174,8 +175,10 @@ def create_app(
         schemas,
         memory,
         mail,
+        templates,
     ):
         app.include_router(module.router)
+    app.include_router(templates.tools_router)
     app.include_router(health.router)
     app.include_router(ui_router)
     app.include_router(build_slack_router())

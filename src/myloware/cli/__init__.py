@@ -7,7 +7,18 @@ import sys
 import httpx
 import typer
 
-from myloware.cli import auth, documents, governance, mail, memory, ops, schemas, slack, tenants
+from myloware.cli import (
+    auth,
+    documents,
+    governance,
+    mail,
+    memory,
+    ops,
+    schemas,
+    slack,
+    templates,
+    tenants,
+)
 from myloware.cli._common import console_err
 from myloware.errors import MylowareError
 
@@ -27,6 +38,7 @@ slack.register(app)
 schemas.register(app)
 memory.register(app)
 mail.register(app)
+templates.register(app)
 
 
 def _register_optional() -> None:

@@ -253,6 +253,29 @@ async def known_vendor(
     return await cur.fetchone() is not None
 
 
+SENDER_RECORDS = """
+SELECT r.work_item_id, r.data, count(*) OVER () FROM records r
+JOIN work_items w ON w.id = r.work_item_id
+WHERE r.tenant_id = %(tenant)s AND w.status = 'COMPLETED' AND r.work_item_id <> %(item)s
+  AND (lower(r.data ->> 'vendor_name') = %(sender)s
+       OR lower(r.data ->> 'vendor_tax_id') = %(sender)s)
+ORDER BY r.created_at DESC
+LIMIT %(limit)s
+"""
+
+
+async def sender_records(
+    pg: Connection, *, tenant_id: uuid.UUID, sender: str, item_id: uuid.UUID, limit: int = 3
+) -> tuple[int, list[tuple[uuid.UUID, dict[str, Any]]]]:
+    """How many completed records of the tenant came from ``sender`` (a vendor name or tax
+    id, lower-cased), and the newest ``limit`` of them (other items than ``item_id``)."""
+    cur = await pg.execute(
+        SENDER_RECORDS, {"tenant": tenant_id, "sender": sender, "item": item_id, "limit": limit}
+    )
+    rows = await cur.fetchall()
+    return (int(rows[0][2]) if rows else 0), [(row[0], row[1]) for row in rows]
+
+
 # -- model token budgets -------------------------------------------------------------------
 
 TOKENS_SPENT = """

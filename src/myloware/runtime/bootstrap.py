@@ -22,6 +22,7 @@ from myloware.db.models import Capability as CapabilityRow
 from myloware.db.models import Connector, DocumentSchema, PolicyDocument, Tenant
 from myloware.policy import default_policy, policy_digest, policy_to_dict
 from myloware.schemas import builtin_schema_rows
+from myloware.services.tools import seed_builtin_tools
 
 DEFAULT_TENANT_SLUG = "default"
 CAPABILITY_TEXT = {
@@ -65,6 +66,7 @@ async def seed(session: AsyncSession) -> uuid.UUID:
             )
             .on_conflict_do_nothing(index_elements=["name", "version"])
         )
+    await seed_builtin_tools(session)  # tools added since the migration seeded them
     policy = default_policy()
     await session.execute(
         insert(PolicyDocument)

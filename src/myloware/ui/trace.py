@@ -231,6 +231,21 @@ def record_origin(record: Mapping[str, Any] | None) -> str | None:
     return f"extracted by {extractor}"
 
 
+def template_label(template: object) -> str | None:
+    """ "name vN (scope)" of a workflow template as RecordGen's output or a result holds it."""
+    if not isinstance(template, Mapping) or not template.get("name"):
+        return None
+    return f"{template['name']} v{template.get('version')} ({template.get('scope', '?')})"
+
+
+def pick_template(attempts: Sequence[Attempt], result: Mapping[str, Any]) -> str | None:
+    """The workflow template the item ran with, in words (None before templates)."""
+    found = result.get("template") or (pick_stage_output(attempts, "RecordGen") or {}).get(
+        "template"
+    )
+    return template_label(found)
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     kind: str  # agent | wait | human
@@ -257,6 +272,12 @@ def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
             detail["cost"] = f"${float(a.cost_usd):.4f}"
         if _refused(a):
             detail["outcome"] = "corrections refused (invalid)"
+        template = template_label((a.output or {}).get("template"))
+        if template:
+            detail["template"] = template
+        tools = (a.output or {}).get("tools") if a.agent_id == "ExtractorLLM" else None
+        if tools:
+            detail["tools"] = ", ".join(tools)
         if a.duration_ms is not None:
             seconds: float | None = a.duration_ms / 1000
         elif a.status.value == "STARTED":

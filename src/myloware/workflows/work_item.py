@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         WorkItemInput,
         WorkItemResult,
     )
+    from myloware.pipeline_template import TemplateRef
     from myloware.workflows.approval_step import ApprovalStep
 
 A = TypeVar("A")
@@ -64,6 +65,11 @@ LONG_STAGES = {
     AgentName.EXTRACTOR: timedelta(minutes=3),
 }
 LOCAL_TIMEOUT = timedelta(seconds=60)
+# a template whose extractor mode differs from the platform's may move ExtractorLLM between a
+# local and a regular activity: a different command than histories from before templates have
+TEMPLATE_EXTRACTOR_PATCH = "template-extractor-mode"
+# a template may switch the Verifier off: one activity fewer
+TEMPLATE_VERIFIER_PATCH = "template-verifier-off"
 
 
 def failure_reason(err: BaseException) -> str:
@@ -76,6 +82,27 @@ def failure_reason(err: BaseException) -> str:
             return f"timed out ({cause.type.name if cause.type else 'timeout'})"
         cause = cause.__cause__
     return str(err)
+
+
+def _extract_locally(inp: WorkItemInput, template: TemplateRef | None) -> bool:
+    """Whether ExtractorLLM runs as a local activity: on the fast path (inline text, offline
+    extractor), unless the item's template names another extractor mode than the platform's."""
+    mode = template.settings.extractor.mode if template else None
+    if mode is None:
+        return inp.fast_path
+    inline = inp.fast_path or inp.local_load
+    wanted = mode == "rules" and inline
+    if wanted != inp.fast_path and workflow.patched(TEMPLATE_EXTRACTOR_PATCH):
+        return wanted
+    return inp.fast_path
+
+
+def _runs_verifier(template: TemplateRef | None) -> bool:
+    """False where the item's template switched the Verifier off (a stage fewer than
+    histories from before templates have: behind the patch)."""
+    if template is None or template.settings.verifier.enabled:
+        return True
+    return not workflow.patched(TEMPLATE_VERIFIER_PATCH)
 
 
 @workflow.defn(name="WorkItemWorkflow")
@@ -127,11 +154,17 @@ class ItemPipeline:
                 RecordGenInput(item=ref),
                 local=fast or inp.local_load,
             )
+            template = gen.template  # None in histories from before templates
             extracted = await self._run(
                 AgentName.EXTRACTOR,
                 ExtractorLLM.run,
-                ExtractInput(item=ref, document_type=gen.document_type),
-                local=fast,
+                ExtractInput(
+                    item=ref,
+                    document_type=gen.document_type,
+                    settings=template.settings.extractor if template else None,
+                    tools=template.tools if template else None,
+                ),
+                local=_extract_locally(inp, template),
             )
             record = await self._run(
                 AgentName.RESTYLER,
@@ -164,11 +197,19 @@ class ItemPipeline:
                 Persister.run,
                 PersistInput(item=ref, record=record, validation=validation, decision=decision),
             )
-            verified = await self._run(
-                AgentName.VERIFIER,
-                Verifier.run,
-                VerifyInput(item=ref, record=record, validation=validation, persisted=persisted),
-            )
+            verified = None
+            if _runs_verifier(template):
+                verified = await self._run(
+                    AgentName.VERIFIER,
+                    Verifier.run,
+                    VerifyInput(
+                        item=ref,
+                        record=record,
+                        validation=validation,
+                        persisted=persisted,
+                        threshold=template.settings.verifier.pass_threshold if template else None,
+                    ),
+                )
         except ActivityError as err:
             return await self._finish(ref, "FAILED", error=failure_reason(err))
         result: dict[str, Any] = {
@@ -178,8 +219,17 @@ class ItemPipeline:
             "validation": validation.model_dump(mode="json"),
             "decision": decision.model_dump(mode="json"),
             "record": {"id": str(persisted.record_id), "version": persisted.version},
-            "verification": {"score": verified.score, "passed": verified.passed},
+            "verification": (
+                {"score": verified.score, "passed": verified.passed} if verified else None
+            ),
         }
+        if template is not None:
+            result["template"] = {
+                "id": str(template.id) if template.id else None,
+                "name": template.name,
+                "version": template.version,
+                "scope": template.scope,
+            }
         return await self._finish(ref, "COMPLETED", result=result)
 
     async def _run(self, agent: AgentName, stage: Stage[A, T], arg: A, *, local: bool = True) -> T:

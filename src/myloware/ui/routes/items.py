@@ -92,6 +92,7 @@ async def trace_context(
         or corrections.get("validation")
         or trace.pick_stage_output(attempts, AgentName.SCHEMA_GUARD),
         "decision": result.get("decision") or trace.pick_stage_output(attempts, AgentName.POLICY),
+        "template": trace.pick_template(attempts, result),
         "verification": result.get("verification")
         or trace.pick_stage_output(attempts, AgentName.VERIFIER),
         "evals": evals,
