@@ -69,7 +69,7 @@ async def test_metrics_show_work_approvals_dead_letters_and_model_spend(
     assert found[("myloware_platform_metrics_up", ())] == 1
     assert found[("myloware_work_items", (("status", "AWAITING_APPROVAL"),))] == 1
     assert found[("myloware_work_items", (("status", "FAILED"),))] == 0  # every status shown
-    assert found[("myloware_work_orders", (("status", "PROCESSING"),))] == 1
+    assert found[("myloware_work_orders", (("status", "AWAITING_APPROVAL"),))] == 1
     assert found[("myloware_approvals_waiting", ())] == 1
     assert found[("myloware_approvals_overdue", ())] == 1
     assert found[("myloware_approvals_oldest_age_seconds", ())] > 0
