@@ -209,3 +209,17 @@ async def test_docs_page_loads_swagger_ui_from_the_app_itself(api: httpx.AsyncCl
         assert asset.status_code == 200, url
         assert asset.headers["content-type"].split(";")[0] == content_type, url
     assert "SwaggerUIBundle" in (await api.get("/docs/assets/swagger-ui-bundle.js")).text
+
+
+async def test_redoc_page_loads_redoc_from_the_app_itself(api: httpx.AsyncClient) -> None:
+    """/redoc references only the app's own script and the API description (no CDN, no
+    Google fonts), under the docs Content-Security-Policy."""
+    r = await api.get("/redoc")
+    assert r.status_code == 200, r.text
+    assert "https://" not in r.text and "http://" not in r.text
+    assert "worker-src 'self' blob:" in r.headers["content-security-policy"]
+    urls = set(re.findall(r'(?:src|href|spec-url)="([^"]+)"', r.text))
+    assert urls == {"/docs/assets/redoc.standalone.js", "/docs/assets/favicon.png", "/openapi.json"}
+    script = await api.get("/docs/assets/redoc.standalone.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].split(";")[0] == "text/javascript"

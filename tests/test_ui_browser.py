@@ -173,3 +173,31 @@ async def test_the_document_viewer_links_fields_and_their_boxes(
         await page.locator("#viewer").screenshot(path=str(shots / "ui-document-viewer-390.png"))
         await browser.close()
     assert problems == []
+
+
+async def test_both_api_documentation_pages_render_offline(stack: AppClient) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc) draw the API's operations with nothing from
+    outside the app: every request that completes is to the app's own origin (ReDoc's
+    "powered by" logo points at its CDN; the CSP blocks it and nothing needs it)."""
+    async with (
+        serving(stack.app) as base,
+        playwright_api.async_playwright() as pw,
+    ):
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page(viewport={"width": 1200, "height": 900})
+        requested: list[str] = []
+        problems: list[str] = []
+        page.on("requestfinished", lambda r: requested.append(r.url))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        await page.goto(f"{base}/docs")
+        await page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+        assert "/v1/work-orders" in await page.inner_text(".swagger-ui")
+        await page.goto(f"{base}/redoc")
+        await page.wait_for_selector("[data-section-id^='operation/']", timeout=30_000)
+        assert "work-orders" in (await page.inner_text("body")).lower()
+        await browser.close()
+    outside = [u for u in requested if not u.startswith((base, "data:", "blob:"))]
+    assert outside == []
+    assert [p for p in problems if "logo-mini.svg" not in p] == []

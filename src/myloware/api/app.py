@@ -157,7 +157,8 @@ def create_app(
         "answers in one format (`ErrorResponse`). Text PostgreSQL cannot store (a NUL "
         "character, an unpaired UTF-16 surrogate) is refused with 422 in every field.",
         lifespan=lifespan,
-        docs_url=None,  # install_docs serves /docs without a CDN
+        docs_url=None,  # install_docs serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_docs(app)

@@ -1,9 +1,10 @@
-"""Swagger UI at ``/docs``, served with its own JavaScript and CSS so it works offline.
+"""Swagger UI at ``/docs`` and ReDoc at ``/redoc``, served with their own JavaScript and CSS
+so they work offline.
 
-FastAPI's built-in page loads Swagger UI from a CDN and is blank without internet. The
-assets here come from the ``fastapi-offline`` wheel (Swagger UI 5, which reads OpenAPI 3.1)
-and are mounted under ``/docs/assets``, so the page falls under the docs
-Content-Security-Policy, which allows nothing from outside.
+FastAPI's built-in pages load both from a CDN (and ReDoc its fonts from Google) and are blank
+without internet. The assets here come from the ``fastapi-offline`` wheel (Swagger UI 5 and
+ReDoc, which read OpenAPI 3.1) and are mounted under ``/docs/assets``; both pages fall under
+the docs Content-Security-Policy, which allows nothing from outside.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 DOCS_URL = "/docs"
+REDOC_URL = "/redoc"
 ASSETS_URL = f"{DOCS_URL}/assets"
 ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve Swagger UI at ``/docs`` from assets bundled with the package.
+    """Serve Swagger UI at ``/docs`` and ReDoc at ``/redoc`` from assets bundled with the
+    package.
 
-    Create the app with ``docs_url=None`` so FastAPI's CDN-backed page is not registered."""
+    Create the app with ``docs_url=None, redoc_url=None`` so FastAPI's CDN-backed pages are
+    not registered."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
 
@@ -39,4 +43,14 @@ def install_docs(app: FastAPI) -> None:
             oauth2_redirect_url=None,
             # the online validator badge would fetch an image from validator.swagger.io
             swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(REDOC_URL, include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
         )

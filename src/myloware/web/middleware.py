@@ -24,18 +24,20 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+DOC_PAGES = ("/docs", "/redoc")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = structlog.get_logger("myloware.api.access")
 
 
 #: Content-Security-Policy per kind of response. The UI serves everything itself and has no
-#: inline scripts (inline styles only, for bars' widths); /docs serves Swagger UI's assets
-#: itself too and needs only its inline start-up script.
+#: inline scripts (inline styles only, for bars' widths); /docs and /redoc serve Swagger UI's
+#: and ReDoc's assets themselves too: Swagger UI needs its inline start-up script, ReDoc a
+#: worker it makes from a blob for its search.
 CSP = {
     "ui": b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     b"frame-ancestors 'none'; form-action 'self'",
     "docs": b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    b"script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; frame-ancestors 'none'",
     "api": b"default-src 'none'; frame-ancestors 'none'",
 }
 
@@ -100,7 +102,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = [500]
         path: str = scope.get("path", "")
-        page = "ui" if path.startswith("/ui") else "docs" if path.startswith("/docs") else "api"
+        page = "ui" if path.startswith("/ui") else "docs" if path.startswith(DOC_PAGES) else "api"
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
