@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 #: set to a folder (e.g. ``docs``) to keep the viewer's screenshots; a temporary one otherwise
 SCREENSHOTS = os.environ.get("MYLOWARE_UI_SCREENSHOTS")
+#: the elements that reach past a 390 px screen: what a failure names
+OVERFLOWING = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > 391).slice(0, 8)
+  .map(e => [e.tagName.toLowerCase(), e.className, Math.round(e.getBoundingClientRect().right)])"""
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
@@ -201,3 +205,51 @@ async def test_both_api_documentation_pages_render_offline(stack: AppClient) -> 
     outside = [u for u in requested if not u.startswith((base, "data:", "blob:"))]
     assert outside == []
     assert [p for p in problems if "logo-mini.svg" not in p] == []
+
+
+async def test_every_page_fits_a_phone_without_sideways_scrolling(
+    stack: AppClient, token_for: TokenFor
+) -> None:
+    """At 390 px wide the lists, the order, the trace and the approvals queue fit the screen
+    (no horizontal scrolling) and "Sign out" stays visible."""
+    headers = token_for("acme")
+    r = await stack.post(
+        "/v1/work-orders",
+        json={"work_items": [{"content": (FIXTURES / "invoice.txt").read_text()}]},
+        headers=headers,
+    )
+    order_id = r.json()["data"]["id"]
+    await wait_for_order(stack, order_id, headers)
+    [item] = await items_of(stack, order_id, headers)
+    pages = ["/ui", "/ui/approvals", f"/ui/work-orders/{order_id}", f"/ui/work-items/{item['id']}"]
+    async with (
+        serving(stack.app) as base,
+        playwright_api.async_playwright() as pw,
+    ):
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(f"{base}/ui/login")
+        await page.fill("#credential", bearer(headers))
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{base}/ui**")
+        await page.keyboard.press("Tab")  # the first stop: the skip link, shown when focused
+        skip = page.get_by_role("link", name="Skip to content")
+        assert await skip.evaluate("e => e === document.activeElement")
+        assert await skip.is_visible()
+        too_wide = {}
+        for path in pages:
+            await page.goto(f"{base}{path}")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                too_wide[path] = await page.evaluate(OVERFLOWING)
+            sign_out = page.get_by_role("button", name="Sign out")
+            assert await sign_out.is_visible(), f"no visible Sign out on {path}"
+            box = await sign_out.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 390, path
+        if SCREENSHOTS:
+            await page.goto(f"{base}/ui")
+            await page.screenshot(path=str(Path(SCREENSHOTS) / "ui-orders-390.png"))
+        await browser.close()
+    assert too_wide == {}
