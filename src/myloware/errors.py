@@ -23,6 +23,7 @@ whether it is *transient* (T: a dependency failing for now — retrying later ca
     ├── ModelError                T  a model provider gave no usable answer (models.base)
     ├── DeliveryFailed            T  a webhook receiver did not accept an event (events.webhooks)
     ├── SlackDeliveryError        T  Slack did not accept a message (slack.client)
+    ├── ToolNotAllowed            P  an agent asked for a tool it is not allowed (agents.tools)
     └── Skipped                   P  a file shared in Slack that is not taken (slack.intake)
 
 Inside the worker, :class:`myloware.worker.failures.ErrorSemantics` turns a permanent error
