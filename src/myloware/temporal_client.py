@@ -24,15 +24,20 @@ from myloware.workflows.work_order import WorkOrderWorkflow
 
 
 async def connect(settings: Settings, address: str) -> Client:
-    api_key = settings.temporal_api_key
     return await Client.connect(
         address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=[RequestContext()],  # also the worker's: request ids reach its logs
         tls=tls_config_for(settings),
-        api_key=api_key.get_secret_value() if api_key is not None else None,
+        api_key=api_key_for(settings),
     )
+
+
+def api_key_for(settings: Settings) -> str | None:
+    """The API key ``Client.connect`` sends as a bearer token (Temporal Cloud), if any."""
+    key = settings.temporal_api_key
+    return key.get_secret_value() if key is not None else None
 
 
 def tls_config_for(settings: Settings) -> TLSConfig | bool:
