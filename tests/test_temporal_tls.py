@@ -30,6 +30,15 @@ def test_no_tls_settings_mean_plain_grpc() -> None:
     assert api_key_for(settings) is None
 
 
+def test_empty_values_mean_unset() -> None:
+    """Empty variables (a .env line or a Helm value left blank) are not paths or keys."""
+    settings = settings_with(
+        temporal_tls_ca_cert="", temporal_tls_server_name=" ", temporal_api_key=""
+    )
+    assert tls_config_for(settings) is False
+    assert api_key_for(settings) is None
+
+
 def test_tls_on_alone_uses_the_system_roots() -> None:
     assert tls_config_for(settings_with(temporal_tls=True)) is True
 

@@ -165,11 +165,15 @@ class Settings(BaseSettings):
 
     @field_validator(
         "openai_api_key", "anthropic_api_key", "openai_base_url", "anthropic_base_url",
+        "s3_bucket", "s3_endpoint_url", "s3_region", "temporal_tls_ca_cert",
+        "temporal_tls_client_cert", "temporal_tls_client_key", "temporal_tls_server_name",
+        "temporal_api_key",
         mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """``MYLOWARE_OPENAI_API_KEY=`` (an empty line in a .env file) means not set."""
+        """``MYLOWARE_OPENAI_API_KEY=`` (an empty line in a .env file) means not set (so do
+        the S3 and Temporal TLS ones: a Helm value left empty must not become a path '.')."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
