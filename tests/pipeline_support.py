@@ -15,7 +15,7 @@ import uvicorn
 
 from myloware.agents import PIPELINE
 from myloware.db.engine import create_engine, session_factory
-from myloware.documents import LocalBlobStore
+from myloware.documents import blob_store_for
 from myloware.settings import Settings
 from myloware.temporal_client import connect
 from myloware.worker.build import build_worker
@@ -39,7 +39,7 @@ async def running_worker(
     sessions = session_factory(engine)
     client = await connect(settings, temporal_address)
     worker = build_worker(
-        client, settings, sessions, LocalBlobStore(settings.files_path), activities=activities
+        client, settings, sessions, blob_store_for(settings), activities=activities
     )
     async with worker:
         yield

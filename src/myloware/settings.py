@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     # workers run without it; the test suite runs every workflow (and the replay of stored
     # histories) inside it, which is where such a call would be caught. See docs/architecture.md.
     workflow_sandbox: bool = False
+    # Temporal over TLS (docs/deploy.md, "Temporal TLS and API keys"): `temporal_tls` on, or any
+    # of the paths/values below set, connects with TLS; CA None: the system's roots. A client
+    # certificate and key together give mutual TLS. An API key (Temporal Cloud) is sent as a
+    # bearer token and implies TLS.
+    temporal_tls: bool = False
+    temporal_tls_ca_cert: Path | None = None
+    temporal_tls_client_cert: Path | None = None
+    temporal_tls_client_key: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
 
     # Embedded service ports (used only when the matching URL above is unset).
     redis_port: int = Field(default=6390, ge=0, le=65535)
@@ -88,6 +98,15 @@ class Settings(BaseSettings):
     max_pages: int = Field(default=50, gt=0)
     max_items_per_order: int = Field(default=100, gt=0)
     ocr_enabled: bool = True
+    # Where uploaded files are kept (docs/deploy.md, "Object storage"): `local`, the folder
+    # <data_dir>/files (shared by the API and the workers), or `s3`, a bucket of any
+    # S3-compatible store; its credentials come from the standard AWS chain (AWS_* variables,
+    # profile, instance or pod role).
+    blob_store: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # None: AWS S3; e.g. http://minio:9000
+    s3_region: str | None = None  # None: the AWS chain's (AWS_REGION ...)
+    s3_prefix: str = ""  # e.g. "myloware/files/"
 
     # Models (see docs/models.md). The extractor: `rules` (offline, no model), `model` (the
     # providers in `model_providers`, first that answers wins) or `hybrid` (rules, then the
@@ -146,11 +165,15 @@ class Settings(BaseSettings):
 
     @field_validator(
         "openai_api_key", "anthropic_api_key", "openai_base_url", "anthropic_base_url",
+        "s3_bucket", "s3_endpoint_url", "s3_region", "temporal_tls_ca_cert",
+        "temporal_tls_client_cert", "temporal_tls_client_key", "temporal_tls_server_name",
+        "temporal_api_key",
         mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """``MYLOWARE_OPENAI_API_KEY=`` (an empty line in a .env file) means not set."""
+        """``MYLOWARE_OPENAI_API_KEY=`` (an empty line in a .env file) means not set (so do
+        the S3 and Temporal TLS ones: a Helm value left empty must not become a path '.')."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
@@ -162,6 +185,17 @@ class Settings(BaseSettings):
         for name, key in (("openai", self.openai_api_key), ("anthropic", self.anthropic_api_key)):
             if name in self.model_providers and key is None:
                 raise ValueError(f"provider {name!r} needs MYLOWARE_{name.upper()}_API_KEY")
+        return self
+
+    @model_validator(mode="after")
+    def _stores_are_complete(self) -> Settings:
+        if self.blob_store == "s3" and not self.s3_bucket:
+            raise ValueError("MYLOWARE_BLOB_STORE=s3 needs MYLOWARE_S3_BUCKET")
+        if (self.temporal_tls_client_cert is None) != (self.temporal_tls_client_key is None):
+            raise ValueError(
+                "MYLOWARE_TEMPORAL_TLS_CLIENT_CERT and MYLOWARE_TEMPORAL_TLS_CLIENT_KEY go "
+                "together (mutual TLS needs both)"
+            )
         return self
 
     @model_validator(mode="after")

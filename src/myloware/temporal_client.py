@@ -8,13 +8,16 @@ the worker, the reconciler and the CLI connect through :func:`connect` too. Work
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import TLSConfig
 
 from myloware.contracts import WorkOrderInput, workflow_id_for
+from myloware.errors import ConfigurationError
 from myloware.log_context import RequestContext
 from myloware.settings import Settings
 from myloware.workflows.work_order import WorkOrderWorkflow
@@ -26,7 +29,49 @@ async def connect(settings: Settings, address: str) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=[RequestContext()],  # also the worker's: request ids reach its logs
+        tls=tls_config_for(settings),
+        api_key=api_key_for(settings),
     )
+
+
+def api_key_for(settings: Settings) -> str | None:
+    """The API key ``Client.connect`` sends as a bearer token (Temporal Cloud), if any."""
+    key = settings.temporal_api_key
+    return key.get_secret_value() if key is not None else None
+
+
+def tls_config_for(settings: Settings) -> TLSConfig | bool:
+    """The ``tls`` argument of ``Client.connect`` the settings ask for: False (plain gRPC, the
+    embedded dev server), True (TLS with the system's roots) or a :class:`TLSConfig` with a CA,
+    a client certificate and key (mutual TLS) and/or a server name override. The files are read
+    here, so a path that does not exist fails at start-up with the setting's name."""
+    wants = (
+        settings.temporal_tls
+        or settings.temporal_api_key is not None
+        or settings.temporal_tls_ca_cert is not None
+        or settings.temporal_tls_client_cert is not None
+        or settings.temporal_tls_server_name is not None
+    )
+    if not wants:
+        return False
+    ca = _read("TEMPORAL_TLS_CA_CERT", settings.temporal_tls_ca_cert)
+    cert = _read("TEMPORAL_TLS_CLIENT_CERT", settings.temporal_tls_client_cert)
+    key = _read("TEMPORAL_TLS_CLIENT_KEY", settings.temporal_tls_client_key)
+    name = settings.temporal_tls_server_name
+    if ca is None and cert is None and name is None:
+        return True
+    return TLSConfig(server_root_ca_cert=ca, domain=name, client_cert=cert, client_private_key=key)
+
+
+def _read(setting: str, path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.expanduser().read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"MYLOWARE_{setting}={path}: cannot read the file ({exc.strerror or exc})"
+        ) from exc
 
 
 async def start_work_order(

@@ -35,7 +35,7 @@ from myloware.api.routes import (
     work_orders,
 )
 from myloware.db.engine import create_engine, session_factory
-from myloware.documents import LocalBlobStore
+from myloware.documents import blob_store_for
 from myloware.memory import embedder_for
 from myloware.settings import Settings
 from myloware.slack import build_slack_router
@@ -110,7 +110,7 @@ def create_app(
                 degraded=metrics.rate_limit_degraded,
             ),
             metrics=metrics,
-            blobs=LocalBlobStore(settings.files_path),
+            blobs=blob_store_for(settings),
             auth_failures=AuthFailureThrottle(
                 RateLimiter(
                     redis,

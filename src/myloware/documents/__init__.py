@@ -4,7 +4,7 @@ Public API (the modules behind it are implementation detail)::
 
     load_document(data, filename=..., media_type=..., limits=DocumentLimits(...))
     sniff(data, filename) -> media type;  is_supported(media_type);  SUPPORTED_TYPES
-    BlobStore (protocol), LocalBlobStore(root)
+    BlobStore (protocol), LocalBlobStore(root), S3BlobStore(bucket, ...), blob_store_for(settings)
 
 Names are imported on first use, so ``import myloware.documents.model`` (done by code that
 only needs the data classes, workflow code included) does not pull in PDFium, Pillow,
@@ -18,15 +18,18 @@ from typing import TYPE_CHECKING
 from myloware.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from myloware.documents.blobs import BlobStore, LocalBlobStore
+    from myloware.documents.blobs import BlobStore, LocalBlobStore, blob_store_for
     from myloware.documents.limits import DocumentLimits
     from myloware.documents.load import load_document
     from myloware.documents.mediatypes import SUPPORTED_TYPES, describe, is_supported, sniff
     from myloware.documents.model import LoadedDocument, TextLine
+    from myloware.documents.s3 import S3BlobStore
 
 _EXPORTS = {
     "BlobStore": "blobs",
     "LocalBlobStore": "blobs",
+    "blob_store_for": "blobs",
+    "S3BlobStore": "s3",
     "DocumentLimits": "limits",
     "load_document": "load",
     "LoadedDocument": "model",
@@ -43,7 +46,9 @@ __all__ = [
     "DocumentLimits",
     "LoadedDocument",
     "LocalBlobStore",
+    "S3BlobStore",
     "TextLine",
+    "blob_store_for",
     "describe",
     "is_supported",
     "load_document",

@@ -4,8 +4,9 @@ A reference is ``"sha256:<64 hex digits>"``. :class:`LocalBlobStore` keeps blob 
 ``root/<hex[0:2]>/<hex[2:4]>/<hex>``, written to a temporary file in the same directory and
 moved into place with ``os.replace``, so readers never see half a file and concurrent writers
 of the same content are harmless. References are validated before any path is built, so a
-crafted reference cannot reach outside ``root``. Other backends (S3 ...) implement the same
-:class:`BlobStore` protocol.
+crafted reference cannot reach outside ``root``. :class:`~myloware.documents.s3.S3BlobStore`
+keeps the same layout in an S3-compatible bucket; :func:`blob_store_for` picks one from the
+settings (``MYLOWARE_BLOB_STORE``), and every role builds its store through it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from myloware.errors import DependencyError, NotFoundError, ValidationFailed
+
+if TYPE_CHECKING:
+    from myloware.settings import Settings
 
 PREFIX = "sha256:"
 _REF_RE = re.compile(r"sha256:([0-9a-f]{64})")
@@ -88,6 +92,15 @@ class LocalBlobStore:
     def exists(self, ref: str) -> bool:
         return self.path_for(ref).is_file()
 
+    def delete(self, ref: str) -> None:
+        """Remove the blob for ``ref`` (no error when there is none)."""
+        try:
+            self.path_for(ref).unlink(missing_ok=True)
+        except OSError as exc:
+            raise DependencyError(
+                f"cannot delete from the blob store at {self.root}: {exc}"
+            ) from exc
+
     @staticmethod
     def _write_atomically(path: Path, data: bytes) -> None:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
@@ -100,3 +113,19 @@ class LocalBlobStore:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def blob_store_for(settings: Settings) -> BlobStore:
+    """The blob store the settings choose: the local folder ``<data_dir>/files`` (the embedded
+    default) or an S3-compatible bucket (``MYLOWARE_BLOB_STORE=s3``)."""
+    if settings.blob_store == "s3":
+        from myloware.documents.s3 import S3BlobStore
+
+        assert settings.s3_bucket is not None  # the settings refuse s3 without a bucket
+        return S3BlobStore(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+        )
+    return LocalBlobStore(settings.files_path)

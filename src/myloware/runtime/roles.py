@@ -73,7 +73,7 @@ async def run_worker(
     import redis.asyncio as aioredis
 
     from myloware.db.engine import create_engine, session_factory
-    from myloware.documents import LocalBlobStore
+    from myloware.documents import blob_store_for
     from myloware.temporal_client import connect
     from myloware.worker.attempts import trace_engine
     from myloware.worker.build import build_worker
@@ -89,7 +89,7 @@ async def run_worker(
         client,
         settings,
         sessions,
-        LocalBlobStore(settings.files_path),
+        blob_store_for(settings),
         trace_sessions=session_factory(traces),
         redis=redis,
     )

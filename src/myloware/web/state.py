@@ -31,7 +31,7 @@ class AppState:
     rate_limiter: RateLimiter
     metrics: Metrics
     auth_failures: AuthFailureThrottle
-    blobs: BlobStore  # where uploaded files go (LocalBlobStore under MYLOWARE_DATA_DIR)
+    blobs: BlobStore  # where uploaded files go (documents.blob_store_for: local folder or S3)
     temporal: Client | None = None  # connected lazily (web.temporal.temporal_client)
     # under `myloware up`: the watchdog's status of the embedded servers, for /health
     supervision: Callable[[], dict[str, dict[str, object]]] | None = None
