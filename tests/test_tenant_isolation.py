@@ -194,7 +194,6 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "the API's description: no tenant data",
     ("HEAD", "/openapi.json"): "the API's description: no tenant data",
     ("GET", "/redoc"): "documentation page: no tenant data",
-    ("HEAD", "/redoc"): "documentation page: no tenant data",
     ("GET", "/docs"): "documentation page: no tenant data",
     ("GET", "/ui/login"): "the sign-in form: no tenant data",
     ("POST", "/ui/login"): "signs in with the caller's own credential (tests/test_ui.py)",
