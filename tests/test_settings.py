@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from myloware.errors import ConfigurationError
@@ -60,3 +62,12 @@ def test_an_empty_model_key_means_not_set(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ConfigurationError) as err:
         load_settings(extractor="model", model_providers=["openai"])
     assert "MYLOWARE_OPENAI_API_KEY" in err.value.message
+
+
+def test_a_copy_with_another_data_dir_uses_it(tmp_path: Path) -> None:
+    """``model_copy(update={"data_dir": ...})`` moves every path under the new folder."""
+    settings = load_settings()
+    assert settings.data_path  # read once: nothing of it may stick to a copy
+    moved = settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})
+    assert moved.data_path == (tmp_path / "elsewhere").resolve()
+    assert moved.files_path == (tmp_path / "elsewhere" / "files").resolve()

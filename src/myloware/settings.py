@@ -7,7 +7,6 @@ and a ``.env`` file, then passed in. Nothing deeper in the code reads ``os.envir
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -216,8 +215,9 @@ class Settings(BaseSettings):
                 )
         return self
 
-    @cached_property
+    @property
     def data_path(self) -> Path:
+        # not cached: model_copy(update={"data_dir": ...}) would carry the old value along
         return self.data_dir.expanduser().resolve()
 
     @property
