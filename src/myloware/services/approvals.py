@@ -88,7 +88,7 @@ async def submit_decision(
     except WorkflowUpdateFailedError as exc:
         refusal = _translate(exc.cause)
         if isinstance(refusal, ConflictError):
-            refusal = await _stale(session, item.tenant_id, item.id, refusal)
+            refusal = await _stale(session, principal.tenant_id, decision.work_item_id, refusal)
         raise refusal from None
     except RPCError as exc:
         raise ConflictError(
