@@ -13,14 +13,12 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
-from myloware.db.engine import create_engine, session_factory
-from myloware.events import OutboxRelay
 from myloware.settings import Settings
 from myloware.ui.routes.live import tenant_events
 from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy, submit_waiting_invoice
 from tests.pipeline_support import running_worker, serving, unique_queue
-from tests.ui_support import bearer, csrf_of, sign_in
+from tests.ui_support import bearer, csrf_of, publish, sign_in
 
 FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
 GUARD_S = 60  # only against a hang: every wait below ends on the message it waits for
@@ -53,18 +51,6 @@ async def ready(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> None:
         if name == "ready":
             return
     raise AssertionError("the stream ended before it was ready")
-
-
-async def publish(database_url: str, redis_url: str, settings: Settings) -> int:
-    """One pass of the outbox relay, as ``myloware relay`` runs it."""
-    engine = create_engine(database_url, pool_size=1)
-    redis = aioredis.from_url(redis_url)
-    try:
-        relay = OutboxRelay(session_factory(engine), redis, stream=settings.events_stream)
-        return await relay.publish_once()
-    finally:
-        await redis.aclose()
-        await engine.dispose()
 
 
 INVOICE = "Invoice GX-1001\nVendor: Globex Corp\nTotal: 120.00 EUR\nDate: 2026-01-15"

@@ -150,7 +150,7 @@
       if (data.order === order) { soon(); }
     } else if (page === "item" && data.item === item) {
       if (DECIDED[data.type] && !every) { decidedElsewhere(data); }
-      else if (every || data.type === "approval.requested") { window.location.reload(); }
+      else if (every) { window.location.reload(); }  // it runs: show the next step
     }
   }
   var source = new EventSource("/ui/events");
