@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,11 +14,14 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
+from myloware.runtime.endpoints import Endpoints
+from myloware.runtime.roles import run_api
 from myloware.settings import Settings
 from myloware.ui.routes.live import tenant_events
 from tests.auth_support import TokenFor
 from tests.governance_support import publish_policy, submit_waiting_invoice
 from tests.pipeline_support import running_worker, serving, unique_queue
+from tests.polling import eventually
 from tests.ui_support import bearer, csrf_of, publish, sign_in
 
 FINANCE = ("work_orders:read", "work_orders:write", "approvals:decide")
@@ -193,3 +197,42 @@ async def test_the_stream_survives_a_redis_outage_and_ends_at_shutdown() -> None
         rest = [chunk async for chunk in stream]
     assert len(rest) <= 1  # at most the retry already under way, then the end
     await unreachable.aclose()
+
+
+async def test_an_open_stream_ends_when_the_api_stops(
+    settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    token_for: TokenFor,
+) -> None:
+    """``myloware api`` stopping ends the open event streams (uvicorn would otherwise wait
+    for them forever) and then stops itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    local = settings.model_copy(update={"api_host": "127.0.0.1", "api_port": port})
+    stop = asyncio.Event()
+    api = asyncio.create_task(
+        run_api(local, Endpoints(database_url, clean_redis, temporal_address), stop)
+    )
+
+    async def up(client: httpx.AsyncClient) -> bool:
+        try:
+            return (await client.get("/ui/login")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    async with (
+        asyncio.timeout(GUARD_S),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client,
+    ):
+        await eventually(lambda: up(client), message="the API never answered")
+        cookie = await sign_in(client, bearer(token_for("acme")))
+        async with client.stream("GET", "/ui/events", headers=cookie) as response:
+            events = sse(response)
+            await ready(events)
+            stop.set()
+            rest = [message async for message in events]  # until the server ends it
+        assert rest == []
+        await api
