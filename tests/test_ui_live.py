@@ -9,11 +9,13 @@ import json
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
 
+from myloware.events.stream import Event, text
 from myloware.runtime.endpoints import Endpoints
 from myloware.runtime.roles import run_api
 from myloware.settings import Settings
@@ -236,3 +238,44 @@ async def test_an_open_stream_ends_when_the_api_stops(
             rest = [message async for message in events]  # until the server ends it
         assert rest == []
         await api
+
+
+async def test_a_reconnecting_page_resumes_after_its_last_event_id(clean_redis: str) -> None:
+    """A browser that reconnects with ``Last-Event-ID`` gets what was published after that
+    id (and still only its tenant's), instead of starting at the stream's end."""
+    redis = aioredis.from_url(clean_redis)
+    tenant, other = uuid.uuid4(), uuid.uuid4()
+
+    def event(tenant_id: uuid.UUID, order: uuid.UUID) -> dict[Any, Any]:
+        return Event(
+            event_id=uuid.uuid4(),
+            event_type="work_order.created",
+            tenant_id=tenant_id,
+            aggregate_type="work_order",
+            aggregate_id=order,
+            payload={"work_order_id": str(order), "items": 1},
+            created_at=datetime.now(UTC),
+        ).to_fields()
+
+    seen = text(await redis.xadd("live-test", event(tenant, uuid.uuid4())))
+    await redis.xadd("live-test", event(other, uuid.uuid4()))
+    missed = uuid.uuid4()
+    missed_id = text(await redis.xadd("live-test", event(tenant, missed)))
+    stopping = asyncio.Event()
+    stream = tenant_events(
+        _Open(),  # type: ignore[arg-type]
+        redis,
+        stream="live-test",
+        tenant_id=tenant,
+        stopping=stopping,
+        last_event_id=seen,
+    )
+    async with asyncio.timeout(GUARD_S):
+        chunks = [await anext(stream) for _ in range(3)]
+    assert chunks[0].startswith("retry: ")
+    assert chunks[1] == f'event: ready\ndata: {{"from": "{seen}"}}\n\n'
+    head, data = chunks[2].split("\ndata: ")
+    assert head == f"id: {missed_id}"
+    assert json.loads(data)["order"] == str(missed)
+    await stream.aclose()
+    await redis.aclose()

@@ -26,7 +26,7 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import structlog
@@ -102,7 +102,7 @@ async def tenant_events(
     tenant_id: uuid.UUID,
     stopping: asyncio.Event,
     last_event_id: str | None = None,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     """The SSE text of ``tenant_id``'s events until the client goes or the app stops."""
     loop = asyncio.get_running_loop()
     started = loop.time()
