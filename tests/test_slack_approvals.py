@@ -169,7 +169,8 @@ async def test_a_second_click_after_the_decision_says_it_was_already_decided(
         slack.api, payload, signing_secret=SECRET, timestamp=int(time.time()) + 1
     )
     assert again.status_code == 200
-    assert "Nothing changed" in await slack.told(ALICE, 2)
+    told = await slack.told(ALICE, 2)
+    assert "Nothing changed: already approved by " in told  # names who decided
     assert len(await _decisions(database_url)) == 1
 
 

@@ -200,6 +200,11 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/ui/logout"): "ends the caller's own session",
     ("POST", "/ui/logout"): "ends the caller's own session",
     ("GET", "/ui/static/{name}"): "the UI's static files, the same for every tenant",
+    ("GET", "/ui/events"): (
+        "an endless event stream (the ASGI test transport would wait for its end): "
+        "tests/test_ui_live.py serves it over a socket and checks that tenant B's stream "
+        "skips tenant A's event"
+    ),
     ("POST", "/slack/events"): (
         "the tenant is the connector whose signing secret signed the request, never a "
         "parameter: tests/test_slack_approvals.py refuses forged signatures"

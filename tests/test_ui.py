@@ -221,6 +221,7 @@ async def test_refusals_come_back_as_messages(
     )
     r = await stack.post(url, data={"csrf_token": token, "decision": "APPROVED"}, headers=finance)
     assert r.status_code == 409 and "not awaiting approval" in r.text
+    assert "already rejected by user@acme at " in r.text  # who decided, and when
 
 
 async def test_a_page_left_open_while_the_request_was_escalated_decides_nothing(
@@ -247,6 +248,7 @@ async def test_a_page_left_open_while_the_request_was_escalated_decides_nothing(
     r = await stack.post(f"/ui/work-items/{item_id}/decision", data=form, headers=cookie)
     assert r.status_code == 409
     assert "escalated since" in r.text and "finance-leads" in r.text
+    assert "already escalated by user@acme at " in r.text  # who moved it on, and when
     await wait_for_item_status(stack, item_id, both, "AWAITING_APPROVAL")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,8 +15,9 @@ import pytest
 
 from tests.auth_support import TokenFor
 from tests.einvoice_support import two_page_invoice
+from tests.governance_support import publish_policy, submit_waiting_invoice
 from tests.pipeline_support import AppClient, items_of, wait_for_order
-from tests.ui_support import FIXTURES, bearer
+from tests.ui_support import FIXTURES, bearer, publish
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -253,3 +255,60 @@ async def test_every_page_fits_a_phone_without_sideways_scrolling(
             await page.screenshot(path=str(Path(SCREENSHOTS) / "ui-orders-390.png"))
         await browser.close()
     assert too_wide == {}
+
+
+async def test_a_decision_taken_elsewhere_shows_on_the_waiting_item_page(
+    stack: AppClient,
+    token_for: TokenFor,
+    tenants: dict[str, uuid.UUID],
+    database_url: str,
+    clean_redis: str,
+) -> None:
+    """An item page waits for a decision; the item is approved through the API (as from
+    another tab or Slack): without a reload the page says who decided and disables its
+    buttons, and its orders list in another tab updates the order's status by itself."""
+    await publish_policy(database_url, tenants["acme"])
+    owner = token_for(
+        "acme", "work_orders:read", "work_orders:write", "approvals:decide", groups=("finance",)
+    )
+    order_id, item_id = await submit_waiting_invoice(stack, owner)
+    await publish(database_url, clean_redis, stack.settings)  # what happened so far
+    async with serving(stack.app) as base, playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = await context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        await page.goto(f"{base}/ui/login?next=/ui/work-items/{item_id}")
+        await page.fill("#credential", bearer(owner))
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"**/ui/work-items/{item_id}")
+        orders = await context.new_page()
+        await orders.goto(f"{base}/ui")
+        await page.wait_for_selector("#live-state:not([hidden])")  # the stream is open
+        await orders.wait_for_selector("#live-state:not([hidden])")
+        assert "awaiting approval" in await orders.inner_text(f"tr:has(a[href$='{order_id}'])")
+        approved = await stack.post(
+            "/v1/approvals",
+            json={"work_item_id": item_id, "decision": "APPROVED", "reason": "fine"},
+            headers=owner,
+        )
+        assert approved.status_code == 200
+        await publish(database_url, clean_redis, stack.settings)
+        await page.wait_for_selector("#live-banner:not([hidden])")
+        banner = await page.inner_text("#live-banner")
+        assert banner.startswith("Approved by user@acme at ") and "out of date" in banner
+        assert await page.eval_on_selector_all(
+            "form[action$='/decision'] button", "bs => bs.every(b => b.disabled)"
+        )
+        await wait_for_order(stack, order_id, owner)
+        await publish(database_url, clean_redis, stack.settings)  # work_order.completed
+        await orders.wait_for_function(
+            "id => !document.querySelector(`tr:has(a[href$='${id}'])`)"
+            ".innerText.includes('awaiting approval')",
+            arg=order_id,
+        )
+        await browser.close()
+    assert problems == []

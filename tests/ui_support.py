@@ -6,7 +6,11 @@ import re
 from pathlib import Path
 
 import httpx
+import redis.asyncio as aioredis
 
+from myloware.db.engine import create_engine, session_factory
+from myloware.events import OutboxRelay
+from myloware.settings import Settings
 from myloware.ui.session import SESSION_COOKIE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ui"
@@ -35,3 +39,15 @@ async def sign_in(client: httpx.AsyncClient, credential: str) -> dict[str, str]:
     session = r.cookies[SESSION_COOKIE]
     client.cookies.clear()
     return {"Cookie": f"{SESSION_COOKIE}={session}"}
+
+
+async def publish(database_url: str, redis_url: str, settings: Settings) -> int:
+    """One pass of the outbox relay, as ``myloware relay`` runs it."""
+    engine = create_engine(database_url, pool_size=1)
+    redis = aioredis.from_url(redis_url)
+    try:
+        relay = OutboxRelay(session_factory(engine), redis, stream=settings.events_stream)
+        return await relay.publish_once()
+    finally:
+        await redis.aclose()
+        await engine.dispose()

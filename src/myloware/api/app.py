@@ -139,6 +139,7 @@ def create_app(
             socket_task = asyncio.create_task(sockets.run(stop, settings.slack_socket_refresh_s))
             yield
         finally:
+            state.stopping.set()  # the UI's event streams end
             if smtp is not None:
                 await smtp.stop()
             stop.set()

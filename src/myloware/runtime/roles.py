@@ -60,6 +60,9 @@ async def run_api(
     gc.freeze()
     serving = asyncio.create_task(server.serve())
     await _until(stop, serving)
+    state = getattr(app.state, "myloware", None)
+    if state is not None:  # uvicorn waits for open responses: end the UI's event streams
+        state.stopping.set()
     server.should_exit = True
     await serving
     if not server.started and not stop.is_set():

@@ -24,7 +24,7 @@ from myloware.auth.principal import Capability, Principal
 from myloware.contracts import DecisionOutcome, HumanDecision, work_item_workflow_id
 from myloware.db.audit import ClientInfo
 from myloware.db.base import AttemptStatus, WorkItemStatus
-from myloware.db.models import ApprovalRequest, ApprovalRequestStatus, Attempt
+from myloware.db.models import ApprovalEvent, ApprovalRequest, ApprovalRequestStatus, Attempt
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.services.schemas import ApprovalIn
 from myloware.services.work_orders import get_work_item
@@ -50,9 +50,14 @@ async def submit_decision(
         session, tenant_id=principal.tenant_id, work_item_id=decision.work_item_id
     )
     if item.status is not WorkItemStatus.AWAITING_APPROVAL:
-        raise ConflictError(
-            f"work item {item.id} is {item.status.value}, not awaiting approval",
-            details={"status": item.status.value},
+        raise await _stale(
+            session,
+            item.tenant_id,
+            item.id,
+            ConflictError(
+                f"work item {item.id} is {item.status.value}, not awaiting approval",
+                details={"status": item.status.value},
+            ),
         )
     pending = await session.scalar(
         select(ApprovalRequest.workflow_id).where(
@@ -81,12 +86,50 @@ async def submit_decision(
             "decide", human, result_type=DecisionOutcome
         )
     except WorkflowUpdateFailedError as exc:
-        raise _translate(exc.cause) from None
+        refusal = _translate(exc.cause)
+        if isinstance(refusal, ConflictError):
+            refusal = await _stale(session, principal.tenant_id, decision.work_item_id, refusal)
+        raise refusal from None
     except RPCError as exc:
         raise ConflictError(
             f"the work item's workflow cannot take decisions: {exc.message}"
         ) from None
     return outcome
+
+
+async def last_decision(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> ApprovalEvent | None:
+    """The item's latest decision (approve, reject, escalate; an expiry reads as a
+    ``system:…`` rejection), if any."""
+    return await session.scalar(
+        select(ApprovalEvent)
+        .where(ApprovalEvent.tenant_id == tenant_id, ApprovalEvent.work_item_id == work_item_id)
+        .order_by(ApprovalEvent.timestamp.desc())
+        .limit(1)
+    )
+
+
+def decided_text(event: ApprovalEvent) -> str:
+    """``already approved by alice at 2026-12-06 09:41:07 UTC``."""
+    when = f"{event.timestamp.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return f"already {event.decision.value.lower()} by {event.approver_id} at {when}"
+
+
+async def _stale(
+    session: AsyncSession, tenant_id: uuid.UUID, work_item_id: uuid.UUID, refusal: ConflictError
+) -> ConflictError:
+    """A conflict that names who decided the item (and when), when someone did."""
+    decided = await last_decision(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    if decided is None:
+        return refusal
+    details = dict(refusal.details)
+    details.update(
+        decided_by=decided.approver_id,
+        decided_at=decided.timestamp.isoformat(),
+        decision=decided.decision.value,
+    )
+    return ConflictError(f"{decided_text(decided)}: {refusal.message}", details=details)
 
 
 def _translate(cause: BaseException | None) -> MylowareError:

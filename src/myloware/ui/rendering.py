@@ -102,7 +102,10 @@ def render(
     """Render a page; every page gets ``principal`` and ``csrf`` (None when signed out)."""
     context.setdefault("principal", getattr(request.state, "ui_principal", None))
     context.setdefault("csrf", getattr(request.state, "ui_csrf", None))
-    context.setdefault("refresh", None)
+    context.setdefault("refresh", None)  # seconds: the reload fallback without live events
+    context.setdefault("live", None)  # which page listens to /ui/events (ui.js)
+    context.setdefault("live_order", None)
+    context.setdefault("live_item", None)
     context.setdefault("notice", None)
     context.setdefault("problem", None)
     response: HTMLResponse = templates.TemplateResponse(

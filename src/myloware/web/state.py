@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class AppState:
     embedder: Embedder | None = None  # None when memory embeddings are off
     smtp_port: int | None = None  # the e-mail intake's port, when it listens
     slack_inflight: InFlight = field(default_factory=InFlight)  # Slack listeners still running
+    # set when the app shuts down: long-lived responses (the UI's event stream) end
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # hot auth look-ups: a tenant's status ("" when there is none), an API key's row by hash;
     # short TTLs: another API process's disabling or revoking takes effect here within them
     tenants: TTLCache[uuid.UUID, str] = field(

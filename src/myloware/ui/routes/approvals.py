@@ -58,6 +58,7 @@ async def pending_approvals(
             "group": group or "",
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
+            "live": "approvals",
             "refresh": 30,
         },
     )

@@ -102,6 +102,9 @@ async def trace_context(
         "can_decide": can_decide,
         "form": form,
         "versions": trace.version_rows(versions),
+        "live": "item",
+        "live_item": item.id,
+        "live_order": item.work_order_id,
         "refresh": 2 if item.status in ACTIVE else None,
         "entered": {},  # what a refused form had, to fill it in again
         "fixing": False,

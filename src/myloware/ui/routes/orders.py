@@ -76,6 +76,7 @@ async def list_orders(
             "priority": priority_.value if priority_ else "",
             "statuses": [s.value for s in WorkOrderStatus],
             "priorities": [p.value for p in Priority],
+            "live": "orders",
             "refresh": 10
             if counts["PENDING"] or counts["PROCESSING"] or counts["AWAITING_APPROVAL"]
             else None,
@@ -105,6 +106,8 @@ async def order_detail(
             "order": order,
             "items": items,
             "elapsed": elapsed,
+            "live": "order",
+            "live_order": order.id,
             "refresh": 2 if moving else 15 if waiting else None,
         },
     )

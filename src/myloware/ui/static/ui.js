@@ -74,3 +74,95 @@
     });
   });
 })();
+
+// Live pages: listen to /ui/events (the tenant's own events, server-sent) and update without
+// a timed reload. The lists fetch themselves again and swap their <main>; an order or item
+// page that runs reloads; an item page waiting for a decision shows who decided elsewhere
+// instead (a half-typed reason is not lost). Without EventSource, or when the stream cannot
+// be opened, the page falls back to reloading every data-refresh seconds.
+(function () {
+  "use strict";
+  var body = document.body, page = body.getAttribute("data-live");
+  if (!page) { return; }
+  var order = body.getAttribute("data-live-order"), item = body.getAttribute("data-live-item");
+  var every = parseInt(body.getAttribute("data-refresh") || "0", 10);
+  var fallback = null;
+  function fallBack() {
+    if (every > 0 && fallback === null) {
+      fallback = window.setTimeout(function () { window.location.reload(); }, every * 1000);
+    }
+  }
+  if (!window.EventSource || !window.fetch || !window.DOMParser) { fallBack(); return; }
+  var state = document.getElementById("live-state");
+  var banner = document.getElementById("live-banner");
+  var DECIDED = { "approval.approved": "Approved", "approval.rejected": "Rejected",
+    "approval.escalated": "Escalated", "approval.expired": "Expired" };
+  var busy = false, again = false;
+  function typing() {
+    var el = document.activeElement;
+    return el && el.closest("main") && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName);
+  }
+  // Fetch this page again and swap its <main> (not while someone types in it).
+  function refresh() {
+    if (busy || typing()) { again = true; return; }
+    busy = true; again = false;
+    window.fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) {
+        if (!r.ok || r.redirected) { window.location.reload(); return null; }
+        return r.text();
+      })
+      .then(function (html) {
+        if (html === null) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+        var main = document.querySelector("main");
+        if (fresh && main) { main.replaceWith(fresh); }
+      })
+      .catch(function () { /* the next event tries again */ })
+      .then(function () { busy = false; if (again) { soon(); } });
+  }
+  var timer = null;
+  function soon() {  // several events in a burst: one fetch
+    if (timer === null) { timer = window.setTimeout(function () { timer = null; refresh(); }, 250); }
+  }
+  document.addEventListener("focusout", function () { if (again) { soon(); } });
+  function decidedElsewhere(data) {
+    var what = DECIDED[data.type] || "Decided";
+    var text = what + " by " + (data.decided_by || "someone") +
+      (data.type === "approval.escalated" && data.group ? " (now waiting for " + data.group + ")" : "") +
+      " at " + new Date(data.at).toLocaleTimeString() + ". This page is out of date.";
+    banner.textContent = text;
+    var reload = document.createElement("button");
+    reload.type = "button"; reload.textContent = "Reload";
+    reload.addEventListener("click", function () { window.location.reload(); });
+    banner.appendChild(reload);
+    banner.hidden = false;
+    document.querySelectorAll("form[action$=\"/decision\"] button")
+      .forEach(function (b) { b.disabled = true; });
+  }
+  function onEvent(data) {
+    var approval = data.type.indexOf("approval.") === 0;
+    if (page === "orders") {
+      if (data.type.indexOf("work_order.") === 0 || approval ||
+          /^work_item\.(completed|failed|rejected)$/.test(data.type)) { soon(); }
+    } else if (page === "approvals") {
+      if (approval) { soon(); }
+    } else if (page === "order") {
+      if (data.order === order) { soon(); }
+    } else if (page === "item" && data.item === item) {
+      if (DECIDED[data.type] && !every) { decidedElsewhere(data); }
+      else if (every) { window.location.reload(); }  // it runs: show the next step
+    }
+  }
+  var source = new EventSource("/ui/events");
+  source.addEventListener("ready", function () {
+    if (fallback !== null) { window.clearTimeout(fallback); fallback = null; }
+    if (state) { state.hidden = false; }
+  });
+  source.addEventListener("message", function (e) {
+    try { onEvent(JSON.parse(e.data)); } catch (err) { /* not for this page */ }
+  });
+  source.addEventListener("error", function () {
+    if (state) { state.hidden = true; }
+    if (source.readyState === EventSource.CLOSED) { fallBack(); }  // refused: reload on a timer
+  });
+})();
