@@ -19,7 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from myloware.db.models import EvalResult, OutboxEvent, RecordVersion, WorkItem
+from myloware.db.models import Attempt, EvalResult, OutboxEvent, RecordVersion, WorkItem
 from myloware.runtime.embedded import EmbeddedServices
 from myloware.settings import Settings
 from myloware.temporal_client import connect
@@ -225,8 +225,13 @@ async def test_a_database_restart_mid_run_loses_and_duplicates_nothing(
     log = (settings.data_path / f"worker-{queue}.log").open("wb")
     worker = _worker_process(settings, database_url, redis_url, temporal_address, queue, log)
     try:
-        await _first_completed(database_url)
-        # counted as the restart begins: on a busy machine the stop itself can take a while
+        # the 40 orders move through the stages nearly in step, so they also complete nearly
+        # together: restart once the first stage has finished, while every order is in flight
+        await eventually(
+            lambda: count_rows(database_url, Attempt),
+            timeout_s=30,
+            message="the worker never finished a stage",
+        )
         done_at_restart = await _completed(database_url)
         await asyncio.to_thread(embedded.restart_postgres)
         done = None
