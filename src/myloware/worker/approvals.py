@@ -63,7 +63,19 @@ class ApprovalActivities:
                 tier=0,
                 sla_seconds=first.sla_seconds,
                 due_at=datetime.now(UTC) + timedelta(seconds=first.sla_seconds),
-                reasons={"rules": decision.reasons, "on_sla_exhausted": decision.on_sla_exhausted},
+                reasons={
+                    "rules": decision.reasons,
+                    "on_sla_exhausted": decision.on_sla_exhausted,
+                    # the deciding rule's own words, for the approvals queue
+                    "cause": next(
+                        (
+                            {"rule_id": f.rule_id, "reason": f.reason, "detail": f.detail}
+                            for f in decision.fired
+                            if f.rule_id == decision.decided_by
+                        ),
+                        None,
+                    ),
+                },
                 explanation=decision.explanation,
             )
             session.add(request)
