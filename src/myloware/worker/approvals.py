@@ -67,14 +67,7 @@ class ApprovalActivities:
                     "rules": decision.reasons,
                     "on_sla_exhausted": decision.on_sla_exhausted,
                     # the deciding rule's own words, for the approvals queue
-                    "cause": next(
-                        (
-                            {"rule_id": f.rule_id, "reason": f.reason, "detail": f.detail}
-                            for f in decision.fired
-                            if f.rule_id == decision.decided_by
-                        ),
-                        None,
-                    ),
+                    "cause": decision.cause,
                 },
                 explanation=decision.explanation,
             )

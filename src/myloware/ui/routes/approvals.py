@@ -157,7 +157,11 @@ async def approve_selected(
                 decision=decision,
                 client=client_info(request),
             )
-        except (ConflictError, ForbiddenError, ValidationFailed, NotFoundError) as exc:
+        except NotFoundError:
+            await session.rollback()
+            results.append({"id": str(work_item_id), "ok": False, "message": "not found"})
+            continue
+        except (ConflictError, ForbiddenError, ValidationFailed) as exc:
             await session.rollback()
             results.append({"id": str(work_item_id), "ok": False, "message": exc.message})
             continue
@@ -173,4 +177,6 @@ async def approve_selected(
     )
     context["results"] = results
     context["approved"] = sum(1 for r in results if r["ok"])
-    return render(request, "approvals.html", context)
+    # nothing chosen is known here (another tenant's ids, say): answered as not found
+    unknown = bool(results) and all(r["message"] == "not found" for r in results)
+    return render(request, "approvals.html", context, status_code=404 if unknown else 200)
