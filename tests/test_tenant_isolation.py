@@ -186,6 +186,12 @@ PROBES: tuple[Probe, ...] = (
         data={"decision": "APPROVED"},  # csrf_token added: B's own, valid
         ui=True,
     ),
+    Probe(  # approving A's item in bulk: not found, nothing decided
+        "POST",
+        "/ui/approvals/approve",
+        data={"item": "{work_item_id}:{work_item_id}:0"},  # csrf_token added
+        ui=True,
+    ),
     Probe("GET", "/ui/{rest}", params={}, ui=True),  # rest: A's order id, an unknown page
 )
 
@@ -327,7 +333,10 @@ async def _request(
     data = probe.data
     if data is not None:
         page = await api.get("/ui", headers=ui_b)
-        data = {**data, "csrf_token": csrf_of(page.text)}
+        data = {
+            **{key: a.fill(value, probe.use) for key, value in data.items()},
+            "csrf_token": csrf_of(page.text),
+        }
     files = None
     if probe.path == "/v1/work-orders/upload":
         files = {"files": ("b.txt", b"Invoice No: B-1\nTotal EUR 1.00\n", "text/plain")}

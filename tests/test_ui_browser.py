@@ -15,7 +15,7 @@ import pytest
 
 from tests.auth_support import TokenFor
 from tests.einvoice_support import two_page_invoice
-from tests.governance_support import publish_policy, submit_waiting_invoice
+from tests.governance_support import BIG_INVOICE, publish_policy, submit_waiting_invoice
 from tests.pipeline_support import AppClient, items_of, wait_for_order
 from tests.ui_support import FIXTURES, bearer, publish
 
@@ -312,3 +312,44 @@ async def test_a_decision_taken_elsewhere_shows_on_the_waiting_item_page(
         )
         await browser.close()
     assert problems == []
+
+
+async def test_keys_move_through_the_queue_and_decide(
+    stack: AppClient, tenants: dict[str, uuid.UUID], database_url: str, token_for: TokenFor
+) -> None:
+    """j and k move between waiting items, r focuses the reason box (keys there type text),
+    and a approves the item shown."""
+    await publish_policy(database_url, tenants["acme"])
+    headers = token_for(
+        "acme", "work_orders:read", "work_orders:write", "approvals:decide", groups=("finance",)
+    )
+    _, first = await submit_waiting_invoice(stack, headers)
+    _, second = await submit_waiting_invoice(stack, headers, BIG_INVOICE.replace("GX-1001", "GX-2"))
+    async with serving(stack.app) as base, playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await (await browser.new_context()).new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        await page.goto(f"{base}/ui/work-items/{first}")
+        await page.fill("#credential", bearer(headers))
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"**/ui/work-items/{first}")
+        await page.keyboard.press("j")
+        await page.wait_for_url(f"**/ui/work-items/{second}#decide")
+        await page.keyboard.press("k")
+        await page.wait_for_url(f"**/ui/work-items/{first}#decide")
+        await page.wait_for_selector("#decide-form")
+        await page.keyboard.press("r")
+        focused = await page.evaluate(
+            "document.activeElement.tagName + '#' + document.activeElement.id"
+        )
+        assert focused == "TEXTAREA#reason", (focused, problems)
+        await page.keyboard.type("ja")  # typed into the box, not taken as keys
+        assert await page.input_value("#reason") == "ja" and first in page.url
+        await page.evaluate("document.activeElement.blur()")
+        await page.keyboard.press("a")
+        await page.wait_for_url("**done=APPROVED")
+        await browser.close()

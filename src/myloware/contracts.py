@@ -151,6 +151,8 @@ class PolicyDecision(BaseModel):
     approver_group: str | None = None
     escalation: list[Tier] = Field(default_factory=list)
     on_sla_exhausted: str = "REJECT"
+    #: the deciding rule in its own words (rule_id, reason, detail); None: no rule decided
+    cause: dict[str, str] | None = None
 
 
 class OpenApprovalInput(BaseModel):

@@ -31,6 +31,14 @@ def to_policy_decision(decision: Decision) -> PolicyDecision:
         approver_group=decision.approver_group,
         escalation=[Tier(group=t.group, sla_seconds=t.sla_seconds) for t in decision.escalation],
         on_sla_exhausted=decision.on_sla_exhausted.value,
+        cause=next(
+            (
+                {"rule_id": f.rule_id, "reason": f.reason, "detail": f.detail}
+                for f in decision.fired
+                if f.rule_id == decision.decided_by
+            ),
+            None,
+        ),
     )
 
 

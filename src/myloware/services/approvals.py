@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -24,7 +24,13 @@ from myloware.auth.principal import Capability, Principal
 from myloware.contracts import DecisionOutcome, HumanDecision, work_item_workflow_id
 from myloware.db.audit import ClientInfo
 from myloware.db.base import AttemptStatus, WorkItemStatus
-from myloware.db.models import ApprovalEvent, ApprovalRequest, ApprovalRequestStatus, Attempt
+from myloware.db.models import (
+    ApprovalEvent,
+    ApprovalRequest,
+    ApprovalRequestStatus,
+    Attempt,
+    WorkItem,
+)
 from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.services.schemas import ApprovalIn
 from myloware.services.work_orders import get_work_item
@@ -142,23 +148,122 @@ def _translate(cause: BaseException | None) -> MylowareError:
     return error_cls(cause.message, details=details)
 
 
+#: how the waiting list may be ordered; ``due`` (SLA, due soonest first) is the default
+SORTS = ("due", "group", "vendor", "type")
+
+
 async def list_pending(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
     group: str | None = None,
+    vendor: str | None = None,
+    document_type: str | None = None,
+    sort: str = "due",
     limit: int = 50,
     offset: int = 0,
 ) -> Sequence[ApprovalRequest]:
-    query = select(ApprovalRequest).where(
+    """What waits for a person. ``vendor`` matches part of the waiting record's vendor_name
+    (any case); ``document_type`` the record's type (or the item's, before extraction);
+    ``sort`` is one of :data:`SORTS`, every order ending on the due time."""
+    if sort not in SORTS:
+        raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}")
+    pending = (
         ApprovalRequest.tenant_id == tenant_id,
         ApprovalRequest.status == ApprovalRequestStatus.PENDING,
     )
+    query = select(ApprovalRequest).where(*pending)
     if group is not None:
         query = query.where(ApprovalRequest.approver_group == group)
-    return (
-        await session.scalars(query.order_by(ApprovalRequest.due_at).limit(limit).offset(offset))
-    ).all()
+    order: list[Any] = []
+    if vendor is not None or document_type is not None or sort in ("vendor", "type"):
+        latest = (
+            select(Attempt.work_item_id, Attempt.output)
+            .where(
+                Attempt.tenant_id == tenant_id,
+                Attempt.work_item_id.in_(select(ApprovalRequest.work_item_id).where(*pending)),
+                Attempt.agent_id == RECORD_STAGE,
+                Attempt.status == AttemptStatus.COMPLETED,
+                Attempt.output.is_not(None),
+            )
+            .order_by(
+                Attempt.work_item_id, Attempt.started_at.desc(), Attempt.attempt_number.desc()
+            )
+            .distinct(Attempt.work_item_id)
+            .subquery()
+        )
+        query = query.join(WorkItem, WorkItem.id == ApprovalRequest.work_item_id).outerjoin(
+            latest, latest.c.work_item_id == ApprovalRequest.work_item_id
+        )
+        vendor_of = latest.c.output["fields"]["vendor_name"]["value"].astext
+        type_of = func.coalesce(
+            latest.c.output["document_type"].astext, cast(WorkItem.type, String)
+        )
+        if vendor is not None:
+            pattern = (
+                "%" + vendor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            query = query.where(vendor_of.ilike(pattern, escape="\\"))
+        if document_type is not None:
+            query = query.where(func.upper(type_of) == document_type.strip().upper())
+        if sort == "vendor":
+            order.append(func.lower(vendor_of).asc().nulls_last())
+        elif sort == "type":
+            order.append(type_of.asc().nulls_last())
+    if sort == "group":
+        order.append(ApprovalRequest.approver_group)
+    order += [ApprovalRequest.due_at, ApprovalRequest.id]
+    return (await session.scalars(query.order_by(*order).limit(limit).offset(offset))).all()
+
+
+def plain_reason(request: ApprovalRequest) -> str:
+    """Why a person was asked, in the rule's own words: the deciding rule's reason and the
+    facts it saw (``"Large invoice (total_amount 12500 > 10000)"``), without the engine's
+    wording (the full explanation stays in ``request.explanation``)."""
+    cause = request.reasons.get("cause")
+    if isinstance(cause, dict) and cause.get("reason"):
+        detail = cause.get("detail")
+        return f"{cause['reason']} ({detail})" if detail else str(cause["reason"])
+    rules = request.reasons.get("rules")
+    if isinstance(rules, list) and rules:
+        # requests saved before "cause" was kept: "<rule id>: <reason> (<detail>)" of the
+        # first rule that fired
+        _, _, words = str(rules[0]).partition(": ")
+        return words or str(rules[0])
+    return "no rule fired: the policy asks a person by default"
+
+
+#: the field that dates a record, by document type, first found wins
+DATE_FIELDS = ("invoice_date", "document_date", "report_date", "date", "created_date")
+
+
+def record_date(values: dict[str, Any]) -> str | None:
+    """The record's own date (an invoice's invoice_date ...), when it has one."""
+    return next((str(values[f]) for f in DATE_FIELDS if values.get(f)), None)
+
+
+async def neighbours(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The waiting items before and after ``work_item_id`` in the queue's default order (due
+    soonest first); for an item no longer waiting, next is the first one still waiting."""
+    ids = list(
+        (
+            await session.scalars(
+                select(ApprovalRequest.work_item_id)
+                .where(
+                    ApprovalRequest.tenant_id == tenant_id,
+                    ApprovalRequest.status == ApprovalRequestStatus.PENDING,
+                )
+                .order_by(ApprovalRequest.due_at, ApprovalRequest.id)
+                .limit(1000)
+            )
+        ).all()
+    )
+    if work_item_id not in ids:
+        return None, ids[0] if ids else None
+    at = ids.index(work_item_id)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
 
 #: the stage whose output is the record a person is asked about (``agents.AgentName.RESTYLER``;

@@ -63,7 +63,12 @@ class ApprovalActivities:
                 tier=0,
                 sla_seconds=first.sla_seconds,
                 due_at=datetime.now(UTC) + timedelta(seconds=first.sla_seconds),
-                reasons={"rules": decision.reasons, "on_sla_exhausted": decision.on_sla_exhausted},
+                reasons={
+                    "rules": decision.reasons,
+                    "on_sla_exhausted": decision.on_sla_exhausted,
+                    # the deciding rule's own words, for the approvals queue
+                    "cause": decision.cause,
+                },
                 explanation=decision.explanation,
             )
             session.add(request)

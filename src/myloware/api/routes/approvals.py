@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from myloware.contracts import DecisionOutcome
@@ -36,6 +36,10 @@ class PendingApproval(BaseModel):
     seconds_left: float
     reasons: dict[str, Any]
     explanation: str | None
+    reason: str = Field(
+        description="why a person was asked, in the deciding rule's own words "
+        "(the engine's full text is in explanation)"
+    )
     # what the person decides on: the record as the pipeline left it (before any correction)
     document_type: str | None = None
     fields: dict[str, Any] = Field(
@@ -44,6 +48,9 @@ class PendingApproval(BaseModel):
     vendor: str | None = Field(default=None, description="vendor_name, for an invoice")
     total: str | None = Field(
         default=None, description="total_amount (with the currency when known), for an invoice"
+    )
+    date: str | None = Field(
+        default=None, description="the record's own date (an invoice's invoice_date)"
     )
 
 
@@ -56,6 +63,7 @@ def _record_facts(record: dict[str, Any] | None) -> dict[str, Any]:
         "fields": values,
         "vendor": None if vendor is None else str(vendor),
         "total": None if total is None else f"{total} {currency}" if currency else str(total),
+        "date": svc.record_date(values),
     }
 
 
@@ -83,17 +91,37 @@ async def submit_approval(
 
 
 @router.get(
-    "", response_model=ListResponse[PendingApproval], summary="List pending approvals with SLA"
+    "",
+    response_model=ListResponse[PendingApproval],
+    summary="List pending approvals with SLA",
+    responses=error_responses(422),
 )
 async def list_pending(
     principal: Reader,
     session: SessionDep,
-    group: str | None = None,
+    group: Annotated[str | None, Query(max_length=255)] = None,
+    vendor: Annotated[
+        str | None, Query(max_length=255, description="part of the vendor's name, any case")
+    ] = None,
+    document_type: Annotated[
+        str | None, Query(max_length=50, description="INVOICE, TICKET or STATUS_REPORT")
+    ] = None,
+    sort: Annotated[
+        Literal["due", "group", "vendor", "type"],
+        Query(description="due (SLA, due soonest first; the default), group, vendor or type"),
+    ] = "due",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ListResponse[PendingApproval]:
     rows = await svc.list_pending(
-        session, tenant_id=principal.tenant_id, group=group, limit=limit, offset=offset
+        session,
+        tenant_id=principal.tenant_id,
+        group=group or None,
+        vendor=vendor or None,
+        document_type=document_type or None,
+        sort=sort,
+        limit=limit,
+        offset=offset,
     )
     records = await svc.waiting_records(
         session, tenant_id=principal.tenant_id, work_item_ids=[r.work_item_id for r in rows]
@@ -113,6 +141,7 @@ async def list_pending(
                     "created_at": r.created_at,
                     "reasons": r.reasons,
                     "explanation": r.explanation,
+                    "reason": svc.plain_reason(r),
                     **svc.age_and_sla(r),
                     **_record_facts(records.get(r.work_item_id)),
                 }

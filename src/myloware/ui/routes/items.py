@@ -13,6 +13,7 @@ from myloware.agents.names import AgentName
 from myloware.auth.principal import Principal
 from myloware.db.base import WorkItemStatus
 from myloware.db.models import ApprovalRequestStatus
+from myloware.services import approvals as approval_svc
 from myloware.services import memory, schemas_registry
 from myloware.services import pages as page_svc
 from myloware.services import work_orders as svc
@@ -68,6 +69,9 @@ async def trace_context(
         and may_decide(principal, pending.approver_group)
     )
     corrections = trace.pick_stage_output(attempts, "ApplyCorrections") or {}
+    queue_prev, queue_next = await approval_svc.neighbours(
+        session, tenant_id=tenant, work_item_id=item.id
+    )
     form = None
     if can_decide and item.type is not None:
         values = {
@@ -100,6 +104,8 @@ async def trace_context(
         "events": events,
         "pending": pending,
         "can_decide": can_decide,
+        "queue_prev": queue_prev,  # the waiting items around this one (keys k/p and j/n)
+        "queue_next": queue_next,
         "form": form,
         "versions": trace.version_rows(versions),
         "live": "item",

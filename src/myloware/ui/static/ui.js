@@ -166,3 +166,45 @@
     if (source.readyState === EventSource.CLOSED) { fallBack(); }  // refused: reload on a timer
   });
 })();
+
+// Keyboard shortcuts on the item page, listed on the page: j/n next and k/p previous waiting
+// item, a approve, r reject and e escalate (both focus the reason box; Ctrl+Enter there
+// sends the chosen decision). Never while typing in a box.
+(function () {
+  "use strict";
+  var form = document.getElementById("decide-form");
+  var armed = null;
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  function button(decision) {
+    return form ? form.querySelector('button[name="decision"][value="' + decision + '"]') : null;
+  }
+  function follow(which) {
+    var link = document.querySelector('a[data-key="' + which + '"]');
+    if (link) { window.location.href = link.href; }
+  }
+  function arm(decision) {
+    var reason = document.getElementById("reason"), chosen = button(decision);
+    if (!reason || !chosen) { return; }
+    if (armed) { armed.classList.remove("armed"); }
+    armed = chosen;
+    chosen.classList.add("armed");
+    reason.focus();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.target && event.target.id === "reason" && armed && event.key === "Enter" &&
+        (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      armed.click();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var key = event.key;
+    if (key === "j" || key === "n") { follow("next"); }
+    else if (key === "k" || key === "p") { follow("prev"); }
+    else if (key === "a" && button("APPROVED")) { event.preventDefault(); button("APPROVED").click(); }
+    else if (key === "r") { event.preventDefault(); arm("REJECTED"); }
+    else if (key === "e") { event.preventDefault(); arm("ESCALATED"); }
+  });
+})();
