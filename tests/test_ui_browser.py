@@ -29,6 +29,12 @@ SCREENSHOTS = os.environ.get("MYLOWARE_UI_SCREENSHOTS")
 OVERFLOWING = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > 391).slice(0, 8)
   .map(e => [e.tagName.toLowerCase(), e.className, Math.round(e.getBoundingClientRect().right)])"""
+#: form controls a screen reader could not name: no <label>, no aria-label(ledby)
+UNLABELLED = """[...document.querySelectorAll('input, select, textarea')]
+  .filter(e => e.type !== 'hidden' && e.type !== 'submit' && e.type !== 'button')
+  .filter(e => !e.labels.length && !e.getAttribute('aria-label')
+    && !e.getAttribute('aria-labelledby'))
+  .map(e => e.outerHTML.slice(0, 120))"""
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
@@ -213,7 +219,8 @@ async def test_every_page_fits_a_phone_without_sideways_scrolling(
     stack: AppClient, token_for: TokenFor
 ) -> None:
     """At 390 px wide the lists, the order, the trace and the approvals queue fit the screen
-    (no horizontal scrolling) and "Sign out" stays visible."""
+    (no horizontal scrolling), "Sign out" stays visible, and every form control has a label
+    a screen reader can name."""
     headers = token_for("acme")
     r = await stack.post(
         "/v1/work-orders",
@@ -240,12 +247,13 @@ async def test_every_page_fits_a_phone_without_sideways_scrolling(
         skip = page.get_by_role("link", name="Skip to content")
         assert await skip.evaluate("e => e === document.activeElement")
         assert await skip.is_visible()
-        too_wide = {}
+        too_wide, unlabelled = {}, {}
         for path in pages:
             await page.goto(f"{base}{path}")
             width = await page.evaluate("document.documentElement.scrollWidth")
             if width > 390:
                 too_wide[path] = await page.evaluate(OVERFLOWING)
+            unlabelled[path] = await page.evaluate(UNLABELLED)
             sign_out = page.get_by_role("button", name="Sign out")
             assert await sign_out.is_visible(), f"no visible Sign out on {path}"
             box = await sign_out.bounding_box()
@@ -255,6 +263,7 @@ async def test_every_page_fits_a_phone_without_sideways_scrolling(
             await page.screenshot(path=str(Path(SCREENSHOTS) / "ui-orders-390.png"))
         await browser.close()
     assert too_wide == {}
+    assert {path: names for path, names in unlabelled.items() if names} == {}
 
 
 async def test_a_decision_taken_elsewhere_shows_on_the_waiting_item_page(
