@@ -146,19 +146,7 @@ async def activate_template(
     client: ClientInfo | None = None,
 ) -> WorkflowTemplate:
     """Make this version the tenant's active one for its document type."""
-    row = await _own(session, tenant_id=tenant_id, template_id=template_id)
-    await _make_active(session, row)
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="template.activate",
-        resource_type="workflow_template",
-        resource_id=row.id,
-        details={"name": row.name, "version": row.version, "document_type": row.document_type},
-        client=client,
-    )
-    return row
+    return await _switch(session, tenant_id, template_id, principal, client, active=True)
 
 
 async def deactivate_template(
@@ -170,19 +158,35 @@ async def deactivate_template(
     client: ClientInfo | None = None,
 ) -> WorkflowTemplate:
     """Stop using this version (the platform's or the built-in template applies again)."""
+    return await _switch(session, tenant_id, template_id, principal, client, active=False)
+
+
+async def _switch(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    template_id: uuid.UUID,
+    principal: Principal | None,
+    client: ClientInfo | None,
+    *,
+    active: bool,
+) -> WorkflowTemplate:
+    """(De)activate one of the tenant's versions, audited."""
     row = await _own(session, tenant_id=tenant_id, template_id=template_id)
-    row.is_active = False
+    if active:
+        await _make_active(session, row)
+    else:
+        row.is_active = False
+        await session.flush()
     record_audit(
         session,
         principal=principal,
         tenant_id=tenant_id,
-        action="template.deactivate",
+        action="template.activate" if active else "template.deactivate",
         resource_type="workflow_template",
         resource_id=row.id,
-        details={"name": row.name, "version": row.version},
+        details={"name": row.name, "version": row.version, "document_type": row.document_type},
         client=client,
     )
-    await session.flush()
     return row
 
 
