@@ -76,10 +76,12 @@ def test_missing_required_field_scores_lower() -> None:
 
 
 def test_score_follows_the_documented_formula() -> None:
-    """Receipt: required 1, coverage 4/16, confidence 0.9 → 0.4·0.625 + 0.6·0.9 = 0.79."""
-    assert quality_score(_record(RECEIPT), INVOICE, errors=0, warnings=0) == pytest.approx(0.79)
+    """Receipt: required 1, coverage 4/19 (INVOICE 2 has 19 fields), confidence 0.9 →
+    0.4·(1 + 4/19)/2 + 0.6·0.9 = 0.7821."""
+    assert len(INVOICE["properties"]) == 19
+    assert quality_score(_record(RECEIPT), INVOICE, errors=0, warnings=0) == pytest.approx(0.7821)
     assert quality_score(_record(RECEIPT), INVOICE, errors=2, warnings=1) == pytest.approx(
-        round(0.79 * 0.75**2 * 0.95, 4)
+        round(0.7821 * 0.75**2 * 0.95, 4), abs=1e-4
     )
 
 

@@ -18,7 +18,7 @@ from myloware.documents import DocumentLimits
 from myloware.documents.model import LoadedDocument
 from myloware.errors import NotFoundError
 from myloware.records import DocumentType
-from myloware.schemas import load_builtin_schemas
+from myloware.schemas import current_version, load_builtin_schemas
 from myloware.settings import Settings
 
 SCHEMA_CACHE_S = 30.0
@@ -78,7 +78,10 @@ class AgentDeps:
                 )
             ).first()
         if row is None:  # not seeded: fall back to the built-in version
-            version, schema = "builtin-1", load_builtin_schemas()[doc_type]
+            version, schema = (
+                f"builtin-{current_version(doc_type)}",
+                load_builtin_schemas()[doc_type],
+            )
         else:
             version, schema = row[0], row[1]
         self._schemas[doc_type] = (version, schema)

@@ -19,9 +19,9 @@ from myloware.auth.principal import Capability
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.migrate import upgrade
 from myloware.db.models import Capability as CapabilityRow
-from myloware.db.models import Connector, DocumentSchema, PolicyDocument, Tenant
+from myloware.db.models import Connector, PolicyDocument, Tenant
 from myloware.policy import default_policy, policy_digest, policy_to_dict
-from myloware.schemas import builtin_schema_rows
+from myloware.services.schemas_registry import seed_builtin_schemas
 from myloware.services.tools import seed_builtin_tools
 
 DEFAULT_TENANT_SLUG = "default"
@@ -53,19 +53,7 @@ async def seed(session: AsyncSession) -> uuid.UUID:
             )
             .on_conflict_do_nothing(index_elements=["name"])
         )
-    for row in builtin_schema_rows():
-        await session.execute(
-            insert(DocumentSchema)
-            .values(
-                id=uuid.uuid4(),
-                name=row.name,
-                version=row.version,
-                document_type=row.document_type.value,
-                schema_definition=row.definition,
-                is_active=True,
-            )
-            .on_conflict_do_nothing(index_elements=["name", "version"])
-        )
+    await seed_builtin_schemas(session)  # every version; the current one active
     await seed_builtin_tools(session)  # tools added since the migration seeded them
     policy = default_policy()
     await session.execute(

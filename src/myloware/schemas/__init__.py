@@ -5,7 +5,13 @@ One file per document type and version, ``<type>.v<version>.json``, describing t
 Each schema carries two annotations besides standard keywords: ``x-document-type`` and
 ``x-schema-version``; its ``description`` says which fields are required and why.
 
-The database seeding code inserts :func:`builtin_schema_rows` into the ``schemas`` table;
+A type's versions are listed oldest first in :data:`BUILTIN_VERSIONS`; the last is the
+current one, which the extractors fill and the loaders return. A later version only adds
+optional fields, so a record of an earlier version is a record of the current one (INVOICE
+2 adds ``buyer_tax_id``, ``iban``, ``bic`` and a line item's ``tax_rate`` to version 1).
+
+The database seeding code inserts :func:`builtin_schema_rows` (every version) into the
+``schemas`` table and activates a type's current version where a built-in one was active;
 SchemaGuard validates against whichever version is active there.
 """
 
@@ -18,7 +24,12 @@ from typing import Any, NamedTuple
 
 from myloware.records import DocumentType
 
-SCHEMA_VERSION = "1"
+#: every built-in version of each type, oldest first; the last is the current one
+BUILTIN_VERSIONS: dict[DocumentType, tuple[str, ...]] = {
+    DocumentType.INVOICE: ("1", "2"),
+    DocumentType.TICKET: ("1",),
+    DocumentType.STATUS_REPORT: ("1",),
+}
 
 _FILE_STEMS: dict[DocumentType, str] = {
     DocumentType.INVOICE: "invoice",
@@ -41,9 +52,22 @@ def _schema_text(stem: str, version: str) -> str:
     return resources.files(__name__).joinpath(f"{stem}.v{version}.json").read_text("utf-8")
 
 
-def load_builtin_schema(document_type: DocumentType) -> dict[str, Any]:
-    """A fresh copy of the built-in current-version schema of ``document_type``."""
-    schema: dict[str, Any] = json.loads(_schema_text(_FILE_STEMS[document_type], SCHEMA_VERSION))
+def current_version(document_type: DocumentType) -> str:
+    """The version of ``document_type`` the extractors fill (its newest built-in one)."""
+    return BUILTIN_VERSIONS[document_type][-1]
+
+
+def schema_name(document_type: DocumentType) -> str:
+    """The ``schemas`` row name of the built-in versions of ``document_type``."""
+    return _FILE_STEMS[document_type]
+
+
+def load_builtin_schema(document_type: DocumentType, version: str | None = None) -> dict[str, Any]:
+    """A fresh copy of a built-in schema of ``document_type`` (default: the current one)."""
+    version = version or current_version(document_type)
+    if version not in BUILTIN_VERSIONS[document_type]:
+        raise KeyError(f"no built-in {document_type.value} schema version {version}")
+    schema: dict[str, Any] = json.loads(_schema_text(_FILE_STEMS[document_type], version))
     return schema
 
 
@@ -53,17 +77,20 @@ def load_builtin_schemas() -> dict[DocumentType, dict[str, Any]]:
 
 
 def builtin_schema_rows() -> list[SchemaRow]:
-    """``(name, version, document_type, definition)`` rows for seeding the ``schemas`` table."""
+    """Rows for seeding the ``schemas`` table: every built-in version, oldest first."""
     return [
-        SchemaRow(_FILE_STEMS[doc_type], SCHEMA_VERSION, doc_type, definition)
-        for doc_type, definition in load_builtin_schemas().items()
+        SchemaRow(_FILE_STEMS[doc_type], version, doc_type, load_builtin_schema(doc_type, version))
+        for doc_type, versions in BUILTIN_VERSIONS.items()
+        for version in versions
     ]
 
 
 __all__ = [
-    "SCHEMA_VERSION",
+    "BUILTIN_VERSIONS",
     "SchemaRow",
     "builtin_schema_rows",
+    "current_version",
     "load_builtin_schema",
     "load_builtin_schemas",
+    "schema_name",
 ]

@@ -4,22 +4,36 @@ The table is platform-wide (every tenant reads the same schemas), so publishing 
 operator task (``myloware schema publish``), not a tenant admin's; everyone can read them
 (``GET /v1/schemas``). SchemaGuard validates against, and the model is asked for, the newest
 active version of a type; workers cache it for 30 s.
+
+The built-in versions (:mod:`myloware.schemas`) are seeded by :func:`seed_builtin_schemas`:
+a built-in version new to the table becomes active when its type's active schema is an
+older built-in one (or none is), so an upgrade moves INVOICE from version 1 to 2 by
+itself, while a version an operator published and activated stays active until they
+choose (``myloware schema activate invoice 2``).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.models import DocumentSchema
 from myloware.errors import ConflictError, NotFoundError, ValidationFailed
 from myloware.records import DocumentType
-from myloware.schemas import load_builtin_schema
+from myloware.schemas import (
+    BUILTIN_VERSIONS,
+    builtin_schema_rows,
+    current_version,
+    load_builtin_schema,
+    schema_name,
+)
 
 
 async def list_schemas(
@@ -113,3 +127,40 @@ async def active_definition(session: AsyncSession, document_type: DocumentType) 
         .limit(1)
     )
     return dict(definition) if definition else load_builtin_schema(document_type)
+
+
+async def seed_builtin_schemas(session: AsyncSession) -> list[DocumentSchema]:
+    """Insert the built-in versions the table lacks (never overwriting one) and activate
+    each type's current version where it is new and a built-in version, or none, is active.
+    Returns the rows activated."""
+    inserted: set[tuple[str, str]] = set()
+    for row in builtin_schema_rows():
+        new_id = await session.scalar(
+            insert(DocumentSchema)
+            .values(
+                id=uuid.uuid4(),
+                name=row.name,
+                version=row.version,
+                document_type=row.document_type.value,
+                schema_definition=row.definition,
+                is_active=False,
+            )
+            .on_conflict_do_nothing(index_elements=["name", "version"])
+            .returning(DocumentSchema.id)
+        )
+        if new_id is not None:
+            inserted.add((row.name, row.version))
+    activated = []
+    for doc_type, versions in BUILTIN_VERSIONS.items():
+        name, version = schema_name(doc_type), current_version(doc_type)
+        if (name, version) not in inserted:
+            continue
+        active = await session.execute(
+            select(DocumentSchema.name, DocumentSchema.version).where(
+                DocumentSchema.document_type == doc_type.value,
+                DocumentSchema.is_active.is_(True),
+            )
+        )
+        if all(r.name == name and r.version in versions for r in active):
+            activated.append(await activate_schema(session, name=name, version=version))
+    return activated
