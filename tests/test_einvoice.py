@@ -40,10 +40,13 @@ def test_factur_x_pdf_is_read_from_its_embedded_cii_xml() -> None:
         "vendor_address": "Hauptstrasse 5, 10115 Berlin, DE",
         "vendor_tax_id": "DE123456789",
         "buyer_name": "Kunden AG",
+        "buyer_tax_id": "FR40303265045",
         "invoice_number": "NW-7781",
         "po_number": "PO-77",
         "currency": "EUR",
         "payment_terms": "30 days net",
+        "iban": "DE02120300000000202051",
+        "bic": "BYLADEM1001",
         "invoice_date": "2024-02-12",
         "due_date": "2024-03-13",
         "subtotal": "100.00",
@@ -52,7 +55,7 @@ def test_factur_x_pdf_is_read_from_its_embedded_cii_xml() -> None:
         "tax_rate": 19.0,
         "line_items": [
             {"description": "Widget, blue", "quantity": 4.0, "unit_price": "25.00",
-             "amount": "100.00"}
+             "amount": "100.00", "tax_rate": 19.0}
         ],
     }  # fmt: skip
     assert {fv.confidence for fv in record.fields.values()} == {1.0}
@@ -77,10 +80,14 @@ def test_standalone_ubl_xml_loads_as_a_readable_invoice() -> None:
         "250.00", "47.50", "297.50",
     )  # fmt: skip
     assert values["po_number"] == "PO-4711"
+    # the account to pay into and the buyer's VAT id, compact as the schema writes them
+    assert (values["iban"], values["bic"]) == ("DE75512108001245126199", "SOLADEST600")
+    assert values["buyer_tax_id"] == "DE111222333"
     # the heading line ("--- Services ---", no quantity, no amount) is not a line item
     assert values["line_items"] == [
-        {"description": "Consulting", "quantity": 10.0, "unit_price": "25.00", "amount": "250.00"}
-    ]
+        {"description": "Consulting", "quantity": 10.0, "unit_price": "25.00", "amount": "250.00",
+         "tax_rate": 19.0}
+    ]  # fmt: skip
     assert record.findings == []
     assert validate(record, SCHEMA).valid
 

@@ -11,7 +11,16 @@ accounting currency) are taken in the invoice currency.
 from __future__ import annotations
 
 from myloware.einvoice._model import EInvoice, LineItem
-from myloware.einvoice._xml import Element, find, find_all, joined, local_name, one_line, text
+from myloware.einvoice._xml import (
+    Element,
+    compact,
+    find,
+    find_all,
+    joined,
+    local_name,
+    one_line,
+    text,
+)
 
 CII_NAMESPACE = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 ZUGFERD1_NAMESPACE = "urn:ferd:CrossIndustryDocument:invoice:1p0"
@@ -34,6 +43,7 @@ _LINE_SETTLEMENT = "SpecifiedLineTradeSettlement|SpecifiedSupplyChainTradeSettle
 _LINE_SUMMATION = (
     "SpecifiedTradeSettlementLineMonetarySummation|SpecifiedTradeSettlementMonetarySummation"
 )
+_PAYMENT_MEANS = "SpecifiedTradeSettlementPaymentMeans"
 _PROFILES = (  # the guideline id's ending → profile name; the first that matches wins
     ("extended", "EXTENDED"),
     ("basicwl", "BASIC WL"),
@@ -74,12 +84,15 @@ def read_cii(root: Element, *, source: str | None = None) -> EInvoice:
         vendor_tax_id=_vat_id(seller),
         buyer_name=one_line(text(buyer, "Name")),
         buyer_address=_address(find(buyer, "PostalTradeAddress")),
+        buyer_tax_id=_vat_id(buyer),
         po_number=text(agreement, "BuyerOrderReferencedDocument/IssuerAssignedID")
         or text(agreement, "BuyerOrderReferencedDocument/ID"),
         payment_terms=joined([text(t, "Description") for t in terms], "; "),
-        iban=text(
-            settlement,
-            "SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/IBANID",
+        iban=compact(
+            text(settlement, f"{_PAYMENT_MEANS}/PayeePartyCreditorFinancialAccount/IBANID")
+        ),
+        bic=compact(
+            text(settlement, f"{_PAYMENT_MEANS}/PayeeSpecifiedCreditorFinancialInstitution/BICID")
         ),
         subtotal=_amount(summation, "TaxBasisTotalAmount", currency),
         tax_amount=_amount(summation, "TaxTotalAmount", currency),
@@ -133,10 +146,11 @@ def _amount(parent: Element | None, name: str, currency: str | None) -> str | No
 
 
 def _vat_id(party: Element | None) -> str | None:
-    """The party's VAT identifier (``schemeID="VA"``); a national tax number is not one."""
+    """The party's VAT identifier (``schemeID="VA"``), without spaces; a national tax number
+    is not one."""
     for el in find_all(party, "SpecifiedTaxRegistration/ID"):
         if el.get("schemeID") == "VA":
-            return text(el)
+            return compact(text(el))
     return None
 
 
@@ -150,11 +164,13 @@ def _address(el: Element | None) -> str | None:
 
 def _single_rate(settlement: Element | None) -> str | None:
     """The VAT rate when the whole invoice has one (``None`` for mixed rates)."""
-    rates = {
-        text(tax, "RateApplicablePercent") or text(tax, "ApplicablePercent")
-        for tax in find_all(settlement, "ApplicableTradeTax")
-    }
+    rates = {_rate(tax) for tax in find_all(settlement, "ApplicableTradeTax")}
     return rates.pop() if len(rates) == 1 else None
+
+
+def _rate(tax: Element | None) -> str | None:
+    """The percent of an ``ApplicableTradeTax`` (``ApplicablePercent`` in ZUGFeRD 1)."""
+    return text(tax, "RateApplicablePercent") or text(tax, "ApplicablePercent")
 
 
 def _line(line: Element) -> LineItem | None:
@@ -169,4 +185,5 @@ def _line(line: Element) -> LineItem | None:
         amount=amount,
         quantity=text(line, f"{_LINE_DELIVERY}/BilledQuantity"),
         unit_price=text(line, f"{_LINE_AGREEMENT}/NetPriceProductTradePrice/ChargeAmount"),
+        tax_rate=_rate(find(line, f"{_LINE_SETTLEMENT}/ApplicableTradeTax")),
     )

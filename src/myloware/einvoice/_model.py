@@ -14,24 +14,27 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class LineItem:
-    """One invoice line: what was sold, how many, at what net unit price, for what net amount."""
+    """One invoice line: what was sold, how many, at what net unit price, for what net amount,
+    at what VAT rate (percent)."""
 
     description: str
     amount: str | None
     quantity: str | None = None
     unit_price: str | None = None
+    tax_rate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EInvoice:
     """The structured data of one European e-invoice (EN 16931 and its predecessors).
 
-    ``syntax`` is ``"CII"`` or ``"UBL"``; ``standard`` names the specification the
-    guideline id (``guideline``, BT-24) points at ("Factur-X/ZUGFeRD", "ZUGFeRD 1",
-    "XRechnung", "Peppol BIS" or plain "UBL"/"CII"), ``profile`` its profile where it has one
-    (MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED ...). ``source`` is the attachment's file
-    name when the XML came out of a PDF. ``subtotal`` is the tax basis (net, after document
-    level allowances and charges), ``total_amount`` the total with tax (BT-112).
+        ``syntax`` is ``"CII"`` or ``"UBL"``; ``standard`` names the specification the
+        guideline id (``guideline``, BT-24) points at ("Factur-X/ZUGFeRD", "ZUGFeRD 1",
+        "XRechnung", "Peppol BIS" or plain "UBL"/"CII"), ``profile`` its profile where it has one
+        (MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED ...). ``source`` is the attachment's file
+        name when the XML came out of a PDF. ``subtotal`` is the tax basis (net, after document
+        level allowances and charges), ``total_amount`` the total with tax (BT-112). ``iban`` and
+    ``bic`` are the payee's account (BT-84, BT-86), ``buyer_tax_id`` the buyer's VAT id (BT-48).
     """
 
     syntax: str
@@ -49,9 +52,11 @@ class EInvoice:
     vendor_tax_id: str | None = None
     buyer_name: str | None = None
     buyer_address: str | None = None
+    buyer_tax_id: str | None = None
     po_number: str | None = None
     payment_terms: str | None = None
     iban: str | None = None
+    bic: str | None = None
     subtotal: str | None = None
     tax_amount: str | None = None
     tax_rate: str | None = None

@@ -9,7 +9,16 @@ document currency.
 from __future__ import annotations
 
 from myloware.einvoice._model import EInvoice, LineItem
-from myloware.einvoice._xml import Element, find, find_all, joined, local_name, one_line, text
+from myloware.einvoice._xml import (
+    Element,
+    compact,
+    find,
+    find_all,
+    joined,
+    local_name,
+    one_line,
+    text,
+)
 
 INVOICE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -41,9 +50,11 @@ def read_ubl(root: Element, *, source: str | None = None) -> EInvoice:
         vendor_tax_id=_vat_id(seller),
         buyer_name=_name(buyer),
         buyer_address=_address(find(buyer, "PostalAddress")),
+        buyer_tax_id=_vat_id(buyer),
         po_number=text(root, "OrderReference/ID"),
         payment_terms=joined([text(n) for n in find_all(root, "PaymentTerms/Note")], "; "),
-        iban=text(root, "PaymentMeans/PayeeFinancialAccount/ID"),
+        iban=compact(text(root, "PaymentMeans/PayeeFinancialAccount/ID")),
+        bic=compact(text(root, "PaymentMeans/PayeeFinancialAccount/FinancialInstitutionBranch/ID")),
         subtotal=text(totals, "TaxExclusiveAmount"),
         tax_amount=_tax_total(root, currency),
         tax_rate=_single_rate(root),
@@ -74,7 +85,7 @@ def _name(party: Element | None) -> str | None:
 def _vat_id(party: Element | None) -> str | None:
     for scheme in find_all(party, "PartyTaxScheme"):
         if (text(scheme, "TaxScheme/ID") or "").upper() == "VAT":
-            return text(scheme, "CompanyID")
+            return compact(text(scheme, "CompanyID"))
     return None
 
 
@@ -109,4 +120,5 @@ def _line(line: Element, quantity: str) -> LineItem:
         amount=text(line, "LineExtensionAmount"),
         quantity=text(line, quantity),
         unit_price=text(line, "Price/PriceAmount"),
+        tax_rate=text(item, "ClassifiedTaxCategory/Percent"),
     )

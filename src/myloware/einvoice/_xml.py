@@ -105,3 +105,11 @@ def joined(parts: list[str | None], separator: str = ", ") -> str | None:
     """The non-empty ``parts`` as one line, or None when there are none."""
     kept = [p for part in parts if (p := one_line(part))]
     return separator.join(kept) or None
+
+
+def compact(value: str | None) -> str | None:
+    """An identifier without its spaces, upper-case (``de89 3704 …`` → ``DE893704…``)."""
+    if value is None:
+        return None
+    squashed = _SPACES.sub("", value).upper()
+    return squashed or None

@@ -34,11 +34,13 @@ MISMATCH = "einvoice_mismatch"
 DOCUMENT_WARNING = "document_warning"
 _TEXT_FIELDS = (
     "vendor_name", "vendor_address", "vendor_tax_id", "buyer_name", "buyer_address",
-    "invoice_number", "po_number", "currency", "payment_terms",
+    "buyer_tax_id", "invoice_number", "po_number", "currency", "payment_terms", "iban", "bic",
 )  # fmt: skip
 _AMOUNT_FIELDS = ("subtotal", "tax_amount", "total_amount")
 _DATE_FIELDS = ("invoice_date", "due_date")
-_LOCATED = frozenset({"vendor_name", "vendor_tax_id", "buyer_name", "invoice_number", "po_number"})
+_LOCATED = frozenset(
+    {"vendor_name", "vendor_tax_id", "buyer_name", "buyer_tax_id", "invoice_number", "po_number"}
+)
 Locator = Callable[[str], re.Match[str] | None]
 Severity = Literal["error", "warning"]
 
@@ -192,8 +194,8 @@ def _line_items(invoice: EInvoice) -> list[dict[str, Any]]:
     some invoicing software writes them) are left out."""
     items = []
     for item in invoice.line_items:
-        quantity, price, amount = (
-            _decimal(v) for v in (item.quantity, item.unit_price, item.amount)
+        quantity, price, amount, rate = (
+            _decimal(v) for v in (item.quantity, item.unit_price, item.amount, item.tax_rate)
         )
         if not quantity and not amount:
             continue
@@ -203,6 +205,7 @@ def _line_items(invoice: EInvoice) -> list[dict[str, Any]]:
                 "quantity": float(quantity) if quantity is not None else None,
                 "unit_price": format_amount(price) if price is not None else None,
                 "amount": format_amount(amount) if amount is not None else None,
+                "tax_rate": float(rate) if rate is not None else None,
             }
         )
     return items
