@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 
 from myloware.extraction import header, labels, references, totals
+from myloware.extraction.buyer import bank_fields, buyer_fields
 from myloware.extraction.item_columns import find_column_items
 from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.line_items import find_line_items
@@ -233,6 +234,8 @@ def extract_invoice(lines: list[Line], text: str) -> dict[str, FieldValue]:
     parties = find_parties(lines)
     fields.update(_vendor_fields(lines, parties))
     fields.update(_reference_fields(lines, parties))
+    fields.update(buyer_fields(lines, parties.buyer, fields.get("vendor_tax_id")))
+    fields.update(bank_fields(lines))
     fields.update(_amount_fields(lines, text))
     fields.update(_line_item_field(lines))
     return fields

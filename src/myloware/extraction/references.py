@@ -1,7 +1,8 @@
 """Labelled references of an invoice: dates, invoice number, tax id, PO number, terms.
 
 Each value is found next to its label (same line, right of it, or alone on the next line),
-with labels in English, German, French, Dutch, Spanish and Malay receipts' English.
+with labels in English, German, French, Dutch, Spanish, Italian and Malay receipts' English
+(the purchase-order and payment-terms labels from :mod:`myloware.extraction.labels`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from myloware.extraction import labels
+from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
 from myloware.normalize.dates import DateMatch, find_dates
 
@@ -53,18 +55,19 @@ _TAX_ID_LABEL_RE = re.compile(
 )
 _VAT_ID_RE = re.compile(r"[A-Z]{2}[0-9A-Z]{8,13}")
 _BUYER_RE = re.compile(r"IHRE|YOUR|UW\b|VOTRE|CUSTOMER|KUNDE|BUYER|BILL\s*TO|NABYWCA", re.I)
+# the label, then perhaps one qualifying word before a colon ("Bestellung Nr. Kunde: 4711",
+# "Bestell-Nr.: Referenz: 4711")
 _PO_LABEL_RE = re.compile(
-    r"(?<![A-Za-z])P\.?\s?O\.?\s*(?:NUMBER|NO\.?|#)|PURCHASE\s*ORDER(?:\s*(?:NO\.?|"
-    r"NUMBER|#))?|BESTELL(?:NUMMER|NR)|"
-    r"BON\s*DE\s*COMMANDE|INKOOPORDER",
-    re.IGNORECASE,
+    rf"{labels.label_re('po_number').pattern}(?:\s*:?\s*[^\W\d_]{{2,12}}\s*(?=:))?", re.I
 )
-_TERMS_LABEL_RE = re.compile(
-    r"PAYMENT\s*TERMS?|TERMS|ZAHLUNGSBEDINGUNGEN|ZAHLUNGSZIEL|CONDITIONS\s*DE\s*(?:PAIEMENT|"
-    r"R[ÈE]GLEMENT)|"
-    r"BETALINGSVOORWAARDEN|CONDICIONES\s*DE\s*PAGO",
-    re.IGNORECASE,
+_TERMS_LABEL_RE = labels.label_re("payment_terms")
+# a line that opens with any label of the lexicon starts something new ("Total 100.00")
+_ANY_LABEL_RE = re.compile(
+    rf"\s*(?:{labels.alternation(*labels.LABELS)})(?![^\W\d_])", re.IGNORECASE
 )
+# "Fecha de pedido", "Bestelldatum": a date, not the order's number
+_NOT_PO_RE = labels.label_re("other_date", "invoice_date", "due_date")
+_COLUMN_RE = labels.label_re("col_description", "col_quantity", "col_unit_price", "col_amount")
 _CODE_RE = re.compile(r"[:#.\s]*([A-Z0-9][A-Z0-9/_\-.]*[A-Z0-9]|\d)", re.IGNORECASE)
 
 
@@ -194,21 +197,58 @@ def find_tax_id(lines: list[Line], *, skip_lines: frozenset[int] = frozenset()) 
 
 
 def find_po_number(lines: list[Line]) -> Found | None:
-    return find_labelled_code(lines, _PO_LABEL_RE)
+    """The buyer's order number after a purchase-order label (``PO #``, ``Bestellnummer``,
+    ``Bon de commande``, ``Inkoopordernummer``, ``Pedido``, ``Ordine``...)."""
+    return find_labelled_code(lines, _PO_LABEL_RE, skip=_NOT_PO_RE)
+
+
+def _wraps_on(line: str) -> bool:
+    """True when ``line``'s sentence goes on below: it ends in a comma, or is long and ends
+    in a lower-case word (``… Bis zum``; a line ending in a date or a period is complete)."""
+    text = line.rstrip()
+    return bool(text) and (text[-1] == "," or (len(text) >= 45 and text[-1].islower()))
+
+
+def _continued(lines: list[Line], pos: int, first: str) -> str:
+    """``first`` (from line ``pos``) with the lines that continue its wrapped sentence."""
+    parts, last = [first], lines[pos].flat
+    for line in lines[pos + 1 : pos + 4]:
+        text = line.flat.strip()
+        if not _wraps_on(last) or not text or _ANY_LABEL_RE.match(text):
+            break
+        parts.append(text)
+        last = line.flat
+    return " ".join(part.strip() for part in parts)
 
 
 def find_payment_terms(lines: list[Line]) -> Found | None:
-    """Payment terms text right of the label or on the next line (``Net 30``, ``15 Days``)."""
+    """Payment terms text right of the label or under it (``Net 30``, ``15 Days``), a
+    sentence wrapped over lines joined; a table's header row under the label is skipped."""
     for pos, line in enumerate(lines):
         m = _TERMS_LABEL_RE.search(line.flat)
         if m is None:
             continue
         rest = line.flat[m.end() :]
         value = rest.strip(" :\t-")
-        if value:
+        if value and not _only_dates(value):
             start = m.end() + (len(rest) - len(rest.lstrip(" :\t-")))
-            return Found(value, line, start, start + len(value), 0.7)
-        if pos + 1 < len(lines) and lines[pos + 1].flat.strip():
-            nxt = lines[pos + 1]
-            return Found(nxt.flat.strip(), nxt, 0, len(nxt.flat), 0.5)
+            return Found(_continued(lines, pos, value), line, start, start + len(value), 0.7)
+        below = pos + 1
+        if below < len(lines) and _is_column_header(lines[below].flat):
+            below += 1
+        if below < len(lines) and lines[below].flat.strip() and not _only_dates(lines[below].flat):
+            nxt = lines[below]
+            return Found(_continued(lines, below, nxt.flat), nxt, 0, len(nxt.flat), 0.5)
     return None
+
+
+def _only_dates(text: str) -> bool:
+    """True for a line of nothing but dates (a due date under ``Zahlungsziel``: not terms)."""
+    rest = text
+    for found in find_dates(text):
+        rest = rest.replace(found.raw, " ")
+    return not rest.strip(" ,;:-\t")
+
+
+def _is_column_header(text: str) -> bool:
+    return lx.digits(text) == 0 and _COLUMN_RE.search(text) is not None
