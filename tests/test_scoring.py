@@ -116,6 +116,17 @@ def test_line_items_compare_whole_each_key_by_its_kind() -> None:
     assert score_field(kind, off, truth) == FieldScore(False, 0.0)
 
 
+def test_line_items_are_compared_on_the_keys_the_truth_labels() -> None:
+    """An extracted line tax rate does not fail a set that labels none; a wrong one fails a
+    set that does."""
+    kind = field_kinds(DocumentType.INVOICE)["line_items"]
+    truth = [{"description": "Desk", "quantity": "1", "amount": "150"}]
+    extracted = [{"description": "Desk", "quantity": 1.0, "amount": "150.00", "tax_rate": 19.0}]
+    assert score_field(kind, extracted, truth) == FieldScore(True, 1.0)
+    labelled = [{**truth[0], "tax_rate": "7"}]
+    assert score_field(kind, extracted, labelled) == FieldScore(False, 0.0)
+
+
 @pytest.mark.parametrize("truth", [None, "", "   ", []])
 def test_empty_ground_truth_is_skipped(truth: object) -> None:
     """Empty ground truth is not scored at all."""

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, DocumentError
+from myloware.evaluation import xml_truth
 from myloware.evaluation.providers import check_provider, extract_for_eval
 from myloware.evaluation.scoring import FieldScore, score_field
 from myloware.models import ModelError
@@ -140,7 +141,8 @@ def load_mapping(dataset_dir: Path) -> Mapping:
         path = folder / "mapping.json"
         if path.is_file():
             data = json.loads(path.read_text("utf-8"))
-            return Mapping(DocumentType(data["document_type"]), dict(data["fields"]))
+            fields = xml_truth.with_xml_fields(dict(data["fields"]), dataset_dir)
+            return Mapping(DocumentType(data["document_type"]), fields)
     raise ConfigurationError(f"no mapping.json in {dataset_dir} or its parent")
 
 
@@ -347,6 +349,7 @@ def _collect(
         truth_path = dataset_dir / f"{outcome.doc_id}.json"
         if truth_path.is_file():
             truth = json.loads(truth_path.read_text("utf-8"))
+            truth = xml_truth.supplement(truth, dataset_dir / f"{outcome.doc_id}.pdf")
             scores = _score(outcome, truth, mapping, report, set(ignore_fields))
             if on_scored is not None:
                 on_scored(report.name, outcome.prediction, scores)

@@ -7,7 +7,9 @@
   comma accepted); percentages (``tax_rate``) the same after dropping ``%``;
 * lists: compared as sets of normalised text; F1 is the set overlap F1; the items of an
   object list (``line_items``) are compared whole, each key by its own kind (a quantity
-  ``"3"`` equals ``3.0``, an amount ``"43.2"`` equals ``"43.20"``), empty keys left out;
+  ``"3"`` equals ``3.0``, an amount ``"43.2"`` equals ``"43.20"``), empty keys left out, and
+  only on the keys the ground truth labels (an extracted line ``tax_rate`` is not held
+  against a set that does not label one);
 * empty ground truth (None, ``""``, ``[]``) is skipped: :func:`score_field` returns None.
 
 Which rule applies follows the canonical field a dataset field maps to (its schema kind).
@@ -90,20 +92,30 @@ def _normalise_value(kind: FieldKind | None, value: Any) -> str:
     return normalise_text(value)
 
 
-def _normalise_item(kind: FieldKind | None, item: Any) -> str:
-    """One list item as comparable text: an object key by key (by the item field's kind)."""
+def _normalise_item(kind: FieldKind | None, item: Any, keys: set[str] | None = None) -> str:
+    """One list item as comparable text: an object key by key (by the item field's kind),
+    only ``keys`` of it where given."""
     if not isinstance(item, dict) or kind is None or kind.kind is not Kind.OBJECT_LIST:
         return normalise_text(item)
     parts = sorted(
         (str(key), _normalise_value(kind.item_fields.get(str(key)), value))
         for key, value in item.items()
-        if not is_empty(value)
+        if not is_empty(value) and (keys is None or str(key) in keys)
     )
     return normalise_text(parts)
 
 
+def _labelled_keys(items: list[Any]) -> set[str] | None:
+    """The keys the ground truth's object items give a value for (None: not objects)."""
+    objects = [item for item in items if isinstance(item, dict)]
+    if not objects:
+        return None
+    return {str(k) for item in objects for k, v in item.items() if not is_empty(v)}
+
+
 def _set_score(predicted: Any, expected: Any, kind: FieldKind | None = None) -> FieldScore:
-    pred = {_normalise_item(kind, v) for v in _as_list(predicted) if not is_empty(v)}
+    keys = _labelled_keys(_as_list(expected))
+    pred = {_normalise_item(kind, v, keys) for v in _as_list(predicted) if not is_empty(v)}
     gold = {_normalise_item(kind, v) for v in _as_list(expected) if not is_empty(v)}
     overlap = len(pred & gold)
     f1 = 0.0 if overlap == 0 else 2 * overlap / (len(pred) + len(gold))
