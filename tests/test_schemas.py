@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from myloware.records import DocumentType
+from myloware.records import CanonicalRecord, DocumentType, FieldValue
 from myloware.schemas import (
     BUILTIN_VERSIONS,
     builtin_schema_rows,
@@ -13,7 +13,6 @@ from myloware.schemas import (
     load_builtin_schema,
     load_builtin_schemas,
 )
-from myloware.records import CanonicalRecord, FieldValue
 from myloware.validation import validate
 
 # The public field contract of ARCHITECTURE.md "Canonical document schemas (version 1)".
@@ -149,7 +148,9 @@ def test_rows_for_seeding_the_schemas_table() -> None:
     """Seeding rows carry name, version, document type and the definition of every version."""
     rows = builtin_schema_rows()
     assert {(r.document_type, r.version) for r in rows} == {
-        (doc_type, version) for doc_type, versions in BUILTIN_VERSIONS.items() for version in versions
+        (doc_type, version)
+        for doc_type, versions in BUILTIN_VERSIONS.items()
+        for version in versions
     }
     invoice = [r for r in rows if r.document_type is DocumentType.INVOICE]
     assert [(r.name, r.version) for r in invoice] == [("invoice", "1"), ("invoice", "2")]
