@@ -23,8 +23,18 @@ def test_every_schema_field_is_offered_missing_required_ones_first() -> None:
     assert set(names) | {"line_items"} == set(INVOICE["properties"])
     [table] = form.tables
     assert table.name == "line_items" and table.rows == []
-    assert table.columns == ["description", "quantity", "unit_price", "amount"]
+    assert table.columns == ["description", "quantity", "unit_price", "amount", "tax_rate"]
     assert table.required_columns == {"description", "amount"}
+
+
+def test_the_fields_accounts_payable_pays_by_are_offered_with_their_format() -> None:
+    """INVOICE version 2's buyer VAT id, IBAN and BIC are form inputs; IBAN and BIC say how
+    to write them."""
+    form = correction_form(INVOICE, {"iban": "DE89370400440532013000"})
+    by_name = {f.name: f for f in form.scalars}
+    assert {"buyer_tax_id", "iban", "bic", "po_number", "payment_terms"} <= set(by_name)
+    assert by_name["iban"].value == "DE89370400440532013000"
+    assert "no spaces" in by_name["iban"].hint and "8 or 11" in by_name["bic"].hint
 
 
 def _form(shown: list[dict[str, str]], **inputs: str) -> FormData:
