@@ -11,6 +11,7 @@ import pytest
 from myloware.documents.model import LoadedDocument
 from myloware.extraction import extract
 from myloware.extraction.bank import iban_checksum_ok
+from myloware.extraction.learned import keys_of
 from myloware.extraction.vat_ids import find_vat_id, vat_id
 from myloware.records import CanonicalRecord, DocumentType
 
@@ -170,3 +171,8 @@ def test_terms_under_a_heading_skip_the_tables_header_and_join_wrapped_lines() -
     assert values["payment_terms"] == (
         "Bis zum 14.02.2025 erhalten Sie 2,000 % Skonto, bis zum 31.03.2025 ohne Abzug"
     )
+
+
+def test_an_iban_identifies_the_vendor_when_learning_from_approvals() -> None:
+    """The IBAN an approved invoice was paid to is an exact memory key, spaces aside."""
+    assert keys_of({"iban": "DE89 3704 0044 0532 0130 00"}) == {"iban": "de89370400440532013000"}

@@ -41,7 +41,7 @@ LEARNED_FIELDS: dict[DocumentType, tuple[str, ...]] = {
     DocumentType.TICKET: ("queue", "ticket_type", "priority"),
 }
 #: fields identifying a sender exactly, where a record has them
-KEY_FIELDS: tuple[str, ...] = ("vendor_tax_id", "vendor_iban", "sender_email", "customer_email")
+KEY_FIELDS: tuple[str, ...] = ("vendor_tax_id", "iban", "sender_email", "customer_email")
 #: identity fields replaced outright by a strong lesson (routing is voted, never replaced)
 IDENTITY: frozenset[str] = frozenset(LEARNED_FIELDS[DocumentType.INVOICE])
 STRONG_SIMILARITY = 0.9
