@@ -8,17 +8,9 @@ document currency.
 
 from __future__ import annotations
 
+from myloware.einvoice import _xml
 from myloware.einvoice._model import EInvoice, LineItem
-from myloware.einvoice._xml import (
-    Element,
-    compact,
-    find,
-    find_all,
-    joined,
-    local_name,
-    one_line,
-    text,
-)
+from myloware.einvoice._xml import Element, find, find_all, joined, local_name, one_line, text
 
 INVOICE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -53,8 +45,10 @@ def read_ubl(root: Element, *, source: str | None = None) -> EInvoice:
         buyer_tax_id=_vat_id(buyer),
         po_number=text(root, "OrderReference/ID"),
         payment_terms=joined([text(n) for n in find_all(root, "PaymentTerms/Note")], "; "),
-        iban=compact(text(root, "PaymentMeans/PayeeFinancialAccount/ID")),
-        bic=compact(text(root, "PaymentMeans/PayeeFinancialAccount/FinancialInstitutionBranch/ID")),
+        iban=_xml.compact(text(root, "PaymentMeans/PayeeFinancialAccount/ID")),
+        bic=_xml.compact(
+            text(root, "PaymentMeans/PayeeFinancialAccount/FinancialInstitutionBranch/ID")
+        ),
         subtotal=text(totals, "TaxExclusiveAmount"),
         tax_amount=_tax_total(root, currency),
         tax_rate=_single_rate(root),
@@ -85,7 +79,7 @@ def _name(party: Element | None) -> str | None:
 def _vat_id(party: Element | None) -> str | None:
     for scheme in find_all(party, "PartyTaxScheme"):
         if (text(scheme, "TaxScheme/ID") or "").upper() == "VAT":
-            return compact(text(scheme, "CompanyID"))
+            return _xml.compact(text(scheme, "CompanyID"))
     return None
 
 
