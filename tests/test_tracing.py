@@ -8,14 +8,13 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from pydantic import SecretStr
 
 from myloware.errors import ConfigurationError
 from myloware.models.router import ModelRouter
 from myloware.settings import Settings, load_settings
 from myloware.telemetry import shutdown_tracing, tracer_provider, traces_url
 from tests.auth_support import TokenFor
-from tests.model_emulator import ModelEmulator, Reply
+from tests.model_emulator import ModelEmulator, Reply, openai_settings
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan
 from tests.pipeline_support import AGENTS, api_with_worker, wait_for_order
 from tests.test_pipeline_e2e import TEXT_INVOICE
@@ -32,21 +31,8 @@ def collector() -> Iterator[OtlpReceiver]:
     shutdown_tracing()
 
 
-@pytest.fixture
-def emu() -> Iterator[ModelEmulator]:
-    with ModelEmulator() as server:
-        yield server
-
-
 def _model_overrides(emu: ModelEmulator, collector: OtlpReceiver) -> dict[str, object]:
-    return {
-        "otel_exporter_otlp_endpoint": collector.url,
-        "extractor": "model",
-        "model_providers": ["openai"],
-        "openai_api_key": SecretStr("sk-test"),
-        "openai_base_url": emu.openai_url,
-        "model_max_retries": 0,
-    }
+    return {"otel_exporter_otlp_endpoint": collector.url, **openai_settings(emu)}
 
 
 def _ancestors(span: ReceivedSpan, by_id: dict[str, ReceivedSpan]) -> list[str]:
@@ -64,20 +50,20 @@ async def test_an_order_is_one_trace_from_request_to_each_model_call(
     temporal_address: str,
     tenants: dict[str, uuid.UUID],
     token_for: TokenFor,
-    emu: ModelEmulator,
+    model_emulator: ModelEmulator,
     collector: OtlpReceiver,
 ) -> None:
     """The API request's span is the root of the workflows', the activities' and the model
     calls' spans (tokens and cost on them), all in one trace id; an order of two documents
     also runs them in child workflows."""
-    emu.script(Reply(data=ANSWER, tokens_in=300, tokens_out=50))
+    model_emulator.script(Reply(data=ANSWER, tokens_in=300, tokens_out=50))
     headers = token_for("acme")
     async with api_with_worker(
         settings,
         database_url=database_url,
         redis_url=clean_redis,
         temporal_address=temporal_address,
-        **_model_overrides(emu, collector),
+        **_model_overrides(model_emulator, collector),
     ) as api:
         items = [{"content": TEXT_INVOICE}, {"content": TEXT_INVOICE.replace("0042", "0043")}]
         r = await api.post("/v1/work-orders", json={"work_items": items}, headers=headers)
@@ -113,11 +99,11 @@ async def test_an_order_is_one_trace_from_request_to_each_model_call(
 
 
 async def test_a_failed_model_call_is_a_span_with_an_error_status(
-    settings: Settings, emu: ModelEmulator, collector: OtlpReceiver
+    settings: Settings, model_emulator: ModelEmulator, collector: OtlpReceiver
 ) -> None:
     """A provider that answers 500 leaves an ERROR span naming the failure's type."""
-    emu.script(Reply(status=500))
-    local = settings.model_copy(update=_model_overrides(emu, collector))
+    model_emulator.script(Reply(status=500))
+    local = settings.model_copy(update=_model_overrides(model_emulator, collector))
     router = ModelRouter.from_settings(local)
     assert tracer_provider(local) is not None
     with pytest.raises(Exception, match="no model answered"):
