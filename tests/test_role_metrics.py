@@ -13,7 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
+from myloware.worker.sdk_metrics import TemporalSdkMetrics
 from tests.polling import eventually
 
 
@@ -72,3 +74,12 @@ async def test_a_role_serves_its_process_metrics_on_the_metrics_port(
         assert f'task_queue="metrics-worker-{port}"' in text
         assert "myloware_stage_duration_seconds" in text
     assert proc.returncode == 0, out.decode()[-2000:]
+
+
+def test_a_worker_whose_sdk_metrics_cannot_be_read_still_serves_its_own() -> None:
+    """The SDK's page unreachable (nothing listens there): the scrape answers without it."""
+    registry = CollectorRegistry()
+    Gauge("myloware_probe", "a figure of the worker's own", registry=registry).set(1)
+    registry.register(TemporalSdkMetrics(f"http://127.0.0.1:{_free_port()}/metrics"))
+    text = generate_latest(registry).decode()
+    assert "myloware_probe 1.0" in text and "temporal_" not in text
