@@ -21,7 +21,7 @@ import structlog
 from myloware.errors import ConfigurationError
 from myloware.models.base import ModelError, ModelReply, Provider, Usage
 from myloware.models.breaker import BreakerFactory, CircuitBreaker, RedisBreakers
-from myloware.models.tracing import model_call_span, record_outcome
+from myloware.models.tracing import model_call_span, record_failure, record_usage
 from myloware.settings import Settings
 
 if TYPE_CHECKING:
@@ -104,7 +104,9 @@ class ModelRouter:
                         )
                 except Exception as exc:  # whatever a provider does, the chain goes on
                     error = _as_model_error(exc, provider.name)
-                record_outcome(span, error.usage if error else reply.usage, error)
+                    record_failure(span, error, exc)
+                else:
+                    record_usage(span, reply.usage)
             if error is not None:
                 await breaker.failed()
                 spent = spent + error.usage

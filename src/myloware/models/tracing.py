@@ -31,8 +31,8 @@ def model_call_span(provider: Provider) -> Iterator[Span]:
         yield span
 
 
-def record_outcome(span: Span, usage: Usage, error: ModelError | None = None) -> None:
-    """What the call cost, and whether it failed."""
+def record_usage(span: Span, usage: Usage) -> None:
+    """What the call cost (a failed call may still have cost tokens)."""
     span.set_attributes(
         {
             "gen_ai.usage.input_tokens": usage.tokens_in,
@@ -42,6 +42,12 @@ def record_outcome(span: Span, usage: Usage, error: ModelError | None = None) ->
     )
     if usage.model:
         span.set_attribute("gen_ai.response.model", usage.model)
-    if error is not None:
-        span.set_attribute("error.type", type(error.__cause__ or error).__name__)
-        span.set_status(Status(StatusCode.ERROR, str(error)[:300]))
+
+
+def record_failure(span: Span, error: ModelError, raised: BaseException) -> None:
+    """A failed call: its cost, status ERROR and ``error.type``, the type of the SDK's error
+    under the provider's ModelError where there is one (``RateLimitError``, ``APITimeoutError``
+    …), else of what was raised."""
+    record_usage(span, error.usage)
+    span.set_attribute("error.type", type(raised.__cause__ or raised).__name__)
+    span.set_status(Status(StatusCode.ERROR, str(error)[:300]))
