@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the fixtures import these lazily; only their types are need
 
     from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
     from tests.auth_support import TokenFor
+    from tests.model_emulator import ModelEmulator
     from tests.pipeline_support import AppClient
     from tests.slack_support import SlackHarness
 
@@ -271,3 +272,12 @@ async def slack(
 
     async with slack_harness(stack, tenants, database_url, clean_redis, token_for) as harness:
         yield harness
+
+
+@pytest.fixture
+def model_emulator() -> Iterator[ModelEmulator]:
+    """The OpenAI/Anthropic wire-protocol emulator, on a free port for this test."""
+    from tests.model_emulator import ModelEmulator
+
+    with ModelEmulator() as server:
+        yield server

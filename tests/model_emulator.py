@@ -157,3 +157,16 @@ class ModelEmulator:
                 "usage": {"input_tokens": reply.tokens_in, "output_tokens": reply.tokens_out},
             }
         )
+
+
+def openai_settings(emu: ModelEmulator) -> dict[str, object]:
+    """Settings overrides: the model extractor, its one provider the emulator's OpenAI API."""
+    from pydantic import SecretStr
+
+    return {
+        "extractor": "model",
+        "model_providers": ["openai"],
+        "openai_api_key": SecretStr("sk-test"),
+        "openai_base_url": emu.openai_url,
+        "model_max_retries": 0,
+    }

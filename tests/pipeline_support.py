@@ -23,6 +23,7 @@ from tests.polling import eventually
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from temporalio.runtime import Runtime
 
 AGENTS = [str(agent) for agent in PIPELINE]
 
@@ -34,10 +35,12 @@ async def running_worker(
     temporal_address: str,
     *,
     activities: list[Any] | None = None,
+    runtime: Runtime | None = None,
 ) -> AsyncIterator[None]:
+    """``runtime``: the Temporal runtime its client uses (the worker role's, with metrics)."""
     engine = create_engine(database_url)
     sessions = session_factory(engine)
-    client = await connect(settings, temporal_address)
+    client = await connect(settings, temporal_address, runtime=runtime)
     worker = build_worker(
         client, settings, sessions, blob_store_for(settings), activities=activities
     )

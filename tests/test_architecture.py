@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "myloware"
 LAYERS: list[set[str]] = [
     {"myloware", "errors", "settings", "records", "logs", "loops", "lazy", "storable"},
     {"secretbox"},
-    {"normalize", "schemas", "documents", "einvoice", "auth", "models", "log_context"},
+    {"normalize", "schemas", "documents", "einvoice", "auth", "models", "log_context", "telemetry"},
     {"extraction", "validation"},
     {"policy", "contracts", "pipeline_template"},
     {"db"},

@@ -1,5 +1,6 @@
 """`myloware relay` and `myloware worker` with MYLOWARE_METRICS_PORT serve Prometheus text on
-it: what Prometheus scrapes and what the chart's liveness probe of these roles calls."""
+it: what Prometheus scrapes and what the chart's liveness probe of these roles calls; a
+worker's page also carries the Temporal SDK's own metrics."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
+from myloware.worker.sdk_metrics import TemporalSdkMetrics
 from tests.polling import eventually
 
 
@@ -55,7 +58,10 @@ async def test_a_role_serves_its_process_metrics_on_the_metrics_port(
                 r = await client.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
         except httpx.HTTPError:
             return None
-        return r.text if r.status_code == 200 else None
+        if r.status_code != 200:
+            return None
+        # a worker also passes on the Temporal SDK's metrics, once its pollers have started
+        return r.text if role != "worker" or "temporal_num_pollers{" in r.text else None
 
     try:
         text = await eventually(scraped, timeout_s=60, interval=0.2)
@@ -63,4 +69,17 @@ async def test_a_role_serves_its_process_metrics_on_the_metrics_port(
         proc.send_signal(signal.SIGTERM)
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert "process_resident_memory_bytes" in text and "python_info" in text
+    if role == "worker":  # the SDK's own figures, with the worker's task queue on them
+        assert "# TYPE temporal_num_pollers gauge" in text
+        assert f'task_queue="metrics-worker-{port}"' in text
+        assert "myloware_stage_duration_seconds" in text
     assert proc.returncode == 0, out.decode()[-2000:]
+
+
+def test_a_worker_whose_sdk_metrics_cannot_be_read_still_serves_its_own() -> None:
+    """The SDK's page unreachable (nothing listens there): the scrape answers without it."""
+    registry = CollectorRegistry()
+    Gauge("myloware_probe", "a figure of the worker's own", registry=registry).set(1)
+    registry.register(TemporalSdkMetrics(f"http://127.0.0.1:{_free_port()}/metrics"))
+    text = generate_latest(registry).decode()
+    assert "myloware_probe 1.0" in text and "temporal_" not in text

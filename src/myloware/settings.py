@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from myloware.errors import ConfigurationError
@@ -159,6 +159,19 @@ class Settings(BaseSettings):
     # Prometheus: `myloware worker` and `myloware relay` serve /metrics (process figures) on
     # this port when set; the API serves its own on its port. None: off.
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # OpenTelemetry tracing (docs/observability.md, "Traces"): spans of API requests,
+    # workflows, activities and model calls go to this OTLP/HTTP collector, e.g.
+    # http://otel-collector:4318 (spans are posted to <endpoint>/v1/traces). None: no tracing.
+    # The standard OTEL_EXPORTER_OTLP_ENDPOINT is read too when the MYLOWARE_ one is unset.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "MYLOWARE_OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "otel_exporter_otlp_endpoint",  # the field's name: Settings(...) and load_settings
+        ),
+    )
+    otel_service_name: str = "myloware"  # the traces' service.name
 
     # Events
     events_stream: str = "myloware:events"
@@ -168,7 +181,7 @@ class Settings(BaseSettings):
         "openai_api_key", "anthropic_api_key", "openai_base_url", "anthropic_base_url",
         "s3_bucket", "s3_endpoint_url", "s3_region", "temporal_tls_ca_cert",
         "temporal_tls_client_cert", "temporal_tls_client_key", "temporal_tls_server_name",
-        "temporal_api_key",
+        "temporal_api_key", "otel_exporter_otlp_endpoint",
         mode="before",
     )  # fmt: skip
     @classmethod
@@ -198,6 +211,16 @@ class Settings(BaseSettings):
                 "together (mutual TLS needs both)"
             )
         return self
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _otlp_endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f"the OTLP endpoint {value!r} must be an http:// or https:// URL (OTLP over "
+                "HTTP, e.g. http://otel-collector:4318)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

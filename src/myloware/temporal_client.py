@@ -14,23 +14,30 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from myloware.contracts import WorkOrderInput, workflow_id_for
 from myloware.errors import ConfigurationError
 from myloware.log_context import RequestContext
 from myloware.settings import Settings
+from myloware.telemetry import temporal_interceptors
 from myloware.workflows.work_order import WorkOrderWorkflow
 
 
-async def connect(settings: Settings, address: str) -> Client:
+async def connect(settings: Settings, address: str, *, runtime: Runtime | None = None) -> Client:
+    """``runtime``: a Temporal runtime of its own (the worker's, which exports the SDK's
+    metrics); None: the process's default one."""
     return await Client.connect(
         address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
-        interceptors=[RequestContext()],  # also the worker's: request ids reach its logs
+        # also the worker's: request ids reach its logs, and with tracing on, the workflow and
+        # its activities join the trace of the request that started them
+        interceptors=[*temporal_interceptors(settings), RequestContext()],
         tls=tls_config_for(settings),
         api_key=api_key_for(settings),
+        runtime=runtime,
     )
 
 

@@ -41,6 +41,7 @@ from myloware.settings import Settings
 from myloware.slack import build_slack_router
 from myloware.slack.gateway import deps_from_state
 from myloware.slack.socket_mode import SocketModeConnections
+from myloware.telemetry import tracer_provider
 from myloware.temporal_client import start_work_order
 from myloware.ui import router as ui_router
 from myloware.web.errors import install_error_handlers
@@ -194,4 +195,21 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, hsts=settings.behind_tls)
+    _trace_requests(app, settings)
     return app
+
+
+def _trace_requests(app: FastAPI, settings: Settings) -> None:
+    """A server span for each request (outermost, so it times everything), when tracing is
+    on; the probes' and scrapers' calls are left out."""
+    provider = tracer_provider(settings)
+    if provider is None:
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls="/health$,/metrics$",
+        exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
+    )

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import TYPE_CHECKING
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from temporalio.runtime import Runtime
+
 from myloware.cli._common import console, run, settings_for_cli
 from myloware.runtime.endpoints import Endpoints, resolve_endpoints
-from myloware.settings import load_settings
+from myloware.settings import Settings, load_settings
+from myloware.telemetry import shutdown_tracing
 
 
 def _announce(endpoints: Endpoints) -> None:
@@ -70,12 +75,26 @@ async def _serve_role(role: str) -> None:
         # process figures (CPU, memory, open files, GC) at /metrics: Prometheus and probes
         start_http_server(settings.metrics_port)
         console.print(f"{role}: metrics on :{settings.metrics_port}/metrics", style="dim")
-    if role == "api":
-        await roles.run_api(settings, endpoints, stop)
-    elif role == "worker":
-        await roles.run_worker(settings, endpoints, stop, with_relay=False)
-    else:
-        await roles.run_relay(settings, endpoints, stop)
+    try:
+        if role == "api":
+            await roles.run_api(settings, endpoints, stop)
+        elif role == "worker":
+            await roles.run_worker(
+                settings, endpoints, stop, with_relay=False, runtime=_worker_runtime(settings)
+            )
+        else:
+            await roles.run_relay(settings, endpoints, stop)
+    finally:
+        shutdown_tracing()  # the last spans go out before the process ends
+
+
+def _worker_runtime(settings: Settings) -> Runtime | None:
+    """With a metrics port: a Temporal runtime whose SDK metrics are served on it too."""
+    if settings.metrics_port is None:
+        return None
+    from myloware.worker.sdk_metrics import runtime_with_metrics
+
+    return runtime_with_metrics()
 
 
 def api() -> None:

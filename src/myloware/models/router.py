@@ -21,6 +21,7 @@ import structlog
 from myloware.errors import ConfigurationError
 from myloware.models.base import ModelError, ModelReply, Provider, Usage
 from myloware.models.breaker import BreakerFactory, CircuitBreaker, RedisBreakers
+from myloware.models.tracing import model_call_span, record_failure, record_usage
 from myloware.settings import Settings
 
 if TYPE_CHECKING:
@@ -94,13 +95,19 @@ class ModelRouter:
             if not await breaker.allow():
                 failures.append(f"{provider.name}: skipped, circuit open after repeated failures")
                 continue
-            try:
-                async with asyncio.timeout(left):
-                    reply = await provider.complete_json(
-                        system=system, prompt=prompt, schema=schema, schema_name=schema_name
-                    )
-            except Exception as exc:  # whatever a provider does, the chain goes on
-                error = _as_model_error(exc, provider.name)
+            error: ModelError | None = None
+            with model_call_span(provider) as span:
+                try:
+                    async with asyncio.timeout(left):
+                        reply = await provider.complete_json(
+                            system=system, prompt=prompt, schema=schema, schema_name=schema_name
+                        )
+                except Exception as exc:  # whatever a provider does, the chain goes on
+                    error = _as_model_error(exc, provider.name)
+                    record_failure(span, error, exc)
+                else:
+                    record_usage(span, reply.usage)
+            if error is not None:
                 await breaker.failed()
                 spent = spent + error.usage
                 failures.append(str(error))

@@ -10,12 +10,16 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import structlog
 import uvicorn
 
 from myloware.runtime.endpoints import Endpoints
 from myloware.settings import Settings
+
+if TYPE_CHECKING:
+    from temporalio.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -70,9 +74,16 @@ async def run_api(
 
 
 async def run_worker(
-    settings: Settings, endpoints: Endpoints, stop: asyncio.Event, *, with_relay: bool = True
+    settings: Settings,
+    endpoints: Endpoints,
+    stop: asyncio.Event,
+    *,
+    with_relay: bool = True,
+    runtime: Runtime | None = None,
 ) -> None:
-    """The Temporal worker, the reconciler of unsettled orders and (by default) the relay."""
+    """The Temporal worker, the reconciler of unsettled orders and (by default) the relay.
+
+    ``runtime``: the Temporal runtime to connect with (one that exports the SDK's metrics)."""
     import redis.asyncio as aioredis
 
     from myloware.db.engine import create_engine, session_factory
@@ -87,7 +98,7 @@ async def run_worker(
     sessions = session_factory(engine)
     # model breakers, shared between workers: a hung Redis must not hold model calls up
     redis = aioredis.from_url(endpoints.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-    client = await connect(settings, endpoints.temporal_address)
+    client = await connect(settings, endpoints.temporal_address, runtime=runtime)
     worker = build_worker(
         client,
         settings,

@@ -25,6 +25,7 @@ from myloware.runtime.eventloop import run
 from myloware.runtime.roles import run_api, run_worker
 from myloware.runtime.watchdog import Watchdog
 from myloware.settings import Environment, Settings
+from myloware.telemetry import shutdown_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +53,7 @@ def run_up(settings: Settings, announce: Callable[[Endpoints], None]) -> None:
     try:
         run(_serve(settings, started, announce, watchdog), fast=True)
     finally:
+        shutdown_tracing()  # the last spans go out before the services stop
         remove_runtime_file(settings)
         services.stop()
 
