@@ -121,6 +121,9 @@ def _up_env(data_dir: Path, api_port: int) -> dict[str, str]:
         MYLOWARE_TEMPORAL_PORT="0",
         MYLOWARE_TEMPORAL_UI_PORT="0",
         MYLOWARE_RATE_LIMIT_PER_MINUTE="0",
+        # the platform's own footprint: the bundled model's server (about 1.2 GB, mapped
+        # from its file) is measured by benchmarks.local_model
+        MYLOWARE_LOCAL_MODEL_EMBEDDED="false",
     )
     return env
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import smtplib
 import socket
@@ -25,9 +26,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(data_dir: Path, port: int, smtp_port: int | None = None) -> subprocess.Popen[bytes]:
+def _start(
+    data_dir: Path, port: int, smtp_port: int | None = None, *, model: bool = False
+) -> subprocess.Popen[bytes]:
+    """``myloware up`` on free ports; without the bundled model unless ``model`` (it is
+    tested once, below: on a busy 2-core machine each model call takes tens of seconds)."""
     env = {
         **os.environ,
+        "MYLOWARE_LOCAL_MODEL_EMBEDDED": "true" if model else "false",
+        "MYLOWARE_LOCAL_MODEL_PORT": "0",
         "MYLOWARE_DATA_DIR": str(data_dir),
         "MYLOWARE_API_PORT": str(port),
         "MYLOWARE_REDIS_PORT": "0",
@@ -47,7 +54,7 @@ def _start(data_dir: Path, port: int, smtp_port: int | None = None) -> subproces
 
 
 def _wait_healthy(
-    proc: subprocess.Popen[bytes], data_dir: Path, timeout: float = 90
+    proc: subprocess.Popen[bytes], data_dir: Path, timeout: float = 240
 ) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     runtime = data_dir / "runtime.json"
@@ -192,6 +199,36 @@ def test_up_serves_stops_cleanly_and_restarts_with_data() -> None:
         _stop(proc)
     assert proc.returncode == 0
     assert _leftovers(data_dir) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_up_runs_the_bundled_model_and_stops_it() -> None:
+    """The README's first command gets a model with no other step: up joins the bundled
+    model, serves it on llama.cpp, says so, checks it in /health, and stops it on Ctrl-C."""
+    data_dir = Path(tempfile.mkdtemp(prefix="myloware-up-", dir="/tmp"))
+    os.chmod(data_dir, 0o755)
+    proc = _start(data_dir, _free_port(), model=True)
+    try:
+        info = _wait_healthy(proc, data_dir)
+        model_url = info["model_url"]
+        assert info["extractor"] == "hybrid"
+        listed = httpx.get(f"{model_url}/models", timeout=10).json()
+        assert [m["id"] for m in listed["data"]] == ["qwen2.5-coder-1.5b-instruct-q4_k_m"]
+        headers = {"Authorization": f"Bearer {info['dev_token']}"}
+        health = httpx.get(f"{info['api_url']}/health", headers=headers, timeout=10).json()
+        assert health["checks"]["model"] == "healthy"
+        assert health["embedded"]["model"]["status"] == "up"
+    finally:
+        output = _stop(proc)
+        for leftover in _leftovers(data_dir):  # never leave a 1 GB server behind
+            psutil.Process(int(leftover.split(":")[0])).kill()
+    assert proc.returncode == 0, output
+    assert "Model" in output and model_url in output and "hybrid" in output
+    assert "Traceback" not in output
+    assert _leftovers(data_dir) == []
+    assert (data_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf.sha256").exists()
+    shutil.rmtree(data_dir / "models")
 
 
 def test_up_refuses_a_taken_port_with_a_clear_message() -> None:

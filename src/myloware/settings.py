@@ -118,9 +118,19 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None  # None: api.anthropic.com
     anthropic_model: str = "claude-3-5-haiku-latest"
-    # any OpenAI-compatible server, e.g. llama.cpp's (xllamacpp) on this machine
+    # any OpenAI-compatible server; by default the one `myloware up` runs (below)
     local_model_base_url: str = "http://127.0.0.1:8081/v1"
-    local_model: str = "qwen2.5-coder-1.5b-instruct"
+    local_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    # `myloware up` runs the bundled model (docs/models.md, "The bundled model") on llama.cpp
+    # unless this is false or MYLOWARE_LOCAL_MODEL_BASE_URL is set; with it the extractor
+    # defaults to `hybrid` (MYLOWARE_EXTRACTOR set explicitly wins)
+    local_model_embedded: bool = True
+    local_model_port: int = Field(default=8081, ge=0, le=65535)  # 0: a free port
+    local_model_threads: int = Field(default=0, ge=0)  # 0: every core but one
+    local_model_context: int = Field(default=4096, ge=512)  # tokens per request
+    local_model_parallel: int = Field(default=1, ge=1, le=16)  # requests served at once
+    # a local model on a CPU is slow: its calls get their own limit (hosted: model_timeout_s)
+    local_model_timeout_s: float = Field(default=120.0, gt=0)
     model_timeout_s: float = Field(default=30.0, gt=0)
     model_max_retries: int = Field(default=2, ge=0, le=10)
     model_breaker_failures: int = Field(default=5, gt=0)
@@ -132,6 +142,11 @@ class Settings(BaseSettings):
     # the policy sees ``token_budget_exhausted`` (one call may overrun the budget).
     model_budget_tokens_per_order: int = Field(default=0, ge=0)
     model_budget_tokens_per_tenant_day: int = Field(default=0, ge=0)
+    # Transcripts (docs/models.md): each model call's prompt and answer are kept with the
+    # attempt, redacted and cut to this many characters each (0: none kept), for this many
+    # days (0: for as long as the attempt)
+    model_transcript_chars: int = Field(default=16_000, ge=0)
+    model_transcript_retention_days: int = Field(default=30, ge=0)
 
     # Memory (see docs/memory.md): `local` embeds every document's CONTEXT memory doc with
     # all-MiniLM-L6-v2 on the CPU (in the relay, at low priority) for similarity search, and
@@ -254,6 +269,12 @@ class Settings(BaseSettings):
         """Webhook receivers on private or local addresses: allowed except in production (one
         rule for saving a connector and for every delivery)."""
         return self.env is not Environment.PRODUCTION
+
+    @property
+    def embeds_local_model(self) -> bool:
+        """True when `myloware up` is to run the bundled model (not turned off, and no other
+        model server named)."""
+        return self.local_model_embedded and "local_model_base_url" not in self.model_fields_set
 
     @property
     def embedded(self) -> bool:

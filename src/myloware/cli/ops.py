@@ -32,6 +32,9 @@ def _announce(endpoints: Endpoints) -> None:
     table.add_row("PostgreSQL", endpoints.database_url)
     table.add_row("Redis", endpoints.redis_url)
     settings = load_settings()
+    if endpoints.model_url:  # the bundled model, on llama.cpp (docs/models.md)
+        table.add_row("Model", f"{endpoints.model_url}  (bundled Qwen2.5-Coder 1.5B)")
+    table.add_row("Extractor", _extractor_line(endpoints.extractor or settings.extractor))
     if settings.smtp_port is not None:  # the API's e-mail intake (docs/email.md)
         where = settings.smtp_port or "a free port (the API logs smtp_listening)"
         table.add_row(
@@ -45,6 +48,14 @@ def _announce(endpoints: Endpoints) -> None:
         "Try: [bold]myloware submit invoice.pdf --wait[/]   "
         "(the CLI finds this running platform by itself)"
     )
+
+
+def _extractor_line(extractor: str) -> str:
+    return {
+        "rules": "rules (offline, no model)",
+        "hybrid": "hybrid (rules; the model for what they cannot read)",
+        "model": "model (every document asks the model; rules when it cannot answer)",
+    }.get(extractor, extractor)
 
 
 def up() -> None:

@@ -75,19 +75,43 @@ SYSTEM = (
 Schema = dict[str, Any]
 
 
-def model_schema(document_type: DocumentType, schema: Schema | None = None) -> dict[str, Any]:
+def model_schema(
+    document_type: DocumentType, schema: Schema | None = None, only: Sequence[str] = ()
+) -> dict[str, Any]:
     """The type's schema — ``schema`` (the version active in the ``schemas`` table) or the
-    built-in canonical one — with nothing required (the model may answer null)."""
+    built-in canonical one — with nothing required (the model may answer null); with
+    ``only``, just those fields (``hybrid`` asks for what the rules missed: a short answer,
+    which on a local model is most of the time saved)."""
     canonical = _usable(schema) or load_builtin_schema(document_type)
+    properties = canonical["properties"]
+    if only:
+        properties = {name: properties[name] for name in only if name in properties}
     asked: dict[str, Any] = {
         "type": "object",
         "description": canonical.get("description", ""),
-        "properties": canonical["properties"],
+        "properties": properties,
         "additionalProperties": False,
     }
     if "$defs" in canonical:
         asked["$defs"] = canonical["$defs"]
-    return asked
+    portable: dict[str, Any] = _portable_patterns(asked)
+    return portable
+
+
+def _portable_patterns(node: Any) -> Any:
+    """``node`` with ``\\d`` in every ``pattern`` spelled ``[0-9]``: llama.cpp turns a
+    schema into a grammar but does not know ``\\d`` — it then accepts any string, and a
+    small model asked for an amount wanders off ("crypto:0x000…") until the token limit."""
+    if isinstance(node, dict):
+        return {
+            key: value.replace("\\d", "[0-9]")
+            if key == "pattern" and isinstance(value, str)
+            else _portable_patterns(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_portable_patterns(value) for value in node]
+    return node
 
 
 Example = dict[str, Any]
@@ -170,13 +194,14 @@ async def ask(
     document_type: DocumentType,
     schema: Schema | None = None,
     examples: Sequence[Example] = (),
+    only: Sequence[str] = (),
 ) -> ModelReply:
     """One structured-output call for the fields of ``document_type`` (of ``schema``, the
-    active version, when given)."""
+    active version, when given; only the fields ``only`` names, when given)."""
     return await router.complete_json(
         system=SYSTEM,
         prompt=prompt_for(doc, document_type, examples),
-        schema=model_schema(document_type, schema),
+        schema=model_schema(document_type, schema, only),
         schema_name=f"{document_type.value.lower()}_record",
     )
 
@@ -253,7 +278,7 @@ async def extract_hybrid(
     if not missing:
         return record, Usage()
     try:
-        reply = await ask(router, doc, record.document_type, schema, examples)
+        reply = await ask(router, doc, record.document_type, schema, examples, only=missing)
     except ModelError as exc:
         log.warning("hybrid_extraction_without_model", error=str(exc))
         return record.model_copy(

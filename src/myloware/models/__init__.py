@@ -7,13 +7,14 @@ they are imported on first use, so a platform on the offline extractor never pay
 
 from typing import Any
 
-from myloware.models.base import ModelError, ModelReply, Provider, Usage
+from myloware.models.base import ModelCall, ModelError, ModelReply, Provider, Usage
 from myloware.models.breaker import CircuitBreaker, RedisBreakers
 from myloware.models.router import ModelRouter, provider_from_settings
 
 __all__ = [
     "AnthropicProvider",
     "CircuitBreaker",
+    "ModelCall",
     "ModelError",
     "ModelReply",
     "ModelRouter",

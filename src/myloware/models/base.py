@@ -4,18 +4,35 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from myloware.errors import MylowareError
 
 
+class ModelCall(BaseModel):
+    """One request to one provider as it is kept on the attempt: the prompt sent and the
+    answer received, as text (redacted and size-capped by the router: :mod:`.transcript`)."""
+
+    provider: str
+    model: str | None = None
+    seconds: float
+    system: str
+    prompt: str
+    answer: str | None = None  # the raw text received (None: no answer, see ``error``)
+    error: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
 class Usage(BaseModel):
-    """Model usage of one agent call; the attempt recorder copies it onto the attempt row."""
+    """Model usage of one agent call; the attempt recorder copies it onto the attempt row.
+    ``calls``: the requests it was made of, kept with the attempt's output (debugging)."""
 
     model: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    calls: list[ModelCall] = Field(default_factory=list)
 
     def __add__(self, other: Usage) -> Usage:
         """Both calls' usage; ``model`` names every model that was paid for, in order (a
@@ -26,15 +43,18 @@ class Usage(BaseModel):
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
             cost_usd=round(self.cost_usd + other.cost_usd, 8),
+            calls=[*self.calls, *other.calls],
         )
 
 
 class ModelReply(BaseModel):
-    """A provider's answer: the JSON object it produced, who produced it, what it cost."""
+    """A provider's answer: the JSON object it produced, who produced it, what it cost, and
+    the text it came as (``raw``, for the transcript)."""
 
     data: dict[str, Any]
     provider: str
     usage: Usage
+    raw: str | None = None
 
 
 class ModelError(MylowareError):
@@ -46,10 +66,14 @@ class ModelError(MylowareError):
     code = "model_error"
     transient = True
 
-    def __init__(self, message: str, *, provider: str, usage: Usage | None = None) -> None:
+    def __init__(
+        self, message: str, *, provider: str, usage: Usage | None = None, raw: str | None = None
+    ) -> None:
+        """``raw``: the unusable answer's text, when there was one (for the transcript)."""
         super().__init__(f"{provider}: {message}" if provider != "router" else message)
         self.provider = provider
         self.usage = usage or Usage()
+        self.raw = raw
 
 
 class Provider(Protocol):

@@ -23,7 +23,9 @@ from myloware.models.pricing import cost_usd
 
 def _parse_object(text: str | None, provider: str, usage: Usage) -> dict[str, Any]:
     if not text or not text.strip():
-        raise ModelError("the model returned an empty answer", provider=provider, usage=usage)
+        raise ModelError(
+            "the model returned an empty answer", provider=provider, usage=usage, raw=text
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -31,18 +33,21 @@ def _parse_object(text: str | None, provider: str, usage: Usage) -> dict[str, An
             f"the model's answer is not JSON ({exc.msg} at {exc.pos}): {text[:120]!r}",
             provider=provider,
             usage=usage,
+            raw=text,
         ) from None
     except (ValueError, RecursionError) as exc:  # absurdly long numbers, absurd nesting
         raise ModelError(
             f"the model's answer cannot be read ({type(exc).__name__})",
             provider=provider,
             usage=usage,
+            raw=text,
         ) from None
     if not isinstance(data, dict):
         raise ModelError(
             f"the model's answer is JSON but not an object: {type(data).__name__}",
             provider=provider,
             usage=usage,
+            raw=text,
         )
     return data
 
@@ -102,7 +107,7 @@ class OpenAIProvider:
                 f"the model refused: {message.refusal}", provider=self.name, usage=usage
             )
         data = _parse_object(message.content, self.name, usage)
-        return ModelReply(data=data, provider=self.name, usage=usage)
+        return ModelReply(data=data, provider=self.name, usage=usage, raw=message.content)
 
     def _usage(self, usage: Any) -> Usage:
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -171,11 +176,12 @@ class AnthropicProvider:
                     raise ModelError(
                         "the tool input is not an object", provider=self.name, usage=usage
                     )
-                return ModelReply(data=dict(block.input), provider=self.name, usage=usage)
+                raw = json.dumps(block.input, ensure_ascii=False)
+                return ModelReply(data=dict(block.input), provider=self.name, usage=usage, raw=raw)
         texts = [block.text for block in response.content if block.type == "text"]
         if texts:  # some servers answer in text despite the forced tool
             data = _parse_object("".join(texts), self.name, usage)
-            return ModelReply(data=data, provider=self.name, usage=usage)
+            return ModelReply(data=data, provider=self.name, usage=usage, raw="".join(texts))
         raise ModelError("the answer holds no tool call", provider=self.name, usage=usage)
 
     async def close(self) -> None:

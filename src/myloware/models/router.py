@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from myloware.errors import ConfigurationError
-from myloware.models.base import ModelError, ModelReply, Provider, Usage
+from myloware.models.base import ModelCall, ModelError, ModelReply, Provider, Usage
 from myloware.models.breaker import BreakerFactory, CircuitBreaker, RedisBreakers
 from myloware.models.tracing import model_call_span, record_failure, record_usage
+from myloware.models.transcript import kept
 from myloware.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,9 +41,13 @@ class ModelRouter:
         deadline_s: float = 150.0,
         clock: Callable[[], float] = time.monotonic,
         breakers: BreakerFactory | None = None,
+        transcript_chars: int = 16_000,
     ) -> None:
         """``breakers`` makes each provider's breaker (e.g. ``RedisBreakers(...).breaker``,
-        shared by every worker); by default each router keeps its own."""
+        shared by every worker); by default each router keeps its own. Each call's prompt
+        and answer are kept on its usage (``calls``), each cut to ``transcript_chars``
+        (0: no transcript)."""
+        self._transcript_chars = transcript_chars
         if not providers:
             raise ConfigurationError("the model router needs at least one provider")
         self.providers = list(providers)
@@ -78,6 +83,7 @@ class ModelRouter:
             reset_s=reset_s,
             deadline_s=settings.model_deadline_s,
             breakers=shared.breaker if shared else None,
+            transcript_chars=settings.model_transcript_chars,
         )
 
     async def complete_json(
@@ -96,6 +102,7 @@ class ModelRouter:
                 failures.append(f"{provider.name}: skipped, circuit open after repeated failures")
                 continue
             error: ModelError | None = None
+            began = self._clock()
             with model_call_span(provider) as span:
                 try:
                     async with asyncio.timeout(left):
@@ -109,16 +116,46 @@ class ModelRouter:
                     record_usage(span, reply.usage)
             if error is not None:
                 await breaker.failed()
-                spent = spent + error.usage
+                call = self._call(provider, began, system, prompt, error.usage, error.raw, error)
+                spent = spent + error.usage.model_copy(update={"calls": call})
                 failures.append(str(error))
                 log.warning("model_call_failed", provider=provider.name, error=str(error))
                 continue
             await breaker.succeeded()
-            reply.usage = spent + reply.usage
+            call = self._call(provider, began, system, prompt, reply.usage, reply.raw, None)
+            reply.usage = spent + reply.usage.model_copy(update={"calls": call})
             return reply
         raise ModelError(
             "no model answered: " + "; ".join(failures), provider="router", usage=spent
         )
+
+    def _call(
+        self,
+        provider: Provider,
+        began: float,
+        system: str,
+        prompt: str,
+        usage: Usage,
+        answer: str | None,
+        error: ModelError | None,
+    ) -> list[ModelCall]:
+        """The transcript of one request (none when transcripts are off)."""
+        limit = self._transcript_chars
+        if not limit:
+            return []
+        return [
+            ModelCall(
+                provider=provider.name,
+                model=provider.model,
+                seconds=round(self._clock() - began, 3),
+                system=kept(system, limit) or "",
+                prompt=kept(prompt, limit) or "",
+                answer=kept(answer, limit),
+                error=None if error is None else str(error),
+                tokens_in=usage.tokens_in,
+                tokens_out=usage.tokens_out,
+            )
+        ]
 
     async def close(self) -> None:
         for provider in self.providers:
@@ -167,7 +204,7 @@ def provider_from_settings(settings: Settings, name: str) -> Provider:
             model=settings.local_model,
             api_key=None,
             base_url=settings.local_model_base_url,
-            timeout=timeout,
+            timeout=settings.local_model_timeout_s,
             max_retries=retries,
             local=True,
         )

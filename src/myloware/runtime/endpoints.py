@@ -25,6 +25,8 @@ class Endpoints:
     api_url: str | None = None
     temporal_ui_url: str | None = None
     dev_token: str | None = None
+    extractor: str | None = None  # what `myloware up` runs: rules, model or hybrid
+    model_url: str | None = None  # its embedded model server, when it runs one
 
 
 def write_runtime_file(settings: Settings, endpoints: Endpoints) -> Path:

@@ -92,6 +92,7 @@ async def run_worker(
     from myloware.worker.attempts import trace_engine
     from myloware.worker.build import build_worker
     from myloware.worker.reconcile import Reconciler
+    from myloware.worker.transcripts import run_purger
 
     engine = create_engine(endpoints.database_url)
     traces = trace_engine(endpoints.database_url)
@@ -109,7 +110,12 @@ async def run_worker(
     )
     gc.collect()  # as in the API: start-up objects stay out of the collector's full passes
     gc.freeze()
-    tasks = [asyncio.create_task(Reconciler(client, settings, sessions).run(stop))]
+    tasks = [
+        asyncio.create_task(Reconciler(client, settings, sessions).run(stop)),
+        asyncio.create_task(
+            run_purger(sessions, stop, days=settings.model_transcript_retention_days)
+        ),
+    ]
     if with_relay:
         tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))
     try:

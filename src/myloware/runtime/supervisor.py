@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
@@ -18,6 +20,7 @@ from myloware import secretbox
 from myloware.auth.principal import CAPABILITIES
 from myloware.auth.tokens import issue_token
 from myloware.errors import StartupError
+from myloware.runtime._llama import embedded_model_for, using_embedded_model
 from myloware.runtime.bootstrap import bootstrap
 from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
 from myloware.runtime.endpoints import Endpoints, remove_runtime_file, write_runtime_file
@@ -48,13 +51,30 @@ def run_up(settings: Settings, announce: Callable[[Endpoints], None]) -> None:
     """Blocking: start everything, call ``announce`` once ready, return after shutdown."""
     ensure_port_free(settings.api_host, settings.api_port, "MYLOWARE_API_PORT")
     services = EmbeddedServices(settings)
-    started = services.start()
-    watchdog = Watchdog(services.supervised())
+    model = embedded_model_for(settings)
+    cancelled = threading.Event()
     try:
-        run(_serve(settings, started, announce, watchdog), fast=True)
+        with ThreadPoolExecutor(1, thread_name_prefix="myloware-model") as pool:
+            # the model loads beside the services (tens of seconds on a small machine)
+            loading = pool.submit(model.start, cancelled) if model else None
+            try:
+                started = services.start()
+            except BaseException:
+                cancelled.set()
+                raise
+            if loading is not None and model is not None:
+                loading.result()
+                settings = using_embedded_model(settings, model)
+        supervised = services.supervised() + ([("model", model)] if model else [])
+        serving = _serve(
+            settings, started, announce, Watchdog(supervised), model.url if model else None
+        )
+        run(serving, fast=True)
     finally:
         shutdown_tracing()  # the last spans go out before the services stop
         remove_runtime_file(settings)
+        if model is not None:
+            model.stop()
         services.stop()
 
 
@@ -63,6 +83,7 @@ async def _serve(
     started: ServiceEndpoints,
     announce: Callable[[Endpoints], None],
     watchdog: Watchdog,
+    model_url: str | None,
 ) -> None:
     secretbox.configure(settings)  # before bootstrap: it reseals connector secrets
     tenant_id = await bootstrap(started.database_url)
@@ -82,6 +103,8 @@ async def _serve(
         api_url=f"http://{settings.api_host}:{settings.api_port}",
         temporal_ui_url=started.temporal_ui_url,
         dev_token=dev_token,
+        extractor=settings.extractor,
+        model_url=model_url,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

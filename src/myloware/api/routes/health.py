@@ -1,4 +1,5 @@
-"""GET /health (real checks of PostgreSQL, Redis and Temporal) and GET /metrics.
+"""GET /health (real checks of PostgreSQL, Redis, Temporal and a local model server) and
+GET /metrics.
 
 Without a credential /health says only the overall status (and answers 503 when unhealthy):
 the per-component checks, their errors (which name hosts, paths and library internals) and
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import httpx
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -70,13 +72,31 @@ async def _temporal(state: AppState) -> None:
     await client.service_client.check_health()
 
 
+async def _local_model(base_url: str) -> None:
+    """The local model server lists its models (hosted providers are not called from here)."""
+    async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_S) as client:
+        (await client.get(f"{base_url.rstrip('/')}/models")).raise_for_status()
+
+
+def _checks(state: AppState) -> dict[str, Awaitable[Any]]:
+    probes: dict[str, Awaitable[Any]] = {
+        "database": _database(state),
+        "redis": state.redis.ping(),
+        "temporal": _temporal(state),
+    }
+    settings = state.settings
+    if settings.extractor != "rules" and "local" in settings.model_providers:
+        probes["model"] = _local_model(settings.local_model_base_url)
+    return probes
+
+
 async def health_report(state: AppState) -> HealthReport:
-    names = ("database", "redis", "temporal")
-    results = await asyncio.gather(
-        _check(_database(state)), _check(state.redis.ping()), _check(_temporal(state))
-    )
-    checks = {name: result[0] for name, result in zip(names, results, strict=True)}
-    errors = {name: result[1] for name, result in zip(names, results, strict=True) if result[1]}
+    probes = _checks(state)
+    results = await asyncio.gather(*(_check(probe) for probe in probes.values()))
+    checks = {name: result[0] for name, result in zip(probes, results, strict=True)}
+    errors = {name: result[1] for name, result in zip(probes, results, strict=True) if result[1]}
+    if checks.get("model") is Health.UNHEALTHY:  # the rules still answer: degraded, not down
+        checks["model"] = Health.DEGRADED
     embedded = state.supervision() if state.supervision else None
     restarting = sorted(name for name, s in (embedded or {}).items() if s.get("status") != "up")
     if restarting:

@@ -1,0 +1,123 @@
+"""The bundled model on the real llama.cpp server (xllamacpp), as `myloware up` runs it.
+
+Few and small on purpose: on a busy 2-core machine one short model call takes 10–60 s. The
+rest of the model path (fallback chain, breakers, budgets, costs) is tested against the
+protocol emulator in test_models.py and test_pipeline_models.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from myloware.documents.model import LoadedDocument
+from myloware.extraction.llm import ask, extract_hybrid, needs_model
+from myloware.models import ModelError, ModelRouter
+from myloware.models.bundled import QWEN_CODER_1_5B
+from myloware.models.providers import OpenAIProvider
+from myloware.records import DocumentType
+from myloware.runtime._llama import EmbeddedModel
+from myloware.runtime._process import pick_free_ports
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+INVOICE = (
+    "ACME Tools Ltd\n12 Mill Road, Leeds LS1 4AB\n\nINVOICE\n"
+    "Invoice number: INV-2041\nBill to: Northwind Traders\n\n"
+    "Hammer  2 x 9.00  18.00\nLadder  1 x 100.00  100.00\n\nTotal due: 118.00 GBP\n"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedModel]:
+    root = tmp_path_factory.mktemp("local-model")
+    model = EmbeddedModel(
+        root / "models",
+        model=QWEN_CODER_1_5B,
+        port=pick_free_ports(1)[0],
+        threads=1,  # on a busy machine one thread beats two (docs/models.md)
+        context=2048,
+        parallel=1,
+        log_path=root / "model.log",
+        nice=0,  # the test waits for it: no reason to let others first
+    )
+    model.start()
+    yield model
+    model.stop()
+    shutil.rmtree(root / "models")  # 1 GB
+
+
+def _router(server: EmbeddedModel, *, max_tokens: int = 256) -> ModelRouter:
+    provider = OpenAIProvider(
+        name="local",
+        model=QWEN_CODER_1_5B.name,
+        api_key=None,
+        base_url=server.url,
+        timeout=600,
+        max_retries=0,
+        local=True,
+        max_tokens=max_tokens,
+    )
+    return ModelRouter([provider], deadline_s=700)
+
+
+@pytest.fixture
+async def router(server: EmbeddedModel) -> AsyncIterator[ModelRouter]:
+    router = _router(server)
+    yield router
+    await router.close()
+
+
+async def test_the_bundled_model_answers_the_asked_fields_as_json(router: ModelRouter) -> None:
+    doc = LoadedDocument.from_text(INVOICE)
+    reply = await ask(router, doc, DocumentType.INVOICE, only=("invoice_number", "total_amount"))
+    assert reply.provider == "local"
+    assert set(reply.data) <= {"invoice_number", "total_amount"}  # what was asked, no more
+    assert reply.data["invoice_number"] == "INV-2041"
+    assert reply.data["total_amount"] == "118.00"  # the schema's pattern, kept by the grammar
+    assert reply.usage.tokens_in > 50 and reply.usage.tokens_out > 0
+    assert reply.usage.cost_usd == 0  # a local model costs no money
+
+
+async def test_an_answer_cut_off_by_the_token_limit_is_a_clear_model_error(
+    server: EmbeddedModel,
+) -> None:
+    router = _router(server, max_tokens=3)  # '{"invoice' is not JSON
+    try:
+        with pytest.raises(ModelError, match="not JSON") as caught:
+            await ask(router, LoadedDocument.from_text(INVOICE), DocumentType.INVOICE)
+    finally:
+        await router.close()
+    assert caught.value.usage.tokens_out == 3  # what the failed call cost is still counted
+
+
+async def test_a_model_server_killed_mid_call_leaves_the_rules_record(
+    server: EmbeddedModel, router: ModelRouter
+) -> None:
+    """Killed while it reads the document: hybrid keeps the rules' record and says why; the
+    server started again (what the watchdog does) answers again."""
+    doc = LoadedDocument.from_text(INVOICE)
+    seen = await asyncio.to_thread(_requests_begun, server)
+    call = asyncio.create_task(extract_hybrid(doc, DocumentType.INVOICE, router))
+    while await asyncio.to_thread(_requests_begun, server) == seen:  # until it is working
+        assert not call.done(), "the rules left nothing for the model to do"
+        await asyncio.sleep(0.2)
+    assert server.pid is not None
+    os.killpg(server.pid, 9)
+    record, _usage = await asyncio.wait_for(call, 120)
+    assert record.extractor == "hybrid:rules (model unavailable)"
+    assert needs_model(record)  # the rules' record, unchanged: still missing what it missed
+    await asyncio.to_thread(server.restart)
+    answer = await asyncio.to_thread(httpx.get, f"{server.url}/models", timeout=10)
+    assert answer.is_success
+
+
+def _requests_begun(server: EmbeddedModel) -> int:
+    """How many requests the server has begun (llama.cpp logs each one)."""
+    return Path(server.log_path).read_text(errors="replace").count("launch_slot_")
