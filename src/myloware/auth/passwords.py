@@ -23,8 +23,6 @@ def password_problem(password: str) -> str | None:
         return f"a password needs at least {MIN_PASSWORD_CHARS} characters"
     if len(password) > MAX_PASSWORD_CHARS:
         return f"a password has at most {MAX_PASSWORD_CHARS} characters"
-    if not password.strip():
-        return "a password cannot be only spaces"
     return None
 
 

@@ -27,7 +27,9 @@ from myloware.db.models import Account, UiSession
 from myloware.errors import AuthError, ConflictError, NotFoundError, ValidationFailed
 
 SETUP_TOKEN_TTL = timedelta(hours=72)
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,254}$")
+#: A username as typed (any case; compared lower-case).
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}$"
+USERNAME = re.compile(USERNAME_PATTERN)
 #: The one answer to a wrong username or password: which of the two is never said.
 BAD_CREDENTIALS = "the username or password is not right"
 
@@ -36,7 +38,7 @@ def normalise_username(username: str) -> str:
     """Usernames compare without case and surrounding spaces; ValidationFailed when the
     name has characters other than letters, digits and ``. _ @ + -``."""
     name = username.strip().lower()
-    if not USERNAME.match(name):
+    if not USERNAME.fullmatch(name):
         raise ValidationFailed(
             "a username is 1-255 letters, digits or . _ @ + - and starts with a letter or digit",
             details={"username": username},

@@ -11,10 +11,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from myloware.auth.passwords import MAX_PASSWORD_CHARS
+from myloware.auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from myloware.auth.principal import TENANT_CAPABILITIES, Principal, parse_capabilities
 from myloware.db.models import Account
 from myloware.services import accounts as svc
+from myloware.services.accounts import USERNAME_PATTERN
 from myloware.settings import Settings
 from myloware.slack.facts import base_url
 from myloware.storable import StorableModel
@@ -30,7 +31,12 @@ router = APIRouter(
 class AccountIn(StorableModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=255, description="signs in with it; any case")
+    username: str = Field(
+        min_length=1,
+        max_length=255,
+        pattern=USERNAME_PATTERN,
+        description="what the person signs in with (compared without case)",
+    )
     display_name: str = Field(default="", max_length=255)
     email: str | None = Field(default=None, max_length=320)
     capabilities: list[
@@ -41,6 +47,7 @@ class AccountIn(StorableModel):
     )
     password: SecretStr | None = Field(
         default=None,
+        min_length=MIN_PASSWORD_CHARS,
         max_length=MAX_PASSWORD_CHARS,
         description="set now; without it the answer holds a one-time set-password link",
     )
