@@ -338,3 +338,34 @@ async def test_keys_move_through_the_queue_and_decide(
         await page.keyboard.press("a")
         await page.wait_for_url("**done=APPROVED")
         await browser.close()
+
+
+async def test_a_person_signs_in_with_a_username_and_password(
+    api: AppClient, token_for: TokenFor
+) -> None:
+    """A wrong password is said on the page; the right one lands on the page asked for."""
+    password = "correct horse battery"
+    r = await api.post(
+        "/v1/accounts",
+        json={"username": "alice", "password": password, "capabilities": ["work_orders:read"]},
+        headers=token_for("acme", "admin"),
+    )
+    assert r.status_code == 201, r.text
+    async with serving(api.app) as base, playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page()
+        await page.goto(f"{base}/ui/approvals")
+        assert await page.evaluate(UNLABELLED) == []
+        await page.fill("#username", "alice")
+        await page.fill("#password", "not the password")
+        await page.click("#password-submit")
+        problem = await page.inner_text(".flash.bad")
+        assert "the username or password is not right" in problem
+        await page.fill("#username", "Alice")
+        await page.fill("#password", password)
+        await page.click("#password-submit")
+        await page.wait_for_url("**/ui/approvals")
+        assert "alice" in await page.inner_text("header.topbar")
+        await browser.close()
