@@ -100,11 +100,17 @@ async def test_a_person_signs_in_through_the_provider_with_their_groups(
 async def test_the_tenant_comes_from_its_claim(
     idp: Idp, database_url: str, tenants: dict[str, uuid.UUID]
 ) -> None:
-    """A person whose ``org`` claim names globex signs in to globex; an unknown one is told."""
+    """A person whose ``org`` claim names globex signs in to globex, one without it to acme
+    (NULs in claims dropped); an unknown tenant is named in the refusal."""
     idp.provider.person = {"sub": "u-2", "org": "globex", "groups": "support"}
     assert (await _round_trip(idp)).status_code == 200
     [row] = await read_rows(database_url, UiSession)
     assert row.tenant_id == tenants["globex"]
+    idp.ui.cookies.clear()
+    idp.provider.person = {"sub": "u-\x00", "email": "nul\x00@acme.test", "groups": ["a\x00"]}
+    assert (await _round_trip(idp)).status_code == 200  # what PostgreSQL cannot store: dropped
+    subjects = await read_rows(database_url, UiSession.subject, tenant_id=tenants["acme"])
+    assert subjects == ["nul@acme.test"]
     idp.ui.cookies.clear()
     idp.provider.person = {"sub": "u-3", "org": "initech"}
     refused = await _round_trip(idp)

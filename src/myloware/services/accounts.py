@@ -157,6 +157,8 @@ async def list_accounts(
 
 async def get_account(session: AsyncSession, *, tenant_id: uuid.UUID, account: str) -> Account:
     """The tenant's account given by id or username (locked for update); NotFoundError."""
+    if "\x00" in account:  # no username has one (and PostgreSQL cannot compare it)
+        raise NotFoundError("account not found")
     try:
         match = or_(Account.id == uuid.UUID(account), Account.username == account.lower())
     except ValueError:

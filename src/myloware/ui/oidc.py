@@ -176,20 +176,25 @@ def _verified_claims(
     return dict(decoded.claims)
 
 
+def _text(value: object) -> str:
+    """A claim's value as text PostgreSQL can store (no NUL)."""
+    return str(value).replace("\x00", "").strip()
+
+
 def _groups(claims: dict[str, Any], claim: str) -> frozenset[str]:
     value = claims.get(claim, [])
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
         return frozenset()
-    return frozenset(str(g)[:64] for g in value if str(g).strip())
+    return frozenset(_text(g)[:64] for g in value if _text(g))
 
 
 async def principal_of(settings: Settings, db: AsyncSession, claims: dict[str, Any]) -> Principal:
     """The person the ID token names, in the tenant it maps to; AuthError when that tenant
     does not exist."""
     claim = settings.oidc_tenant_claim
-    tenant = str(claims.get(claim) or "") if claim else ""
+    tenant = _text(claims.get(claim) or "") if claim else ""
     tenant = tenant or settings.oidc_tenant
     try:
         tenant_id: uuid.UUID = (await get_tenant(db, tenant=tenant)).id
@@ -200,7 +205,7 @@ async def principal_of(settings: Settings, db: AsyncSession, claims: dict[str, A
     except ValueError as exc:
         raise ConfigurationError(f"MYLOWARE_OIDC_CAPABILITIES: {exc}") from None
     email = claims.get("email")
-    subject = email if isinstance(email, str) and email else str(claims["sub"])
+    subject = _text(email) if isinstance(email, str) and _text(email) else _text(claims["sub"])
     return Principal(
         subject=subject[:255],
         tenant_id=tenant_id,
