@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import _report, accuracy, api_latency, footprint, memory, pipeline
+from benchmarks import _report, accuracy, api_latency, footprint, memory, pipeline, signin
 from benchmarks._stack import exit_on_sigterm
 
 Runner = Callable[[bool], tuple[dict[str, Any], str]]
@@ -50,12 +50,18 @@ def _memory(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, memory.figures(result)
 
 
+def _signin(smoke: bool) -> tuple[dict[str, Any], str]:
+    result = signin.run(signin.SMOKE if smoke else signin.SigninConfig(), smoke=smoke)
+    return result, signin.figures(result)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "memory": _memory,  # first: its memory figure is the model's, not what others left behind
     "pipeline": _pipeline,
     "api_latency": _api_latency,
     "accuracy": _accuracy,
     "footprint": _footprint,
+    "signin": _signin,
 }
 
 

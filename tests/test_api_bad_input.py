@@ -157,6 +157,9 @@ async def test_upload_cleans_a_nul_in_a_file_name_and_refuses_one_in_metadata(
         ("post", "/v1/connectors", {"name": "hook\x00", "type": "WEBHOOK",
                                     "config": {"url": "https://example.com/h"}}),
         ("post", "/v1/api-keys", {"name": "k\x00", "capabilities": ["work_orders:read"]}),
+        ("post", "/v1/accounts", {"username": "ann", "display_name": "A\x00"}),
+        ("post", "/v1/accounts", {"username": "ann", "groups": ["fin\x00"]}),
+        ("post", "/v1/accounts/ann%00/disable", None),
         ("get", "/v1/audit-logs?action=%00", None),
         ("get", "/v1/approvals?group=%00", None),
     ],
@@ -168,8 +171,8 @@ async def test_nul_in_other_requests_is_a_4xx_never_500(
     path: str,
     body: dict[str, Any] | None,
 ) -> None:
-    """Approvals' reasons, policies, connectors, API keys and query parameters with NUL are
-    refused with a 4xx (422 where the input is checked), never a 500."""
+    """Approvals' reasons, policies, connectors, API keys, accounts and query parameters with
+    NUL are refused with a 4xx (422 where the input is checked), never a 500."""
     headers = token_for("acme", "admin")
     kwargs = {"json": body} if body is not None else {}
     r = await getattr(api, method)(path, headers=headers, **kwargs)

@@ -187,6 +187,15 @@ def test_memory_smoke_measures_the_embedder(tmp_path: Path) -> None:
     assert result["rss_mb"]["after"] > result["rss_mb"]["before_load"] > 0
 
 
+def test_signin_smoke_measures_argon2_and_the_event_loop(tmp_path: Path) -> None:
+    """The sign-in benchmark times argon2 for each answer and the loop's stall meanwhile."""
+    result = run_smoke("signin", tmp_path)
+    assert result["hash_prefix"].startswith("$argon2id$")
+    for timing in result["ms"].values():
+        assert 0 < timing["p50"] <= timing["p95"]
+    assert result["unknown_vs_wrong_p50"] > 0 and result["loop_stall_ms"] >= 0
+
+
 def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path) -> None:
     """py-spy's collapsed lines are split by innermost known package and by pipeline role; the
     files the roles are recognised by still exist (a rename would silently blind --profile)."""

@@ -71,3 +71,11 @@ def test_a_copy_with_another_data_dir_uses_it(tmp_path: Path) -> None:
     moved = settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})
     assert moved.data_path == (tmp_path / "elsewhere").resolve()
     assert moved.files_path == (tmp_path / "elsewhere" / "files").resolve()
+
+
+def test_an_identity_provider_needs_its_client_id() -> None:
+    """MYLOWARE_OIDC_ISSUER alone is refused with the setting it lacks; with it, it loads."""
+    with pytest.raises(ConfigurationError, match="MYLOWARE_OIDC_CLIENT_ID"):
+        load_settings(oidc_issuer="https://idp.example")
+    loaded = load_settings(oidc_issuer="https://idp.example", oidc_client_id="myloware")
+    assert loaded.oidc_groups_claim == "groups" and loaded.oidc_tenant == "default"

@@ -164,6 +164,15 @@ PROBES: tuple[Probe, ...] = (
     Probe("GET", "/v1/api-keys", OK),
     Probe("POST", "/v1/api-keys/{key}/revoke", use={"key": "api_key_id"}),
     Probe("POST", "/v1/api-keys", CREATED, json={"name": "b-key"}),
+    # accounts: A's cannot be disabled, enabled, reset or signed out, by id or username
+    Probe("GET", "/v1/accounts", OK),
+    Probe("POST", "/v1/accounts", CREATED, json={"username": "b-person"}),
+    Probe("POST", "/v1/accounts/{account}/disable", use={"account": "account_id"}),
+    Probe("POST", "/v1/accounts/{account}/disable", use={"account": "account_username"}),
+    Probe("POST", "/v1/accounts/{account}/enable", use={"account": "account_id"}),
+    Probe("POST", "/v1/accounts/{account}/password-link", use={"account": "account_id"}),
+    Probe("POST", "/v1/accounts/{account}/password-link", use={"account": "account_username"}),
+    Probe("POST", "/v1/accounts/{account}/sign-out", use={"account": "account_id"}),
     # tenants: platform operators only (tenants:admin, which no tenant's admin holds)
     Probe("GET", "/v1/tenants", frozenset({403})),
     Probe("POST", "/v1/tenants", frozenset({403}), json={"slug": "b-made", "name": "B"}),
@@ -206,6 +215,16 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/ui/logout"): "ends the caller's own session",
     ("POST", "/ui/logout"): "ends the caller's own session",
     ("GET", "/ui/static/{name}"): "the UI's static files, the same for every tenant",
+    ("GET", "/ui/set-password"): "the set-password form: no tenant data",
+    ("POST", "/ui/set-password"): (
+        "sets the password of the one account whose one-time token the caller holds "
+        "(tests/test_ui_accounts.py)"
+    ),
+    ("GET", "/ui/oidc/start"): "sends the caller to the identity provider: no tenant data",
+    ("GET", "/ui/oidc/callback"): (
+        "signs in the person the identity provider vouches for, in the tenant its claims "
+        "map to (tests/test_ui_oidc.py)"
+    ),
     ("GET", "/ui/events"): (
         "an endless event stream (the ASGI test transport would wait for its end): "
         "tests/test_ui_live.py serves it over a socket and checks that tenant B's stream "
@@ -286,12 +305,13 @@ async def _make_tenant_a(
     )
     inbox = await api.post("/v1/connectors/email", json={"name": "acme-inbox"}, headers=admin)
     key = await api.post("/v1/api-keys", json={"name": "acme-key"}, headers=admin)
+    person = await api.post("/v1/accounts", json={"username": "acme-person"}, headers=admin)
     template = await api.post(
         "/v1/workflow-templates",
         json={"name": "acme-flow", "version": "1", "document_type": "INVOICE", "settings": {}},
         headers=admin,
     )
-    for answer in (hook, inbox, key, template):
+    for answer in (hook, inbox, key, template, person):
         assert answer.status_code == 201, answer.text
     await store_connector(database_url, tenants["acme"], "http://127.0.0.1:9/api/")
     connectors = (await api.get("/v1/connectors", headers=admin)).json()["data"]
@@ -308,6 +328,8 @@ async def _make_tenant_a(
         "email_connector_id": inbox.json()["data"]["id"],
         "slack_connector_id": slack["id"],
         "api_key_id": key.json()["data"]["id"],
+        "account_id": person.json()["data"]["id"],
+        "account_username": "acme-person",
         "dead_letter_id": str(letter.id),
         "tenant_id": str(tenants["acme"]),
         "rest": f"no-such-page/{order_id}",
@@ -316,7 +338,11 @@ async def _make_tenant_a(
         "tool": "check.arithmetic",  # a platform tool: B switches its own use of it
     }
     mailbox = inbox.json()["data"]["config"]["mailbox"]
-    secrets = (key.json()["data"]["key"], hook.json()["data"]["secret"])
+    secrets = (
+        key.json()["data"]["key"],
+        hook.json()["data"]["secret"],
+        person.json()["data"]["set_password_url"].partition("token=")[2],
+    )
     shared = ("rest", "number", "tool")
     values = (*[v for k, v in ids.items() if k not in shared], mailbox, *secrets, "acme-flow")
     return TenantA(ids=ids, values=(*values, "GX-1001", "user@acme", "acme-eval", "test-finance"))
@@ -374,3 +400,5 @@ async def test_a_second_tenant_reaches_nothing_of_the_first_on_any_route(
     assert [k["revoked_at"] for k in keys if k["id"] == a.ids["api_key_id"]] == [None]
     connectors = (await stack.get("/v1/connectors", headers=admin)).json()["data"]
     assert {c["name"] for c in connectors} >= {"acme-hook", "acme-inbox"}
+    [person] = (await stack.get("/v1/accounts", headers=admin)).json()["data"]
+    assert person["username"] == "acme-person" and person["disabled_at"] is None

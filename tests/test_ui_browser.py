@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +13,10 @@ from tests.auth_support import TokenFor
 from tests.einvoice_support import two_page_invoice
 from tests.governance_support import BIG_INVOICE, publish_policy, submit_waiting_invoice
 from tests.pipeline_support import AppClient, items_of, wait_for_order
-from tests.ui_support import FIXTURES, bearer, publish
+from tests.ui_support import FIXTURES, bearer, publish, serving
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    pass
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: set to a folder (e.g. ``docs``) to keep the viewer's screenshots; a temporary one otherwise
@@ -37,26 +33,6 @@ UNLABELLED = """[...document.querySelectorAll('input, select, textarea')]
   .map(e => e.outerHTML.slice(0, 120))"""
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve the (already started) app over HTTP on a free local port, in this event loop."""
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no "started" event
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_a_person_signs_in_and_follows_a_value_to_its_source(
@@ -86,7 +62,7 @@ async def test_a_person_signs_in_and_follows_a_value_to_its_source(
         await page.goto(f"{base}/ui/work-items/{item['id']}")
         assert "/ui/login" in page.url
         await page.fill("#credential", bearer(headers))
-        await page.click("button[type=submit]")
+        await page.click("#token-submit")
         await page.wait_for_url(f"**/ui/work-items/{item['id']}")
         await page.click("a.src[data-field='invoice_number']")
         lit = await page.eval_on_selector_all("pre.doc mark.on", "ms => ms.map(m => m.textContent)")
@@ -128,7 +104,7 @@ async def test_the_document_viewer_links_fields_and_their_boxes(
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         await page.goto(f"{base}/ui/work-items/{item['id']}")
         await page.fill("#credential", bearer(headers))
-        await page.click("button[type=submit]")
+        await page.click("#token-submit")
         await page.wait_for_url(f"**/ui/work-items/{item['id']}")
         first = page.locator("#page-1 img")
         await first.scroll_into_view_if_needed()
@@ -241,7 +217,7 @@ async def test_every_page_fits_a_phone_without_sideways_scrolling(
         page = await browser.new_page(viewport={"width": 390, "height": 844})
         await page.goto(f"{base}/ui/login")
         await page.fill("#credential", bearer(headers))
-        await page.click("button[type=submit]")
+        await page.click("#token-submit")
         await page.wait_for_url(f"{base}/ui**")
         await page.keyboard.press("Tab")  # the first stop: the skip link, shown when focused
         skip = page.get_by_role("link", name="Skip to content")
@@ -292,7 +268,7 @@ async def test_a_decision_taken_elsewhere_shows_on_the_waiting_item_page(
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         await page.goto(f"{base}/ui/login?next=/ui/work-items/{item_id}")
         await page.fill("#credential", bearer(owner))
-        await page.click("button[type=submit]")
+        await page.click("#token-submit")
         await page.wait_for_url(f"**/ui/work-items/{item_id}")
         orders = await context.new_page()
         await orders.goto(f"{base}/ui")
@@ -344,7 +320,7 @@ async def test_keys_move_through_the_queue_and_decide(
         page.on("pageerror", lambda e: problems.append(str(e)))
         await page.goto(f"{base}/ui/work-items/{first}")
         await page.fill("#credential", bearer(headers))
-        await page.click("button[type=submit]")
+        await page.click("#token-submit")
         await page.wait_for_url(f"**/ui/work-items/{first}")
         await page.keyboard.press("j")
         await page.wait_for_url(f"**/ui/work-items/{second}#decide")
@@ -361,4 +337,35 @@ async def test_keys_move_through_the_queue_and_decide(
         await page.evaluate("document.activeElement.blur()")
         await page.keyboard.press("a")
         await page.wait_for_url("**done=APPROVED")
+        await browser.close()
+
+
+async def test_a_person_signs_in_with_a_username_and_password(
+    api: AppClient, token_for: TokenFor
+) -> None:
+    """A wrong password is said on the page; the right one lands on the page asked for."""
+    password = "correct horse battery"
+    r = await api.post(
+        "/v1/accounts",
+        json={"username": "alice", "password": password, "capabilities": ["work_orders:read"]},
+        headers=token_for("acme", "admin"),
+    )
+    assert r.status_code == 201, r.text
+    async with serving(api.app) as base, playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page()
+        await page.goto(f"{base}/ui/approvals")
+        assert await page.evaluate(UNLABELLED) == []
+        await page.fill("#username", "alice")
+        await page.fill("#password", "not the password")
+        await page.click("#password-submit")
+        problem = await page.inner_text(".flash.bad")
+        assert "the username or password is not right" in problem
+        await page.fill("#username", "Alice")
+        await page.fill("#password", password)
+        await page.click("#password-submit")
+        await page.wait_for_url("**/ui/approvals")
+        assert "alice" in await page.inner_text("header.topbar")
         await browser.close()

@@ -1,12 +1,18 @@
-"""Helpers for the UI tests: sign in through the login form, read CSRF tokens, cookies."""
+"""Helpers for the UI tests: sign in through the login form, read CSRF tokens, cookies,
+serve an app over a real socket."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import redis.asyncio as aioredis
+from fastapi import FastAPI
 
 from myloware.db.engine import create_engine, session_factory
 from myloware.events import OutboxRelay
@@ -41,6 +47,26 @@ async def sign_in(client: httpx.AsyncClient, credential: str) -> dict[str, str]:
     return {"Cookie": f"{SESSION_COOKIE}={session}"}
 
 
+async def password_sign_in(
+    client: httpx.AsyncClient, username: str, password: str
+) -> tuple[httpx.Response, dict[str, str]]:
+    """Post the username and password form; the answer, and a Cookie header when it signed
+    in (the client's jar left empty)."""
+    form = await client.get("/ui/login")
+    r = await client.post(
+        "/ui/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_of(form.text),
+            "next": "/ui",
+        },
+    )
+    session = r.cookies.get(SESSION_COOKIE)
+    client.cookies.clear()
+    return r, ({"Cookie": f"{SESSION_COOKIE}={session}"} if session else {})
+
+
 async def publish(database_url: str, redis_url: str, settings: Settings) -> int:
     """One pass of the outbox relay, as ``myloware relay`` runs it."""
     engine = create_engine(database_url, pool_size=1)
@@ -51,3 +77,23 @@ async def publish(database_url: str, redis_url: str, settings: Settings) -> int:
     finally:
         await redis.aclose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Serve the (already started) app over HTTP on a free local port, in this event loop."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no "started" event
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

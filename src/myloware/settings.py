@@ -91,6 +91,21 @@ class Settings(BaseSettings):
     # Fernet key(s) sealing connector secrets at rest, comma-separated, the first seals (see
     # myloware/secretbox.py); outside production derived from the JWT secret when unset.
     secrets_key: SecretStr | None = None
+    # Sign-in to the UI through an OpenID Connect identity provider (docs/ui.md): off while
+    # the issuer is unset. People get the capabilities below, their approver groups from
+    # `oidc_groups_claim`, their tenant (a slug or id) from `oidc_tenant_claim`, else
+    # `oidc_tenant`.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_groups_claim: str = "groups"
+    oidc_tenant_claim: str | None = None
+    oidc_tenant: str = "default"
+    oidc_capabilities: list[str] = Field(
+        default_factory=lambda: ["work_orders:read", "approvals:decide"]
+    )
+    oidc_display_name: str = "your organisation's sign-in"
 
     # Documents
     max_file_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
@@ -236,6 +251,12 @@ class Settings(BaseSettings):
                 "HTTP, e.g. http://otel-collector:4318)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _oidc_is_complete(self) -> Settings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("MYLOWARE_OIDC_ISSUER needs MYLOWARE_OIDC_CLIENT_ID")
+        return self
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

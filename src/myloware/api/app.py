@@ -18,6 +18,7 @@ import myloware
 from myloware import secretbox
 from myloware.api.docs import install_docs
 from myloware.api.routes import (
+    accounts,
     api_keys,
     approvals,
     audit,
@@ -174,6 +175,7 @@ def create_app(
         dead_letters,
         connectors,
         api_keys,
+        accounts,
         tenants,
         schemas,
         memory,

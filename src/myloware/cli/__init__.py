@@ -8,6 +8,7 @@ import httpx
 import typer
 
 from myloware.cli import (
+    accounts,
     auth,
     documents,
     governance,
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 ops.register(app)
 auth.register(app)
+accounts.register(app)
 tenants.register(app)
 documents.register(app)
 governance.register(app)

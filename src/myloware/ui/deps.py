@@ -26,10 +26,10 @@ from myloware.errors import (
     NotFoundError,
     ValidationFailed,
 )
+from myloware.ui.identities import session_principal
 from myloware.ui.rendering import error_page, render
 from myloware.ui.session import (
     SESSION_COOKIE,
-    authenticate,
     clear_session_cookie,
     csrf_token,
     session_credential,
@@ -122,7 +122,7 @@ async def ui_principal(request: Request, state: StateDep, session: SessionDep) -
     if credential is None:  # unknown, signed out or expired
         raise LoginRequired(_requested_path(request), clear_cookie=True)
     try:
-        principal = await authenticate(state, session, credential)
+        principal = await session_principal(state, session, credential)
     except AuthError:
         raise LoginRequired(_requested_path(request), clear_cookie=True) from None
     await enforce_rate_limit(state, principal)

@@ -1,6 +1,7 @@
 """The UI's sign-in: server-side sessions behind an opaque cookie.
 
-Signing in with a pasted JWT or API key stores a :class:`~myloware.db.models.UiSession` row:
+Signing in (a password, an identity provider, or a pasted JWT or API key: what each stores
+is in :mod:`myloware.ui.identities`) stores a :class:`~myloware.db.models.UiSession` row:
 the credential sealed (``myloware.secretbox``), the tenant, the subject and an expiry (when a
 JWT expires, else ``MYLOWARE_JWT_TTL_SECONDS``). The cookie holds only a random 256-bit id
 (HttpOnly, SameSite=Strict, scoped to ``/ui``, ``Secure`` when the request came over HTTPS or
@@ -22,6 +23,7 @@ import hashlib
 import hmac
 import secrets
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -57,9 +59,10 @@ async def authenticate(state: AppState, session: AsyncSession, credential: str) 
 
 
 def session_max_age(settings: Settings, credential: str) -> int:
-    """Seconds the cookie should live: until a JWT expires, else the configured token TTL."""
-    if credential.startswith(API_KEY_PREFIX):
-        return settings.jwt_ttl_seconds
+    """Seconds the cookie should live: until a JWT expires, else (an API key, a password or
+    an identity provider's sign-in) the configured token TTL."""
+    if credential.startswith(API_KEY_PREFIX) or credential.count(".") != 2:
+        return settings.jwt_ttl_seconds  # an API key, an account's or an OIDC sign-in
     try:
         exp = jwt.decode(credential, options={"verify_signature": False}).get("exp")
     except jwt.InvalidTokenError:
@@ -74,11 +77,16 @@ def _id_hash(session_id: str) -> str:
 
 
 async def open_session(
-    db: AsyncSession, settings: Settings, credential: str, principal: Principal
+    db: AsyncSession,
+    settings: Settings,
+    credential: str,
+    principal: Principal,
+    *,
+    account_id: uuid.UUID | None = None,
 ) -> tuple[str, int]:
-    """Store a session for ``credential`` (already authenticated as ``principal``) and
-    commit; the new session id (for the cookie) and its lifetime in seconds. Expired
-    sessions are swept on the way."""
+    """Store a session for ``credential`` (already authenticated as ``principal``; for a
+    password sign-in, ``account_id`` the account's) and commit; the new session id (for the
+    cookie) and its lifetime in seconds. Expired sessions are swept on the way."""
     max_age = session_max_age(settings, credential)
     session_id = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
@@ -89,6 +97,7 @@ async def open_session(
             tenant_id=principal.tenant_id,
             subject=principal.subject[:255],
             credential=secretbox.seal(credential),
+            account_id=account_id,
             expires_at=now + timedelta(seconds=max_age),
         )
     )

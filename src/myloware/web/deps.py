@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, BeforeValidator
@@ -21,6 +21,8 @@ from myloware.db.models import ApiKey, Tenant
 from myloware.errors import AuthError
 from myloware.web.errors import RateLimited
 from myloware.web.state import AppState
+
+T = TypeVar("T")
 
 
 def get_state(request: Request) -> AppState:
@@ -96,6 +98,12 @@ async def authenticate_credential(
         principal = await _principal_from_api_key(state, session, api_key)
     else:
         raise AuthError("authentication required: send a Bearer token or an X-API-Key header")
+    return await check_tenant(state, session, principal)
+
+
+async def check_tenant(state: AppState, session: AsyncSession, principal: Principal) -> Principal:
+    """``principal`` when its tenant exists and is active; AuthError else (every way of
+    signing in ends here: tokens, API keys, accounts, an identity provider)."""
     status = await _tenant_status(state, session, principal.tenant_id)
     if not status:
         raise AuthError("the credential's tenant does not exist")
@@ -104,10 +112,9 @@ async def authenticate_credential(
     return principal
 
 
-async def throttled(
-    state: AppState, request: Request, attempt: Callable[[], Awaitable[Principal]]
-) -> Principal:
-    """Run ``attempt`` (an authentication) unless the client address has failed too often.
+async def throttled(state: AppState, request: Request, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run ``attempt`` (an authentication or a sign-in) unless the client address has
+    failed too often.
 
     An address over ``auth_failures_per_minute`` gets RateLimited (429) before its
     credential is looked at, so guessing keys cannot go faster than that; each AuthError

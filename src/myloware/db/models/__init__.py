@@ -22,12 +22,13 @@ from myloware.db.models.policies import (
     PolicyDocument,
 )
 from myloware.db.models.slack import SlackIntake, SlackMessage
-from myloware.db.models.tenancy import ApiKey, Tenant, UiSession
+from myloware.db.models.tenancy import Account, ApiKey, Tenant, UiSession
 from myloware.db.models.webhooks import WebhookDelivery
 from myloware.db.models.work import Attempt, Record, RecordVersion, WorkItem, WorkOrder
 
 __all__ = [
     "EMBEDDING_DIM",
+    "Account",
     "ApiKey",
     "ApprovalEvent",
     "ApprovalRequest",

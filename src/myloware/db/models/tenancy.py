@@ -1,12 +1,12 @@
-"""Tenants, their API keys and the UI's sign-in sessions."""
+"""Tenants, their API keys, their people's accounts and the UI's sign-in sessions."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, Text, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import DateTime, ForeignKey, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from myloware.db.base import Base, TenantStatus, created_at, tenant_fk, tenant_status, uuid_pk
@@ -48,6 +48,32 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Account(Base):
+    """A person who signs in to the UI with a password (the embedded default's accounts;
+    with an identity provider people sign in through OIDC instead). Only an argon2 hash of
+    the password is stored; a one-time set-password link is stored as its SHA-256."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    tenant_id: Mapped[uuid.UUID] = tenant_fk()
+    # lower-case, unique across tenants: the sign-in form asks for nothing else
+    username: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    capabilities: Mapped[list[str]] = mapped_column(ARRAY(String(64)), nullable=False)
+    groups: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), nullable=False, default=list, server_default="{}"
+    )
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2; None: not set yet
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setup_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class UiSession(Base):
     """A sign-in to the Run Trace UI. The browser's cookie holds a random id, of which only
     the SHA-256 is stored; the pasted JWT or API key stays here, sealed like connector
@@ -60,6 +86,10 @@ class UiSession(Base):
     tenant_id: Mapped[uuid.UUID] = tenant_fk()
     subject: Mapped[str] = mapped_column(String(255), nullable=False)
     credential: Mapped[str] = mapped_column(Text, nullable=False)  # sealed
+    # the account signed in with a password, so disabling it ends its sessions
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = created_at()
     expires_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True

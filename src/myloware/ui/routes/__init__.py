@@ -7,7 +7,17 @@ from fastapi.responses import Response
 
 from myloware.ui.deps import UiPrincipal, UiRoute
 from myloware.ui.rendering import error_page
-from myloware.ui.routes import approvals, auth, decisions, items, live, orders, search
+from myloware.ui.routes import (
+    approvals,
+    auth,
+    decisions,
+    items,
+    live,
+    oidc,
+    orders,
+    passwords,
+    search,
+)
 
 _fallback = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -20,7 +30,7 @@ async def not_found(request: Request, rest: str, principal: UiPrincipal) -> Resp
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
 router.add_api_route("", orders.list_orders, methods=["GET"])  # /ui as well as /ui/
-for module in (auth, orders, items, decisions, approvals, search, live):
+for module in (auth, passwords, oidc, orders, items, decisions, approvals, search, live):
     router.include_router(module.router)
 router.include_router(_fallback)
 
