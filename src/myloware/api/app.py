@@ -18,10 +18,12 @@ import myloware
 from myloware import secretbox
 from myloware.api.docs import install_docs
 from myloware.api.routes import (
+    accuracy,
     api_keys,
     approvals,
     audit,
     connectors,
+    costs,
     dead_letters,
     health,
     mail,
@@ -178,6 +180,8 @@ def create_app(
         memory,
         mail,
         templates,
+        costs,
+        accuracy,
     ):
         app.include_router(module.router)
     app.include_router(templates.tools_router)

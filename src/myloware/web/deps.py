@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -190,6 +190,30 @@ def _utc_when_naive(value: datetime) -> datetime:
 #: A date-time query parameter: RFC 3339 text (without an offset: UTC), nothing else.
 DateTimeParam = Annotated[
     datetime, BeforeValidator(_date_time_text), AfterValidator(_utc_when_naive)
+]
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_text(value: object) -> object:
+    # pydantic alone also reads a number ("0") as a Unix time, which format: date does not allow
+    if isinstance(value, str) and not _DAY.match(value):
+        raise ValueError("expected a day written YYYY-MM-DD, e.g. 2026-12-01")
+    return value
+
+
+#: A day query parameter: ``YYYY-MM-DD`` text, nothing else.
+DayParam = Annotated[date, BeforeValidator(_day_text)]
+
+#: The days a report covers (``?from=&to=``, YYYY-MM-DD, UTC, both inclusive):
+#: ``services.periods.period`` fills in the defaults and refuses a reversed or too long one.
+FromDay = Annotated[
+    DayParam | None,
+    Query(alias="from", description="first day (YYYY-MM-DD, UTC); default: 29 days before 'to'"),
+]
+ToDay = Annotated[
+    DayParam | None,
+    Query(alias="to", description="last day, inclusive (default: today, UTC; at most 366 days)"),
 ]
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
