@@ -7,7 +7,16 @@ from fastapi.responses import Response
 
 from myloware.ui.deps import UiPrincipal, UiRoute
 from myloware.ui.rendering import error_page
-from myloware.ui.routes import approvals, auth, decisions, items, live, orders, search
+from myloware.ui.routes import (
+    approvals,
+    auth,
+    decisions,
+    items,
+    live,
+    orders,
+    reports,
+    search,
+)
 
 _fallback = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -20,7 +29,7 @@ async def not_found(request: Request, rest: str, principal: UiPrincipal) -> Resp
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
 router.add_api_route("", orders.list_orders, methods=["GET"])  # /ui as well as /ui/
-for module in (auth, orders, items, decisions, approvals, search, live):
+for module in (auth, orders, items, decisions, approvals, search, reports, live):
     router.include_router(module.router)
 router.include_router(_fallback)
 
