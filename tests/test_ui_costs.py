@@ -288,6 +288,13 @@ async def test_accuracy_is_grouped_by_dataset_and_extractor_per_field_and_day(
     headers = token_for("acme")
     _, items = await _traced_order(api, headers, sessions, tenants["acme"])
     await _evaluations(sessions, tenants["acme"], items)
+    odd = {"x": {"correct": True, "f1": "high"}, "y": {"correct": "yes"}}  # stored as sent
+    r = await api.post(
+        f"/v1/work-items/{items[1]['id']}/evaluations",
+        json={"evaluation_type": "dataset:odd", "score": 0.5, "passed": False, "metrics": odd},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
     r = await api.get(f"/v1/accuracy?from={EARLIER}", headers=headers)
     assert r.status_code == 200, r.text
     groups = {(g["evaluation_type"], g["extractor"]): g for g in r.json()["data"]["groups"]}
@@ -295,7 +302,10 @@ async def test_accuracy_is_grouped_by_dataset_and_extractor_per_field_and_day(
         ("dataset:sroie", "hybrid:openai"),
         ("dataset:sroie", "unknown"),  # the second item never finished an extraction
         ("verifier", "hybrid:openai"),
+        ("dataset:odd", "unknown"),
     }
+    [odd_x] = groups[("dataset:odd", "unknown")]["fields"]  # "y" is not scored as a field
+    assert (odd_x["name"], odd_x["correct"], odd_x["f1"]) == ("x", 1, None)
     hybrid = groups[("dataset:sroie", "hybrid:openai")]
     assert (hybrid["dataset"], hybrid["model"], hybrid["documents"]) == ("sroie", "gpt-4o-mini", 1)
     fields = {f["name"]: f for f in hybrid["fields"]}
@@ -312,7 +322,7 @@ async def test_accuracy_is_grouped_by_dataset_and_extractor_per_field_and_day(
     cookie = await sign_in(api, bearer(headers))
     page = await api.get(f"/ui/accuracy?from={EARLIER}", headers=cookie)
     assert page.status_code == 200
-    assert page.text.count('<section class="card group">') == 3
+    assert page.text.count('<section class="card group">') == 4
     assert re.search(
         r'<svg class="spark"[^>]*role="img"[^>]*aria-label="mean score per day', page.text
     )

@@ -49,8 +49,9 @@ _BY_FIELD = (
     _SCORED
     + """
 SELECT evaluation_type, extractor, model, m.key,
-       count(*), count(*) FILTER (WHERE (m.value ->> 'correct')::boolean),
-       avg((m.value ->> 'f1')::float) FILTER (WHERE jsonb_typeof(m.value -> 'f1') = 'number')
+       count(*), count(*) FILTER (WHERE m.value -> 'correct' = 'true'::jsonb),
+       avg(CASE WHEN jsonb_typeof(m.value -> 'f1') = 'number'
+                THEN (m.value ->> 'f1')::float END)
 FROM scored CROSS JOIN LATERAL jsonb_each(scored.metrics) AS m(key, value)
 WHERE jsonb_typeof(m.value) = 'object' AND jsonb_typeof(m.value -> 'correct') = 'boolean'
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
