@@ -19,6 +19,7 @@ from myloware.db.audit import ClientInfo
 from myloware.db.base import TenantStatus
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import AuthError
+from myloware.services.periods import Period, period
 from myloware.web.errors import RateLimited
 from myloware.web.state import AppState
 
@@ -215,6 +216,15 @@ ToDay = Annotated[
     DayParam | None,
     Query(alias="to", description="last day, inclusive (default: today, UTC; at most 366 days)"),
 ]
+
+
+def asked_period(first: FromDay = None, last: ToDay = None) -> Period:
+    """The period of ``?from=&to=``; a reversed or too long one is refused (422)."""
+    return period(first, last)
+
+
+#: A report's period, from ``?from=&to=``.
+PeriodDep = Annotated[Period, Depends(asked_period)]
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 

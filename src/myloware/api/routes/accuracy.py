@@ -9,8 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from myloware.services import accuracy
-from myloware.services.periods import period
-from myloware.web.deps import FromDay, Reader, SessionDep, ToDay
+from myloware.web.deps import PeriodDep, Reader, SessionDep
 from myloware.web.envelope import ApiResponse, PeriodOut
 from myloware.web.errors import AUTHENTICATED, error_responses
 
@@ -62,9 +61,8 @@ class AccuracyReportOut(PeriodOut):
     summary="Extraction accuracy per dataset and extractor, per field and per day",
 )
 async def accuracy_report(
-    principal: Reader, session: SessionDep, first: FromDay = None, last: ToDay = None
+    principal: Reader, session: SessionDep, asked: PeriodDep
 ) -> ApiResponse[AccuracyReportOut]:
-    asked = period(first, last)
     groups = await accuracy.accuracy_report(session, tenant_id=principal.tenant_id, period=asked)
     out = [AccuracyGroupOut.model_validate(g) for g in groups]
     return ApiResponse(data=AccuracyReportOut.of(principal, asked, groups=out))

@@ -10,8 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from myloware.services import costs
-from myloware.services.periods import period
-from myloware.web.deps import FromDay, Reader, SessionDep, ToDay
+from myloware.web.deps import PeriodDep, Reader, SessionDep
 from myloware.web.envelope import ApiResponse, PeriodOut
 from myloware.web.errors import AUTHENTICATED, error_responses
 
@@ -56,9 +55,8 @@ class CostReportOut(PeriodOut):
     summary="Model cost of the tenant's work, per day, model and order",
 )
 async def cost_report(
-    principal: Reader, session: SessionDep, first: FromDay = None, last: ToDay = None
+    principal: Reader, session: SessionDep, asked: PeriodDep
 ) -> ApiResponse[CostReportOut]:
-    asked = period(first, last)
     report = await costs.cost_report(session, tenant_id=principal.tenant_id, period=asked)
     out = CostReportOut.of(
         principal,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from myloware.errors import ValidationFailed
@@ -34,16 +34,22 @@ def _day(value: str, name: str) -> date | None:
         ) from None
 
 
-FromText = Annotated[str, Query(alias="from", max_length=40)]
-ToText = Annotated[str, Query(alias="to", max_length=40)]
+def _typed(
+    first: Annotated[str, Query(alias="from", max_length=40)] = "",
+    last: Annotated[str, Query(alias="to", max_length=40)] = "",
+) -> tuple[str, str]:
+    """``?from=&to=`` as typed (checked by :func:`_report_page`, which shows them again)."""
+    return first, last
+
+
+Typed = Annotated[tuple[str, str], Depends(_typed)]
 Build = Callable[[Period], Awaitable[dict[str, Any]]]
 
 
-async def _report_page(
-    request: Request, page: str, first: str, last: str, build: Build
-) -> Response:
+async def _report_page(request: Request, page: str, typed: Typed, build: Build) -> Response:
     """The page for the period asked; a bad period gives the page with its form as it was
     sent and the reason, 422: nothing typed is lost."""
+    first, last = typed
     try:
         asked = period(_day(first, "from"), _day(last, "to"))
     except ValidationFailed as exc:
@@ -59,11 +65,7 @@ async def _report_page(
 
 @router.get("/costs")
 async def cost_page(
-    request: Request,
-    principal: UiReader,
-    session: SessionDep,
-    first: FromText = "",
-    last: ToText = "",
+    request: Request, principal: UiReader, session: SessionDep, typed: Typed
 ) -> Response:
     async def build(asked: Period) -> dict[str, Any]:
         report = await costs.cost_report(session, tenant_id=principal.tenant_id, period=asked)
@@ -75,16 +77,12 @@ async def cost_page(
         days = list(zip(report.days, widths, strict=True))[::-1]  # newest first
         return {"report": report, "days": days, "by_tokens": by_tokens}
 
-    return await _report_page(request, "costs.html", first, last, build)
+    return await _report_page(request, "costs.html", typed, build)
 
 
 @router.get("/accuracy")
 async def accuracy_page(
-    request: Request,
-    principal: UiReader,
-    session: SessionDep,
-    first: FromText = "",
-    last: ToText = "",
+    request: Request, principal: UiReader, session: SessionDep, typed: Typed
 ) -> Response:
     async def build(asked: Period) -> dict[str, Any]:
         tenant = principal.tenant_id
@@ -92,4 +90,4 @@ async def accuracy_page(
         sparks = [charts.sparkline([d.mean_score for d in g.days]) for g in groups]
         return {"report": groups, "sparks": sparks}
 
-    return await _report_page(request, "accuracy.html", first, last, build)
+    return await _report_page(request, "accuracy.html", typed, build)
