@@ -12,11 +12,13 @@ import redis.asyncio as aioredis
 
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError
+from myloware.extraction import extract
 from myloware.extraction.llm import (
     GROUNDED_CONFIDENCE,
     MODEL_CONFIDENCE,
     extract_hybrid,
     extract_with_model,
+    model_supplied,
 )
 from myloware.models import (
     AnthropicProvider,
@@ -271,6 +273,11 @@ async def test_hybrid_asks_the_model_only_for_what_rules_miss(emu: ModelEmulator
     assert record.extractor == "hybrid:openai" and usage.tokens_in == 120
     assert record.fields["vendor_name"].value == "Nobody Ltd"
     assert record.fields["vendor_name"].confidence == MODEL_CONFIDENCE  # not in the text
+    # what the Run Trace shows as the model's: the fields it filled in, not the rules' others
+    assert model_supplied(record, extract(sparse, DocumentType.INVOICE)) == [
+        "total_amount",
+        "vendor_name",
+    ]
 
 
 async def test_hybrid_keeps_the_rules_record_when_no_model_answers(emu: ModelEmulator) -> None:

@@ -144,6 +144,9 @@ async def test_model_extraction_is_traced_with_tokens_and_cost(
         f"/ui/work-items/{item['id']}", headers=await sign_in(mapi, bearer(headers))
     )
     assert "gpt-4o-mini" in trace.text and "900 in / 80 out" in trace.text  # the Run Trace UI
+    # which extractor read which field: the model, every one of them
+    assert extractor["output"]["from_model"] == sorted(extractor["output"]["record"]["fields"])
+    assert "model: openai (gpt-4o-mini) read every field" in trace.text
 
 
 async def test_garbage_from_the_model_falls_back_to_the_offline_extractor(

@@ -179,6 +179,9 @@ PROBES: tuple[Probe, ...] = (
     Probe("GET", "/v1/tenants/{tenant_id}", frozenset({403})),
     Probe("PATCH", "/v1/tenants/{tenant_id}", frozenset({403}), json={"status": "DISABLED"}),
     Probe("GET", "/v1/schemas", OK),  # the shared catalogue of document types
+    # the cockpit's reports: B's own (empty) costs and accuracy, never A's evaluation or order
+    Probe("GET", "/v1/costs", OK),
+    Probe("GET", "/v1/accuracy", OK),
     Probe("GET", "/health", frozenset({200, 503})),
     Probe("GET", "/metrics", OK),  # platform-wide figures, no tenant's ids or values
     # the UI, signed in as B
@@ -186,6 +189,8 @@ PROBES: tuple[Probe, ...] = (
     Probe("GET", "/ui/", OK, ui=True),
     Probe("GET", "/ui/approvals", OK, ui=True),
     Probe("GET", "/ui/search", OK, params={"q": "GX-1001"}, ui=True),
+    Probe("GET", "/ui/costs", OK, ui=True),
+    Probe("GET", "/ui/accuracy", OK, ui=True),
     Probe("GET", "/ui/work-orders/{work_order_id}", ui=True),
     Probe("GET", "/ui/work-items/{work_item_id}", ui=True),
     Probe("GET", "/ui/work-items/{work_item_id}/pages/{number}", ui=True),

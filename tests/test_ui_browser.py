@@ -194,9 +194,9 @@ async def test_both_api_documentation_pages_render_offline(stack: AppClient) -> 
 async def test_every_page_fits_a_phone_without_sideways_scrolling(
     stack: AppClient, token_for: TokenFor
 ) -> None:
-    """At 390 px wide the lists, the order, the trace and the approvals queue fit the screen
-    (no horizontal scrolling), "Sign out" stays visible, and every form control has a label
-    a screen reader can name."""
+    """At 390 px wide the lists, the order, the trace, the approvals queue and the cost and
+    accuracy reports fit the screen (no horizontal scrolling), "Sign out" stays visible, and
+    every form control has a label a screen reader can name."""
     headers = token_for("acme")
     r = await stack.post(
         "/v1/work-orders",
@@ -206,7 +206,14 @@ async def test_every_page_fits_a_phone_without_sideways_scrolling(
     order_id = r.json()["data"]["id"]
     await wait_for_order(stack, order_id, headers)
     [item] = await items_of(stack, order_id, headers)
-    pages = ["/ui", "/ui/approvals", f"/ui/work-orders/{order_id}", f"/ui/work-items/{item['id']}"]
+    pages = [
+        "/ui",
+        "/ui/approvals",
+        f"/ui/work-orders/{order_id}",
+        f"/ui/work-items/{item['id']}",
+        "/ui/costs",
+        "/ui/accuracy",
+    ]
     async with (
         serving(stack.app) as base,
         playwright_api.async_playwright() as pw,

@@ -113,6 +113,8 @@ class ExtractOutput(BaseModel):
     budget_exhausted: bool = False  # a token budget was spent: no model was asked
     related: list[RelatedUse] = Field(default_factory=list)  # memory shown to the model
     learned: list[LearnedUse] = Field(default_factory=list)  # values taught by approvals
+    # the fields whose value a model gave (hybrid: those the rules missed; model: all of them)
+    from_model: list[str] = Field(default_factory=list)
 
 
 class RecordInput(BaseModel):

@@ -14,7 +14,12 @@ from myloware.db.direct import transaction
 from myloware.documents.model import LoadedDocument
 from myloware.extraction import extract
 from myloware.extraction.learned import apply_lessons
-from myloware.extraction.llm import extract_hybrid, extract_model_or_rules, needs_model
+from myloware.extraction.llm import (
+    extract_hybrid,
+    extract_model_or_rules,
+    model_supplied,
+    needs_model,
+)
 from myloware.memory.related import RelatedMemory
 from myloware.models import ModelRouter, Usage
 from myloware.pipeline_template import ExtractorStage
@@ -82,7 +87,13 @@ class ExtractorLLM:
                 doc, inp.document_type, router, schema, examples
             )
         shown = [RelatedUse(work_item_id=r.work_item_id, similarity=r.similarity) for r in related]
-        return ExtractOutput(record=record, usage=usage, related=shown, tools=toolbox.names)
+        return ExtractOutput(
+            record=record,
+            usage=usage,
+            related=shown,
+            tools=toolbox.names,
+            from_model=model_supplied(record, rules),
+        )
 
     async def _budget_spent(self, ref: ItemRef) -> str | None:
         """Which token budget is spent ("order" or "tenant's daily"), None while both last."""

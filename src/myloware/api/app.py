@@ -19,10 +19,12 @@ from myloware import secretbox
 from myloware.api.docs import install_docs
 from myloware.api.routes import (
     accounts,
+    accuracy,
     api_keys,
     approvals,
     audit,
     connectors,
+    costs,
     dead_letters,
     health,
     mail,
@@ -181,6 +183,8 @@ def create_app(
         memory,
         mail,
         templates,
+        costs,
+        accuracy,
     ):
         app.include_router(module.router)
     app.include_router(templates.tools_router)

@@ -262,6 +262,18 @@ def needs_model(record: CanonicalRecord) -> list[str]:
     ]
 
 
+def model_supplied(record: CanonicalRecord, rules: CanonicalRecord | None = None) -> list[str]:
+    """The fields whose value a model gave: every field of a ``model:`` record; for a
+    ``hybrid:`` one, those that differ from the rules' record; none where the rules stand."""
+    if record.extractor.startswith("model:"):
+        return sorted(record.fields)
+    if rules is None or not record.extractor.startswith("hybrid:"):
+        return []
+    if record.extractor.startswith("hybrid:rules"):  # no model answered
+        return []
+    return sorted(name for name, fv in record.fields.items() if rules.fields.get(name) != fv)
+
+
 async def extract_hybrid(
     doc: LoadedDocument,
     document_type: DocumentType | None,

@@ -63,6 +63,12 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def format_usd(value: object) -> str:
+    """``$0.0123``: four decimals below a dollar, two from there on."""
+    amount = float(str(value or 0))
+    return f"${amount:,.4f}" if abs(amount) < 1 else f"${amount:,.2f}"
+
+
 def short_id(value: object) -> str:
     return str(value)[:8]
 
@@ -87,6 +93,7 @@ def _environment() -> jinja2.Environment:
         value=format_value,
         short=short_id,
         pretty=pretty_json,
+        usd=format_usd,
     )
     env.globals["version"] = myloware.__version__
     env.globals["now_utc"] = lambda: datetime.now(UTC)

@@ -21,6 +21,7 @@ from typing import Any
 
 from myloware.agents.names import AgentName
 from myloware.db.models import ApprovalEvent, ApprovalRequest, Attempt, RecordVersion
+from myloware.ui.stages import JsonView, json_view
 
 MAX_DOCUMENT_CHARS = 100_000
 RECORD_STAGES = (AgentName.EXTRACTOR, AgentName.RESTYLER, AgentName.APPLY_CORRECTIONS)
@@ -258,6 +259,8 @@ class Step:
     error: str | None = None
     left: float = 0.0  # percent of the time axis
     width: float = 0.0
+    input: JsonView | None = None  # an agent attempt's input and output, to look at
+    output: JsonView | None = None
 
 
 def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
@@ -294,6 +297,8 @@ def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
                 attempt=a.attempt_number,
                 detail=detail,
                 error=a.error,
+                input=json_view(a.input),
+                output=json_view(a.output),
             )
         )
     return steps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -19,6 +19,7 @@ from myloware.db.audit import ClientInfo
 from myloware.db.base import TenantStatus
 from myloware.db.models import ApiKey, Tenant
 from myloware.errors import AuthError
+from myloware.services.periods import Period, period
 from myloware.web.errors import RateLimited
 from myloware.web.state import AppState
 
@@ -198,6 +199,39 @@ def _utc_when_naive(value: datetime) -> datetime:
 DateTimeParam = Annotated[
     datetime, BeforeValidator(_date_time_text), AfterValidator(_utc_when_naive)
 ]
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_text(value: object) -> object:
+    # pydantic alone also reads a number ("0") as a Unix time, which format: date does not allow
+    if isinstance(value, str) and not _DAY.match(value):
+        raise ValueError("expected a day written YYYY-MM-DD, e.g. 2026-12-01")
+    return value
+
+
+#: A day query parameter: ``YYYY-MM-DD`` text, nothing else.
+DayParam = Annotated[date, BeforeValidator(_day_text)]
+
+#: The days a report covers (``?from=&to=``, YYYY-MM-DD, UTC, both inclusive):
+#: ``services.periods.period`` fills in the defaults and refuses a reversed or too long one.
+FromDay = Annotated[
+    DayParam | None,
+    Query(alias="from", description="first day (YYYY-MM-DD, UTC); default: 29 days before 'to'"),
+]
+ToDay = Annotated[
+    DayParam | None,
+    Query(alias="to", description="last day, inclusive (default: today, UTC; at most 366 days)"),
+]
+
+
+def asked_period(first: FromDay = None, last: ToDay = None) -> Period:
+    """The period of ``?from=&to=``; a reversed or too long one is refused (422)."""
+    return period(first, last)
+
+
+#: A report's period, from ``?from=&to=``.
+PeriodDep = Annotated[Period, Depends(asked_period)]
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 

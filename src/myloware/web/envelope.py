@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field
+
+from myloware.auth.principal import Principal
+from myloware.services.periods import Period
 
 T = TypeVar("T")
 
@@ -51,3 +55,15 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
     request_id: str | None = None
     timestamp: datetime = Field(default_factory=utcnow)
+
+
+class PeriodOut(BaseModel):
+    """The head of a report over days: whose figures and which days (both inclusive, UTC)."""
+
+    tenant_id: uuid.UUID
+    from_: date = Field(serialization_alias="from")
+    to: date
+
+    @classmethod
+    def of(cls, principal: Principal, period: Period, **fields: Any) -> Self:
+        return cls(tenant_id=principal.tenant_id, from_=period.first, to=period.last, **fields)

@@ -91,7 +91,10 @@ class ApprovalEvent(Base):
 
 class EvalResult(Base):
     __tablename__ = "eval_results"
-    __table_args__ = (CheckConstraint("score >= 0 AND score <= 1", name="score_range"),)
+    __table_args__ = (
+        CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
+        Index("ix_eval_results_tenant_created", "tenant_id", "created_at"),  # accuracy report
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     tenant_id: Mapped[uuid.UUID] = tenant_fk()

@@ -109,6 +109,20 @@ class Attempt(Base):
             "started_at",
             postgresql_where=text("tokens_in IS NOT NULL"),
         ),
+        # the cost report: a tenant's attempts in a period, the summed columns included
+        Index(
+            "ix_attempts_tenant_started",
+            "tenant_id",
+            "started_at",
+            postgresql_include=[
+                "work_item_id",
+                "attempt_number",
+                "model",
+                "tokens_in",
+                "tokens_out",
+                "cost_usd",
+            ],
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

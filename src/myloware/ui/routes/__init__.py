@@ -16,6 +16,7 @@ from myloware.ui.routes import (
     oidc,
     orders,
     passwords,
+    reports,
     search,
 )
 
@@ -30,7 +31,7 @@ async def not_found(request: Request, rest: str, principal: UiPrincipal) -> Resp
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
 router.add_api_route("", orders.list_orders, methods=["GET"])  # /ui as well as /ui/
-for module in (auth, passwords, oidc, orders, items, decisions, approvals, search, live):
+for module in (auth, passwords, oidc, orders, items, decisions, approvals, search, reports, live):
     router.include_router(module.router)
 router.include_router(_fallback)
 

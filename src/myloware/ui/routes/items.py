@@ -17,7 +17,7 @@ from myloware.services import approvals as approval_svc
 from myloware.services import memory, schemas_registry
 from myloware.services import pages as page_svc
 from myloware.services import work_orders as svc
-from myloware.ui import queries, trace, viewer
+from myloware.ui import queries, stages, trace, viewer
 from myloware.ui.corrections import correction_form
 from myloware.ui.deps import UiReader, UiRoute, may_decide
 from myloware.ui.rendering import render
@@ -80,8 +80,12 @@ async def trace_context(
         }
         schema = await schemas_registry.active_definition(session, item.type)
         form = correction_form(schema, values)
+    stage_costs, total_cost = stages.stage_costs(attempts)
     return {
         "item": item,
+        "extractor": stages.extractor_answer(attempts),
+        "stage_costs": stage_costs,
+        "total_cost": total_cost,
         "fields": fields,
         "record_source": record_source,
         "record_origin": trace.record_origin(record),

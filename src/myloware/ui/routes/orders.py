@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from myloware.db.base import Priority, WorkItemStatus, WorkOrderStatus
+from myloware.services import costs
 from myloware.services import work_orders as svc
 from myloware.ui import queries
 from myloware.ui.deps import UiReader, UiRoute
@@ -94,6 +95,9 @@ async def order_detail(
     items = await svc.list_work_items(
         session, tenant_id=principal.tenant_id, work_order_id=work_order_id
     )
+    item_costs, order_cost = await costs.order_costs(
+        session, tenant_id=principal.tenant_id, work_order_id=work_order_id
+    )
     moving = any(i.status in ACTIVE_ITEM for i in items)
     waiting = any(i.status is WorkItemStatus.AWAITING_APPROVAL for i in items)
     ends = [i.processed_at for i in items if i.processed_at]
@@ -106,6 +110,8 @@ async def order_detail(
             "order": order,
             "items": items,
             "elapsed": elapsed,
+            "item_costs": item_costs,
+            "order_cost": order_cost,
             "live": "order",
             "live_order": order.id,
             "refresh": 2 if moving else 15 if waiting else None,
