@@ -91,6 +91,13 @@ class ExtractInput(BaseModel):
     tools: list[str] | None = None
 
 
+class ModelExtractInput(ExtractInput):
+    """What ExtractorLLM hands to its model stage on the model task queue: the rules'
+    record (``hybrid`` asks the model only for what it misses)."""
+
+    rules: CanonicalRecord
+
+
 class RelatedUse(BaseModel):
     """A past document whose approved record the model was shown as a guide."""
 
@@ -113,6 +120,8 @@ class ExtractOutput(BaseModel):
     budget_exhausted: bool = False  # a token budget was spent: no model was asked
     related: list[RelatedUse] = Field(default_factory=list)  # memory shown to the model
     learned: list[LearnedUse] = Field(default_factory=list)  # values taught by approvals
+    # set when the model is still to be asked, on this task queue (ExtractorModel)
+    model_queue: str | None = None
 
 
 class RecordInput(BaseModel):
