@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import uuid
@@ -18,7 +19,7 @@ from myloware.db.engine import create_engine, session_factory
 from myloware.documents import blob_store_for
 from myloware.settings import Settings
 from myloware.temporal_client import connect
-from myloware.worker.build import build_worker
+from myloware.worker.build import build_model_worker, build_worker
 from tests.polling import eventually
 
 if TYPE_CHECKING:
@@ -44,7 +45,11 @@ async def running_worker(
     worker = build_worker(
         client, settings, sessions, blob_store_for(settings), activities=activities
     )
-    async with worker:
+    # the model task queue's worker too, when the settings name one
+    model_worker = build_model_worker(client, settings, sessions, blob_store_for(settings))
+    async with worker, contextlib.AsyncExitStack() as more:
+        if model_worker is not None:
+            await more.enter_async_context(model_worker)
         yield
     await engine.dispose()
 

@@ -91,6 +91,13 @@ class ExtractInput(BaseModel):
     tools: list[str] | None = None
 
 
+class ModelExtractInput(ExtractInput):
+    """What ExtractorLLM hands to its model stage on the model task queue: the rules'
+    record (``hybrid`` asks the model only for what it misses)."""
+
+    rules: CanonicalRecord
+
+
 class RelatedUse(BaseModel):
     """A past document whose approved record the model was shown as a guide."""
 
@@ -115,6 +122,8 @@ class ExtractOutput(BaseModel):
     learned: list[LearnedUse] = Field(default_factory=list)  # values taught by approvals
     # the fields whose value a model gave (hybrid: those the rules missed; model: all of them)
     from_model: list[str] = Field(default_factory=list)
+    # set when the model is still to be asked, on this task queue (ExtractorModel)
+    model_queue: str | None = None
 
 
 class RecordInput(BaseModel):

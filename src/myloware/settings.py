@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     # the policy sees ``token_budget_exhausted`` (one call may overrun the budget).
     model_budget_tokens_per_order: int = Field(default=0, ge=0)
     model_budget_tokens_per_tenant_day: int = Field(default=0, ge=0)
+    # The model's own task queue (docs/models.md, "The fast path stays fast"): ExtractorLLM
+    # reads with the rules and hands a document that needs a model to ExtractorModel on this
+    # queue, which each worker serves with `model_worker_slots` at a time. None: the model is
+    # asked inside ExtractorLLM (`myloware up` sets "<task_queue>-models")
+    model_task_queue: str | None = None
+    model_worker_slots: int = Field(default=2, ge=1, le=64)
     # Transcripts (docs/models.md): each model call's prompt and answer are kept with the
     # attempt, redacted and cut to this many characters each (0: none kept), for this many
     # days (0: for as long as the attempt)
@@ -211,7 +217,7 @@ class Settings(BaseSettings):
         "openai_api_key", "anthropic_api_key", "openai_base_url", "anthropic_base_url",
         "s3_bucket", "s3_endpoint_url", "s3_region", "temporal_tls_ca_cert",
         "temporal_tls_client_cert", "temporal_tls_client_key", "temporal_tls_server_name",
-        "temporal_api_key", "otel_exporter_otlp_endpoint",
+        "temporal_api_key", "otel_exporter_otlp_endpoint", "model_task_queue",
         mode="before",
     )  # fmt: skip
     @classmethod

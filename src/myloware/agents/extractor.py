@@ -8,7 +8,14 @@ from temporalio import activity
 from myloware.agents.deps import AgentDeps
 from myloware.agents.names import AgentName
 from myloware.agents.tools import Toolbox
-from myloware.contracts import ExtractInput, ExtractOutput, ItemRef, LearnedUse, RelatedUse
+from myloware.contracts import (
+    ExtractInput,
+    ExtractOutput,
+    ItemRef,
+    LearnedUse,
+    ModelExtractInput,
+    RelatedUse,
+)
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
 from myloware.documents.model import LoadedDocument
@@ -23,6 +30,7 @@ from myloware.extraction.llm import (
 from myloware.memory.related import RelatedMemory
 from myloware.models import ModelRouter, Usage
 from myloware.pipeline_template import ExtractorStage
+from myloware.records import CanonicalRecord
 
 
 class ExtractorLLM:
@@ -34,8 +42,26 @@ class ExtractorLLM:
     @activity.defn(name=AgentName.EXTRACTOR)
     async def run(self, inp: ExtractInput) -> ExtractOutput:
         doc = await self.deps.context(inp.item.work_item_id)
-        out = await self._extract(inp, doc)
+        rules = None
+        queue = self.deps.settings.model_task_queue
+        mode = self._mode(inp)
+        if queue is not None and mode != "rules":
+            # the model has its own task queue: what needs it goes there (ExtractorModel)
+            rules = extract(doc, inp.document_type)
+            if (mode == "model" and doc.einvoice is None) or needs_model(rules):
+                return ExtractOutput(record=rules, model_queue=queue)
+        out = await self._extract(inp, doc, rules=rules)
         return await self._learn(inp.item, doc, out)
+
+    @activity.defn(name=AgentName.EXTRACTOR_MODEL)
+    async def model(self, inp: ModelExtractInput) -> ExtractOutput:
+        """The model's part, on the model task queue: what ``run`` handed over."""
+        doc = await self.deps.context(inp.item.work_item_id)
+        out = await self._extract(inp, doc, rules=inp.rules)
+        return await self._learn(inp.item, doc, out)
+
+    def _mode(self, inp: ExtractInput) -> str:
+        return (inp.settings or ExtractorStage()).mode or self.deps.settings.extractor
 
     async def _learn(self, ref: ItemRef, doc: LoadedDocument, out: ExtractOutput) -> ExtractOutput:
         """What the tenant's approvals teach, applied after every extractor (rules too)."""
@@ -54,14 +80,20 @@ class ExtractorLLM:
         ]
         return out.model_copy(update={"record": applied.record, "learned": learned})
 
-    async def _extract(self, inp: ExtractInput, doc: LoadedDocument) -> ExtractOutput:
+    async def _extract(
+        self, inp: ExtractInput, doc: LoadedDocument, *, rules: CanonicalRecord | None = None
+    ) -> ExtractOutput:
+        """``rules``: the rules' record, when already read (``hybrid`` uses it)."""
         stage = inp.settings or ExtractorStage()
-        mode = stage.mode or self.deps.settings.extractor
+        mode = self._mode(inp)
         # the agent's tools: what its template and its tenant allow, and nothing else
         toolbox = Toolbox.for_item(self.deps, inp.item, inp.document_type, inp.tools)
         if mode == "rules":
             return ExtractOutput(record=extract(doc, inp.document_type), tools=toolbox.names)
-        rules = extract(doc, inp.document_type) if mode == "hybrid" else None
+        if mode != "hybrid":
+            rules = None
+        elif rules is None:
+            rules = extract(doc, inp.document_type)
         if rules is not None and not needs_model(rules):
             # no model needed, no budget spent
             return ExtractOutput(record=rules, usage=Usage(), tools=toolbox.names)

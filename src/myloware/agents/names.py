@@ -14,6 +14,8 @@ class AgentName(StrEnum):
 
     RECORD_GEN = "RecordGen"
     EXTRACTOR = "ExtractorLLM"
+    # the model's part of ExtractorLLM, on the model task queue (docs/models.md)
+    EXTRACTOR_MODEL = "ExtractorModel"
     RESTYLER = "JsonRestyler"
     SCHEMA_GUARD = "SchemaGuard"
     POLICY = "Policy"
@@ -22,4 +24,6 @@ class AgentName(StrEnum):
     VERIFIER = "Verifier"
 
 
-PIPELINE = tuple(a for a in AgentName if a is not AgentName.APPLY_CORRECTIONS)
+PIPELINE = tuple(
+    a for a in AgentName if a not in (AgentName.APPLY_CORRECTIONS, AgentName.EXTRACTOR_MODEL)
+)

@@ -90,7 +90,7 @@ async def run_worker(
     from myloware.documents import blob_store_for
     from myloware.temporal_client import connect
     from myloware.worker.attempts import trace_engine
-    from myloware.worker.build import build_worker
+    from myloware.worker.build import build_model_worker, build_worker
     from myloware.worker.reconcile import Reconciler
     from myloware.worker.transcripts import run_purger
 
@@ -118,9 +118,23 @@ async def run_worker(
     ]
     if with_relay:
         tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))
+    model_worker = build_model_worker(
+        client,
+        settings,
+        sessions,
+        blob_store_for(settings),
+        trace_sessions=session_factory(traces),
+        redis=redis,
+    )
     try:
-        async with worker:
-            log.info("worker_started", task_queue=settings.task_queue)
+        async with worker, contextlib.AsyncExitStack() as more:
+            if model_worker is not None:
+                await more.enter_async_context(model_worker)
+            log.info(
+                "worker_started",
+                task_queue=settings.task_queue,
+                model_queue=settings.model_task_queue,
+            )
             await stop.wait()
     finally:
         stop.set()

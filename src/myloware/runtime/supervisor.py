@@ -50,6 +50,8 @@ def ensure_port_free(host: str, port: int, setting: str) -> None:
 def run_up(settings: Settings, announce: Callable[[Endpoints], None]) -> None:
     """Blocking: start everything, call ``announce`` once ready, return after shutdown."""
     ensure_port_free(settings.api_host, settings.api_port, "MYLOWARE_API_PORT")
+    if "model_task_queue" not in settings.model_fields_set:  # model calls queue apart
+        settings = settings.model_copy(update={"model_task_queue": f"{settings.task_queue}-models"})
     services = EmbeddedServices(settings)
     model = embedded_model_for(settings)
     cancelled = threading.Event()

@@ -79,8 +79,9 @@ async def forget_lesson(
     )
 
 
-#: the agent whose attempts list what they learned (AgentName.EXTRACTOR, a layer above)
-EXTRACTOR_AGENT = "ExtractorLLM"
+#: the agents whose attempts list what they learned (AgentName.EXTRACTOR and its model part
+#: on the model task queue, EXTRACTOR_MODEL; a layer above)
+EXTRACTOR_AGENTS = ("ExtractorLLM", "ExtractorModel")
 #: how many generations of taught records are followed (a guard, never reached in practice)
 MAX_GENERATIONS = 50
 
@@ -98,7 +99,7 @@ async def _taught_by(
         rows = await session.scalars(
             select(Attempt.work_item_id).where(
                 Attempt.tenant_id == tenant,
-                Attempt.agent_id == EXTRACTOR_AGENT,
+                Attempt.agent_id.in_(EXTRACTOR_AGENTS),
                 or_(
                     *(
                         learned.contains(literal([{"work_item_id": str(i)}], JSONB))

@@ -24,7 +24,12 @@ from myloware.db.models import ApprovalEvent, ApprovalRequest, Attempt, RecordVe
 from myloware.ui.stages import JsonView, json_view
 
 MAX_DOCUMENT_CHARS = 100_000
-RECORD_STAGES = (AgentName.EXTRACTOR, AgentName.RESTYLER, AgentName.APPLY_CORRECTIONS)
+RECORD_STAGES = (
+    AgentName.EXTRACTOR,
+    AgentName.EXTRACTOR_MODEL,
+    AgentName.RESTYLER,
+    AgentName.APPLY_CORRECTIONS,
+)
 _ANCHOR_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -278,7 +283,8 @@ def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
         template = template_label((a.output or {}).get("template"))
         if template:
             detail["template"] = template
-        tools = (a.output or {}).get("tools") if a.agent_id == "ExtractorLLM" else None
+        extractor = a.agent_id in (AgentName.EXTRACTOR, AgentName.EXTRACTOR_MODEL)
+        tools = (a.output or {}).get("tools") if extractor else None
         if tools:
             detail["tools"] = ", ".join(tools)
         if a.duration_ms is not None:

@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from myloware.agents import AgentDeps, agent_activities
+from myloware.agents import AgentDeps, ExtractorLLM, agent_activities
 from myloware.settings import Settings
 from myloware.worker.approvals import ApprovalActivities
 from myloware.worker.attempts import AttemptRecorder
@@ -52,6 +52,29 @@ def activities_for(
         approvals.open_approval,
         approvals.settle_approval,
     ]
+
+
+def build_model_worker(
+    client: Client,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    blobs: Any,
+    *,
+    trace_sessions: async_sessionmaker[AsyncSession] | None = None,
+    redis: Redis | None = None,
+) -> Worker | None:
+    """The worker of the model task queue (ExtractorModel, ``model_worker_slots`` at a time),
+    None without one: model calls wait there, never in the documents' activity slots."""
+    if settings.model_task_queue is None:
+        return None
+    extractor = ExtractorLLM(AgentDeps(sessions, settings, blobs, redis=redis))
+    return Worker(
+        client,
+        task_queue=settings.model_task_queue,
+        activities=[extractor.model],
+        interceptors=[ErrorSemantics(), AttemptRecorder(trace_sessions or sessions)],
+        max_concurrent_activities=settings.model_worker_slots,
+    )
 
 
 def build_worker(

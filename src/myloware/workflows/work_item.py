@@ -35,8 +35,10 @@ with workflow.unsafe.imports_passed_through():
         ApprovalTicket,
         DecisionOutcome,
         ExtractInput,
+        ExtractOutput,
         FinishItemInput,
         HumanDecision,
+        ModelExtractInput,
         PersistInput,
         PolicyInput,
         RecordGenInput,
@@ -70,6 +72,10 @@ LOCAL_TIMEOUT = timedelta(seconds=60)
 TEMPLATE_EXTRACTOR_PATCH = "template-extractor-mode"
 # a template may switch the Verifier off: one activity fewer
 TEMPLATE_VERIFIER_PATCH = "template-verifier-off"
+# ExtractorLLM may hand the model's part to ExtractorModel on the model task queue
+MODEL_QUEUE_PATCH = "model-task-queue"
+# how long a document waits for a model worker before the rules' record goes on alone
+MODEL_QUEUE_WAIT = timedelta(minutes=30)
 
 
 def failure_reason(err: BaseException) -> str:
@@ -166,6 +172,17 @@ class ItemPipeline:
                 ),
                 local=_extract_locally(inp, template),
             )
+            if extracted.model_queue is not None and workflow.patched(MODEL_QUEUE_PATCH):
+                extracted = await self._ask_model(
+                    extracted,
+                    ModelExtractInput(
+                        item=ref,
+                        document_type=gen.document_type,
+                        settings=template.settings.extractor if template else None,
+                        tools=template.tools if template else None,
+                        rules=extracted.record,
+                    ),
+                )
             record = await self._run(
                 AgentName.RESTYLER,
                 JsonRestyler.run,
@@ -231,6 +248,25 @@ class ItemPipeline:
                 "scope": template.scope,
             }
         return await self._finish(ref, "COMPLETED", result=result)
+
+    async def _ask_model(self, handed: ExtractOutput, arg: ModelExtractInput) -> ExtractOutput:
+        """ExtractorModel on the model task queue, with its own worker slots: documents the
+        rules settle never queue behind model calls. No model worker within
+        :data:`MODEL_QUEUE_WAIT`: the rules' record goes on, saying why."""
+        self.stage_name = AgentName.EXTRACTOR_MODEL.value
+        try:
+            return await workflow.execute_activity_method(
+                ExtractorLLM.model,
+                arg,
+                task_queue=handed.model_queue,
+                schedule_to_start_timeout=MODEL_QUEUE_WAIT,
+                start_to_close_timeout=LONG_STAGES[AgentName.EXTRACTOR],
+                retry_policy=RETRY,
+            )
+        except ActivityError as err:
+            note = f"rules (no model worker took it: {failure_reason(err)})"
+            record = handed.record.model_copy(update={"extractor": note})
+            return handed.model_copy(update={"record": record, "model_queue": None})
 
     async def _run(self, agent: AgentName, stage: Stage[A, T], arg: A, *, local: bool = True) -> T:
         """One agent stage: a local activity, or a regular one where it may run long."""
