@@ -26,6 +26,7 @@ from tests.pipeline_support import (
     wait_for_order,
 )
 from tests.test_pipeline_e2e import TEXT_INVOICE  # the rules miss its vendor's address
+from tests.ui_support import bearer, sign_in
 
 SETTLED_BY_RULES = (
     "ACME Office Supplies Ltd\n12 Mill Road, Leeds LS1 4AB\nInvoice INV-1\n"
@@ -120,6 +121,12 @@ async def test_the_model_part_runs_on_the_model_queue(
     assert handed["tokens_in"] is None  # the rules' part asked no model
     assert (asked["tokens_in"], asked["tokens_out"]) == (700, 20)
     assert asked["output"]["record"]["extractor"] == "hybrid:openai"
+    # the Run Trace shows the model call: what was sent, what came back
+    page = await api.get(
+        f"/ui/work-items/{item['id']}", headers=await sign_in(api, bearer(headers))
+    )
+    assert "model call 1: openai · gpt-4o-mini" in page.text
+    assert "Springfield" in page.text and "[system]" in page.text
     scheduled = await _scheduled_on(queued, temporal_address, order["workflow_id"])
     assert scheduled["ExtractorModel"] == queued.model_task_queue
     assert len(emu.requests) == 1

@@ -55,6 +55,43 @@ def json_view(value: Any, limit: int = MAX_JSON_CHARS) -> JsonView | None:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelCallView:
+    """One model request of an attempt, to read: what was sent, what came back."""
+
+    summary: str  # provider, model, seconds, tokens
+    error: str | None
+    prompt: str  # the system prompt, then the prompt
+    answer: str | None
+
+
+def model_calls(output: Mapping[str, Any] | None) -> list[ModelCallView]:
+    """The transcripts an attempt's output keeps (``usage.calls``; docs/models.md), as they
+    were stored: redacted and capped by the router, purged after the retention period."""
+    usage = (output or {}).get("usage")
+    calls = usage.get("calls") if isinstance(usage, Mapping) else None
+    views = []
+    for call in calls if isinstance(calls, list) else []:
+        if not isinstance(call, Mapping):
+            continue
+        summary = (
+            f"{call.get('provider', '?')} · {call.get('model') or 'model ?'} · "
+            f"{call.get('seconds', 0):.1f} s · {call.get('tokens_in', 0)} tokens in, "
+            f"{call.get('tokens_out', 0)} out"
+        )
+        prompt = f"[system]\n{call.get('system', '')}\n\n[prompt]\n{call.get('prompt', '')}"
+        answer = call.get("answer")
+        views.append(
+            ModelCallView(
+                summary=summary,
+                error=call.get("error"),
+                prompt=prompt,
+                answer=answer if isinstance(answer, str) else None,
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True, slots=True)
 class StageCost:
     agent: str
     cost: Cost

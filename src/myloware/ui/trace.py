@@ -21,7 +21,7 @@ from typing import Any
 
 from myloware.agents.names import AgentName
 from myloware.db.models import ApprovalEvent, ApprovalRequest, Attempt, RecordVersion
-from myloware.ui.stages import JsonView, json_view
+from myloware.ui.stages import JsonView, ModelCallView, json_view, model_calls
 
 MAX_DOCUMENT_CHARS = 100_000
 RECORD_STAGES = (
@@ -266,6 +266,7 @@ class Step:
     width: float = 0.0
     input: JsonView | None = None  # an agent attempt's input and output, to look at
     output: JsonView | None = None
+    calls: list[ModelCallView] = field(default_factory=list)  # the model requests it made
 
 
 def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
@@ -305,6 +306,7 @@ def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
                 error=a.error,
                 input=json_view(a.input),
                 output=json_view(a.output),
+                calls=model_calls(a.output),
             )
         )
     return steps
