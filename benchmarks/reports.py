@@ -6,7 +6,7 @@ cost, one in twenty a retry), as many of a second tenant (noise the reports must
 ``--evaluations`` evaluation results with four fields each. Reported: the median and p95 of
 ``services.costs.cost_report`` and ``services.accuracy.accuracy_report`` over the last 30
 days, each run ``--repeat`` times in one session, and the plan of the per-day sum — with the
-indexes of migration 0012 and, for comparison, without them.
+indexes of migration 0013 and, for comparison, without them.
 
 ``python -m benchmarks.reports [--attempts N] [--evaluations N] [--days N] [--repeat N]``
 """

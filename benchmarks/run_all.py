@@ -15,7 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import _report, accuracy, api_latency, footprint, memory, pipeline, signin
+from benchmarks import (
+    _report,
+    accuracy,
+    api_latency,
+    footprint,
+    memory,
+    model_mix,
+    pipeline,
+    signin,
+)
 from benchmarks._stack import exit_on_sigterm
 
 Runner = Callable[[bool], tuple[dict[str, Any], str]]
@@ -55,6 +64,11 @@ def _signin(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, signin.figures(result)
 
 
+def _model_mix(smoke: bool) -> tuple[dict[str, Any], str]:
+    result = model_mix.run(model_mix.SMOKE if smoke else model_mix.MixConfig(), smoke=smoke)
+    return result, model_mix.figures(result)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "memory": _memory,  # first: its memory figure is the model's, not what others left behind
     "pipeline": _pipeline,
@@ -62,6 +76,7 @@ BENCHMARKS: dict[str, Runner] = {
     "accuracy": _accuracy,
     "footprint": _footprint,
     "signin": _signin,
+    "model_mix": _model_mix,  # last: the model takes a core for minutes
 }
 
 

@@ -25,7 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_smoke(
-    name: str, results: Path, *, argv: list[str] | None = None, env: dict[str, str] | None = None
+    name: str,
+    results: Path,
+    *,
+    argv: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 240,
 ) -> dict[str, Any]:
     argv = argv or [sys.executable, "-m", "benchmarks.run_all", "--smoke", "--only", name]
     argv += ["--results-dir", str(results), "--no-docs"]
@@ -35,7 +40,7 @@ def run_smoke(
         start_new_session=True, env={**os.environ, **(env or {})},
     )  # fmt: skip
     try:
-        stdout, stderr = proc.communicate(timeout=240)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -194,6 +199,23 @@ def test_signin_smoke_measures_argon2_and_the_event_loop(tmp_path: Path) -> None
     for timing in result["ms"].values():
         assert 0 < timing["p50"] <= timing["p95"]
     assert result["unknown_vs_wrong_p50"] > 0 and result["loop_stall_ms"] >= 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_model_mix_smoke_runs_rules_documents_beside_a_model_backlog(tmp_path: Path) -> None:
+    """The mixed-load benchmark runs the bundled model: rules-only documents alone and behind
+    a model backlog, and the model documents' seconds and tokens (real llama.cpp calls)."""
+    result = run_smoke("model_mix", tmp_path, timeout=840)
+    behind = result["behind_backlog"]
+    assert result["alone"]["rules_only"]["completed"] == result["config"]["documents"]
+    assert behind["rules_only"]["completed"] == result["config"]["documents"]
+    assert behind["backlog"]["completed"] == result["config"]["model_documents"]
+    work = behind["model_work"]
+    assert work["model_documents"] == result["config"]["model_documents"]
+    assert work["model_seconds_per_document"] > 0 and work["tokens_in_per_document"] > 0
+    assert 0 < behind["share_using_model"] < 1
+    assert result["p95_ratio"] is not None and result["p95_ratio"] > 0
 
 
 def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path) -> None:

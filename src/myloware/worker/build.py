@@ -67,6 +67,10 @@ def build_model_worker(
     None without one: model calls wait there, never in the documents' activity slots."""
     if settings.model_task_queue is None:
         return None
+    # the vendors' SDKs take a second or more to import: now, not on the event loop of the
+    # first document that asks a model (it would hold every other document up meanwhile)
+    import myloware.models.providers  # noqa: F401
+
     extractor = ExtractorLLM(AgentDeps(sessions, settings, blobs, redis=redis))
     return Worker(
         client,
