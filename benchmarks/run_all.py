@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import _report, accuracy, api_latency, footprint, memory, pipeline
+from benchmarks import _report, accuracy, api_latency, footprint, memory, pipeline, retention
 from benchmarks._stack import exit_on_sigterm
 
 Runner = Callable[[bool], tuple[dict[str, Any], str]]
@@ -50,12 +50,19 @@ def _memory(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, memory.figures(result)
 
 
+def _retention(smoke: bool) -> tuple[dict[str, Any], str]:
+    config = retention.SMOKE if smoke else retention.RetentionConfig()
+    result = retention.run(config, smoke=smoke)
+    return result, retention.figures(result)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "memory": _memory,  # first: its memory figure is the model's, not what others left behind
     "pipeline": _pipeline,
     "api_latency": _api_latency,
     "accuracy": _accuracy,
     "footprint": _footprint,
+    "retention": _retention,
 }
 
 

@@ -4,8 +4,9 @@ An entry may go once it is older than the retention *and* every consumer group i
 it: delivered (its id at or below the group's ``last-delivered-id``) and acknowledged (below
 the oldest id the group still has pending). The lowest such bound over all groups is the
 ``MINID`` of ``XTRIM``, which removes only entries with smaller ids. With ``approximate``
-(``~``, the default) Redis drops whole internal nodes only: cheap, and it keeps a few more
-entries than asked, never fewer. Works on Redis 6.2 (``MINID`` is new in 6.2) and 7.x.
+(``~``, the default) Redis drops whole internal nodes only, at most 10,000 entries a call
+(so this calls again until nothing more goes): cheap, and it keeps a few more entries than
+asked, never fewer. Works on Redis 6.2 (``MINID`` is new in 6.2) and 7.x.
 """
 
 from __future__ import annotations
@@ -90,5 +91,9 @@ async def trim_stream(
         return 0, None
     if dry_run:
         return await count_below(redis, stream, bound.min_id), bound
-    trimmed = await redis.xtrim(stream, minid=bound.min_id, approximate=approximate)
-    return int(trimmed), bound
+    trimmed = 0
+    while True:  # with ~ Redis removes at most 10,000 entries a call (its default LIMIT)
+        done = int(await redis.xtrim(stream, minid=bound.min_id, approximate=approximate))
+        trimmed += done
+        if not done or not approximate:
+            return trimmed, bound

@@ -1,7 +1,8 @@
 """The statements of retention: for each table, what is due and one batch of removing it.
 
 Each ``*_DUE`` counts what is due now; each ``*_BATCH`` handles at most ``:batch`` rows of it,
-taking them ``FOR UPDATE SKIP LOCKED`` so that workers sweeping at once take different rows.
+taking them ``FOR UPDATE SKIP LOCKED`` so that workers sweeping at once take different rows;
+where a time column is indexed, oldest first along that index.
 Attempts and audit rows are *moved*: deleted and inserted into their archive table in one
 statement, so a row is either here or there, never lost and never in both.
 """
@@ -32,7 +33,8 @@ PROCESSED_DUE = text(f"SELECT count(*) {_PROCESSED}")
 PROCESSED_BATCH = text(
     f"""
     DELETE FROM processed_events WHERE (consumer, event_id) IN (
-        SELECT consumer, event_id {_PROCESSED} LIMIT :batch FOR UPDATE SKIP LOCKED
+        SELECT consumer, event_id {_PROCESSED}
+        ORDER BY processed_at LIMIT :batch FOR UPDATE SKIP LOCKED
     )
     """
 )

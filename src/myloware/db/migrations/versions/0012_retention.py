@@ -32,13 +32,9 @@ def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
     )
 
 
-def upgrade() -> None:
-    op.create_table(
-        "attempts_archive",
-        sa.Column("id", sa.UUID(), nullable=False),
-        sa.Column("tenant_id", sa.UUID(), nullable=False),
-        sa.Column("work_item_id", sa.UUID(), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+def _archived() -> list[sa.Column[object]]:
+    """When a row was archived, and the row itself."""
+    return [
         sa.Column(
             "archived_at",
             sa.DateTime(timezone=True),
@@ -46,6 +42,17 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("row", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "attempts_archive",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("tenant_id", sa.UUID(), nullable=False),
+        sa.Column("work_item_id", sa.UUID(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        *_archived(),
         _tenant_fk("attempts_archive"),
         sa.ForeignKeyConstraint(
             ["work_item_id"],
@@ -66,13 +73,7 @@ def upgrade() -> None:
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("tenant_id", sa.UUID(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column(
-            "archived_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("row", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        *_archived(),
         _tenant_fk("audit_logs_archive"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_logs_archive")),
     )
