@@ -23,6 +23,7 @@ from benchmarks import (
     memory,
     model_mix,
     pipeline,
+    retention,
     signin,
 )
 from benchmarks._stack import exit_on_sigterm
@@ -69,6 +70,12 @@ def _model_mix(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, model_mix.figures(result)
 
 
+def _retention(smoke: bool) -> tuple[dict[str, Any], str]:
+    config = retention.SMOKE if smoke else retention.RetentionConfig()
+    result = retention.run(config, smoke=smoke)
+    return result, retention.figures(result)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "memory": _memory,  # first: its memory figure is the model's, not what others left behind
     "pipeline": _pipeline,
@@ -76,6 +83,7 @@ BENCHMARKS: dict[str, Runner] = {
     "accuracy": _accuracy,
     "footprint": _footprint,
     "signin": _signin,
+    "retention": _retention,
     "model_mix": _model_mix,  # last: the model takes a core for minutes
 }
 

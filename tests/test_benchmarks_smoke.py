@@ -117,6 +117,26 @@ def test_api_latency_smoke_reports_percentiles_per_endpoint(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
+def test_retention_smoke_moves_every_old_row_and_reports_rates(tmp_path: Path) -> None:
+    """The retention benchmark's sweeps find every seeded row due and handle all of them."""
+    result = run_smoke("retention", tmp_path)
+    rows = result["config"]["rows"]
+    assert result["dry_run"]["due"] == {
+        "outbox": rows, "processed_events": rows, "attempts": rows, "audit_logs": rows,
+        "stream": rows,
+    }  # fmt: skip
+    sweeps = result["sweeps"]
+    assert {name: s["rows"] for name, s in sweeps.items() if name != "stream"} == {
+        "outbox": rows,
+        "processed_events": rows,
+        "attempts": rows,
+        "audit_logs": rows,
+    }
+    assert 0 < sweeps["stream"]["rows"] <= rows  # ~: whole nodes only
+    assert all(s["rows_per_s"] > 0 for s in sweeps.values())
+
+
+@pytest.mark.slow
 def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> None:
     """The accuracy benchmark scores each dataset from text and from documents, at no cost."""
     result = run_smoke("accuracy", tmp_path)

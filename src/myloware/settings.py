@@ -213,6 +213,16 @@ class Settings(BaseSettings):
     events_stream: str = "myloware:events"
     events_max_deliveries: int = Field(default=5, gt=0)
 
+    # Retention (docs/deploy.md, "Retention"), swept hourly by every worker; 0: kept for good.
+    # Published outbox rows and consumers' processed-event marks: deleted after this many days
+    retention_events_days: int = Field(default=7, ge=0)
+    # stream entries older than this that every consumer group has delivered and acknowledged
+    retention_stream_hours: int = Field(default=24, ge=0)
+    # attempts of work orders closed this long: moved to attempts_archive (still shown)
+    retention_attempts_days: int = Field(default=0, ge=0)
+    # audit rows: moved to audit_logs_archive, never deleted
+    retention_audit_days: int = Field(default=0, ge=0)
+
     @field_validator(
         "openai_api_key", "anthropic_api_key", "openai_base_url", "anthropic_base_url",
         "s3_bucket", "s3_endpoint_url", "s3_region", "temporal_tls_ca_cert",
@@ -235,6 +245,23 @@ class Settings(BaseSettings):
         for name, key in (("openai", self.openai_api_key), ("anthropic", self.anthropic_api_key)):
             if name in self.model_providers and key is None:
                 raise ValueError(f"provider {name!r} needs MYLOWARE_{name.upper()}_API_KEY")
+        return self
+
+    @model_validator(mode="after")
+    def _retention_is_consistent(self) -> Settings:
+        events_hours = self.retention_events_days * 24
+        if events_hours and self.retention_stream_hours > events_hours:
+            raise ValueError(
+                "MYLOWARE_RETENTION_STREAM_HOURS may not exceed MYLOWARE_RETENTION_EVENTS_DAYS "
+                "(in hours): a consumer must still know it handled an event the stream holds"
+            )
+        transcripts = self.model_transcript_retention_days
+        if self.retention_attempts_days and transcripts > self.retention_attempts_days:
+            raise ValueError(
+                "MYLOWARE_RETENTION_ATTEMPTS_DAYS may not be shorter than "
+                "MYLOWARE_MODEL_TRANSCRIPT_RETENTION_DAYS: expired transcripts go before "
+                "attempts are archived"
+            )
         return self
 
     @model_validator(mode="after")

@@ -47,10 +47,12 @@ def _register_optional() -> None:
     from myloware.cli.calibrate import register as register_calibrate
     from myloware.cli.evaluation import register as register_eval
     from myloware.cli.events import register as register_events
+    from myloware.cli.retention import register as register_retention
 
     register_eval(app)
     register_calibrate(app)
     register_events(app)
+    register_retention(app)
 
 
 _register_optional()

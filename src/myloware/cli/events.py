@@ -56,7 +56,7 @@ def urls_from_settings(settings: Settings) -> ServiceUrls:
     redis_url = settings.redis_url or (running.redis_url if running else None)
     if not (database_url and redis_url):
         raise ConfigurationError(
-            "dead-letters needs PostgreSQL and Redis: set MYLOWARE_DATABASE_URL and "
+            "this command needs PostgreSQL and Redis: set MYLOWARE_DATABASE_URL and "
             f"MYLOWARE_REDIS_URL, or start the platform with `myloware up` (data dir "
             f"{settings.data_path})"
         )
@@ -68,17 +68,18 @@ def _default_settings() -> Settings:
 
 
 @dataclass(frozen=True, slots=True)
-class _Connections:
+class Connections:
     sessions: async_sessionmaker[AsyncSession]
     redis: aioredis.Redis
 
 
 @asynccontextmanager
-async def _connect(urls: ServiceUrls) -> AsyncIterator[_Connections]:
+async def connect(urls: ServiceUrls) -> AsyncIterator[Connections]:
+    """A short-lived database engine and Redis client for one command."""
     engine = create_engine(urls.database_url, pool_size=1)
     redis = aioredis.from_url(urls.redis_url)
     try:
-        yield _Connections(session_factory(engine), redis)
+        yield Connections(session_factory(engine), redis)
     finally:
         await redis.aclose()
         await engine.dispose()
@@ -126,7 +127,7 @@ def register(
         """List dead letters, newest first."""
 
         async def go() -> list[DeadLetter]:
-            async with _connect(resolve(settings())) as conn, conn.sessions() as session:
+            async with connect(resolve(settings())) as conn, conn.sessions() as session:
                 return await list_dead_letters(
                     session, tenant_id=tenant, limit=limit, offset=offset, include_processed=all_
                 )
@@ -139,7 +140,7 @@ def register(
         current = settings()
 
         async def go() -> str:
-            async with _connect(resolve(current)) as conn, transaction(conn.sessions) as session:
+            async with connect(resolve(current)) as conn, transaction(conn.sessions) as session:
                 return await replay(
                     session,
                     conn.redis,

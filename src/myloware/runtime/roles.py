@@ -81,7 +81,8 @@ async def run_worker(
     with_relay: bool = True,
     runtime: Runtime | None = None,
 ) -> None:
-    """The Temporal worker, the reconciler of unsettled orders and (by default) the relay.
+    """The Temporal worker, the reconciler of unsettled orders, retention and (by default)
+    the relay.
 
     ``runtime``: the Temporal runtime to connect with (one that exports the SDK's metrics)."""
     import redis.asyncio as aioredis
@@ -92,7 +93,7 @@ async def run_worker(
     from myloware.worker.attempts import trace_engine
     from myloware.worker.build import build_model_worker, build_worker
     from myloware.worker.reconcile import Reconciler
-    from myloware.worker.transcripts import run_purger
+    from myloware.worker.retention import Retention, run_retention
 
     engine = create_engine(endpoints.database_url)
     traces = trace_engine(endpoints.database_url)
@@ -112,8 +113,9 @@ async def run_worker(
     gc.freeze()
     tasks = [
         asyncio.create_task(Reconciler(client, settings, sessions).run(stop)),
+        # model transcripts, old events, stream entries, archived attempts and audit rows
         asyncio.create_task(
-            run_purger(sessions, stop, days=settings.model_transcript_retention_days)
+            run_retention(sessions, redis, Retention.from_settings(settings), stop)
         ),
     ]
     if with_relay:

@@ -3,7 +3,7 @@
 The attempt recorder copies each model call's usage onto its attempt (``model``, tokens,
 ``cost_usd``; ``tokens_in`` is NULL when the stage asked no model), so every figure here is a
 ``GROUP BY`` over attempts. The period reports read the index ``ix_attempts_tenant_started``
-(tenant, started_at, with the summed columns included: migration 0012); an order's figures
+(tenant, started_at, with the summed columns included: migration 0013); an order's figures
 read its items' attempts through ``work_item_id``. Days are UTC days.
 """
 

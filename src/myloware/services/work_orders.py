@@ -17,6 +17,7 @@ from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
 from myloware.errors import NotFoundError
 from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.outbox import record_event
+from myloware.services.archived import archived_attempts
 from myloware.services.schemas import WorkOrderCreate
 
 
@@ -177,14 +178,17 @@ async def get_work_item(
 async def list_attempts(
     session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
 ) -> Sequence[Attempt]:
+    """The item's attempts in order, archived ones (retention) included."""
     await get_work_item(session, tenant_id=tenant_id, work_item_id=work_item_id)
-    return (
+    live = (
         await session.scalars(
-            select(Attempt)
-            .where(Attempt.work_item_id == work_item_id, Attempt.tenant_id == tenant_id)
-            .order_by(Attempt.started_at, Attempt.attempt_number)
+            select(Attempt).where(
+                Attempt.work_item_id == work_item_id, Attempt.tenant_id == tenant_id
+            )
         )
     ).all()
+    archived = await archived_attempts(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    return sorted([*live, *archived], key=lambda a: (a.started_at, a.attempt_number))
 
 
 async def list_evaluations(

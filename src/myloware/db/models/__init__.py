@@ -1,5 +1,6 @@
 """All ORM models; importing this module registers every table on ``Base.metadata``."""
 
+from myloware.db.models.archive import ArchivedAttempt, ArchivedAuditLog
 from myloware.db.models.events import DeadLetter, OutboxEvent, ProcessedEvent
 from myloware.db.models.governance import (
     EMBEDDING_DIM,
@@ -33,6 +34,8 @@ __all__ = [
     "ApprovalEvent",
     "ApprovalRequest",
     "ApprovalRequestStatus",
+    "ArchivedAttempt",
+    "ArchivedAuditLog",
     "Attempt",
     "AuditLog",
     "Capability",

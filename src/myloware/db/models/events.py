@@ -69,4 +69,7 @@ class ProcessedEvent(Base):
 
     consumer: Mapped[str] = mapped_column(String(128), primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    processed_at: Mapped[datetime] = created_at()
+    # indexed for retention, which deletes old marks in batches
+    processed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
+    )
