@@ -27,7 +27,7 @@ from myloware.contracts import ItemRef
 from myloware.db.direct import Connection, jsonb
 from myloware.db.models.work import RECORD_KEY_SQL
 from myloware.extraction.learned import KEY_FIELDS, Lesson
-from myloware.memory.store import SAVE_CONTEXT_EMBEDDING, SCAN_LIMIT
+from myloware.memory.store import APPROVED_CONTEXT, SAVE_CONTEXT_EMBEDDING
 
 #: the nearest approved records a document is compared with
 LESSON_NEIGHBOURS = 5
@@ -127,14 +127,7 @@ async def lessons_by_key(
 
 
 _SIMILAR = f"""
-candidates AS (
-    SELECT m.work_item_id, m.embedding
-    FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id AND w.tenant_id = m.tenant_id
-    WHERE m.tenant_id = %(tenant)s AND m.type = 'CONTEXT' AND m.embedding IS NOT NULL
-      AND {_APPROVED}
-    ORDER BY m.created_at DESC
-    LIMIT {SCAN_LIMIT}
-), near AS (
+candidates AS ({APPROVED_CONTEXT}), near AS (
     SELECT work_item_id, 1 - (embedding <=> %(vector)s::vector) AS similarity
     FROM candidates ORDER BY similarity DESC LIMIT %(limit)s
 )

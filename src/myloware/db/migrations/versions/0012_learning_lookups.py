@@ -1,10 +1,14 @@
-"""records: indexes on the exact keys learning from approvals matches (tax id, IBAN, e-mail)
+"""learning look-ups: indexes on records' exact keys and on the tenant's embedded CONTEXT docs
 
-Every document whose record has such a key looks up the tenant's approved records sharing
-it (myloware.memory.lessons). Without an index that was a scan of the tenant's records per
-document, growing with every approval. One partial expression index per key field, on the
-key as it is compared (lower case; letters and digits only, or the trimmed e-mail), led by
-the tenant; only records that have the field are in it. Built without blocking writes.
+Every document whose record has an exact key (tax id, IBAN, e-mail) looks up the tenant's
+approved records sharing it (myloware.memory.lessons). Without an index that was a scan of
+the tenant's records per document, growing with every approval. One partial expression
+index per key field, on the key as it is compared (lower case; letters and digits only, or
+the trimmed e-mail), led by the tenant; only records that have the field are in it.
+
+A document without one is compared by similarity with the tenant's newest embedded CONTEXT
+docs (myloware.memory.store.APPROVED_CONTEXT): a partial index on (tenant_id, created_at)
+of those docs reads them newest first. Built without blocking writes.
 
 Revision ID: 0012
 Revises: 0011
@@ -31,8 +35,19 @@ KEYS = {
 }
 
 
+EMBEDDED_CONTEXT = "type = 'CONTEXT' AND embedding IS NOT NULL"
+
+
 def upgrade() -> None:
     with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_mem_docs_context_tenant_created",
+            "mem_docs",
+            ["tenant_id", "created_at"],
+            unique=False,
+            postgresql_where=sa.text(EMBEDDED_CONTEXT),
+            postgresql_concurrently=True,
+        )
         for name, expression in KEYS.items():
             op.create_index(
                 f"ix_records_key_{name}",
@@ -46,6 +61,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
+        op.drop_index(
+            "ix_mem_docs_context_tenant_created",
+            table_name="mem_docs",
+            postgresql_concurrently=True,
+        )
         for name in KEYS:
             op.drop_index(
                 f"ix_records_key_{name}", table_name="records", postgresql_concurrently=True
