@@ -16,6 +16,7 @@ its context, never the document: it is logged once and the model is asked withou
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -56,6 +57,9 @@ class RelatedMemory:
         self._min_similarity = settings.memory_min_similarity
         self._approved = ApprovedTypes()
         self._recent = RecentVectors()
+        # one embedding at a time: on 2 cores, several at once (the default executor) only
+        # made each slower and the worker's own threads wait
+        self._embedding = ThreadPoolExecutor(1, thread_name_prefix="memory-embed")
 
     async def records_like(
         self, ref: ItemRef, doc: LoadedDocument, document_type: DocumentType
@@ -142,7 +146,8 @@ class RelatedMemory:
             return None  # a blank text is like every other blank text: nothing to go by
         embedder = self._embedder
         try:
-            computed = await asyncio.to_thread(embedder.embed_one, doc.text)
+            loop = asyncio.get_running_loop()
+            computed = await loop.run_in_executor(self._embedding, embedder.embed_one, doc.text)
         except EmbeddingUnavailable as exc:
             log.warning("related_memory_disabled", error=exc.message)
             self._embedder = None  # said once; extraction goes on without similar records
