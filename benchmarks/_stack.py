@@ -63,6 +63,8 @@ class Stack:
     api_port: int
     roles: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     services: EmbeddedServices | None = field(default=None, repr=False)
+    #: MYLOWARE_* settings every role process gets on top of the stack's (e.g. a switch)
+    role_env: dict[str, str] = field(default_factory=dict)
     _temporal: psutil.Process | None = field(default=None, repr=False)
 
     @property
@@ -99,6 +101,7 @@ class Stack:
             MYLOWARE_TEMPORAL_UI="false",
             PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
         )
+        env.update(self.role_env)
         env.update(extra)
         return env
 
@@ -250,9 +253,15 @@ def stack_settings(root: Path, **overrides: object) -> Settings:
 
 @contextlib.contextmanager
 def running_stack(
-    *, api: bool = True, relay: bool = True, keep: bool = False, **overrides: object
+    *,
+    api: bool = True,
+    relay: bool = True,
+    keep: bool = False,
+    role_env: dict[str, str] | None = None,
+    **overrides: object,
 ) -> Iterator[Stack]:
-    """Embedded services + migrations + (optionally) the API and relay processes."""
+    """Embedded services + migrations + (optionally) the API and relay processes;
+    ``role_env`` (``MYLOWARE_*`` variables) goes to every role process."""
     root = make_workdir()
     settings = stack_settings(root, **overrides)
     services = EmbeddedServices(settings)
@@ -260,7 +269,15 @@ def running_stack(
     try:
         endpoints = services.start()
         tenant_id = asyncio.run(bootstrap(endpoints.database_url))
-        stack = Stack(root, settings, endpoints, tenant_id, api_port=free_port(), services=services)
+        stack = Stack(
+            root,
+            settings,
+            endpoints,
+            tenant_id,
+            api_port=free_port(),
+            services=services,
+            role_env=dict(role_env or {}),
+        )
         try:
             if api:
                 proc = stack.spawn_role("api", "api")

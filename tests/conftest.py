@@ -169,7 +169,6 @@ def settings(data_dir: Path) -> Settings:
         log_json=True,
         workflow_sandbox=True,  # every workflow the tests run is checked for determinism
         slack_socket_refresh_s=3600,  # Socket Mode tests pick their own; never reach slack.com
-        memory_learning=True,  # off by default (its cost); the tests exercise it
     )
 
 

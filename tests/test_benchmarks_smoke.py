@@ -84,6 +84,8 @@ def test_pipeline_smoke_measures_throughput_latency_and_bare_temporal(tmp_path: 
     assert set(run["stage_ms"]) == set(AGENTS)
     cpu = run["cpu_ms_per_document"]["by_process"]
     assert cpu["worker-1"] > 0 and cpu["temporal"] > 0 and run["cpu_ms_per_document"]["stack"] > 0
+    indexed = run["cpu_ms_per_document_with_indexing"]["by_process"]
+    assert indexed["relay"] >= cpu["relay"] and indexed["worker-1"] == cpu["worker-1"]
     [(workflow, history)] = run["temporal_history"].items()  # one workflow per document
     assert workflow == "WorkOrderWorkflow" and history["by_type"]["marker_recorded"] >= len(AGENTS)
     check_processes(
@@ -100,6 +102,28 @@ def test_pipeline_smoke_measures_throughput_latency_and_bare_temporal(tmp_path: 
         result["targets"]
     )
     assert result["targets"]["failed_documents"] == 0
+
+
+def test_cpu_with_indexing_adds_only_what_the_relay_and_postgres_spent_after_the_burst() -> None:
+    """The indexer's catch-up counts for the documents; other processes' idle polling does
+    not."""
+    from benchmarks.pipeline import with_indexing
+
+    burst = {
+        name: {"cpu_seconds": cpu, "peak_rss_mb": 1.0}
+        for name, cpu in (("relay", 1.0), ("postgres", 2.0), ("temporal", 3.0))
+    }
+    whole = {
+        name: {"cpu_seconds": cpu, "peak_rss_mb": 1.0}
+        for name, cpu in (("relay", 4.5), ("postgres", 2.5), ("temporal", 9.0))
+    }
+    added = with_indexing(burst, whole)
+    assert {name: f["cpu_seconds"] for name, f in added.items()} == {
+        "relay": 4.5,
+        "postgres": 2.5,
+        "temporal": 3.0,
+    }
+    assert burst["relay"]["cpu_seconds"] == 1.0  # the burst's own figures are left as they were
 
 
 @pytest.mark.slow

@@ -177,10 +177,9 @@ class Settings(BaseSettings):
     memory_context_records: int = Field(default=3, ge=0, le=10)
     memory_min_similarity: float = Field(default=0.8, ge=0.0, le=1.0)
     # Learning (docs/memory.md, "Learning from approvals"): every extractor mode, rules
-    # included, applies the vendor identity / ticket routing of matching approved records.
-    # Off by default until its lookup is cheap: on, it doubles the pipeline's CPU per
-    # document once a tenant has approvals (benchmarks.pipeline: 99 -> 198 ms)
-    memory_learning: bool = False
+    # included, applies the vendor identity / ticket routing of matching approved records
+    # (one indexed look-up by exact key; the embedding only for a document without one)
+    memory_learning: bool = True
 
     # E-mail intake (see docs/email.md): an SMTP listener in each API process; None: off,
     # 0: a free port. Inboxes are <mailbox>@<smtp_domain> (EMAIL connectors).

@@ -7,9 +7,11 @@ by ``DELETE /v1/memory/lessons/{work_item_id}``). Two ways to match, always with
 tenant and the document type:
 
 - :func:`lessons_by_key` — an exact key (tax id, IBAN, e-mail; compared as
-  :func:`myloware.extraction.learned.key_of` does: lower case, letters and digits only);
+  :func:`myloware.extraction.learned.key_of` does: lower case, letters and digits only):
+  one statement for all the keys a record has, each an index probe (migration 0012);
 - :func:`lessons_by_similarity` — the nearest CONTEXT embeddings, exact over the tenant's
-  newest :data:`~myloware.memory.store.SCAN_LIMIT` docs (why not HNSW: see there).
+  newest :data:`~myloware.memory.store.SCAN_LIMIT` docs (why not HNSW: see there); the
+  statement also stores an embedding the worker computed, so the indexer need not.
 
 Each lesson says whose approval it was: the last person who approved the item, and when
 (none for an auto-approved item), and the document's file name.
@@ -17,13 +19,15 @@ Each lesson says whose approval it was: the last person who approved the item, a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from myloware.contracts import ItemRef
-from myloware.db.direct import Connection
+from myloware.db.direct import Connection, jsonb
+from myloware.db.models.work import RECORD_KEY_SQL
 from myloware.extraction.learned import KEY_FIELDS, Lesson
-from myloware.memory.store import SCAN_LIMIT
+from myloware.memory.store import APPROVED_CONTEXT, SAVE_CONTEXT_EMBEDDING
 
 #: the nearest approved records a document is compared with
 LESSON_NEIGHBOURS = 5
@@ -59,12 +63,23 @@ async def any_approved(pg: Connection, ref: ItemRef, document_type: str) -> bool
     return bool(row and row[0])
 
 
-def _key_sql(name: str) -> str:
-    assert name in KEY_FIELDS  # a column name from our own list, never from input
-    folded = f"lower(r.data ->> '{name}')"
-    if "email" in name:
-        return f"btrim({folded})"
-    return f"regexp_replace({folded}, '[^0-9a-z]', '', 'g')"
+def _key_branch(name: str) -> str:
+    """The approved records sharing one key: an index probe of ``ix_records_key_<name>``."""
+    assert name in KEY_FIELDS  # a field name from our own list, never from input
+    return f"""(
+        SELECT '{name}', w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at
+        FROM records r
+        JOIN work_items w ON w.id = r.work_item_id AND w.tenant_id = r.tenant_id
+        {_WHO}
+        WHERE r.tenant_id = %(tenant)s AND r.data ? '{name}'
+          AND {RECORD_KEY_SQL[name].format(data="r.data")} = %({name})s AND {_APPROVED}
+        ORDER BY r.created_at DESC LIMIT {KEY_LIMIT}
+    )"""
+
+
+def lessons_by_key_sql(names: Sequence[str]) -> str:
+    """The statement :func:`lessons_by_key` runs for records having the keys ``names``."""
+    return "\nUNION ALL\n".join(_key_branch(name) for name in names)
 
 
 def _lesson(row: Any, similarity: float, matched_by: str) -> Lesson:
@@ -84,44 +99,37 @@ async def lessons_by_key(
     pg: Connection, ref: ItemRef, document_type: str, keys: dict[str, str]
 ) -> list[Lesson]:
     """Approved records of the tenant sharing one of ``keys`` (field → folded key), newest
-    first, up to :data:`KEY_LIMIT` a key."""
+    first, up to :data:`KEY_LIMIT` a key, in the order of :data:`KEY_FIELDS` (a record
+    matching two keys counts once, for the first) — one statement, one index probe a key."""
+    names = [name for name in KEY_FIELDS if name in keys]
+    if not names:
+        return []
+    cur = await pg.execute(
+        lessons_by_key_sql(names),
+        {
+            "tenant": ref.tenant_id,
+            "item": ref.work_item_id,
+            "doc_type": document_type,
+            **{name: keys[name] for name in names},
+        },
+    )
+    by_key: dict[str, list[Any]] = {name: [] for name in names}
+    for row in await cur.fetchall():
+        by_key[row[0]].append(row[1:])
     found: list[Lesson] = []
     seen: set[str] = set()
-    for name, key in keys.items():
-        cur = await pg.execute(
-            f"""
-            SELECT w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at
-            FROM work_items w
-            JOIN records r ON r.work_item_id = w.id AND r.tenant_id = w.tenant_id
-            {_WHO}
-            WHERE {_APPROVED} AND {_key_sql(name)} = %(key)s
-            ORDER BY r.created_at DESC LIMIT {KEY_LIMIT}
-            """,
-            {
-                "tenant": ref.tenant_id,
-                "item": ref.work_item_id,
-                "doc_type": document_type,
-                "key": key,
-            },
-        )
-        for row in await cur.fetchall():
+    for name in names:
+        for row in by_key[name]:
             if str(row[0]) not in seen:
                 seen.add(str(row[0]))
                 found.append(_lesson(row, 1.0, name))
     return found
 
 
-LESSONS_BY_SIMILARITY = f"""
-WITH candidates AS (
-    SELECT m.work_item_id, m.embedding
-    FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id AND w.tenant_id = m.tenant_id
-    WHERE m.tenant_id = %(tenant)s AND m.type = 'CONTEXT' AND m.embedding IS NOT NULL
-      AND {_APPROVED}
-    ORDER BY m.created_at DESC
-    LIMIT {SCAN_LIMIT}
-), near AS (
+_SIMILAR = f"""
+candidates AS ({APPROVED_CONTEXT}), near AS (
     SELECT work_item_id, 1 - (embedding <=> %(vector)s::vector) AS similarity
-    FROM candidates ORDER BY embedding <=> %(vector)s::vector LIMIT %(limit)s
+    FROM candidates ORDER BY similarity DESC LIMIT %(limit)s
 )
 SELECT w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at, near.similarity
 FROM near
@@ -131,6 +139,10 @@ JOIN records r ON r.work_item_id = w.id AND r.tenant_id = w.tenant_id
 WHERE near.similarity >= %(min_similarity)s
 ORDER BY near.similarity DESC
 """
+LESSONS_BY_SIMILARITY = f"WITH {_SIMILAR}"
+# the same, storing the document's embedding computed by the worker (unless the indexer got
+# there first) in the same statement: the indexer need not compute it again
+LESSONS_BY_SIMILARITY_SAVING = f"WITH saved AS ({SAVE_CONTEXT_EMBEDDING}), {_SIMILAR}"
 
 
 async def lessons_by_similarity(
@@ -141,12 +153,15 @@ async def lessons_by_similarity(
     *,
     limit: int,
     min_similarity: float,
+    save_model: str | None = None,
 ) -> list[Lesson]:
     """The approved records of the tenant's ``limit`` nearest documents of the type, at
-    least ``min_similarity`` alike, the nearest first."""
+    least ``min_similarity`` alike, the nearest first. ``save_model``: ``vector`` was just
+    computed by that model, and is stored as the document's embedding too."""
     cur = await pg.execute(
-        LESSONS_BY_SIMILARITY,
+        LESSONS_BY_SIMILARITY if save_model is None else LESSONS_BY_SIMILARITY_SAVING,
         {
+            "meta": jsonb({"embedding_model": save_model}),
             "tenant": ref.tenant_id,
             "item": ref.work_item_id,
             "doc_type": document_type,

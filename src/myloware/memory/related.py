@@ -1,24 +1,32 @@
-"""Related memory for ExtractorLLM: the approved records of the most similar past documents.
+"""Related memory for ExtractorLLM: the approved records of the most similar past documents,
+and what the tenant's approvals teach a record (learning).
 
-Only asked when a model is about to be called (a model call takes seconds; this takes one
-embedding, ~30 ms, and one index scan). The document's embedding is the indexer's when it
-has run already, computed here otherwise. A missing embedding model costs the extraction its
-context, never the document: it is logged once and the model is asked without examples (a
-database failure fails the activity, which Temporal retries, like any other).
+Related records are only asked for when a model is about to be called (a model call takes
+seconds; this takes one embedding, ~30 ms, and one index scan). Learning runs after every
+extractor, so it is kept cheap: a tenant known to have approvals of the type is cached
+(:class:`~myloware.memory.caches.ApprovedTypes`), a record with an exact key (tax id, IBAN,
+e-mail) is matched by one indexed statement, and only a document that no key matched is
+compared by similarity — the one step that needs its embedding. The document's embedding is
+the indexer's when it has run already, computed here otherwise and stored with the look-up,
+so the indexer does not compute it again. A missing embedding model costs the extraction
+its context, never the document: it is logged once and the model is asked without examples
+(a database failure fails the activity, which Temporal retries, like any other).
 """
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from myloware.contracts import ItemRef
-from myloware.db.direct import transaction
+from myloware.db.direct import Connection, transaction
 from myloware.documents.model import LoadedDocument
 from myloware.extraction.learned import LEARNED_FIELDS, Lesson, keys_of
 from myloware.memory import embedder_for
+from myloware.memory.caches import ApprovedTypes, RecentVectors
 from myloware.memory.embedder import EmbeddingUnavailable
 from myloware.memory.lessons import (
     LESSON_NEIGHBOURS,
@@ -47,6 +55,11 @@ class RelatedMemory:
         self._limit = settings.memory_context_records
         self._learning = settings.memory_learning
         self._min_similarity = settings.memory_min_similarity
+        self._approved = ApprovedTypes()
+        self._recent = RecentVectors()
+        # one embedding at a time: on 2 cores, several at once (the default executor) only
+        # made each slower and the worker's own threads wait
+        self._embedding = ThreadPoolExecutor(1, thread_name_prefix="memory-embed")
 
     async def records_like(
         self, ref: ItemRef, doc: LoadedDocument, document_type: DocumentType
@@ -74,55 +87,76 @@ class RelatedMemory:
         self, ref: ItemRef, doc: LoadedDocument, record: CanonicalRecord
     ) -> list[Lesson]:
         """What the tenant's approvals teach this record (see :mod:`myloware.memory.lessons`):
-        approved records with the same exact key, then the nearest by similarity; none when
-        learning is off or the type learns nothing."""
+        the approved records sharing an exact key; only when none does, the nearest by
+        similarity (the one step that needs the document's embedding); none when learning
+        is off, the type learns nothing or the tenant has no approved record of the type."""
         if not self._learning or record.document_type not in LEARNED_FIELDS:
             return []
         doc_type = record.document_type.value
+        keys = keys_of(record.values())
         async with transaction(self._engine) as pg:
-            if not await any_approved(pg, ref, doc_type):
-                return []
-            found = await lessons_by_key(pg, ref, doc_type, keys_of(record.values()))
-        vector = await self._vector(ref, doc)
-        if vector is not None:
-            async with transaction(self._engine) as pg:
-                found += await lessons_by_similarity(
-                    pg,
-                    ref,
-                    record.document_type.value,
-                    vector,
-                    limit=LESSON_NEIGHBOURS,
-                    min_similarity=self._min_similarity,
-                )
-        return found
+            if not self._approved.has(ref.tenant_id, doc_type):
+                if not await any_approved(pg, ref, doc_type):
+                    return []  # never cached: the next approval must teach at once
+                self._approved.add(ref.tenant_id, doc_type)
+            if keys and (found := await lessons_by_key(pg, ref, doc_type, keys)):
+                return found  # the same sender by its key: its approvals teach, no embedding
+            stored = await self._stored_vector(pg, ref, doc)
+        vector, computed = (stored, False) if stored else (await self._computed(ref, doc), True)
+        if vector is None:
+            return []
+        async with transaction(self._engine) as pg:
+            return await lessons_by_similarity(
+                pg,
+                ref,
+                doc_type,
+                vector,
+                limit=LESSON_NEIGHBOURS,
+                min_similarity=self._min_similarity,
+                save_model=self._embedder.model_id if computed and self._embedder else None,
+            )
 
     async def _vector(self, ref: ItemRef, doc: LoadedDocument) -> str | None:
         """The document's embedding (pgvector text): the indexer's, or computed and stored
         now; None when there is none to be had (no model, a blank or unreadable text)."""
+        async with transaction(self._engine) as pg:
+            stored = await self._stored_vector(pg, ref, doc)
+        if stored is not None:
+            return stored
+        vector = await self._computed(ref, doc)
+        if vector is not None and self._embedder is not None:
+            async with transaction(self._engine) as pg:  # the indexer need not redo it
+                await save_context_embedding(
+                    pg, ref.tenant_id, ref.work_item_id, vector, self._embedder.model_id
+                )
+        return vector
+
+    async def _stored_vector(self, pg: Connection, ref: ItemRef, doc: LoadedDocument) -> str | None:
+        """The embedding this worker or the indexer stored for the document, if any."""
+        if self._embedder is None or not doc.text.strip():
+            return None
+        return self._recent.get(ref.work_item_id) or await context_embedding(
+            pg, ref.tenant_id, ref.work_item_id
+        )
+
+    async def _computed(self, ref: ItemRef, doc: LoadedDocument) -> str | None:
+        """The document's embedding computed here (the caller stores it); None when there is
+        none to be had (no model, a blank or unreadable text)."""
         if self._embedder is None or not doc.text.strip():
             return None  # a blank text is like every other blank text: nothing to go by
         embedder = self._embedder
         try:
-            async with transaction(self._engine) as pg:
-                vector = await context_embedding(pg, ref.tenant_id, ref.work_item_id)
-            if vector is not None:
-                return vector
-            try:
-                computed = await asyncio.to_thread(embedder.embed_one, doc.text)
-            except EmbeddingUnavailable:
-                raise
-            except Exception as exc:  # this text defeats the embedder: go without memory
-                log.warning(
-                    "related_memory_skipped", work_item_id=str(ref.work_item_id), error=repr(exc)
-                )
-                return None
-            vector = vector_literal(computed)
-            async with transaction(self._engine) as pg:  # the indexer need not redo it
-                await save_context_embedding(
-                    pg, ref.tenant_id, ref.work_item_id, vector, embedder.model_id
-                )
-            return vector
+            loop = asyncio.get_running_loop()
+            computed = await loop.run_in_executor(self._embedding, embedder.embed_one, doc.text)
         except EmbeddingUnavailable as exc:
             log.warning("related_memory_disabled", error=exc.message)
             self._embedder = None  # said once; extraction goes on without similar records
-        return None
+            return None
+        except Exception as exc:  # this text defeats the embedder: go without memory
+            log.warning(
+                "related_memory_skipped", work_item_id=str(ref.work_item_id), error=repr(exc)
+            )
+            return None
+        vector = vector_literal(computed)
+        self._recent.put(ref.work_item_id, vector)  # hybrid mode asks twice per document
+        return vector

@@ -52,6 +52,13 @@ class MemDoc(Base):
             "created_at",
             postgresql_where=text("embedding IS NULL AND NOT (metadata ? 'embedding_error')"),
         ),
+        # similarity look-ups: the tenant's embedded CONTEXT docs, newest first
+        Index(
+            "ix_mem_docs_context_tenant_created",
+            "tenant_id",
+            "created_at",
+            postgresql_where=text("type = 'CONTEXT' AND embedding IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

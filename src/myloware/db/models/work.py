@@ -149,10 +149,31 @@ class Attempt(Base):
     cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 6))
 
 
+#: the exact keys learning from approvals matches records by (myloware.memory.lessons), as
+#: SQL on ``records.data`` (``{data}``: the column, qualified as a query needs it): lower
+#: case, and letters and digits only or a trimmed e-mail (as
+#: :func:`myloware.extraction.learned.key_of` folds them); each has a partial index
+RECORD_KEY_SQL: dict[str, str] = {
+    "vendor_tax_id": "regexp_replace(lower({data} ->> 'vendor_tax_id'), '[^0-9a-z]', '', 'g')",
+    "vendor_iban": "regexp_replace(lower({data} ->> 'vendor_iban'), '[^0-9a-z]', '', 'g')",
+    "sender_email": "btrim(lower({data} ->> 'sender_email'))",
+    "customer_email": "btrim(lower({data} ->> 'customer_email'))",
+}
+
+
 class Record(Base):
     """The current extracted record of a work item; history lives in record_versions."""
 
     __tablename__ = "records"
+    __table_args__ = tuple(
+        Index(
+            f"ix_records_key_{name}",
+            "tenant_id",
+            text(expression.format(data="data")),
+            postgresql_where=text(f"data ? '{name}'"),
+        )
+        for name, expression in RECORD_KEY_SQL.items()
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     tenant_id: Mapped[uuid.UUID] = tenant_fk()
