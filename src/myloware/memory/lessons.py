@@ -8,7 +8,7 @@ tenant and the document type:
 
 - :func:`lessons_by_key` — an exact key (tax id, IBAN, e-mail; compared as
   :func:`myloware.extraction.learned.key_of` does: lower case, letters and digits only):
-  one statement for all the keys a record has, each an index probe (migration 0012);
+  one statement for all the keys a record has, each an index probe (migration 0015);
 - :func:`lessons_by_similarity` — the nearest CONTEXT embeddings, exact over the tenant's
   newest :data:`~myloware.memory.store.SCAN_LIMIT` docs (why not HNSW: see there); the
   statement also stores an embedding the worker computed, so the indexer need not.

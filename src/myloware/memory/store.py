@@ -132,7 +132,7 @@ SCAN_LIMIT = 10_000
 
 #: The tenant's CONTEXT docs of approved items of the type (COMPLETED, Verifier check
 #: passed, not forgotten), newest first: what a similarity look-up compares with. Driven by
-#: the tenant's CONTEXT docs (a partial index on (tenant_id, created_at), migration 0012),
+#: the tenant's CONTEXT docs (a partial index on (tenant_id, created_at), migration 0015),
 #: each item checked by its primary key (and nothing else the planner could prefer) in a
 #: sub-select it cannot turn into a join: as a join, with a young table's statistics, it
 #: scanned every approved item of the type again for each doc (14 ms at 120 documents,

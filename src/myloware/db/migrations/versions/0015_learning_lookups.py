@@ -10,8 +10,8 @@ A document without one is compared by similarity with the tenant's newest embedd
 docs (myloware.memory.store.APPROVED_CONTEXT): a partial index on (tenant_id, created_at)
 of those docs reads them newest first. Built without blocking writes.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 11:30:00.000000
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
