@@ -42,15 +42,19 @@ class ExtractorLLM:
     @activity.defn(name=AgentName.EXTRACTOR)
     async def run(self, inp: ExtractInput) -> ExtractOutput:
         doc = await self.deps.context(inp.item.work_item_id)
-        rules = None
         queue = self.deps.settings.model_task_queue
         mode = self._mode(inp)
-        if queue is not None and mode != "rules":
+        if queue is not None and mode == "model" and doc.einvoice is None:
             # the model has its own task queue: what needs it goes there (ExtractorModel)
-            rules = extract(doc, inp.document_type)
-            if (mode == "model" and doc.einvoice is None) or needs_model(rules):
-                return ExtractOutput(record=rules, model_queue=queue)
-        out = await self._extract(inp, doc, rules=rules)
+            return ExtractOutput(record=extract(doc, inp.document_type), model_queue=queue)
+        if queue is not None and mode == "hybrid":
+            # what approvals taught first: a vendor they know needs no model for its identity
+            read = ExtractOutput(record=extract(doc, inp.document_type))
+            learned = await self._learn(inp.item, doc, read)
+            if not needs_model(learned.record):  # no model needed, no budget spent
+                return learned.model_copy(update={"usage": Usage()})
+            return learned.model_copy(update={"model_queue": queue})
+        out = await self._extract(inp, doc)
         return await self._learn(inp.item, doc, out)
 
     @activity.defn(name=AgentName.EXTRACTOR_MODEL)
