@@ -19,6 +19,7 @@ from typing import Any
 APPROVE = "myloware_approve"
 REJECT = "myloware_reject"
 ESCALATE = "myloware_escalate"
+CORRECT = "myloware_correct"
 ACTIONS_BLOCK = "myloware_approval"
 
 HEADER_MAX = 150
@@ -155,21 +156,25 @@ def key_fields(document_type: str | None, values: Mapping[str, Any]) -> list[tup
 
 def title(facts: CardFacts) -> str:
     """A one-line name of the document, e.g. ``Invoice GX-1001 from Globex``."""
-    kind = TYPE_NAMES.get(facts.document_type or "", "Document")
-    values = facts.values
-    if facts.document_type == "INVOICE":
+    return document_title(facts.document_type, facts.values)
+
+
+def document_title(document_type: str | None, values: Mapping[str, Any]) -> str:
+    """A one-line name of a record: its type and what identifies it."""
+    kind = TYPE_NAMES.get(document_type or "", "Document")
+    if document_type == "INVOICE":
         number, vendor = values.get("invoice_number"), values.get("vendor_name")
         text = kind + (f" {number}" if number else "") + (f" from {vendor}" if vendor else "")
-    elif facts.document_type == "TICKET" and values.get("subject"):
+    elif document_type == "TICKET" and values.get("subject"):
         text = f"{kind}: {values['subject']}"
-    elif facts.document_type == "STATUS_REPORT" and values.get("project_name"):
+    elif document_type == "STATUS_REPORT" and values.get("project_name"):
         text = f"{kind}: {values['project_name']}"
     else:
         text = kind
     return text
 
 
-def _date(moment: datetime) -> str:
+def slack_date(moment: datetime) -> str:
     """Slack's date token: shown in the reader's time zone, with ISO as the fallback."""
     stamp = int(moment.timestamp())
     return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{moment.isoformat()}>"
@@ -219,7 +224,7 @@ def _facts_blocks(facts: CardFacts, heading: str) -> list[Block]:
 
 
 def open_card(facts: CardFacts) -> list[Block]:
-    """The card with Approve / Reject / Escalate buttons."""
+    """The card with Approve / Correct… / Reject / Escalate buttons."""
     value = facts.action.encode()
     name = title(facts)
     approve = _button("Approve", APPROVE, value, "primary")
@@ -231,7 +236,7 @@ def open_card(facts: CardFacts) -> list[Block]:
     }
     who = (
         f"Asked of *{escape(facts.approver_group)}* (tier {facts.tier + 1}) · "
-        f"decide by {_date(facts.due_at)} · policy {escape(facts.policy)} · "
+        f"decide by {slack_date(facts.due_at)} · policy {escape(facts.policy)} · "
         f"<{facts.link}|Open in Run Trace>"
     )
     return [
@@ -242,6 +247,7 @@ def open_card(facts: CardFacts) -> list[Block]:
             "block_id": f"{ACTIONS_BLOCK}:{facts.action.request_id}:{facts.tier}",
             "elements": [
                 approve,
+                _button("Correct…", CORRECT, value),
                 _button("Reject", REJECT, value, "danger"),
                 _button("Escalate", ESCALATE, value),
             ],

@@ -15,6 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myloware.agents.names import AgentName
 from myloware.db.base import AttemptStatus
 from myloware.db.models import ApprovalRequest, Attempt, WorkItem
+from myloware.errors import ValidationFailed
+from myloware.records import DocumentType
+from myloware.services import schemas_registry
+from myloware.services.work_orders import get_work_item
 from myloware.settings import Settings
 from myloware.slack.cards import CardAction, CardFacts
 
@@ -82,3 +86,17 @@ async def load_card_facts(
         policy=f"{request.policy_name} v{request.policy_version}",
         link=run_trace_url(settings, request.work_item_id),
     )
+
+
+async def correction_inputs(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the active schema of the item's type, the record's values) the correction modal shows;
+    ``NotFound`` for an item of another tenant, ``ValidationFailed`` when it has no type."""
+    item = await get_work_item(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    record = await policy_record(session, item.id)
+    type_name = str(record.get("document_type") or (item.type.value if item.type else ""))
+    if type_name not in DocumentType.__members__:
+        raise ValidationFailed("the document has no type yet: correct it in the Run Trace")
+    schema = await schemas_registry.active_definition(session, DocumentType(type_name))
+    return schema, plain_values(record)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -26,7 +28,20 @@ async def tell(client: AsyncWebClient, *, channel: str, user: str, text: str) ->
     try:
         await client.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error") if exc.response else "no_response"
+        error = slack_refusal(exc)
         log.warning("slack_reply_failed", channel=channel, error=error)
         return False
     return True
+
+
+def slack_refusal(exc: SlackApiError) -> str:
+    """Slack's error code for a refused Web API call."""
+    return str(exc.response.get("error", "unknown_error")) if exc.response else "no_response"
+
+
+def card_title(body: dict[str, Any]) -> str | None:
+    """The clicked card's header text, to remind the user what a modal is about."""
+    for block in body.get("message", {}).get("blocks", []):
+        if block.get("type") == "header":
+            return str(block["text"]["text"])
+    return None

@@ -25,10 +25,10 @@ async def approve_clicked(
 ) -> None:
     await ack()
     user, channel = body["user"]["id"], body["channel"]["id"]
-    text = await decide(
+    reply = await decide(
         slack_context(context),
         slack_user_id=user,
         action=CardAction.decode(action["value"]),
         decision=ApprovalDecision.APPROVED,
     )
-    await tell(client, channel=channel, user=user, text=text)
+    await tell(client, channel=channel, user=user, text=reply.text)
