@@ -636,6 +636,12 @@ def _check_blocks(blocks: Any, limit: int = 50) -> None:
             raise SlackApiRefusal("invalid_blocks", "section text longer than 3000")
         if block["type"] == "input":
             _check_input(block)
+        if block["type"] == "image" and not (
+            str(block.get("image_url", "")).startswith(("https://", "http://"))
+            and len(block["image_url"]) <= 3000
+            and 0 < len(block.get("alt_text", "")) <= 2000
+        ):
+            raise SlackApiRefusal("invalid_blocks", "image blocks need an http(s) URL and alt_text")
         if len(block.get("fields", [])) > 10:
             raise SlackApiRefusal("invalid_blocks", "more than 10 section fields")
         for element in block.get("elements", []):

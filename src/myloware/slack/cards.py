@@ -108,6 +108,7 @@ class CardFacts:
     due_at: datetime
     policy: str
     link: str
+    image_url: str | None = None  # the first page's picture, where Slack can fetch it
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +204,14 @@ def _facts_blocks(facts: CardFacts, heading: str) -> list[Block]:
             "text": {"type": "plain_text", "text": _clip(heading, HEADER_MAX)},
         }
     ]
+    if facts.image_url:
+        blocks.append(
+            {
+                "type": "image",
+                "image_url": facts.image_url,
+                "alt_text": _clip(f"First page of {title(facts)}", 2000),
+            }
+        )
     fields = key_fields(facts.document_type, facts.values)[:10]
     if fields:
         blocks.append(
