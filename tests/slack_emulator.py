@@ -222,7 +222,8 @@ class SlackEmulator:
         self, team_id: str, kind: str, payload: Payload, limit_s: float = 5.0
     ) -> Payload:
         """Deliver ``payload`` over a Socket Mode connection of the team, as Slack does
-        (``kind``: ``events_api`` or ``interactive``); the app's acknowledgement."""
+        (``kind``: ``events_api``, ``interactive`` or ``slash_commands``); the app's
+        acknowledgement."""
         open_ = await eventually(lambda: self.sockets.get(team_id), timeout_s=limit_s)
         envelope_id = secrets.token_hex(12)
         waiter: asyncio.Future[Payload] = asyncio.get_running_loop().create_future()
@@ -232,7 +233,7 @@ class SlackEmulator:
                 "envelope_id": envelope_id,
                 "type": kind,
                 "payload": payload,
-                "accepts_response_payload": kind == "interactive",
+                "accepts_response_payload": kind in ("interactive", "slash_commands"),
                 "retry_attempt": 0,
                 "retry_reason": "",
             }
