@@ -32,6 +32,7 @@ from myloware.slack.listeners._common import slack_context, slack_refusal, tell
 
 ANSWER_WITHIN_S = 2.0  # of Slack's 3 s for a view_submission's answer
 NOTHING_CHANGED = "Nothing changed: edit a field, or close this and click Approve."
+NOTHING_DECIDED = ":information_source: Nothing to correct, so nothing was decided."
 
 
 async def correction_submitted(
@@ -46,8 +47,13 @@ async def correction_submitted(
     user = body["user"]["id"]
     corrections, problems = submitted_corrections(view)
     blocks = input_blocks(view)
-    if not corrections and not problems and blocks:
-        problems = {blocks[0]: NOTHING_CHANGED}
+    if not corrections and not problems:  # an approval without corrections is Approve's
+        if blocks:
+            await ack(response_action="errors", errors={blocks[0]: NOTHING_CHANGED})
+        else:
+            await ack()
+            await tell(client, channel=request.channel, user=user, text=NOTHING_DECIDED)
+        return
     if problems:
         await ack(response_action="errors", errors=problems)
         return
