@@ -295,6 +295,10 @@ class SlackEmulator:
         return message
 
     def _post_message(self, ws: Workspace, args: Payload) -> Payload:
+        user = str(args.get("channel") or "")
+        if user.startswith(("U", "W")):  # a user id: the app's direct messages with them
+            ws.channels.setdefault(f"D{user}", "")
+            args = {**args, "channel": f"D{user}"}
         channel = self._channel(ws, args)
         ts = self._ts()
         message = self._message(ws, args, ts)
@@ -443,24 +447,8 @@ class SlackEmulator:
         """The ``block_actions`` payload Slack sends when ``user_id`` clicks a button."""
         message = self.message(channel, ts)
         ws = self._workspace_of(message["team"])
-        for block in message.get("blocks", []):
-            for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                if element.get("action_id") == action_id:
-                    action = {
-                        "type": element["type"],
-                        "action_id": action_id,
-                        "block_id": block.get("block_id", ""),
-                        "text": element.get("text"),
-                        "value": element.get("value"),
-                        "action_ts": f"{time.time():.6f}",
-                    }
-                    if "style" in element:
-                        action["style"] = element["style"]
-                    break
-            else:
-                continue
-            break
-        else:
+        action = _action(message.get("blocks", []), action_id)
+        if action is None:
             raise AssertionError(f"message {ts} in {channel} has no button {action_id!r}")
         return {
             "type": "block_actions",
@@ -524,6 +512,32 @@ class SlackEmulator:
             "event_time": int(time.time()),
             "authorizations": [{"team_id": ws.team_id, "user_id": ws.bot_user_id, "is_bot": True}],
         }
+
+    def click_home(self, user_id: str, action_id: str, index: int = 0) -> Payload:
+        """The ``block_actions`` payload of ``user_id`` clicking the ``index``-th button
+        ``action_id`` of their App Home (no channel, no message: a view)."""
+        home = self._state.homes[user_id]
+        ws = self._workspace_of(home["team_id"])
+        action = _action(home["blocks"], action_id, index)
+        if action is None:
+            raise AssertionError(f"{user_id}'s home has no button {action_id!r} #{index}")
+        return {
+            "type": "block_actions",
+            "user": self._user(ws, user_id),
+            "api_app_id": ws.app_id,
+            "token": "deprecated-verification-token",
+            "container": {"type": "view", "view_id": home["id"]},
+            "trigger_id": self._trigger(),
+            "team": {"id": ws.team_id, "domain": ws.domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": home,
+            "actions": [action],
+        }
+
+    def dms(self, user_id: str) -> list[str]:
+        """The texts the bot sent ``user_id`` in their direct messages with the app."""
+        return [m["text"] for (c, _), m in self._state.messages.items() if c == f"D{user_id}"]
 
     def submit(self, view_id: str, user_id: str, values: dict[str, dict[str, str]]) -> Payload:
         """The ``view_submission`` payload of ``user_id`` submitting an opened modal, with
@@ -599,6 +613,31 @@ def _json_arg(args: Payload, name: str, error: str) -> Any:
         except json.JSONDecodeError:
             raise SlackApiRefusal(error, f"`{name}` is not valid JSON") from None
     return value
+
+
+def _action(blocks: list[Payload], action_id: str, index: int = 0) -> Payload | None:
+    """The action Slack reports for the ``index``-th button ``action_id`` in ``blocks``."""
+    found = [
+        (block, element)
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if element.get("action_id") == action_id
+    ]
+    if len(found) <= index:
+        return None
+    block, element = found[index]
+    action = {
+        "type": element["type"],
+        "action_id": action_id,
+        "block_id": block.get("block_id", ""),
+        "text": element.get("text"),
+        "value": element.get("value"),
+        "action_ts": f"{time.time():.6f}",
+    }
+    if "style" in element:
+        action["style"] = element["style"]
+    return action
 
 
 def _view_arg(args: Payload, kind: str) -> Payload:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from myloware.db.models import ApprovalEvent, ApprovalRequest, AuditLog
-from myloware.slack.cards import CORRECT
+from myloware.slack.cards import APPROVE, CORRECT
 from myloware.slack.correction import FIELD_PREFIX, INPUT, TABLE_PREFIX
 from myloware.slack.decisions import NOT_LINKED
 from myloware.slack.home import NOT_LINKED_HOME
@@ -208,3 +208,24 @@ async def test_app_home_lists_what_waits_for_the_user(slack: SlackHarness) -> No
     assert button["url"].endswith(f"/ui/work-items/{item_id}")
     stranger = await eventually(lambda: slack.slack.home(STRANGER))
     assert NOT_LINKED_HOME in json.dumps(stranger["blocks"])
+
+
+async def test_deciding_from_the_app_home_answers_in_direct_messages(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """The Home's buttons are the card's: Approve there decides as the mapped person, and
+    the answer, with no channel to be ephemeral in, is a direct message from the app."""
+    order_id, _ = await submit_waiting_invoice(slack.api, slack.headers)
+    await slack.card(FINANCE)
+    event = slack.slack.home_opened(slack.workspace, ALICE)
+    assert (await post_event(slack.api, event, signing_secret=SECRET)).status_code == 200
+    await eventually(lambda: slack.slack.home(ALICE))
+    click = slack.slack.click_home(ALICE, APPROVE)
+    assert (await post_interaction(slack.api, click, signing_secret=SECRET)).status_code == 200
+    order = await wait_for_order(slack.api, order_id, slack.headers, timeout_s=30)
+    assert order["status"] == "COMPLETED"
+    [decision] = await read_rows(database_url, ApprovalEvent)
+    assert decision.approver_id == "alice@acme.example"
+    [told] = await eventually(lambda: slack.slack.dms(ALICE))
+    assert "You approved it" in told
+    assert slack.ephemerals(ALICE) == []

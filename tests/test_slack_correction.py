@@ -136,6 +136,7 @@ def test_a_malformed_private_metadata_is_not_ours() -> None:
 def _waiting(n: int) -> Waiting:
     return Waiting(
         work_item_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
         title=f"Invoice {n}",
         fields=[("Total", "1.00 EUR")],
         group="finance",
@@ -153,6 +154,11 @@ def test_the_home_view_lists_up_to_its_limit_with_link_buttons() -> None:
     buttons = [b["accessory"] for b in view["blocks"] if "accessory" in b]
     assert len(buttons) == MAX_SHOWN and {b["action_id"] for b in buttons} == {OPEN}
     assert buttons[0]["url"] == many[0].link
+    actions = [b for b in view["blocks"] if b["type"] == "actions"]
+    assert len(actions) == MAX_SHOWN
+    assert CardAction.decode(actions[0]["elements"][0]["value"]) == CardAction(
+        many[0].work_item_id, many[0].request_id, 0
+    )
     assert "and more: <https://q.example/ui/approvals|open the queue>" in json.dumps(view)
     assert len(view["blocks"]) <= 100 and view["type"] == "home"
     empty = home_view([], groups=["finance"], queue="https://q.example/ui/approvals")

@@ -232,10 +232,10 @@ def _facts_blocks(facts: CardFacts, heading: str) -> list[Block]:
     return blocks
 
 
-def open_card(facts: CardFacts) -> list[Block]:
-    """The card with Approve / Correct… / Reject / Escalate buttons."""
-    value = facts.action.encode()
-    name = title(facts)
+def decision_buttons(action: CardAction, name: str, tier: int) -> Block:
+    """The actions block of Approve (asking Slack's confirmation) / Correct… / Reject /
+    Escalate for one request tier; each button's value is the action."""
+    value = action.encode()
     approve = _button("Approve", APPROVE, value, "primary")
     approve["confirm"] = {
         "title": {"type": "plain_text", "text": "Approve?"},
@@ -243,6 +243,21 @@ def open_card(facts: CardFacts) -> list[Block]:
         "confirm": {"type": "plain_text", "text": "Approve"},
         "deny": {"type": "plain_text", "text": "Cancel"},
     }
+    return {
+        "type": "actions",
+        "block_id": f"{ACTIONS_BLOCK}:{action.request_id}:{tier}",
+        "elements": [
+            approve,
+            _button("Correct…", CORRECT, value),
+            _button("Reject", REJECT, value, "danger"),
+            _button("Escalate", ESCALATE, value),
+        ],
+    }
+
+
+def open_card(facts: CardFacts) -> list[Block]:
+    """The card with Approve / Correct… / Reject / Escalate buttons."""
+    name = title(facts)
     who = (
         f"Asked of *{escape(facts.approver_group)}* (tier {facts.tier + 1}) · "
         f"decide by {slack_date(facts.due_at)} · policy {escape(facts.policy)} · "
@@ -251,16 +266,7 @@ def open_card(facts: CardFacts) -> list[Block]:
     return [
         *_facts_blocks(facts, f"{name} needs approval"),
         {"type": "context", "elements": [_mrkdwn(who)]},
-        {
-            "type": "actions",
-            "block_id": f"{ACTIONS_BLOCK}:{facts.action.request_id}:{facts.tier}",
-            "elements": [
-                approve,
-                _button("Correct…", CORRECT, value),
-                _button("Reject", REJECT, value, "danger"),
-                _button("Escalate", ESCALATE, value),
-            ],
-        },
+        decision_buttons(facts.action, name, facts.tier),
     ]
 
 

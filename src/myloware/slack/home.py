@@ -1,15 +1,19 @@
-"""The App Home tab: what waits for the Slack user, as a ``home`` view for views.publish."""
+"""The App Home tab: what waits for the Slack user, as a ``home`` view for views.publish.
+
+Each item has the card's buttons (Approve, Correct…, Reject, Escalate: the same listeners;
+their answers go to the user's direct messages with the app, there being no channel) and a
+link button to its Run Trace."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from myloware.slack.cards import escape
+from myloware.slack.cards import CardAction, decision_buttons, escape
 from myloware.slack.waiting import Waiting
 
 OPEN = "myloware_open"  # the link buttons (Slack still sends their clicks)
-MAX_SHOWN = 20  # 2 blocks each, within a home view's 100
+MAX_SHOWN = 20  # 3 blocks each, within a home view's 100
 NOT_LINKED_HOME = (
     "Your Slack account isn't linked to a MyloWare approver. Ask your MyloWare admin to add "
     "you to the Slack connector."
@@ -53,7 +57,9 @@ def home_view(
             "url": entry.link,
             "value": str(entry.work_item_id),
         }
-        blocks += [section, {"type": "divider"}]
+        action = CardAction(entry.work_item_id, entry.request_id, entry.tier)
+        buttons = decision_buttons(action, entry.title, entry.tier)
+        blocks += [section, buttons, {"type": "divider"}]
     if len(waiting) > MAX_SHOWN:
         blocks.append(_section(f"…and more: <{queue}|open the queue>"))
     return {"type": "home", "blocks": blocks}

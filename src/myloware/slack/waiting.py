@@ -28,6 +28,7 @@ class Waiting:
     """One document waiting for a decision, as a line or a block shows it."""
 
     work_item_id: uuid.UUID
+    request_id: uuid.UUID
     title: str
     fields: list[tuple[str, str]]
     group: str
@@ -66,6 +67,7 @@ async def waiting_for(
         found.append(
             Waiting(
                 work_item_id=request.work_item_id,
+                request_id=request.id,
                 title=document_title(doc_type, values),
                 fields=key_fields(doc_type, values),
                 group=request.approver_group,

@@ -22,11 +22,22 @@ def slack_context(context: AsyncBoltContext) -> SlackContext:
     return found
 
 
+def reply_to(body: dict[str, Any]) -> str:
+    """Where to answer a click privately: the card's channel, or — a click in the App Home,
+    which has no channel — the user's own direct messages with the app (their user id)."""
+    channel = body.get("channel") or {}
+    return str(channel.get("id") or body["user"]["id"])
+
+
 async def tell(client: AsyncWebClient, *, channel: str, user: str, text: str) -> bool:
-    """An ephemeral message only ``user`` sees in ``channel``; False (logged) when Slack
-    refused it (the bot left the channel, say): what happened stays done either way."""
+    """An ephemeral message only ``user`` sees in ``channel`` (a direct message when
+    ``channel`` is the user: see :func:`reply_to`); False (logged) when Slack refused it
+    (the bot left the channel, say): what happened stays done either way."""
     try:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        if channel == user:
+            await client.chat_postMessage(channel=user, text=text)
+        else:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackApiError as exc:
         error = slack_refusal(exc)
         log.warning("slack_reply_failed", channel=channel, error=error)

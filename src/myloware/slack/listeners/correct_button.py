@@ -15,7 +15,13 @@ from myloware.slack.cards import CardAction
 from myloware.slack.correction import CorrectRequest, correction_modal
 from myloware.slack.decisions import NOT_LINKED, is_linked
 from myloware.slack.facts import correction_inputs
-from myloware.slack.listeners._common import card_title, slack_context, slack_refusal, tell
+from myloware.slack.listeners._common import (
+    card_title,
+    reply_to,
+    slack_context,
+    slack_refusal,
+    tell,
+)
 
 
 async def correct_clicked(
@@ -28,7 +34,7 @@ async def correct_clicked(
 ) -> None:
     await ack()
     slack = slack_context(context)
-    user, channel = body["user"]["id"], body["channel"]["id"]
+    user, channel = body["user"]["id"], reply_to(body)
     if not is_linked(slack, user):
         await tell(client, channel=channel, user=user, text=NOT_LINKED)
         return

@@ -12,7 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from myloware.slack.cards import REJECT, CardAction
 from myloware.slack.decisions import NOT_LINKED, is_linked
-from myloware.slack.listeners._common import card_title, slack_context, slack_refusal, tell
+from myloware.slack.listeners._common import (
+    card_title,
+    reply_to,
+    slack_context,
+    slack_refusal,
+    tell,
+)
 from myloware.slack.modal import ReasonRequest, reason_modal
 
 
@@ -25,7 +31,7 @@ async def reason_requested(
     logger: Logger,
 ) -> None:
     await ack()
-    user, channel = body["user"]["id"], body["channel"]["id"]
+    user, channel = body["user"]["id"], reply_to(body)
     if not is_linked(slack_context(context), user):
         await tell(client, channel=channel, user=user, text=NOT_LINKED)
         return
