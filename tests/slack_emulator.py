@@ -450,25 +450,37 @@ class SlackEmulator:
         action = _action(message.get("blocks", []), action_id)
         if action is None:
             raise AssertionError(f"message {ts} in {channel} has no button {action_id!r}")
+        container = {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        }
+        return self._block_actions(
+            ws,
+            user_id,
+            action,
+            container,
+            channel={"id": channel, "name": ws.channels[channel]},
+            message=message,
+            state={"values": {}},
+            response_url=f"https://hooks.slack.com/actions/{ws.team_id}/1/unused",
+        )
+
+    def _block_actions(
+        self, ws: Workspace, user_id: str, action: Payload, container: Payload, **extra: Any
+    ) -> Payload:
         return {
             "type": "block_actions",
             "user": self._user(ws, user_id),
             "api_app_id": ws.app_id,
             "token": "deprecated-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
+            "container": container,
             "trigger_id": self._trigger(),
             "team": {"id": ws.team_id, "domain": ws.domain},
             "enterprise": None,
             "is_enterprise_install": False,
-            "channel": {"id": channel, "name": ws.channels[channel]},
-            "message": message,
-            "state": {"values": {}},
-            "response_url": f"https://hooks.slack.com/actions/{ws.team_id}/1/unused",
+            **extra,
             "actions": [action],
         }
 
@@ -521,19 +533,8 @@ class SlackEmulator:
         action = _action(home["blocks"], action_id, index)
         if action is None:
             raise AssertionError(f"{user_id}'s home has no button {action_id!r} #{index}")
-        return {
-            "type": "block_actions",
-            "user": self._user(ws, user_id),
-            "api_app_id": ws.app_id,
-            "token": "deprecated-verification-token",
-            "container": {"type": "view", "view_id": home["id"]},
-            "trigger_id": self._trigger(),
-            "team": {"id": ws.team_id, "domain": ws.domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "view": home,
-            "actions": [action],
-        }
+        container = {"type": "view", "view_id": home["id"]}
+        return self._block_actions(ws, user_id, action, container, view=home)
 
     def dms(self, user_id: str) -> list[str]:
         """The texts the bot sent ``user_id`` in their direct messages with the app."""
