@@ -5,8 +5,9 @@ MyloWare calls the way Slack does: ``POST /api/<method>`` with a form or JSON bo
 token as ``Authorization: Bearer`` (or a ``token`` argument), JSON-encoded ``blocks`` / ``view``
 arguments, HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "invalid_auth"}``.
 Implemented: ``auth.test``, ``chat.postMessage`` (``thread_ts`` too), ``chat.update``,
-``chat.postEphemeral`` and ``views.open`` (trigger ids are single-use and expire after 3 s, as
-in Slack). Every call is recorded in :attr:`SlackEmulator.calls`; messages and opened views
+``chat.postEphemeral``, ``views.open`` (trigger ids are single-use and expire after 3 s, as
+in Slack), ``views.update`` (by ``view_id``) and ``views.publish`` (a user's App Home).
+Every call is recorded in :attr:`SlackEmulator.calls`; messages and opened views
 are kept as Slack would. Files: :meth:`SlackEmulator.host_file` keeps a file and returns its
 Slack file object, whose ``url_private_download`` serves it only with the workspace's bot
 token — anything else gets Slack's HTML sign-in page with a 200, as the real one does.
@@ -18,9 +19,13 @@ envelope over it and waits for the app's acknowledgement, as Slack does.
 Slack's side of events and interactivity: :meth:`SlackEmulator.file_share` builds the Events
 API body of a message sharing files, :meth:`SlackEmulator.click` builds the ``block_actions``
 payload of a click on a button of a posted message, :meth:`SlackEmulator.submit` the
-``view_submission`` of an opened modal, and :func:`post_interaction` signs a payload like
-Slack (``v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>")``) and posts it as
-``application/x-www-form-urlencoded`` ``payload=<json>``.
+``view_submission`` of an opened modal (every input's current value: what was typed, else
+its ``initial_value``), :meth:`SlackEmulator.slash_command` the form fields of a slash
+command and :meth:`SlackEmulator.home_opened` the ``app_home_opened`` event.
+:func:`post_interaction` signs a payload like Slack
+(``v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>")``) and posts it as
+``application/x-www-form-urlencoded`` ``payload=<json>``; :func:`post_command` posts a slash
+command's fields the same way, and :func:`post_event` an Events API body as JSON.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class ApiCall:
 class _State:
     messages: dict[tuple[str, str], Payload] = field(default_factory=dict)
     views: dict[str, Payload] = field(default_factory=dict)
+    homes: dict[str, Payload] = field(default_factory=dict)  # user id -> published home view
     triggers: dict[str, float] = field(default_factory=dict)  # trigger id -> issued at
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # id -> token, ...
     slow_files: dict[str, float] = field(default_factory=dict)  # id -> seconds to wait
@@ -216,7 +222,8 @@ class SlackEmulator:
         self, team_id: str, kind: str, payload: Payload, limit_s: float = 5.0
     ) -> Payload:
         """Deliver ``payload`` over a Socket Mode connection of the team, as Slack does
-        (``kind``: ``events_api`` or ``interactive``); the app's acknowledgement."""
+        (``kind``: ``events_api``, ``interactive`` or ``slash_commands``); the app's
+        acknowledgement."""
         open_ = await eventually(lambda: self.sockets.get(team_id), timeout_s=limit_s)
         envelope_id = secrets.token_hex(12)
         waiter: asyncio.Future[Payload] = asyncio.get_running_loop().create_future()
@@ -226,7 +233,7 @@ class SlackEmulator:
                 "envelope_id": envelope_id,
                 "type": kind,
                 "payload": payload,
-                "accepts_response_payload": kind == "interactive",
+                "accepts_response_payload": kind in ("interactive", "slash_commands"),
                 "retry_attempt": 0,
                 "retry_reason": "",
             }
@@ -288,6 +295,10 @@ class SlackEmulator:
         return message
 
     def _post_message(self, ws: Workspace, args: Payload) -> Payload:
+        user = str(args.get("channel") or "")
+        if user.startswith(("U", "W")):  # a user id: the app's direct messages with them
+            ws.channels.setdefault(f"D{user}", "")
+            args = {**args, "channel": f"D{user}"}
         channel = self._channel(ws, args)
         ts = self._ts()
         message = self._message(ws, args, ts)
@@ -318,10 +329,7 @@ class SlackEmulator:
             raise SlackApiRefusal("invalid_arguments", "invalid `trigger_id`")
         if time.monotonic() - issued > TRIGGER_TTL_S:
             raise SlackApiRefusal("expired_trigger_id")
-        view = _json_arg(args, "view", "invalid_arguments")
-        if not isinstance(view, dict) or view.get("type") != "modal":
-            raise SlackApiRefusal("invalid_arguments", "a modal view is required")
-        _check_blocks(view.get("blocks", []))
+        view = _view_arg(args, "modal")
         view_id = f"V{next(self._ids):08d}"
         opened = {
             "id": view_id,
@@ -338,6 +346,26 @@ class SlackEmulator:
         self._state.views[view_id] = opened
         return {"view": opened}
 
+    def _views_update(self, ws: Workspace, args: Payload) -> Payload:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self._state.views:
+            raise SlackApiRefusal("not_found")
+        view = _view_arg(args, "modal")
+        updated = {**self._state.views[view_id], "private_metadata": "", **view}
+        updated["hash"] = f"{int(time.time())}.{view_id}.{next(self._ids)}"
+        self._state.views[view_id] = updated
+        return {"view": updated}
+
+    def _views_publish(self, ws: Workspace, args: Payload) -> Payload:
+        user = str(args.get("user_id") or "")
+        if not user.startswith(("U", "W")):
+            raise SlackApiRefusal("invalid_arguments", "`user_id` is required")
+        view = _view_arg(args, "home")
+        view_id = f"V{next(self._ids):08d}"
+        published = {"id": view_id, "team_id": ws.team_id, "app_id": ws.app_id, **view}
+        self._state.homes[user] = published
+        return {"view": published}
+
     def hold(self, method: str) -> asyncio.Event:
         """Calls to the Web API ``method`` wait (a slow Slack) until the event returned is set."""
         release = self._held[method] = asyncio.Event()
@@ -353,6 +381,10 @@ class SlackEmulator:
 
     def view(self, view_id: str) -> Payload:
         return self._state.views[view_id]
+
+    def home(self, user_id: str) -> Payload | None:
+        """The App Home view last published for ``user_id``."""
+        return self._state.homes.get(user_id)
 
     # -- Slack's side of interactivity ------------------------------------------------------------
     def _workspace_of(self, team_id: str) -> Workspace:
@@ -415,57 +447,120 @@ class SlackEmulator:
         """The ``block_actions`` payload Slack sends when ``user_id`` clicks a button."""
         message = self.message(channel, ts)
         ws = self._workspace_of(message["team"])
-        for block in message.get("blocks", []):
-            for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                if element.get("action_id") == action_id:
-                    action = {
-                        "type": element["type"],
-                        "action_id": action_id,
-                        "block_id": block.get("block_id", ""),
-                        "text": element.get("text"),
-                        "value": element.get("value"),
-                        "action_ts": f"{time.time():.6f}",
-                    }
-                    if "style" in element:
-                        action["style"] = element["style"]
-                    break
-            else:
-                continue
-            break
-        else:
+        action = _action(message.get("blocks", []), action_id)
+        if action is None:
             raise AssertionError(f"message {ts} in {channel} has no button {action_id!r}")
+        container = {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        }
+        return self._block_actions(
+            ws,
+            user_id,
+            action,
+            container,
+            channel={"id": channel, "name": ws.channels[channel]},
+            message=message,
+            state={"values": {}},
+            response_url=f"https://hooks.slack.com/actions/{ws.team_id}/1/unused",
+        )
+
+    def _block_actions(
+        self, ws: Workspace, user_id: str, action: Payload, container: Payload, **extra: Any
+    ) -> Payload:
         return {
             "type": "block_actions",
             "user": self._user(ws, user_id),
             "api_app_id": ws.app_id,
             "token": "deprecated-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
+            "container": container,
             "trigger_id": self._trigger(),
             "team": {"id": ws.team_id, "domain": ws.domain},
             "enterprise": None,
             "is_enterprise_install": False,
-            "channel": {"id": channel, "name": ws.channels[channel]},
-            "message": message,
-            "state": {"values": {}},
-            "response_url": f"https://hooks.slack.com/actions/{ws.team_id}/1/unused",
+            **extra,
             "actions": [action],
         }
+
+    def slash_command(self, ws: Workspace, channel: str, user_id: str, text: str) -> Payload:
+        """The form fields Slack posts for ``/myloware <text>`` typed by ``user_id``."""
+        return {
+            "token": "deprecated-verification-token",
+            "team_id": ws.team_id,
+            "team_domain": ws.domain,
+            "channel_id": channel,
+            "channel_name": ws.channels.get(channel, "directmessage"),
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/myloware",
+            "text": text,
+            "api_app_id": ws.app_id,
+            "is_enterprise_install": "false",
+            "response_url": f"https://hooks.slack.com/commands/{ws.team_id}/1/unused",
+            "trigger_id": self._trigger(),
+        }
+
+    def home_opened(self, ws: Workspace, user_id: str, tab: str = "home") -> Payload:
+        """The Events API body of ``user_id`` opening the app's Home (or Messages) tab."""
+        ts = self._ts()
+        event: Payload = {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": f"D0{user_id}",
+            "tab": tab,
+            "event_ts": ts,
+        }
+        if user_id in self._state.homes:
+            event["view"] = self._state.homes[user_id]
+        return {
+            "token": "deprecated-verification-token",
+            "team_id": ws.team_id,
+            "api_app_id": ws.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": ws.team_id, "user_id": ws.bot_user_id, "is_bot": True}],
+        }
+
+    def click_home(self, user_id: str, action_id: str, index: int = 0) -> Payload:
+        """The ``block_actions`` payload of ``user_id`` clicking the ``index``-th button
+        ``action_id`` of their App Home (no channel, no message: a view)."""
+        home = self._state.homes[user_id]
+        ws = self._workspace_of(home["team_id"])
+        action = _action(home["blocks"], action_id, index)
+        if action is None:
+            raise AssertionError(f"{user_id}'s home has no button {action_id!r} #{index}")
+        container = {"type": "view", "view_id": home["id"]}
+        return self._block_actions(ws, user_id, action, container, view=home)
+
+    def dms(self, user_id: str) -> list[str]:
+        """The texts the bot sent ``user_id`` in their direct messages with the app."""
+        return [m["text"] for (c, _), m in self._state.messages.items() if c == f"D{user_id}"]
 
     def submit(self, view_id: str, user_id: str, values: dict[str, dict[str, str]]) -> Payload:
         """The ``view_submission`` payload of ``user_id`` submitting an opened modal, with
         plain-text ``values`` as ``{block_id: {action_id: text}}``."""
         view = self.view(view_id)
         ws = self._workspace_of(view["team_id"])
-        state = {
-            block: {action: {"type": "plain_text_input", "value": text}}
-            for block, actions in values.items()
-            for action, text in actions.items()
-        }
+        state: dict[str, dict[str, Payload]] = {}
+        for block in view.get("blocks", []):  # Slack sends every input's current value
+            element = block.get("element", {})
+            if block.get("type") == "input" and element.get("type") == "plain_text_input":
+                state[block["block_id"]] = {
+                    element["action_id"]: {
+                        "type": "plain_text_input",
+                        "value": element.get("initial_value") or None,
+                    }
+                }
+        for block_id, actions in values.items():
+            for action, text in actions.items():
+                state.setdefault(block_id, {})[action] = {
+                    "type": "plain_text_input",
+                    "value": text or None,  # Slack sends null for an emptied input
+                }
         return {
             "type": "view_submission",
             "team": {"id": ws.team_id, "domain": ws.domain},
@@ -486,6 +581,8 @@ METHODS: dict[str, Callable[[SlackEmulator, Workspace, Payload], Payload]] = {
     "chat.update": SlackEmulator._update,
     "chat.postEphemeral": SlackEmulator._post_ephemeral,
     "views.open": SlackEmulator._views_open,
+    "views.update": SlackEmulator._views_update,
+    "views.publish": SlackEmulator._views_publish,
 }
 
 
@@ -519,10 +616,58 @@ def _json_arg(args: Payload, name: str, error: str) -> Any:
     return value
 
 
-def _check_blocks(blocks: Any) -> None:
-    """The Block Kit limits our cards could hit."""
-    if not isinstance(blocks, list) or len(blocks) > 50:
-        raise SlackApiRefusal("invalid_blocks", "blocks must be a list of at most 50")
+def _action(blocks: list[Payload], action_id: str, index: int = 0) -> Payload | None:
+    """The action Slack reports for the ``index``-th button ``action_id`` in ``blocks``."""
+    found = [
+        (block, element)
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if element.get("action_id") == action_id
+    ]
+    if len(found) <= index:
+        return None
+    block, element = found[index]
+    action = {
+        "type": element["type"],
+        "action_id": action_id,
+        "block_id": block.get("block_id", ""),
+        "text": element.get("text"),
+        "value": element.get("value"),
+        "action_ts": f"{time.time():.6f}",
+    }
+    if "style" in element:
+        action["style"] = element["style"]
+    return action
+
+
+def _view_arg(args: Payload, kind: str) -> Payload:
+    """The ``view`` argument, checked as Slack checks a ``kind`` (modal, home) view."""
+    view = _json_arg(args, "view", "invalid_arguments")
+    if not isinstance(view, dict) or view.get("type") != kind:
+        raise SlackApiRefusal("invalid_arguments", f"a {kind} view is required")
+    for key in ("title", "submit", "close") if kind == "modal" else ():
+        if key in view and len(view[key]["text"]) > 24:
+            raise SlackApiRefusal("invalid_arguments", f"{key} longer than 24 characters")
+    if len(str(view.get("private_metadata", ""))) > 3000:
+        raise SlackApiRefusal("invalid_arguments", "private_metadata longer than 3000")
+    _check_blocks(view.get("blocks", []), limit=100)
+    return view
+
+
+def _check_input(block: Payload) -> None:
+    element = block.get("element", {})
+    if not block.get("block_id") or len(block["label"]["text"]) > 2000:
+        raise SlackApiRefusal("invalid_blocks", "input blocks need a block_id and a short label")
+    initial = element.get("initial_value")
+    if initial is not None and (not initial or len(initial) > element.get("max_length", 3000)):
+        raise SlackApiRefusal("invalid_blocks", "initial_value empty or over max_length")
+
+
+def _check_blocks(blocks: Any, limit: int = 50) -> None:
+    """The Block Kit limits our cards and views could hit (messages: 50 blocks, views 100)."""
+    if not isinstance(blocks, list) or len(blocks) > limit:
+        raise SlackApiRefusal("invalid_blocks", f"blocks must be a list of at most {limit}")
     for block in blocks:
         if not isinstance(block, dict) or "type" not in block:
             raise SlackApiRefusal("invalid_blocks", "every block needs a type")
@@ -530,6 +675,14 @@ def _check_blocks(blocks: Any) -> None:
             raise SlackApiRefusal("invalid_blocks", "header text longer than 150")
         if block["type"] == "section" and len(block.get("text", {}).get("text", "")) > 3000:
             raise SlackApiRefusal("invalid_blocks", "section text longer than 3000")
+        if block["type"] == "input":
+            _check_input(block)
+        if block["type"] == "image" and not (
+            str(block.get("image_url", "")).startswith(("https://", "http://"))
+            and len(block["image_url"]) <= 3000
+            and 0 < len(block.get("alt_text", "")) <= 2000
+        ):
+            raise SlackApiRefusal("invalid_blocks", "image blocks need an http(s) URL and alt_text")
         if len(block.get("fields", [])) > 10:
             raise SlackApiRefusal("invalid_blocks", "more than 10 section fields")
         for element in block.get("elements", []):
@@ -585,5 +738,21 @@ async def post_event(
     headers = {
         "Content-Type": "application/json",
         **signed_headers(signing_secret, body, timestamp),
+    }
+    return await client.post(path, content=body, headers=headers)
+
+
+async def post_command(
+    client: httpx.AsyncClient,
+    fields: Payload,
+    *,
+    signing_secret: str,
+    path: str = "/slack/events",
+) -> httpx.Response:
+    """POST a slash command's form fields to our endpoint exactly as Slack does."""
+    body = urlencode(fields)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **signed_headers(signing_secret, body),
     }
     return await client.post(path, content=body, headers=headers)

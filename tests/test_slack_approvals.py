@@ -17,7 +17,7 @@ from myloware.db.base import TenantStatus
 from myloware.db.engine import create_engine, session_factory
 from myloware.db.models import ApprovalEvent, ApprovalRequest, Tenant
 from myloware.slack import CardAction
-from myloware.slack.cards import APPROVE, ESCALATE, REJECT
+from myloware.slack.cards import APPROVE, CORRECT, ESCALATE, REJECT
 from myloware.slack.decisions import TENANT_DISABLED
 from tests.governance_support import submit_waiting_invoice, wait_for_item_status
 from tests.pipeline_support import wait_for_order
@@ -57,7 +57,7 @@ async def test_waiting_invoice_posts_a_card_to_the_groups_channel(
     assert f"/ui/work-items/{item_id}|Open in Run Trace>" in text
     assert "*finance* (tier 1)" in text
     [actions] = [b for b in blocks if b["type"] == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == [APPROVE, REJECT, ESCALATE]
+    assert [e["action_id"] for e in actions["elements"]] == [APPROVE, CORRECT, REJECT, ESCALATE]
     [request_id] = await read_rows(database_url, ApprovalRequest.id)
     assert {CardAction.decode(e["value"]) for e in actions["elements"]} == {
         CardAction(work_item_id=uuid.UUID(item_id), request_id=request_id, tier=0)

@@ -14,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 from myloware.services.slack_connectors import SlackConfig
 from myloware.slack.cards import (
     APPROVE,
+    CORRECT,
     ESCALATE,
     REJECT,
     CardAction,
@@ -69,7 +70,7 @@ def test_open_card_has_three_buttons_carrying_the_ids() -> None:
     blocks = open_card(facts())
     [actions] = [b for b in blocks if b["type"] == "actions"]
     elements = actions["elements"]
-    assert [e["action_id"] for e in elements] == [APPROVE, REJECT, ESCALATE]
+    assert [e["action_id"] for e in elements] == [APPROVE, CORRECT, REJECT, ESCALATE]
     assert {CardAction.decode(e["value"]) for e in elements} == {ACTION}
     assert "confirm" in elements[0]
 

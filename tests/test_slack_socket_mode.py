@@ -94,6 +94,19 @@ async def test_approve_over_socket_mode_decides(socket_slack: SlackHarness) -> N
     assert "You approved it" in await socket_slack.told(ALICE)
 
 
+async def test_a_slash_command_over_socket_mode_is_answered_in_its_ack(
+    socket_slack: SlackHarness,
+) -> None:
+    """``/myloware approvals`` over the socket: the acknowledgement carries the private
+    answer, as Slack expects of a slash command in Socket Mode."""
+    emu = socket_slack.slack
+    await submit_waiting_invoice(socket_slack.api, socket_slack.headers)
+    command = emu.slash_command(socket_slack.workspace, FINANCE, ALICE, "approvals")
+    ack = await emu.push(TEAM, "slash_commands", command)
+    assert ack["payload"]["response_type"] == "ephemeral"
+    assert "1 waiting for you" in ack["payload"]["text"]
+
+
 async def test_a_deactivated_connector_loses_its_connection(
     socket_slack: SlackHarness, database_url: str, tenants: dict[str, uuid.UUID]
 ) -> None:

@@ -98,6 +98,11 @@ PROBES: tuple[Probe, ...] = (
     Probe("GET", "/v1/work-items/{work_item_id}/similar"),
     Probe("GET", "/v1/work-items/{work_item_id}/pages"),
     Probe("GET", "/v1/work-items/{work_item_id}/pages/{number}"),
+    Probe(  # A's page without a link A's platform signed: B's credentials are no signature
+        "GET",
+        "/v1/page-links/{work_item_id}/{number}",
+        params={"tenant": "{tenant_id}", "expires": "4102444800", "signature": "0" * 64},
+    ),
     Probe("GET", "/v1/memory/search", OK, params={"q": "Globex Corporation GX-1001 invoice"}),
     Probe("DELETE", "/v1/memory/lessons/{work_item_id}"),  # forget A's lesson: not B's to find
     # B creating its own: made in B's tenant, never touching A's (the answer is checked too)
@@ -371,8 +376,9 @@ async def _request(
     files = None
     if probe.path == "/v1/work-orders/upload":
         files = {"files": ("b.txt", b"Invoice No: B-1\nTotal EUR 1.00\n", "text/plain")}
+    params = {key: a.fill(value, probe.use) for key, value in probe.params.items()}
     r = await api.request(
-        probe.method, url, headers=headers, json=json, data=data, files=files, params=probe.params
+        probe.method, url, headers=headers, json=json, data=data, files=files, params=params
     )
     r.request.extensions["sent"] = (json, data)  # what B itself named
     return r

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,6 +157,7 @@ async def list_pending(
     *,
     tenant_id: uuid.UUID,
     group: str | None = None,
+    groups: Collection[str] | None = None,
     vendor: str | None = None,
     document_type: str | None = None,
     sort: str = "due",
@@ -164,7 +165,8 @@ async def list_pending(
     offset: int = 0,
 ) -> Sequence[ApprovalRequest]:
     """What waits for a person. ``vendor`` matches part of the waiting record's vendor_name
-    (any case); ``document_type`` the record's type (or the item's, before extraction);
+    (any case); ``groups`` keeps those of any of these approver groups; ``document_type``
+    the record's type (or the item's, before extraction);
     ``sort`` is one of :data:`SORTS`, every order ending on the due time."""
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}")
@@ -175,6 +177,8 @@ async def list_pending(
     query = select(ApprovalRequest).where(*pending)
     if group is not None:
         query = query.where(ApprovalRequest.approver_group == group)
+    if groups is not None:
+        query = query.where(ApprovalRequest.approver_group.in_(list(groups)))
     order: list[Any] = []
     if vendor is not None or document_type is not None or sort in ("vendor", "type"):
         latest = (

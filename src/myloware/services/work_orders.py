@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,7 @@ from myloware.contracts import workflow_id_for
 from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
-from myloware.errors import NotFoundError
+from myloware.errors import NotFoundError, ValidationFailed
 from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.outbox import record_event
 from myloware.services.archived import archived_attempts
@@ -149,6 +150,36 @@ async def get_work_order(
     if order is None:
         raise NotFoundError(f"work order {work_order_id} not found")
     return order
+
+
+#: the shortest id prefix a person may name an order by (as the UI shows ids: 8 characters)
+MIN_PREFIX = 4
+ID_PREFIX_RE = re.compile(rf"[0-9a-f-]{{{MIN_PREFIX},36}}")
+
+
+async def find_work_order(session: AsyncSession, *, tenant_id: uuid.UUID, ref: str) -> WorkOrder:
+    """The tenant's work order whose id is ``ref`` or starts with it (case-insensitive);
+    ``ValidationFailed`` for a malformed or ambiguous prefix, ``NotFoundError`` for none."""
+    prefix = ref.strip().lower()
+    if not ID_PREFIX_RE.fullmatch(prefix):
+        raise ValidationFailed(
+            f"name a work order by its id or the first {MIN_PREFIX}+ characters of it"
+        )
+    found = (
+        await session.scalars(
+            select(WorkOrder)
+            .where(
+                WorkOrder.tenant_id == tenant_id,
+                cast(WorkOrder.id, String).startswith(prefix, autoescape=True),
+            )
+            .limit(2)
+        )
+    ).all()
+    if not found:
+        raise NotFoundError(f"no work order {prefix}")
+    if len(found) > 1:
+        raise ValidationFailed(f"several work orders start with {prefix}: give more of the id")
+    return found[0]
 
 
 async def list_work_items(

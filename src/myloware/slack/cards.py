@@ -19,6 +19,7 @@ from typing import Any
 APPROVE = "myloware_approve"
 REJECT = "myloware_reject"
 ESCALATE = "myloware_escalate"
+CORRECT = "myloware_correct"
 ACTIONS_BLOCK = "myloware_approval"
 
 HEADER_MAX = 150
@@ -107,6 +108,7 @@ class CardFacts:
     due_at: datetime
     policy: str
     link: str
+    image_url: str | None = None  # the first page's picture, where Slack can fetch it
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,21 +157,25 @@ def key_fields(document_type: str | None, values: Mapping[str, Any]) -> list[tup
 
 def title(facts: CardFacts) -> str:
     """A one-line name of the document, e.g. ``Invoice GX-1001 from Globex``."""
-    kind = TYPE_NAMES.get(facts.document_type or "", "Document")
-    values = facts.values
-    if facts.document_type == "INVOICE":
+    return document_title(facts.document_type, facts.values)
+
+
+def document_title(document_type: str | None, values: Mapping[str, Any]) -> str:
+    """A one-line name of a record: its type and what identifies it."""
+    kind = TYPE_NAMES.get(document_type or "", "Document")
+    if document_type == "INVOICE":
         number, vendor = values.get("invoice_number"), values.get("vendor_name")
         text = kind + (f" {number}" if number else "") + (f" from {vendor}" if vendor else "")
-    elif facts.document_type == "TICKET" and values.get("subject"):
+    elif document_type == "TICKET" and values.get("subject"):
         text = f"{kind}: {values['subject']}"
-    elif facts.document_type == "STATUS_REPORT" and values.get("project_name"):
+    elif document_type == "STATUS_REPORT" and values.get("project_name"):
         text = f"{kind}: {values['project_name']}"
     else:
         text = kind
     return text
 
 
-def _date(moment: datetime) -> str:
+def slack_date(moment: datetime) -> str:
     """Slack's date token: shown in the reader's time zone, with ISO as the fallback."""
     stamp = int(moment.timestamp())
     return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{moment.isoformat()}>"
@@ -198,6 +204,14 @@ def _facts_blocks(facts: CardFacts, heading: str) -> list[Block]:
             "text": {"type": "plain_text", "text": _clip(heading, HEADER_MAX)},
         }
     ]
+    if facts.image_url:
+        blocks.append(
+            {
+                "type": "image",
+                "image_url": facts.image_url,
+                "alt_text": _clip(f"First page of {title(facts)}", 2000),
+            }
+        )
     fields = key_fields(facts.document_type, facts.values)[:10]
     if fields:
         blocks.append(
@@ -218,10 +232,10 @@ def _facts_blocks(facts: CardFacts, heading: str) -> list[Block]:
     return blocks
 
 
-def open_card(facts: CardFacts) -> list[Block]:
-    """The card with Approve / Reject / Escalate buttons."""
-    value = facts.action.encode()
-    name = title(facts)
+def decision_buttons(action: CardAction, name: str, tier: int) -> Block:
+    """The actions block of Approve (asking Slack's confirmation) / Correct… / Reject /
+    Escalate for one request tier; each button's value is the action."""
+    value = action.encode()
     approve = _button("Approve", APPROVE, value, "primary")
     approve["confirm"] = {
         "title": {"type": "plain_text", "text": "Approve?"},
@@ -229,23 +243,30 @@ def open_card(facts: CardFacts) -> list[Block]:
         "confirm": {"type": "plain_text", "text": "Approve"},
         "deny": {"type": "plain_text", "text": "Cancel"},
     }
+    return {
+        "type": "actions",
+        "block_id": f"{ACTIONS_BLOCK}:{action.request_id}:{tier}",
+        "elements": [
+            approve,
+            _button("Correct…", CORRECT, value),
+            _button("Reject", REJECT, value, "danger"),
+            _button("Escalate", ESCALATE, value),
+        ],
+    }
+
+
+def open_card(facts: CardFacts) -> list[Block]:
+    """The card with Approve / Correct… / Reject / Escalate buttons."""
+    name = title(facts)
     who = (
         f"Asked of *{escape(facts.approver_group)}* (tier {facts.tier + 1}) · "
-        f"decide by {_date(facts.due_at)} · policy {escape(facts.policy)} · "
+        f"decide by {slack_date(facts.due_at)} · policy {escape(facts.policy)} · "
         f"<{facts.link}|Open in Run Trace>"
     )
     return [
         *_facts_blocks(facts, f"{name} needs approval"),
         {"type": "context", "elements": [_mrkdwn(who)]},
-        {
-            "type": "actions",
-            "block_id": f"{ACTIONS_BLOCK}:{facts.action.request_id}:{facts.tier}",
-            "elements": [
-                approve,
-                _button("Reject", REJECT, value, "danger"),
-                _button("Escalate", ESCALATE, value),
-            ],
-        },
+        decision_buttons(facts.action, name, facts.tier),
     ]
 
 

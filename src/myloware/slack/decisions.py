@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.audit import ClientInfo
 from myloware.db.base import ApprovalDecision
-from myloware.errors import ConflictError, ForbiddenError, MylowareError
+from myloware.errors import ConflictError, ForbiddenError, MylowareError, ValidationFailed
 from myloware.loops import InFlight
 from myloware.services.approvals import submit_decision
 from myloware.services.schemas import ApprovalIn
@@ -52,6 +52,7 @@ DONE = {
     "REJECTED": ":x: You rejected it; the work item ends rejected, with your reason.",
     "ESCALATED": ":arrow_double_up: You escalated it to *{group}*.",
 }
+DONE_CORRECTED = ":pencil2: You corrected and approved it; the workflow resumes now."
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,16 @@ class SlackDeps:
     # redis.asyncio.Redis: where the gateway remembers the signatures it accepted (replays)
     redis: Any
     inflight: InFlight = field(default_factory=InFlight)  # the process's one, from the app
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """How a decision from Slack went: the sentence for the user, whether it was taken,
+    and the problems of refused corrections by field (``""``: the record as a whole)."""
+
+    text: str
+    decided: bool = False
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +100,17 @@ async def decide(
     action: CardAction,
     decision: ApprovalDecision,
     reason: str | None = None,
-) -> str:
-    """Submit one decision as the Slack user; returns the message for that user."""
+    corrections: dict[str, Any] | None = None,
+) -> Reply:
+    """Submit one decision (an approval may carry ``corrections``, validated by the
+    workflow as for the UI and the API) as the Slack user; what to tell that user."""
     connector = slack.connector
     principal = connector.config.principal_for(slack_user_id, connector.tenant_id)
     if principal is None:
-        return NOT_LINKED
+        return Reply(NOT_LINKED)
     if decision in NEEDS_REASON and not (reason and reason.strip()):
         # the modal requires one; a blank one would fail ApprovalIn
-        return NO_REASON.format(decision=NEEDS_REASON[decision])
+        return Reply(NO_REASON.format(decision=NEEDS_REASON[decision]))
     logger = log.bind(work_item_id=str(action.work_item_id), decision=decision.value)
     client = ClientInfo(user_agent=f"slack/{connector.config.team_id}/{slack_user_id}")
     try:
@@ -108,7 +121,7 @@ async def decide(
                     reason="tenant_disabled",
                     tenant_id=str(connector.tenant_id),
                 )
-                return TENANT_DISABLED
+                return Reply(TENANT_DISABLED)
             outcome = await submit_decision(
                 session,
                 await slack.deps.temporal(),
@@ -119,20 +132,39 @@ async def decide(
                     reason=reason,
                     request_id=action.request_id,
                     tier=action.tier,
+                    corrections=corrections or None,
                 ),
                 client=client,
             )
     except ConflictError as exc:
-        return f":information_source: Nothing changed: {_sentence(exc.message)}"
+        return Reply(f":information_source: Nothing changed: {_sentence(exc.message)}")
     except ForbiddenError as exc:
-        return f":no_entry: You can't decide this one: {_sentence(exc.message)}"
+        return Reply(f":no_entry: You can't decide this one: {_sentence(exc.message)}")
+    except ValidationFailed as exc:
+        text = f":warning: Not decided: {_sentence(exc.message)}"
+        return Reply(text, problems=field_problems(exc))
     except MylowareError as exc:
-        return f":warning: Not decided: {_sentence(exc.message)}"
+        return Reply(f":warning: Not decided: {_sentence(exc.message)}")
     except Exception as exc:  # the boundary: whatever failed, the user hears back
         logger.error("slack_decision_failed", error=repr(exc))
-        return FAILED
-    logger.info("slack_decision", status=outcome.status)
-    return DONE[decision.value].format(group=outcome.group)
+        return Reply(FAILED)
+    logger.info("slack_decision", status=outcome.status, corrected=bool(corrections))
+    done = DONE_CORRECTED if corrections else DONE[decision.value]
+    return Reply(done.format(group=outcome.group), decided=True)
+
+
+def field_problems(exc: ValidationFailed) -> dict[str, str]:
+    """The workflow's refusal of corrections as ``{field: messages}`` (``""``: no field)."""
+    errors = exc.details.get("errors") if exc.details else None
+    problems: dict[str, list[str]] = {}
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
+        name = str(error.get("field") or "")
+        problems.setdefault(name, []).append(str(error.get("message") or error))
+    if not problems:
+        problems[""] = [exc.message]
+    return {name: "; ".join(messages) for name, messages in problems.items()}
 
 
 def _sentence(text: str) -> str:

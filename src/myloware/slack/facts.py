@@ -13,8 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.agents.names import AgentName
+from myloware.auth.page_links import link_key, signed_page_path
 from myloware.db.base import AttemptStatus
 from myloware.db.models import ApprovalRequest, Attempt, WorkItem
+from myloware.documents.pages import renderable
+from myloware.errors import ValidationFailed
+from myloware.records import DocumentType
+from myloware.services import schemas_registry
+from myloware.services.work_orders import get_work_item
 from myloware.settings import Settings
 from myloware.slack.cards import CardAction, CardFacts
 
@@ -59,14 +65,26 @@ def rule_lines(reasons: dict[str, Any]) -> list[str]:
     return [str(rule) for rule in rules] if isinstance(rules, list) else []
 
 
+def thumbnail_url(settings: Settings, item: WorkItem) -> str | None:
+    """A signed link to the item's first page picture, for Slack to fetch: only for a PDF
+    or an image, and only when the platform's public URL is configured (Slack cannot
+    reach ``http://127.0.0.1``)."""
+    public = settings.public_url or settings.api_url
+    if not public or item.blob_ref is None or not renderable(item.media_type or ""):
+        return None
+    path = signed_page_path(
+        link_key(settings.jwt_secret), tenant_id=item.tenant_id, work_item_id=item.id
+    )
+    return public.rstrip("/") + path
+
+
 async def load_card_facts(
     session: AsyncSession, request: ApprovalRequest, settings: Settings
 ) -> CardFacts:
     """Everything the card of ``request`` shows, as the database has it now."""
     record = await policy_record(session, request.work_item_id)
-    item_type = await session.scalar(
-        select(WorkItem.type).where(WorkItem.id == request.work_item_id)
-    )
+    item = await session.get(WorkItem, request.work_item_id)
+    item_type = item.type if item is not None else None
     document_type = record.get("document_type") or (item_type.value if item_type else None)
     return CardFacts(
         action=CardAction(
@@ -81,4 +99,19 @@ async def load_card_facts(
         due_at=request.due_at,
         policy=f"{request.policy_name} v{request.policy_version}",
         link=run_trace_url(settings, request.work_item_id),
+        image_url=thumbnail_url(settings, item) if item is not None else None,
     )
+
+
+async def correction_inputs(
+    session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the active schema of the item's type, the record's values) the correction modal shows;
+    ``NotFound`` for an item of another tenant, ``ValidationFailed`` when it has no type."""
+    item = await get_work_item(session, tenant_id=tenant_id, work_item_id=work_item_id)
+    record = await policy_record(session, item.id)
+    type_name = str(record.get("document_type") or (item.type.value if item.type else ""))
+    if type_name not in DocumentType.__members__:
+        raise ValidationFailed("the document has no type yet: correct it in the Run Trace")
+    schema = await schemas_registry.active_definition(session, DocumentType(type_name))
+    return schema, plain_values(record)

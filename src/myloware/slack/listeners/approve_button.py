@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from myloware.db.base import ApprovalDecision
 from myloware.slack.cards import CardAction
 from myloware.slack.decisions import decide
-from myloware.slack.listeners._common import slack_context, tell
+from myloware.slack.listeners._common import reply_to, slack_context, tell
 
 
 async def approve_clicked(
@@ -24,11 +24,11 @@ async def approve_clicked(
     logger: Logger,
 ) -> None:
     await ack()
-    user, channel = body["user"]["id"], body["channel"]["id"]
-    text = await decide(
+    user, channel = body["user"]["id"], reply_to(body)
+    reply = await decide(
         slack_context(context),
         slack_user_id=user,
         action=CardAction.decode(action["value"]),
         decision=ApprovalDecision.APPROVED,
     )
-    await tell(client, channel=channel, user=user, text=text)
+    await tell(client, channel=channel, user=user, text=reply.text)

@@ -12,16 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from myloware.slack.cards import REJECT, CardAction
 from myloware.slack.decisions import NOT_LINKED, is_linked
-from myloware.slack.listeners._common import slack_context, tell
+from myloware.slack.listeners._common import (
+    card_title,
+    reply_to,
+    slack_context,
+    slack_refusal,
+    tell,
+)
 from myloware.slack.modal import ReasonRequest, reason_modal
-
-
-def _card_title(body: dict[str, Any]) -> str | None:
-    """The card's header text, to remind the user what the modal is about."""
-    for block in body.get("message", {}).get("blocks", []):
-        if block.get("type") == "header":
-            return str(block["text"]["text"])
-    return None
 
 
 async def reason_requested(
@@ -33,7 +31,7 @@ async def reason_requested(
     logger: Logger,
 ) -> None:
     await ack()
-    user, channel = body["user"]["id"], body["channel"]["id"]
+    user, channel = body["user"]["id"], reply_to(body)
     if not is_linked(slack_context(context), user):
         await tell(client, channel=channel, user=user, text=NOT_LINKED)
         return
@@ -42,11 +40,11 @@ async def reason_requested(
         decision="REJECTED" if action["action_id"] == REJECT else "ESCALATED",
         channel=channel,
     )
-    view = reason_modal(request, _card_title(body))
+    view = reason_modal(request, card_title(body))
     try:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as exc:  # e.g. the click's trigger expired (3 s) or was used already
-        error = exc.response.get("error", "unknown_error") if exc.response else "no_response"
+        error = slack_refusal(exc)
         logger.warning("slack views.open failed: %s", error)
         button = "Reject" if request.decision == "REJECTED" else "Escalate"
         await tell(

@@ -26,11 +26,11 @@ async def reason_submitted(
     await ack()
     request = ReasonRequest.decode(view["private_metadata"])
     user = body["user"]["id"]
-    text = await decide(
+    reply = await decide(
         slack_context(context),
         slack_user_id=user,
         action=request.action,
         decision=ApprovalDecision(request.decision),
         reason=submitted_reason(view),
     )
-    await tell(client, channel=request.channel, user=user, text=text)
+    await tell(client, channel=request.channel, user=user, text=reply.text)
