@@ -280,3 +280,12 @@ def model_emulator() -> Iterator[ModelEmulator]:
 
     with ModelEmulator() as server:
         yield server
+
+
+@pytest.fixture
+def emu() -> Iterator[ModelEmulator]:
+    """A local server speaking the OpenAI and Anthropic wire protocols (tests/model_emulator)."""
+    from tests.model_emulator import ModelEmulator
+
+    with ModelEmulator() as server:
+        yield server

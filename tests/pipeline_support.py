@@ -19,7 +19,7 @@ from myloware.db.engine import create_engine, session_factory
 from myloware.documents import blob_store_for
 from myloware.settings import Settings
 from myloware.temporal_client import connect
-from myloware.worker.build import build_model_worker, build_worker
+from myloware.worker.build import build_workers
 from tests.polling import eventually
 
 if TYPE_CHECKING:
@@ -42,14 +42,13 @@ async def running_worker(
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     client = await connect(settings, temporal_address, runtime=runtime)
-    worker = build_worker(
+    # the documents' worker, and the model task queue's when the settings name one
+    workers = build_workers(
         client, settings, sessions, blob_store_for(settings), activities=activities
     )
-    # the model task queue's worker too, when the settings name one
-    model_worker = build_model_worker(client, settings, sessions, blob_store_for(settings))
-    async with worker, contextlib.AsyncExitStack() as more:
-        if model_worker is not None:
-            await more.enter_async_context(model_worker)
+    async with contextlib.AsyncExitStack() as running:
+        for worker in workers:
+            await running.enter_async_context(worker)
         yield
     await engine.dispose()
 

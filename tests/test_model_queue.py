@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from myloware.settings import Settings
 from myloware.temporal_client import connect
 from tests.auth_support import TokenFor
-from tests.model_emulator import ModelEmulator, Reply
+from tests.model_emulator import ModelEmulator, Reply, openai_settings
 from tests.pipeline_support import (
     app_client,
     attempts_of,
@@ -36,24 +35,15 @@ ADDRESS = {"vendor_address": "12 Market Street, Springfield"}
 
 
 @pytest.fixture
-def emu() -> Iterator[ModelEmulator]:
-    with ModelEmulator() as server:
-        yield server
-
-
-@pytest.fixture
 def queued(settings: Settings, emu: ModelEmulator) -> Settings:
     queue = unique_queue()
     return settings.model_copy(
         update={
+            **openai_settings(emu),
             "task_queue": queue,
             "model_task_queue": f"{queue}-models",
             "model_worker_slots": 1,
             "extractor": "hybrid",
-            "model_providers": ["openai"],
-            "openai_api_key": SecretStr("sk-test"),
-            "openai_base_url": emu.openai_url,
-            "model_max_retries": 0,
             "model_timeout_s": 600.0,
         }
     )

@@ -4,10 +4,8 @@ size-capped, failures included — and purged from old attempts."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,12 +21,6 @@ from myloware.worker.transcripts import purge_transcripts
 from tests.model_emulator import ModelEmulator, Reply
 
 INVOICE = "ACME Tools GmbH\nInvoice no. R-117\nTotal EUR 1,190.00\n"
-
-
-@pytest.fixture
-def emu() -> Iterator[ModelEmulator]:
-    with ModelEmulator() as server:
-        yield server
 
 
 def _provider(emu: ModelEmulator, name: str = "openai") -> OpenAIProvider:

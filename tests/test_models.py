@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -48,12 +47,6 @@ ANSWER = {
     "buyer_name": None,
     "made_up_field": "ignored",
 }
-
-
-@pytest.fixture
-def emu() -> Iterator[ModelEmulator]:
-    with ModelEmulator() as server:
-        yield server
 
 
 def openai(emu: ModelEmulator, **kw: object) -> OpenAIProvider:

@@ -4,7 +4,7 @@ carries model, tokens and cost; when no model answers the offline extractor take
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -43,12 +43,6 @@ ANSWER = {
     "total_amount": 60,
     "currency": "EUR",
 }
-
-
-@pytest.fixture
-def emu() -> Iterator[ModelEmulator]:
-    with ModelEmulator() as server:
-        yield server
 
 
 @pytest.fixture

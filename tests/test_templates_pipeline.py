@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -42,12 +42,6 @@ from tests.test_pipeline_durability import HISTORIES
 from tests.test_pipeline_e2e import TEXT_INVOICE
 from tests.test_pipeline_models import ANSWER
 from tests.ui_support import bearer, sign_in
-
-
-@pytest.fixture
-def emu() -> Iterator[ModelEmulator]:
-    with ModelEmulator() as server:
-        yield server
 
 
 @pytest.fixture

@@ -26,13 +26,10 @@ from myloware.runtime._process import (
     LOCALHOST,
     ChildServer,
     ensure_port_free,
-    exited_early,
     find_processes,
     pick_free_ports,
-    spawn,
     stop_popen,
     stop_processes,
-    wait_until,
 )
 from myloware.settings import Settings
 
@@ -85,20 +82,17 @@ class EmbeddedModel(ChildServer):
             "--threads", str(self.threads), "--context", str(self.context),
             "--parallel", str(self.parallel), "--nice", str(self.nice),
         ]  # fmt: skip
-        self._proc = spawn(argv, log_path=self.log_path, cwd=self.models_dir, env=os.environ)
-        proc = self._proc
-        try:
-            wait_until(
-                self._loaded,
-                timeout=START_TIMEOUT_S,
-                failed=lambda: exited_early(proc, what="the model server", log_path=self.log_path),
-                cancelled=cancelled or threading.Event(),
-                what="the embedded model server",
-                interval=0.25,
-            )
-        except BaseException:
-            self.stop()
-            raise
+        self._launch(
+            argv,
+            log_path=self.log_path,
+            cwd=self.models_dir,
+            ready=self._loaded,
+            names=("the model server", "the embedded model server"),
+            timeout=START_TIMEOUT_S,
+            cancelled=cancelled,
+            env=os.environ,
+            interval=0.25,
+        )
         return self.url
 
     def stop(self) -> None:

@@ -226,6 +226,37 @@ class ChildServer:
         """Started and its process still there (a dead child is reaped by asking)."""
         return self._proc is not None and self._proc.poll() is None
 
+    def _launch(
+        self,
+        argv: Sequence[str],
+        *,
+        log_path: Path,
+        cwd: Path,
+        ready: Callable[[], bool],
+        names: tuple[str, str],
+        timeout: float,
+        cancelled: threading.Event | None,
+        env: Mapping[str, str] | None = None,
+        interval: float = 0.05,
+    ) -> None:
+        """Run ``argv`` as this server's process and wait until ``ready()``; stopped again
+        when it exits early, times out or the start is cancelled. ``names``: the program (in
+        the early-exit message) and the service (in the others)."""
+        self._proc = spawn(argv, log_path=log_path, cwd=cwd, env=env)
+        proc = self._proc
+        try:
+            wait_until(
+                ready,
+                timeout=timeout,
+                failed=lambda: exited_early(proc, what=names[0], log_path=log_path),
+                cancelled=cancelled or threading.Event(),
+                what=names[1],
+                interval=interval,
+            )
+        except BaseException:
+            self.stop()
+            raise
+
     def restart(self) -> str:
         """Reap a dead server (or stop a live one) and start it again on the same port."""
         self.stop()

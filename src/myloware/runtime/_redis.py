@@ -23,12 +23,9 @@ from myloware.runtime._process import (
     ChildServer,
     cwd_is,
     ensure_port_free,
-    exited_early,
     find_processes,
-    spawn,
     stop_popen,
     stop_processes,
-    wait_until,
 )
 
 START_TIMEOUT_S = 20
@@ -95,19 +92,15 @@ class EmbeddedRedis(ChildServer):
         config.write_text(
             render_config(port=self.port, directory=self.directory, log_path=self.log_path)
         )
-        self._proc = spawn([str(binary), str(config)], log_path=self.log_path, cwd=self.directory)
-        proc = self._proc
-        try:
-            wait_until(
-                self._answers_ping,
-                timeout=START_TIMEOUT_S,
-                failed=lambda: exited_early(proc, what="redis-server", log_path=self.log_path),
-                cancelled=cancelled or threading.Event(),
-                what="embedded Redis",
-            )
-        except BaseException:
-            self.stop()
-            raise
+        self._launch(
+            [str(binary), str(config)],
+            log_path=self.log_path,
+            cwd=self.directory,
+            ready=self._answers_ping,
+            names=("redis-server", "embedded Redis"),
+            timeout=START_TIMEOUT_S,
+            cancelled=cancelled,
+        )
         return self.url
 
     def stop(self) -> None:

@@ -91,7 +91,7 @@ async def run_worker(
     from myloware.documents import blob_store_for
     from myloware.temporal_client import connect
     from myloware.worker.attempts import trace_engine
-    from myloware.worker.build import build_model_worker, build_worker
+    from myloware.worker.build import build_workers
     from myloware.worker.reconcile import Reconciler
     from myloware.worker.retention import Retention, run_retention
 
@@ -101,7 +101,7 @@ async def run_worker(
     # model breakers, shared between workers: a hung Redis must not hold model calls up
     redis = aioredis.from_url(endpoints.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     client = await connect(settings, endpoints.temporal_address, runtime=runtime)
-    worker = build_worker(
+    workers = build_workers(
         client,
         settings,
         sessions,
@@ -120,18 +120,10 @@ async def run_worker(
     ]
     if with_relay:
         tasks.append(asyncio.create_task(run_relay(settings, endpoints, stop)))
-    model_worker = build_model_worker(
-        client,
-        settings,
-        sessions,
-        blob_store_for(settings),
-        trace_sessions=session_factory(traces),
-        redis=redis,
-    )
     try:
-        async with worker, contextlib.AsyncExitStack() as more:
-            if model_worker is not None:
-                await more.enter_async_context(model_worker)
+        async with contextlib.AsyncExitStack() as running:
+            for worker in workers:  # the documents' queue, and the model's when it has one
+                await running.enter_async_context(worker)
             log.info(
                 "worker_started",
                 task_queue=settings.task_queue,

@@ -81,6 +81,23 @@ def build_model_worker(
     )
 
 
+def build_workers(
+    client: Client,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    blobs: Any,
+    *,
+    activities: list[Any] | None = None,
+    trace_sessions: async_sessionmaker[AsyncSession] | None = None,
+    redis: Redis | None = None,
+) -> list[Worker]:
+    """The documents' worker, and the model task queue's when the settings name one."""
+    options: dict[str, Any] = {"trace_sessions": trace_sessions, "redis": redis}
+    documents = build_worker(client, settings, sessions, blobs, activities=activities, **options)
+    model = build_model_worker(client, settings, sessions, blobs, **options)
+    return [documents] if model is None else [documents, model]
+
+
 def build_worker(
     client: Client,
     settings: Settings,
