@@ -178,6 +178,8 @@ PROBES: tuple[Probe, ...] = (
     Probe("POST", "/v1/accounts/{account}/password-link", use={"account": "account_id"}),
     Probe("POST", "/v1/accounts/{account}/password-link", use={"account": "account_username"}),
     Probe("POST", "/v1/accounts/{account}/sign-out", use={"account": "account_id"}),
+    # B's admin ending the sessions of A's person by name ends none of A's
+    Probe("POST", "/v1/sessions/sign-out", OK, json={"subject": "acme-person"}),
     # tenants: platform operators only (tenants:admin, which no tenant's admin holds)
     Probe("GET", "/v1/tenants", frozenset({403})),
     Probe("POST", "/v1/tenants", frozenset({403}), json={"slug": "b-made", "name": "B"}),

@@ -13,9 +13,10 @@ import pytest
 from joserfc.jwk import RSAKey
 from pydantic import SecretStr
 
-from myloware.db.models import UiSession
+from myloware.db.models import AuditLog, UiSession
 from myloware.settings import Settings
 from myloware.ui.session import SESSION_COOKIE
+from tests.auth_support import TokenFor
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.pipeline_support import AppClient, app_client
 from tests.rows import read_rows
@@ -168,3 +169,38 @@ async def test_without_a_provider_the_oidc_pages_are_not_found(api: AppClient) -
     )
     assert (await api.get("/ui/oidc/start")).status_code == 404
     assert (await api.get("/ui/oidc/callback", params={"code": "x"})).status_code == 404
+
+
+async def test_an_admin_signs_a_provider_person_out_by_name(
+    idp: Idp, token_for: TokenFor, database_url: str
+) -> None:
+    """No local account to sign out: the admin names the person; their session ends, the
+    audit says who did it, and another tenant's admin cannot end it."""
+    idp.provider.person = {"sub": "u-2", "email": "gil@acme.test", "groups": ["finance"]}
+    idp.ui.cookies.clear()
+    done = await _round_trip(idp)
+    session = done.cookies[SESSION_COOKIE]
+    idp.ui.cookies.clear()
+    cookie = {"Cookie": f"{SESSION_COOKIE}={session}"}
+    assert (await idp.ui.get("/ui/approvals", headers=cookie)).status_code == 200
+
+    other = await idp.ui.post(
+        "/v1/sessions/sign-out",
+        json={"subject": "gil@acme.test"},
+        headers=token_for("globex", "admin"),
+    )
+    assert other.json()["data"]["sessions_ended"] == 0  # not globex's person
+    ended = await idp.ui.post(
+        "/v1/sessions/sign-out",
+        json={"subject": "gil@acme.test"},
+        headers=token_for("acme", "admin"),
+    )
+    assert ended.status_code == 200 and ended.json()["data"]["sessions_ended"] == 1
+    after = await idp.ui.get("/ui/approvals", headers=cookie)
+    assert after.status_code in (302, 303) and "/ui/login" in after.headers["location"]
+    assert await read_rows(database_url, UiSession) == []
+    audit = await read_rows(database_url, AuditLog)
+    assert [a.details["subject"] for a in audit if a.action == "ui.sign_out_subject"] == [
+        "gil@acme.test",
+        "gil@acme.test",
+    ]

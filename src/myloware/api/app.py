@@ -35,6 +35,7 @@ from myloware.api.routes import (
     schemas,
     templates,
     tenants,
+    ui_sessions,
     work_items,
     work_orders,
 )
@@ -180,6 +181,7 @@ def create_app(
         connectors,
         api_keys,
         accounts,
+        ui_sessions,
         tenants,
         schemas,
         memory,
