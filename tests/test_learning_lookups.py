@@ -77,9 +77,9 @@ async def test_one_statement_finds_the_approvals_of_every_key_a_record_has(
     acme, globex = tenants["acme"], tenants["globex"]
     older = await _with(engine, await remembered(engine, acme, None), vendor_tax_id=TAX_ID)
     both = await _with(
-        engine, await remembered(engine, acme, None), vendor_tax_id="de123456789", vendor_iban=IBAN
+        engine, await remembered(engine, acme, None), vendor_tax_id="de123456789", iban=IBAN
     )
-    by_iban = await _with(engine, await remembered(engine, acme, None), vendor_iban=IBAN.lower())
+    by_iban = await _with(engine, await remembered(engine, acme, None), iban=IBAN.lower())
     await _with(engine, await remembered(engine, globex, None), vendor_tax_id=TAX_ID)
     await _with(engine, await remembered(engine, acme, None, status="FAILED"), vendor_tax_id=TAX_ID)
     await _with(
@@ -92,21 +92,21 @@ async def test_one_statement_finds_the_approvals_of_every_key_a_record_has(
             (jsonb({"forgotten": {"by": "admin"}}), forgotten),
         )
     this = await _ref(engine, acme, await remembered(engine, acme, None, status="PROCESSING"))
-    keys = keys_of({"vendor_tax_id": TAX_ID, "vendor_iban": IBAN})
+    keys = keys_of({"vendor_tax_id": TAX_ID, "iban": IBAN})
 
     async with transaction(engine) as pg:
         found = await lessons_by_key(pg, this, "INVOICE", keys)
     assert [(x.work_item_id, x.matched_by) for x in found] == [
         (str(both), "vendor_tax_id"),
         (str(older), "vendor_tax_id"),
-        (str(by_iban), "vendor_iban"),
+        (str(by_iban), "iban"),
     ]
     async with transaction(engine) as pg:  # too few rows to prefer it here; it is usable
         await pg.execute("SET LOCAL enable_seqscan = off")
         params = {"tenant": acme, "item": this.work_item_id, "doc_type": "INVOICE", **keys}
         cur = await pg.execute("EXPLAIN " + lessons_by_key_sql(list(keys)), params)
         plan = "\n".join(row[0] for row in await cur.fetchall())
-    assert "ix_records_key_vendor_tax_id" in plan and "ix_records_key_vendor_iban" in plan
+    assert "ix_records_key_vendor_tax_id" in plan and "ix_records_key_iban" in plan
 
 
 async def test_a_key_match_needs_no_embedding_and_similarity_stores_the_one_it_computes(

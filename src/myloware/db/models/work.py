@@ -155,7 +155,7 @@ class Attempt(Base):
 #: :func:`myloware.extraction.learned.key_of` folds them); each has a partial index
 RECORD_KEY_SQL: dict[str, str] = {
     "vendor_tax_id": "regexp_replace(lower({data} ->> 'vendor_tax_id'), '[^0-9a-z]', '', 'g')",
-    "vendor_iban": "regexp_replace(lower({data} ->> 'vendor_iban'), '[^0-9a-z]', '', 'g')",
+    "iban": "regexp_replace(lower({data} ->> 'iban'), '[^0-9a-z]', '', 'g')",
     "sender_email": "btrim(lower({data} ->> 'sender_email'))",
     "customer_email": "btrim(lower({data} ->> 'customer_email'))",
 }

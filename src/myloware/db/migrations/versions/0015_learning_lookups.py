@@ -29,7 +29,7 @@ depends_on: str | Sequence[str] | None = None
 # declares the same indexes, tests/test_migrations.py checks they agree)
 KEYS = {
     "vendor_tax_id": "regexp_replace(lower(data ->> 'vendor_tax_id'), '[^0-9a-z]', '', 'g')",
-    "vendor_iban": "regexp_replace(lower(data ->> 'vendor_iban'), '[^0-9a-z]', '', 'g')",
+    "iban": "regexp_replace(lower(data ->> 'iban'), '[^0-9a-z]', '', 'g')",
     "sender_email": "btrim(lower(data ->> 'sender_email'))",
     "customer_email": "btrim(lower(data ->> 'customer_email'))",
 }
