@@ -24,14 +24,19 @@ from tests.pipeline_support import (
     unique_queue,
     wait_for_order,
 )
-from tests.test_pipeline_e2e import TEXT_INVOICE  # the rules miss its vendor's address
+from tests.test_pipeline_e2e import TEXT_INVOICE
 from tests.ui_support import bearer, sign_in
+
+#: no date printed: the rules cannot read one, and dates are a field the model is asked for
+NEEDS_THE_MODEL = TEXT_INVOICE.replace("Invoice Date: 05/03/2024\n", "").replace(
+    "Due Date: 04/04/2024\n", ""
+)
 
 SETTLED_BY_RULES = (
     "ACME Office Supplies Ltd\n12 Mill Road, Leeds LS1 4AB\nInvoice INV-1\n"
     "Date: 2024-03-05\nTotal due: EUR 60.00\n"
 )
-ADDRESS = {"vendor_address": "12 Market Street, Springfield"}
+DATE = {"invoice_date": "2024-03-05"}
 
 
 @pytest.fixture
@@ -98,13 +103,13 @@ async def test_the_model_part_runs_on_the_model_queue(
     token_for: TokenFor,
     emu: ModelEmulator,
 ) -> None:
-    emu.script(Reply(data=ADDRESS, tokens_in=700, tokens_out=20))
+    emu.script(Reply(data=DATE, tokens_in=700, tokens_out=20))
     headers = token_for("acme")
     async with running_worker(queued, database_url, temporal_address):
-        order = await wait_for_order(api, await _submit(api, TEXT_INVOICE, headers), headers)
+        order = await wait_for_order(api, await _submit(api, NEEDS_THE_MODEL, headers), headers)
     [item] = await items_of(api, order["id"], headers)
     assert item["status"] == "COMPLETED"
-    assert item["result"]["fields"]["vendor_address"] == ADDRESS["vendor_address"]
+    assert item["result"]["fields"]["invoice_date"] == DATE["invoice_date"]
     attempts = {a["agent_id"]: a for a in await attempts_of(api, item["id"], headers)}
     handed, asked = attempts["ExtractorLLM"], attempts["ExtractorModel"]
     assert handed["output"]["model_queue"] == queued.model_task_queue
@@ -116,7 +121,7 @@ async def test_the_model_part_runs_on_the_model_queue(
         f"/ui/work-items/{item['id']}", headers=await sign_in(api, bearer(headers))
     )
     assert "model call 1: openai · gpt-4o-mini" in page.text
-    assert "Springfield" in page.text and "[system]" in page.text
+    assert "2024-03-05" in page.text and "[system]" in page.text
     scheduled = await _scheduled_on(queued, temporal_address, order["workflow_id"])
     assert scheduled["ExtractorModel"] == queued.model_task_queue
     assert len(emu.requests) == 1
@@ -132,10 +137,10 @@ async def test_a_model_backlog_does_not_hold_up_what_the_rules_settle(
 ) -> None:
     """The model's only slot is busy with a slow call: a document the rules settle still
     goes all the way through meanwhile."""
-    emu.script(Reply(data=ADDRESS, delay_s=300))
+    emu.script(Reply(data=DATE, delay_s=300))
     headers = token_for("acme")
     async with running_worker(queued, database_url, temporal_address):
-        slow = await _submit(api, TEXT_INVOICE, headers)
+        slow = await _submit(api, NEEDS_THE_MODEL, headers)
         await _until_asked(emu)  # the model call has begun, and holds the model slot
         fast = await wait_for_order(api, await _submit(api, SETTLED_BY_RULES, headers), headers)
         waiting: dict[str, Any] = (await api.get(f"/v1/work-orders/{slow}", headers=headers)).json()

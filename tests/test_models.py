@@ -320,3 +320,21 @@ def test_the_offline_platform_does_not_load_the_model_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_hybrid_asks_the_model_only_for_what_it_measured_better_at() -> None:
+    """model_fields.json: the model fills a key field only where it beat the rules on the
+    dev sets (ties and losses stay with the rules); a field not measured is still asked."""
+    from myloware.extraction import extract
+    from myloware.extraction.llm import model_fields, needs_model
+
+    for fields in model_fields().values():
+        for measured in fields.values():
+            assert measured["ask"] == (measured["hybrid_right"] > measured["rules_right"])
+    assert model_fields()["INVOICE"]["vendor_address"]["ask"] is False
+    no_address = extract(
+        LoadedDocument.from_text("ACME Tools GmbH\nDate: 03.04.2024\nTotal EUR 1,190.00\n")
+    )
+    assert "vendor_address" not in no_address.fields and needs_model(no_address) == []
+    no_date = extract(LoadedDocument.from_text("ACME Tools GmbH\nTotal EUR 1,190.00\n"))
+    assert needs_model(no_date) == ["invoice_date"]

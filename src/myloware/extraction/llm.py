@@ -25,9 +25,11 @@ structured data is exact (see :mod:`myloware.extraction.einvoice`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -251,14 +253,34 @@ async def extract_model_or_rules(
         return fallback, exc.usage
 
 
+#: per document type, the key fields measured on the dev sets: whether the model may fill
+#: them (``ask``) and the evidence (``model_fields.json``, docs/models.md)
+MODEL_FIELDS_FILE = Path(__file__).with_name("model_fields.json")
+
+
+@functools.cache
+def model_fields() -> dict[str, dict[str, Any]]:
+    data: dict[str, Any] = json.loads(MODEL_FIELDS_FILE.read_text("utf-8"))
+    return {name: fields for name, fields in data.items() if name != "about"}
+
+
+def model_asked(document_type: DocumentType, name: str) -> bool:
+    """Whether ``hybrid`` asks the model for this key field: where the model measured better
+    than the rules on the dev sets, or where it was not measured yet."""
+    measured = model_fields().get(document_type.value, {}).get(name)
+    return measured is None or bool(measured["ask"])
+
+
 def needs_model(record: CanonicalRecord) -> list[str]:
-    """The key fields the rules left missing or unsure (none for an e-invoice's record)."""
+    """The key fields the rules left missing or unsure and the model reads better (none for
+    an e-invoice's record)."""
     if record.extractor.startswith(EINVOICE_EXTRACTOR):
         return []
     return [
         name
         for name in KEY_FIELDS[record.document_type]
-        if (fv := record.fields.get(name)) is None or fv.confidence < HYBRID_THRESHOLD
+        if ((fv := record.fields.get(name)) is None or fv.confidence < HYBRID_THRESHOLD)
+        and model_asked(record.document_type, name)
     ]
 
 
