@@ -78,7 +78,9 @@ async def test_openai_extraction_grounds_values_and_costs_tokens(emu: ModelEmula
     }  # fmt: skip
     vendor = record.fields["vendor_name"]
     assert vendor.confidence == GROUNDED_CONFIDENCE and vendor.span == (0, 15)
-    assert record.fields["invoice_date"].confidence == MODEL_CONFIDENCE  # not printed so
+    date = record.fields["invoice_date"]  # printed as 03.04.2024: grounded where it is printed
+    assert date.confidence == GROUNDED_CONFIDENCE and date.raw == "03.04.2024"
+    assert record.fields["total_amount"].confidence == MODEL_CONFIDENCE  # not printed so
     assert usage.tokens_in == 1000 and usage.tokens_out == 200 and usage.model == "gpt-4o-mini"
     assert (
         usage.cost_usd == pytest.approx(cost_usd("gpt-4o-mini", 1000, 200)) and usage.cost_usd > 0
@@ -338,3 +340,17 @@ def test_hybrid_asks_the_model_only_for_what_it_measured_better_at() -> None:
     assert "vendor_address" not in no_address.fields and needs_model(no_address) == []
     no_date = extract(LoadedDocument.from_text("ACME Tools GmbH\nTotal EUR 1,190.00\n"))
     assert needs_model(no_date) == ["invoice_date"]
+
+
+def test_a_date_the_document_does_not_print_is_not_taken_from_the_model() -> None:
+    """A small model sometimes invents a date for a document that prints none: a date must
+    be printed (in any format) to be kept, and is grounded where it is printed."""
+    from myloware.extraction.llm import fields_from_reply
+
+    doc = LoadedDocument.from_text("ACME Tools GmbH\nOrder 17 shipped 01.04.2024\nTotal EUR 9.00\n")
+    kept = fields_from_reply({"invoice_date": "2024-04-01"}, doc, DocumentType.INVOICE)
+    assert kept["invoice_date"].raw == "01.04.2024" and kept["invoice_date"].span is not None
+    invented = fields_from_reply({"invoice_date": "2024-05-09"}, doc, DocumentType.INVOICE)
+    assert "invoice_date" not in invented
+    other = fields_from_reply({"invoice_number": "R-77"}, doc, DocumentType.INVOICE)
+    assert other["invoice_number"].span is None  # other fields: kept, at the lower confidence

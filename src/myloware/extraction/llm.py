@@ -41,6 +41,8 @@ from myloware.extraction.einvoice import EXTRACTOR_PREFIX as EINVOICE_EXTRACTOR
 from myloware.extraction.extractor import extract
 from myloware.extraction.language import detect_language
 from myloware.models import ModelError, ModelReply, ModelRouter, Usage
+from myloware.normalize.dates import find_dates, parse_date
+from myloware.normalize.kinds import Kind, field_kinds
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
 from myloware.schemas import load_builtin_schema
 
@@ -161,6 +163,15 @@ def _span(text: str, value: Any) -> tuple[int, int] | None:
     return (found.start(), found.end()) if found else None
 
 
+def _printed_date(text: str, value: Any) -> tuple[int, int] | None:
+    """Where ``text`` prints the date ``value`` is (in any format), or None."""
+    wanted = parse_date(str(value))
+    if wanted is None:
+        return None
+    found = next((d for d in find_dates(text) if d.value == wanted), None)
+    return (found.start, found.end) if found else None
+
+
 def _usable(schema: Schema | None) -> Schema | None:
     """A stored schema the model can be asked for: a JSON Schema with ``properties``."""
     if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
@@ -174,13 +185,23 @@ def fields_from_reply(
     document_type: DocumentType,
     schema: Schema | None = None,
 ) -> dict[str, FieldValue]:
-    """The model's answer as canonical fields (unknown keys and empty values dropped)."""
+    """The model's answer as canonical fields (unknown keys and empty values dropped).
+
+    A date must be printed to be read: a date the model gives that no date in the text
+    equals (whatever its format) is invented — "never guess" is not always obeyed by a small
+    model — and is dropped, so the field stays missing and the reviewer sees it."""
     known = (_usable(schema) or load_builtin_schema(document_type))["properties"]
+    kinds = field_kinds(document_type)
     fields: dict[str, FieldValue] = {}
     for name, value in data.items():
         if name not in known or value is None or value == "" or value == []:
             continue
         span = _span(doc.text, value)
+        if span is None and name in kinds and kinds[name].kind is Kind.DATE:
+            span = _printed_date(doc.text, value)
+            if span is None:
+                log.info("model_date_not_in_document", field=name)
+                continue
         fields[name] = FieldValue(
             value=value,
             confidence=GROUNDED_CONFIDENCE if span else MODEL_CONFIDENCE,

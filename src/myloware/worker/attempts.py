@@ -197,7 +197,11 @@ class _Trace:
         usage = getattr(self.output, "usage", None)
         # every finished row has the same keys, so rows can be inserted together
         values.update(model=None, tokens_in=None, tokens_out=None, cost_usd=None)
-        if usage is not None:
+        # a stage that asked no model (hybrid's rules sufficed) is no model call, even though
+        # it reports an empty usage: the cost reports count model calls by these columns
+        if usage is not None and (
+            usage.model or usage.tokens_in or usage.tokens_out or usage.calls
+        ):
             values.update(
                 model=usage.model,
                 tokens_in=usage.tokens_in,
