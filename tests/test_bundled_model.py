@@ -85,3 +85,11 @@ def test_the_installed_model_parts_are_complete() -> None:
     files = part_files(QWEN_CODER_1_5B)
     assert len(files) == 22
     assert sum(f.stat().st_size for f in files) == QWEN_CODER_1_5B.size
+
+
+def test_a_folder_it_cannot_write_is_a_clear_error(site: Path, tmp_path: Path) -> None:
+    model = _model(_parts(site, b"one"), b"one")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StartupError, match="cannot write the bundled model"):
+        bundled_model_path(blocker / "models", model)

@@ -204,3 +204,20 @@ async def test_an_admin_signs_a_provider_person_out_by_name(
         "gil@acme.test",
         "gil@acme.test",
     ]
+
+
+def test_a_wrong_capability_name_stops_the_app_at_start(settings: Settings) -> None:
+    """A typo in MYLOWARE_OIDC_CAPABILITIES is refused when the API starts, naming the
+    setting, instead of failing every provider sign-in with a 500."""
+    from myloware.api.app import create_app
+    from myloware.errors import ConfigurationError
+
+    wrong = settings.model_copy(
+        update={
+            "oidc_issuer": "https://idp.example",
+            "oidc_client_id": CLIENT_ID,
+            "oidc_capabilities": ["approvals:decide", "work_order:read"],
+        }
+    )
+    with pytest.raises(ConfigurationError, match=r"MYLOWARE_OIDC_CAPABILITIES.*work_order:read"):
+        create_app(wrong, database_url="", redis_url="", temporal_address="")

@@ -49,6 +49,7 @@ from myloware.slack.socket_mode import SocketModeConnections
 from myloware.telemetry import tracer_provider
 from myloware.temporal_client import start_work_order
 from myloware.ui import router as ui_router
+from myloware.ui.oidc import oidc_capabilities
 from myloware.web.errors import install_error_handlers
 from myloware.web.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from myloware.web.ratelimit import AuthFailureThrottle, LocalWindow, RateLimiter
@@ -97,6 +98,8 @@ def create_app(
     ``supervision``: under ``myloware up``, the watchdog's view of the embedded servers
     (shown by ``/health``)."""
     secretbox.configure(settings)  # connector secrets are sealed with this process's key
+    if settings.oidc_issuer:  # a wrong capability name stops the API, not each sign-in
+        oidc_capabilities(settings)
     metrics = Metrics()
 
     @asynccontextmanager

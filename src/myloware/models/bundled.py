@@ -70,10 +70,10 @@ def bundled_model_path(models_dir: Path, model: BundledModel = QWEN_CODER_1_5B) 
     if _verified(target, marker, model):
         return target
     parts = part_files(model)
-    models_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     digest = hashlib.sha256()
     try:
+        models_dir.mkdir(parents=True, exist_ok=True)
         with partial.open("wb") as out:
             for part in parts:
                 with part.open("rb") as chunk_file:
@@ -89,8 +89,15 @@ def bundled_model_path(models_dir: Path, model: BundledModel = QWEN_CODER_1_5B) 
             )
         partial.replace(target)
         marker.write_text(f"{model.sha256} {model.size}\n")
+    except OSError as exc:  # a full disk, a folder this user cannot write
+        raise StartupError(
+            f"cannot write the bundled model to {models_dir}: {exc.strerror or exc} "
+            f"(it needs {model.size / 2**30:.1f} GiB); free some space, set MYLOWARE_DATA_DIR, "
+            "or set MYLOWARE_LOCAL_MODEL_EMBEDDED=false",
+            details={"path": str(models_dir)},
+        ) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone already, or never made
             partial.unlink()
     return target
 

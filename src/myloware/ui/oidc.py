@@ -200,10 +200,7 @@ async def principal_of(settings: Settings, db: AsyncSession, claims: dict[str, A
         tenant_id: uuid.UUID = (await get_tenant(db, tenant=tenant)).id
     except NotFoundError:
         raise AuthError(f"your sign-in maps to tenant '{tenant}', which does not exist") from None
-    try:
-        caps = parse_capabilities(settings.oidc_capabilities, known=TENANT_CAPABILITIES)
-    except ValueError as exc:
-        raise ConfigurationError(f"MYLOWARE_OIDC_CAPABILITIES: {exc}") from None
+    caps = oidc_capabilities(settings)
     email = claims.get("email")
     subject = _text(email) if isinstance(email, str) and _text(email) else _text(claims["sub"])
     return Principal(
@@ -213,3 +210,13 @@ async def principal_of(settings: Settings, db: AsyncSession, claims: dict[str, A
         kind="oidc",
         groups=_groups(claims, settings.oidc_groups_claim),
     )
+
+
+def oidc_capabilities(settings: Settings) -> frozenset[str]:
+    """The capabilities a provider's sign-in gets, or a ConfigurationError naming the
+    setting: ``create_app`` asks at start-up, so a typo stops the API instead of turning
+    every provider sign-in into a 500."""
+    try:
+        return parse_capabilities(settings.oidc_capabilities, known=TENANT_CAPABILITIES)
+    except ValueError as exc:
+        raise ConfigurationError(f"MYLOWARE_OIDC_CAPABILITIES: {exc}") from None
