@@ -47,6 +47,7 @@ from aiohttp import web
 
 from tests.polling import eventually
 
+#: Slack's own lifetime of a click's ``trigger_id``, in seconds.
 TRIGGER_TTL_S = 3.0
 SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 Payload = dict[str, Any]
@@ -95,8 +96,9 @@ class SlackApiRefusal(Exception):
 class SlackEmulator:
     """``async with SlackEmulator(workspace) as slack:`` — ``slack.api_url`` is the base URL."""
 
-    def __init__(self, *workspaces: Workspace) -> None:
+    def __init__(self, *workspaces: Workspace, trigger_ttl_s: float = TRIGGER_TTL_S) -> None:
         self.workspaces = {w.bot_token: w for w in workspaces}
+        self.trigger_ttl_s = trigger_ttl_s
         self.calls: list[ApiCall] = []
         self.downloads: list[tuple[str, str | None]] = []  # (file id, token it came with)
         # Socket Mode: open connections per team, tickets issued, acks awaited
@@ -327,7 +329,7 @@ class SlackEmulator:
         issued = self._state.triggers.pop(str(args.get("trigger_id") or ""), None)
         if issued is None:
             raise SlackApiRefusal("invalid_arguments", "invalid `trigger_id`")
-        if time.monotonic() - issued > TRIGGER_TTL_S:
+        if time.monotonic() - issued > self.trigger_ttl_s:
             raise SlackApiRefusal("expired_trigger_id")
         view = _view_arg(args, "modal")
         view_id = f"V{next(self._ids):08d}"

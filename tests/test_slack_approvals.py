@@ -217,6 +217,20 @@ async def test_a_blank_rejection_reason_decides_nothing(
     assert item["data"]["status"] == "AWAITING_APPROVAL"
 
 
+async def test_a_click_whose_trigger_expired_is_explained_to_the_user(
+    slack: SlackHarness, database_url: str
+) -> None:
+    """Slack answers ``expired_trigger_id`` when the modal opens too late: the user is told
+    why and to click again, and nothing is decided."""
+    await submit_waiting_invoice(slack.api, slack.headers)
+    card = await slack.card(FINANCE)
+    slack.slack.trigger_ttl_s = 0.0
+    assert (await slack.click(card, ESCALATE, ALICE)).status_code == 200
+    told = await slack.told(ALICE)
+    assert "expired_trigger_id" in told and "Click Escalate again" in told
+    assert await _decisions(database_url) == []
+
+
 async def test_a_form_slack_would_not_open_is_explained_to_the_user(
     slack: SlackHarness, database_url: str
 ) -> None:
