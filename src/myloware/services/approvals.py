@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -193,7 +194,7 @@ async def list_pending(
             .order_by(
                 Attempt.work_item_id, Attempt.started_at.desc(), Attempt.attempt_number.desc()
             )
-            .distinct(Attempt.work_item_id)
+            .ext(distinct_on(Attempt.work_item_id))
             .subquery()
         )
         query = query.join(WorkItem, WorkItem.id == ApprovalRequest.work_item_id).outerjoin(
@@ -292,7 +293,7 @@ async def waiting_records(
             Attempt.output.is_not(None),
         )
         .order_by(Attempt.work_item_id, Attempt.started_at.desc(), Attempt.attempt_number.desc())
-        .distinct(Attempt.work_item_id)
+        .ext(distinct_on(Attempt.work_item_id))
     )
     return {item_id: dict(output) for item_id, output in rows.all() if isinstance(output, dict)}
 
