@@ -37,6 +37,11 @@ CASES: dict[str, dict[str, Any]] = {
         "worker": {"autoscaling": {"enabled": False}},
         "persistence": {"enabled": False},
     },
+    "the bundled model server, hybrid extractor": {
+        "secrets": {"values": SECRETS},
+        "model": {"enabled": True},
+        "config": {"MYLOWARE_EXTRACTOR": "hybrid"},
+    },
 }
 
 

@@ -89,9 +89,10 @@ def test_the_chart_values_name_real_settings_and_commands() -> None:
     known, commands = setting_names(), cli_commands()
     assert set(values["config"]) <= known
     assert set(values["secrets"]["values"]) <= known
-    for role in (*ROLES, "migrate"):
+    for role in (*ROLES, "migrate", "model"):
         assert values[role]["args"][0] in commands, role
         assert values[role]["resources"]["requests"], role
+    assert values["model"]["enabled"] is False  # the rules extractor needs no model
     assert values["podSecurityContext"]["runAsNonRoot"] is True
     assert values["worker"]["autoscaling"]["enabled"] is True
 
@@ -108,6 +109,9 @@ def test_the_chart_templates_probe_health_and_migrate_first() -> None:
     assert "kind: PodDisruptionBudget" in templates["pdb.yaml"]
     assert "kind: HorizontalPodAutoscaler" in templates["hpa-worker.yaml"]
     assert "secretRef" in templates["_helpers.tpl"]  # secrets from the cluster
+    model = templates["model.yaml"]  # ready once llama.cpp has loaded the model
+    assert "readinessProbe:\n            httpGet: {path: /health, port: http}" in model
+    assert "MYLOWARE_LOCAL_MODEL_BASE_URL" in templates["configmap.yaml"]
     # NOTES.txt's commands are real ones too
     for command in re.findall(r"-- myloware (\w+)", templates["NOTES.txt"]):
         assert command in cli_commands()

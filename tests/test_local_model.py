@@ -10,6 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -121,3 +125,43 @@ async def test_a_model_server_killed_mid_call_leaves_the_rules_record(
 def _requests_begun(server: EmbeddedModel) -> int:
     """How many requests the server has begun (llama.cpp logs each one)."""
     return Path(server.log_path).read_text(errors="replace").count("launch_slot_")
+
+
+def test_the_model_role_serves_the_bundled_model_until_sigterm(server: EmbeddedModel) -> None:
+    """``myloware model`` (the chart's model Deployment): the bundled model behind llama.cpp
+    on the given address, found by its name, stopped cleanly by SIGTERM."""
+    port = pick_free_ports(1)[0]
+    env = {
+        **os.environ,
+        "MYLOWARE_DATA_DIR": str(server.models_dir.parent),  # the model joined already
+        "MYLOWARE_LOCAL_MODEL_THREADS": "1",
+        "MYLOWARE_LOCAL_MODEL_CONTEXT": "512",
+    }
+    argv = [sys.executable, "-m", "myloware.cli", "model", "--host", "127.0.0.1"]
+    proc = subprocess.Popen(
+        [*argv, "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _healthy_within(base, proc, timeout_s=300)
+        models = httpx.get(f"{base}/v1/models", timeout=10).json()
+        assert QWEN_CODER_1_5B.name in [m["id"] for m in models["data"]]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output.decode(errors="replace")[-2000:]
+    assert b"model server stopping" in output
+
+
+def _healthy_within(base: str, proc: subprocess.Popen[bytes], *, timeout_s: float) -> bool:
+    """Whether ``base``/health answered 200 before ``timeout_s`` (False at once if ``proc``
+    ended)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).is_success:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    return False

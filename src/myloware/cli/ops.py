@@ -1,10 +1,11 @@
-"""Operating the platform: up, api, worker, relay, migrate."""
+"""Operating the platform: up, api, worker, relay, model, migrate."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.panel import Panel
@@ -123,6 +124,31 @@ def relay() -> None:
     run(_serve_role("relay"), fast=True)
 
 
+def model(
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "0.0.0.0",
+    port: Annotated[
+        int | None, typer.Option(help="default: MYLOWARE_LOCAL_MODEL_PORT (8081)")
+    ] = None,
+) -> None:
+    """Run only the bundled model server (production role): llama.cpp's OpenAI API.
+
+    Workers reach it at MYLOWARE_LOCAL_MODEL_BASE_URL=http://HOST:PORT/v1. It uses
+    MYLOWARE_LOCAL_MODEL_THREADS threads, by default every core this process may use."""
+    from myloware.models.bundled import QWEN_CODER_1_5B, bundled_model_path
+    from myloware.runtime import llama_server
+
+    settings = settings_for_cli(quiet_logs=False)
+    path = bundled_model_path(settings.data_path / "models", QWEN_CODER_1_5B)
+    threads = settings.local_model_threads or len(os.sched_getaffinity(0))
+    argv = [
+        "--model", str(path), "--alias", QWEN_CODER_1_5B.name, "--host", host,
+        "--port", str(port or settings.local_model_port), "--threads", str(threads),
+        "--context", str(settings.local_model_context),
+        "--parallel", str(settings.local_model_parallel), "--nice", "0",
+    ]  # fmt: skip
+    llama_server.main(argv)
+
+
 def migrate() -> None:
     """Apply database migrations and seed data (idempotent)."""
     from myloware import secretbox
@@ -136,5 +162,5 @@ def migrate() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (up, api, worker, relay, migrate):
+    for fn in (up, api, worker, relay, model, migrate):
         app.command()(fn)
