@@ -118,3 +118,29 @@ async def test_run_publishes_new_events_until_stopped(
 
 async def _has_entries(redis: aioredis.Redis, count: int) -> bool:
     return int(await redis.xlen(STREAM)) >= count
+
+
+async def test_a_full_stream_holds_events_back_until_a_lagging_group_catches_up(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+) -> None:
+    """With the stream at its bound and a consumer group that has not read it, the relay
+    drops nothing: the events wait in the outbox. Once the group has read and acknowledged
+    the stream, the relay trims what it is done with and publishes the rest."""
+    await redis.xgroup_create(STREAM, "slow", id="0", mkstream=True)
+    first = await stage(sessions, 4)
+    relay = OutboxRelay(sessions, redis, stream=STREAM, batch_size=4, maxlen=6)
+    assert await relay.publish_once() == 4
+    held = await stage(sessions, 4)
+    assert await relay.publish_once() == 0  # 4 + 4 > 6 and "slow" needs all 4
+    assert await relay.publish_once() == 0
+    assert await published_ids(redis) == first  # nothing was trimmed unread
+    async with sessions() as session:
+        waiting = await session.scalar(
+            select(func.count()).where(OutboxEvent.published_at.is_(None))
+        )
+    assert waiting == 4
+    read = await redis.xreadgroup("slow", "c1", {STREAM: ">"}, count=10)
+    entry_ids = [entry_id for entry_id, _ in read[0][1]]
+    await redis.xack(STREAM, "slow", *entry_ids)
+    assert await relay.publish_once() == 4  # the read entries made room
+    assert await published_ids(redis) == held

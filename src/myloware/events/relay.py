@@ -9,11 +9,19 @@ commit out of order) consumers must not rely on a global order.
 
 The loop polls (a query on a partial index, cheap when idle) and drains without sleeping while
 full batches keep coming.
+
+The stream is bounded (``maxlen``) without ever dropping what a consumer group still needs:
+when a batch would take it past the bound, the relay first trims the entries every group is
+done with (:func:`~myloware.events.trim.trim_stream`, whatever their age); if the stream is
+still full, a group is behind (a consumer down, say), and the relay holds the events back in
+the outbox — durable in PostgreSQL — until that group catches up. The outbox's age
+(``myloware_outbox_oldest_age_seconds``) shows the hold-up; nothing is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import structlog
 from redis.asyncio import Redis
@@ -23,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from myloware.db.engine import transaction
 from myloware.db.models import OutboxEvent
 from myloware.events.stream import DEFAULT_MAXLEN, Event
+from myloware.events.trim import trim_stream
 from myloware.loops import TRANSIENT_ERRORS, Backoff, sleep_unless_stopped
 
 log = structlog.get_logger(__name__)
@@ -58,9 +67,11 @@ class OutboxRelay:
         self._stream = stream
         self._batch_size = batch_size
         self._maxlen = maxlen
+        self._held_by: str | None = None  # the group the relay waits for, while it waits
 
     async def publish_once(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were published."""
+        """Publish one batch of unpublished rows; returns how many were published (0 while
+        the stream is full of entries a consumer group still needs)."""
         async with transaction(self._sessions) as session:
             rows = (
                 await session.scalars(
@@ -71,16 +82,11 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            if not rows:
+            if not rows or await self._stream_full(len(rows)):
                 return 0
             pipe = self._redis.pipeline(transaction=False)
             for row in rows:
-                pipe.xadd(
-                    self._stream,
-                    event_from_row(row).to_fields(),  # type: ignore[arg-type]
-                    maxlen=self._maxlen,
-                    approximate=True,
-                )
+                pipe.xadd(self._stream, event_from_row(row).to_fields())  # type: ignore[arg-type]
             await pipe.execute()
             await session.execute(
                 update(OutboxEvent)
@@ -89,6 +95,31 @@ class OutboxRelay:
             )
         log.debug("outbox_published", count=len(rows), stream=self._stream)
         return len(rows)
+
+    async def _stream_full(self, adding: int) -> bool:
+        """Whether ``adding`` entries would take the stream past ``maxlen`` even after
+        trimming what every consumer group is done with."""
+        if await self._redis.xlen(self._stream) + adding <= self._maxlen:
+            return self._released()
+        now_ms = int(time.time() * 1000)
+        _, bound = await trim_stream(self._redis, self._stream, cutoff_ms=now_ms)
+        if await self._redis.xlen(self._stream) + adding <= self._maxlen:
+            return self._released()
+        if self._held_by is None:
+            self._held_by = bound.held_by if bound else "unknown"
+            log.warning(
+                "relay_holding_events",
+                stream=self._stream,
+                maxlen=self._maxlen,
+                waiting_for_group=self._held_by,
+            )
+        return True
+
+    def _released(self) -> bool:
+        if self._held_by is not None:
+            log.info("relay_resumed", stream=self._stream, waited_for_group=self._held_by)
+            self._held_by = None
+        return False
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 0.2) -> None:
         """Publish until ``stop`` is set, surviving database and Redis outages."""

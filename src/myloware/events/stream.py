@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-#: Default bound of the stream (XADD MAXLEN ~): old entries are trimmed beyond it.
+#: Default bound of a stream: the relay trims what every group is done with and holds events
+#: back in the outbox beyond it; dead letters are trimmed beyond it (XADD MAXLEN ~).
 DEFAULT_MAXLEN = 100_000
 
 
