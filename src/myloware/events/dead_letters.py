@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.models import DeadLetter
 from myloware.errors import ConflictError, NotFoundError, ValidationFailed
-from myloware.events.stream import DEFAULT_MAXLEN, Event, StreamMessage, text
+from myloware.events.stream import Event, StreamMessage, text
 
 
 def record_dead_letter(
@@ -75,7 +75,6 @@ async def replay(
     *,
     tenant_id: uuid.UUID | None,
     stream: str,
-    maxlen: int = DEFAULT_MAXLEN,
 ) -> str:
     """Publish a dead letter's event again and mark it processed; returns the stream entry id.
 
@@ -96,12 +95,8 @@ async def replay(
         raise ValidationFailed(
             f"dead letter {dead_letter_id} does not hold a valid event and cannot be replayed"
         ) from None
-    entry_id = await redis.xadd(
-        stream,
-        event.to_fields(),  # type: ignore[arg-type]
-        maxlen=maxlen,
-        approximate=True,
-    )
+    # no MAXLEN: trimming here could drop entries a consumer group has not read yet
+    entry_id = await redis.xadd(stream, event.to_fields())  # type: ignore[arg-type]
     row.processed_at = datetime.now(UTC)
     await session.flush()
     return text(entry_id)

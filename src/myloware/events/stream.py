@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-#: Default bound of a stream: the relay trims what every group is done with and holds events
-#: back in the outbox beyond it; dead letters are trimmed beyond it (XADD MAXLEN ~).
+#: Default bound of the event stream: beyond it the relay trims what every consumer group is
+#: done with and holds events back in the outbox while a group is behind (events/relay.py).
 DEFAULT_MAXLEN = 100_000
 
 
