@@ -12,6 +12,7 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from myloware.db.models import AuditLog, UiSession
 from myloware.settings import Settings
@@ -220,4 +221,34 @@ def test_a_wrong_capability_name_stops_the_app_at_start(settings: Settings) -> N
         }
     )
     with pytest.raises(ConfigurationError, match=r"MYLOWARE_OIDC_CAPABILITIES.*work_order:read"):
+        create_app(wrong, database_url="", redis_url="", temporal_address="")
+
+
+async def test_members_of_a_group_get_its_capabilities(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], tenants: dict[str, uuid.UUID]
+) -> None:
+    """MYLOWARE_OIDC_GROUP_CAPABILITIES adds a group's capabilities to everyone's; a wrong
+    name in it stops the app at start, naming the group."""
+    from myloware.api.app import create_app
+    from myloware.errors import ConfigurationError
+    from myloware.ui.oidc import principal_of
+
+    configured = settings.model_copy(
+        update={"oidc_tenant": "acme", "oidc_group_capabilities": {"it-admins": ["admin"]}}
+    )
+    async with sessions() as db:
+        lead = await principal_of(configured, db, {"sub": "a", "groups": ["finance", "it-admins"]})
+        clerk = await principal_of(configured, db, {"sub": "b", "groups": ["finance"]})
+    assert lead.capabilities == {"work_orders:read", "approvals:decide", "admin"}
+    assert lead.is_admin and lead.tenant_id == tenants["acme"]
+    assert clerk.capabilities == {"work_orders:read", "approvals:decide"}
+    assert not clerk.is_admin
+    wrong = configured.model_copy(
+        update={
+            "oidc_issuer": "https://idp.example",
+            "oidc_client_id": CLIENT_ID,
+            "oidc_group_capabilities": {"ops": ["tenants:admin"]},  # not a tenant's to give
+        }
+    )
+    with pytest.raises(ConfigurationError, match=r"GROUP_CAPABILITIES, group 'ops'.*tenants:admin"):
         create_app(wrong, database_url="", redis_url="", temporal_address="")

@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     # Sign-in to the UI through an OpenID Connect identity provider (docs/ui.md): off while
     # the issuer is unset. People get the capabilities below, their approver groups from
     # `oidc_groups_claim`, their tenant (a slug or id) from `oidc_tenant_claim`, else
-    # `oidc_tenant`.
+    # `oidc_tenant`. Members of a group in `oidc_group_capabilities` get its capabilities
+    # too, e.g. MYLOWARE_OIDC_GROUP_CAPABILITIES='{"myloware-admins": ["admin"]}'.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
@@ -105,6 +106,7 @@ class Settings(BaseSettings):
     oidc_capabilities: list[str] = Field(
         default_factory=lambda: ["work_orders:read", "approvals:decide"]
     )
+    oidc_group_capabilities: dict[str, list[str]] = Field(default_factory=dict)
     oidc_display_name: str = "your organisation's sign-in"
 
     # Documents

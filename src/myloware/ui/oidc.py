@@ -200,7 +200,8 @@ async def principal_of(settings: Settings, db: AsyncSession, claims: dict[str, A
         tenant_id: uuid.UUID = (await get_tenant(db, tenant=tenant)).id
     except NotFoundError:
         raise AuthError(f"your sign-in maps to tenant '{tenant}', which does not exist") from None
-    caps = oidc_capabilities(settings)
+    groups = _groups(claims, settings.oidc_groups_claim)
+    caps = oidc_capabilities(settings, groups)
     email = claims.get("email")
     subject = _text(email) if isinstance(email, str) and _text(email) else _text(claims["sub"])
     return Principal(
@@ -208,15 +209,26 @@ async def principal_of(settings: Settings, db: AsyncSession, claims: dict[str, A
         tenant_id=tenant_id,
         capabilities=caps,
         kind="oidc",
-        groups=_groups(claims, settings.oidc_groups_claim),
+        groups=groups,
     )
 
 
-def oidc_capabilities(settings: Settings) -> frozenset[str]:
-    """The capabilities a provider's sign-in gets, or a ConfigurationError naming the
-    setting: ``create_app`` asks at start-up, so a typo stops the API instead of turning
-    every provider sign-in into a 500."""
+def oidc_capabilities(settings: Settings, groups: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The capabilities a provider's sign-in by a member of ``groups`` gets: everyone's
+    (``MYLOWARE_OIDC_CAPABILITIES``) and their groups' (``MYLOWARE_OIDC_GROUP_CAPABILITIES``).
+    A wrong name is a ConfigurationError naming the setting: ``create_app`` checks every
+    group at start-up, so a typo stops the API instead of turning sign-ins into a 500."""
     try:
-        return parse_capabilities(settings.oidc_capabilities, known=TENANT_CAPABILITIES)
+        caps = parse_capabilities(settings.oidc_capabilities, known=TENANT_CAPABILITIES)
     except ValueError as exc:
         raise ConfigurationError(f"MYLOWARE_OIDC_CAPABILITIES: {exc}") from None
+    for group, extra in settings.oidc_group_capabilities.items():
+        try:
+            granted = parse_capabilities(extra, known=TENANT_CAPABILITIES)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"MYLOWARE_OIDC_GROUP_CAPABILITIES, group {group!r}: {exc}"
+            ) from None
+        if group in groups:
+            caps |= granted
+    return caps
