@@ -52,29 +52,37 @@ class ApiRunner:
         try:
             if path is None:
                 raise MylowareError("no document file for this id in the requested input mode")
-            item = self._process(path)
-            record = self._record(item)
+            item = self.process(path)
+            record, learned = self.record(item)
         except (MylowareError, httpx.HTTPError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
             return doc_id, {"error": reason, "fields": {}, "seconds": 0.0}, reason
         prediction = predict(record, started)
-        prediction.update(work_item_id=item["id"], status=item["status"])
+        prediction.update(work_item_id=item["id"], status=item["status"], learned=learned)
         return doc_id, prediction, None
 
-    def _process(self, path: Path) -> dict[str, Any]:
+    def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One API call; its ``data``, or MylowareError with the API's message."""
+        return api_data(self.client.request(method, url, **kwargs))
+
+    def process(self, path: Path) -> dict[str, Any]:
+        """Upload ``path`` as a one-document work order; its item once settled (processed,
+        failed, or waiting for a person)."""
         files = [("files", (path.name, path.read_bytes()))]
-        order = _data(self.client.post("/v1/work-orders/upload", files=files))
+        order = api_data(self.client.post("/v1/work-orders/upload", files=files))
         deadline = time.monotonic() + self.timeout_s
         while True:
-            items = _data(self.client.get(f"/v1/work-orders/{order['id']}/work-items"))
+            items = api_data(self.client.get(f"/v1/work-orders/{order['id']}/work-items"))
             if items and all(i["status"] in SETTLED for i in items):
                 return dict(items[0])
             if time.monotonic() > deadline:
                 raise MylowareError(f"not processed within {self.timeout_s:.0f} s")
             time.sleep(0.2)
 
-    def _record(self, item: dict[str, Any]) -> CanonicalRecord:
-        attempts = _data(self.client.get(f"/v1/work-items/{item['id']}/attempts"))
+    def record(self, item: dict[str, Any]) -> tuple[CanonicalRecord, list[str]]:
+        """The item's canonical record (the JsonRestyler's output) and the fields its
+        extraction learned from the tenant's approvals (ExtractorLLM's ``learned``)."""
+        attempts = api_data(self.client.get(f"/v1/work-items/{item['id']}/attempts"))
         restyled = [
             a
             for a in attempts
@@ -84,7 +92,13 @@ class ApiRunner:
             raise MylowareError(
                 f"the pipeline produced no record: {item.get('error') or item['status']}"
             )
-        return CanonicalRecord.model_validate(restyled[-1]["output"])
+        learned = [
+            str(lesson["field"])
+            for a in attempts
+            if a["agent_id"] == AgentName.EXTRACTOR and a["status"] == "COMPLETED"
+            for lesson in (a["output"] or {}).get("learned", [])
+        ]
+        return CanonicalRecord.model_validate(restyled[-1]["output"]), sorted(set(learned))
 
     def store_scores(
         self, set_name: str, prediction: dict[str, Any], scores: dict[str, FieldScore]
@@ -102,13 +116,13 @@ class ApiRunner:
                 name: {"correct": s.correct, "f1": round(s.f1, 3)} for name, s in scores.items()
             },
         }
-        _data(self.client.post(f"/v1/work-items/{item_id}/evaluations", json=body))
+        api_data(self.client.post(f"/v1/work-items/{item_id}/evaluations", json=body))
 
     def close(self) -> None:
         self.client.close()
 
 
-def _data(response: httpx.Response) -> Any:
+def api_data(response: httpx.Response) -> Any:
     if response.is_error:
         try:
             message = response.json()["error"]["message"]
