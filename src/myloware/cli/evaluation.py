@@ -147,7 +147,7 @@ def _learning_eval(
     except MylowareError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=2) from exc
-    console.print(render_learning(report), markup=False, highlight=False)
+    console.print(render_learning(report), markup=False, highlight=False, soft_wrap=True)
 
 
 def _learning_in_process(

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from myloware.agents.policy import POLICY_CACHE_S
 from myloware.errors import MylowareError
@@ -48,7 +48,7 @@ from myloware.evaluation.harness import (
     prediction_for,
 )
 from myloware.evaluation.learning import LearningReport, sender_of, truth_of, write_prediction
-from myloware.evaluation.via_api import ApiRunner, api_data
+from myloware.evaluation.via_api import POLL_S, ApiRunner, api_data
 
 #: who the eval's approvals are decided by (``approval_events.approver_id``)
 EVAL_SUBJECT = "myloware-eval"
@@ -136,7 +136,7 @@ def _tenant(operator: ApiRunner, mint: Mint, slug: str, name: str) -> tuple[str,
 
 
 def _publish(runner: ApiRunner, policy: dict[str, Any]) -> None:
-    response = runner.client.post("/v1/policies", json={"document": policy})
+    response = runner.request("POST", "/v1/policies", json={"document": policy})
     if response.status_code == 401:
         raise MylowareError(
             "the platform refused the eval tenant's credential: it is signed with this "
@@ -152,6 +152,7 @@ class _Learning:
         self, runner: ApiRunner, mapping: Mapping, report: LearningReport, progress: Progress
     ) -> None:
         self.runner, self.mapping, self.report, self.progress = runner, mapping, report, progress
+        self.search = True  # until the platform answers that memory search is off
 
     def learn(self, learn_dir: Path, input_mode: InputMode, timeout_s: float) -> set[str]:
         """Approve every DEV document with its ground truth and wait until the approvals
@@ -189,7 +190,8 @@ class _Learning:
             record, _ = runner.record(item)
             prediction = prediction_for(record, self.mapping, time.perf_counter())
             corrections = _corrections(doc_id, prediction, truth, self.mapping)
-            response = runner.client.post(
+            response = runner.request(
+                "POST",
                 "/v1/approvals",
                 json={
                     "work_item_id": item["id"],
@@ -210,48 +212,52 @@ class _Learning:
     def _wait_taught(
         self, approved: list[Approved], timeout_s: float
     ) -> tuple[list[str], Counter[str]]:
-        """Poll until each approved item teaches (completed, Verifier passed, found by memory
-        search) or cannot (another end); MylowareError when some are still pending at the
-        deadline."""
-        pending = {a.item_id: a for a in approved}
+        """Wait, one item after the other (each polled until it is settled, so that the
+        polling stays within the platform's rate limit), until each approved item teaches
+        (completed, Verifier passed, found by memory search) or cannot (another end);
+        MylowareError when one is still pending at the deadline."""
         taught: list[str] = []
         not_taught: Counter[str] = Counter()
-        search = True
+        self.search = True
         deadline = time.monotonic() + timeout_s
-        while pending:
-            for item_id, one in list(pending.items()):
-                item = self.runner.call("GET", f"/v1/work-items/{item_id}")
-                verification = (item.get("result") or {}).get("verification") or {}
-                if item["status"] in ("FAILED", "REJECTED"):
-                    not_taught[f"the approved item ended {item['status']}"] += 1
-                elif item["status"] != "COMPLETED":
-                    continue
-                elif not verification.get("passed"):
-                    not_taught["the Verifier did not pass the approved record"] += 1
-                elif search and one.text is not None:
-                    found = _searchable(self.runner, one)
-                    if found is None:
-                        search = False
-                        self.report.notes.append(
-                            "memory search is off on the platform: only exact-key lessons teach"
-                        )
-                    elif not found:
-                        continue
-                    taught.append(item_id)
-                else:
-                    taught.append(item_id)
-                del pending[item_id]
-                self.progress(len(approved) - len(pending), len(approved), "learning")
-            if pending:
+        for done, one in enumerate(approved, start=1):
+            while (outcome := self._teaches(one)) is None:
                 if time.monotonic() > deadline:
                     raise MylowareError(
-                        f"{len(pending)} approved DEV documents did not become lessons within "
-                        f"{timeout_s:.0f} s (not completed, or not yet embedded by the relay's "
-                        f"memory indexer: is `myloware relay` running?), e.g. work item "
-                        f"{next(iter(pending))}"
+                        f"{len(approved) - done + 1} approved DEV documents did not become "
+                        f"lessons within {timeout_s:.0f} s (not completed, or not yet embedded "
+                        "by the relay's memory indexer: is `myloware relay` running?), e.g. "
+                        f"work item {one.item_id}"
                     )
-                time.sleep(0.5)
+                time.sleep(POLL_S)
+            if outcome is True:
+                taught.append(one.item_id)
+            else:
+                not_taught[outcome] += 1
+            self.progress(done, len(approved), "learning")
         return taught, not_taught
+
+    def _teaches(self, one: Approved) -> Literal[True] | str | None:
+        """True when the approved item teaches now; why not when it never will; None while
+        it may yet (still running, or not yet embedded)."""
+        item = self.runner.call("GET", f"/v1/work-items/{one.item_id}")
+        verification = (item.get("result") or {}).get("verification") or {}
+        if item["status"] in ("FAILED", "REJECTED"):
+            return f"the approved item ended {item['status']}"
+        if item["status"] != "COMPLETED":
+            return None
+        if not verification.get("passed"):
+            return "the Verifier did not pass the approved record"
+        if not self.search or one.text is None:
+            return True
+        found = _searchable(self.runner, one)
+        if found is None:
+            self.search = False
+            self.report.notes.append(
+                "memory search is off on the platform: only exact-key lessons teach"
+            )
+            return True
+        return True if found else None
 
     def score(
         self,
@@ -302,7 +308,8 @@ def _corrections(
 
 def _close(runner: ApiRunner, item_id: str, reason: str) -> None:
     """Reject an item the eval could not approve, so that no request is left waiting."""
-    runner.client.post(
+    runner.request(
+        "POST",
         "/v1/approvals",
         json={"work_item_id": item_id, "decision": "REJECTED", "reason": f"eval: {reason}"},
     )
@@ -314,7 +321,7 @@ def _searchable(runner: ApiRunner, one: Approved) -> bool | None:
     params: dict[str, Any] = {"q": (one.text or "")[:4000], "limit": 10}
     if one.document_type:
         params["document_type"] = one.document_type
-    response = runner.client.get("/v1/memory/search", params=params)
+    response = runner.request("GET", "/v1/memory/search", params=params)
     if response.status_code == 503:
         return None
     return any(hit["work_item_id"] == one.item_id for hit in api_data(response))

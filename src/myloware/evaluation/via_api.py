@@ -25,6 +25,10 @@ from myloware.evaluation.scoring import FieldScore
 from myloware.records import CanonicalRecord
 
 SETTLED = {"COMPLETED", "FAILED", "REJECTED", "AWAITING_APPROVAL"}
+#: how often a document's progress is polled (the platform's rate limit is per credential)
+POLL_S = 0.5
+#: the longest the runner waits out the platform's rate limit for one request
+RATE_LIMIT_WAIT_S = 120.0
 
 
 class ApiRunner:
@@ -61,28 +65,43 @@ class ApiRunner:
         prediction.update(work_item_id=item["id"], status=item["status"], learned=learned)
         return doc_id, prediction, None
 
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One API request; one refused by the platform's rate limit (429) is sent again
+        after the ``Retry-After`` it names, for at most :data:`RATE_LIMIT_WAIT_S` in all."""
+        waited = 0.0
+        while True:
+            response = self.client.request(method, url, **kwargs)
+            if response.status_code != 429 or waited >= RATE_LIMIT_WAIT_S:
+                return response
+            try:
+                pause = min(max(float(response.headers.get("Retry-After", "1")), 0.1), 30.0)
+            except ValueError:
+                pause = 1.0
+            time.sleep(pause)
+            waited += pause
+
     def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """One API call; its ``data``, or MylowareError with the API's message."""
-        return api_data(self.client.request(method, url, **kwargs))
+        return api_data(self.request(method, url, **kwargs))
 
     def process(self, path: Path) -> dict[str, Any]:
         """Upload ``path`` as a one-document work order; its item once settled (processed,
         failed, or waiting for a person)."""
         files = [("files", (path.name, path.read_bytes()))]
-        order = api_data(self.client.post("/v1/work-orders/upload", files=files))
+        order = self.call("POST", "/v1/work-orders/upload", files=files)
         deadline = time.monotonic() + self.timeout_s
         while True:
-            items = api_data(self.client.get(f"/v1/work-orders/{order['id']}/work-items"))
+            items = self.call("GET", f"/v1/work-orders/{order['id']}/work-items")
             if items and all(i["status"] in SETTLED for i in items):
                 return dict(items[0])
             if time.monotonic() > deadline:
                 raise MylowareError(f"not processed within {self.timeout_s:.0f} s")
-            time.sleep(0.2)
+            time.sleep(POLL_S)
 
     def record(self, item: dict[str, Any]) -> tuple[CanonicalRecord, list[str]]:
         """The item's canonical record (the JsonRestyler's output) and the fields its
         extraction learned from the tenant's approvals (ExtractorLLM's ``learned``)."""
-        attempts = api_data(self.client.get(f"/v1/work-items/{item['id']}/attempts"))
+        attempts = self.call("GET", f"/v1/work-items/{item['id']}/attempts")
         restyled = [
             a
             for a in attempts
@@ -116,7 +135,7 @@ class ApiRunner:
                 name: {"correct": s.correct, "f1": round(s.f1, 3)} for name, s in scores.items()
             },
         }
-        api_data(self.client.post(f"/v1/work-items/{item_id}/evaluations", json=body))
+        self.call("POST", f"/v1/work-items/{item_id}/evaluations", json=body)
 
     def close(self) -> None:
         self.client.close()
