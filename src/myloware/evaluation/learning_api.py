@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
+
 from myloware.agents.policy import POLICY_CACHE_S
 from myloware.errors import MylowareError
 from myloware.evaluation.harness import (
@@ -108,8 +110,9 @@ def run_learning_via_api(
     learner = _tenant(operator, mint, f"eval-{tag}-learning", f"{report.name}: learns from DEV")
     baseline = _tenant(operator, mint, f"eval-{tag}-baseline", f"{report.name}: no learning")
     runners = (baseline[1], learner[1])
+    slugs = f"tenants: {learner[0]} (learning), {baseline[0]} (baseline)"
     try:
-        report.notes.append(f"tenants: {learner[0]} (learning), {baseline[0]} (baseline)")
+        report.notes.append(slugs)
         _publish(baseline[1], SCORE_POLICY)
         _publish(learner[1], LEARN_POLICY)
         learning = _Learning(learner[1], mapping, report, progress or _quiet)
@@ -117,6 +120,8 @@ def run_learning_via_api(
         _publish(learner[1], SCORE_POLICY)
         time.sleep(POLICY_CACHE_S + 1)  # the workers' policy cache: no held-out doc waits
         learning.score(runners, heldout_dir, out_dir, input_mode, senders)
+    except MylowareError as exc:
+        raise MylowareError(f"{exc.message} ({slugs})", details=exc.details) from exc
     finally:
         for runner in runners:
             runner.close()
@@ -202,9 +207,9 @@ class _Learning:
             if response.is_error:
                 _close(runner, item["id"], "the approval was refused")
             if response.status_code == 422:
-                return "the approval service refused the ground truth as corrections"
+                return f"the approval service refused the corrected record ({_codes(response)})"
             api_data(response)
-        except (MylowareError, OSError) as exc:
+        except (MylowareError, OSError, httpx.HTTPError) as exc:
             return f"{type(exc).__name__}: {exc}"[:160]
         text = path.read_text("utf-8", errors="replace") if path.suffix == ".txt" else None
         return Approved(doc_id, item["id"], item.get("type"), text)
@@ -304,6 +309,15 @@ def _corrections(
         for name, score in scores.items()
         if not score.correct and truth["fields"][name] not in (None, "", [])
     }
+
+
+def _codes(response: httpx.Response) -> str:
+    """The error codes of a refused approval (``totals_mismatch`` …), for the report."""
+    try:
+        errors = response.json()["error"]["details"]["errors"]
+        return ", ".join(sorted({str(e["code"]) for e in errors})) or "no reason given"
+    except (ValueError, KeyError, TypeError):
+        return "no reason given"
 
 
 def _close(runner: ApiRunner, item_id: str, reason: str) -> None:
