@@ -13,6 +13,9 @@ learned ones.
 Each HELDOUT document counts as *seen* when its ground-truth sender (the field mapped to
 ``vendor_name``) was among DEV's senders, compared ignoring case and whitespace; the report
 gives both runs for seen and unseen senders side by side.
+
+The same report from the running platform, its approval API and its memory, instead of this
+imitation: :mod:`myloware.evaluation.learning_api` (``--via-api URL``).
 """
 
 from __future__ import annotations
