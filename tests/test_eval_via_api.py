@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import select
@@ -81,3 +82,28 @@ async def test_eval_via_api_scores_like_in_process_and_stores_results(
     await engine.dispose()
     assert len(rows) == 2
     assert {float(r.score) for r in rows} <= {0.0, 0.25, 0.33, 0.5, 0.67, 0.75, 1.0}
+
+
+def test_the_runner_waits_out_the_platforms_rate_limit() -> None:
+    """A request refused with 429 is sent again after its Retry-After, not failed."""
+    answers = iter(
+        [
+            httpx.Response(
+                429, headers={"Retry-After": "0.2"}, json={"error": {"message": "slow"}}
+            ),
+            httpx.Response(200, json={"data": {"ok": True}}),
+        ]
+    )
+    seen: list[float] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        seen.append(time.monotonic())
+        return next(answers)
+
+    runner = ApiRunner("http://platform", "token")
+    runner.client = httpx.Client(
+        base_url="http://platform", transport=httpx.MockTransport(platform)
+    )
+    assert runner.call("GET", "/v1/work-items/x") == {"ok": True}
+    assert len(seen) == 2 and seen[1] - seen[0] >= 0.2
+    runner.close()

@@ -146,7 +146,7 @@ def test_printed_ignores_case_spaces_and_punctuation() -> None:
     assert printed("2 Corporate Way", TEXT) is None
 
 
-def _dataset(folder: Path, docs: dict[str, tuple[str, dict[str, str]]]) -> Path:
+def labelled_set(folder: Path, docs: dict[str, tuple[str, dict[str, str]]]) -> Path:
     folder.mkdir(parents=True)
     mapping = {
         "document_type": "INVOICE",
@@ -176,30 +176,32 @@ def truth(vendor: dict[str, str]) -> dict[str, str]:
     return {"company": vendor["name"], "address": vendor["address"]}
 
 
-def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> None:
-    """Learning from one approval of Globex fixes Globex's address in the held-out half (a
-    seen sender) and leaves the unseen sender as it was."""
-    globex = {
-        "name": "Globex Corporation",
-        "address": "1 Corporate Way, Springfield",
-        "tax": "DE123456789",
-    }
-    initech = {
-        "name": "Initech LLC",
-        "address": "4120 Freidrich Lane, Austin",
-        "tax": "US778899001",
-    }
-    learn = _dataset(
-        tmp_path / "learn",
-        {"l1": (RECEIPT.format(**globex, number="1", total="10.00"), truth(globex))},
+GLOBEX = {
+    "name": "Globex Corporation",
+    "address": "1 Corporate Way, Springfield",
+    "tax": "DE123456789",
+}
+INITECH = {"name": "Initech LLC", "address": "4120 Freidrich Lane, Austin", "tax": "US778899001"}
+
+
+def learn_and_heldout(root: Path) -> tuple[Path, Path]:
+    """DEV: one receipt of Globex; HELDOUT: another of Globex (a seen sender) and one of
+    Initech (unseen). The rules read both addresses with the next line attached."""
+    learn = labelled_set(
+        root / "learn", {"l1": (RECEIPT.format(**GLOBEX, number="1", total="10.00"), truth(GLOBEX))}
     )
-    heldout = _dataset(
-        tmp_path / "heldout",
+    heldout = labelled_set(
+        root / "heldout",
         {
-            "h1": (RECEIPT.format(**globex, number="2", total="20.00"), truth(globex)),
-            "h2": (RECEIPT.format(**initech, number="3", total="30.00"), truth(initech)),
+            "h1": (RECEIPT.format(**GLOBEX, number="2", total="20.00"), truth(GLOBEX)),
+            "h2": (RECEIPT.format(**INITECH, number="3", total="30.00"), truth(INITECH)),
         },
     )
+    return learn, heldout
+
+
+def eval_app() -> typer.Typer:
+    """A CLI application with the ``eval`` command."""
     app = typer.Typer()
     register(app)
 
@@ -207,9 +209,16 @@ def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> Non
     def main() -> None:
         """Test application."""
 
+    return app
+
+
+def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> None:
+    """Learning from one approval of Globex fixes Globex's address in the held-out half (a
+    seen sender) and leaves the unseen sender as it was."""
+    learn, heldout = learn_and_heldout(tmp_path)
     out = tmp_path / "pred"
     result = CliRunner().invoke(
-        app, ["eval", str(heldout), "--out", str(out), "--learn-from", str(learn)]
+        eval_app(), ["eval", str(heldout), "--out", str(out), "--learn-from", str(learn)]
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

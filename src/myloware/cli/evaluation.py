@@ -7,6 +7,9 @@ The main CLI calls :func:`register` to add it. ``--input text`` reads ``<id>.txt
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,16 +18,27 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from myloware.auth.tokens import issue_token
 from myloware.documents.limits import DocumentLimits
 from myloware.errors import MylowareError
 from myloware.evaluation.harness import InputMode, run_eval
-from myloware.evaluation.learning import render_learning, run_learning_eval
+from myloware.evaluation.harness import Progress as ProgressCallback
+from myloware.evaluation.learning import LearningReport, render_learning, run_learning_eval
+from myloware.evaluation.learning_api import (
+    EVAL_CAPABILITIES,
+    EVAL_GROUP,
+    EVAL_SUBJECT,
+    run_learning_via_api,
+)
 from myloware.evaluation.loaders import FileLoader
 from myloware.evaluation.report import render_report
 from myloware.evaluation.via_api import ApiRunner
 from myloware.memory import embedder_for
 from myloware.runtime.endpoints import read_runtime_file
 from myloware.settings import Settings
+
+#: the lifetime of the credentials minted for the eval's tenants
+EVAL_TOKEN_TTL_S = 24 * 3600
 
 
 class InputChoice(StrEnum):
@@ -64,8 +78,10 @@ def eval_command(
             "--learn-from",
             exists=True,
             file_okay=False,
-            help="first learn from this folder's ground truth as approvals (a fresh memory), "
-            "then score DATASET_DIR without and with learning (rules extractor)",
+            help="first learn from this folder's ground truth as approvals, then score "
+            "DATASET_DIR without and with learning: in process (a fresh memory, rules "
+            "extractor), or with --via-api on the platform (two fresh tenants, the approvals "
+            "through its approval API; needs a tenants:admin token)",
         ),
     ] = None,
 ) -> None:
@@ -75,23 +91,13 @@ def eval_command(
     settings = Settings()
     mode: InputMode = "document" if input_mode is InputChoice.DOCUMENT else "text"
     if learn_from is not None:
-        _learning_eval(console, settings, dataset_dir, out, learn_from, mode, provider, via_api)
+        _learning_eval(
+            console, settings, dataset_dir, out, learn_from, mode, provider, via_api, workers
+        )
         return
     runner = _api_runner(settings, via_api, workers) if via_api else None
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(f"evaluating {dataset_dir.name}", total=None)
-
-            def progress(done: int, total: int, doc_id: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"evaluating {doc_id}")
-
+        with _progress_bar(f"evaluating {dataset_dir.name}") as progress:
             report = run_eval(
                 dataset_dir,
                 out,
@@ -124,28 +130,100 @@ def _learning_eval(
     mode: InputMode,
     provider: str,
     via_api: str | None,
+    workers: int,
 ) -> None:
-    if provider != "rules" or via_api:
-        raise typer.BadParameter("--learn-from measures the rules extractor, in process")
+    if provider != "rules":
+        raise typer.BadParameter(
+            "--learn-from measures the rules extractor in process, or the platform's own "
+            "extractor with --via-api"
+        )
+    try:
+        if via_api:
+            report = _learning_via_api(
+                settings, dataset_dir, out, learn_from, mode, via_api, workers
+            )
+        else:
+            report = _learning_in_process(settings, dataset_dir, out, learn_from, mode)
+    except MylowareError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(code=2) from exc
+    console.print(render_learning(report), markup=False, highlight=False, soft_wrap=True)
+
+
+def _learning_in_process(
+    settings: Settings, dataset_dir: Path, out: Path, learn_from: Path, mode: InputMode
+) -> LearningReport:
     embedder = embedder_for(settings)
     if embedder is None:
         raise typer.BadParameter(
             "--learn-from needs memory embeddings (MYLOWARE_MEMORY_EMBEDDINGS)"
         )
-    try:
-        report = run_learning_eval(
-            dataset_dir,
-            out,
-            learn_from,
-            embedder=embedder,
-            input_mode=mode,
-            load=FileLoader(DocumentLimits.from_settings(settings)) if mode == "document" else None,
-            min_similarity=settings.memory_min_similarity,
+    return run_learning_eval(
+        dataset_dir,
+        out,
+        learn_from,
+        embedder=embedder,
+        input_mode=mode,
+        load=FileLoader(DocumentLimits.from_settings(settings)) if mode == "document" else None,
+        min_similarity=settings.memory_min_similarity,
+    )
+
+
+def _learning_via_api(
+    settings: Settings,
+    dataset_dir: Path,
+    out: Path,
+    learn_from: Path,
+    mode: InputMode,
+    url: str,
+    workers: int,
+) -> LearningReport:
+    """On the platform at ``url``: the operator token creates the two tenants; their
+    credentials are signed here with MYLOWARE_JWT_SECRET (as ``myloware token create``)."""
+
+    def mint(tenant_id: uuid.UUID) -> str:
+        return issue_token(
+            settings,
+            tenant_id=tenant_id,
+            capabilities=EVAL_CAPABILITIES,
+            subject=EVAL_SUBJECT,
+            ttl_seconds=EVAL_TOKEN_TTL_S,
+            groups=(EVAL_GROUP,),
         )
-    except MylowareError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(code=2) from exc
-    console.print(render_learning(report), markup=False, highlight=False)
+
+    operator = _api_runner(settings, url, workers)
+    try:
+        with _progress_bar(f"learning from {learn_from.name}") as progress:
+            return run_learning_via_api(
+                dataset_dir,
+                out,
+                learn_from,
+                operator=operator,
+                mint=mint,
+                input_mode=mode,
+                progress=progress,
+            )
+    finally:
+        operator.close()
+
+
+@contextmanager
+def _progress_bar(description: str) -> Iterator[ProgressCallback]:
+    """A progress bar on stderr (gone when done), and the callback that moves it."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def progress(done: int, total: int, doc_id: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"evaluating {doc_id}")
+
+        yield progress
 
 
 def _api_runner(settings: Settings, url: str, workers: int) -> ApiRunner:
@@ -156,7 +234,10 @@ def _api_runner(settings: Settings, url: str, workers: int) -> ApiRunner:
         else (running.dev_token if running else None)
     )
     if not token:
-        raise typer.BadParameter("set MYLOWARE_API_TOKEN (a token with work_orders:write)")
+        raise typer.BadParameter(
+            "set MYLOWARE_API_TOKEN (a token with work_orders:write; with --learn-from, "
+            "tenants:admin)"
+        )
     return ApiRunner(url.rstrip("/"), token, workers=max(workers, 4))
 
 

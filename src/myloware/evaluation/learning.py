@@ -13,6 +13,9 @@ learned ones.
 Each HELDOUT document counts as *seen* when its ground-truth sender (the field mapped to
 ``vendor_name``) was among DEV's senders, compared ignoring case and whitespace; the report
 gives both runs for seen and unseen senders side by side.
+
+The same report from the running platform, its approval API and its memory, instead of this
+imitation: :mod:`myloware.evaluation.learning_api` (``--via-api URL``).
 """
 
 from __future__ import annotations
@@ -97,11 +100,6 @@ def _as(lesson: Lesson, similarity: float, matched_by: str) -> Lesson:
     )
 
 
-def _truth(dataset_dir: Path, doc_id: str) -> dict[str, Any] | None:
-    path = dataset_dir / f"{doc_id}.json"
-    return json.loads(path.read_text("utf-8")) if path.is_file() else None
-
-
 def approved_record(record: CanonicalRecord, truth: dict[str, Any], mapping: Mapping) -> Any:
     """The extraction as a person approves it: the ground truth as corrections."""
     fields = dict(record.fields)
@@ -123,10 +121,49 @@ class LearningReport:
     learned: dict[str, SetReport] = field(default_factory=dict)
     applied: int = 0  # documents where learning changed at least one field
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # printed under the first line
+
+    def __post_init__(self) -> None:
+        for reports in (self.without, self.learned):
+            for group in ("all", "seen", "unseen"):
+                reports.setdefault(group, SetReport(f"{self.name} ({group})"))
+
+    def add(
+        self,
+        truth: dict[str, Any],
+        mapping: Mapping,
+        without: _Outcome,
+        learned: _Outcome,
+        *,
+        seen: bool,
+    ) -> None:
+        """Score one held-out document in both runs, under "all" and its sender's group."""
+        group = "seen" if seen else "unseen"
+        for outcome, reports in zip((without, learned), (self.without, self.learned), strict=True):
+            for key in ("all", group):
+                reports[key].documents += 1
+                _score(outcome, truth, mapping, reports[key], set())
 
 
-def _reports(name: str) -> dict[str, SetReport]:
-    return {group: SetReport(f"{name} ({group})") for group in ("all", "seen", "unseen")}
+def sender_of(truth: dict[str, Any] | None, mapping: Mapping) -> str | None:
+    """The document's ground-truth sender (the field mapped to ``vendor_name``), folded as
+    seen/unseen compares it: case and whitespace ignored."""
+    name = next((d for d, c in mapping.fields.items() if c == "vendor_name"), None)
+    value = (truth or {}).get("fields", {}).get(name) if name else None
+    return normalise_text(value) if value else None
+
+
+def truth_of(dataset_dir: Path, doc_id: str) -> dict[str, Any] | None:
+    """``<id>.json`` of the folder (the ground truth), or None."""
+    path = dataset_dir / f"{doc_id}.json"
+    return json.loads(path.read_text("utf-8")) if path.is_file() else None
+
+
+def write_prediction(out_dir: Path, outcome: _Outcome) -> None:
+    """``PRED/<id>.json``: the (learned) prediction of one document."""
+    (out_dir / f"{outcome.doc_id}.json").write_text(
+        json.dumps(outcome.prediction, ensure_ascii=False, indent=1), "utf-8"
+    )
 
 
 def run_learning_eval(
@@ -149,13 +186,12 @@ def run_learning_eval(
     mapping = load_mapping(heldout_dir)
     book = LessonBook(embedder, min_similarity)
     senders: set[str] = set()
-    sender_field = next((d for d, c in mapping.fields.items() if c == "vendor_name"), None)
     learn_docs = document_paths(learn_dir, input_mode)
     heldout_docs = document_paths(heldout_dir, input_mode)
     total = len(learn_docs) + len(heldout_docs)
     done = 0
     for doc_id, path in sorted(learn_docs.items()):
-        truth = _truth(learn_dir, doc_id)
+        truth = truth_of(learn_dir, doc_id)
         done += 1
         if path is None or truth is None:
             continue
@@ -164,17 +200,16 @@ def run_learning_eval(
             book.approve(doc_id, doc.text, approved_record(extract(doc), truth, mapping))
         except Exception:  # an unreadable document teaches nothing; it is not scored here
             continue
-        if sender_field and truth["fields"].get(sender_field):
-            senders.add(normalise_text(truth["fields"][sender_field]))
+        if sender := sender_of(truth, mapping):
+            senders.add(sender)
         if progress is not None:
             progress(done, total, f"learning {doc_id}")
     report = LearningReport(_set_name(heldout_dir), learned_from=len(book.lessons))
-    report.without, report.learned = _reports(report.name), _reports(report.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     for doc_id, path in sorted(heldout_docs.items()):
         done += 1
         one = time.perf_counter()
-        truth = _truth(heldout_dir, doc_id)
+        truth = truth_of(heldout_dir, doc_id)
         try:
             if path is None:
                 raise ValueError("no document file for this id in the requested input mode")
@@ -195,16 +230,9 @@ def run_learning_eval(
         except Exception as exc:  # counted wrong in both runs, never fatal
             failed = {"error": f"{type(exc).__name__}: {exc}", "fields": {}}
             outcomes = (_Outcome(doc_id, failed, str(exc)), _Outcome(doc_id, failed, str(exc)))
-        (out_dir / f"{doc_id}.json").write_text(
-            json.dumps(outcomes[1].prediction, ensure_ascii=False, indent=1), "utf-8"
-        )
+        write_prediction(out_dir, outcomes[1])
         if truth is not None:
-            sender = truth.get("fields", {}).get(sender_field) if sender_field else None
-            group = "seen" if sender and normalise_text(sender) in senders else "unseen"
-            for outcome, reports in zip(outcomes, (report.without, report.learned), strict=True):
-                for key in ("all", group):
-                    reports[key].documents += 1
-                    _score(outcome, truth, mapping, reports[key], set())
+            report.add(truth, mapping, *outcomes, seen=sender_of(truth, mapping) in senders)
         if progress is not None:
             progress(done, total, doc_id)
     report.seconds = time.perf_counter() - started
@@ -217,6 +245,7 @@ def render_learning(report: LearningReport) -> str:
         f"{report.name}: learned from {report.learned_from} approvals; learning changed "
         f"{report.applied} of {report.without['all'].documents} documents "
         f"({report.seconds:.0f} s)",
+        *report.notes,
         "",
         "| group | field | scored | without learning | with learning |",
         "|---|---|---|---|---|",

@@ -25,6 +25,10 @@ from myloware.evaluation.scoring import FieldScore
 from myloware.records import CanonicalRecord
 
 SETTLED = {"COMPLETED", "FAILED", "REJECTED", "AWAITING_APPROVAL"}
+#: how often a document's progress is polled (the platform's rate limit is per credential)
+POLL_S = 0.5
+#: the longest the runner waits out the platform's rate limit for one request
+RATE_LIMIT_WAIT_S = 120.0
 
 
 class ApiRunner:
@@ -52,29 +56,52 @@ class ApiRunner:
         try:
             if path is None:
                 raise MylowareError("no document file for this id in the requested input mode")
-            item = self._process(path)
-            record = self._record(item)
+            item = self.process(path)
+            record, learned = self.record(item)
         except (MylowareError, httpx.HTTPError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
             return doc_id, {"error": reason, "fields": {}, "seconds": 0.0}, reason
         prediction = predict(record, started)
-        prediction.update(work_item_id=item["id"], status=item["status"])
+        prediction.update(work_item_id=item["id"], status=item["status"], learned=learned)
         return doc_id, prediction, None
 
-    def _process(self, path: Path) -> dict[str, Any]:
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One API request; one refused by the platform's rate limit (429) is sent again
+        after the ``Retry-After`` it names, for at most :data:`RATE_LIMIT_WAIT_S` in all."""
+        waited = 0.0
+        while True:
+            response = self.client.request(method, url, **kwargs)
+            if response.status_code != 429 or waited >= RATE_LIMIT_WAIT_S:
+                return response
+            try:
+                pause = min(max(float(response.headers.get("Retry-After", "1")), 0.1), 30.0)
+            except ValueError:
+                pause = 1.0
+            time.sleep(pause)
+            waited += pause
+
+    def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One API call; its ``data``, or MylowareError with the API's message."""
+        return api_data(self.request(method, url, **kwargs))
+
+    def process(self, path: Path) -> dict[str, Any]:
+        """Upload ``path`` as a one-document work order; its item once settled (processed,
+        failed, or waiting for a person)."""
         files = [("files", (path.name, path.read_bytes()))]
-        order = _data(self.client.post("/v1/work-orders/upload", files=files))
+        order = self.call("POST", "/v1/work-orders/upload", files=files)
         deadline = time.monotonic() + self.timeout_s
         while True:
-            items = _data(self.client.get(f"/v1/work-orders/{order['id']}/work-items"))
+            items = self.call("GET", f"/v1/work-orders/{order['id']}/work-items")
             if items and all(i["status"] in SETTLED for i in items):
                 return dict(items[0])
             if time.monotonic() > deadline:
                 raise MylowareError(f"not processed within {self.timeout_s:.0f} s")
-            time.sleep(0.2)
+            time.sleep(POLL_S)
 
-    def _record(self, item: dict[str, Any]) -> CanonicalRecord:
-        attempts = _data(self.client.get(f"/v1/work-items/{item['id']}/attempts"))
+    def record(self, item: dict[str, Any]) -> tuple[CanonicalRecord, list[str]]:
+        """The item's canonical record (the JsonRestyler's output) and the fields its
+        extraction learned from the tenant's approvals (ExtractorLLM's ``learned``)."""
+        attempts = self.call("GET", f"/v1/work-items/{item['id']}/attempts")
         restyled = [
             a
             for a in attempts
@@ -84,7 +111,13 @@ class ApiRunner:
             raise MylowareError(
                 f"the pipeline produced no record: {item.get('error') or item['status']}"
             )
-        return CanonicalRecord.model_validate(restyled[-1]["output"])
+        learned = [
+            str(lesson["field"])
+            for a in attempts
+            if a["agent_id"] == AgentName.EXTRACTOR and a["status"] == "COMPLETED"
+            for lesson in (a["output"] or {}).get("learned", [])
+        ]
+        return CanonicalRecord.model_validate(restyled[-1]["output"]), sorted(set(learned))
 
     def store_scores(
         self, set_name: str, prediction: dict[str, Any], scores: dict[str, FieldScore]
@@ -102,13 +135,13 @@ class ApiRunner:
                 name: {"correct": s.correct, "f1": round(s.f1, 3)} for name, s in scores.items()
             },
         }
-        _data(self.client.post(f"/v1/work-items/{item_id}/evaluations", json=body))
+        self.call("POST", f"/v1/work-items/{item_id}/evaluations", json=body)
 
     def close(self) -> None:
         self.client.close()
 
 
-def _data(response: httpx.Response) -> Any:
+def api_data(response: httpx.Response) -> Any:
     if response.is_error:
         try:
             message = response.json()["error"]["message"]
