@@ -6,6 +6,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from myloware.agents.deps import AgentDeps
+from myloware.agents.extractor_agent import extract_with_agent
 from myloware.agents.names import AgentName
 from myloware.agents.tools import Toolbox
 from myloware.contracts import (
@@ -44,7 +45,7 @@ class ExtractorLLM:
         doc = await self.deps.context(inp.item.work_item_id)
         queue = self.deps.settings.model_task_queue
         mode = self._mode(inp)
-        if queue is not None and mode == "model" and doc.einvoice is None:
+        if queue is not None and mode in ("model", "agent") and doc.einvoice is None:
             # the model has its own task queue: what needs it goes there (ExtractorModel)
             return ExtractOutput(record=extract(doc, inp.document_type), model_queue=queue)
         if queue is not None and mode == "hybrid":
@@ -114,7 +115,17 @@ class ExtractorLLM:
         related = await self._memory.records_like(inp.item, doc, inp.document_type)
         examples = [r.data for r in related]
         router = self._model_router(stage)
-        if rules is not None:
+        if mode == "agent":
+            record, usage = await extract_with_agent(
+                doc,
+                inp.document_type,
+                router,
+                toolbox,
+                schema,
+                examples,
+                transcript_chars=self.deps.settings.model_transcript_chars,
+            )
+        elif rules is not None:
             record, usage = await extract_hybrid(
                 doc, inp.document_type, router, schema, rules, examples
             )

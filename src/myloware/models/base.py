@@ -22,17 +22,31 @@ class ModelCall(BaseModel):
     error: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+class ToolCall(BaseModel):
+    """One call an agent made to one of its tools, as kept on the attempt: the arguments the
+    model gave, what the tool answered (or the error it raised), and how long it took."""
+
+    tool: str
+    arguments: str  # the JSON text the model sent
+    seconds: float
+    output: str | None = None  # the JSON text the model got back (redacted, size-capped)
+    error: str | None = None
 
 
 class Usage(BaseModel):
     """Model usage of one agent call; the attempt recorder copies it onto the attempt row.
-    ``calls``: the requests it was made of, kept with the attempt's output (debugging)."""
+    ``calls``: the requests it was made of, ``tools``: the tool calls an agent made between
+    them — both kept with the attempt's output (debugging, purged with the transcripts)."""
 
     model: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
     calls: list[ModelCall] = Field(default_factory=list)
+    tools: list[ToolCall] = Field(default_factory=list)
 
     def __add__(self, other: Usage) -> Usage:
         """Both calls' usage; ``model`` names every model that was paid for, in order (a
@@ -44,6 +58,7 @@ class Usage(BaseModel):
             tokens_out=self.tokens_out + other.tokens_out,
             cost_usd=round(self.cost_usd + other.cost_usd, 8),
             calls=[*self.calls, *other.calls],
+            tools=[*self.tools, *other.tools],
         )
 
 
@@ -52,6 +67,16 @@ class ModelReply(BaseModel):
     the text it came as (``raw``, for the transcript)."""
 
     data: dict[str, Any]
+    provider: str
+    usage: Usage
+    raw: str | None = None
+
+
+class ChatReply(BaseModel):
+    """A provider's answer to a conversation with tools: the assistant message in Chat
+    Completions form (``content`` and/or ``tool_calls``), who gave it, what it cost."""
+
+    message: dict[str, Any]
     provider: str
     usage: Usage
     raw: str | None = None
@@ -86,4 +111,20 @@ class Provider(Protocol):
         self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
     ) -> ModelReply:
         """Ask for one JSON object that follows ``schema``; raise :class:`ModelError`."""
+        ...
+
+
+class ChatProvider(Provider, Protocol):
+    """A provider that can also hold a conversation with tools (an agent's model)."""
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """The next assistant message: tool calls, or the final answer (following
+        ``schema`` when given); raise :class:`ModelError`."""
         ...

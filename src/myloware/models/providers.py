@@ -17,7 +17,7 @@ from typing import Any
 import anthropic
 import openai
 
-from myloware.models.base import ModelError, ModelReply, Usage
+from myloware.models.base import ChatReply, ModelError, ModelReply, Usage
 from myloware.models.pricing import cost_usd
 
 
@@ -108,6 +108,47 @@ class OpenAIProvider:
             )
         data = _parse_object(message.content, self.name, usage)
         return ModelReply(data=data, provider=self.name, usage=usage, raw=message.content)
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """One turn of an agent's conversation. A local server gets no response format while
+        tools are offered (llama.cpp cannot combine a grammar with tool calls): the final
+        answer is then parsed as JSON by the agent's output schema."""
+        constrain = schema is not None and not (self.local and tools)
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]  # Chat Completions dicts
+                tools=tools or openai.omit,  # type: ignore[arg-type]
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": schema_name, "schema": schema, "strict": False},
+                }
+                if constrain and schema is not None
+                else openai.omit,
+                temperature=0,
+                max_tokens=self._max_tokens if self.local else openai.omit,
+                max_completion_tokens=openai.omit if self.local else self._max_tokens,
+            )
+        except openai.APIError as exc:
+            raise ModelError(_describe(exc), provider=self.name) from exc
+        usage = self._usage(response.usage)
+        if not response.choices:
+            raise ModelError("the answer has no choices", provider=self.name, usage=usage)
+        message = response.choices[0].message
+        if getattr(message, "refusal", None):
+            raise ModelError(
+                f"the model refused: {message.refusal}", provider=self.name, usage=usage
+            )
+        data = message.model_dump(exclude_none=True)
+        raw = message.content if not message.tool_calls else json.dumps(data["tool_calls"])
+        return ChatReply(message=data, provider=self.name, usage=usage, raw=raw)
 
     def _usage(self, usage: Any) -> Usage:
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)

@@ -1,0 +1,246 @@
+"""ExtractorLLM as an Agents SDK agent (extractor mode ``agent``): it calls its tools through
+MyloWare's model router, answers with the canonical record, and every model and tool call is
+kept on the attempt; whatever fails ends in the rules' record with the reason, or a record the
+model gave after reading the failure."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from myloware.agents import AgentDeps
+from myloware.agents.extractor_agent import MAX_TURNS, parse_record, sdk_name
+from myloware.agents.tools import check_arithmetic
+from myloware.contracts import ExtractInput, ExtractOutput, RecordGenInput
+from myloware.db.engine import create_engine, session_factory
+from myloware.models.pricing import cost_usd
+from myloware.models.transcript import conversation_text
+from myloware.pipeline_template import BUILTIN_TOOL_NAMES, ExtractorStage
+from myloware.settings import Settings
+from tests.auth_support import TokenFor
+from tests.model_emulator import ModelEmulator, Reply
+from tests.pipeline_support import (
+    app_client,
+    attempts_of,
+    items_of,
+    running_worker,
+    unique_queue,
+    wait_for_order,
+)
+from tests.test_pipeline_e2e import TEXT_INVOICE
+from tests.test_pipeline_models import ANSWER
+from tests.ui_support import bearer, sign_in
+from tests.worker_support import Agents, stored_item
+
+ARITHMETIC = {"subtotal": 50, "tax_amount": 10, "total_amount": 60}
+
+
+@pytest.fixture
+def agent_settings(settings: Settings, emu: ModelEmulator) -> Settings:
+    return settings.model_copy(
+        update={
+            "task_queue": unique_queue(),
+            "extractor": "agent",
+            "model_providers": ["openai"],
+            "openai_api_key": SecretStr("sk-test"),
+            "openai_base_url": emu.openai_url,
+            "model_max_retries": 0,
+        }
+    )
+
+
+def _tool_names(body: dict[str, Any]) -> list[str]:
+    return [t["function"]["name"] for t in body.get("tools", [])]
+
+
+async def test_check_arithmetic_names_what_does_not_add_up() -> None:
+    """The arithmetic tool checks each line, the lines against the subtotal and the total."""
+    lines: list[dict[str, Any]] = [
+        {"quantity": 2, "unit_price": "10.00", "amount": "20.00"},
+        {"amount": "30.00"},
+    ]
+    ok = await check_arithmetic(None, line_items=lines, **ARITHMETIC)
+    assert ok == {"consistent": True, "checks": 3, "problems": []}
+    bad = await check_arithmetic(
+        None, line_items=[{"quantity": 2, "unit_price": 10, "amount": 25}], subtotal=25,
+        tax_amount=5, total_amount=31,
+    )  # fmt: skip
+    assert not bad["consistent"]
+    assert bad["problems"] == [
+        "line 1: 2 × 10 = 20, not 25",
+        "subtotal 25 + tax 5 = 30, not the total 31",
+    ]
+
+
+def test_the_final_answer_is_read_from_a_code_fence_or_refused() -> None:
+    """A local model's answer in a code fence still parses; prose is refused with its text."""
+    assert parse_record('```json\n{"vendor_name": "ACME"}\n```') == {"vendor_name": "ACME"}
+    with pytest.raises(ValueError, match="not a JSON object"):
+        parse_record("I cannot read this invoice.")
+    assert sdk_name("memory.sender_lookup") == "memory_sender_lookup"
+
+
+def test_the_transcript_spells_out_tool_calls_and_results() -> None:
+    """An agent's conversation is kept as text: the call, its arguments, the tool's answer."""
+    text = conversation_text(
+        [
+            {"role": "system", "content": "be exact"},
+            {"role": "user", "content": "<document>…</document>"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"function": {"name": "check_arithmetic", "arguments": '{"subtotal": 1}'}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": '{"consistent": true}'},
+        ]
+    )
+    assert "be exact" not in text  # the system prompt is kept on its own
+    assert '[assistant → tool check_arithmetic]\n{"subtotal": 1}' in text
+    assert '[tool result call_1]\n{"consistent": true}' in text
+
+
+async def _extract(deps: AgentDeps, tenant: uuid.UUID) -> ExtractOutput:
+    agents = Agents(deps)
+    ref = await stored_item(deps.sessions, tenant)
+    gen = await agents.record_gen.run(RecordGenInput(item=ref))
+    assert gen.template is not None
+    inp = ExtractInput(
+        item=ref,
+        document_type=gen.document_type,
+        settings=ExtractorStage(mode="agent"),
+        tools=gen.template.tools,
+    )
+    return await agents.extractor.run(inp)
+
+
+async def test_a_tool_that_raises_is_reported_to_the_model_which_still_answers(
+    tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
+) -> None:
+    """The memory tool called without its argument raises: the model reads why, the
+    transcript keeps the error, and the record the model then gives stands."""
+    emu.script(
+        Reply(tool_calls=[("memory_sender_lookup", {"vendor": "ACME"})]),
+        Reply(data=ANSWER),
+    )
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        out = await _extract(
+            AgentDeps(session_factory(engine), agent_settings, None), tenants["acme"]
+        )
+    finally:
+        await engine.dispose()
+    assert out.record.extractor == "agent:openai"
+    assert out.record.fields["invoice_number"].value == "INV-2024-0042"
+    assert out.usage is not None
+    [call] = out.usage.tools
+    assert call.tool == "memory.sender_lookup" and call.output is None
+    assert call.error is not None and "sender" in call.error
+    told = [m for m in emu.requests[1].body["messages"] if m["role"] == "tool"]
+    assert "the tool failed" in told[0]["content"]
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ([Reply(status=500)], "no model answered"),
+        ([Reply(text="Sorry, I only chat.")], "not a JSON object"),
+        ([Reply(tool_calls=[("check_arithmetic", ARITHMETIC)])], "Max turns"),
+    ],
+    ids=["no-model", "not-json", "endless-tools"],
+)
+async def test_an_agent_without_a_record_leaves_the_rules_record_and_the_reason(
+    tenants: dict[str, uuid.UUID],
+    clean_db: str,
+    agent_settings: Settings,
+    emu: ModelEmulator,
+    script: list[Reply],
+    reason: str,
+) -> None:
+    """No model, an answer that is not JSON, or tool calls without end: the rules read the
+    document, the record says why the agent did not, and what was spent is kept."""
+    emu.script(*script)
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        out = await _extract(
+            AgentDeps(session_factory(engine), agent_settings, None), tenants["acme"]
+        )
+    finally:
+        await engine.dispose()
+    assert out.record.extractor.startswith("rules (fallback: the agent gave no record")
+    assert reason in out.record.extractor
+    assert out.record.fields["invoice_number"].value == "INV-2024-0042"  # read by the rules
+    assert out.usage is not None and out.usage.calls  # the failed requests are in the trace
+    if reason == "Max turns":
+        assert len(emu.requests) == MAX_TURNS and len(out.usage.tools) == MAX_TURNS
+        assert out.usage.tokens_in == 120 * MAX_TURNS
+
+
+@pytest.fixture
+async def aapi(
+    agent_settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(
+        agent_settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    ) as client:
+        yield client
+
+
+async def test_the_agent_calls_a_tool_then_answers_and_the_trace_shows_both(
+    aapi: httpx.AsyncClient,
+    agent_settings: Settings,
+    database_url: str,
+    temporal_address: str,
+    token_for: TokenFor,
+    emu: ModelEmulator,
+) -> None:
+    """Through the worker: the model checks the arithmetic with its tool, then answers; the
+    attempt adds up both model calls and keeps the tool call, and the Run Trace shows them."""
+    emu.script(
+        Reply(tool_calls=[("check_arithmetic", ARITHMETIC)], tokens_in=700, tokens_out=30),
+        Reply(data=ANSWER, tokens_in=800, tokens_out=90),
+    )
+    headers = token_for("acme")
+    async with running_worker(agent_settings, database_url, temporal_address):
+        r = await aapi.post(
+            "/v1/work-orders", json={"work_items": [{"content": TEXT_INVOICE}]}, headers=headers
+        )
+        order = await wait_for_order(aapi, r.json()["data"]["id"], headers)
+    [item] = await items_of(aapi, order["id"], headers)
+    assert item["status"] == "COMPLETED", item.get("error")
+    assert item["result"]["fields"]["total_amount"] == "60.00"
+    [extractor] = [
+        a for a in await attempts_of(aapi, item["id"], headers) if a["agent_id"] == "ExtractorLLM"
+    ]
+    assert extractor["output"]["record"]["extractor"] == "agent:openai"
+    assert (extractor["tokens_in"], extractor["tokens_out"]) == (1500, 120)
+    usage = extractor["output"]["usage"]
+    assert [c["tokens_in"] for c in usage["calls"]] == [700, 800]
+    assert usage["calls"][0]["cost_usd"] == cost_usd("gpt-4o-mini", 700, 30)
+    [tool] = usage["tools"]
+    assert tool["tool"] == "check.arithmetic" and tool["error"] is None
+    assert json.loads(tool["output"])["consistent"] is True
+    # the model was offered every tool the built-in template allows, as function tools
+    assert _tool_names(emu.requests[0].body) == [sdk_name(n) for n in BUILTIN_TOOL_NAMES]
+    assert "response_format" in emu.requests[0].body  # the record's schema, as output type
+    answered = [m for m in emu.requests[1].body["messages"] if m["role"] == "tool"]
+    assert json.loads(answered[0]["content"])["consistent"] is True
+    trace = await aapi.get(
+        f"/ui/work-items/{item['id']}", headers=await sign_in(aapi, bearer(headers))
+    )
+    assert "tool call 1: check.arithmetic" in trace.text
+    assert "model call 2" in trace.text
+    assert "agent: openai (gpt-4o-mini) read every field, with its tools" in trace.text
