@@ -182,6 +182,28 @@ async def test_an_agent_without_a_record_leaves_the_rules_record_and_the_reason(
         assert out.usage.tokens_in == 120 * MAX_TURNS
 
 
+async def test_a_budget_spent_mid_run_asks_no_further_turn_and_tells_the_policy(
+    tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
+) -> None:
+    """The order may spend 200 tokens: the first turn (a tool call) spends 210, so no second
+    turn is asked; the rules' record says why and the output flags the spent budget."""
+    emu.script(
+        Reply(tool_calls=[("check_arithmetic", ARITHMETIC)], tokens_in=150, tokens_out=60),
+        Reply(data=ANSWER),
+    )
+    budgeted = agent_settings.model_copy(update={"model_budget_tokens_per_order": 200})
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        out = await _extract(AgentDeps(session_factory(engine), budgeted, None), tenants["acme"])
+    finally:
+        await engine.dispose()
+    assert len(emu.requests) == 1
+    assert "token budget ran out mid-document (210 of 200" in out.record.extractor
+    assert out.budget_exhausted and out.usage is not None
+    assert (out.usage.tokens_in, out.usage.tokens_out) == (150, 60)
+    assert [c.tool for c in out.usage.tools] == ["check.arithmetic"]
+
+
 @pytest.fixture
 async def aapi(
     agent_settings: Settings,

@@ -102,7 +102,7 @@ class ExtractorLLM:
         if rules is not None and not needs_model(rules):
             # no model needed, no budget spent
             return ExtractOutput(record=rules, usage=Usage(), tools=toolbox.names)
-        spent = await self._budget_spent(inp.item)
+        spent, tokens_left = await self._budget(inp.item)
         if spent is not None:
             record = rules or extract(doc, inp.document_type)
             note = f"rules ({spent} token budget spent: no model asked)"
@@ -115,8 +115,9 @@ class ExtractorLLM:
         related = await self._memory.records_like(inp.item, doc, inp.document_type)
         examples = [r.data for r in related]
         router = self._model_router(stage)
+        budget_exhausted = False
         if mode == "agent":
-            record, usage = await extract_with_agent(
+            answer = await extract_with_agent(
                 doc,
                 inp.document_type,
                 router,
@@ -124,7 +125,9 @@ class ExtractorLLM:
                 schema,
                 examples,
                 transcript_chars=self.deps.settings.model_transcript_chars,
+                token_budget=tokens_left,
             )
+            record, usage, budget_exhausted = answer.record, answer.usage, answer.budget_spent
         elif rules is not None:
             record, usage = await extract_hybrid(
                 doc, inp.document_type, router, schema, rules, examples
@@ -140,21 +143,27 @@ class ExtractorLLM:
             related=shown,
             tools=toolbox.names,
             from_model=model_supplied(record, rules),
+            budget_exhausted=budget_exhausted,
         )
 
-    async def _budget_spent(self, ref: ItemRef) -> str | None:
-        """Which token budget is spent ("order" or "tenant's daily"), None while both last."""
+    async def _budget(self, ref: ItemRef) -> tuple[str | None, int | None]:
+        """Which token budget is spent ("the order's" or "the tenant's daily"; None while
+        both last), and how many tokens are left of the tighter one (None: no limit)."""
         per_order = self.deps.settings.model_budget_tokens_per_order
         per_day = self.deps.settings.model_budget_tokens_per_tenant_day
         if not per_order and not per_day:
-            return None
+            return None, None
         async with transaction(self.deps.engine) as pg:
             order, today = await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id)
-        if per_order and order >= per_order:
-            return "the order's"
-        if per_day and today >= per_day:
-            return "the tenant's daily"
-        return None
+        left: list[tuple[str, int]] = []
+        if per_order:
+            left.append(("the order's", per_order - order))
+        if per_day:
+            left.append(("the tenant's daily", per_day - today))
+        for name, tokens in left:
+            if tokens <= 0:
+                return name, 0
+        return None, min(tokens for _, tokens in left)
 
     def _model_router(self, stage: ExtractorStage) -> ModelRouter:
         """The chain the template names (default: the configured one), built once per worker."""

@@ -13,8 +13,9 @@ Failures end in a clear reason, never a lost document:
 
 - a tool that raises: the model is told the tool failed (and why) and goes on; the error is
   in the transcript;
-- no model answers, an answer that is not the record's JSON, or more than :data:`MAX_TURNS`
-  turns: the rules' record stands, its ``extractor`` saying why (what was spent is kept).
+- no model answers, an answer that is not the record's JSON, more than :data:`MAX_TURNS`
+  turns, or the token budget spent between two turns: the rules' record stands, its
+  ``extractor`` saying why (what was spent is kept; a spent budget also tells the policy).
 
 The SDK is imported on first use (:func:`extract_with_agent`): a worker that runs no agent
 never loads it.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -84,6 +86,16 @@ def parse_record(text: str) -> dict[str, Any]:
         if isinstance(data, dict):
             return data
     raise ValueError(f"the agent's answer is not a JSON object: {text[:120]!r}")
+
+
+@dataclass(frozen=True)
+class AgentAnswer:
+    """What the agent run gave: the record (the rules' when the agent gave none, saying
+    why), what it cost (model and tool calls), whether the token budget ran out mid-run."""
+
+    record: CanonicalRecord
+    usage: Usage
+    budget_spent: bool = False
 
 
 class ToolRecorder:
@@ -179,11 +191,13 @@ async def extract_with_agent(
     examples: Sequence[Example] = (),
     *,
     transcript_chars: int = 16_000,
-) -> tuple[CanonicalRecord, Usage]:
+    token_budget: int | None = None,
+) -> AgentAnswer:
     """The record as the agent answers it, or the rules' with the reason the agent did not
-    answer. An INVOICE that carries an e-invoice is read from it, with no model call."""
+    answer. An INVOICE that carries an e-invoice is read from it, with no model call.
+    ``token_budget``: the tokens the run may spend (checked before each model call)."""
     if doc.einvoice is not None and document_type is DocumentType.INVOICE:
-        return extract(doc, document_type), Usage()
+        return AgentAnswer(extract(doc, document_type), Usage())
     if not doc.text.strip():
         raise ExtractionError(
             "the document has no text to extract from", details={"name": doc.name}
@@ -191,10 +205,10 @@ async def extract_with_agent(
     from agents import Agent, RunConfig, Runner
     from agents.exceptions import AgentsException
 
-    from myloware.models.sdk import RouterModel, RouterModelProvider
+    from myloware.models.sdk import BudgetSpent, RouterModel, RouterModelProvider
 
     schema_name = f"{document_type.value.lower()}_record"
-    model = RouterModel(router, schema_name=schema_name)
+    model = RouterModel(router, schema_name=schema_name, token_budget=token_budget)
     tools = ToolRecorder(toolbox, transcript_chars)
     agent: Agent[None] = Agent(
         name=AgentName.EXTRACTOR.value,
@@ -212,7 +226,11 @@ async def extract_with_agent(
         log.warning("agent_extraction_fell_back_to_rules", error=reason)
         record = extract(doc, document_type)
         note = f"rules (fallback: the agent gave no record: {reason})"
-        return record.model_copy(update={"extractor": note}), model.usage + Usage(tools=tools.calls)
+        return AgentAnswer(
+            record.model_copy(update={"extractor": note}),
+            model.usage + Usage(tools=tools.calls),
+            budget_spent=isinstance(exc, BudgetSpent),
+        )
     data = result.final_output if isinstance(result.final_output, dict) else {}
     record = CanonicalRecord(
         document_type=document_type,
@@ -220,4 +238,4 @@ async def extract_with_agent(
         extractor=f"agent:{model.provider or 'router'}",
         language=detect_language(doc.text),
     )
-    return record, model.usage + Usage(tools=tools.calls)
+    return AgentAnswer(record, model.usage + Usage(tools=tools.calls))

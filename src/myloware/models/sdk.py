@@ -26,16 +26,32 @@ from agents.tool import Tool
 from openai.types.chat import ChatCompletionMessage
 from openai.types.responses.response_prompt_param import ResponsePromptParam
 
-from myloware.models.base import Usage
+from myloware.models.base import ModelError, Usage
 from myloware.models.router import ModelRouter
 
 
-class RouterModel(Model):
-    """One agent run's model: every turn through the router, its usage added up."""
+class BudgetSpent(ModelError):
+    """The run's token budget ran out between two turns: no further turn is asked."""
 
-    def __init__(self, router: ModelRouter, schema_name: str = "final_output") -> None:
+    transient = False
+
+
+class RouterModel(Model):
+    """One agent run's model: every turn through the router, its usage added up.
+
+    ``token_budget``: the tokens (in + out) the run may spend — what is left of the work
+    order's and the tenant's daily budgets; checked before each turn (None: no limit)."""
+
+    def __init__(
+        self,
+        router: ModelRouter,
+        schema_name: str = "final_output",
+        *,
+        token_budget: int | None = None,
+    ) -> None:
         self.router = router
         self.schema_name = schema_name
+        self.token_budget = token_budget
         self.usage = Usage()
         self.provider: str | None = None  # who gave the last answer
 
@@ -53,6 +69,13 @@ class RouterModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
+        spent = self.usage.tokens_in + self.usage.tokens_out
+        if self.token_budget is not None and spent >= self.token_budget:
+            raise BudgetSpent(
+                f"the token budget ran out mid-document ({spent} of {self.token_budget} "
+                "tokens left when the run began)",
+                provider="router",
+            )
         messages: list[dict[str, Any]] = [dict(m) for m in Converter.items_to_messages(input)]
         if system_instructions:
             messages.insert(0, {"role": "system", "content": system_instructions})
