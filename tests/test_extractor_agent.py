@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from myloware.agents import AgentDeps
-from myloware.agents.extractor_agent import MAX_TURNS, parse_record, sdk_name
+from myloware.agents.extractor_agent import MAX_TURNS, parse_record, record_answer, sdk_name
 from myloware.agents.tools import check_arithmetic
 from myloware.contracts import ExtractInput, ExtractOutput, RecordGenInput
 from myloware.db.engine import create_engine, session_factory
@@ -79,11 +79,18 @@ async def test_check_arithmetic_names_what_does_not_add_up() -> None:
 
 
 def test_the_final_answer_is_read_from_a_code_fence_or_refused() -> None:
-    """A local model's answer in a code fence still parses; prose is refused with its text."""
+    """A local model's answer in a code fence still parses; prose, or JSON that names none of
+    the record's fields, is refused with what it was."""
     assert parse_record('```json\n{"vendor_name": "ACME"}\n```') == {"vendor_name": "ACME"}
     with pytest.raises(ValueError, match="not a JSON object"):
         parse_record("I cannot read this invoice.")
     assert sdk_name("memory.sender_lookup") == "memory_sender_lookup"
+    # the bundled 1.5B model, offered tools, wrote its tool call as text (measured)
+    as_text = '```json\n{"name": "check_arithmetic", "arguments": {"subtotal": 118.0}}\n```'
+    schema = {"properties": {"vendor_name": {}, "total_amount": {}}}
+    with pytest.raises(ValueError, match=r"none of the record's fields \(keys: arguments, name"):
+        record_answer(as_text, schema)
+    assert record_answer('{"total_amount": 5}', schema) == {"total_amount": 5}
 
 
 def test_the_transcript_spells_out_tool_calls_and_results() -> None:

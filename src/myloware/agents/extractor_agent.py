@@ -98,6 +98,19 @@ class AgentAnswer:
     budget_spent: bool = False
 
 
+def record_answer(text: str, schema: Schema) -> dict[str, Any]:
+    """The final answer as the record's JSON object: it must name at least one of the
+    schema's fields (a small local model offered tools sometimes writes its tool call as
+    text — ``{"name": "check_arithmetic", "arguments": …}`` — instead of the record).
+    Raises ValueError."""
+    data = parse_record(text)
+    known = set(schema.get("properties", {}))
+    if known and not known & set(data):
+        keys = ", ".join(sorted(data)[:5]) or "none"
+        raise ValueError(f"the agent's answer holds none of the record's fields (keys: {keys})")
+    return data
+
+
 class ToolRecorder:
     """The toolbox as SDK function tools; every call kept (``calls``) as it happened."""
 
@@ -175,7 +188,7 @@ def _output_type(schema: Schema, name: str) -> Any:
 
         def validate_json(self, json_str: str) -> Any:
             try:
-                return parse_record(json_str)
+                return record_answer(json_str, schema)
             except ValueError as exc:
                 raise ModelBehaviorError(str(exc)) from None
 
