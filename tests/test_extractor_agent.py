@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from myloware.agents import AgentDeps
 from myloware.agents.extractor_agent import MAX_TURNS, parse_record, record_answer, sdk_name
 from myloware.agents.tools import check_arithmetic
-from myloware.contracts import ExtractInput, ExtractOutput, RecordGenInput
+from myloware.contracts import ExtractInput, ExtractOutput, ModelExtractInput, RecordGenInput
 from myloware.db.engine import create_engine, session_factory
 from myloware.models.pricing import cost_usd
 from myloware.models.transcript import conversation_text
@@ -87,7 +87,7 @@ def test_the_final_answer_is_read_from_a_code_fence_or_refused() -> None:
     assert sdk_name("memory.sender_lookup") == "memory_sender_lookup"
     # the bundled 1.5B model, offered tools, wrote its tool call as text (measured)
     as_text = '```json\n{"name": "check_arithmetic", "arguments": {"subtotal": 118.0}}\n```'
-    schema = {"properties": {"vendor_name": {}, "total_amount": {}}}
+    schema: dict[str, Any] = {"properties": {"vendor_name": {}, "total_amount": {}}}
     with pytest.raises(ValueError, match=r"none of the record's fields \(keys: arguments, name"):
         record_answer(as_text, schema)
     assert record_answer('{"total_amount": 5}', schema) == {"total_amount": 5}
@@ -113,18 +113,44 @@ def test_the_transcript_spells_out_tool_calls_and_results() -> None:
     assert '[tool result call_1]\n{"consistent": true}' in text
 
 
-async def _extract(deps: AgentDeps, tenant: uuid.UUID) -> ExtractOutput:
-    agents = Agents(deps)
-    ref = await stored_item(deps.sessions, tenant)
+async def _input(agents: Agents, tenant: uuid.UUID) -> ExtractInput:
+    """A stored invoice after RecordGen, as the workflow hands it to ExtractorLLM."""
+    ref = await stored_item(agents.deps.sessions, tenant)
     gen = await agents.record_gen.run(RecordGenInput(item=ref))
     assert gen.template is not None
-    inp = ExtractInput(
+    return ExtractInput(
         item=ref,
         document_type=gen.document_type,
         settings=ExtractorStage(mode="agent"),
         tools=gen.template.tools,
     )
-    return await agents.extractor.run(inp)
+
+
+async def _extract(deps: AgentDeps, tenant: uuid.UUID) -> ExtractOutput:
+    agents = Agents(deps)
+    return await agents.extractor.run(await _input(agents, tenant))
+
+
+async def test_with_a_model_queue_the_agent_runs_on_it_not_in_the_documents_slot(
+    tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
+) -> None:
+    """ExtractorLLM hands an agent run to the model task queue, asking no model itself;
+    ExtractorModel there runs the agent."""
+    emu.script(Reply(data=ANSWER))
+    queued = agent_settings.model_copy(update={"model_task_queue": "agents-models"})
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        agents = Agents(AgentDeps(session_factory(engine), queued, None))
+        inp = await _input(agents, tenants["acme"])
+        handed = await agents.extractor.run(inp)
+        assert handed.model_queue == "agents-models" and emu.requests == []
+        asked = await agents.extractor.model(
+            ModelExtractInput(**inp.model_dump(), rules=handed.record)
+        )
+    finally:
+        await engine.dispose()
+    assert asked.record.extractor == "agent:openai" and len(emu.requests) == 1
+    assert asked.tools == list(BUILTIN_TOOL_NAMES)
 
 
 async def test_a_tool_that_raises_is_reported_to_the_model_which_still_answers(
