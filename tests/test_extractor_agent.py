@@ -263,13 +263,16 @@ async def test_the_agent_calls_a_tool_then_answers_and_the_trace_shows_both(
     emu: ModelEmulator,
 ) -> None:
     """Through the worker: the model checks the arithmetic with its tool, then answers; the
-    attempt adds up both model calls and keeps the tool call, and the Run Trace shows them."""
+    attempt adds up both model calls (cost, the SDK's retry) and keeps the tool call, and the
+    Run Trace shows them."""
     emu.script(
+        Reply(status=503),  # retried by the SDK: the first call says so
         Reply(tool_calls=[("check_arithmetic", ARITHMETIC)], tokens_in=700, tokens_out=30),
         Reply(data=ANSWER, tokens_in=800, tokens_out=90),
     )
     headers = token_for("acme")
-    async with running_worker(agent_settings, database_url, temporal_address):
+    retrying = agent_settings.model_copy(update={"model_max_retries": 1})
+    async with running_worker(retrying, database_url, temporal_address):
         r = await aapi.post(
             "/v1/work-orders", json={"work_items": [{"content": TEXT_INVOICE}]}, headers=headers
         )
@@ -285,17 +288,18 @@ async def test_the_agent_calls_a_tool_then_answers_and_the_trace_shows_both(
     usage = extractor["output"]["usage"]
     assert [c["tokens_in"] for c in usage["calls"]] == [700, 800]
     assert usage["calls"][0]["cost_usd"] == cost_usd("gpt-4o-mini", 700, 30)
+    assert [c["retries"] for c in usage["calls"]] == [1, 0]
     [tool] = usage["tools"]
     assert tool["tool"] == "check.arithmetic" and tool["error"] is None
     assert json.loads(tool["output"])["consistent"] is True
     # the model was offered every tool the built-in template allows, as function tools
-    assert _tool_names(emu.requests[0].body) == [sdk_name(n) for n in BUILTIN_TOOL_NAMES]
-    assert "response_format" in emu.requests[0].body  # the record's schema, as output type
-    answered = [m for m in emu.requests[1].body["messages"] if m["role"] == "tool"]
+    assert _tool_names(emu.requests[1].body) == [sdk_name(n) for n in BUILTIN_TOOL_NAMES]
+    assert "response_format" in emu.requests[1].body  # the record's schema, as output type
+    answered = [m for m in emu.requests[2].body["messages"] if m["role"] == "tool"]
     assert json.loads(answered[0]["content"])["consistent"] is True
     trace = await aapi.get(
         f"/ui/work-items/{item['id']}", headers=await sign_in(aapi, bearer(headers))
     )
     assert "tool call 1: check.arithmetic" in trace.text
-    assert "model call 2" in trace.text
+    assert "model call 2" in trace.text and "1 SDK retry" in trace.text
     assert "agent: openai (gpt-4o-mini) read every field, with its tools" in trace.text

@@ -23,6 +23,7 @@ class ModelCall(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    retries: int = 0  # the SDK's retries before this answer (connection errors, 429, 5xx)
 
 
 class ToolCall(BaseModel):
@@ -45,6 +46,7 @@ class Usage(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    retries: int = 0  # requests the provider SDKs retried
     calls: list[ModelCall] = Field(default_factory=list)
     tools: list[ToolCall] = Field(default_factory=list)
 
@@ -57,6 +59,7 @@ class Usage(BaseModel):
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
             cost_usd=round(self.cost_usd + other.cost_usd, 8),
+            retries=self.retries + other.retries,
             calls=[*self.calls, *other.calls],
             tools=[*self.tools, *other.tools],
         )

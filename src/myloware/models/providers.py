@@ -81,31 +81,8 @@ class OpenAIProvider:
     async def complete_json(
         self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
     ) -> ModelReply:
-        try:
-            response = await self._client.chat.completions.create(
-                model=self.model,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": prompt},
-                ],
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": schema_name, "schema": schema, "strict": False},
-                },
-                temperature=0,
-                max_tokens=self._max_tokens if self.local else openai.omit,
-                max_completion_tokens=openai.omit if self.local else self._max_tokens,
-            )
-        except openai.APIError as exc:
-            raise ModelError(_describe(exc), provider=self.name) from exc
-        usage = self._usage(response.usage)
-        if not response.choices:
-            raise ModelError("the answer has no choices", provider=self.name, usage=usage)
-        message = response.choices[0].message
-        if getattr(message, "refusal", None):
-            raise ModelError(
-                f"the model refused: {message.refusal}", provider=self.name, usage=usage
-            )
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+        message, usage = await self._message(messages, [], schema, schema_name)
         data = _parse_object(message.content, self.name, usage)
         return ModelReply(data=data, provider=self.name, usage=usage, raw=message.content)
 
@@ -120,9 +97,22 @@ class OpenAIProvider:
         """One turn of an agent's conversation. A local server gets no response format while
         tools are offered (llama.cpp cannot combine a grammar with tool calls): the final
         answer is then parsed as JSON by the agent's output schema."""
-        constrain = schema is not None and not (self.local and tools)
+        constrained = None if self.local and tools else schema
+        message, usage = await self._message(messages, tools, constrained, schema_name)
+        data = message.model_dump(exclude_none=True)
+        raw = message.content if not message.tool_calls else json.dumps(data["tool_calls"])
+        return ChatReply(message=data, provider=self.name, usage=usage, raw=raw)
+
+    async def _message(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> tuple[Any, Usage]:
+        """The assistant message of one request and its usage (with the SDK's retries)."""
         try:
-            response = await self._client.chat.completions.create(
+            raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]  # Chat Completions dicts
                 tools=tools or openai.omit,  # type: ignore[arg-type]
@@ -130,15 +120,16 @@ class OpenAIProvider:
                     "type": "json_schema",
                     "json_schema": {"name": schema_name, "schema": schema, "strict": False},
                 }
-                if constrain and schema is not None
+                if schema is not None
                 else openai.omit,
                 temperature=0,
                 max_tokens=self._max_tokens if self.local else openai.omit,
                 max_completion_tokens=openai.omit if self.local else self._max_tokens,
             )
+            response = raw.parse()
         except openai.APIError as exc:
             raise ModelError(_describe(exc), provider=self.name) from exc
-        usage = self._usage(response.usage)
+        usage = self._usage(response.usage, retries=raw.retries_taken)
         if not response.choices:
             raise ModelError("the answer has no choices", provider=self.name, usage=usage)
         message = response.choices[0].message
@@ -146,11 +137,9 @@ class OpenAIProvider:
             raise ModelError(
                 f"the model refused: {message.refusal}", provider=self.name, usage=usage
             )
-        data = message.model_dump(exclude_none=True)
-        raw = message.content if not message.tool_calls else json.dumps(data["tool_calls"])
-        return ChatReply(message=data, provider=self.name, usage=usage, raw=raw)
+        return message, usage
 
-    def _usage(self, usage: Any) -> Usage:
+    def _usage(self, usage: Any, *, retries: int = 0) -> Usage:
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
         return Usage(
@@ -158,6 +147,7 @@ class OpenAIProvider:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             cost_usd=cost_usd(self.model, tokens_in, tokens_out, local=self.local),
+            retries=retries,
         )
 
     async def close(self) -> None:

@@ -191,6 +191,7 @@ class ModelRouter:
                 tokens_in=usage.tokens_in,
                 tokens_out=usage.tokens_out,
                 cost_usd=usage.cost_usd,
+                retries=usage.retries,
             )
         ]
 

@@ -80,6 +80,8 @@ def model_calls(output: Mapping[str, Any] | None) -> list[ModelCallView]:
         )
         if call.get("cost_usd"):
             summary += f" · ${float(call['cost_usd']):.4f}"
+        if call.get("retries"):
+            summary += f" · {call['retries']} SDK retr{'y' if call['retries'] == 1 else 'ies'}"
         prompt = f"[system]\n{call.get('system', '')}\n\n[prompt]\n{call.get('prompt', '')}"
         answer = call.get("answer")
         views.append(
