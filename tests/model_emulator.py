@@ -22,7 +22,7 @@ class Reply:
     """``data``: the JSON object to answer with; ``text``: raw answer text instead (garbage);
     ``status``: an HTTP error instead; ``page``: an HTML page with status 200 instead of the
     API's JSON (a captive portal or proxy); ``delay_s``: wait first (timeouts);
-    ``tool_calls``: (name, arguments) of the functions to call instead of an answer (OpenAI)."""
+    ``tool_calls``: (name, arguments) of the functions to call instead of an answer."""
 
     data: dict[str, Any] | None = None
     tool_calls: list[tuple[str, dict[str, Any]]] | None = None
@@ -156,8 +156,14 @@ class ModelEmulator:
         content: list[dict[str, Any]]
         if reply.text is not None:
             content = [{"type": "text", "text": reply.text}]
-        else:
-            tool = body["tool_choice"]["name"]
+        elif reply.tool_calls:
+            content = [
+                {"type": "tool_use", "id": f"toolu_{len(self.requests)}_{n}", "name": name,
+                 "input": arguments}
+                for n, (name, arguments) in enumerate(reply.tool_calls)
+            ]  # fmt: skip
+        else:  # the forced tool, or (tool_choice "any") the answer tool, offered last
+            tool = body["tool_choice"].get("name") or body["tools"][-1]["name"]
             content = [{"type": "tool_use", "id": "toolu_1", "name": tool, "input": reply.data}]
         return web.json_response(
             {

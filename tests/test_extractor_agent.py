@@ -215,6 +215,42 @@ async def test_an_agent_without_a_record_leaves_the_rules_record_and_the_reason(
         assert out.usage.tokens_in == 120 * MAX_TURNS
 
 
+async def test_each_turn_falls_back_down_the_chain_to_anthropic(
+    tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
+) -> None:
+    """OpenAI fails both turns; Anthropic, next in the chain, calls the tool and answers
+    through its answer tool — the conversation carried over in its own wire format."""
+    emu.script(
+        Reply(status=500),
+        Reply(tool_calls=[("check_arithmetic", ARITHMETIC)]),
+        Reply(status=500),
+        Reply(data=ANSWER),
+    )
+    chain = agent_settings.model_copy(
+        update={
+            "model_providers": ["openai", "anthropic"],
+            "anthropic_api_key": SecretStr("sk-ant-test"),
+            "anthropic_base_url": emu.anthropic_url,
+        }
+    )
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        out = await _extract(AgentDeps(session_factory(engine), chain, None), tenants["acme"])
+    finally:
+        await engine.dispose()
+    assert out.record.extractor == "agent:anthropic"
+    assert out.record.fields["vendor_name"].value == "ACME Office Supplies Ltd"
+    assert [r.path for r in emu.requests] == ["/v1/chat/completions", "/v1/messages"] * 2
+    first, second = emu.requests[1].body, emu.requests[3].body
+    assert first["tool_choice"] == {"type": "any"}
+    assert [t["name"] for t in first["tools"]][-1] == "invoice_record"  # the answer tool
+    [result] = second["messages"][-1]["content"]
+    assert result["type"] == "tool_result" and '"consistent": true' in result["content"]
+    assert out.usage is not None
+    assert [c.provider for c in out.usage.calls] == ["openai", "anthropic"] * 2
+    assert [c.tool for c in out.usage.tools] == ["check.arithmetic"]
+
+
 async def test_a_budget_spent_mid_run_asks_no_further_turn_and_tells_the_policy(
     tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
 ) -> None:

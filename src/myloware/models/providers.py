@@ -17,6 +17,7 @@ from typing import Any
 import anthropic
 import openai
 
+from myloware.models.anthropic_chat import from_anthropic, to_anthropic, tools_for
 from myloware.models.base import ChatReply, ModelError, ModelReply, Usage
 from myloware.models.pricing import cost_usd
 
@@ -214,6 +215,40 @@ class AnthropicProvider:
             data = _parse_object("".join(texts), self.name, usage)
             return ModelReply(data=data, provider=self.name, usage=usage, raw="".join(texts))
         raise ModelError("the answer holds no tool call", provider=self.name, usage=usage)
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """One turn of an agent's conversation: the helper tools and an answer tool carrying
+        ``schema``, one of which must be called (:mod:`.anthropic_chat`)."""
+        system, turns = to_anthropic(messages)
+        offered = tools_for(tools, schema, schema_name)
+        try:
+            response = await self._client.messages.create(
+                model=self.model,
+                max_tokens=self._max_tokens,
+                system=system or anthropic.omit,
+                messages=turns,  # type: ignore[arg-type]  # Messages API dicts
+                tools=offered or anthropic.omit,  # type: ignore[arg-type]
+                tool_choice={"type": "any"} if offered else anthropic.omit,
+            )
+        except anthropic.APIError as exc:
+            raise ModelError(_describe(exc), provider=self.name) from exc
+        tokens_in, tokens_out = response.usage.input_tokens, response.usage.output_tokens
+        usage = Usage(
+            model=self.model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost_usd(self.model, tokens_in, tokens_out),
+        )
+        message = from_anthropic(list(response.content), schema_name)
+        raw = message.get("content") or json.dumps(message.get("tool_calls"))
+        return ChatReply(message=message, provider=self.name, usage=usage, raw=raw)
 
     async def close(self) -> None:
         await self._client.close()

@@ -106,7 +106,7 @@ class ModelRouter:
         schema_name: str,
     ) -> ChatReply:
         """One turn of an agent's conversation, down the same chain (a provider that cannot
-        hold one — Anthropic's, here — fails over to the next)."""
+        hold one fails over to the next)."""
 
         async def ask(provider: Provider) -> ChatReply:
             chat = getattr(provider, "chat", None)
