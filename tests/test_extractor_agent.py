@@ -215,6 +215,26 @@ async def test_an_agent_without_a_record_leaves_the_rules_record_and_the_reason(
         assert out.usage.tokens_in == 120 * MAX_TURNS
 
 
+async def test_the_agent_is_offered_only_its_allowed_tools_and_cannot_call_others(
+    tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
+) -> None:
+    """A template allowing only the arithmetic tool: the model sees that one; its call to
+    another ends the run in the rules' record, naming the tool."""
+    emu.script(Reply(tool_calls=[("document_read", {"page": 1})]))
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        agents = Agents(AgentDeps(session_factory(engine), agent_settings, None))
+        inp = await _input(agents, tenants["acme"])
+        out = await agents.extractor.run(inp.model_copy(update={"tools": ["check.arithmetic"]}))
+    finally:
+        await engine.dispose()
+    assert _tool_names(emu.requests[0].body) == ["check_arithmetic"]
+    assert out.tools == ["check.arithmetic"]
+    assert out.record.extractor.startswith("rules (fallback: the agent gave no record")
+    assert "document_read" in out.record.extractor
+    assert out.usage is not None and out.usage.tools == []  # nothing was run
+
+
 async def test_each_turn_falls_back_down_the_chain_to_anthropic(
     tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
 ) -> None:
