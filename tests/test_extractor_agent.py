@@ -271,6 +271,23 @@ async def test_each_turn_falls_back_down_the_chain_to_anthropic(
     assert [c.tool for c in out.usage.tools] == ["check.arithmetic"]
 
 
+async def test_a_run_past_its_deadline_leaves_the_rules_record(
+    tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
+) -> None:
+    """Each turn answers within the chain's deadline, but the run as a whole may not take
+    longer than it either: the rules' record, saying so, and the turns it paid for."""
+    emu.script(Reply(tool_calls=[("check_arithmetic", ARITHMETIC)], delay_s=0.6))
+    hurried = agent_settings.model_copy(update={"model_deadline_s": 1.0})
+    engine = create_engine(clean_db, pool_size=2)
+    try:
+        out = await _extract(AgentDeps(session_factory(engine), hurried, None), tenants["acme"])
+    finally:
+        await engine.dispose()
+    assert "out of time (1 s for the run)" in out.record.extractor
+    assert out.record.fields["invoice_number"].value == "INV-2024-0042"  # read by the rules
+    assert out.usage is not None and len(out.usage.calls) == 1  # the second turn was cut
+
+
 async def test_a_budget_spent_mid_run_asks_no_further_turn_and_tells_the_policy(
     tenants: dict[str, uuid.UUID], clean_db: str, agent_settings: Settings, emu: ModelEmulator
 ) -> None:

@@ -126,6 +126,9 @@ class ExtractorLLM:
                 examples,
                 transcript_chars=self.deps.settings.model_transcript_chars,
                 token_budget=tokens_left,
+                # the whole run within the chain's deadline: below the activity's limit, so
+                # a slow run ends in the rules' record, not in a timed-out (and paid) retry
+                deadline_s=self.deps.settings.model_deadline_s,
             )
             record, usage, budget_exhausted = answer.record, answer.usage, answer.budget_spent
         elif rules is not None:

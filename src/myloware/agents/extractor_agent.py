@@ -14,8 +14,9 @@ Failures end in a clear reason, never a lost document:
 - a tool that raises: the model is told the tool failed (and why) and goes on; the error is
   in the transcript;
 - no model answers, an answer that is not the record's JSON, more than :data:`MAX_TURNS`
-  turns, or the token budget spent between two turns: the rules' record stands, its
-  ``extractor`` saying why (what was spent is kept; a spent budget also tells the policy).
+  turns, the run's deadline passed, or the token budget spent between two turns: the
+  rules' record stands, its ``extractor`` saying why (what was spent is kept; a spent
+  budget also tells the policy).
 
 The SDK is imported on first use (:func:`extract_with_agent`): a worker that runs no agent
 never loads it.
@@ -23,6 +24,7 @@ never loads it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -205,10 +207,12 @@ async def extract_with_agent(
     *,
     transcript_chars: int = 16_000,
     token_budget: int | None = None,
+    deadline_s: float | None = None,
 ) -> AgentAnswer:
     """The record as the agent answers it, or the rules' with the reason the agent did not
     answer. An INVOICE that carries an e-invoice is read from it, with no model call.
-    ``token_budget``: the tokens the run may spend (checked before each model call)."""
+    ``token_budget``: the tokens the run may spend (checked before each model call);
+    ``deadline_s``: the whole run's time (each turn also has the router's own deadline)."""
     if doc.einvoice is not None and document_type is DocumentType.INVOICE:
         return AgentAnswer(extract(doc, document_type), Usage())
     if not doc.text.strip():
@@ -231,11 +235,19 @@ async def extract_with_agent(
     )
     config = RunConfig(model_provider=RouterModelProvider(model), tracing_disabled=True)
     try:
-        result = await Runner.run(
-            agent, prompt_for(doc, document_type, examples), max_turns=MAX_TURNS, run_config=config
+        async with asyncio.timeout(deadline_s):
+            result = await Runner.run(
+                agent,
+                prompt_for(doc, document_type, examples),
+                max_turns=MAX_TURNS,
+                run_config=config,
+            )
+    except (ModelError, AgentsException, TimeoutError) as exc:
+        reason = (
+            f"out of time ({deadline_s:g} s for the run)"
+            if isinstance(exc, TimeoutError)
+            else str(exc)[:200]
         )
-    except (ModelError, AgentsException) as exc:
-        reason = str(exc)[:200]
         log.warning("agent_extraction_fell_back_to_rules", error=reason)
         record = extract(doc, document_type)
         note = f"rules (fallback: the agent gave no record: {reason})"
