@@ -7,15 +7,16 @@ figures from different machines and commits can be told apart.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
 import statistics
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench-results"
@@ -132,6 +133,35 @@ def parser_for(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--results-dir", type=Path, help="where the JSON result goes")
     parser.add_argument("--no-docs", action="store_true", help="never append to the docs table")
     return parser
+
+
+class RoundsConfig(Protocol):
+    """A frozen dataclass with a ``rounds`` field."""
+
+    @property
+    def rounds(self) -> int: ...
+
+
+C = TypeVar("C", bound=RoundsConfig)
+
+
+def rounds_main(
+    argv: list[str] | None,
+    doc: str | None,
+    configs: tuple[C, C],
+    run: Callable[..., dict[str, Any]],
+    figures: Callable[[dict[str, Any]], str],
+) -> int:
+    """The command line of a benchmark whose one knob is ``--rounds``: ``configs`` is
+    (smoke, full); ``run(config, smoke=…)`` measures, ``figures`` sums up."""
+    parser = parser_for(doc)
+    parser.add_argument("--rounds", type=int)
+    args = parser.parse_args(argv)
+    config = configs[0] if args.smoke else configs[1]
+    if args.rounds:
+        config = dataclasses.replace(config, rounds=args.rounds)  # type: ignore[type-var]
+    result = run(config, smoke=args.smoke)
+    return finish(result, figures(result), args)
 
 
 def finish(result: dict[str, Any], figures: str, args: argparse.Namespace) -> int:

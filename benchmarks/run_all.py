@@ -18,6 +18,7 @@ from typing import Any
 from benchmarks import (
     _report,
     accuracy,
+    agent_overhead,
     api_latency,
     footprint,
     memory,
@@ -70,6 +71,12 @@ def _model_mix(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, model_mix.figures(result)
 
 
+def _agent_overhead(smoke: bool) -> tuple[dict[str, Any], str]:
+    config = agent_overhead.SMOKE if smoke else agent_overhead.AgentConfig()
+    result = agent_overhead.run(config, smoke=smoke)
+    return result, agent_overhead.figures(result)
+
+
 def _retention(smoke: bool) -> tuple[dict[str, Any], str]:
     config = retention.SMOKE if smoke else retention.RetentionConfig()
     result = retention.run(config, smoke=smoke)
@@ -84,6 +91,7 @@ BENCHMARKS: dict[str, Runner] = {
     "footprint": _footprint,
     "signin": _signin,
     "retention": _retention,
+    "agent_overhead": _agent_overhead,
     "model_mix": _model_mix,  # last: the model takes a core for minutes
 }
 

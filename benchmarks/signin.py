@@ -16,7 +16,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks import _report
@@ -98,14 +98,7 @@ def figures(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _report.parser_for(__doc__)
-    parser.add_argument("--rounds", type=int)
-    args = parser.parse_args(argv)
-    config = SMOKE if args.smoke else SigninConfig()
-    if args.rounds:
-        config = replace(config, rounds=args.rounds)
-    result = run(config, smoke=args.smoke)
-    return _report.finish(result, figures(result), args)
+    return _report.rounds_main(argv, __doc__, (SMOKE, SigninConfig()), run, figures)
 
 
 if __name__ == "__main__":

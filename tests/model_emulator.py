@@ -21,9 +21,11 @@ from aiohttp import web
 class Reply:
     """``data``: the JSON object to answer with; ``text``: raw answer text instead (garbage);
     ``status``: an HTTP error instead; ``page``: an HTML page with status 200 instead of the
-    API's JSON (a captive portal or proxy); ``delay_s``: wait first (timeouts)."""
+    API's JSON (a captive portal or proxy); ``delay_s``: wait first (timeouts);
+    ``tool_calls``: (name, arguments) of the functions to call instead of an answer."""
 
     data: dict[str, Any] | None = None
+    tool_calls: list[tuple[str, dict[str, Any]]] | None = None
     text: str | None = None
     page: str | None = None
     status: int = 200
@@ -111,6 +113,17 @@ class ModelEmulator:
             error = {"message": f"emulated failure {reply.status}", "type": "server_error"}
             return web.json_response({"error": error}, status=reply.status)
         content = reply.text if reply.text is not None else json.dumps(reply.data)
+        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+        if reply.tool_calls:
+            message["content"] = None
+            message["tool_calls"] = [
+                {
+                    "id": f"call_{len(self.requests)}_{n}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(arguments)},
+                }
+                for n, (name, arguments) in enumerate(reply.tool_calls)
+            ]
         return web.json_response(
             {
                 "id": f"chatcmpl-{len(self.requests)}",
@@ -120,8 +133,8 @@ class ModelEmulator:
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": content, "refusal": None},
-                        "finish_reason": "stop",
+                        "message": message,
+                        "finish_reason": "tool_calls" if reply.tool_calls else "stop",
                     }
                 ],
                 "usage": {
@@ -143,8 +156,14 @@ class ModelEmulator:
         content: list[dict[str, Any]]
         if reply.text is not None:
             content = [{"type": "text", "text": reply.text}]
-        else:
-            tool = body["tool_choice"]["name"]
+        elif reply.tool_calls:
+            content = [
+                {"type": "tool_use", "id": f"toolu_{len(self.requests)}_{n}", "name": name,
+                 "input": arguments}
+                for n, (name, arguments) in enumerate(reply.tool_calls)
+            ]  # fmt: skip
+        else:  # the forced tool, or (tool_choice "any") the answer tool, offered last
+            tool = body["tool_choice"].get("name") or body["tools"][-1]["name"]
             content = [{"type": "tool_use", "id": "toolu_1", "name": tool, "input": reply.data}]
         return web.json_response(
             {

@@ -262,6 +262,16 @@ def test_model_mix_smoke_runs_rules_documents_beside_a_model_backlog(tmp_path: P
     assert result["p95_ratio"] is not None and result["p95_ratio"] > 0
 
 
+def test_agent_overhead_smoke_times_a_model_call_and_an_agent_run(tmp_path: Path) -> None:
+    """The agent benchmark times one structured call and an agent run with a tool against
+    the emulator, and reports the SDK's CPU beyond the two calls."""
+    result = run_smoke("agent_overhead", tmp_path)
+    for kind in ("model", "agent"):
+        assert 0 < result[kind]["wall_ms"]["p50"] <= result[kind]["wall_ms"]["p95"], kind
+        assert result[kind]["cpu_ms"]["p50"] > 0, kind
+    assert result["agent"]["cpu_ms"]["p50"] > result["model"]["cpu_ms"]["p50"]
+
+
 def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path) -> None:
     """py-spy's collapsed lines are split by innermost known package and by pipeline role; the
     files the roles are recognised by still exist (a rename would silently blind --profile)."""

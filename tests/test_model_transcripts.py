@@ -90,7 +90,8 @@ async def test_no_transcript_is_kept_when_turned_off(emu: ModelEmulator) -> None
 async def test_old_transcripts_are_purged_and_the_attempt_stays(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    usage = {"tokens_in": 9, "calls": [{"prompt": "p"}]}
+    """Model calls and an agent's tool calls (document text in both) go; tokens stay."""
+    usage = {"tokens_in": 9, "calls": [{"prompt": "p"}], "tools": [{"tool": "document.read"}]}
     async with transaction(sessions) as session:
         tenant = Tenant(slug=f"t-{uuid.uuid4().hex[:12]}", name="Transcripts")
         session.add(tenant)

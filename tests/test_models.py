@@ -315,10 +315,11 @@ def test_costs_follow_the_price_table() -> None:
 
 
 def test_the_offline_platform_does_not_load_the_model_sdks() -> None:
-    """The vendors' SDKs (a second and ~100 MB to import) load only when a model is used."""
+    """The vendors' SDKs (a second and ~100 MB to import) and the Agents SDK load only when
+    a model is used."""
     code = (
         "import sys, myloware.worker.build, myloware.api.app, myloware.cli; "
-        "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))"
+        "print(sorted(m for m in ('openai', 'anthropic', 'agents') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

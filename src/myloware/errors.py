@@ -21,6 +21,7 @@ whether it is *transient* (T: a dependency failing for now — retrying later ca
     │   └── UnsupportedDocument   P  a file type we cannot process
     ├── ExtractionError           P  an extractor produced no usable result
     ├── ModelError                T  a model provider gave no usable answer (models.base)
+    │   └── BudgetSpent           P  an agent run spent its token budget (models.sdk)
     ├── DeliveryFailed            T  a webhook receiver did not accept an event (events.webhooks)
     ├── SlackDeliveryError        T  Slack did not accept a message (slack.client)
     ├── ToolNotAllowed            P  an agent asked for a tool it is not allowed (agents.tools)

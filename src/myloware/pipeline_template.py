@@ -29,7 +29,7 @@ from myloware.records import DocumentType
 ANY_TYPE = "*"
 #: the built-in tools' names (the catalogue below; a test checks the two agree)
 ToolName = Literal["memory.sender_lookup", "check.arithmetic", "document.read", "schema.active"]
-ExtractorMode = Literal["rules", "model", "hybrid"]
+ExtractorMode = Literal["rules", "model", "hybrid", "agent"]
 ProviderName = Literal["openai", "anthropic", "local"]
 
 

@@ -126,8 +126,9 @@ class Settings(BaseSettings):
 
     # Models (see docs/models.md). The extractor: `rules` (offline, no model), `model` (the
     # providers in `model_providers`, first that answers wins) or `hybrid` (rules, then the
-    # model for the fields the rules could not read with confidence).
-    extractor: Literal["rules", "model", "hybrid"] = "rules"
+    # model for the fields the rules could not read with confidence) or `agent` (an Agents SDK
+    # agent with tools, on the same providers).
+    extractor: Literal["rules", "model", "hybrid", "agent"] = "rules"
     model_providers: list[ModelProviderName] = Field(default_factory=lambda: [LOCAL_PROVIDER])
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None  # None: api.openai.com

@@ -6,6 +6,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from myloware.agents.deps import AgentDeps
+from myloware.agents.extractor_agent import extract_with_agent
 from myloware.agents.names import AgentName
 from myloware.agents.tools import Toolbox
 from myloware.contracts import (
@@ -44,7 +45,7 @@ class ExtractorLLM:
         doc = await self.deps.context(inp.item.work_item_id)
         queue = self.deps.settings.model_task_queue
         mode = self._mode(inp)
-        if queue is not None and mode == "model" and doc.einvoice is None:
+        if queue is not None and mode in ("model", "agent") and doc.einvoice is None:
             # the model has its own task queue: what needs it goes there (ExtractorModel)
             return ExtractOutput(record=extract(doc, inp.document_type), model_queue=queue)
         if queue is not None and mode == "hybrid":
@@ -101,7 +102,7 @@ class ExtractorLLM:
         if rules is not None and not needs_model(rules):
             # no model needed, no budget spent
             return ExtractOutput(record=rules, usage=Usage(), tools=toolbox.names)
-        spent = await self._budget_spent(inp.item)
+        spent, tokens_left = await self._budget(inp.item)
         if spent is not None:
             record = rules or extract(doc, inp.document_type)
             note = f"rules ({spent} token budget spent: no model asked)"
@@ -114,7 +115,23 @@ class ExtractorLLM:
         related = await self._memory.records_like(inp.item, doc, inp.document_type)
         examples = [r.data for r in related]
         router = self._model_router(stage)
-        if rules is not None:
+        budget_exhausted = False
+        if mode == "agent":
+            answer = await extract_with_agent(
+                doc,
+                inp.document_type,
+                router,
+                toolbox,
+                schema,
+                examples,
+                transcript_chars=self.deps.settings.model_transcript_chars,
+                token_budget=tokens_left,
+                # the whole run within the chain's deadline: below the activity's limit, so
+                # a slow run ends in the rules' record, not in a timed-out (and paid) retry
+                deadline_s=self.deps.settings.model_deadline_s,
+            )
+            record, usage, budget_exhausted = answer.record, answer.usage, answer.budget_spent
+        elif rules is not None:
             record, usage = await extract_hybrid(
                 doc, inp.document_type, router, schema, rules, examples
             )
@@ -129,21 +146,27 @@ class ExtractorLLM:
             related=shown,
             tools=toolbox.names,
             from_model=model_supplied(record, rules),
+            budget_exhausted=budget_exhausted,
         )
 
-    async def _budget_spent(self, ref: ItemRef) -> str | None:
-        """Which token budget is spent ("order" or "tenant's daily"), None while both last."""
+    async def _budget(self, ref: ItemRef) -> tuple[str | None, int | None]:
+        """Which token budget is spent ("the order's" or "the tenant's daily"; None while
+        both last), and how many tokens are left of the tighter one (None: no limit)."""
         per_order = self.deps.settings.model_budget_tokens_per_order
         per_day = self.deps.settings.model_budget_tokens_per_tenant_day
         if not per_order and not per_day:
-            return None
+            return None, None
         async with transaction(self.deps.engine) as pg:
             order, today = await hot_sql.tokens_spent(pg, ref.tenant_id, ref.work_order_id)
-        if per_order and order >= per_order:
-            return "the order's"
-        if per_day and today >= per_day:
-            return "the tenant's daily"
-        return None
+        left: list[tuple[str, int]] = []
+        if per_order:
+            left.append(("the order's", per_order - order))
+        if per_day:
+            left.append(("the tenant's daily", per_day - today))
+        for name, tokens in left:
+            if tokens <= 0:
+                return name, 0
+        return None, min(tokens for _, tokens in left)
 
     def _model_router(self, stage: ExtractorStage) -> ModelRouter:
         """The chain the template names (default: the configured one), built once per worker."""

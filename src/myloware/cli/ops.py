@@ -56,6 +56,7 @@ def _extractor_line(extractor: str) -> str:
         "rules": "rules (offline, no model)",
         "hybrid": "hybrid (rules; the model for what they cannot read)",
         "model": "model (every document asks the model; rules when it cannot answer)",
+        "agent": "agent (a model with tools, every document; rules when it cannot answer)",
     }.get(extractor, extractor)
 
 

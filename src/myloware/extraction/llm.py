@@ -306,9 +306,10 @@ def needs_model(record: CanonicalRecord) -> list[str]:
 
 
 def model_supplied(record: CanonicalRecord, rules: CanonicalRecord | None = None) -> list[str]:
-    """The fields whose value a model gave: every field of a ``model:`` record; for a
-    ``hybrid:`` one, those that differ from the rules' record; none where the rules stand."""
-    if record.extractor.startswith("model:"):
+    """The fields whose value a model gave: every field of a ``model:`` or ``agent:`` record;
+    for a ``hybrid:`` one, those that differ from the rules' record; none where the rules
+    stand."""
+    if record.extractor.startswith(("model:", "agent:")):
         return sorted(record.fields)
     if rules is None or not record.extractor.startswith("hybrid:"):
         return []

@@ -22,17 +22,33 @@ class ModelCall(BaseModel):
     error: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    cost_usd: float = 0.0
+    retries: int = 0  # the SDK's retries before this answer (connection errors, 429, 5xx)
+
+
+class ToolCall(BaseModel):
+    """One call an agent made to one of its tools, as kept on the attempt: the arguments the
+    model gave, what the tool answered (or the error it raised), and how long it took."""
+
+    tool: str
+    arguments: str  # the JSON text the model sent
+    seconds: float
+    output: str | None = None  # the JSON text the model got back (redacted, size-capped)
+    error: str | None = None
 
 
 class Usage(BaseModel):
     """Model usage of one agent call; the attempt recorder copies it onto the attempt row.
-    ``calls``: the requests it was made of, kept with the attempt's output (debugging)."""
+    ``calls``: the requests it was made of, ``tools``: the tool calls an agent made between
+    them — both kept with the attempt's output (debugging, purged with the transcripts)."""
 
     model: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    retries: int = 0  # requests the provider SDKs retried
     calls: list[ModelCall] = Field(default_factory=list)
+    tools: list[ToolCall] = Field(default_factory=list)
 
     def __add__(self, other: Usage) -> Usage:
         """Both calls' usage; ``model`` names every model that was paid for, in order (a
@@ -43,7 +59,9 @@ class Usage(BaseModel):
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
             cost_usd=round(self.cost_usd + other.cost_usd, 8),
+            retries=self.retries + other.retries,
             calls=[*self.calls, *other.calls],
+            tools=[*self.tools, *other.tools],
         )
 
 
@@ -52,6 +70,16 @@ class ModelReply(BaseModel):
     the text it came as (``raw``, for the transcript)."""
 
     data: dict[str, Any]
+    provider: str
+    usage: Usage
+    raw: str | None = None
+
+
+class ChatReply(BaseModel):
+    """A provider's answer to a conversation with tools: the assistant message in Chat
+    Completions form (``content`` and/or ``tool_calls``), who gave it, what it cost."""
+
+    message: dict[str, Any]
     provider: str
     usage: Usage
     raw: str | None = None
@@ -86,4 +114,20 @@ class Provider(Protocol):
         self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
     ) -> ModelReply:
         """Ask for one JSON object that follows ``schema``; raise :class:`ModelError`."""
+        ...
+
+
+class ChatProvider(Provider, Protocol):
+    """A provider that can also hold a conversation with tools (an agent's model)."""
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """The next assistant message: tool calls, or the final answer (following
+        ``schema`` when given); raise :class:`ModelError`."""
         ...

@@ -17,7 +17,8 @@ from typing import Any
 import anthropic
 import openai
 
-from myloware.models.base import ModelError, ModelReply, Usage
+from myloware.models.anthropic_chat import from_anthropic, to_anthropic, tools_for
+from myloware.models.base import ChatReply, ModelError, ModelReply, Usage
 from myloware.models.pricing import cost_usd
 
 
@@ -81,24 +82,55 @@ class OpenAIProvider:
     async def complete_json(
         self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
     ) -> ModelReply:
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+        message, usage = await self._message(messages, [], schema, schema_name)
+        data = _parse_object(message.content, self.name, usage)
+        return ModelReply(data=data, provider=self.name, usage=usage, raw=message.content)
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """One turn of an agent's conversation. A local server gets no response format while
+        tools are offered (llama.cpp cannot combine a grammar with tool calls): the final
+        answer is then parsed as JSON by the agent's output schema."""
+        constrained = None if self.local and tools else schema
+        message, usage = await self._message(messages, tools, constrained, schema_name)
+        data = message.model_dump(exclude_none=True)
+        raw = message.content if not message.tool_calls else json.dumps(data["tool_calls"])
+        return ChatReply(message=data, provider=self.name, usage=usage, raw=raw)
+
+    async def _message(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> tuple[Any, Usage]:
+        """The assistant message of one request and its usage (with the SDK's retries)."""
         try:
-            response = await self._client.chat.completions.create(
+            raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": prompt},
-                ],
+                messages=messages,  # type: ignore[arg-type]  # Chat Completions dicts
+                tools=tools or openai.omit,  # type: ignore[arg-type]
                 response_format={
                     "type": "json_schema",
                     "json_schema": {"name": schema_name, "schema": schema, "strict": False},
-                },
+                }
+                if schema is not None
+                else openai.omit,
                 temperature=0,
                 max_tokens=self._max_tokens if self.local else openai.omit,
                 max_completion_tokens=openai.omit if self.local else self._max_tokens,
             )
+            response = raw.parse()
         except openai.APIError as exc:
             raise ModelError(_describe(exc), provider=self.name) from exc
-        usage = self._usage(response.usage)
+        usage = self._usage(response.usage, retries=raw.retries_taken)
         if not response.choices:
             raise ModelError("the answer has no choices", provider=self.name, usage=usage)
         message = response.choices[0].message
@@ -106,10 +138,9 @@ class OpenAIProvider:
             raise ModelError(
                 f"the model refused: {message.refusal}", provider=self.name, usage=usage
             )
-        data = _parse_object(message.content, self.name, usage)
-        return ModelReply(data=data, provider=self.name, usage=usage, raw=message.content)
+        return message, usage
 
-    def _usage(self, usage: Any) -> Usage:
+    def _usage(self, usage: Any, *, retries: int = 0) -> Usage:
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
         return Usage(
@@ -117,6 +148,7 @@ class OpenAIProvider:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             cost_usd=cost_usd(self.model, tokens_in, tokens_out, local=self.local),
+            retries=retries,
         )
 
     async def close(self) -> None:
@@ -183,6 +215,40 @@ class AnthropicProvider:
             data = _parse_object("".join(texts), self.name, usage)
             return ModelReply(data=data, provider=self.name, usage=usage, raw="".join(texts))
         raise ModelError("the answer holds no tool call", provider=self.name, usage=usage)
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """One turn of an agent's conversation: the helper tools and an answer tool carrying
+        ``schema``, one of which must be called (:mod:`.anthropic_chat`)."""
+        system, turns = to_anthropic(messages)
+        offered = tools_for(tools, schema, schema_name)
+        try:
+            response = await self._client.messages.create(
+                model=self.model,
+                max_tokens=self._max_tokens,
+                system=system or anthropic.omit,
+                messages=turns,  # type: ignore[arg-type]  # Messages API dicts
+                tools=offered or anthropic.omit,  # type: ignore[arg-type]
+                tool_choice={"type": "any"} if offered else anthropic.omit,
+            )
+        except anthropic.APIError as exc:
+            raise ModelError(_describe(exc), provider=self.name) from exc
+        tokens_in, tokens_out = response.usage.input_tokens, response.usage.output_tokens
+        usage = Usage(
+            model=self.model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost_usd(self.model, tokens_in, tokens_out),
+        )
+        message = from_anthropic(list(response.content), schema_name)
+        raw = message.get("content") or json.dumps(message.get("tool_calls"))
+        return ChatReply(message=message, provider=self.name, usage=usage, raw=raw)
 
     async def close(self) -> None:
         await self._client.close()

@@ -13,22 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
 from myloware.errors import ConfigurationError
-from myloware.models.base import ModelCall, ModelError, ModelReply, Provider, Usage
+from myloware.models.base import ChatReply, ModelCall, ModelError, ModelReply, Provider, Usage
 from myloware.models.breaker import BreakerFactory, CircuitBreaker, RedisBreakers
 from myloware.models.tracing import model_call_span, record_failure, record_usage
-from myloware.models.transcript import kept
+from myloware.models.transcript import conversation_text, kept
 from myloware.settings import Settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 log = structlog.get_logger(__name__)
+Answer = TypeVar("Answer", ModelReply, ChatReply)
 
 
 class ModelRouter:
@@ -89,6 +90,43 @@ class ModelRouter:
     async def complete_json(
         self, *, system: str, prompt: str, schema: dict[str, Any], schema_name: str
     ) -> ModelReply:
+        async def ask(provider: Provider) -> ModelReply:
+            return await provider.complete_json(
+                system=system, prompt=prompt, schema=schema, schema_name=schema_name
+            )
+
+        return await self._first_answer(ask, system, prompt)
+
+    async def chat(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None,
+        schema_name: str,
+    ) -> ChatReply:
+        """One turn of an agent's conversation, down the same chain (a provider that cannot
+        hold one fails over to the next)."""
+
+        async def ask(provider: Provider) -> ChatReply:
+            chat = getattr(provider, "chat", None)
+            if chat is None:
+                raise ModelError("does not take tool calls", provider=provider.name)
+            reply: ChatReply = await chat(
+                messages=messages, tools=tools, schema=schema, schema_name=schema_name
+            )
+            return reply
+
+        system = "\n".join(
+            str(m.get("content") or "") for m in messages if m.get("role") == "system"
+        )
+        return await self._first_answer(ask, system, conversation_text(messages))
+
+    async def _first_answer(
+        self, ask: Callable[[Provider], Awaitable[Answer]], system: str, prompt: str
+    ) -> Answer:
+        """``ask`` each provider in turn (breakers, deadline, fallback); the first answer.
+        ``system`` and ``prompt``: what the transcript keeps of the request."""
         failures: list[str] = []
         spent = Usage()
         deadline = self._clock() + self._deadline_s
@@ -106,9 +144,7 @@ class ModelRouter:
             with model_call_span(provider) as span:
                 try:
                     async with asyncio.timeout(left):
-                        reply = await provider.complete_json(
-                            system=system, prompt=prompt, schema=schema, schema_name=schema_name
-                        )
+                        reply = await ask(provider)
                 except Exception as exc:  # whatever a provider does, the chain goes on
                     error = _as_model_error(exc, provider.name)
                     record_failure(span, error, exc)
@@ -154,6 +190,8 @@ class ModelRouter:
                 error=None if error is None else str(error),
                 tokens_in=usage.tokens_in,
                 tokens_out=usage.tokens_out,
+                cost_usd=usage.cost_usd,
+                retries=usage.retries,
             )
         ]
 

@@ -12,7 +12,10 @@ second time. It is a net, not a guarantee: the document itself stays where it wa
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
+from typing import Any
 
 REDACTED = "[redacted]"
 _SECRETS = re.compile(
@@ -46,3 +49,25 @@ def kept(text: str | None, limit: int) -> str | None:
     if len(masked) <= limit:
         return masked
     return f"{masked[:limit]}\n[… {len(masked) - limit} more characters not kept]"
+
+
+def conversation_text(messages: Sequence[dict[str, Any]]) -> str:
+    """An agent's conversation (Chat Completions messages, the system's left out) as the
+    transcript keeps it: one block per message, tool calls and results spelled out."""
+    blocks = []
+    for m in messages:
+        role = str(m.get("role", "?"))
+        if role == "system":
+            continue
+        calls = m.get("tool_calls") or []
+        for call in calls:
+            fn = call.get("function", {})
+            blocks.append(f"[{role} → tool {fn.get('name')}]\n{fn.get('arguments', '')}")
+        content = m.get("content")
+        if isinstance(content, list):  # content parts
+            content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        if content or not calls:
+            label = f"tool result {m.get('tool_call_id', '')}".strip() if role == "tool" else role
+            text = content if isinstance(content, str) else json.dumps(content)
+            blocks.append(f"[{label}]\n{text}")
+    return "\n\n".join(blocks)

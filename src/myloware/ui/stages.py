@@ -78,6 +78,10 @@ def model_calls(output: Mapping[str, Any] | None) -> list[ModelCallView]:
             f"{call.get('seconds', 0):.1f} s · {call.get('tokens_in', 0)} tokens in, "
             f"{call.get('tokens_out', 0)} out"
         )
+        if call.get("cost_usd"):
+            summary += f" · ${float(call['cost_usd']):.4f}"
+        if call.get("retries"):
+            summary += f" · {call['retries']} SDK retr{'y' if call['retries'] == 1 else 'ies'}"
         prompt = f"[system]\n{call.get('system', '')}\n\n[prompt]\n{call.get('prompt', '')}"
         answer = call.get("answer")
         views.append(
@@ -89,6 +93,32 @@ def model_calls(output: Mapping[str, Any] | None) -> list[ModelCallView]:
             )
         )
     return views
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallView:
+    """One tool call of an agent's attempt: what it asked, what it got back."""
+
+    summary: str  # tool, seconds
+    arguments: str
+    output: str | None
+    error: str | None
+
+
+def tool_calls(output: Mapping[str, Any] | None) -> list[ToolCallView]:
+    """The tool calls an agent's attempt keeps (``usage.tools``), in the order it made them."""
+    usage = (output or {}).get("usage")
+    calls = usage.get("tools") if isinstance(usage, Mapping) else None
+    return [
+        ToolCallView(
+            summary=f"{call.get('tool', '?')} · {call.get('seconds', 0):.2f} s",
+            arguments=str(call.get("arguments") or "{}"),
+            output=call.get("output") if isinstance(call.get("output"), str) else None,
+            error=call.get("error") if isinstance(call.get("error"), str) else None,
+        )
+        for call in (calls if isinstance(calls, list) else [])
+        if isinstance(call, Mapping)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +166,7 @@ def _kind(extractor: str) -> tuple[str, str | None]:
     """(kind, provider) of a record's ``extractor`` text."""
     if extractor.startswith("einvoice"):
         return "einvoice", None
-    for kind in ("model", "hybrid"):
+    for kind in ("model", "hybrid", "agent"):
         if extractor.startswith(kind + ":"):
             provider = extractor.removeprefix(kind + ":").split(" ")[0]
             return kind, None if provider == "rules" else provider
@@ -147,6 +177,8 @@ def _label(extractor: str, kind: str, provider: str | None, model: str | None, n
     paid = f"{provider} ({model})" if model else provider
     if kind == "model":
         return f"model: {paid} read every field"
+    if kind == "agent":
+        return f"agent: {paid} read every field, with its tools"
     if kind == "hybrid" and provider:
         return f"hybrid: the rules, and {paid} for {n} field{'' if n == 1 else 's'}"
     if kind == "hybrid":
@@ -173,7 +205,7 @@ def extractor_answer(attempts: Sequence[Attempt]) -> ExtractorAnswer | None:
     learned = sorted({str(u.get("field")) for u in output.get("learned") or [] if u.get("field")})
     given = output.get("from_model")
     from_model = sorted(given) if isinstance(given, list) else []
-    if kind == "model":
+    if kind in ("model", "agent"):
         from_model = [n for n in names if n not in learned]
     by_rules = [n for n in names if n not in from_model and n not in learned]
     return ExtractorAnswer(

@@ -21,7 +21,14 @@ from typing import Any
 
 from myloware.agents.names import AgentName
 from myloware.db.models import ApprovalEvent, ApprovalRequest, Attempt, RecordVersion
-from myloware.ui.stages import JsonView, ModelCallView, json_view, model_calls
+from myloware.ui.stages import (
+    JsonView,
+    ModelCallView,
+    ToolCallView,
+    json_view,
+    model_calls,
+    tool_calls,
+)
 
 MAX_DOCUMENT_CHARS = 100_000
 RECORD_STAGES = (
@@ -267,6 +274,7 @@ class Step:
     input: JsonView | None = None  # an agent attempt's input and output, to look at
     output: JsonView | None = None
     calls: list[ModelCallView] = field(default_factory=list)  # the model requests it made
+    tool_calls: list[ToolCallView] = field(default_factory=list)  # an agent's tool calls
 
 
 def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
@@ -307,6 +315,7 @@ def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
                 input=json_view(a.input),
                 output=json_view(a.output),
                 calls=model_calls(a.output),
+                tool_calls=tool_calls(a.output),
             )
         )
     return steps

@@ -69,7 +69,10 @@ def build_model_worker(
         return None
     # the vendors' SDKs take a second or more to import: now, not on the event loop of the
     # first document that asks a model (it would hold every other document up meanwhile)
-    import myloware.models.providers  # noqa: F401
+    import myloware.models.providers
+
+    if settings.extractor == "agent":  # the Agents SDK: another ~0.7 s
+        import myloware.models.sdk  # noqa: F401
 
     extractor = ExtractorLLM(AgentDeps(sessions, settings, blobs, redis=redis))
     return Worker(

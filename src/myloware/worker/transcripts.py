@@ -1,5 +1,6 @@
 """Model transcripts expire: the prompts and answers kept on attempts (``output.usage.calls``,
-see :mod:`myloware.models.transcript`) are removed once older than
+see :mod:`myloware.models.transcript`), and an agent's tool calls (``output.usage.tools``:
+their arguments and answers hold document text), are removed once older than
 ``MYLOWARE_MODEL_TRANSCRIPT_RETENTION_DAYS``. The attempt itself — tokens, cost, the record
 — stays. Every worker runs the purge hourly, in batches, as part of retention
 (:mod:`myloware.worker.retention`); doing it twice is harmless.
@@ -20,11 +21,11 @@ _DUE = """
     FROM attempts
     WHERE tokens_in IS NOT NULL
       AND started_at < now() - make_interval(days => :days)
-      AND output -> 'usage' ? 'calls'
+      AND output -> 'usage' ?| array['calls', 'tools']
 """
 PURGE = text(
     f"""
-    UPDATE attempts SET output = output #- '{{usage,calls}}'
+    UPDATE attempts SET output = output #- '{{usage,calls}}' #- '{{usage,tools}}'
     WHERE id IN (SELECT id {_DUE} LIMIT :batch FOR UPDATE SKIP LOCKED)
     """
 )
