@@ -139,8 +139,8 @@ async def test_a_full_stream_holds_events_back_until_a_lagging_group_catches_up(
             select(func.count()).where(OutboxEvent.published_at.is_(None))
         )
     assert waiting == 4
-    read = await redis.xreadgroup("slow", "c1", {STREAM: ">"}, count=10)
-    entry_ids = [entry_id for entry_id, _ in read[0][1]]
-    await redis.xack(STREAM, "slow", *entry_ids)
+    await redis.xreadgroup("slow", "c1", {STREAM: ">"}, count=10)  # delivered ...
+    entry_ids = [entry_id for entry_id, _ in await stream_entries(redis, STREAM)]
+    await redis.xack(STREAM, "slow", *entry_ids)  # ... and acknowledged
     assert await relay.publish_once() == 4  # the read entries made room
     assert await published_ids(redis) == held
