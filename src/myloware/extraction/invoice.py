@@ -14,6 +14,7 @@ from functools import partial
 from myloware.extraction import header, labels, references, totals
 from myloware.extraction.buyer import bank_fields, buyer_fields
 from myloware.extraction.item_columns import find_column_items
+from myloware.extraction.item_text import find_text_items
 from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.line_items import find_line_items
 from myloware.extraction.money import find_money
@@ -209,7 +210,7 @@ def _amount_fields(lines: list[Line], text: str) -> dict[str, FieldValue]:
 
 
 def _line_item_field(lines: list[Line]) -> dict[str, FieldValue]:
-    items = find_column_items(lines) or find_line_items(lines)
+    items = find_column_items(lines) or find_text_items(lines) or find_line_items(lines)
     if not items:
         return {}
     value = [

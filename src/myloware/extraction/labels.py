@@ -201,6 +201,25 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "es": ("moneda", "divisa"),
         "it": ("valuta",),
     },
+    # Headings of the tables that follow the line items: the VAT breakdown, the document's
+    # allowances and charges.
+    "tax_summary": {
+        "en": ("vat summary", "tax summary", "vat breakdown", "tax breakdown", "vat analysis"),
+        "de": ("umsatzsteueraufschlüsselung", "steueraufschlüsselung", "ust.-aufschlüsselung",
+               "mwst.-aufschlüsselung", "mehrwertsteueraufschlüsselung"),
+        "fr": ("récapitulatif tva", "récapitulatif des taxes", "détail tva", "ventilation tva"),
+        "nl": ("btw-overzicht", "btw-specificatie"),
+        "es": ("desglose de iva", "desglose iva", "resumen de iva"),
+        "it": ("riepilogo iva", "castelletto iva", "riepilogo aliquote"),
+    },
+    "allowances_charges": {
+        "en": ("allowances and charges", "charges and allowances", "discounts and charges"),
+        "de": ("zu- und abschläge", "ab- und zuschläge", "rabatte und zuschläge"),
+        "fr": ("remises et frais", "remises et majorations"),
+        "nl": ("kortingen en toeslagen",),
+        "es": ("descuentos y cargos", "descuentos y recargos"),
+        "it": ("sconti e maggiorazioni",),
+    },
     # Column headers of the line-item table.
     "col_description": {
         "en": ("description", "item", "items", "product", "service", "article", "item name"),
