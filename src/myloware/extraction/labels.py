@@ -25,7 +25,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "it": ("fattura", "nota di credito"),
     },
     "invoice_number": {
-        "en": ("invoice no.", "invoice number", "invoice #", "invoice nr.", "bill no."),
+        "en": ("invoice no.", "invoice number", "invoice #", "invoice nr.", "invoice id",
+               "bill no."),
         "de": ("rechnungsnummer", "rechnungs-nr.", "rechnung nr.", "rechnungsnr.", "beleg-nr.",
                "belegnummer", "gutschriftsnummer"),
         "fr": ("facture n°", "n° de facture", "numéro de facture", "n° facture", "avoir n°"),

@@ -16,6 +16,7 @@ from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
 from myloware.normalize.dates import DateMatch, find_dates
 
+_CLOCK_AFTER_RE = re.compile(r"\s*,?\s*(?:um\s+|at\s+|à\s+)?\d{1,2}:\d{2}(?!\d)", re.IGNORECASE)
 _DUE_RE = re.compile(
     rf"{labels.alternation('due_date')}|DUE|F[ÄA]LLIG|ZAHLBAR\s*BIS|[ÉE]CH[ÉE]ANCE|VERVAL|VENCIMIENTO|PAY\s*BY|EXPIR|VALID\s*UNTIL",
     re.IGNORECASE,
@@ -135,6 +136,8 @@ def find_dates_labelled(lines: list[Line]) -> tuple[FoundDate | None, FoundDate 
                     due = FoundDate(m.value, line, m, 0.85)
                 continue
             score = 0.45 if m.compact else 0.6  # eight bare digits may be a code
+            if _CLOCK_AFTER_RE.match(line.flat, m.end):
+                score = 0.5  # a timestamp (a page's print time) yields to a date alone
             if _INVOICE_DATE_RE.search(label):
                 score = 0.95
             elif _OTHER_DATE_RE.search(label):
