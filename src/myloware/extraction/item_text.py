@@ -47,7 +47,6 @@ _NUMBER_RE = re.compile(r"[-+]?(?:\d{1,3}(?:[.,]\d{3})+|\d+)(?:[.,]\d+)?")
 _CURRENCY_RE = re.compile(r"^(?:€|\$|£|EUR|USD|GBP|CHF)$", re.IGNORECASE)
 _POSITION_RE = re.compile(r"^\d{1,3}\s+(?=[^\W\d_])")
 _NEW_POSITION_RE = re.compile(r"^\d{1,3}\s+[^\W\d_]{2,}")
-_SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line's end
 _TOLERANCE = Decimal("0.05")
 
 
@@ -142,7 +141,7 @@ class _Reader:
         self.items: list[Item] = []
 
     def feed(self, line: Line) -> None:
-        tokens = line.flat.replace(_SOFT_HYPHEN, "-").split()
+        tokens = line.flat.split()
         if not tokens:
             return
         kinds = [_kind(tokens, k) for k in range(len(tokens))]

@@ -14,6 +14,7 @@ from datetime import date
 from myloware.extraction import labels
 from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
+from myloware.extraction.money import find_money
 from myloware.normalize.dates import DateMatch, find_dates
 
 _CLOCK_AFTER_RE = re.compile(r"\s*,?\s*(?:um\s+|at\s+|à\s+)?\d{1,2}:\d{2}(?!\d)", re.IGNORECASE)
@@ -69,6 +70,7 @@ _ANY_LABEL_RE = re.compile(
 # "Fecha de pedido", "Bestelldatum": a date, not the order's number
 _NOT_PO_RE = labels.label_re("other_date", "invoice_date", "due_date")
 _COLUMN_RE = labels.label_re("col_description", "col_quantity", "col_unit_price", "col_amount")
+_MAX_TERMS_LINES = 12
 _CODE_RE = re.compile(r"[:#.\s]*([A-Z0-9][A-Z0-9/_\-.]*[A-Z0-9]|\d)", re.IGNORECASE)
 
 
@@ -241,8 +243,91 @@ def find_payment_terms(lines: list[Line]) -> Found | None:
             below += 1
         if below < len(lines) and lines[below].flat.strip() and not _only_dates(lines[below].flat):
             nxt = lines[below]
-            return Found(_continued(lines, below, nxt.flat), nxt, 0, len(nxt.flat), 0.5)
+            return Found(_terms_below(lines, below), nxt, 0, len(nxt.flat), 0.5)
     return None
+
+
+def _ends_term(text: str, term: list[str]) -> str | None:
+    """``text`` without the due date that closes a term row (a trailing date the term already
+    stated: ``Bis zum 29.10.2026 ohne Abzug 29.10.2026``), or None when it has none."""
+    dates = list(find_dates(text))
+    if not dates or text[dates[-1].end :].strip():
+        return None
+    last = dates[-1]
+    earlier = [d.value for part in [*term, text[: last.start]] for d in find_dates(part)]
+    return text[: last.start].rstrip() if last.value in earlier else None
+
+
+def _starts_like(text: str, first: str) -> bool:
+    """A line that opens with the same two words as the term's first line: a parallel row
+    (``Bis zum 20.04.… Skonto`` / ``Bis zum 30.04.… ohne Abzug``)."""
+    head = text.split()[:2]
+    return len(head) == 2 and head == first.split()[:2]
+
+
+def _terms_below(lines: list[Line], pos: int) -> str:
+    """The terms printed under their heading, from line ``pos``: a paragraph wrapped over
+    lines, or a table of terms, one per row, joined by ``; ``. A row ends at its due-date
+    column, at a short line without a full stop, or where a parallel row starts; the terms
+    end at a heading (``Zahlungsart``, ``Zu- und Abschläge``), a table header or a line of
+    dates, unless the line above wraps into it (``… innerhalb 10 Tagen nach`` /
+    ``Rechnungsdatum``)."""
+    terms: list[list[str]] = []
+    term: list[str] = []
+    previous = ""
+    for line in lines[pos : pos + _MAX_TERMS_LINES]:
+        text = line.flat.strip()
+        wrapped = bool(term) and _wraps_on(previous)
+        if line.page != lines[pos].page or (not wrapped and _is_heading(text)):
+            break
+        if term and _starts_like(text, term[0]):
+            terms.append(term)
+            term = []
+        closed = _ends_term(text, term)
+        term.append(closed if closed is not None else text)
+        previous = text
+        if closed is not None or (len(text) < 45 and not text.endswith((".", ","))):
+            terms.append(term)
+            term = []
+            if closed is None:
+                break
+    if term:
+        terms.append(term)
+    return "; ".join(" ".join(t) for t in terms if t)
+
+
+def _is_heading(text: str) -> bool:
+    """A line that starts the next section: a heading (``Zahlungsart``, ``Zu- und
+    Abschläge``), a labelled value (``IBAN: …``, ``Total 100.00``), a table header or a line
+    of dates."""
+    label = _ANY_LABEL_RE.match(text)
+    return (
+        text.endswith(":")
+        or len(text.split()) == 1
+        or (label is not None and _labelled_value(text[label.end() :]))
+        or _is_table_header(text)
+        or _only_dates(text)
+    )
+
+
+def _labelled_value(rest: str) -> bool:
+    """What follows a label at a line's start makes it a labelled value, not prose: nothing,
+    a colon, or only an amount (``Gesamtbetrag 119,00 EUR``)."""
+    rest = rest.strip()
+    if not rest or rest.startswith(":"):
+        return True
+    money = find_money(rest)
+    return len(money) == 1 and lx.letters(rest[: money[0].start] + rest[money[0].end :]) <= 3
+
+
+def _is_table_header(text: str) -> bool:
+    """A table's header row: column labels without digits, two of them or in a row of
+    capitalised words (``Abschläge Bezug Basisbetrag Betrag``), not a sentence that names
+    a ``Leistung``."""
+    if not _is_column_header(text):
+        return False
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(_COLUMN_RE.findall(text)) >= 2 or all(w[0].isupper() for w in words)
 
 
 def _only_dates(text: str) -> bool:
