@@ -80,3 +80,25 @@ def test_pdfiums_split_word_mark_reads_as_a_hyphen() -> None:
     """pdfium marks a hyphen it printed where a word was split with U+FFFE; it reads ``-``."""
     body = "Erteilen Sie uns ein SEPA\ufffeLastschriftmandat.\n"
     assert _terms(body) == "Erteilen Sie uns ein SEPA-Lastschriftmandat."
+
+
+def test_a_cash_discount_deadline_is_not_the_due_date() -> None:
+    """``Bis zum 14.02. … Skonto`` sets the discount's deadline; the invoice is due on the
+    date without deduction."""
+    body = (
+        "Bis zum 14.02.2025 erhalten Sie 2,000 % Skonto\n"
+        "Bis zum 31.03.2025 ohne Abzug 31.03.2025\n"
+        "Zahlungsart\n"
+    )
+    assert (
+        _values(f"Rechnung Nr. 12\nZahlungsbedingungen\n{body}Gesamtbetrag 119,00 EUR\n")[
+            "due_date"
+        ]
+        == "2025-03-31"
+    )
+
+
+def test_a_due_date_without_discount_keeps_the_first_due_label() -> None:
+    """Where no discount is offered the first due-labelled date is the due date."""
+    text = "Invoice 7\nDue date: 05/04/2025\nPayable by 30/04/2025\nTotal 10.00\n"
+    assert _values(text)["due_date"] == "2025-04-05"

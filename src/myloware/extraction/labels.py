@@ -202,6 +202,15 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "es": ("moneda", "divisa"),
         "it": ("valuta",),
     },
+    # A discount for early payment: a date it names is its deadline, not the due date.
+    "cash_discount": {
+        "en": ("cash discount", "early payment discount", "discount"),
+        "de": ("skonto", "skontoabzug"),
+        "fr": ("escompte",),
+        "nl": ("betalingskorting", "korting"),
+        "es": ("descuento por pronto pago", "descuento"),
+        "it": ("sconto",),
+    },
     # Headings of the tables that follow the line items: the VAT breakdown, the document's
     # allowances and charges.
     "tax_summary": {

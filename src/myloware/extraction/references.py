@@ -18,6 +18,7 @@ from myloware.extraction.money import find_money
 from myloware.normalize.dates import DateMatch, find_dates
 
 _CLOCK_AFTER_RE = re.compile(r"\s*,?\s*(?:um\s+|at\s+|à\s+)?\d{1,2}:\d{2}(?!\d)", re.IGNORECASE)
+_DISCOUNT_RE = labels.label_re("cash_discount")
 _DUE_RE = re.compile(
     rf"{labels.alternation('due_date')}|DUE|F[ÄA]LLIG|ZAHLBAR\s*BIS|[ÉE]CH[ÉE]ANCE|VERVAL|VENCIMIENTO|PAY\s*BY|EXPIR|VALID\s*UNTIL",
     re.IGNORECASE,
@@ -127,15 +128,16 @@ def _cell_below(lines: list[Line], pos: int, label_end: int) -> tuple[Line, int,
 def find_dates_labelled(lines: list[Line]) -> tuple[FoundDate | None, FoundDate | None]:
     """The issue date and the due date of the document (either may be None)."""
     issue: list[tuple[float, int, FoundDate]] = []
-    due: FoundDate | None = None
+    dues: list[tuple[bool, FoundDate]] = []
     for pos, line in enumerate(lines):
         for m in find_dates(line.flat):
             if not 1990 <= m.value.year <= 2099:
                 continue
             label = _label_before(lines, pos, m.start)
             if _DUE_RE.search(label):
-                if due is None:
-                    due = FoundDate(m.value, line, m, 0.85)
+                dues.append(
+                    (_is_discount_deadline(line.flat, m), FoundDate(m.value, line, m, 0.85))
+                )
                 continue
             score = 0.45 if m.compact else 0.6  # eight bare digits may be a code
             if _CLOCK_AFTER_RE.match(line.flat, m.end):
@@ -148,7 +150,16 @@ def find_dates_labelled(lines: list[Line]) -> tuple[FoundDate | None, FoundDate 
                 score = 0.85
             issue.append((score, -pos, FoundDate(m.value, line, m, score)))
     best = max(issue, key=lambda t: (t[0], t[1]))[2] if issue else None
+    due = min(dues, key=lambda t: t[0])[1] if dues else None  # the first, discounts last
     return best, due
+
+
+def _is_discount_deadline(text: str, m: DateMatch) -> bool:
+    """A date followed (before the next date) by a cash discount (``Bis zum 14.02.2025
+    erhalten Sie 2 % Skonto``): the discount's deadline, not when the invoice is due."""
+    after = text[m.end :]
+    later = [d.start for d in find_dates(after)]
+    return _DISCOUNT_RE.search(after[: later[0]] if later else after) is not None
 
 
 def _code_after(lines: list[Line], pos: int, end: int) -> tuple[Line, int, int] | None:
