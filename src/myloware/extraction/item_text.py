@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 
 from myloware.extraction import labels
 from myloware.extraction import lexicon as lx
+from myloware.extraction.item_columns import column_of
 from myloware.extraction.layout import Line
 from myloware.extraction.line_items import Item
 
@@ -50,13 +51,6 @@ _NEW_POSITION_RE = re.compile(r"^\d{1,3}\s+[^\W\d_]{2,}")
 _TOLERANCE = Decimal("0.05")
 
 
-def _column_of(label: str) -> str | None:
-    for column in ("col_description", *_NUMBER_COLUMNS):
-        if labels.whole_label_re(column).fullmatch(label):
-            return column
-    return None
-
-
 def header_columns(text: str) -> list[str] | None:
     """The columns a header line names, left to right (a description and two number columns
     at least), or None when ``text`` is not such a header."""
@@ -64,7 +58,7 @@ def header_columns(text: str) -> list[str] | None:
         return None
     columns: list[str] = []
     for m in _HEADER_RE.finditer(text):
-        column = _column_of(m.group(0))
+        column = column_of(m.group(0))
         if column is not None and column not in columns:
             columns.append(column)
     numeric = [c for c in columns if c != "col_description"]
