@@ -54,8 +54,8 @@ _TOLERANCE = Decimal("0.05")
 def header_columns(text: str) -> list[str] | None:
     """The columns a header line names, left to right (a description and two number columns
     at least), or None when ``text`` is not such a header."""
-    if _NUMBER_RE.search(text.replace("%", "")) and re.search(r"\d[.,]\d", text):
-        return None
+    if re.search(r"\d[.,]\d", text):
+        return None  # a row with amounts, not a header
     columns: list[str] = []
     for m in _HEADER_RE.finditer(text):
         column = column_of(m.group(0))
@@ -125,6 +125,8 @@ class _Row:
 
 
 class _Reader:
+    """Reads one table's rows, line by line, under the columns its header named."""
+
     def __init__(self, columns: list[str]) -> None:
         self.numeric = [c for c in columns if c != "col_description"]
         if "col_amount" not in self.numeric:
