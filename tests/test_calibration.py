@@ -17,6 +17,7 @@ from myloware.evaluation.calibration import Observation
 from myloware.extraction import extractor
 from myloware.extraction.calibration import CALIBRATION_FILE, Calibration, Curve, shipped
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
+from tests.einvoice_support import cii_xml, einvoice_pdf, visible
 
 FIXTURE_SET = Path(__file__).parent / "fixtures" / "eval" / "mini" / "dev"
 RECEIPT = "ACME STORE\n12 MAIN ST\nDATE: 01/02/2024\nTOTAL 12.50\n"
@@ -145,3 +146,19 @@ def test_the_shipped_calibration_keeps_its_promise(datasets_dir: Path) -> None:
     above = calibration.share_right_above(calibration.calibrated(observations, shipped()))
     assert above.total > 500
     assert above.accuracy is not None and above.accuracy >= 0.95
+
+
+def test_observations_include_the_fields_an_embedded_xml_states(tmp_path: Path) -> None:
+    """Where a set's truth comes from the XML inside its PDFs, the fields that XML states
+    (here the IBAN, printed on the page) are observed from the text too, as eval scores them."""
+    folder = tmp_path / "einv" / "dev"
+    folder.mkdir(parents=True)
+    (folder.parent / "mapping.json").write_text(
+        json.dumps({"document_type": "INVOICE", "fields": {"grand_total": "total_amount"}})
+    )
+    (folder / "a.pdf").write_bytes(einvoice_pdf(visible(), cii_xml()))
+    (folder / "a.txt").write_text("\n".join(visible()) + "\nIBAN: DE02 1203 0000 0000 2020 51\n")
+    truth = {"fields": {"grand_total": "119.00"}, "meta": {"ground_truth": "embedded CII XML"}}
+    (folder / "a.json").write_text(json.dumps(truth))
+    found = {o.field: o.correct for o in calibration.observe(folder)}
+    assert found == {"total_amount": True, "iban": True}

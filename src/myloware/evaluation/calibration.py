@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from myloware.errors import MylowareError
+from myloware.evaluation import xml_truth
 from myloware.evaluation.harness import (
     InputMode,
     Loader,
@@ -116,7 +117,10 @@ def from_predictions(dataset_dir: Path, pred_dir: Path) -> list[Observation]:
 
 
 def _truth(path: Path) -> dict[str, Any]:
-    fields: dict[str, Any] = json.loads(path.read_text("utf-8")).get("fields", {})
+    """A truth file's fields, with the fields its embedded XML states where the set's truth
+    comes from that XML (as :func:`~myloware.evaluation.harness.run_eval` scores them)."""
+    truth = xml_truth.supplement(json.loads(path.read_text("utf-8")), path.with_suffix(".pdf"))
+    fields: dict[str, Any] = truth.get("fields", {})
     return fields
 
 

@@ -3,7 +3,8 @@
 The vendor's block sits at the top: a name, perhaps a registration number, the postal
 address, then contact, tax and document lines (:mod:`vendor_name`, :mod:`vendor_address`).
 A ``Seller:``/``Sprzedawca:`` label names the vendor directly; a buyer's block (``Bill to``,
-``To``, ``Kunde``...) is never taken for the vendor, and when the header holds no company-like
+``To``, ``Kunde``, ``Billing contact``...) is never taken for the vendor, nor is its name
+where the header prints it again outside the block, and when the header holds no company-like
 name the shortest legal-form line elsewhere (a footer imprint) is used.
 """
 
@@ -15,7 +16,13 @@ from dataclasses import dataclass
 from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
 from myloware.extraction.vendor_address import read_address
-from myloware.extraction.vendor_name import clean_name, name_anchor, name_block, name_text
+from myloware.extraction.vendor_name import (
+    clean_name,
+    is_name_candidate,
+    name_anchor,
+    name_block,
+    name_text,
+)
 from myloware.normalize.dates import find_dates
 
 HEADER_LINES = 18
@@ -35,7 +42,8 @@ class VendorBlock:
 _BUYER_LABEL_RE = re.compile(
     r"^\s*(?:TO|BUYER|CUSTOMER|CLIENT|KUNDE|EMPF[ÄA]NGER|RECHNUNGSEMPF[ÄA]NGER|NABYWCA|KLANT|"
     r"DESTINATAIRE|FACTUURADRES|AFLEVERADRES)\b\s*:?|"
-    r"(?:BILL(?:ED)?|SHIP(?:PED)?|SOLD|INVOICE|DELIVER)\s*TO\b|FACTUR[ÉE]\s*[ÀA]\b|LIEFERADRESSE",
+    r"(?:BILL(?:ED)?|SHIP(?:PED)?|SOLD|INVOICE|DELIVER|LICEN[SC]ED)\s*TO\b|FACTUR[ÉE]\s*[ÀA]\b|"
+    r"LIEFERADRESSE|BILLING\s*CONTACT\b",
     re.IGNORECASE,
 )
 _SELLER_LABEL_RE = re.compile(
@@ -58,6 +66,15 @@ def _buyer_lines(lines: list[Line]) -> set[int]:
     return taken
 
 
+_HOST_RE = re.compile(r"(?:@|https?://|www\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)", re.IGNORECASE)
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov"})
+
+
+def _folded(name: str) -> str:
+    """A name compared ignoring case, spacing and punctuation."""
+    return re.sub(r"[\W_]+", "", name).casefold()
+
+
 def _seller_anchor(lines: list[Line]) -> int | None:
     """The line holding the name after a ``Seller:``/``Sprzedawca:`` label, if any."""
     for pos, line in enumerate(lines):
@@ -71,12 +88,14 @@ def _seller_anchor(lines: list[Line]) -> int | None:
     return None
 
 
-def _legal_name_anywhere(lines: list[Line], skip: set[int]) -> int | None:
-    """The shortest line with a legal form outside the buyer's block (footer imprints)."""
+def _legal_name_anywhere(lines: list[Line], skip: set[int], others: set[str]) -> int | None:
+    """The shortest line with a legal form outside the buyer's block and not naming the buyer
+    (footer imprints)."""
     found = [
         (len(name_text(line).split()), pos)
         for pos, line in enumerate(lines)
         if pos not in skip
+        and not _names_one_of(line, others)
         and lx.LEGAL_FORM_RE.search(name_text(line))
         and lx.is_name_like(line.flat)
         and not lx.CONTACT_RE.search(line.flat)
@@ -85,19 +104,62 @@ def _legal_name_anywhere(lines: list[Line], skip: set[int]) -> int | None:
     return min(found)[1] if found else None
 
 
+def _names_one_of(line: Line, names: set[str]) -> bool:
+    """True when a cell of ``line`` is one of ``names`` (folded): the buyer printed again, in
+    another column or further down."""
+    return any(_folded(cell) in names for cell, _, _ in line.cells())
+
+
+def _domains(lines: list[Line]) -> set[str]:
+    """The names of the web domains the document prints (``billing@teamgantt.com``,
+    ``https://app.teamgantt.com/…`` → ``teamgantt``)."""
+    found: set[str] = set()
+    for line in lines:
+        for m in _HOST_RE.finditer(line.flat):
+            parts = m.group(1).lower().split(".")
+            if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL:
+                parts = parts[:-1]
+            if len(parts) >= 2 and len(parts[-2]) >= 4:
+                found.add(parts[-2].replace("-", ""))
+    return found
+
+
+def _named_by_domain(lines: list[Line], skip: set[int], others: set[str]) -> int | None:
+    """The first name-like line that spells the domain the document's e-mail addresses and
+    links point to (``TeamGantt`` beside ``billing@teamgantt.com``): a sender without a legal
+    form in its name is still named by its own web address."""
+    domains = _domains(lines)
+    for pos, line in enumerate(lines):
+        text = name_text(line)
+        if pos in skip or _names_one_of(line, others) or not is_name_candidate(text):
+            continue
+        if _folded(text) in domains:
+            return pos
+    return None
+
+
 def _pick_anchor(lines: list[Line], buyer: set[int]) -> tuple[list[Line], int] | None:
     """The lines to read the vendor block from and the index of its name line."""
     seller = _seller_anchor(lines)
     if seller is not None:
         return lines, seller
-    header = [line for pos, line in enumerate(lines[:HEADER_LINES]) if pos not in buyer]
+    buyer_names = {_folded(_BUYER_LABEL_RE.sub("", lines[pos].flat, count=1)) for pos in buyer} - {
+        ""
+    }
+    header = [
+        line
+        for pos, line in enumerate(lines[:HEADER_LINES])
+        if pos not in buyer and not _names_one_of(line, buyer_names)
+    ]
     anchor = name_anchor(header)
     strong = anchor is not None and (
         lx.LEGAL_FORM_RE.search(name_text(header[anchor]))
         or lx.BUSINESS_WORD_RE.search(name_text(header[anchor]))
     )
+    if not strong and (named := _named_by_domain(lines, buyer, buyer_names)) is not None:
+        return lines, named
     if not strong and buyer:
-        elsewhere = _legal_name_anywhere(lines, buyer)
+        elsewhere = _legal_name_anywhere(lines, buyer, buyer_names)
         if elsewhere is not None:
             return lines, elsewhere
     return (header, anchor) if anchor is not None else None

@@ -14,6 +14,7 @@ from functools import partial
 from myloware.extraction import header, labels, references, totals
 from myloware.extraction.buyer import bank_fields, buyer_fields
 from myloware.extraction.item_columns import find_column_items
+from myloware.extraction.item_text import find_text_items
 from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.line_items import find_line_items
 from myloware.extraction.money import find_money
@@ -102,8 +103,8 @@ _ZERO_TAX_RE = re.compile(
 
 
 def _zero_tax_rate(lines: list[Line], found: totals.Totals) -> FieldValue | None:
-    """Tax rate 0 when the document shows no tax: a zero tax line, total = subtotal, or a
-    reverse-charge/exemption note."""
+    """Tax rate 0 when the document shows no tax: a zero tax line, total = subtotal, a
+    reverse-charge/exemption note, or (weakest) a total with no tax line at all."""
     if found.tax is not None:
         if found.tax.value == 0:
             return field_from(0.0, 0.6, found.tax.line, found.tax.money.start, found.tax.money.end)
@@ -119,6 +120,9 @@ def _zero_tax_rate(lines: list[Line], found: totals.Totals) -> FieldValue | None
         note = _ZERO_TAX_RE.search(line.flat)
         if note is not None:
             return field_from(0.0, 0.5, line, note.start(), note.end())
+    if found.total is not None:  # a total and no tax anywhere: none was charged
+        m = found.total.money
+        return field_from(0.0, 0.3, found.total.line, m.start, m.end)
     return None
 
 
@@ -209,7 +213,7 @@ def _amount_fields(lines: list[Line], text: str) -> dict[str, FieldValue]:
 
 
 def _line_item_field(lines: list[Line]) -> dict[str, FieldValue]:
-    items = find_column_items(lines) or find_line_items(lines)
+    items = find_column_items(lines) or find_text_items(lines) or find_line_items(lines)
     if not items:
         return {}
     value = [

@@ -34,7 +34,8 @@ _END_RE = re.compile(
 _MAX_GAP = 3
 
 
-def _column_of(cell: str) -> str | None:
+def column_of(cell: str) -> str | None:
+    """The line-item column a header cell names (``Menge`` → ``col_quantity``), or None."""
     for column in _COLUMNS:
         if labels.whole_label_re(column).fullmatch(cell):
             return column
@@ -47,7 +48,7 @@ def _header(lines: list[Line]) -> tuple[int, dict[int, str]] | None:
         cells = [text for text, _, _ in line.cells()]
         if len(cells) < 3 or find_money(line.flat):
             continue
-        columns = {k: c for k, cell in enumerate(cells) if (c := _column_of(cell)) is not None}
+        columns = {k: c for k, cell in enumerate(cells) if (c := column_of(cell)) is not None}
         roles = set(columns.values())
         if "col_description" in roles and roles & {"col_amount", "col_unit_price"}:
             return pos, columns

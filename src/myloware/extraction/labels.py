@@ -25,7 +25,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "it": ("fattura", "nota di credito"),
     },
     "invoice_number": {
-        "en": ("invoice no.", "invoice number", "invoice #", "invoice nr.", "bill no."),
+        "en": ("invoice no.", "invoice number", "invoice #", "invoice nr.", "invoice id",
+               "bill no."),
         "de": ("rechnungsnummer", "rechnungs-nr.", "rechnung nr.", "rechnungsnr.", "beleg-nr.",
                "belegnummer", "gutschriftsnummer"),
         "fr": ("facture n°", "n° de facture", "numéro de facture", "n° facture", "avoir n°"),
@@ -200,6 +201,34 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "nl": ("valuta",),
         "es": ("moneda", "divisa"),
         "it": ("valuta",),
+    },
+    # A discount for early payment: a date it names is its deadline, not the due date.
+    "cash_discount": {
+        "en": ("cash discount", "early payment discount", "discount"),
+        "de": ("skonto", "skontoabzug"),
+        "fr": ("escompte",),
+        "nl": ("betalingskorting", "korting"),
+        "es": ("descuento por pronto pago", "descuento"),
+        "it": ("sconto",),
+    },
+    # Headings of the tables that follow the line items: the VAT breakdown, the document's
+    # allowances and charges.
+    "tax_summary": {
+        "en": ("vat summary", "tax summary", "vat breakdown", "tax breakdown", "vat analysis"),
+        "de": ("umsatzsteueraufschlüsselung", "steueraufschlüsselung", "ust.-aufschlüsselung",
+               "mwst.-aufschlüsselung", "mehrwertsteueraufschlüsselung"),
+        "fr": ("récapitulatif tva", "récapitulatif des taxes", "détail tva", "ventilation tva"),
+        "nl": ("btw-overzicht", "btw-specificatie"),
+        "es": ("desglose de iva", "desglose iva", "resumen de iva"),
+        "it": ("riepilogo iva", "castelletto iva", "riepilogo aliquote"),
+    },
+    "allowances_charges": {
+        "en": ("allowances and charges", "charges and allowances", "discounts and charges"),
+        "de": ("zu- und abschläge", "ab- und zuschläge", "rabatte und zuschläge"),
+        "fr": ("remises et frais", "remises et majorations"),
+        "nl": ("kortingen en toeslagen",),
+        "es": ("descuentos y cargos", "descuentos y recargos"),
+        "it": ("sconti e maggiorazioni",),
     },
     # Column headers of the line-item table.
     "col_description": {

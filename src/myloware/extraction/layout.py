@@ -15,6 +15,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.records import FieldValue
 
 _TOKEN_RE = re.compile(r"\S+")
+_LINE_END_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it printed where a word was split
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ def _collapse(text: str, base: int) -> tuple[str, tuple[int, ...]]:
 
 
 def _make_line(index: int, text: str, start: int, page: int, box: object) -> Line:
-    stripped = text.rstrip()
+    stripped = text.replace(_LINE_END_HYPHEN, "-").rstrip()
     lead = len(stripped) - len(stripped.lstrip())
     stripped, start = stripped[lead:], start + lead
     if is_letter_spaced(stripped):

@@ -14,8 +14,11 @@ from datetime import date
 from myloware.extraction import labels
 from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
+from myloware.extraction.money import find_money
 from myloware.normalize.dates import DateMatch, find_dates
 
+_CLOCK_AFTER_RE = re.compile(r"\s*,?\s*(?:um\s+|at\s+|à\s+)?\d{1,2}:\d{2}(?!\d)", re.IGNORECASE)
+_DISCOUNT_RE = labels.label_re("cash_discount")
 _DUE_RE = re.compile(
     rf"{labels.alternation('due_date')}|DUE|F[ÄA]LLIG|ZAHLBAR\s*BIS|[ÉE]CH[ÉE]ANCE|VERVAL|VENCIMIENTO|PAY\s*BY|EXPIR|VALID\s*UNTIL",
     re.IGNORECASE,
@@ -68,6 +71,7 @@ _ANY_LABEL_RE = re.compile(
 # "Fecha de pedido", "Bestelldatum": a date, not the order's number
 _NOT_PO_RE = labels.label_re("other_date", "invoice_date", "due_date")
 _COLUMN_RE = labels.label_re("col_description", "col_quantity", "col_unit_price", "col_amount")
+_MAX_TERMS_LINES = 12
 _CODE_RE = re.compile(r"[:#.\s]*([A-Z0-9][A-Z0-9/_\-.]*[A-Z0-9]|\d)", re.IGNORECASE)
 
 
@@ -124,17 +128,20 @@ def _cell_below(lines: list[Line], pos: int, label_end: int) -> tuple[Line, int,
 def find_dates_labelled(lines: list[Line]) -> tuple[FoundDate | None, FoundDate | None]:
     """The issue date and the due date of the document (either may be None)."""
     issue: list[tuple[float, int, FoundDate]] = []
-    due: FoundDate | None = None
+    dues: list[tuple[bool, FoundDate]] = []
     for pos, line in enumerate(lines):
         for m in find_dates(line.flat):
             if not 1990 <= m.value.year <= 2099:
                 continue
             label = _label_before(lines, pos, m.start)
             if _DUE_RE.search(label):
-                if due is None:
-                    due = FoundDate(m.value, line, m, 0.85)
+                dues.append(
+                    (_is_discount_deadline(line.flat, m), FoundDate(m.value, line, m, 0.85))
+                )
                 continue
             score = 0.45 if m.compact else 0.6  # eight bare digits may be a code
+            if _CLOCK_AFTER_RE.match(line.flat, m.end):
+                score = 0.5  # a timestamp (a page's print time) yields to a date alone
             if _INVOICE_DATE_RE.search(label):
                 score = 0.95
             elif _OTHER_DATE_RE.search(label):
@@ -143,7 +150,16 @@ def find_dates_labelled(lines: list[Line]) -> tuple[FoundDate | None, FoundDate 
                 score = 0.85
             issue.append((score, -pos, FoundDate(m.value, line, m, score)))
     best = max(issue, key=lambda t: (t[0], t[1]))[2] if issue else None
+    due = min(dues, key=lambda t: t[0])[1] if dues else None  # the first, discounts last
     return best, due
+
+
+def _is_discount_deadline(text: str, m: DateMatch) -> bool:
+    """A date followed (before the next date) by a cash discount (``Bis zum 14.02.2025
+    erhalten Sie 2 % Skonto``): the discount's deadline, not when the invoice is due."""
+    after = text[m.end :]
+    later = [d.start for d in find_dates(after)]
+    return _DISCOUNT_RE.search(after[: later[0]] if later else after) is not None
 
 
 def _code_after(lines: list[Line], pos: int, end: int) -> tuple[Line, int, int] | None:
@@ -238,8 +254,91 @@ def find_payment_terms(lines: list[Line]) -> Found | None:
             below += 1
         if below < len(lines) and lines[below].flat.strip() and not _only_dates(lines[below].flat):
             nxt = lines[below]
-            return Found(_continued(lines, below, nxt.flat), nxt, 0, len(nxt.flat), 0.5)
+            return Found(_terms_below(lines, below), nxt, 0, len(nxt.flat), 0.5)
     return None
+
+
+def _ends_term(text: str, term: list[str]) -> str | None:
+    """``text`` without the due date that closes a term row (a trailing date the term already
+    stated: ``Bis zum 29.10.2026 ohne Abzug 29.10.2026``), or None when it has none."""
+    dates = list(find_dates(text))
+    if not dates or text[dates[-1].end :].strip():
+        return None
+    last = dates[-1]
+    earlier = [d.value for part in [*term, text[: last.start]] for d in find_dates(part)]
+    return text[: last.start].rstrip() if last.value in earlier else None
+
+
+def _starts_like(text: str, first: str) -> bool:
+    """A line that opens with the same two words as the term's first line: a parallel row
+    (``Bis zum 20.04.… Skonto`` / ``Bis zum 30.04.… ohne Abzug``)."""
+    head = text.split()[:2]
+    return len(head) == 2 and head == first.split()[:2]
+
+
+def _terms_below(lines: list[Line], pos: int) -> str:
+    """The terms printed under their heading, from line ``pos``: a paragraph wrapped over
+    lines, or a table of terms, one per row, joined by ``; ``. A row ends at its due-date
+    column, at a short line without a full stop, or where a parallel row starts; the terms
+    end at a heading (``Zahlungsart``, ``Zu- und Abschläge``), a table header or a line of
+    dates, unless the line above wraps into it (``… innerhalb 10 Tagen nach`` /
+    ``Rechnungsdatum``)."""
+    terms: list[list[str]] = []
+    term: list[str] = []
+    previous = ""
+    for line in lines[pos : pos + _MAX_TERMS_LINES]:
+        text = line.flat.strip()
+        wrapped = bool(term) and _wraps_on(previous)
+        if line.page != lines[pos].page or (not wrapped and _is_heading(text)):
+            break
+        if term and _starts_like(text, term[0]):
+            terms.append(term)
+            term = []
+        closed = _ends_term(text, term)
+        term.append(closed if closed is not None else text)
+        previous = text
+        if closed is not None or (len(text) < 45 and not text.endswith((".", ","))):
+            terms.append(term)
+            term = []
+            if closed is None:
+                break
+    if term:
+        terms.append(term)
+    return "; ".join(" ".join(t) for t in terms if t)
+
+
+def _is_heading(text: str) -> bool:
+    """A line that starts the next section: a heading (``Zahlungsart``, ``Zu- und
+    Abschläge``), a labelled value (``IBAN: …``, ``Total 100.00``), a table header or a line
+    of dates."""
+    label = _ANY_LABEL_RE.match(text)
+    return (
+        text.endswith(":")
+        or len(text.split()) == 1
+        or (label is not None and _labelled_value(text[label.end() :]))
+        or _is_table_header(text)
+        or _only_dates(text)
+    )
+
+
+def _labelled_value(rest: str) -> bool:
+    """What follows a label at a line's start makes it a labelled value, not prose: nothing,
+    a colon, or only an amount (``Gesamtbetrag 119,00 EUR``)."""
+    rest = rest.strip()
+    if not rest or rest.startswith(":"):
+        return True
+    money = find_money(rest)
+    return len(money) == 1 and lx.letters(rest[: money[0].start] + rest[money[0].end :]) <= 3
+
+
+def _is_table_header(text: str) -> bool:
+    """A table's header row: column labels without digits, two of them or in a row of
+    capitalised words (``Abschläge Bezug Basisbetrag Betrag``), not a sentence that names
+    a ``Leistung``."""
+    if not _is_column_header(text):
+        return False
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(_COLUMN_RE.findall(text)) >= 2 or all(w[0].isupper() for w in words)
 
 
 def _only_dates(text: str) -> bool:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 
+from myloware.extraction import labels
 from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
+from myloware.extraction.money import find_money
 from myloware.normalize.dates import find_dates
 
+_DOCUMENT_LABEL_RE = labels.label_re("invoice_number", "invoice_date", "due_date")
 _SEPARATOR_RE = re.compile(r"\s+[–—|•·●-]\s+|,\s+(?=.*\d)")
 
 
@@ -48,6 +51,18 @@ def is_name_candidate(text: str) -> bool:
         and not any(find_dates(text))
         and not (lx.TAX_ID_LINE_RE.search(text) and lx.digits(text) >= 5)
         and (not lx.is_address_like(text) or _has_trailing_registration(text))
+        and not _is_label_or_priced(text)
+    )
+
+
+def _is_label_or_priced(text: str) -> bool:
+    """A label waiting for its value (``Subscription details:``), the document's number or
+    date line (``Invoice Number: CL-55012``) or a line with a price (``Monthly Subscription
+    $0.00``): none is a company's name."""
+    return (
+        text.rstrip().endswith(":")
+        or _DOCUMENT_LABEL_RE.search(text) is not None
+        or any(m.decimals for m in find_money(text))
     )
 
 
