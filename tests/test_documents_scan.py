@@ -1,0 +1,45 @@
+"""Scan pre-processing before OCR: grayscale page, contrast, detection copy, box cut-outs."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from myloware.documents.scan import MAX_SIDE, crop_quad, prepare, shrink, stretch_faint
+
+
+def test_page_is_grayscale_and_at_most_max_side() -> None:
+    """A large colour scan becomes a gray array no longer than MAX_SIDE, with its scale."""
+    page, factor = prepare(Image.new("RGB", (4000, 1000), (200, 10, 10)))
+    assert page.shape == (500, MAX_SIDE)
+    assert factor == MAX_SIDE / 4000
+
+
+def test_faint_page_is_stretched_and_a_normal_one_left_alone() -> None:
+    """Ink 2 % darker than paper spans the full range afterwards; a contrasty page is unchanged."""
+    faint = Image.new("L", (100, 100), 255)
+    faint.paste(250, (10, 10, 60, 60))
+    stretched = np.asarray(stretch_faint(faint))
+    assert stretched.min() == 0 and stretched.max() == 255
+    normal = Image.new("L", (100, 100), 255)
+    normal.paste(20, (10, 10, 60, 60))
+    assert stretch_faint(normal) is normal
+
+
+def test_detection_copy_fits_the_pixel_budget_and_is_never_enlarged() -> None:
+    """shrink keeps the aspect ratio under the budget and returns small pages as they are."""
+    page = np.zeros((2000, 1000), dtype=np.uint8)
+    small, scale = shrink(page, 200_000)
+    assert small.shape[0] * small.shape[1] <= 200_000 * 1.01
+    assert small.shape == (632, 316) and scale == 316 / 1000
+    same, unit = shrink(page, 5_000_000)
+    assert same is page and unit == 1.0
+
+
+def test_box_is_cut_out_straight_and_tall_boxes_are_turned() -> None:
+    """A quadrilateral is cut to its own width and height; a tall one is turned to a row."""
+    page = np.arange(100 * 200, dtype=np.uint32).reshape(100, 200).astype(np.uint8)
+    wide = crop_quad(page, np.array([[10, 20], [70, 20], [70, 40], [10, 40]]))
+    assert wide.shape == (20, 60)
+    tall = crop_quad(page, np.array([[10, 10], [30, 10], [30, 90], [10, 90]]))
+    assert tall.shape == (20, 80)
