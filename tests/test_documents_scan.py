@@ -26,6 +26,14 @@ def test_faint_page_is_stretched_and_a_normal_one_left_alone() -> None:
     assert stretch_faint(normal) is normal
 
 
+def test_mostly_blank_receipt_with_gray_antialiasing_is_not_stretched() -> None:
+    """Dark ink on under 1 % of the page, gray edges around it: the scan is good as it is."""
+    page = Image.new("L", (200, 200), 255)
+    page.paste(220, (10, 10, 110, 30))  # anti-aliased edges: 5 % of the page
+    page.paste(30, (20, 15, 80, 20))  # the strokes themselves: 0.75 %
+    assert stretch_faint(page) is page
+
+
 def test_detection_copy_fits_the_pixel_budget_and_is_never_enlarged() -> None:
     """shrink keeps the aspect ratio under the budget and returns small pages as they are."""
     page = np.zeros((2000, 1000), dtype=np.uint8)

@@ -13,7 +13,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 MAX_SIDE = 2000  # longest side of the page that boxes are cut from; larger scans are shrunk
-FAINT_RANGE = 96  # gray levels between the 1st and 99th percentile below which ink is stretched
+FAINT_RANGE = 64  # gray levels from the darkest ink to the paper below which a scan is stretched
+INK_SHARE = 0.1  # percent of pixels taken as the darkest ink (a receipt is mostly paper)
+PAPER_SHARE = 1.0  # percent of pixels taken as the brightest paper
 UPRIGHT_RATIO = 1.5  # a box this much taller than wide holds vertical text: turned to read
 
 
@@ -33,15 +35,21 @@ def prepare(image: Image.Image) -> tuple[np.ndarray, float]:
 
 
 def stretch_faint(gray: Image.Image) -> Image.Image:
-    """``gray`` with its 1st..99th percentile stretched to 0..255 when that range is narrow."""
+    """``gray`` stretched to 0..255 when its darkest ink is close to its paper.
+
+    Ink is the darkest :data:`INK_SHARE` percent, not the 1st percentile: on a receipt that is
+    mostly blank paper, the 1st percentile is paper, and stretching it to black would thicken
+    every stroke of a perfectly good scan.
+    """
     histogram = gray.histogram()
     total = sum(histogram)
     if total == 0:
         return gray
-    low, high = _percentile(histogram, total, 0.01), _percentile(histogram, total, 0.99)
+    low = _percentile(histogram, total, INK_SHARE / 100)
+    high = _percentile(histogram, total, 1 - PAPER_SHARE / 100)
     if high - low >= FAINT_RANGE or high <= low:
         return gray
-    return ImageOps.autocontrast(gray, cutoff=1)
+    return ImageOps.autocontrast(gray, cutoff=(INK_SHARE, PAPER_SHARE))
 
 
 def _percentile(histogram: list[int], total: int, fraction: float) -> int:
