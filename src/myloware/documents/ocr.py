@@ -114,7 +114,7 @@ def read_boxes(image: Image.Image, tuning: OcrTuning = DEFAULT_TUNING) -> list[S
             crops = [crop_quad(page, quad) for quad in quads]
             read = [_recognise(ocr, crop, tuning.squeeze) for crop in crops]
             if _upside_down(ocr, crops, read, tuning):
-                crops = [np.rot90(crop, 2) for crop in crops]
+                crops = [np.ascontiguousarray(np.rot90(crop, 2)) for crop in crops]
                 height, width = page.shape[:2]
                 quads = [np.array([width, height]) - quad for quad in quads]
                 read = [_recognise(ocr, crop, tuning.squeeze) for crop in crops]

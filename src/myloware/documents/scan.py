@@ -88,4 +88,4 @@ def crop_quad(page: np.ndarray, quad: np.ndarray) -> np.ndarray:
         Image.Resampling.BICUBIC,
     )
     crop = np.asarray(cut)
-    return np.rot90(crop) if height >= UPRIGHT_RATIO * width else crop
+    return np.ascontiguousarray(np.rot90(crop)) if height >= UPRIGHT_RATIO * width else crop
