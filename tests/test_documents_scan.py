@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from myloware.documents.scan import MAX_SIDE, crop_quad, prepare, shrink, stretch_faint
+from myloware.documents.scan import (
+    MAX_SIDE,
+    crop_quad,
+    detection_copy,
+    prepare,
+    stretch_faint,
+    widen,
+)
 
 
 def test_page_is_grayscale_and_at_most_max_side() -> None:
@@ -34,13 +41,18 @@ def test_mostly_blank_receipt_with_gray_antialiasing_is_not_stretched() -> None:
     assert stretch_faint(page) is page
 
 
-def test_detection_copy_fits_the_pixel_budget_and_is_never_enlarged() -> None:
-    """shrink keeps the aspect ratio under the budget and returns small pages as they are."""
+def test_detection_copy_enlarges_narrow_pages_and_fits_the_pixel_budget() -> None:
+    """A narrow page grows to the short side; a big one shrinks to the budget; others stay."""
+    narrow = np.zeros((1000, 368), dtype=np.uint8)
+    grown, factor = detection_copy(narrow, 736, 4_000_000)
+    assert grown.shape == (2000, 736) and factor == 2.0
     page = np.zeros((2000, 1000), dtype=np.uint8)
-    small, scale = shrink(page, 200_000)
+    small, scale = detection_copy(page, 736, 200_000)
     assert small.shape[0] * small.shape[1] <= 200_000 * 1.01
     assert small.shape == (632, 316) and scale == 316 / 1000
-    same, unit = shrink(page, 5_000_000)
+    capped, _ = detection_copy(narrow, 736, 1_000_000)
+    assert capped.shape[0] * capped.shape[1] <= 1_000_000 * 1.01 and capped.shape[1] > 368
+    same, unit = detection_copy(page, 736, 5_000_000)
     assert same is page and unit == 1.0
 
 
@@ -51,3 +63,22 @@ def test_box_is_cut_out_straight_and_tall_boxes_are_turned() -> None:
     assert wide.shape == (20, 60)
     tall = crop_quad(page, np.array([[10, 10], [30, 10], [30, 90], [10, 90]]))
     assert tall.shape == (20, 80)
+
+
+def test_box_grows_by_shares_of_its_height_and_stays_on_the_page() -> None:
+    """A 60 x 20 box grown by half its height at the ends and a quarter above and below."""
+    page = np.zeros((100, 200), dtype=np.uint8)
+    quad = np.array([[20, 20], [80, 20], [80, 40], [20, 40]], dtype=np.float32)
+    grown = widen(quad, 0.5, 0.25, page)
+    assert grown.tolist() == [[10, 15], [90, 15], [90, 45], [10, 45]]
+    assert crop_quad(page, grown).shape == (30, 80)
+    edge = np.array([[2, 1], [190, 1], [190, 99], [2, 99]], dtype=np.float32)
+    assert widen(edge, 0.5, 0.5, page).tolist() == [[0, 0], [199, 0], [199, 99], [0, 99]]
+    assert widen(quad, 0.0, 0.0, page).tolist() == quad.tolist()
+
+
+def test_turned_box_grows_along_its_own_direction() -> None:
+    """A box drawn upside down (corners turned 180 degrees) grows along its own baseline."""
+    page = np.zeros((100, 200), dtype=np.uint8)
+    turned = np.array([[80, 40], [20, 40], [20, 20], [80, 20]], dtype=np.float32)
+    assert widen(turned, 0.5, 0.0, page).tolist() == [[90, 40], [10, 40], [10, 20], [90, 20]]

@@ -36,7 +36,7 @@ import structlog
 from PIL import Image
 
 from myloware.documents.layout import Box, Segment, group_lines, scale_box
-from myloware.documents.scan import MAX_SIDE, crop_quad, prepare, shrink
+from myloware.documents.scan import MAX_SIDE, crop_quad, detection_copy, prepare, widen
 from myloware.errors import DependencyError, DocumentError
 
 log = structlog.get_logger(__name__)
@@ -48,10 +48,12 @@ __all__ = ["MAX_SIDE", "OcrTuning", "engine", "read_boxes", "recognize"]
 class OcrTuning:
     """The speed/accuracy knobs of :func:`read_boxes` (defaults measured on SROIE dev)."""
 
-    detect_pixels: int = 800_000  # detector input budget; a 2000 x 900 px receipt: scale 0.67
-    squeeze: float = 1.0  # horizontal scale of each box before recognition (< 1: cheaper)
+    detect_short_side: int = 736  # a page narrower than this is enlarged for the detector
+    detect_pixels: int = 800_000  # ... and no detector input is larger than this
     min_score: float = 0.5  # recognition confidence below which a box is dropped
     orient_sample: int = 5  # widest boxes read both ways on a poor page (0: never turn)
+    margin_across: float = 0.0  # each box grown by this share of its height at both ends
+    margin_down: float = 0.0  # ... and by this share above and below
 
 
 DEFAULT_TUNING = OcrTuning()
@@ -62,11 +64,9 @@ _ENGINE_PARAMS = {
     # the detector gets an image already at its working size: no resizing inside
     "Det.limit_type": "max",
     "Det.limit_side_len": 4 * MAX_SIDE,
-    # one box per call: no padding to the default 320 px width
-    "Rec.rec_img_shape": [3, 48, 48],
 }
 
-_UPRIGHT_SCORE = 0.8  # mean confidence of the widest boxes above which a page is not turned
+_UPRIGHT_SCORE = 0.9  # mean confidence of the widest boxes above which a page is not turned
 _TURN_MARGIN = 0.1  # how much better the turned page must read to be taken
 
 _engine: Any = None
@@ -110,14 +110,17 @@ def read_boxes(image: Image.Image, tuning: OcrTuning = DEFAULT_TUNING) -> list[S
     ocr = engine()
     with _run_lock:
         try:
-            quads = _detect(ocr, page, tuning.detect_pixels)
-            crops = [crop_quad(page, quad) for quad in quads]
-            read = [_recognise(ocr, crop, tuning.squeeze) for crop in crops]
+            quads = _detect(ocr, page, tuning)
+            crops = [
+                crop_quad(page, widen(quad, tuning.margin_across, tuning.margin_down, page))
+                for quad in quads
+            ]
+            read = _recognise(ocr, crops)
             if _upside_down(ocr, crops, read, tuning):
                 crops = [np.ascontiguousarray(np.rot90(crop, 2)) for crop in crops]
                 height, width = page.shape[:2]
                 quads = [np.array([width, height]) - quad for quad in quads]
-                read = [_recognise(ocr, crop, tuning.squeeze) for crop in crops]
+                read = _recognise(ocr, crops)
         except DocumentError:
             raise
         except Exception as exc:  # onnxruntime/OpenCV failures on odd images
@@ -129,9 +132,9 @@ def read_boxes(image: Image.Image, tuning: OcrTuning = DEFAULT_TUNING) -> list[S
     ]
 
 
-def _detect(ocr: Any, page: np.ndarray, pixels: int) -> list[np.ndarray]:
-    """Text quadrilaterals in ``page`` pixels, found on a copy of at most ``pixels`` pixels."""
-    small, scale = shrink(page, pixels)
+def _detect(ocr: Any, page: np.ndarray, tuning: OcrTuning) -> list[np.ndarray]:
+    """Text quadrilaterals in ``page`` pixels, found on :func:`detection_copy` of the page."""
+    small, scale = detection_copy(page, tuning.detect_short_side, tuning.detect_pixels)
     found = ocr(_rgb(small), use_det=True, use_cls=False, use_rec=False)
     boxes = getattr(found, "boxes", None)
     if boxes is None or len(boxes) == 0:
@@ -155,22 +158,30 @@ def _upside_down(
     as_is = sum(read[i][1] for i in widest) / len(widest)
     if as_is >= _UPRIGHT_SCORE:
         return False
-    turned = [_recognise(ocr, np.rot90(crops[i], 2), tuning.squeeze)[1] for i in widest]
-    return sum(turned) / len(widest) > as_is + _TURN_MARGIN
+    turned = _recognise(ocr, [np.ascontiguousarray(np.rot90(crops[i], 2)) for i in widest])
+    return sum(score for _, score in turned) / len(widest) > as_is + _TURN_MARGIN
 
 
-def _recognise(ocr: Any, crop: np.ndarray, squeeze: float) -> tuple[str, float]:
-    """Text and confidence of one box image."""
-    height, width = crop.shape[:2]
-    narrow = max(1, round(width * squeeze))
-    if narrow != width:
-        crop = np.asarray(Image.fromarray(crop).resize((narrow, height), Image.Resampling.BOX))
-    result = ocr(_rgb(crop), use_det=False, use_cls=False, use_rec=True)
-    texts = getattr(result, "txts", None)
-    scores = getattr(result, "scores", None)
-    if not texts or not scores:
-        return "", 0.0
-    return unicodedata.normalize("NFKC", str(texts[0])), float(scores[0])
+def _recognise(ocr: Any, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Text and confidence of each box image, read in batches of similar width.
+
+    RapidOCR's recogniser sorts the boxes by width and pads each batch to its widest box and
+    to at least 320 px (at 48 px height), as the model was trained: reading each box alone at
+    its own width is cheaper but misreads punctuation and spaces (``6,`` as ``6.``,
+    ``80.91`` as ``80 91``): see ``docs/accuracy.md``.
+    """
+    if not crops:
+        return []
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    recogniser = ocr._load_rec_model()  # the engine's own, created once
+    result = recogniser(TextRecInput(img=[_rgb(crop) for crop in crops]))
+    texts = result.txts or ()
+    scores = result.scores or ()
+    return [
+        (unicodedata.normalize("NFKC", str(text)), float(score))
+        for text, score in zip(texts, scores, strict=True)
+    ]
 
 
 def _rgb(gray: np.ndarray) -> np.ndarray:
