@@ -4,14 +4,17 @@ A page is read in four steps, each sized to what it needs (figures in ``docs/acc
 
 1. **Prepare** (:mod:`myloware.documents.scan`): grayscale, at most :data:`MAX_SIDE` pixels,
    a faint scan's contrast stretched.
-2. **Detect** text boxes on a copy shrunk to :attr:`OcrTuning.detect_pixels` pixels: the
-   detector costs about a microsecond of CPU per pixel and finds receipt-sized print at
-   that size, so the full page is never fed to it.
-3. **Recognise** each box cut from the full-resolution page, one box per call so that no box
-   is padded to a wider neighbour's width (the recogniser's cost grows with the width it
-   reads; :attr:`OcrTuning.squeeze` below 1 narrows boxes further, cheaper but it breaks
-   condensed receipt fonts). Boxes read below :attr:`OcrTuning.min_score` are dropped, and
-   the text is NFKC-normalised (full-width punctuation becomes ASCII).
+2. **Detect** text boxes on :func:`~myloware.documents.scan.detection_copy` of the page: a
+   page narrower than :attr:`OcrTuning.detect_short_side` is enlarged (small print on a
+   narrow receipt is then boxed precisely), and no copy exceeds
+   :attr:`OcrTuning.detect_pixels` (the detector costs about a microsecond of CPU per
+   pixel, and RapidOCR's default fed a 2000 px scan whole).
+3. **Recognise** the boxes cut from the full-resolution page, in RapidOCR's batches of
+   similar width padded to at least 320 px, as the model was trained (each box alone at its
+   own width is cheaper but misreads commas and spaces). Boxes can be grown before they are
+   cut (:attr:`OcrTuning.margin_across`, :attr:`OcrTuning.margin_down`; off by default).
+   Boxes read below :attr:`OcrTuning.min_score` are dropped, and the text is
+   NFKC-normalised (full-width punctuation becomes ASCII).
 4. **Orient**: when the widest few boxes read poorly, they are read again turned by 180
    degrees; if that reads clearly better, the page was fed in upside down and every box is
    turned and read again (the cost of a second reading falls only on such pages).

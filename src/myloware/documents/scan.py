@@ -110,7 +110,8 @@ def widen(quad: np.ndarray, across: float, down: float, page: np.ndarray) -> np.
         ]
     )
     limit = np.array([page.shape[1] - 1, page.shape[0] - 1], dtype=np.float32)
-    return np.clip(grown, 0, limit)
+    clipped: np.ndarray = np.clip(grown, 0, limit)
+    return clipped
 
 
 def crop_quad(page: np.ndarray, quad: np.ndarray) -> np.ndarray:
