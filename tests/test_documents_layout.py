@@ -32,6 +32,19 @@ def test_slight_skew_does_not_chain_neighbouring_lines() -> None:
     assert [line.text for line in group_lines(segments)] == ["a\tb\tc", "next"]
 
 
+def test_stacked_boxes_in_one_column_stay_two_lines() -> None:
+    """Padded OCR boxes of two lines that overlap vertically but share a column do not merge."""
+    segments = [
+        Segment("LIGHTROOM GALLERY SDN BHD", (168, 80, 687, 153)),
+        Segment("NO: 28, JALAN ASTANA 1C,", (227, 122, 619, 182)),
+        Segment("41050", (640, 130, 700, 180)),
+    ]
+    assert [line.text for line in group_lines(segments)] == [
+        "LIGHTROOM GALLERY SDN BHD",
+        "NO: 28, JALAN ASTANA 1C,\t41050",
+    ]
+
+
 def test_blank_and_unboxed_segments_are_dropped_and_tabs_cleaned() -> None:
     """Empty text and missing boxes are ignored; TABs inside a segment become spaces."""
     segments = [Segment("  ", (0, 0, 5, 5)), Segment("x", None), Segment("a\tb", (0, 0, 9, 9))]

@@ -94,6 +94,20 @@ def test_mixed_pdf_ocrs_only_the_page_without_a_text_layer() -> None:
     assert pages[2] == ["ACME STORE", "Coffee\t4.50", "TOTAL\t12.00"]
 
 
+def test_upside_down_scan_is_read_the_right_way_round() -> None:
+    """A scan fed in upside down reads as the upright one, lines in reading order."""
+    turned = receipt_image().rotate(180)
+    loaded = load_document(encoded(turned, "PNG"), filename="turned.png", limits=LIMITS)
+    assert [line.text for line in loaded.lines] == ["ACME STORE", "Coffee\t4.50", "TOTAL\t12.00"]
+
+
+def test_scan_at_two_percent_contrast_still_reads() -> None:
+    """Ink only 2 % darker than the paper is stretched to full contrast before reading."""
+    faint = receipt_image().convert("L").point(lambda value: 250 + value * 5 // 255)
+    loaded = load_document(encoded(faint, "PNG"), filename="faint.png", limits=LIMITS)
+    assert [line.text for line in loaded.lines] == ["ACME STORE", "Coffee\t4.50", "TOTAL\t12.00"]
+
+
 def test_images_need_ocr_enabled() -> None:
     """With OCR off, an image fails with a reason that names OCR."""
     with pytest.raises(DocumentError, match="needs OCR, which is disabled"):

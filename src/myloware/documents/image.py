@@ -1,7 +1,8 @@
 """Images (PNG, JPEG, TIFF, and what else Pillow decodes) read by OCR, one page per frame.
 
 Boxes are in the image's pixels after EXIF orientation is applied, so they match the picture
-as a viewer shows it.
+as a viewer shows it. A page that OCR finds upside down is read turned the right way round
+(see :mod:`myloware.documents.ocr`); its boxes then refer to the turned page.
 """
 
 from __future__ import annotations

@@ -63,6 +63,15 @@ class _Band:
             return 1.0 if inter >= 0 and box[1] >= self.top and box[3] <= self.bottom else 0.0
         return inter / smaller
 
+    def stacks_on(self, box: Box) -> bool:
+        """Whether ``box`` covers more than half the width of a member (text above/below it)."""
+        for _, member in self.members:
+            inter = min(member[2], box[2]) - max(member[0], box[0])
+            narrower = min(member[2] - member[0], box[2] - box[0])
+            if inter > 0.5 * narrower:
+                return True
+        return False
+
     def add(self, text: str, box: Box) -> None:
         self.members.append((text, box))
         n = len(self.members)
@@ -75,8 +84,10 @@ def group_lines(segments: Iterable[Segment], *, min_overlap: float = 0.5) -> lis
 
     A segment joins the line whose mean vertical band it overlaps most, when that overlap is at
     least ``min_overlap`` of the smaller height; comparing against the mean band (not the union)
-    keeps a slightly skewed scan from chaining neighbouring lines together. Segments without a
-    box or without text are dropped.
+    keeps a slightly skewed scan from chaining neighbouring lines together. A segment never joins
+    a line in which a member already occupies most of its width: two pieces of text stacked in
+    the same column are two lines, however much their (OCR-padded) boxes overlap vertically.
+    Segments without a box or without text are dropped.
     """
     pieces = [
         (text, seg.box)
@@ -87,7 +98,8 @@ def group_lines(segments: Iterable[Segment], *, min_overlap: float = 0.5) -> lis
     bands: list[_Band] = []
     for text, box in pieces:
         # pieces come in order of their vertical centre: only the newest bands can match
-        best = max(bands[-4:], key=lambda band: band.overlap(box), default=None)
+        open_bands = [band for band in bands[-4:] if not band.stacks_on(box)]
+        best = max(open_bands, key=lambda band: band.overlap(box), default=None)
         if best is not None and best.overlap(box) >= min_overlap:
             best.add(text, box)
         else:
