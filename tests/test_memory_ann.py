@@ -25,7 +25,8 @@ rng = np.random.default_rng(20261206)
 def unit_rows(center: np.ndarray, n: int, spread: float) -> np.ndarray:
     """``n`` unit vectors scattered around ``center``."""
     rows = center + spread * rng.standard_normal((n, DIM)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    normed: np.ndarray = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return normed
 
 
 @pytest.fixture

@@ -100,24 +100,27 @@ async def nearest_docs(
     pool: str = "true",
     params: dict[str, Any] | None = None,
     max_distance: float = 2.0,
+    exact: bool = False,
 ) -> Found:
     """The tenant's ``limit`` CONTEXT docs nearest ``vector`` (pgvector text) that satisfy
     ``pool`` (SQL over ``mem_docs m`` with ``params``; our own text, never input), the
-    nearest first; none farther than ``max_distance``. Runs in the caller's transaction."""
+    nearest first; none farther than ``max_distance``. ``exact``: skip the index (what
+    benchmarks and checks compare it with). Runs in the caller's transaction."""
     limit = int(limit)
     if limit <= 0:
         return Found([], exact=False)
     where = f"{_POOL} AND ({pool}) AND m.embedding <=> %(vector)s::vector <= %(max_distance)s"
     args = {**(params or {}), "tenant": tenant_id, "vector": vector, "max_distance": max_distance}
-    await pg.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ANN_CANDIDATES),))
-    cur = await pg.execute(
-        _APPROXIMATE.format(candidates=ANN_CANDIDATES, pool=where, limit=limit), args
-    )
-    rows = await cur.fetchall()
-    scanned, far = int(rows[0][0]), rows[0][1]
-    near = [Near(r[2], r[3], float(r[4])) for r in rows if r[2] is not None]
-    if vouched(len(near), limit, scanned, far, max_distance):
-        return Found(near, exact=False)
+    if not exact:
+        await pg.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ANN_CANDIDATES),))
+        cur = await pg.execute(
+            _APPROXIMATE.format(candidates=ANN_CANDIDATES, pool=where, limit=limit), args
+        )
+        rows = await cur.fetchall()
+        scanned, far = int(rows[0][0]), rows[0][1]
+        near = [Near(r[2], r[3], float(r[4])) for r in rows if r[2] is not None]
+        if vouched(len(near), limit, scanned, far, max_distance):
+            return Found(near, exact=False)
     cur = await pg.execute(_EXACT.format(pool=where, limit=limit), args)
     return Found([Near(r[0], r[1], float(r[2])) for r in await cur.fetchall()], exact=True)
 
