@@ -241,7 +241,7 @@ def _copy_documents(cur: psycopg.Cursor[Any], t: Tenant, start: int, end: int) -
                         1,
                         86_400,
                         r["created"] + timedelta(days=1),
-                        Jsonb(["new vendor"]),
+                        Jsonb({"cause": {"reason": "New vendor"}}),
                         r["created"],
                     )
                 )

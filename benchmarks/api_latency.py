@@ -141,6 +141,18 @@ def _read_stats(prefix: Path) -> dict[str, Any]:
     return out
 
 
+def _read_failures(prefix: Path) -> list[dict[str, Any]]:
+    """What failed, per endpoint and error, with how often (locust's failures CSV)."""
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [
+            {"name": row["Name"], "error": row["Error"][:300], "count": int(row["Occurrences"])}
+            for row in csv.DictReader(handle)
+        ]
+
+
 def run_rate(
     stack: Stack,
     ids_file: Path,
@@ -206,6 +218,7 @@ def run_rate(
         "exit_code": proc.returncode,
         "endpoints": {k: v for k, v in stats.items() if k != "Aggregated"},
         "overall": stats.get("Aggregated", {}),
+        "failures": _read_failures(prefix),
         "processes": processes,
         "other_processes": others(sampler, processes),
     }

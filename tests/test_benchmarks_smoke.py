@@ -194,14 +194,16 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
                 assert 0 < tenant["ms"][kind]["p50"] <= tenant["ms"][kind]["p95"]
         assert set(size["api"]) == {"big", "tiny"}
         for tenant in size["api"].values():
+            one = tenant["one_client_ms"]
+            assert set(one) == {"list", "filter", "get", "items", "approvals", "similar"}
+            assert all(0 < ms["p50"] <= ms["p95"] for ms in one.values())
             assert tenant["overall"]["failures"] == 0 and tenant["overall"]["requests"] > 0
             assert set(tenant["endpoints"]) <= SCALE_ENDPOINTS  # a few requests: not all may
             assert len(tenant["endpoints"]) >= 4  # have come up, but the scale users' did
-    # the biggest size puts the smallest tenant under limit / ANN_CANDIDATES of the table
-    assert (
-        sizes[str(max(result["config"]["sizes"]))]["memory"]["tiny"]["exact_fallbacks"]["search"]
-        > 0
-    )
+    biggest = sizes[str(max(result["config"]["sizes"]))]["memory"]
+    queries = result["config"]["queries"]
+    assert biggest["tiny"]["paths"]["search"]["exact_by_size"] == queries  # a few docs
+    assert biggest["big"]["paths"]["search"]["index"] > 0  # 1,200 docs: the index
     assert {"api_p99_met", "lookup_p95_met", "recall_met"} <= set(result["targets"])
 
 
