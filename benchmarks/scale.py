@@ -297,7 +297,7 @@ def _targets(result: dict[str, Any]) -> dict[str, Any]:
         r
         for s in sizes.values()
         for m in s["memory"].values()
-        for r in m["recall"].values()
+        for r in m["mean_recall"].values()
         if r is not None
     ]
     worst_recall = min(recalls) if recalls else None
@@ -327,13 +327,14 @@ def figures(result: dict[str, Any]) -> str:
         big, tiny = s["api"][next(iter(s["api"]))], s["api"][list(s["api"])[-1]]
         mem = s["memory"]
         p95 = max(m["ms"][k]["p95"] for m in mem.values() for k in m["ms"])
-        recall = min(r for m in mem.values() for r in m["recall"].values() if r is not None)
+        recall = min(r for m in mem.values() for r in m["mean_recall"].values() if r is not None)
         parts.append(
             f"{size} docs: load {s['load']['documents_per_second']} docs/s, "
             f"{s['storage']['bytes_per_document']} B/doc; "
             f"API p99 {big['overall'].get('p99_ms')} ms "
             f"(biggest tenant) / {tiny['overall'].get('p99_ms')} ms (smallest) at "
-            f"{result['config']['rate']} rps; look-up p95 ≤ {p95} ms, min recall {recall}; "
+            f"{result['config']['rate']} rps; look-up p95 ≤ {p95} ms, "
+            f"mean recall@k ≥ {recall} (every tenant); "
             f"load avg {s['load_average'][0]}"
         )
     return "; ".join(parts)

@@ -160,9 +160,9 @@ def test_the_index_answer_is_vouched_for_only_when_nothing_can_lie_beyond_it() -
 
 
 def test_the_index_scan_returns_a_few_times_the_tenants_share_of_what_is_asked() -> None:
-    """ef_search is sized so ~4 × limit of the tenant's docs come back, within pgvector's
+    """ef_search is sized so ~8 × limit of the tenant's docs come back, within pgvector's
     bounds; an unknown share gets the most."""
     assert ef_for(0.6, 10) == MIN_EF
-    assert ef_for(0.1, 10) == 400
+    assert ef_for(0.1, 10) == 800
     assert ef_for(0.001, 10) == MAX_EF
     assert ef_for(None, 10) == MAX_EF

@@ -38,9 +38,9 @@ from myloware.db.direct import Connection
 EXACT_MAX = 1_000
 #: the rows an index scan returns (``hnsw.ef_search``) at least (recall), and at most
 #: (pgvector's largest)
-MIN_EF, MAX_EF = 100, 1_000
+MIN_EF, MAX_EF = 200, 1_000
 #: how many times ``limit`` of the tenant's docs the index scan should return, on average
-OVERFETCH = 4
+OVERFETCH = 8
 
 #: the candidate CONTEXT docs (alias ``m``) of a tenant: embedded, of the caller's ``pool``
 _POOL = "m.tenant_id = %(tenant)s AND m.type = 'CONTEXT' AND m.embedding IS NOT NULL"
