@@ -141,16 +141,39 @@ def _read_stats(prefix: Path) -> dict[str, Any]:
     return out
 
 
-def run_rate(stack: Stack, ids_file: Path, rate: int, config: ApiConfig) -> dict[str, Any]:
-    """One locust run at ``rate`` requests/s; figures plus CPU of the API and of locust."""
+def _read_failures(prefix: Path) -> list[dict[str, Any]]:
+    """What failed, per endpoint and error, with how often (locust's failures CSV)."""
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [
+            {"name": row["Name"], "error": row["Error"][:300], "count": int(row["Occurrences"])}
+            for row in csv.DictReader(handle)
+        ]
+
+
+def run_rate(
+    stack: Stack,
+    ids_file: Path,
+    rate: int,
+    config: ApiConfig,
+    *,
+    locustfile: Path = LOCUSTFILE,
+    token: str | None = None,
+    label: str = "",
+) -> dict[str, Any]:
+    """One locust run at ``rate`` requests/s (``locustfile``'s users, ``token``: the stack's
+    own tenant's when None); figures plus CPU of the API and of locust."""
     users = max(1, round(rate / config.user_rps))
-    prefix = stack.root / f"locust-{rate}"
+    name = f"locust-{rate}{label}"
+    prefix = stack.root / name
     argv = [
         sys.executable,
         "-m",
         "locust",
         "-f",
-        str(LOCUSTFILE),
+        str(locustfile),
         "--headless",
         "-u",
         str(users),
@@ -171,22 +194,22 @@ def run_rate(stack: Stack, ids_file: Path, rate: int, config: ApiConfig) -> dict
     ]
     env = {
         "BENCH_ORDER_IDS": str(ids_file),
-        "BENCH_TOKEN": stack.headers()["Authorization"].split(" ", 1)[1],
+        "BENCH_TOKEN": token or stack.headers()["Authorization"].split(" ", 1)[1],
         "BENCH_USER_RPS": str(rate / users),
     }
-    proc = stack.spawn(f"locust-{rate}", argv, **env)
+    proc = stack.spawn(name, argv, **env)
 
     def groups() -> dict[str, list[psutil.Process]]:
         roles = stack.role_processes()
         return {
             "api": roles.get("api", []),
-            "locust": roles.get(f"locust-{rate}", []),
+            "locust": roles.get(name, []),
             **{k: v for k, v in stack.service_processes().items() if k != "temporal"},
         }
 
     with ProcessSampler(groups) as sampler:
         proc.wait(config.seconds + 120)
-    stack.roles.pop(f"locust-{rate}", None)
+    stack.roles.pop(name, None)
     stats = _read_stats(prefix)
     processes = sampler.summary()
     return {
@@ -195,6 +218,7 @@ def run_rate(stack: Stack, ids_file: Path, rate: int, config: ApiConfig) -> dict
         "exit_code": proc.returncode,
         "endpoints": {k: v for k, v in stats.items() if k != "Aggregated"},
         "overall": stats.get("Aggregated", {}),
+        "failures": _read_failures(prefix),
         "processes": processes,
         "other_processes": others(sampler, processes),
     }

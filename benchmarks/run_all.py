@@ -25,6 +25,7 @@ from benchmarks import (
     model_mix,
     pipeline,
     retention,
+    scale,
     signin,
 )
 from benchmarks._stack import exit_on_sigterm
@@ -83,6 +84,11 @@ def _retention(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, retention.figures(result)
 
 
+def _scale(smoke: bool) -> tuple[dict[str, Any], str]:
+    result = scale.run(scale.SMOKE if smoke else scale.ScaleConfig(), smoke=smoke)
+    return result, scale.figures(result)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "memory": _memory,  # first: its memory figure is the model's, not what others left behind
     "pipeline": _pipeline,
@@ -92,8 +98,13 @@ BENCHMARKS: dict[str, Runner] = {
     "signin": _signin,
     "retention": _retention,
     "agent_overhead": _agent_overhead,
+    "scale": _scale,
     "model_mix": _model_mix,  # last: the model takes a core for minutes
 }
+
+
+#: full runs only when named (--only): scale loads 100k documents, tens of minutes
+ON_REQUEST = frozenset({"scale"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="never append to the docs table")
     args = parser.parse_args(argv)
     exit_on_sigterm()
-    names = args.only.split(",") if args.only else list(BENCHMARKS)
+    everything = [n for n in BENCHMARKS if n not in ON_REQUEST or args.smoke]
+    names = args.only.split(",") if args.only else everything
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")

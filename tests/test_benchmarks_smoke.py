@@ -160,6 +160,53 @@ def test_retention_smoke_moves_every_old_row_and_reports_rates(tmp_path: Path) -
     assert all(s["rows_per_s"] > 0 for s in sweeps.values())
 
 
+SCALE_ENDPOINTS = {
+    "GET /v1/work-orders",
+    "GET /v1/work-orders?status&priority",
+    "GET /v1/work-orders/{id}",
+    "GET /v1/work-orders/{id}/work-items",
+    "GET /v1/approvals",
+    "GET /v1/work-items/{id}/similar",
+}
+
+
+@pytest.mark.slow
+def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
+    tmp_path: Path,
+) -> None:
+    """The scale benchmark bulk-loads each size, and reports storage, API latency for the
+    biggest and smallest tenant, and look-up recall against exact search for all four."""
+    result = run_smoke("scale", tmp_path)
+    sizes = result["sizes"]
+    assert set(sizes) == {str(n) for n in result["config"]["sizes"]}
+    for size in sizes.values():
+        rows = size["load"]["rows"]
+        assert rows["documents"] == size["documents"] > 0
+        assert rows["attempts"] == 7 * rows["documents"] and rows["approval_requests"] > 0
+        assert size["load"]["seconds"]["hnsw_build"] > 0
+        assert size["storage"]["bytes_per_document"] > 0
+        assert size["storage"]["tables_mb"]["mem_docs"] > 0
+        assert set(size["memory"]) == {"big", "mid", "small", "tiny"}
+        for tenant in size["memory"].values():
+            assert tenant["recall"]["search"] is not None  # every tenant found something
+            assert 0 < tenant["recall"]["search"] <= 1
+            for kind in ("search", "approved", "similar", "related"):
+                assert 0 < tenant["ms"][kind]["p50"] <= tenant["ms"][kind]["p95"]
+        assert set(size["api"]) == {"big", "tiny"}
+        for tenant in size["api"].values():
+            one = tenant["one_client_ms"]
+            assert set(one) == {"list", "filter", "get", "items", "approvals", "similar"}
+            assert all(0 < ms["p50"] <= ms["p95"] for ms in one.values())
+            assert tenant["overall"]["failures"] == 0 and tenant["overall"]["requests"] > 0
+            assert set(tenant["endpoints"]) <= SCALE_ENDPOINTS  # a few requests: not all may
+            assert len(tenant["endpoints"]) >= 4  # have come up, but the scale users' did
+    biggest = sizes[str(max(result["config"]["sizes"]))]["memory"]
+    queries = result["config"]["queries"]
+    assert biggest["tiny"]["paths"]["search"]["exact_by_size"] == queries  # a few docs
+    assert biggest["big"]["paths"]["search"]["index"] > 0  # 1,200 docs: the index
+    assert {"api_p99_met", "lookup_p95_met", "recall_met"} <= set(result["targets"])
+
+
 @pytest.mark.slow
 def test_accuracy_smoke_scores_every_set_in_both_input_modes(tmp_path: Path) -> None:
     """The accuracy benchmark scores each dataset from text and from documents, at no cost."""

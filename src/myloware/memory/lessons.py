@@ -9,9 +9,9 @@ tenant and the document type:
 - :func:`lessons_by_key` — an exact key (tax id, IBAN, e-mail; compared as
   :func:`myloware.extraction.learned.key_of` does: lower case, letters and digits only):
   one statement for all the keys a record has, each an index probe (migration 0015);
-- :func:`lessons_by_similarity` — the nearest CONTEXT embeddings, exact over the tenant's
-  newest :data:`~myloware.memory.store.SCAN_LIMIT` docs (why not HNSW: see there); the
-  statement also stores an embedding the worker computed, so the indexer need not.
+- :func:`lessons_by_similarity` — the nearest CONTEXT embeddings, by the HNSW index or
+  exactly where it cannot vouch for its answer (:mod:`myloware.memory.ann`); it also stores
+  an embedding the worker computed, so the indexer need not.
 
 Each lesson says whose approval it was: the last person who approved the item, and when
 (none for an auto-approved item), and the document's file name.
@@ -24,10 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from myloware.contracts import ItemRef
-from myloware.db.direct import Connection, jsonb
+from myloware.db.direct import Connection
 from myloware.db.models.work import RECORD_KEY_SQL
 from myloware.extraction.learned import KEY_FIELDS, Lesson
-from myloware.memory.store import APPROVED_CONTEXT, SAVE_CONTEXT_EMBEDDING
+from myloware.memory.ann import NEAR, near_params
+from myloware.memory.store import approved_near, save_context_embedding
 
 #: the nearest approved records a document is compared with
 LESSON_NEIGHBOURS = 5
@@ -126,23 +127,15 @@ async def lessons_by_key(
     return found
 
 
-_SIMILAR = f"""
-candidates AS ({APPROVED_CONTEXT}), near AS (
-    SELECT work_item_id, 1 - (embedding <=> %(vector)s::vector) AS similarity
-    FROM candidates ORDER BY similarity DESC LIMIT %(limit)s
-)
+LESSONS_BY_SIMILARITY = f"""
+WITH near AS ({NEAR})
 SELECT w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at, near.similarity
 FROM near
 JOIN work_items w ON w.id = near.work_item_id AND w.tenant_id = %(tenant)s
 JOIN records r ON r.work_item_id = w.id AND r.tenant_id = w.tenant_id
 {_WHO}
-WHERE near.similarity >= %(min_similarity)s
 ORDER BY near.similarity DESC
 """
-LESSONS_BY_SIMILARITY = f"WITH {_SIMILAR}"
-# the same, storing the document's embedding computed by the worker (unless the indexer got
-# there first) in the same statement: the indexer need not compute it again
-LESSONS_BY_SIMILARITY_SAVING = f"WITH saved AS ({SAVE_CONTEXT_EMBEDDING}), {_SIMILAR}"
 
 
 async def lessons_by_similarity(
@@ -158,16 +151,18 @@ async def lessons_by_similarity(
     """The approved records of the tenant's ``limit`` nearest documents of the type, at
     least ``min_similarity`` alike, the nearest first. ``save_model``: ``vector`` was just
     computed by that model, and is stored as the document's embedding too."""
-    cur = await pg.execute(
-        LESSONS_BY_SIMILARITY if save_model is None else LESSONS_BY_SIMILARITY_SAVING,
-        {
-            "meta": jsonb({"embedding_model": save_model}),
-            "tenant": ref.tenant_id,
-            "item": ref.work_item_id,
-            "doc_type": document_type,
-            "vector": vector,
-            "limit": limit,
-            "min_similarity": min_similarity,
-        },
+    if save_model is not None:  # the indexer need not compute it again
+        await save_context_embedding(pg, ref.tenant_id, ref.work_item_id, vector, save_model)
+    found = await approved_near(
+        pg,
+        ref.tenant_id,
+        ref.work_item_id,
+        document_type,
+        vector,
+        limit=limit,
+        min_similarity=min_similarity,
     )
+    if not found.near:
+        return []
+    cur = await pg.execute(LESSONS_BY_SIMILARITY, {"tenant": ref.tenant_id, **near_params(found)})
     return [_lesson(row, float(row[6]), "similarity") for row in await cur.fetchall()]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from myloware.db.direct import Connection, jsonb
+from myloware.memory.ann import NEAR, Found, near_params, nearest_docs
 
 
 def vector_literal(vector: np.ndarray | Sequence[float]) -> str:
@@ -123,55 +124,61 @@ class RelatedRecord:
     data: dict[str, Any]
 
 
-#: a similarity search is exact over the tenant's newest this many docs (of the type). The
-#: HNSW index of pgvector 0.6 (the embedded PostgreSQL's) is global: a query walks its ~40
-#: nearest entries of every tenant and only then filters, so a tenant with a small share of
-#: the table got few or no results. Exact distances over a bounded, tenant-scoped set cost a
-#: few milliseconds and never miss.
-SCAN_LIMIT = 10_000
-
 #: The tenant's CONTEXT docs of approved items of the type (COMPLETED, Verifier check
-#: passed, not forgotten), newest first: what a similarity look-up compares with. Driven by
-#: the tenant's CONTEXT docs (a partial index on (tenant_id, created_at), migration 0015),
-#: each item checked by its primary key (and nothing else the planner could prefer) in a
-#: sub-select it cannot turn into a join: as a join, with a young table's statistics, it
-#: scanned every approved item of the type again for each doc (14 ms at 120 documents,
-#: growing with their square; 1.5 ms as a sub-select on the tenant index, 0.5 ms so).
-APPROVED_CONTEXT = f"""
-    SELECT m.id, m.work_item_id, m.embedding FROM mem_docs m
-    WHERE m.tenant_id = %(tenant)s AND m.type = 'CONTEXT' AND m.embedding IS NOT NULL
-      AND m.work_item_id <> %(item)s AND NOT m.metadata ? 'forgotten'
-      AND (
-          SELECT w.tenant_id = m.tenant_id AND w.status = 'COMPLETED'
-             AND w.type = %(doc_type)s::work_item_type
-             AND (w.result -> 'verification' ->> 'passed')::boolean IS TRUE
-          FROM work_items w WHERE w.id = m.work_item_id
-      )
-    ORDER BY m.created_at DESC
-    LIMIT {SCAN_LIMIT}
+#: passed, not forgotten): what a similarity look-up compares with (a ``pool`` of
+#: :func:`myloware.memory.ann.nearest_docs`). Each doc's item is checked by its primary key
+#: in a sub-select the planner cannot turn into a join: as a join, with a young table's
+#: statistics, it scanned every approved item of the type again for each doc.
+APPROVED_POOL = """
+    m.work_item_id <> %(item)s AND NOT m.metadata ? 'forgotten'
+    AND (
+        SELECT w.tenant_id = m.tenant_id AND w.status = 'COMPLETED'
+           AND w.type = %(doc_type)s::work_item_type
+           AND (w.result -> 'verification' ->> 'passed')::boolean IS TRUE
+        FROM work_items w WHERE w.id = m.work_item_id
+    )
 """
 
-# The tenant's approved records of its nearest documents of the type; last_accessed of
-# those used is refreshed at most hourly and never waits for a row lock (the hot path must
-# not queue on it).
+# The approved records of the docs found; last_accessed of those used is refreshed at most
+# hourly and never waits for a row lock (the hot path must not queue on it).
 RELATED_RECORDS = f"""
-WITH candidates AS ({APPROVED_CONTEXT}), near AS (
-    SELECT id, work_item_id, 1 - (embedding <=> %(vector)s::vector) AS similarity
-    FROM candidates ORDER BY similarity DESC LIMIT %(limit)s
-), used AS (
+WITH near AS ({NEAR}), used AS (
     SELECT near.*, r.data FROM near
     JOIN records r ON r.work_item_id = near.work_item_id AND r.tenant_id = %(tenant)s
-    WHERE near.similarity >= %(min_similarity)s
 ), touched AS (
     UPDATE mem_docs SET last_accessed = now()
     WHERE id IN (
         SELECT id FROM mem_docs
-        WHERE id IN (SELECT id FROM used) AND last_accessed < now() - interval '1 hour'
+        WHERE id IN (SELECT id FROM used) AND tenant_id = %(tenant)s
+          AND last_accessed < now() - interval '1 hour'
         FOR UPDATE SKIP LOCKED
     )
 )
 SELECT work_item_id, similarity, data FROM used ORDER BY similarity DESC
 """
+
+
+async def approved_near(
+    pg: Connection,
+    tenant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    document_type: str,
+    vector: str,
+    *,
+    limit: int,
+    min_similarity: float,
+) -> Found:
+    """The tenant's ``limit`` approved docs of the type nearest ``vector`` (not the item's
+    own), at least ``min_similarity`` alike."""
+    return await nearest_docs(
+        pg,
+        tenant_id=tenant_id,
+        vector=vector,
+        limit=limit,
+        pool=APPROVED_POOL,
+        params={"item": item_id, "doc_type": document_type},
+        max_distance=1.0 - min_similarity,
+    )
 
 
 async def related_records(
@@ -184,15 +191,10 @@ async def related_records(
     limit: int,
     min_similarity: float,
 ) -> list[RelatedRecord]:
-    cur = await pg.execute(
-        RELATED_RECORDS,
-        {
-            "tenant": tenant_id,
-            "item": item_id,
-            "doc_type": document_type,
-            "vector": vector,
-            "limit": limit,
-            "min_similarity": min_similarity,
-        },
+    found = await approved_near(
+        pg, tenant_id, item_id, document_type, vector, limit=limit, min_similarity=min_similarity
     )
+    if not found.near:
+        return []
+    cur = await pg.execute(RELATED_RECORDS, {"tenant": tenant_id, **near_params(found)})
     return [RelatedRecord(row[0], float(row[1]), row[2]) for row in await cur.fetchall()]

@@ -1,5 +1,6 @@
 """Memory search for the API, the UI and the CLI: a tenant's documents nearest a text or an
-item, by the cosine distance of their CONTEXT embeddings (HNSW index)."""
+item, by the cosine distance of their CONTEXT embeddings (HNSW index, exact where it
+cannot vouch for its answer)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.base import MemDocType, WorkItemStatus
+from myloware.db.direct import Connection
 from myloware.db.models import MemDoc, WorkItem
 from myloware.errors import NotFoundError, ServiceUnavailable, ValidationFailed
 from myloware.memory import Embedder, EmbeddingUnavailable
-from myloware.memory.store import SCAN_LIMIT
+from myloware.memory.ann import nearest_docs
+from myloware.memory.store import vector_literal
 from myloware.records import DocumentType
 
 log = structlog.get_logger(__name__)
@@ -52,6 +55,16 @@ async def embed_query(embedder: Embedder | None, text: str) -> list[float]:
     return [float(x) for x in vector]
 
 
+#: the search's pool: CONTEXT docs of the type asked (any when none), not the item's own
+SEARCH_POOL = """
+    m.work_item_id IS DISTINCT FROM %(exclude)s::uuid
+    AND (%(doc_type)s::text IS NULL OR (
+        SELECT w.type::text FROM work_items w
+        WHERE w.id = m.work_item_id AND w.tenant_id = m.tenant_id
+    ) = %(doc_type)s::text)
+"""
+
+
 async def nearest(
     session: AsyncSession,
     *,
@@ -61,34 +74,30 @@ async def nearest(
     document_type: DocumentType | None = None,
     exclude_item: uuid.UUID | None = None,
 ) -> list[MemoryHit]:
-    """The tenant's ``limit`` documents nearest ``vector``, the nearest first: exact over
-    its newest :data:`~myloware.memory.store.SCAN_LIMIT` (see there why not the HNSW index)."""
-    candidates = (
-        select(MemDoc.id, MemDoc.embedding)
-        .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
-        .where(
-            MemDoc.tenant_id == tenant_id,
-            WorkItem.tenant_id == tenant_id,
-            MemDoc.type == MemDocType.CONTEXT,
-            MemDoc.embedding.is_not(None),
-        )
-        .order_by(MemDoc.created_at.desc())
-        .limit(SCAN_LIMIT)
+    """The tenant's ``limit`` documents nearest ``vector``, the nearest first (the HNSW
+    index, or exactly where it cannot vouch for its answer: :mod:`myloware.memory.ann`)."""
+    raw = await (await session.connection()).get_raw_connection()
+    pg: Connection = raw.driver_connection  # type: ignore[assignment]  # the session's own
+    found = await nearest_docs(
+        pg,
+        tenant_id=tenant_id,
+        vector=vector_literal(vector),
+        limit=limit,
+        pool=SEARCH_POOL,
+        params={
+            "exclude": exclude_item,
+            "doc_type": None if document_type is None else document_type.value,
+        },
     )
-    if document_type is not None:
-        candidates = candidates.where(WorkItem.type == document_type)
-    if exclude_item is not None:
-        candidates = candidates.where(MemDoc.work_item_id != exclude_item)
-    pool = candidates.subquery()
-    distance = pool.c.embedding.cosine_distance(vector)
-    top = select(pool.c.id, distance.label("distance")).order_by(distance).limit(limit).subquery()
+    distance = {n.doc_id: n.distance for n in found.near}
+    if not distance:
+        return []
     query = (  # the texts of the few found only
-        select(MemDoc.content, top.c.distance, WorkItem)
-        .join(top, top.c.id == MemDoc.id)
+        select(MemDoc.id, MemDoc.content, WorkItem)
         .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
-        .order_by(top.c.distance)
+        .where(MemDoc.tenant_id == tenant_id, MemDoc.id.in_(distance))
     )
-    rows = (await session.execute(query)).all()
+    rows = sorted((await session.execute(query)).all(), key=lambda row: distance[row[0]])
     return [
         MemoryHit(
             work_item_id=item.id,
@@ -96,11 +105,11 @@ async def nearest(
             document_type=item.type,
             status=item.status,
             filename=item.filename,
-            similarity=round(1.0 - float(dist), 4),
+            similarity=round(1.0 - distance[doc_id], 4),
             snippet=" ".join(content[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS],
             created_at=item.created_at,
         )
-        for content, dist, item in rows
+        for doc_id, content, item in rows
     ]
 
 

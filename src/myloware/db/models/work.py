@@ -44,6 +44,14 @@ class WorkOrder(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
         Index("ix_work_orders_tenant_status_created", "tenant_id", "status", "created_at"),
+        # the list filtered by status and priority: its count and page (migration 0016)
+        Index(
+            "ix_work_orders_tenant_status_priority_created",
+            "tenant_id",
+            "status",
+            "priority",
+            "created_at",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -1,0 +1,362 @@
+"""Scale: the API and memory look-ups over 10k and 100k processed documents.
+
+For each size a fresh embedded stack is bulk-loaded with COPY (:mod:`benchmarks._scale_load`:
+four tenants holding 60 / 30 / 9 / 1 % of the documents, each document with its order,
+item, record, seven attempts, two outbox events, approvals for some, and a CONTEXT memory
+doc with an embedding), the HNSW index built, and then measured:
+
+- load: seconds for the COPY, the index build and VACUUM ANALYZE; documents per second;
+- storage: ``pg_total_relation_size`` of each table, bytes per document;
+- memory look-ups, in-process, per tenant (the 1 % one included): search (a new vector),
+  similar documents (an item's own, same type) and related approved records — latency
+  p50/p95 and recall@k against exact search over the same rows (the worst query's and the
+  mean), and which path answered: the index, exact by the tenant's size, or the exact
+  fallback (docs/memory.md, "The memory index");
+- the API, as the biggest and as the smallest tenant: the work-order list, the list filtered
+  by status and priority, one order, its items, the approvals waiting and similar
+  documents — first one request at a time (each read's own cost, p50/p95), then from
+  locust in its own process at a fixed 200 requests/s (p50/p95/p99 per endpoint).
+
+Targets (reported, not asserted): API p99 < 50 ms at 200 requests/s; look-up p95 < 100 ms
+with recall ≥ 0.95 for every tenant.
+
+``python -m benchmarks.scale [--smoke] [--sizes 10000,100000] [--queries 40] [--seconds 20]``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from benchmarks import _report
+from benchmarks._scale_load import Tenant, around, create_tenants, load, plan_tenants
+from benchmarks._stack import Stack, exit_on_sigterm, running_stack
+from benchmarks.api_latency import ApiConfig, run_rate
+from myloware.auth.tokens import issue_token
+from myloware.db.direct import transaction
+from myloware.db.engine import create_engine, session_factory
+from myloware.memory.ann import Found, nearest_docs
+from myloware.memory.store import APPROVED_POOL, related_records, vector_literal
+from myloware.services.memory import SEARCH_POOL, similar_if_indexed
+
+LOCUSTFILE = Path(__file__).with_name("_locust_scale.py")
+P99_TARGET_MS = 50.0
+LOOKUP_P95_TARGET_MS = 100.0
+RECALL_TARGET = 0.95
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    sizes: tuple[int, ...] = (10_000, 100_000)
+    queries: int = 40  # per tenant and kind of look-up
+    k: int = 10
+    rate: int = 200
+    seconds: int = 20
+
+
+SMOKE = ScaleConfig(sizes=(300, 2_000), queries=4, k=10, rate=20, seconds=4)
+
+
+def _ms(seconds: list[float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in _report.percentiles([s * 1000 for s in seconds]).items()}
+
+
+def _recall(got: Found, truth: Found) -> float | None:
+    """Share of the exact answer the look-up found (None when there was nothing to find)."""
+    want = {n.doc_id for n in truth.near}
+    if not want:
+        return None
+    return len(want & {n.doc_id for n in got.near}) / len(want)
+
+
+async def _pair(
+    engine: Any, tenant: Tenant, vector: str, k: int, pool: str, params: dict[str, Any], **kw: Any
+) -> tuple[float, Found, Found]:
+    """One look-up timed, and the exact answer to compare it with."""
+    async with transaction(engine) as pg:
+        began = time.perf_counter()
+        got = await nearest_docs(
+            pg, tenant_id=tenant.id, vector=vector, limit=k, pool=pool, params=params, **kw
+        )
+        took = time.perf_counter() - began
+        truth = await nearest_docs(
+            pg,
+            tenant_id=tenant.id,
+            vector=vector,
+            limit=k,
+            pool=pool,
+            params=params,
+            exact=True,
+            **kw,
+        )
+    return took, got, truth
+
+
+async def _tenant_lookups(
+    engine: Any, tenant: Tenant, centres: np.ndarray, config: ScaleConfig, rng: np.random.Generator
+) -> dict[str, Any]:
+    timings: dict[str, list[float]] = {"search": [], "approved": [], "similar": [], "related": []}
+    recalls: dict[str, list[float]] = {"search": [], "approved": []}
+    paths: dict[str, dict[str, int]] = {
+        name: {"index": 0, "exact_by_size": 0, "exact_fallback": 0, "max_ef": 0}
+        for name in ("search", "approved")
+    }
+    sessions = session_factory(engine)
+    for _ in range(config.queries):
+        i = int(rng.integers(tenant.documents))
+        fresh = vector_literal(around(rng, centres, np.array([tenant.senders[i]]))[0])
+        own = vector_literal(tenant.vectors[i])
+        search = await _pair(
+            engine, tenant, fresh, config.k, SEARCH_POOL, {"exclude": None, "doc_type": None}
+        )
+        approved = await _pair(
+            engine,
+            tenant,
+            own,
+            3,
+            APPROVED_POOL,
+            {"item": tenant.items[i], "doc_type": "INVOICE"},
+            max_distance=0.2,
+        )
+        for name, (took, got, truth) in (("search", search), ("approved", approved)):
+            timings[name].append(took)
+            path = paths[name]
+            path["max_ef"] = max(path["max_ef"], got.ef)
+            path[
+                "exact_fallback"
+                if got.exact and got.ef
+                else "exact_by_size"
+                if got.exact
+                else "index"
+            ] += 1
+            if (r := _recall(got, truth)) is not None:
+                recalls[name].append(r)
+        async with sessions() as session:
+            began = time.perf_counter()
+            await similar_if_indexed(
+                session, tenant_id=tenant.id, work_item_id=tenant.items[i], limit=config.k
+            )
+            timings["similar"].append(time.perf_counter() - began)
+        async with transaction(engine) as pg:
+            began = time.perf_counter()
+            await related_records(
+                pg,
+                tenant_id=tenant.id,
+                item_id=tenant.items[i],
+                document_type="INVOICE",
+                vector=own,
+                limit=3,
+                min_similarity=0.8,
+            )
+            timings["related"].append(time.perf_counter() - began)
+    return {
+        "documents": tenant.documents,
+        "ms": {name: _ms(values) for name, values in timings.items()},
+        "recall": {
+            name: round(min(values), 3) if values else None for name, values in recalls.items()
+        },
+        "mean_recall": {
+            name: round(sum(values) / len(values), 4) if values else None
+            for name, values in recalls.items()
+        },
+        "paths": paths,
+    }
+
+
+async def _lookups(
+    stack: Stack, tenants: list[Tenant], centres: np.ndarray, config: ScaleConfig
+) -> dict[str, Any]:
+    engine = create_engine(stack.database_url, pool_size=2)
+    rng = np.random.default_rng(11)
+    try:
+        return {t.name: await _tenant_lookups(engine, t, centres, config, rng) for t in tenants}
+    finally:
+        await engine.dispose()
+
+
+async def _storage(stack: Stack, documents: int) -> dict[str, Any]:
+    engine = create_engine(stack.database_url, pool_size=1)
+    try:
+        async with transaction(engine) as pg:
+            cur = await pg.execute(
+                "SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables "
+                "ORDER BY 2 DESC LIMIT 10"
+            )
+            tables = {row[0]: int(row[1]) for row in await cur.fetchall()}
+            cur = await pg.execute("SELECT pg_database_size(current_database())")
+            row = await cur.fetchone()
+            total = int(row[0]) if row else 0
+    finally:
+        await engine.dispose()
+    return {
+        "database_mb": round(total / 2**20, 1),
+        "bytes_per_document": round(total / documents),
+        "tables_mb": {name: round(size / 2**20, 1) for name, size in tables.items()},
+    }
+
+
+#: what one client reads, one request at a time (the cost of each, without queueing)
+SEQUENTIAL = {
+    "list": "/v1/work-orders?limit=20",
+    "filter": "/v1/work-orders?status=COMPLETED&priority=HIGH&limit=20",
+    "get": "/v1/work-orders/{order}",
+    "items": "/v1/work-orders/{order}/work-items",
+    "approvals": "/v1/approvals?limit=50",
+    "similar": "/v1/work-items/{item}/similar?limit=5",
+}
+
+
+def _sequential(stack: Stack, token: str, ids: dict[str, list[str]], n: int) -> dict[str, Any]:
+    """p50/p95 ms of each read, ``n`` requests one after another (after one warm-up)."""
+    out: dict[str, Any] = {}
+    pick = random.Random(5)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=stack.api_url, headers=headers, timeout=30) as client:
+        for name, path in SEQUENTIAL.items():
+            took: list[float] = []
+            for _ in range(n + 1):
+                url = path.format(order=pick.choice(ids["orders"]), item=pick.choice(ids["items"]))
+                began = time.perf_counter()
+                client.get(url).raise_for_status()
+                took.append(time.perf_counter() - began)
+            out[name] = _ms(took[1:])
+    return out
+
+
+def _api(stack: Stack, tenants: list[Tenant], config: ScaleConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    api = ApiConfig(rates=(config.rate,), seconds=config.seconds)
+    for tenant in (tenants[0], tenants[-1]):  # the biggest and the smallest
+        sample = random.Random(3).sample(range(tenant.documents), min(500, tenant.documents))
+        ids = {
+            "orders": [str(tenant.orders[i]) for i in sample],
+            "items": [str(tenant.items[i]) for i in sample],
+        }
+        ids_file = stack.root / f"ids-{tenant.name}.json"
+        ids_file.write_text(json.dumps(ids))
+        token = issue_token(
+            stack.settings,
+            tenant_id=tenant.id,
+            capabilities=("work_orders:read",),
+            subject="benchmark",
+            ttl_seconds=3600,
+        )
+        fig = run_rate(
+            stack, ids_file, config.rate, api, locustfile=LOCUSTFILE, token=token, label=tenant.name
+        )
+        out[tenant.name] = {
+            "one_client_ms": _sequential(stack, token, ids, config.queries),
+            "overall": fig["overall"],
+            "endpoints": fig["endpoints"],
+            "failures": fig["failures"],
+            "other_cpu_percent": fig["other_processes"]["cpu_percent"],
+        }
+    return out
+
+
+def run_size(documents: int, config: ScaleConfig) -> dict[str, Any]:
+    with running_stack(relay=False) as stack:
+        ids = create_tenants(stack.database_url, stack.tenant_id)
+        tenants, centres = plan_tenants(documents, ids)
+        loaded = load(stack.database_url, tenants)
+        total = sum(loaded.seconds.values())
+        result: dict[str, Any] = {
+            "documents": sum(t.documents for t in tenants),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "load": {
+                "seconds": loaded.seconds,
+                "rows": loaded.rows,
+                "documents_per_second": round(loaded.rows["documents"] / total),
+            },
+            "storage": asyncio.run(_storage(stack, loaded.rows["documents"])),
+            "memory": asyncio.run(_lookups(stack, tenants, centres, config)),
+            "api": _api(stack, tenants, config),
+        }
+    return result
+
+
+def _targets(result: dict[str, Any]) -> dict[str, Any]:
+    sizes = result["sizes"]
+    worst_p99 = max(
+        a["overall"].get("p99_ms", 1e9) for s in sizes.values() for a in s["api"].values()
+    )
+    worst_p95 = max(
+        m["ms"][k]["p95"] for s in sizes.values() for m in s["memory"].values() for k in m["ms"]
+    )
+    recalls = [
+        r
+        for s in sizes.values()
+        for m in s["memory"].values()
+        for r in m["mean_recall"].values()
+        if r is not None
+    ]
+    worst_recall = min(recalls) if recalls else None
+    return {
+        "api_p99_ms": worst_p99,
+        "api_p99_met": worst_p99 < P99_TARGET_MS,
+        "lookup_p95_ms": worst_p95,
+        "lookup_p95_met": worst_p95 < LOOKUP_P95_TARGET_MS,
+        "worst_recall": worst_recall,
+        "recall_met": worst_recall is not None and worst_recall >= RECALL_TARGET,
+    }
+
+
+def run(config: ScaleConfig, *, smoke: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "meta": _report.meta("scale", smoke=smoke),
+        "config": asdict(config),
+        "sizes": {str(n): run_size(n, config) for n in config.sizes},
+    }
+    result["targets"] = _targets(result)
+    return result
+
+
+def figures(result: dict[str, Any]) -> str:
+    parts = []
+    for size, s in result["sizes"].items():
+        big, tiny = s["api"][next(iter(s["api"]))], s["api"][list(s["api"])[-1]]
+        mem = s["memory"]
+        p95 = max(m["ms"][k]["p95"] for m in mem.values() for k in m["ms"])
+        recall = min(r for m in mem.values() for r in m["mean_recall"].values() if r is not None)
+        parts.append(
+            f"{size} docs: load {s['load']['documents_per_second']} docs/s, "
+            f"{s['storage']['bytes_per_document']} B/doc; "
+            f"API p99 {big['overall'].get('p99_ms')} ms "
+            f"(biggest tenant) / {tiny['overall'].get('p99_ms')} ms (smallest) at "
+            f"{result['config']['rate']} rps; look-up p95 ≤ {p95} ms, "
+            f"mean recall@k ≥ {recall} (every tenant); "
+            f"load avg {s['load_average'][0]}"
+        )
+    return "; ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _report.parser_for(__doc__)
+    parser.add_argument("--sizes", help="comma-separated document counts, e.g. 10000,100000")
+    parser.add_argument("--queries", type=int, help="look-ups per tenant and kind")
+    parser.add_argument("--seconds", type=int, help="measured seconds of API load per tenant")
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    config = SMOKE if args.smoke else ScaleConfig()
+    if args.sizes:
+        config = replace(config, sizes=tuple(int(n) for n in args.sizes.split(",")))
+    if args.queries:
+        config = replace(config, queries=args.queries)
+    if args.seconds:
+        config = replace(config, seconds=args.seconds)
+    result = run(config, smoke=args.smoke)
+    return _report.finish(result, figures(result), args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
