@@ -117,6 +117,16 @@ def test_letter_spaced_pdf_text_is_repaired() -> None:
     assert span is not None and doc.text[span[0] : span[1]] == "A B 1 2 - 0 0 0 7"
 
 
+def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
+    """A letterhead's e-mail line between ``INVOICE`` and its number is skipped; an address
+    never gives the number, even where nothing else follows the title."""
+    head = "Sammy Stone\tINVOICE\nsammy4@example.com\n"
+    numbered = LoadedDocument.from_text(head + "# INV-0042\nDate: Jan 1, 2022\nTotal: $12.50\n")
+    assert extract(numbered).get("invoice_number") == "INV-0042"
+    bare = LoadedDocument.from_text(head + "Date: Jan 1, 2022\nTotal: $12.50\n")
+    assert extract(bare).get("invoice_number") is None
+
+
 def test_buyer_block_is_not_the_vendor() -> None:
     """The company after 'Bill to' is the buyer, never the vendor."""
     _, record = _extract("invoice_letterspaced.txt")

@@ -163,15 +163,28 @@ def _is_discount_deadline(text: str, m: DateMatch) -> bool:
 
 
 def _code_after(lines: list[Line], pos: int, end: int) -> tuple[Line, int, int] | None:
-    """The first code-like token (has a digit) right of ``end`` on line ``pos`` or on the next."""
-    places = [(lines[pos], end)] + ([(lines[pos + 1], 0)] if pos + 1 < len(lines) else [])
-    for line, offset in places:
+    """The first code-like token (has a digit) right of ``end`` on line ``pos`` or on the next
+    (past a line that is only an e-mail or web address, as under a letterhead's title)."""
+    places = [(lines[pos], end)] + [(line, 0) for line in lines[pos + 1 : pos + 3]]
+    for k, (line, offset) in enumerate(places):
         m = _CODE_RE.match(line.flat, offset)
+        rest = line.flat[offset:].strip()
         if m is not None and any(ch.isdigit() for ch in m.group(1)):
-            return line, m.start(1), m.end(1)
-        if line.flat[offset:].strip():
+            if not _in_address(line.flat, m.start(1), m.end(1)):
+                return line, m.start(1), m.end(1)
+            if k == 0 or len(rest.split()) > 1:
+                return None
+        elif rest:
             return None
+        if k == 1 and not rest:
+            return None  # a blank line: two lines down is no longer "after" the label
     return None
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is part of an e-mail address or a web address."""
+    token = next((t[0] for t in re.finditer(r"\S+", text) if t.start() <= start < t.end()), "")
+    return "@" in token or "://" in token or token.lower().startswith("www.")
 
 
 def find_labelled_code(
