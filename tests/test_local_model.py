@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -165,3 +166,24 @@ def _healthy_within(base: str, proc: subprocess.Popen[bytes], *, timeout_s: floa
             pass
         time.sleep(0.25)
     return False
+
+
+def test_the_model_role_names_a_taken_port_before_loading_anything(tmp_path: Path) -> None:
+    """A port in use is refused with a sentence naming it, not llama.cpp's "check the input
+    params" traceback, and before the model is joined."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["model", "--host", "127.0.0.1", "--port", str(port)]
+        done = subprocess.run(
+            [sys.executable, "-m", "myloware.cli", *argv],
+            env={**os.environ, "MYLOWARE_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "models").exists()  # nothing joined for a server that cannot run
