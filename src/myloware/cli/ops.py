@@ -135,18 +135,12 @@ def model(
 
     Workers reach it at MYLOWARE_LOCAL_MODEL_BASE_URL=http://HOST:PORT/v1. It uses
     MYLOWARE_LOCAL_MODEL_THREADS threads, by default every core this process may use."""
-    from myloware.errors import StartupError
     from myloware.models.bundled import QWEN_CODER_1_5B, bundled_model_path
     from myloware.runtime import llama_server
-    from myloware.runtime._process import port_is_free
 
     settings = settings_for_cli(quiet_logs=False)
     port = port or settings.local_model_port
-    if not port_is_free(port, host):  # llama.cpp would only say "check the input params"
-        raise StartupError(
-            f"cannot start the model server: port {port} on {host} is already in use; stop "
-            "whatever listens there or pass --port (or MYLOWARE_LOCAL_MODEL_PORT)"
-        )
+    llama_server.check_port(host, port)
     path = bundled_model_path(settings.data_path / "models", QWEN_CODER_1_5B)
     threads = settings.local_model_threads or len(os.sched_getaffinity(0))
     argv = [

@@ -35,6 +35,19 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_port(host: str, port: int) -> None:
+    """A StartupError naming ``port`` when it is taken: llama.cpp itself would only raise
+    "Failed to init server, please check the input params"."""
+    from myloware.errors import StartupError
+    from myloware.runtime._process import port_is_free
+
+    if not port_is_free(port, host):
+        raise StartupError(
+            f"cannot start the model server: port {port} on {host} is already in use; stop "
+            "whatever listens there or pass --port (or MYLOWARE_LOCAL_MODEL_PORT)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     if args.nice:
