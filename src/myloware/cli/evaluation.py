@@ -84,6 +84,16 @@ def eval_command(
             "through its approval API; needs a tenants:admin token)",
         ),
     ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache",
+            file_okay=False,
+            help="with --input document: keep what the loaders read (OCR included) in this "
+            "folder, keyed by the file, the limits and the loader code, so a rerun reads no "
+            "scan twice (not for measuring the loaders' cost)",
+        ),
+    ] = None,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
     console = Console()
@@ -92,7 +102,7 @@ def eval_command(
     mode: InputMode = "document" if input_mode is InputChoice.DOCUMENT else "text"
     if learn_from is not None:
         _learning_eval(
-            console, settings, dataset_dir, out, learn_from, mode, provider, via_api, workers
+            console, settings, dataset_dir, out, learn_from, mode, provider, via_api, workers, cache
         )
         return
     runner = _api_runner(settings, via_api, workers) if via_api else None
@@ -103,9 +113,7 @@ def eval_command(
                 out,
                 provider=provider,
                 input_mode=mode,
-                load=FileLoader(DocumentLimits.from_settings(settings))
-                if mode == "document"
-                else None,
+                load=_loader(settings, mode, cache),
                 workers=workers,
                 ignore_fields=ignored,
                 progress=progress,
@@ -131,6 +139,7 @@ def _learning_eval(
     provider: str,
     via_api: str | None,
     workers: int,
+    cache: Path | None,
 ) -> None:
     if provider != "rules":
         raise typer.BadParameter(
@@ -143,15 +152,27 @@ def _learning_eval(
                 settings, dataset_dir, out, learn_from, mode, via_api, workers
             )
         else:
-            report = _learning_in_process(settings, dataset_dir, out, learn_from, mode)
+            report = _learning_in_process(settings, dataset_dir, out, learn_from, mode, cache)
     except MylowareError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=2) from exc
     console.print(render_learning(report), markup=False, highlight=False, soft_wrap=True)
 
 
+def _loader(settings: Settings, mode: InputMode, cache: Path | None) -> FileLoader | None:
+    """The document loader of ``--input document`` (None for text)."""
+    if mode != "document":
+        return None
+    return FileLoader(DocumentLimits.from_settings(settings), cache_dir=cache)
+
+
 def _learning_in_process(
-    settings: Settings, dataset_dir: Path, out: Path, learn_from: Path, mode: InputMode
+    settings: Settings,
+    dataset_dir: Path,
+    out: Path,
+    learn_from: Path,
+    mode: InputMode,
+    cache: Path | None,
 ) -> LearningReport:
     embedder = embedder_for(settings)
     if embedder is None:
@@ -164,7 +185,7 @@ def _learning_in_process(
         learn_from,
         embedder=embedder,
         input_mode=mode,
-        load=FileLoader(DocumentLimits.from_settings(settings)) if mode == "document" else None,
+        load=_loader(settings, mode, cache),
         min_similarity=settings.memory_min_similarity,
     )
 
