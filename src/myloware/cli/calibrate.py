@@ -1,6 +1,7 @@
 """The ``calibrate`` sub-command: fit the rules extractor's confidence calibration.
 
-``myloware calibrate DATASET_DIR... [--input text|document ...] [--out calibration.json]``
+``myloware calibrate DATASET_DIR... [--input text|document ...] [--out calibration.json]
+[--cache DIR]``
 runs the rules extractor uncalibrated over the labelled folders, fits the calibration
 (:mod:`myloware.evaluation.calibration`) and prints the reliability table before, after, and
 cross-checked on held-out halves. ``--out`` writes the table the extractor loads; the one
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from myloware.cli.evaluation import InputChoice
+from myloware.cli.evaluation import CacheOption, InputChoice
 from myloware.documents.limits import DocumentLimits
 from myloware.evaluation import calibration
 from myloware.evaluation.harness import InputMode
@@ -35,6 +36,7 @@ def calibrate_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="write the fitted table here (JSON)")
     ] = None,
+    cache: CacheOption = None,
 ) -> None:
     """Fit per-field confidence calibration on labelled folders and print its reliability."""
     console = Console(soft_wrap=True)  # Markdown rows stay whole, to paste into the docs
@@ -42,7 +44,7 @@ def calibrate_command(
         "document" if mode is InputChoice.DOCUMENT else "text"
         for mode in (inputs or [InputChoice.TEXT])
     ]
-    loader = FileLoader(DocumentLimits.from_settings(Settings()))
+    loader = FileLoader(DocumentLimits.from_settings(Settings()), cache_dir=cache)
     observations: list[calibration.Observation] = []
     for folder in dataset_dirs:
         for mode in modes:

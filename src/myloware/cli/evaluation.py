@@ -41,6 +41,19 @@ from myloware.settings import Settings
 EVAL_TOKEN_TTL_S = 24 * 3600
 
 
+#: ``--cache DIR``: eval and calibrate keep what the loaders read (see FileLoader)
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        file_okay=False,
+        help="with --input document: keep what the loaders read (OCR included) in this "
+        "folder, keyed by the file, the limits and the loader code, so a rerun reads no "
+        "scan twice (not for measuring the loaders' cost)",
+    ),
+]
+
+
 class InputChoice(StrEnum):
     TEXT = "text"
     DOCUMENT = "document"
@@ -84,16 +97,7 @@ def eval_command(
             "through its approval API; needs a tenants:admin token)",
         ),
     ] = None,
-    cache: Annotated[
-        Path | None,
-        typer.Option(
-            "--cache",
-            file_okay=False,
-            help="with --input document: keep what the loaders read (OCR included) in this "
-            "folder, keyed by the file, the limits and the loader code, so a rerun reads no "
-            "scan twice (not for measuring the loaders' cost)",
-        ),
-    ] = None,
+    cache: CacheOption = None,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
     console = Console()
