@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 
 import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
+from myloware.agents.context import document_from, layout_of
 from myloware.documents import DocumentLimits, LoadedDocument, load_document
 from myloware.documents.ocr import engine
 from myloware.errors import DocumentError
@@ -44,6 +46,7 @@ def png_receipt() -> LoadedDocument:
 def test_image_text_is_read_into_visual_lines(png_receipt: LoadedDocument) -> None:
     """OCR boxes on one row form one line, left to right, TAB between boxes."""
     assert png_receipt.media_type == "image/png"
+    assert png_receipt.read_by_ocr and png_receipt.ocr_pages == (1,)
     assert [line.text for line in png_receipt.lines] == [
         "ACME STORE",
         "Coffee\t4.50",
@@ -92,6 +95,7 @@ def test_mixed_pdf_ocrs_only_the_page_without_a_text_layer() -> None:
     pages = {page: [line.text for line in loaded.lines if line.page == page] for page in (1, 2)}
     assert pages[1] == ["Cover letter 42"]
     assert pages[2] == ["ACME STORE", "Coffee\t4.50", "TOTAL\t12.00"]
+    assert loaded.ocr_pages == (2,)  # what learning may take as possibly misread
 
 
 def test_upside_down_scan_is_read_the_right_way_round() -> None:
@@ -145,3 +149,15 @@ def test_ocr_engine_is_created_once_across_threads() -> None:
     for thread in threads:
         thread.join()
     assert len(seen) == 4 and all(item is seen[0] for item in seen)
+
+
+def test_pages_read_by_ocr_survive_the_stored_context(png_receipt: LoadedDocument) -> None:
+    """Later stages rebuild the document from its stored CONTEXT metadata: what was read by
+    OCR stays known (learning tolerates misread characters only there); a document stored
+    before this was recorded counts as OCR'd when it is an image."""
+    meta = json.loads(json.dumps(layout_of(png_receipt)))
+    assert document_from(png_receipt.text, meta).ocr_pages == (1,)
+    del meta["ocr_pages"]
+    assert document_from(png_receipt.text, meta).read_by_ocr
+    text = LoadedDocument.from_text("Invoice 7")
+    assert not document_from(text.text, layout_of(text)).read_by_ocr

@@ -41,6 +41,7 @@ def test_pdf_text_layer_is_read_line_by_line_with_pages(invoice: LoadedDocument)
     assert invoice.media_type == "application/pdf"
     assert invoice.pages == 2
     assert invoice.name == "invoice.pdf"
+    assert not invoice.read_by_ocr  # a text layer is what was printed
     assert [(line.page, line.text) for line in invoice.lines] == [
         (1, "ACME Supplies Ltd"),
         (1, "Invoice number:\tINV-2024-001"),

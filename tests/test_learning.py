@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from myloware.cli.evaluation import register
-from myloware.extraction.learned import Lesson, apply_lessons, printed
+from myloware.extraction.learned import Lesson, apply_lessons, nearly_printed, printed
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
 
 TEXT = """Globex Corporation
@@ -144,6 +144,38 @@ def test_ticket_routing_is_voted_where_the_rules_are_unsure() -> None:
 def test_printed_ignores_case_spaces_and_punctuation() -> None:
     assert printed("1 corporate way,springfield", TEXT) == "1 Corporate Way, Springfield"
     assert printed("2 Corporate Way", TEXT) is None
+
+
+SCANNED = """Globex Corporation
+1 C0rporate Way, Spr1ngfield
+VAT ID: DE123456789
+"""
+
+
+def test_nearly_printed_finds_a_value_with_a_few_characters_misread() -> None:
+    assert nearly_printed("1 Corporate Way, Springfield", SCANNED) == "1 C0rporate Way, Spr1ngfield"
+    assert nearly_printed("9 Harbour Road, Shelbyville", SCANNED) is None
+    assert nearly_printed("Globex Co", "Glebux Co") is None  # too short to tolerate misreads
+
+
+def test_a_strong_lesson_corrects_an_ocr_misreading_a_weak_one_does_not() -> None:
+    """The scan misreads two characters of the address the vendor's approvals agree on:
+    a lesson matched by the tax id replaces the reading (and says how the page prints it, so
+    the Verifier finds it); a merely similar document does not, nor a text not read by OCR."""
+    record = _record(vendor_address=("1 C0rporate Way, Spr1ngfield", 0.75))
+    lesson = _approved("1 Corporate Way, Springfield")
+    applied = apply_lessons(record, [lesson], text=SCANNED, ocr=True)
+    address = applied.record.fields["vendor_address"]
+    assert (address.value, address.raw) == (
+        "1 Corporate Way, Springfield",
+        "1 C0rporate Way, Spr1ngfield",
+    )
+    similar = _approved("1 Corporate Way, Springfield", matched_by="similarity", similarity=0.85)
+    kept = apply_lessons(record, [similar], text=SCANNED, ocr=True)
+    assert kept.record.get("vendor_address") == "1 C0rporate Way, Spr1ngfield"
+    # a text layer prints exactly what it says: "C0rporate" is how this sender spells it
+    exact = apply_lessons(record, [lesson], text=SCANNED, ocr=False)
+    assert exact.record.get("vendor_address") == "1 C0rporate Way, Spr1ngfield"
 
 
 def labelled_set(folder: Path, docs: dict[str, tuple[str, dict[str, str]]]) -> Path:

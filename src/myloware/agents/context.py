@@ -33,7 +33,19 @@ def layout_of(doc: LoadedDocument) -> dict[str, Any]:
         meta["einvoice"] = doc.einvoice.as_dict()
     if doc.warnings:
         meta["warnings"] = list(doc.warnings)
+    if doc.ocr_pages:
+        meta["ocr_pages"] = list(doc.ocr_pages)
     return meta
+
+
+def _ocr_pages(meta: dict[str, Any]) -> tuple[int, ...]:
+    """The pages read by OCR; for a document stored before they were recorded, every page
+    of an image."""
+    if "ocr_pages" in meta:
+        return tuple(int(n) for n in meta["ocr_pages"])
+    if str(meta.get("media_type", "")).startswith("image/"):
+        return tuple(range(1, int(meta.get("pages", 1)) + 1))
+    return ()
 
 
 def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
@@ -50,6 +62,7 @@ def document_from(text: str, meta: dict[str, Any]) -> LoadedDocument:
         name=meta.get("name"),
         einvoice=EInvoice.from_dict(einvoice) if isinstance(einvoice, dict) else None,
         warnings=tuple(str(w) for w in meta.get("warnings") or ()),
+        ocr_pages=_ocr_pages(meta),
     )
 
 

@@ -76,6 +76,7 @@ class ExtractorLLM:
             lessons,
             text=doc.text,
             min_similarity=self.deps.settings.memory_min_similarity,
+            ocr=doc.read_by_ocr,
         )
         if not applied.fields and not applied.conflicts:
             return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -42,7 +43,8 @@ def load_image(
             pages.append(recognize(_frame(image, index)))
     if not has_text(pages):
         raise DocumentError("no text found in the image")
-    return build_document(pages, media_type=media_type, name=name)
+    loaded = build_document(pages, media_type=media_type, name=name)
+    return replace(loaded, ocr_pages=tuple(range(1, len(pages) + 1)))
 
 
 @contextmanager

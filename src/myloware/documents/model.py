@@ -43,6 +43,12 @@ class LoadedDocument:
     attachments: tuple[LoadedDocument, ...] = field(default=())
     einvoice: EInvoice | None = None
     warnings: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # the pages read by OCR (1-based), not from a text layer
+
+    @property
+    def read_by_ocr(self) -> bool:
+        """Whether any of the text was read by OCR (its characters may be misread)."""
+        return bool(self.ocr_pages)
 
     @classmethod
     def from_text(cls, text: str, *, name: str | None = None) -> LoadedDocument:

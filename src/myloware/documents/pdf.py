@@ -53,7 +53,9 @@ def load_pdf(data: bytes, *, limits: DocumentLimits, name: str | None = None) ->
         if count > limits.max_pages:
             raise DocumentError(f"the PDF has {count} pages; at most {limits.max_pages} allowed")
         attached = _attached(doc, limits)
-        pages = [_read_page(doc, index, limits) for index in range(count)]
+        read = [_read_page(doc, index, limits) for index in range(count)]
+    pages = [page for page, _ in read]
+    ocr_pages = tuple(n for n, (_, ocr) in enumerate(read, start=1) if ocr)
     einvoice, warnings = _einvoice(attached)
     unreadable = [n for n, page in enumerate(pages, start=1) if page is None]
     result = [page or [] for page in pages]
@@ -68,7 +70,7 @@ def load_pdf(data: bytes, *, limits: DocumentLimits, name: str | None = None) ->
     if unreadable and not limits.ocr_enabled:
         log.warning("pdf_pages_skipped", pages=unreadable, reason="no text layer, OCR disabled")
     loaded = build_document(result, media_type=MEDIA_TYPE, name=name)
-    return replace(loaded, einvoice=einvoice, warnings=warnings)
+    return replace(loaded, einvoice=einvoice, warnings=warnings, ocr_pages=ocr_pages)
 
 
 def _attached(doc: pdfium.PdfDocument, limits: DocumentLimits) -> tuple[str, bytes | str] | None:
@@ -128,8 +130,11 @@ def _load_error(code: int | None) -> str:
     return "the PDF is corrupt or not a PDF (it could not be opened)"
 
 
-def _read_page(doc: pdfium.PdfDocument, index: int, limits: DocumentLimits) -> list[Segment] | None:
-    """Lines of one page, or ``None`` when it has no usable text and OCR is off."""
+def _read_page(
+    doc: pdfium.PdfDocument, index: int, limits: DocumentLimits
+) -> tuple[list[Segment] | None, bool]:
+    """Lines of one page (``None`` when it has no usable text and OCR is off), and whether
+    they were read by OCR."""
     with _PDFIUM_LOCK:
         try:
             page = doc[index]
@@ -138,16 +143,16 @@ def _read_page(doc: pdfium.PdfDocument, index: int, limits: DocumentLimits) -> l
         try:
             segments = text_segments(page)
             if _usable(segments):
-                return group_lines(segments) if _all_boxed(segments) else segments
+                return (group_lines(segments) if _all_boxed(segments) else segments), False
             if not limits.ocr_enabled:
-                return None
+                return None, False
             image, scale = _render(page)
         except pdfium.PdfiumError:
             raise DocumentError(f"page {index + 1} of the PDF is damaged") from None
         finally:
             page.close()
     lines = recognize(image)
-    return [Segment(line.text, line.box and scale_box(line.box, scale)) for line in lines]
+    return [Segment(line.text, line.box and scale_box(line.box, scale)) for line in lines], True
 
 
 def _usable(segments: list[Segment]) -> bool:

@@ -220,6 +220,7 @@ def run_learning_eval(
                 book.lessons_for(doc.text, record),
                 text=doc.text,
                 min_similarity=min_similarity,
+                ocr=doc.read_by_ocr,
             )
             plain, learned = restyle(record), restyle(applied.record)
             outcomes = (

@@ -13,7 +13,10 @@ A lesson matched by an exact key (the vendor's tax id, a sender e-mail, an IBAN)
 similarity of at least :data:`STRONG_SIMILARITY` is *strong*. The approvals of its vendor
 vote on each identity field (the value most of them approved wins: one odd approval does
 not override many). The voted value replaces what the rules read where it is printed in
-the document (case, spaces and punctuation ignored: the same vendor). A weaker lesson (at
+the document (case, spaces and punctuation ignored: the same vendor) — for a strong lesson
+and a text read by OCR also where it is printed with a few characters misread
+(:func:`nearly_printed`; the field's ``raw`` keeps the page's spelling; a text layer or a
+text file is taken as exactly what was printed). A weaker lesson (at
 least the caller's minimum similarity) replaces only a value missing or read with low
 confidence (under :data:`LOW_CONFIDENCE`), and only where printed too; a strong lesson also
 fills a value the rules missed. A document of a vendor known by its key whose reading
@@ -33,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from myloware.records import CanonicalRecord, DocumentType, FieldValue, Finding
 
 #: fields an approval teaches, per document type
@@ -50,6 +55,9 @@ CONFIRMED = 3
 LOW_CONFIDENCE = 0.6
 #: the confidence of a learned value: approved by a person, but for another document
 LEARNED_CONFIDENCE = 0.9
+#: how alike a strong lesson's value and a span of an OCR text must be to be the same value
+NEAR_RATIO = 0.9
+NEAR_MIN_LENGTH = 8
 
 
 def key_of(name: str, value: Any) -> str | None:
@@ -108,8 +116,11 @@ def _weak(fv: FieldValue | None) -> bool:
     return fv is None or fv.value in (None, "", []) or fv.confidence < LOW_CONFIDENCE
 
 
-def _learned(value: Any, lesson: Lesson) -> FieldValue:
-    return FieldValue(value=value, confidence=LEARNED_CONFIDENCE, source=lesson.provenance())
+def _learned(value: Any, lesson: Lesson, *, raw: str | None = None) -> FieldValue:
+    """The learned value; ``raw``: how the document prints it, where not exactly so."""
+    return FieldValue(
+        value=value, confidence=LEARNED_CONFIDENCE, source=lesson.provenance(), raw=raw
+    )
 
 
 def _squeezed(value: Any) -> str:
@@ -135,6 +146,24 @@ def printed(value: Any, text: str | None) -> str | None:
     closing = end < len(text) and not text[end].isalnum() and not text[end].isspace()
     if closing and not str(value)[-1:].isalnum():
         end += 1  # the approved value's closing punctuation ("BHD.") as printed here
+    return " ".join(text[start:end].split())
+
+
+def nearly_printed(value: Any, text: str | None) -> str | None:
+    """``value`` printed in ``text`` with a few characters misread — an OCR text reads "NO
+    29O" for "NO 290" — as :func:`printed` compares, at least :data:`NEAR_RATIO` alike and
+    :data:`NEAR_MIN_LENGTH` letters and digits long; the document's own spelling, or None."""
+    if text is None:
+        return None
+    needle = _squeezed(value)
+    if len(needle) < NEAR_MIN_LENGTH:
+        return None
+    kept = [(i, ch.lower()[:1]) for i, ch in enumerate(text) if ch.isalnum()]
+    hay = "".join(ch for _, ch in kept)
+    found = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=NEAR_RATIO * 100)
+    if found is None or found.dest_end <= found.dest_start:
+        return None
+    start, end = kept[found.dest_start][0], kept[found.dest_end - 1][0] + 1
     return " ".join(text[start:end].split())
 
 
@@ -189,8 +218,10 @@ def apply_lessons(
     *,
     text: str | None = None,
     min_similarity: float = 0.8,
+    ocr: bool = False,
 ) -> Applied:
-    """``record`` with what ``lessons`` (the best first) teach; see the module docstring."""
+    """``record`` with what ``lessons`` (the best first) teach; see the module docstring.
+    ``ocr``: ``text`` was read by OCR, so its characters may be misread."""
     wanted = LEARNED_FIELDS.get(record.document_type, ())
     usable = [
         lesson
@@ -218,8 +249,10 @@ def apply_lessons(
             # value; a weaker one replaces a missing or low-confidence reading, if printed
             missing = current is None or current.value in (None, "", [])
             here = grounded(value, text)
-            if (here and (best.strong or _weak(current))) or (missing and best.strong):
-                fields[name] = _learned(value, lesson)
+            # a strong lesson's value printed with a few characters misread (an OCR text)
+            near = None if here or not (ocr and best.strong) else nearly_printed(value, text)
+            if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:
+                fields[name] = _learned(value, lesson, raw=near)
                 used[name] = lesson
             elif best.matched_by != "similarity" and (n := _votes(name, peers)) >= CONFIRMED:
                 # the same vendor by its key, but another identity than many approvals
