@@ -107,8 +107,11 @@ async def test_eval_learns_through_the_approval_api_into_a_fresh_tenant(
         r"tenants: (eval-\w+-learning) \(learning\), (eval-\w+-baseline)", result.output
     )
     assert slugs is not None, result.output
-    by_slug = {t.slug: t.id for t in await read_rows(database_url, Tenant)}
-    learner, baseline = by_slug[slugs[1]], by_slug[slugs[2]]
+    tenants = {t.slug: t for t in await read_rows(database_url, Tenant)}
+    learner, baseline = tenants[slugs[1]].id, tenants[slugs[2]].id
+    # disabled when done: the minted credentials stop working, the records stay
+    assert {tenants[slugs[i]].status.value for i in (1, 2)} == {"DISABLED"}
+    assert "disabled when done" in result.output
 
     # the approval went through the approval service: an event decided by the eval's subject
     events = await read_rows(database_url, ApprovalEvent, tenant_id=learner)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,14 @@ def eval_command(
         ),
     ] = None,
     cache: CacheOption = None,
+    keep_tenants: Annotated[
+        bool,
+        typer.Option(
+            "--keep-tenants",
+            help="with --learn-from and --via-api: leave the eval's two tenants enabled "
+            "(by default they are disabled when done, their records kept)",
+        ),
+    ] = False,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
     console = Console()
@@ -105,9 +114,13 @@ def eval_command(
     settings = Settings()
     mode: InputMode = "document" if input_mode is InputChoice.DOCUMENT else "text"
     if learn_from is not None:
-        _learning_eval(
-            console, settings, dataset_dir, out, learn_from, mode, provider, via_api, workers, cache
-        )
+        if provider != "rules":
+            raise typer.BadParameter(
+                "--learn-from measures the rules extractor in process, or the platform's own "
+                "extractor with --via-api"
+            )
+        run = _LearningRun(settings, dataset_dir, out, learn_from, mode, workers, cache)
+        _learning_eval(console, run, via_api, keep_tenants)
         return
     runner = _api_runner(settings, via_api, workers) if via_api else None
     try:
@@ -133,30 +146,27 @@ def eval_command(
     render_report(report, console)
 
 
+@dataclass(frozen=True)
+class _LearningRun:
+    """What ``--learn-from`` measures, in process or on a platform."""
+
+    settings: Settings
+    heldout: Path
+    out: Path
+    learn_from: Path
+    mode: InputMode
+    workers: int
+    cache: Path | None
+
+
 def _learning_eval(
-    console: Console,
-    settings: Settings,
-    dataset_dir: Path,
-    out: Path,
-    learn_from: Path,
-    mode: InputMode,
-    provider: str,
-    via_api: str | None,
-    workers: int,
-    cache: Path | None,
+    console: Console, run: _LearningRun, via_api: str | None, keep_tenants: bool
 ) -> None:
-    if provider != "rules":
-        raise typer.BadParameter(
-            "--learn-from measures the rules extractor in process, or the platform's own "
-            "extractor with --via-api"
-        )
     try:
         if via_api:
-            report = _learning_via_api(
-                settings, dataset_dir, out, learn_from, mode, via_api, workers
-            )
+            report = _learning_via_api(run, via_api, keep_tenants)
         else:
-            report = _learning_in_process(settings, dataset_dir, out, learn_from, mode, cache)
+            report = _learning_in_process(run)
     except MylowareError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=2) from exc
@@ -170,45 +180,30 @@ def _loader(settings: Settings, mode: InputMode, cache: Path | None) -> FileLoad
     return FileLoader(DocumentLimits.from_settings(settings), cache_dir=cache)
 
 
-def _learning_in_process(
-    settings: Settings,
-    dataset_dir: Path,
-    out: Path,
-    learn_from: Path,
-    mode: InputMode,
-    cache: Path | None,
-) -> LearningReport:
-    embedder = embedder_for(settings)
+def _learning_in_process(run: _LearningRun) -> LearningReport:
+    embedder = embedder_for(run.settings)
     if embedder is None:
         raise typer.BadParameter(
             "--learn-from needs memory embeddings (MYLOWARE_MEMORY_EMBEDDINGS)"
         )
     return run_learning_eval(
-        dataset_dir,
-        out,
-        learn_from,
+        run.heldout,
+        run.out,
+        run.learn_from,
         embedder=embedder,
-        input_mode=mode,
-        load=_loader(settings, mode, cache),
-        min_similarity=settings.memory_min_similarity,
+        input_mode=run.mode,
+        load=_loader(run.settings, run.mode, run.cache),
+        min_similarity=run.settings.memory_min_similarity,
     )
 
 
-def _learning_via_api(
-    settings: Settings,
-    dataset_dir: Path,
-    out: Path,
-    learn_from: Path,
-    mode: InputMode,
-    url: str,
-    workers: int,
-) -> LearningReport:
+def _learning_via_api(run: _LearningRun, url: str, keep_tenants: bool) -> LearningReport:
     """On the platform at ``url``: the operator token creates the two tenants; their
     credentials are signed here with MYLOWARE_JWT_SECRET (as ``myloware token create``)."""
 
     def mint(tenant_id: uuid.UUID) -> str:
         return issue_token(
-            settings,
+            run.settings,
             tenant_id=tenant_id,
             capabilities=EVAL_CAPABILITIES,
             subject=EVAL_SUBJECT,
@@ -216,17 +211,18 @@ def _learning_via_api(
             groups=(EVAL_GROUP,),
         )
 
-    operator = _api_runner(settings, url, workers)
+    operator = _api_runner(run.settings, url, run.workers)
     try:
-        with _progress_bar(f"learning from {learn_from.name}") as progress:
+        with _progress_bar(f"learning from {run.learn_from.name}") as progress:
             return run_learning_via_api(
-                dataset_dir,
-                out,
-                learn_from,
+                run.heldout,
+                run.out,
+                run.learn_from,
                 operator=operator,
                 mint=mint,
-                input_mode=mode,
+                input_mode=run.mode,
                 progress=progress,
+                keep_tenants=keep_tenants,
             )
     finally:
         operator.close()

@@ -20,6 +20,9 @@ approvals measured on the running platform, through the approval service itself.
    the learning tenant's the ``with``; a document's sender is *seen* when a DEV document's
    ground-truth sender is the same (as in :mod:`myloware.evaluation.learning`). The
    predictions written are the learning tenant's.
+4. Both tenants are then disabled (audited, as any tenant change): the minted credentials
+   stop working at once, the records stay for a look in the UI or the API. ``--keep-tenants``
+   leaves them enabled.
 """
 
 from __future__ import annotations
@@ -100,9 +103,11 @@ def run_learning_via_api(
     input_mode: InputMode = "text",
     learn_timeout_s: float = 900.0,
     progress: Progress | None = None,
+    keep_tenants: bool = False,
 ) -> LearningReport:
     """Learn from ``learn_dir`` in a fresh tenant of the platform ``operator`` talks to,
-    then score ``heldout_dir`` there and in a fresh baseline tenant."""
+    then score ``heldout_dir`` there and in a fresh baseline tenant. Both tenants are
+    disabled at the end (their records stay to look at) unless ``keep_tenants``."""
     started = time.perf_counter()
     mapping = load_mapping(heldout_dir)
     report = LearningReport(_set_name(heldout_dir))
@@ -111,6 +116,8 @@ def run_learning_via_api(
     baseline = _tenant(operator, mint, f"eval-{tag}-baseline", f"{report.name}: no learning")
     runners = (baseline[1], learner[1])
     slugs = f"tenants: {learner[0]} (learning), {baseline[0]} (baseline)"
+    if not keep_tenants:
+        slugs += ", disabled when done"
     try:
         report.notes.append(slugs)
         _publish(baseline[1], SCORE_POLICY)
@@ -125,19 +132,36 @@ def run_learning_via_api(
     finally:
         for runner in runners:
             runner.close()
+        if not keep_tenants:
+            report.notes += _disable(operator, [learner[2], baseline[2]])
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _disable(operator: ApiRunner, tenant_ids: list[str]) -> list[str]:
+    """Disable the eval's tenants: their minted credentials stop working at once, their
+    records stay to look at. Notes for the report where that failed (never raises: the
+    run's own error, if any, is what the user must see)."""
+    notes = []
+    for tenant_id in tenant_ids:
+        try:
+            operator.call("PATCH", f"/v1/tenants/{tenant_id}", json={"status": "DISABLED"})
+        except MylowareError as exc:
+            notes.append(f"tenant {tenant_id} could not be disabled: {exc.message}")
+    return notes
 
 
 def _quiet(done: int, total: int, doc_id: str) -> None:
     """No progress shown."""
 
 
-def _tenant(operator: ApiRunner, mint: Mint, slug: str, name: str) -> tuple[str, ApiRunner]:
-    """A fresh tenant (created by the operator) and a runner with its minted credential."""
+def _tenant(operator: ApiRunner, mint: Mint, slug: str, name: str) -> tuple[str, ApiRunner, str]:
+    """A fresh tenant (created by the operator): its slug, a runner with its minted
+    credential, its id."""
     tenant = operator.call("POST", "/v1/tenants", json={"slug": slug, "name": name})
     base = str(operator.client.base_url).rstrip("/")
-    return slug, ApiRunner(base, mint(uuid.UUID(tenant["id"])), workers=operator.workers)
+    runner = ApiRunner(base, mint(uuid.UUID(tenant["id"])), workers=operator.workers)
+    return slug, runner, str(tenant["id"])
 
 
 def _publish(runner: ApiRunner, policy: dict[str, Any]) -> None:
