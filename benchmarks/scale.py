@@ -15,7 +15,9 @@ doc with an embedding), the HNSW index built, and then measured:
 - the API, as the biggest and as the smallest tenant: the work-order list, the list filtered
   by status and priority, one order, its items, the approvals waiting and similar
   documents — first one request at a time (each read's own cost, p50/p95), then from
-  locust in its own process at a fixed 200 requests/s (p50/p95/p99 per endpoint).
+  locust in its own process at a fixed 200 requests/s (p50/p95/p99 per endpoint);
+- the pipeline on the full database: 200 documents through two workers, auto-approved
+  (documents/s, latency per document and stage; :mod:`benchmarks._scale_pipeline`).
 
 Targets (reported, not asserted): API p99 < 50 ms at 200 requests/s; look-up p95 < 100 ms
 with recall ≥ 0.95 for every tenant.
@@ -40,6 +42,7 @@ import numpy as np
 
 from benchmarks import _report
 from benchmarks._scale_load import Tenant, around, create_tenants, load, plan_tenants
+from benchmarks._scale_pipeline import pipeline_on_full_database
 from benchmarks._stack import Stack, exit_on_sigterm, running_stack
 from benchmarks.api_latency import ApiConfig, run_rate
 from myloware.auth.tokens import issue_token
@@ -62,9 +65,10 @@ class ScaleConfig:
     k: int = 10
     rate: int = 200
     seconds: int = 20
+    pipeline_documents: int = 200  # pushed through the pipeline on the full database
 
 
-SMOKE = ScaleConfig(sizes=(300, 2_000), queries=4, k=10, rate=20, seconds=4)
+SMOKE = ScaleConfig(sizes=(300, 2_000), queries=4, k=10, rate=20, seconds=4, pipeline_documents=6)
 
 
 def _ms(seconds: list[float]) -> dict[str, float]:
@@ -281,6 +285,7 @@ def run_size(documents: int, config: ScaleConfig) -> dict[str, Any]:
             "storage": asyncio.run(_storage(stack, loaded.rows["documents"])),
             "memory": asyncio.run(_lookups(stack, tenants, centres, config)),
             "api": _api(stack, tenants, config),
+            "pipeline": pipeline_on_full_database(stack, config.pipeline_documents),
         }
     return result
 
@@ -335,6 +340,8 @@ def figures(result: dict[str, Any]) -> str:
             f"(biggest tenant) / {tiny['overall'].get('p99_ms')} ms (smallest) at "
             f"{result['config']['rate']} rps; look-up p95 ≤ {p95} ms, "
             f"mean recall@k ≥ {recall} (every tenant); "
+            f"pipeline {s['pipeline']['docs_per_second']} docs/s "
+            f"({s['pipeline']['workers']} workers, p95 {s['pipeline']['latency_s'].get('p95')} s); "
             f"load avg {s['load_average'][0]}"
         )
     return "; ".join(parts)

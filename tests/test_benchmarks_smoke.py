@@ -175,7 +175,8 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
     tmp_path: Path,
 ) -> None:
     """The scale benchmark bulk-loads each size, and reports storage, API latency for the
-    biggest and smallest tenant, and look-up recall against exact search for all four."""
+    biggest and smallest tenant, look-up recall against exact search for all four, and
+    pipeline throughput on the loaded database."""
     result = run_smoke("scale", tmp_path)
     sizes = result["sizes"]
     assert set(sizes) == {str(n) for n in result["config"]["sizes"]}
@@ -200,6 +201,11 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
             assert tenant["overall"]["failures"] == 0 and tenant["overall"]["requests"] > 0
             assert set(tenant["endpoints"]) <= SCALE_ENDPOINTS  # a few requests: not all may
             assert len(tenant["endpoints"]) >= 4  # have come up, but the scale users' did
+        pipeline = size["pipeline"]  # documents through the workers on the loaded tables
+        assert (
+            pipeline["completed"] == pipeline["documents"] == result["config"]["pipeline_documents"]
+        )
+        assert pipeline["docs_per_second"] > 0 and pipeline["failed"] == 0
     biggest = sizes[str(max(result["config"]["sizes"]))]["memory"]
     queries = result["config"]["queries"]
     assert biggest["tiny"]["paths"]["search"]["exact_by_size"] == queries  # a few docs
