@@ -93,6 +93,17 @@ async def submit_paced(
         return list(await asyncio.gather(*tasks))
 
 
+async def settle(
+    engine: AsyncEngine,
+    subs: Sequence[Submission],
+    *,
+    limit_s: float,
+    alive: Callable[[], str | None] | None = None,
+) -> float:
+    """:func:`wait_settled` for the orders of ``subs``."""
+    return await wait_settled(engine, [s.order_id for s in subs], limit_s=limit_s, alive=alive)
+
+
 async def wait_settled(
     engine: AsyncEngine,
     order_ids: Sequence[uuid.UUID],

@@ -18,8 +18,8 @@ from benchmarks._platform import (
     AUTO_APPROVE_POLICY,
     collect,
     publish_policy,
+    settle,
     submit_burst,
-    wait_settled,
 )
 from benchmarks._stack import Stack
 from myloware.db.engine import create_engine
@@ -36,12 +36,7 @@ async def _burst(stack: Stack, documents: int) -> dict[str, Any]:
     try:
         for batch in (docs[:WARMUP], docs[WARMUP:]):  # the warm-up first: caches, JIT plans
             subs = await submit_burst(stack.api_url, headers, batch)
-            await wait_settled(
-                engine,
-                [s.order_id for s in subs],
-                limit_s=SETTLE_TIMEOUT_S,
-                alive=stack.dead_role,
-            )
+            await settle(engine, subs, limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role)
         return await collect(engine, subs)
     finally:
         await engine.dispose()

@@ -35,9 +35,9 @@ from benchmarks._platform import (
     history_summary,
     memory_caught_up,
     publish_policy,
+    settle,
     submit_burst,
     submit_paced,
-    wait_settled,
 )
 from benchmarks._sampler import ProcessSampler, others, totals
 from benchmarks._stack import Stack, exit_on_sigterm, running_stack
@@ -74,20 +74,13 @@ async def _platform_burst(stack: Stack, docs: list[Document], warmup: int) -> di
     headers = stack.headers()
     try:
         warm = await submit_burst(stack.api_url, headers, docs[:warmup])
-        await wait_settled(
-            engine, [s.order_id for s in warm], limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role
-        )
+        await settle(engine, warm, limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role)
         # the burst, and then until the relay's memory indexer has embedded it (it waits
         # while documents keep arriving): the whole cost of a document, embedding included
         with ProcessSampler(lambda: _groups(stack), interval=2.0) as whole:
             with ProcessSampler(lambda: _groups(stack)) as sampler:
                 subs = await submit_burst(stack.api_url, headers, docs)
-                await wait_settled(
-                    engine,
-                    [s.order_id for s in subs],
-                    limit_s=SETTLE_TIMEOUT_S,
-                    alive=stack.dead_role,
-                )
+                await settle(engine, subs, limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role)
             # how long the indexer takes, and nothing measured next (offered load, the bare
             # workflow) pays for it
             figures: dict[str, Any] = {"memory_indexed_after_s": await memory_caught_up(engine)}
@@ -140,9 +133,7 @@ async def _offered(stack: Stack, docs: list[Document], rate: float) -> dict[str,
     try:
         with ProcessSampler(lambda: _groups(stack)) as sampler:
             subs = await submit_paced(stack.api_url, headers, docs, rate=rate)
-            await wait_settled(
-                engine, [s.order_id for s in subs], limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role
-            )
+            await settle(engine, subs, limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role)
         figures = await collect(engine, subs)
         figures["memory_indexed_after_s"] = await memory_caught_up(engine)
     finally:
@@ -299,9 +290,7 @@ async def _profiled_burst(stack: Stack, docs: list[Document], out_dir: Path) -> 
     try:
         with _profile.py_spy(pids, out_dir) as paths:
             subs = await submit_burst(stack.api_url, headers, docs)
-            await wait_settled(
-                engine, [s.order_id for s in subs], limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role
-            )
+            await settle(engine, subs, limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role)
     finally:
         await engine.dispose()
     return {name: {"recording": str(p), **_profile.summarize(p)} for name, p in paths.items()}
