@@ -199,6 +199,7 @@ async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
     )
     assert trace.text.count("ExtractorModelCall") >= 3 and "ExtractorTool" in trace.text
     assert "tool call 1: check.arithmetic" in trace.text and "model call 1" in trace.text
+    assert "agent: openai (gpt-4o-mini) read every field, with its tools" in trace.text
 
     replayer = Replayer(workflows=WORKFLOWS, plugins=[OpenAIAgentsPlugin()])
     replayed = await replayer.replay_workflow(history)
