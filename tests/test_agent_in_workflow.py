@@ -146,6 +146,7 @@ def _started_attempts(history: WorkflowHistory) -> list[int]:
     ]
 
 
+@pytest.mark.parametrize("model_queue", [False, True], ids=["one-queue", "model-queue"])
 async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
     aapi: httpx.AsyncClient,
     durable_settings: Settings,
@@ -153,11 +154,14 @@ async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
     temporal_address: str,
     token_for: TokenFor,
     emu: ModelEmulator,
+    model_queue: bool,
 ) -> None:
     """A document in agent mode: the first model call fails and Temporal runs it again, the
     model checks the arithmetic (a tool activity), then answers; the history has one activity
-    per call, each call has its attempt row (tokens, cost, transcript), the record is the
-    agent's, and the history replays."""
+    per call (on the model task queue where there is one), each call has its attempt row
+    (tokens, cost, transcript), the record is the agent's, and the history replays."""
+    queue = f"{durable_settings.task_queue}-models" if model_queue else None
+    durable_settings = durable_settings.model_copy(update={"model_task_queue": queue})
     emu.script(
         Reply(status=500),  # the first model activity's first attempt
         Reply(tool_calls=[("check_arithmetic", ARITHMETIC)], tokens_in=700, tokens_out=30),
@@ -175,6 +179,11 @@ async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
     agent_part = scheduled[scheduled.index(MODEL_ACTIVITY) :]
     assert agent_part[:4] == [MODEL_ACTIVITY, "ExtractorTool", MODEL_ACTIVITY, "ExtractorAgent"]
     assert 2 in _started_attempts(history)  # the failed model call, run again by Temporal
+    assert {
+        e.activity_task_scheduled_event_attributes.task_queue.name
+        for e in history.events
+        if e.activity_task_scheduled_event_attributes.activity_type.name == MODEL_ACTIVITY
+    } == {queue or durable_settings.task_queue}
     assert any(AGENT_IN_WORKFLOW_PATCH.encode() in e.SerializeToString() for e in history.events)
 
     attempts = await attempts_of(aapi, item["id"], headers)
