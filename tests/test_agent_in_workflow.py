@@ -195,7 +195,11 @@ async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
     [answered] = calls[2]["output"]["usage"]["calls"]
     assert "check_arithmetic" in answered["prompt"]  # the conversation, tool call spelled out
     assert calls[0]["output"]["usage"]["calls"][0]["error"]  # the failed request is kept
+    [handed] = [a for a in attempts if a["agent_id"] == "ExtractorLLM"]
+    plan = handed["output"]["agent"]  # the document's text expires with the transcripts
+    assert plan["schema_name"] == "invoice_record" and "prompt" not in plan
     [tool] = [a for a in attempts if a["agent_id"] == "ExtractorTool"]
+    assert "arguments" not in tool["input"] and tool["input"]["name"] == "check.arithmetic"
     [kept] = tool["output"]["usage"]["tools"]
     assert kept["tool"] == "check.arithmetic" and json.loads(kept["output"])["consistent"]
     assert tool["tokens_in"] is None  # a tool call is no model call

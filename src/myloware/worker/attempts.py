@@ -33,7 +33,7 @@ from temporalio.worker import (
 
 from myloware.agents.names import AgentName
 from myloware.agents.turns import MODEL_ACTIVITY, TURN, Turn, TurnInput, workflow_item_id
-from myloware.contracts import ItemRef
+from myloware.contracts import ExtractOutput, ItemRef, ToolCallInput
 from myloware.db import hot_sql
 from myloware.db.base import AttemptStatus
 from myloware.db.direct import engine_of, transaction
@@ -71,11 +71,21 @@ class AttemptRecorder(Interceptor):
         return _AttemptInbound(next, self.sessions, self.batcher)
 
 
+# document text an attempt row must not keep for ever (it expires with the transcripts, where
+# the same text is kept: the model calls' prompts, the tool calls on ``usage.tools``)
+TRANSCRIPT_TEXT: dict[type[BaseModel], Any] = {
+    ExtractOutput: {"agent": {"prompt"}},  # the agent plan's prompt: the document itself
+    ToolCallInput: {"arguments"},
+}
+
+
 def _dump(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if isinstance(value, BaseModel):
-        dumped: dict[str, Any] = value.model_dump(mode="json")
+        dumped: dict[str, Any] = value.model_dump(
+            mode="json", exclude=TRANSCRIPT_TEXT.get(type(value))
+        )
         return dumped
     return {"value": repr(value)[:2000]}
 
