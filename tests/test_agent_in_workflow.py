@@ -5,6 +5,7 @@ Temporal, every call is accounted on its own attempt, and the history replays.""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from typing import Any
 
@@ -39,6 +40,9 @@ from tests.test_pipeline_e2e import TEXT_INVOICE
 from tests.test_pipeline_models import ANSWER
 from tests.ui_support import bearer, sign_in
 
+# histories with the agent in the workflow: replayed with the plugin only (not by
+# tests/test_pipeline_durability, whose replayer has none)
+AGENT_HISTORIES = HISTORIES / "agent"
 ARITHMETIC = {"subtotal": 50, "tax_amount": 10, "total_amount": 60}
 
 
@@ -85,9 +89,10 @@ def test_the_plugin_refuses_every_client_converter_so_it_goes_on_workers_only() 
 
 async def test_stored_histories_replay_under_the_plugin_and_its_converter() -> None:
     """Every stored history (older code, ``pydantic_data_converter``) also decodes and
-    replays with the plugin and its own converter (tests/test_pipeline_durability: ours)."""
-    stored = sorted(HISTORIES.glob("*.json"))
-    assert len(stored) >= 4
+    replays with the plugin and its own converter (tests/test_pipeline_durability: ours), and
+    so does a recorded agent run in the workflow (it needs the plugin's runner)."""
+    stored = sorted(HISTORIES.glob("*.json")) + sorted(AGENT_HISTORIES.glob("*.json"))
+    assert len(stored) >= 5 and (AGENT_HISTORIES / "work_order_inline_agent_v1.json") in stored
     replayer = Replayer(workflows=WORKFLOWS, plugins=[OpenAIAgentsPlugin()])
     converter = replayer.config(active_config=True)["data_converter"]
     assert converter.payload_converter_class is OpenAIPayloadConverter
@@ -217,6 +222,10 @@ async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
     replayer = Replayer(workflows=WORKFLOWS, plugins=[OpenAIAgentsPlugin()])
     replayed = await replayer.replay_workflow(history)
     assert replayed.replay_failure is None, replayed.replay_failure
+    stored = AGENT_HISTORIES / "work_order_inline_agent_v1.json"  # replayed below, for ever
+    if os.environ.get("MYLOWARE_RECORD_HISTORIES") and not model_queue and not stored.exists():
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_text(json.dumps(json.loads(history.to_json()), indent=2) + "\n")
 
 
 @pytest.mark.parametrize(
