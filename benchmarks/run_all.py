@@ -19,6 +19,7 @@ from benchmarks import (
     _report,
     accuracy,
     agent_overhead,
+    agent_workflow,
     api_latency,
     footprint,
     memory,
@@ -78,6 +79,12 @@ def _agent_overhead(smoke: bool) -> tuple[dict[str, Any], str]:
     return result, agent_overhead.figures(result)
 
 
+def _agent_workflow(smoke: bool) -> tuple[dict[str, Any], str]:
+    config = agent_workflow.SMOKE if smoke else agent_workflow.AgentWorkflowConfig()
+    result = agent_workflow.run(config, smoke=smoke)
+    return result, agent_workflow.figures(result)
+
+
 def _retention(smoke: bool) -> tuple[dict[str, Any], str]:
     config = retention.SMOKE if smoke else retention.RetentionConfig()
     result = retention.run(config, smoke=smoke)
@@ -98,6 +105,7 @@ BENCHMARKS: dict[str, Runner] = {
     "signin": _signin,
     "retention": _retention,
     "agent_overhead": _agent_overhead,
+    "agent_workflow": _agent_workflow,
     "scale": _scale,
     "model_mix": _model_mix,  # last: the model takes a core for minutes
 }

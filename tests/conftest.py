@@ -289,3 +289,44 @@ def emu() -> Iterator[ModelEmulator]:
 
     with ModelEmulator() as server:
         yield server
+
+
+@pytest.fixture
+def agent_settings(settings: Settings, emu: ModelEmulator) -> Settings:
+    """The `agent` extractor on the emulated OpenAI, the whole run in the ExtractorLLM
+    activity (tests/test_agent_in_workflow.py: in the workflow)."""
+    from pydantic import SecretStr
+
+    from tests.pipeline_support import unique_queue
+
+    return settings.model_copy(
+        update={
+            "task_queue": unique_queue(),
+            "extractor": "agent",
+            "model_providers": ["openai"],
+            "openai_api_key": SecretStr("sk-test"),
+            "openai_base_url": emu.openai_url,
+            "model_max_retries": 0,
+            "agent_in_workflow": False,
+        }
+    )
+
+
+@pytest.fixture
+async def aapi(
+    agent_settings: Settings,
+    database_url: str,
+    clean_redis: str,
+    temporal_address: str,
+    tenants: dict[str, uuid.UUID],
+) -> AsyncIterator[AppClient]:
+    """The API app with the agent's settings (no worker)."""
+    from tests.pipeline_support import app_client
+
+    async with app_client(
+        agent_settings,
+        database_url=database_url,
+        redis_url=clean_redis,
+        temporal_address=temporal_address,
+    ) as client:
+        yield client

@@ -325,6 +325,19 @@ def test_agent_overhead_smoke_times_a_model_call_and_an_agent_run(tmp_path: Path
     assert result["agent"]["cpu_ms"]["p50"] > result["model"]["cpu_ms"]["p50"]
 
 
+def test_agent_workflow_smoke_runs_the_agent_in_an_activity_and_in_the_workflow(
+    tmp_path: Path,
+) -> None:
+    """The agent benchmark runs documents through a real deployment both ways; in the workflow
+    each model and tool call is an activity, so its history holds more events."""
+    result = run_smoke("agent_workflow", tmp_path)
+    activity, workflow = result["activity"], result["workflow"]
+    for mode in (activity, workflow):
+        assert 0 < mode["seconds"]["p50"] <= mode["seconds"]["p95"]
+    assert workflow["last_history"]["activity_task_scheduled"] == 5  # 2 model, 1 tool, 2 ours
+    assert workflow["history_events"] > activity["history_events"]
+
+
 def test_profile_summary_attributes_samples_to_packages_and_roles(tmp_path: Path) -> None:
     """py-spy's collapsed lines are split by innermost known package and by pipeline role; the
     files the roles are recognised by still exist (a rename would silently blind --profile)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,11 +25,9 @@ from myloware.settings import Settings
 from tests.auth_support import TokenFor
 from tests.model_emulator import ModelEmulator, Reply
 from tests.pipeline_support import (
-    app_client,
     attempts_of,
     items_of,
     running_worker,
-    unique_queue,
     wait_for_order,
 )
 from tests.test_pipeline_e2e import TEXT_INVOICE
@@ -39,20 +36,6 @@ from tests.ui_support import bearer, sign_in
 from tests.worker_support import Agents, stored_item
 
 ARITHMETIC = {"subtotal": 50, "tax_amount": 10, "total_amount": 60}
-
-
-@pytest.fixture
-def agent_settings(settings: Settings, emu: ModelEmulator) -> Settings:
-    return settings.model_copy(
-        update={
-            "task_queue": unique_queue(),
-            "extractor": "agent",
-            "model_providers": ["openai"],
-            "openai_api_key": SecretStr("sk-test"),
-            "openai_base_url": emu.openai_url,
-            "model_max_retries": 0,
-        }
-    )
 
 
 def _tool_names(body: dict[str, Any]) -> list[str]:
@@ -308,23 +291,6 @@ async def test_a_budget_spent_mid_run_asks_no_further_turn_and_tells_the_policy(
     assert out.budget_exhausted and out.usage is not None
     assert (out.usage.tokens_in, out.usage.tokens_out) == (150, 60)
     assert [c.tool for c in out.usage.tools] == ["check.arithmetic"]
-
-
-@pytest.fixture
-async def aapi(
-    agent_settings: Settings,
-    database_url: str,
-    clean_redis: str,
-    temporal_address: str,
-    tenants: dict[str, uuid.UUID],
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(
-        agent_settings,
-        database_url=database_url,
-        redis_url=clean_redis,
-        temporal_address=temporal_address,
-    ) as client:
-        yield client
 
 
 async def test_the_agent_calls_a_tool_then_answers_and_the_trace_shows_both(

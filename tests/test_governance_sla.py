@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from myloware.auth.principal import Principal
@@ -22,6 +21,7 @@ from myloware.services.schemas import WorkOrderCreate
 from myloware.services.work_orders import create_work_order
 from myloware.settings import Settings
 from myloware.worker.build import build_worker
+from myloware.workflows.converter import DATA_CONVERTER
 from myloware.workflows.work_order import WorkOrderWorkflow
 from tests.governance_support import BIG_INVOICE, FINANCE_POLICY, publish_policy
 
@@ -38,7 +38,7 @@ def _test_server() -> str:
 @pytest.fixture(scope="module")
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=_test_server()
+        data_converter=DATA_CONVERTER, test_server_existing_path=_test_server()
     )
     yield env
     await env.shutdown()

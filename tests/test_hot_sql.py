@@ -206,11 +206,11 @@ async def test_token_budgets_count_the_order_and_the_tenants_utc_day(
         limits = {"model_budget_tokens_per_order": order, "model_budget_tokens_per_tenant_day": day}
         return ExtractorLLM(AgentDeps(setup.sessions, settings.model_copy(update=limits), None))
 
-    assert await budgets(0, 0)._budget(ref) == (None, None)
-    assert await budgets(571, 71)._budget(ref) == (None, 1)  # the tighter of what is left
-    assert await budgets(600, 0)._budget(ref) == (None, 30)
-    assert await budgets(570, 0)._budget(ref) == ("the order's", 0)
-    assert await budgets(0, 70)._budget(ref) == ("the tenant's daily", 0)
+    assert await budgets(0, 0).budget(ref) == (None, None)
+    assert await budgets(571, 71).budget(ref) == (None, 1)  # the tighter of what is left
+    assert await budgets(600, 0).budget(ref) == (None, 30)
+    assert await budgets(570, 0).budget(ref) == ("the order's", 0)
+    assert await budgets(0, 70).budget(ref) == ("the tenant's daily", 0)
 
 
 async def test_hybrid_spends_no_budget_on_documents_the_rules_read_whole(

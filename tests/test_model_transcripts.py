@@ -116,7 +116,18 @@ async def test_old_transcripts_are_purged_and_the_attempt_stays(
                     started_at=now - timedelta(days=age),
                 )
             )
-    assert await purge_transcripts(sessions, days=30, batch=1) == 2  # in batches of one
+        session.add(  # a tool call of an agent run in the workflow: an attempt, no tokens
+            Attempt(
+                tenant_id=tenant.id,
+                work_item_id=item.id,
+                agent_id="ExtractorTool",
+                status=AttemptStatus.COMPLETED,
+                input={},
+                output={"answer": "{}", "usage": {"tools": [{"tool": "document.read"}]}},
+                started_at=now - timedelta(days=41),
+            )
+        )
+    assert await purge_transcripts(sessions, days=30, batch=1) == 3  # in batches of one
     async with transaction(sessions) as session:
         kept_usage = (
             (
@@ -129,5 +140,5 @@ async def test_old_transcripts_are_purged_and_the_attempt_stays(
             .scalars()
             .all()
         )
-    assert kept_usage == [{"tokens_in": 9}, {"tokens_in": 9}, usage]
+    assert kept_usage == [{}, {"tokens_in": 9}, {"tokens_in": 9}, usage]
     assert await purge_transcripts(sessions, days=30) == 0  # nothing left to do

@@ -15,7 +15,6 @@ import psycopg
 import pytest
 from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
@@ -24,6 +23,7 @@ from myloware.runtime.embedded import EmbeddedServices
 from myloware.settings import Settings
 from myloware.temporal_client import connect
 from myloware.worker.build import WORKFLOWS, workflow_runner
+from myloware.workflows.converter import DATA_CONVERTER
 from tests.auth_support import TokenFor
 from tests.pipeline_support import AppClient, running_worker, unique_queue, wait_for_order
 from tests.polling import eventually
@@ -160,7 +160,7 @@ async def test_current_workflow_code_replays_fresh_and_recorded_histories(
 ) -> None:
     """Histories recorded now and those stored in fixtures (older code) replay cleanly."""
     fresh = await _record_histories(api, settings, database_url, temporal_address, token_for)
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
     histories = [WorkflowHistory.from_json(f"fresh-{name}", text) for name, text in fresh.items()]
     if os.environ.get("MYLOWARE_RECORD_HISTORIES"):
         HISTORIES.mkdir(parents=True, exist_ok=True)

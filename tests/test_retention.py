@@ -138,7 +138,11 @@ async def test_archived_attempts_keep_no_expired_transcript(sessions: Sessions) 
     )
     retention = Retention(transcripts_days=30, attempts_days=30)
     outcomes = await run_retention_once(sessions, None, retention)
-    assert [(o.name, o.rows) for o in outcomes] == [("transcripts", 1), ("attempts", 1)]
+    assert [(o.name, o.rows) for o in outcomes] == [
+        ("transcripts", 1),
+        ("tool_transcripts", 0),
+        ("attempts", 1),
+    ]
     (row,) = await read_rows(sessions, ArchivedAttempt.row, work_item_id=item)
     assert row["output"] == {"record": {}, "usage": {"tokens_in": 9}}
 

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from myloware.agents import AgentDeps
@@ -27,6 +26,7 @@ from myloware.records import DocumentType
 from myloware.settings import Settings
 from myloware.temporal_client import connect
 from myloware.worker.build import WORKFLOWS
+from myloware.workflows.converter import DATA_CONVERTER
 from myloware.workflows.work_item import TEMPLATE_EXTRACTOR_PATCH, TEMPLATE_VERIFIER_PATCH
 from tests.auth_support import TokenFor
 from tests.model_emulator import ModelEmulator, Reply
@@ -173,9 +173,9 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     # the platform runs rules inline, so the model call moved to a regular activity (patched)
     history = await _history(rules_settings, temporal_address, mine["workflow_id"])
     assert _regular(history) == ["ExtractorLLM"] and _patched(history)
-    replayed = await Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter
-    ).replay_workflow(history)
+    replayed = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(
+        history
+    )
     assert replayed.replay_failure is None, replayed.replay_failure
     stored = HISTORIES / "work_order_inline_template_v4.json"  # replayed by the durability test
     if os.environ.get("MYLOWARE_RECORD_HISTORIES") and not stored.exists():
@@ -200,9 +200,9 @@ async def test_a_tenants_template_switches_extractor_and_threshold_and_is_traced
     assert "Verifier" not in later and {"RecordGen", "ExtractorLLM", "Persister"} <= later
     history = await _history(rules_settings, temporal_address, unverified["workflow_id"])
     assert _patched(history, TEMPLATE_VERIFIER_PATCH)
-    replayed = await Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter
-    ).replay_workflow(history)
+    replayed = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(
+        history
+    )
     assert replayed.replay_failure is None, replayed.replay_failure
     assert len(emu.requests) == 1
 

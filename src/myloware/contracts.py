@@ -113,6 +113,19 @@ class LearnedUse(BaseModel):
     provenance: str  # "memory: learned from the approval of <document> by <person>, <date>"
 
 
+class AgentPlan(BaseModel):
+    """What the workflow needs to run the extractor agent itself (``record`` of the
+    :class:`ExtractOutput` carrying it is the rules' record, the fallback). ``model``: the
+    chain as the model name the model activity reads (:mod:`myloware.agents.turns`)."""
+
+    instructions: str
+    prompt: str  # the document's text in it: in the history once per model call
+    model: str
+    schema_name: str
+    output_schema: dict[str, Any]
+    max_turns: int
+
+
 class ExtractOutput(BaseModel):
     record: CanonicalRecord
     usage: Usage | None = None
@@ -124,6 +137,37 @@ class ExtractOutput(BaseModel):
     from_model: list[str] = Field(default_factory=list)
     # set when the model is still to be asked, on this task queue (ExtractorModel)
     model_queue: str | None = None
+    # set when the agent is to run in the workflow, one activity per model and tool call
+    agent: AgentPlan | None = None
+
+
+class ToolCallInput(BaseModel):
+    """One tool call of an agent run in the workflow (ExtractorTool)."""
+
+    item: ItemRef
+    document_type: DocumentType
+    tools: list[str]  # the tools the template and the tenant allow
+    name: str  # the tool's catalogue name (``check.arithmetic``)
+    arguments: str  # the JSON text the model sent
+
+
+class ToolCallOutput(BaseModel):
+    answer: str  # what the model reads: the tool's JSON answer, or its error
+    usage: Usage  # the call, on ``tools``: the attempt recorder keeps it
+
+
+class AgentRecordInput(BaseModel):
+    """How the agent run in the workflow ended (ExtractorAgent): its answer, or why none."""
+
+    item: ItemRef
+    document_type: DocumentType
+    rules: CanonicalRecord
+    answer: dict[str, Any] | None = None
+    provider: str | None = None  # who gave the last answer
+    failure: str | None = None
+    budget_spent: bool = False
+    tools: list[str] = Field(default_factory=list)
+    related: list[RelatedUse] = Field(default_factory=list)
 
 
 class RecordInput(BaseModel):

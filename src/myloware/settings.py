@@ -165,6 +165,13 @@ class Settings(BaseSettings):
     # queue, which each worker serves with `model_worker_slots` at a time. None: the model is
     # asked inside ExtractorLLM (`myloware up` sets "<task_queue>-models")
     model_task_queue: str | None = None
+    # The `agent` extractor in the workflow (docs/models.md, "The agent"): each model call a
+    # Temporal activity of the OpenAI Agents integration (tried this many times), each tool
+    # call an activity. False: the whole agent run is one ExtractorLLM activity, as before.
+    # None: on where MYLOWARE_EXTRACTOR=agent (the workers then load the Agents SDK and the
+    # integration's plugin; a template asking for `agent` elsewhere runs in the activity)
+    agent_in_workflow: bool | None = None
+    agent_model_attempts: int = Field(default=3, ge=1, le=10)
     model_worker_slots: int = Field(default=2, ge=1, le=64)
     # Transcripts (docs/models.md): each model call's prompt and answer are kept with the
     # attempt, redacted and cut to this many characters each (0: none kept), for this many
@@ -310,6 +317,13 @@ class Settings(BaseSettings):
                     "in production"
                 )
         return self
+
+    @property
+    def agent_runs_in_workflow(self) -> bool:
+        """Whether the `agent` extractor runs in the workflow (``agent_in_workflow``)."""
+        if self.agent_in_workflow is None:
+            return self.extractor == "agent"
+        return self.agent_in_workflow
 
     @property
     def data_path(self) -> Path:

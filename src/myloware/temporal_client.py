@@ -12,7 +12,6 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
@@ -22,6 +21,7 @@ from myloware.errors import ConfigurationError
 from myloware.log_context import RequestContext
 from myloware.settings import Settings
 from myloware.telemetry import temporal_interceptors
+from myloware.workflows.converter import DATA_CONVERTER
 from myloware.workflows.work_order import WorkOrderWorkflow
 
 
@@ -31,7 +31,7 @@ async def connect(settings: Settings, address: str, *, runtime: Runtime | None =
     return await Client.connect(
         address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,  # pydantic JSON (myloware.workflows.converter)
         # also the worker's: request ids reach its logs, and with tracing on, the workflow and
         # its activities join the trace of the request that started them
         interceptors=[*temporal_interceptors(settings), RequestContext()],

@@ -33,9 +33,12 @@ from myloware.agents.verifier import Verifier
 def agent_activities(deps: AgentDeps) -> list[Any]:
     """Every agent's activity, bound to one shared set of dependencies."""
     guard = SchemaGuard(deps)
+    extractor = ExtractorLLM(deps)
     return [
         RecordGen(deps).run,
-        ExtractorLLM(deps).run,
+        extractor.run,
+        extractor.tool,
+        extractor.agent_record,
         JsonRestyler().run,
         guard.run,
         PolicyAgent(deps).run,

@@ -6,16 +6,25 @@ from __future__ import annotations
 from temporalio import activity
 
 from myloware.agents.deps import AgentDeps
-from myloware.agents.extractor_agent import extract_with_agent
+from myloware.agents.extractor_agent import (
+    ToolRecorder,
+    agent_record,
+    extract_with_agent,
+    fallback_record,
+    plan_for,
+)
 from myloware.agents.names import AgentName
 from myloware.agents.tools import Toolbox
 from myloware.contracts import (
+    AgentRecordInput,
     ExtractInput,
     ExtractOutput,
     ItemRef,
     LearnedUse,
     ModelExtractInput,
     RelatedUse,
+    ToolCallInput,
+    ToolCallOutput,
 )
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
@@ -45,7 +54,13 @@ class ExtractorLLM:
         doc = await self.deps.context(inp.item.work_item_id)
         queue = self.deps.settings.model_task_queue
         mode = self._mode(inp)
-        if queue is not None and mode in ("model", "agent") and doc.einvoice is None:
+        durable = mode == "agent" and self.deps.settings.agent_runs_in_workflow
+        if (
+            queue is not None
+            and mode in ("model", "agent")
+            and doc.einvoice is None
+            and not durable
+        ):
             # the model has its own task queue: what needs it goes there (ExtractorModel)
             return ExtractOutput(record=extract(doc, inp.document_type), model_queue=queue)
         if queue is not None and mode == "hybrid":
@@ -56,6 +71,35 @@ class ExtractorLLM:
                 return learned.model_copy(update={"usage": Usage()})
             return learned.model_copy(update={"model_queue": queue})
         out = await self._extract(inp, doc)
+        if out.agent is not None:  # the workflow runs the agent; the record comes after it
+            return out
+        return await self._learn(inp.item, doc, out)
+
+    @activity.defn(name=AgentName.EXTRACTOR_TOOL)
+    async def tool(self, inp: ToolCallInput) -> ToolCallOutput:
+        """One tool call of the agent the workflow runs: its answer, and the call kept."""
+        toolbox = Toolbox.for_item(self.deps, inp.item, inp.document_type, inp.tools)
+        recorder = ToolRecorder(toolbox, self.deps.settings.model_transcript_chars)
+        answer = await recorder.invoke(inp.name, inp.arguments)
+        return ToolCallOutput(answer=answer, usage=Usage(tools=recorder.calls))
+
+    @activity.defn(name=AgentName.EXTRACTOR_AGENT)
+    async def agent_record(self, inp: AgentRecordInput) -> ExtractOutput:
+        """The record from how the workflow's agent run ended: its answer grounded in the
+        text as in ``model`` mode, or the rules' record saying why there is none."""
+        doc = await self.deps.context(inp.item.work_item_id)
+        if inp.answer is None:
+            record = fallback_record(inp.rules, inp.failure or "no answer")
+        else:
+            _, schema = await self.deps.active_schema(inp.document_type)
+            record = agent_record(inp.answer, doc, inp.document_type, schema, inp.provider)
+        out = ExtractOutput(
+            record=record,
+            tools=inp.tools,
+            related=inp.related,
+            from_model=model_supplied(record),
+            budget_exhausted=inp.budget_spent,
+        )
         return await self._learn(inp.item, doc, out)
 
     @activity.defn(name=AgentName.EXTRACTOR_MODEL)
@@ -103,7 +147,7 @@ class ExtractorLLM:
         if rules is not None and not needs_model(rules):
             # no model needed, no budget spent
             return ExtractOutput(record=rules, usage=Usage(), tools=toolbox.names)
-        spent, tokens_left = await self._budget(inp.item)
+        spent, tokens_left = await self.budget(inp.item)
         if spent is not None:
             record = rules or extract(doc, inp.document_type)
             note = f"rules ({spent} token budget spent: no model asked)"
@@ -115,7 +159,15 @@ class ExtractorLLM:
         _, schema = await self.deps.active_schema(inp.document_type)  # SchemaGuard checks it
         related = await self._memory.records_like(inp.item, doc, inp.document_type)
         examples = [r.data for r in related]
-        router = self._model_router(stage)
+        shown = [RelatedUse(work_item_id=r.work_item_id, similarity=r.similarity) for r in related]
+        if mode == "agent" and self.deps.settings.agent_runs_in_workflow and doc.einvoice is None:
+            return ExtractOutput(
+                record=extract(doc, inp.document_type),
+                tools=toolbox.names,
+                related=shown,
+                agent=plan_for(doc, inp.document_type, stage, schema, examples),
+            )
+        router = self.model_router(stage)
         budget_exhausted = False
         if mode == "agent":
             answer = await extract_with_agent(
@@ -140,7 +192,6 @@ class ExtractorLLM:
             record, usage = await extract_model_or_rules(
                 doc, inp.document_type, router, schema, examples
             )
-        shown = [RelatedUse(work_item_id=r.work_item_id, similarity=r.similarity) for r in related]
         return ExtractOutput(
             record=record,
             usage=usage,
@@ -150,7 +201,7 @@ class ExtractorLLM:
             budget_exhausted=budget_exhausted,
         )
 
-    async def _budget(self, ref: ItemRef) -> tuple[str | None, int | None]:
+    async def budget(self, ref: ItemRef) -> tuple[str | None, int | None]:
         """Which token budget is spent ("the order's" or "the tenant's daily"; None while
         both last), and how many tokens are left of the tighter one (None: no limit)."""
         per_order = self.deps.settings.model_budget_tokens_per_order
@@ -169,7 +220,7 @@ class ExtractorLLM:
                 return name, 0
         return None, min(tokens for _, tokens in left)
 
-    def _model_router(self, stage: ExtractorStage) -> ModelRouter:
+    def model_router(self, stage: ExtractorStage) -> ModelRouter:
         """The chain the template names (default: the configured one), built once per worker."""
         names = tuple(stage.providers or self.deps.settings.model_providers)
         key = (names, stage.model)

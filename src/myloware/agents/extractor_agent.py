@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,8 @@ import structlog
 
 from myloware.agents.names import AgentName
 from myloware.agents.tools import Toolbox
+from myloware.agents.turns import chain_name
+from myloware.contracts import AgentPlan
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ExtractionError
 from myloware.extraction import extract
@@ -50,11 +52,11 @@ from myloware.extraction.llm import (
 from myloware.models import ModelError, ModelRouter, Usage
 from myloware.models.base import ToolCall
 from myloware.models.transcript import kept
-from myloware.pipeline_template import BUILTIN_TOOLS
+from myloware.pipeline_template import BUILTIN_TOOLS, ExtractorStage
 from myloware.records import CanonicalRecord, DocumentType
 
 if TYPE_CHECKING:
-    from agents import FunctionTool
+    from agents import AgentOutputSchema, FunctionTool
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +68,7 @@ INSTRUCTIONS = (
     "the JSON object only."
 )
 _SPECS = {spec.name: spec for spec in BUILTIN_TOOLS}
+ToolInvoker = Callable[[str, str], Awaitable[str]]  # (tool name, JSON arguments) → JSON answer
 
 
 def sdk_name(tool: str) -> str:
@@ -150,32 +153,43 @@ class ToolRecorder:
         return output
 
     def function_tools(self) -> list[FunctionTool]:
-        from agents import FunctionTool
-
-        def bound(name: str) -> Any:
-            async def on_invoke(_ctx: Any, arguments: str) -> str:
-                return await self.invoke(name, arguments)
-
-            return on_invoke
-
-        return [
-            FunctionTool(
-                name=sdk_name(name),
-                description=_SPECS[name].description,
-                params_json_schema=_SPECS[name].as_schema(),
-                on_invoke_tool=bound(name),
-                strict_json_schema=False,
-            )
-            for name in self.toolbox.names
-        ]
+        return function_tools(self.toolbox.names, self.invoke)
 
 
-def _output_type(schema: Schema, name: str) -> Any:
-    """The canonical record's schema as the agent's output type."""
-    from agents.agent_output import AgentOutputSchemaBase
+def function_tools(names: Sequence[str], invoke: ToolInvoker) -> list[FunctionTool]:
+    """The tools ``names`` as SDK function tools, each call going to ``invoke(name,
+    arguments)``: the toolbox in an activity, or a tool activity from the workflow."""
+    from agents import FunctionTool
+
+    def bound(name: str) -> Any:
+        async def on_invoke(_ctx: Any, arguments: str) -> str:
+            return await invoke(name, arguments)
+
+        return on_invoke
+
+    return [
+        FunctionTool(
+            name=sdk_name(name),
+            description=_SPECS[name].description,
+            params_json_schema=_SPECS[name].as_schema(),
+            on_invoke_tool=bound(name),
+            strict_json_schema=False,
+        )
+        for name in names
+    ]
+
+
+def record_output(schema: Schema, name: str) -> AgentOutputSchema:
+    """The canonical record's schema as the agent's output type: an ``AgentOutputSchema``
+    (the only kind the Temporal integration carries to its model activity) whose JSON Schema
+    is the document type's active schema and whose answer must name its fields."""
+    from agents import AgentOutputSchema
     from agents.exceptions import ModelBehaviorError
 
-    class RecordOutput(AgentOutputSchemaBase):
+    class RecordOutput(AgentOutputSchema):
+        def __init__(self) -> None:
+            super().__init__(dict, strict_json_schema=False)
+
         def is_plain_text(self) -> bool:
             return False
 
@@ -185,9 +199,6 @@ def _output_type(schema: Schema, name: str) -> Any:
         def json_schema(self) -> dict[str, Any]:
             return schema
 
-        def is_strict_json_schema(self) -> bool:
-            return False
-
         def validate_json(self, json_str: str) -> Any:
             try:
                 return record_answer(json_str, schema)
@@ -195,6 +206,61 @@ def _output_type(schema: Schema, name: str) -> Any:
                 raise ModelBehaviorError(str(exc)) from None
 
     return RecordOutput()
+
+
+def agent_record(
+    data: dict[str, Any],
+    doc: LoadedDocument,
+    document_type: DocumentType,
+    schema: Schema | None,
+    provider: str | None,
+) -> CanonicalRecord:
+    """The agent's answer as the record, grounded in the text as in ``model`` mode."""
+    return CanonicalRecord(
+        document_type=document_type,
+        fields=fields_from_reply(data, doc, document_type, schema),
+        extractor=f"agent:{provider or 'router'}",
+        language=detect_language(doc.text),
+    )
+
+
+def fallback_record(rules: CanonicalRecord, reason: str) -> CanonicalRecord:
+    """The rules' record, saying why the agent gave none."""
+    log.warning("agent_extraction_fell_back_to_rules", error=reason)
+    return rules.model_copy(
+        update={"extractor": f"rules (fallback: the agent gave no record: {reason})"}
+    )
+
+
+def _require_text(doc: LoadedDocument) -> None:
+    if not doc.text.strip():
+        raise ExtractionError(
+            "the document has no text to extract from", details={"name": doc.name}
+        )
+
+
+def schema_name_for(document_type: DocumentType) -> str:
+    return f"{document_type.value.lower()}_record"
+
+
+def plan_for(
+    doc: LoadedDocument,
+    document_type: DocumentType,
+    stage: ExtractorStage,
+    schema: Schema | None = None,
+    examples: Sequence[Example] = (),
+) -> AgentPlan:
+    """The run the workflow makes (one activity per model and tool call): the same
+    instructions, prompt and output type as :func:`extract_with_agent`'s."""
+    _require_text(doc)
+    return AgentPlan(
+        instructions=INSTRUCTIONS,
+        prompt=prompt_for(doc, document_type, examples),
+        model=chain_name(stage),
+        schema_name=schema_name_for(document_type),
+        output_schema=model_schema(document_type, schema),
+        max_turns=MAX_TURNS,
+    )
 
 
 async def extract_with_agent(
@@ -215,23 +281,20 @@ async def extract_with_agent(
     ``deadline_s``: the whole run's time (each turn also has the router's own deadline)."""
     if doc.einvoice is not None and document_type is DocumentType.INVOICE:
         return AgentAnswer(extract(doc, document_type), Usage())
-    if not doc.text.strip():
-        raise ExtractionError(
-            "the document has no text to extract from", details={"name": doc.name}
-        )
+    _require_text(doc)
     from agents import Agent, RunConfig, Runner
     from agents.exceptions import AgentsException
 
     from myloware.models.sdk import BudgetSpent, RouterModel, RouterModelProvider
 
-    schema_name = f"{document_type.value.lower()}_record"
+    schema_name = schema_name_for(document_type)
     model = RouterModel(router, schema_name=schema_name, token_budget=token_budget)
     tools = ToolRecorder(toolbox, transcript_chars)
     agent: Agent[None] = Agent(
         name=AgentName.EXTRACTOR.value,
         instructions=INSTRUCTIONS,
         tools=list(tools.function_tools()),
-        output_type=_output_type(model_schema(document_type, schema), schema_name),
+        output_type=record_output(model_schema(document_type, schema), schema_name),
     )
     config = RunConfig(model_provider=RouterModelProvider(model), tracing_disabled=True)
     try:
@@ -248,19 +311,11 @@ async def extract_with_agent(
             if isinstance(exc, TimeoutError)
             else str(exc)[:200]
         )
-        log.warning("agent_extraction_fell_back_to_rules", error=reason)
-        record = extract(doc, document_type)
-        note = f"rules (fallback: the agent gave no record: {reason})"
         return AgentAnswer(
-            record.model_copy(update={"extractor": note}),
+            fallback_record(extract(doc, document_type), reason),
             model.usage + Usage(tools=tools.calls),
             budget_spent=isinstance(exc, BudgetSpent),
         )
     data = result.final_output if isinstance(result.final_output, dict) else {}
-    record = CanonicalRecord(
-        document_type=document_type,
-        fields=fields_from_reply(data, doc, document_type, schema),
-        extractor=f"agent:{model.provider or 'router'}",
-        language=detect_language(doc.text),
-    )
+    record = agent_record(data, doc, document_type, schema, model.provider)
     return AgentAnswer(record, model.usage + Usage(tools=tools.calls))

@@ -16,6 +16,12 @@ class AgentName(StrEnum):
     EXTRACTOR = "ExtractorLLM"
     # the model's part of ExtractorLLM, on the model task queue (docs/models.md)
     EXTRACTOR_MODEL = "ExtractorModel"
+    # the agent run in the workflow (docs/models.md): each model call (the attempt's name; its
+    # activity is the Temporal integration's ``invoke_model_activity``), each tool call, and
+    # the record from its answer
+    EXTRACTOR_TURN = "ExtractorModelCall"
+    EXTRACTOR_TOOL = "ExtractorTool"
+    EXTRACTOR_AGENT = "ExtractorAgent"
     RESTYLER = "JsonRestyler"
     SCHEMA_GUARD = "SchemaGuard"
     POLICY = "Policy"
@@ -24,6 +30,16 @@ class AgentName(StrEnum):
     VERIFIER = "Verifier"
 
 
+#: the stages every document passes (ApplyCorrections and the extractor's parts do not)
 PIPELINE = tuple(
-    a for a in AgentName if a not in (AgentName.APPLY_CORRECTIONS, AgentName.EXTRACTOR_MODEL)
+    a
+    for a in AgentName
+    if a
+    not in (
+        AgentName.APPLY_CORRECTIONS,
+        AgentName.EXTRACTOR_MODEL,
+        AgentName.EXTRACTOR_TURN,
+        AgentName.EXTRACTOR_TOOL,
+        AgentName.EXTRACTOR_AGENT,
+    )
 )

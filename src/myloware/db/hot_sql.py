@@ -301,6 +301,23 @@ async def tokens_spent(
     return int(row[0]), int(row[1])
 
 
+async def item_of(
+    pg: Connection, *, item_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID] | None:
+    """(item, order, tenant) of a work item by its id, or of a one-item order's only item;
+    None when there is no such item (or the order has several)."""
+    cur = await pg.execute(
+        "SELECT id, work_order_id, tenant_id FROM work_items"
+        " WHERE id = %(item)s OR work_order_id = %(order)s LIMIT 2",
+        {"item": item_id, "order": order_id},
+    )
+    rows = await cur.fetchall()
+    if len(rows) != 1:
+        return None
+    item, order, tenant = rows[0]
+    return item, order, tenant
+
+
 # -- Persister ----------------------------------------------------------------------------------
 
 

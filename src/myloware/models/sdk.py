@@ -69,6 +69,7 @@ class RouterModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
+        await self.before_turn()
         spent = self.usage.tokens_in + self.usage.tokens_out
         if self.token_budget is not None and spent >= self.token_budget:
             raise BudgetSpent(
@@ -81,14 +82,12 @@ class RouterModel(Model):
             messages.insert(0, {"role": "system", "content": system_instructions})
         offered = [dict(Converter.tool_to_openai(t)) for t in tools]
         offered += [dict(Converter.convert_handoff_tool(h)) for h in handoffs]
-        schema = (
-            None
-            if output_schema is None or output_schema.is_plain_text()
-            else output_schema.json_schema()
-        )
+        schema, name = None, self.schema_name
+        if output_schema is not None and not output_schema.is_plain_text():
+            schema, name = output_schema.json_schema(), output_schema.name()
         try:
             reply = await self.router.chat(
-                messages=messages, tools=offered, schema=schema, schema_name=self.schema_name
+                messages=messages, tools=offered, schema=schema, schema_name=name
             )
         except Exception as exc:
             usage = getattr(exc, "usage", None)
@@ -107,8 +106,14 @@ class RouterModel(Model):
                 output_tokens=tokens_out,
                 total_tokens=tokens_in + tokens_out,
             ),
-            response_id=None,
+            # Chat Completions has no server-side response ids: the answering provider
+            # instead, which the agent run in a workflow reads back (``agent:<provider>``)
+            response_id=reply.provider,
         )
+
+    async def before_turn(self) -> None:
+        """Called before each turn: a subclass checks what it must (a budget kept elsewhere)
+        and may set :attr:`token_budget`; raising :class:`BudgetSpent` asks no turn."""
 
     def stream_response(
         self,

@@ -157,7 +157,10 @@ def _latest_extraction(attempts: Sequence[Attempt]) -> Attempt | None:
     done = [
         a
         for a in attempts
-        if a.agent_id == AgentName.EXTRACTOR and a.status.value == "COMPLETED" and a.output
+        if a.agent_id in (AgentName.EXTRACTOR, AgentName.EXTRACTOR_AGENT)
+        and a.status.value == "COMPLETED"
+        and a.output
+        and not a.output.get("agent")  # a plan for the workflow's agent: ExtractorAgent reads
     ]
     return max(done, key=lambda a: (a.started_at, a.attempt_number)) if done else None
 
@@ -208,11 +211,15 @@ def extractor_answer(attempts: Sequence[Attempt]) -> ExtractorAnswer | None:
     if kind in ("model", "agent"):
         from_model = [n for n in names if n not in learned]
     by_rules = [n for n in names if n not in from_model and n not in learned]
+    # an agent run in the workflow: the model is on its calls' attempts, the last one answered
+    turns = [a for a in attempts if a.agent_id == AgentName.EXTRACTOR_TURN and a.model]
+    last = max(turns, key=lambda a: (a.started_at, a.attempt_number)) if turns else None
+    model = attempt.model or (last.model if last else None)
     return ExtractorAnswer(
         kind=kind,
-        label=_label(extractor, kind, provider, attempt.model, len(from_model)),
+        label=_label(extractor, kind, provider, model, len(from_model)),
         provider=provider,
-        model=attempt.model,
+        model=model,
         model_fields=tuple(from_model),
         rules_fields=tuple(by_rules) if kind in ("rules", "hybrid") else (),
         learned_fields=tuple(learned),

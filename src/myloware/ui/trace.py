@@ -34,9 +34,11 @@ MAX_DOCUMENT_CHARS = 100_000
 RECORD_STAGES = (
     AgentName.EXTRACTOR,
     AgentName.EXTRACTOR_MODEL,
+    AgentName.EXTRACTOR_AGENT,
     AgentName.RESTYLER,
     AgentName.APPLY_CORRECTIONS,
 )
+EXTRACTORS = (AgentName.EXTRACTOR, AgentName.EXTRACTOR_MODEL, AgentName.EXTRACTOR_AGENT)
 _ANCHOR_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -292,7 +294,7 @@ def _agent_steps(attempts: Sequence[Attempt], now: datetime) -> list[Step]:
         template = template_label((a.output or {}).get("template"))
         if template:
             detail["template"] = template
-        extractor = a.agent_id in (AgentName.EXTRACTOR, AgentName.EXTRACTOR_MODEL)
+        extractor = a.agent_id in EXTRACTORS
         tools = (a.output or {}).get("tools") if extractor else None
         if tools:
             detail["tools"] = ", ".join(tools)

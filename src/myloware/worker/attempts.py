@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,11 +32,13 @@ from temporalio.worker import (
 )
 
 from myloware.agents.names import AgentName
+from myloware.agents.turns import MODEL_ACTIVITY, TURN, Turn, TurnInput, workflow_item_id
+from myloware.contracts import ExtractOutput, ItemRef, ToolCallInput
 from myloware.db import hot_sql
 from myloware.db.base import AttemptStatus
 from myloware.db.direct import engine_of, transaction
 from myloware.db.engine import create_engine
-from myloware.errors import DependencyError
+from myloware.errors import DependencyError, NotFoundError
 from myloware.events.catalogue import EventType, StageFinished
 from myloware.events.outbox import outbox_row
 from myloware.worker.failures import is_transient
@@ -68,11 +71,21 @@ class AttemptRecorder(Interceptor):
         return _AttemptInbound(next, self.sessions, self.batcher)
 
 
+# document text an attempt row must not keep for ever (it expires with the transcripts, where
+# the same text is kept: the model calls' prompts, the tool calls on ``usage.tools``)
+TRANSCRIPT_TEXT: dict[type[BaseModel], Any] = {
+    ExtractOutput: {"agent": {"prompt"}},  # the agent plan's prompt: the document itself
+    ToolCallInput: {"arguments"},
+}
+
+
 def _dump(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if isinstance(value, BaseModel):
-        dumped: dict[str, Any] = value.model_dump(mode="json")
+        dumped: dict[str, Any] = value.model_dump(
+            mode="json", exclude=TRANSCRIPT_TEXT.get(type(value))
+        )
         return dumped
     return {"value": repr(value)[:2000]}
 
@@ -90,13 +103,52 @@ class _AttemptInbound(ActivityInboundInterceptor):
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
+        if info.activity_type == MODEL_ACTIVITY:
+            return await self._model_turn(input, info)
         arg = input.args[0] if input.args else None
         item = getattr(arg, "item", None)
         if info.activity_type not in AGENTS or item is None:
             return await super().execute_activity(input)
         trace = _Trace(item, info.activity_type, info.attempt, arg, datetime.now(UTC))
-        trace.local = info.is_local
-        if not info.is_local:
+        return await self._traced(input, trace)
+
+    async def _model_turn(self, input: ExecuteActivityInput, info: activity.Info) -> Any:
+        """A model call of an agent run in the workflow: its attempt row is found by the
+        workflow's id (the call's input names no item), its cost put on the :class:`Turn`."""
+        item = await self._item_of(info.workflow_id or "")
+        arg = input.args[0] if input.args else {}
+        model = arg.get("model_name") if isinstance(arg, dict) else None
+        turn = Turn(item)
+        trace = _Trace(
+            item, AgentName.EXTRACTOR_TURN, info.attempt, TurnInput(item=item, model=model),
+            datetime.now(UTC),
+        )  # fmt: skip
+        trace.outcome = turn.output
+        token = TURN.set(turn)
+        try:
+            return await self._traced(input, trace)
+        finally:
+            TURN.reset(token)
+
+    async def _item_of(self, workflow_id: str) -> ItemRef:
+        found = workflow_item_id(workflow_id)
+        row = None
+        if found is not None:
+            kind, key = found
+            async with transaction(self.engine) as pg:
+                if kind == "item":
+                    row = await hot_sql.item_of(pg, item_id=key)
+                else:
+                    row = await hot_sql.item_of(pg, order_id=key)
+        if row is None:
+            raise NotFoundError(f"no work item runs in workflow {workflow_id}")
+        item, order, tenant = row
+        return ItemRef(work_item_id=item, work_order_id=order, tenant_id=tenant)
+
+    async def _traced(self, input: ExecuteActivityInput, trace: _Trace) -> Any:
+        """Run the activity, its STARTED row (regular activities) and finished row around it."""
+        trace.local = activity.info().is_local
+        if not trace.local:
             await self._write(trace, started_only=True)
         try:
             result = await super().execute_activity(input)
@@ -163,13 +215,16 @@ class _Trace:
         self.started_at = started_at
         self.clock = time.perf_counter()
         self.local = False  # local stages never leave STARTED rows, so they close no orphans
+        self.outcome: Callable[[], Any] | None = None  # the output to keep, if not the result
         self.status = AttemptStatus.STARTED
         self.output: Any = None
         self.error: str | None = None
         self.duration_ms: int | None = None
 
     def end(self, status: AttemptStatus, *, output: Any = None, error: str | None = None) -> _Trace:
-        self.status, self.output, self.error = status, output, error
+        # a model call's row: what it cost, failed or not, rather than the SDK's response
+        self.status, self.error = status, error
+        self.output = output if self.outcome is None else self.outcome()
         elapsed = time.perf_counter() - self.clock
         self.duration_ms = int(elapsed * 1000)
         STAGE_SECONDS.labels(self.agent, status.value).observe(elapsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -81,7 +82,23 @@ def build_model_worker(
         activities=[extractor.model],
         interceptors=[ErrorSemantics(), AttemptRecorder(trace_sessions or sessions)],
         max_concurrent_activities=settings.model_worker_slots,
+        # the agent's model calls (run in the workflow) are served here too
+        plugins=agent_plugins(settings, lambda: extractor, register_activities=True),
     )
+
+
+def agent_plugins(
+    settings: Settings, extractor: Callable[[], ExtractorLLM], *, register_activities: bool
+) -> list[Any]:
+    """Temporal's OpenAI Agents plugin where the `agent` extractor runs in the workflow
+    (``Settings.agent_runs_in_workflow``): the runner for the workflow's agent loop and, with
+    ``register_activities``, its model activity (asking ``extractor()``'s router). None
+    elsewhere: no SDK loaded."""
+    if not settings.agent_runs_in_workflow:
+        return []
+    from myloware.agents.durable import agents_plugin
+
+    return [agents_plugin(extractor(), register_activities=register_activities)]
 
 
 def build_workers(
@@ -113,6 +130,12 @@ def build_worker(
     redis: Redis | None = None,
 ) -> Worker:
     """``redis``: where model circuit breakers are shared with the other workers."""
+    # the agent's model calls: here, unless the model task queue's worker serves them
+    plugins = agent_plugins(
+        settings,
+        lambda: ExtractorLLM(AgentDeps(sessions, settings, blobs, redis=redis)),
+        register_activities=settings.model_task_queue is None,
+    )
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -126,4 +149,5 @@ def build_worker(
         max_concurrent_activities=16,
         max_concurrent_local_activities=64,
         max_concurrent_workflow_tasks=64,
+        plugins=plugins,
     )

@@ -87,6 +87,13 @@ SWEEPS = (
         transcripts.DUE,
         transcripts.PURGE,
     ),
+    Sweep(  # an agent's tool calls in the workflow, each an attempt without tokens
+        "tool_transcripts",
+        "purged",
+        lambda r: r.transcripts_days,
+        transcripts.TOOL_DUE,
+        transcripts.TOOL_PURGE,
+    ),
     Sweep("outbox", "deleted", lambda r: r.events_days, sql.OUTBOX_DUE, sql.OUTBOX_BATCH),
     Sweep(
         "processed_events",

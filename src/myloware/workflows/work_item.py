@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from myloware.agents import (
@@ -48,7 +48,9 @@ with workflow.unsafe.imports_passed_through():
         WorkItemResult,
     )
     from myloware.pipeline_template import TemplateRef
+    from myloware.workflows.agent_step import AGENT_IN_WORKFLOW_PATCH, AgentStep
     from myloware.workflows.approval_step import ApprovalStep
+    from myloware.workflows.failures import failure_reason
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -76,18 +78,6 @@ TEMPLATE_VERIFIER_PATCH = "template-verifier-off"
 MODEL_QUEUE_PATCH = "model-task-queue"
 # how long a document waits for a model worker before the rules' record goes on alone
 MODEL_QUEUE_WAIT = timedelta(minutes=30)
-
-
-def failure_reason(err: BaseException) -> str:
-    """The innermost human-readable cause of an activity failure."""
-    cause: BaseException | None = err
-    while cause is not None:
-        if isinstance(cause, ApplicationError):
-            return cause.message
-        if isinstance(cause, TimeoutError):
-            return f"timed out ({cause.type.name if cause.type else 'timeout'})"
-        cause = cause.__cause__
-    return str(err)
 
 
 def _extract_locally(inp: WorkItemInput, template: TemplateRef | None) -> bool:
@@ -183,6 +173,9 @@ class ItemPipeline:
                         rules=extracted.record,
                     ),
                 )
+            if extracted.agent is not None and workflow.patched(AGENT_IN_WORKFLOW_PATCH):
+                self.stage_name = AgentName.EXTRACTOR_AGENT.value
+                extracted = await AgentStep(ref, gen.document_type).run(extracted)
             record = await self._run(
                 AgentName.RESTYLER,
                 JsonRestyler.run,

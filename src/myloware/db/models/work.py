@@ -117,6 +117,12 @@ class Attempt(Base):
             "started_at",
             postgresql_where=text("tokens_in IS NOT NULL"),
         ),
+        # the agent's tool calls (no tokens) whose answers expire with the transcripts
+        Index(
+            "ix_attempts_tool_calls_started",
+            "started_at",
+            postgresql_where=text("agent_id = 'ExtractorTool'"),
+        ),
         # the cost report: a tenant's attempts in a period, the summed columns included
         Index(
             "ix_attempts_tenant_started",
