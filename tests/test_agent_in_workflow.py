@@ -61,6 +61,9 @@ def test_our_values_are_written_as_before_and_the_sdks_without_unset_fields() ->
         assert mine == other, value
         hint = [type(value)] if value is not None else None
         assert ours.from_payloads([other], hint) == [value]
+    # our models inside a list or a dict keep their unset fields too ("findings": [] here)
+    for box in ([ExtractOutput(record=record)], {"out": ExtractOutput(record=record)}):
+        assert ours.to_payloads([box]) == theirs.to_payloads([box])
     call = ResponseFunctionToolCall(
         type="function_call", call_id="c1", name="check_arithmetic", arguments="{}"
     )

@@ -32,8 +32,15 @@ OURS = "myloware."
 
 
 def is_ours(value: Any) -> bool:
-    """A value whose class is MyloWare's (written with every field, as always)."""
-    return type(value).__module__.startswith(OURS)
+    """A value whose class is MyloWare's, or a list, tuple or dict holding one (written with
+    every field, as always: a list of our models too)."""
+    if type(value).__module__.startswith(OURS):
+        return True
+    if isinstance(value, list | tuple):
+        return any(is_ours(item) for item in value)
+    if isinstance(value, dict):
+        return any(is_ours(item) for item in value.values())
+    return False
 
 
 class JSONConverter(PydanticJSONPlainPayloadConverter):
