@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.base import MemDocType, WorkItemStatus
@@ -74,14 +74,15 @@ async def nearest(
     document_type: DocumentType | None = None,
     exclude_item: uuid.UUID | None = None,
 ) -> list[MemoryHit]:
-    """The tenant's ``limit`` documents nearest ``vector``, the nearest first (the HNSW
-    index, or exactly where it cannot vouch for its answer: :mod:`myloware.memory.ann`)."""
+    """The tenant's ``limit`` documents nearest ``vector`` (floats, or pgvector's text form),
+    the nearest first (the HNSW index, or exactly where it cannot vouch for its answer:
+    :mod:`myloware.memory.ann`)."""
     raw = await (await session.connection()).get_raw_connection()
     pg: Connection = raw.driver_connection  # type: ignore[assignment]  # the session's own
     found = await nearest_docs(
         pg,
         tenant_id=tenant_id,
-        vector=vector_literal(vector),
+        vector=vector if isinstance(vector, str) else vector_literal(vector),
         limit=limit,
         pool=SEARCH_POOL,
         params={
@@ -92,34 +93,44 @@ async def nearest(
     distance = {n.doc_id: n.distance for n in found.near}
     if not distance:
         return []
-    query = (  # the texts of the few found only
-        select(MemDoc.id, MemDoc.content, WorkItem)
+    query = (  # the few found only, and only the columns a hit shows
+        select(
+            MemDoc.id,
+            func.left(MemDoc.content, SNIPPET_CHARS * 2),
+            WorkItem.id,
+            WorkItem.work_order_id,
+            WorkItem.type,
+            WorkItem.status,
+            WorkItem.filename,
+            WorkItem.created_at,
+        )
         .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
         .where(MemDoc.tenant_id == tenant_id, MemDoc.id.in_(distance))
     )
     rows = sorted((await session.execute(query)).all(), key=lambda row: distance[row[0]])
     return [
         MemoryHit(
-            work_item_id=item.id,
-            work_order_id=item.work_order_id,
-            document_type=item.type,
-            status=item.status,
-            filename=item.filename,
+            work_item_id=item_id,
+            work_order_id=order_id,
+            document_type=doc_type,
+            status=status,
+            filename=filename,
             similarity=round(1.0 - distance[doc_id], 4),
-            snippet=" ".join(content[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS],
-            created_at=item.created_at,
+            snippet=" ".join(head.split())[:SNIPPET_CHARS],
+            created_at=created_at,
         )
-        for doc_id, content, item in rows
+        for doc_id, head, item_id, order_id, doc_type, status, filename, created_at in rows
     ]
 
 
 async def _context_row(
     session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
 ) -> tuple[Any, str, DocumentType | None] | None:
-    """The item's CONTEXT embedding (None until indexed), text and type."""
+    """The item's CONTEXT embedding in pgvector's text form (None until indexed: passed on
+    as it is, not parsed and written out again), text and type."""
     row = (
         await session.execute(
-            select(MemDoc.embedding, MemDoc.content, WorkItem.type)
+            select(cast(MemDoc.embedding, Text), MemDoc.content, WorkItem.type)
             .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
             .where(
                 MemDoc.tenant_id == tenant_id,
