@@ -11,12 +11,12 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.db.base import MemDocType, WorkItemStatus
+from myloware.db.base import WorkItemStatus
 from myloware.db.direct import Connection
-from myloware.db.models import MemDoc, WorkItem
+from myloware.db.models import WorkItem
 from myloware.errors import NotFoundError, ServiceUnavailable, ValidationFailed
 from myloware.memory import Embedder, EmbeddingUnavailable
 from myloware.memory.ann import nearest_docs
@@ -77,8 +77,7 @@ async def nearest(
     """The tenant's ``limit`` documents nearest ``vector`` (floats, or pgvector's text form),
     the nearest first (the HNSW index, or exactly where it cannot vouch for its answer:
     :mod:`myloware.memory.ann`)."""
-    raw = await (await session.connection()).get_raw_connection()
-    pg: Connection = raw.driver_connection  # type: ignore[assignment]  # the session's own
+    pg = await _psycopg(session)
     found = await nearest_docs(
         pg,
         tenant_id=tenant_id,
@@ -93,21 +92,8 @@ async def nearest(
     distance = {n.doc_id: n.distance for n in found.near}
     if not distance:
         return []
-    query = (  # the few found only, and only the columns a hit shows
-        select(
-            MemDoc.id,
-            func.left(MemDoc.content, SNIPPET_CHARS * 2),
-            WorkItem.id,
-            WorkItem.work_order_id,
-            WorkItem.type,
-            WorkItem.status,
-            WorkItem.filename,
-            WorkItem.created_at,
-        )
-        .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
-        .where(MemDoc.tenant_id == tenant_id, MemDoc.id.in_(distance))
-    )
-    rows = sorted((await session.execute(query)).all(), key=lambda row: distance[row[0]])
+    cur = await pg.execute(_HITS, {"tenant": tenant_id, "ids": list(distance)})
+    rows = sorted(await cur.fetchall(), key=lambda row: distance[row[0]])
     return [
         MemoryHit(
             work_item_id=item_id,
@@ -123,23 +109,42 @@ async def nearest(
     ]
 
 
+# The look-ups around a search run as SQL on the session's own psycopg connection (in its
+# transaction), as the search does: two ORM statements cost more CPU than the rest of it.
+#: what a hit shows of the docs found: their items' columns and the head of their text
+_HITS = f"""
+SELECT m.id, left(m.content, {SNIPPET_CHARS * 2}), w.id, w.work_order_id, w.type, w.status,
+       w.filename, w.created_at
+FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id
+WHERE m.tenant_id = %(tenant)s AND m.id = ANY(%(ids)s)
+"""
+#: an item's CONTEXT doc: its embedding in pgvector's text form (passed on as it is, not
+#: parsed and written out again; NULL until indexed), its text, the item's type
+_CONTEXT = """
+SELECT m.embedding::text, m.content, w.type::text
+FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id
+WHERE m.tenant_id = %(tenant)s AND m.work_item_id = %(item)s AND m.type = 'CONTEXT'
+"""
+
+
+async def _psycopg(session: AsyncSession) -> Connection:
+    """The session's own psycopg connection (its transaction)."""
+    raw = await (await session.connection()).get_raw_connection()
+    pg: Connection = raw.driver_connection  # type: ignore[assignment]
+    return pg
+
+
 async def _context_row(
     session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
-) -> tuple[Any, str, DocumentType | None] | None:
-    """The item's CONTEXT embedding in pgvector's text form (None until indexed: passed on
-    as it is, not parsed and written out again), text and type."""
-    row = (
-        await session.execute(
-            select(cast(MemDoc.embedding, Text), MemDoc.content, WorkItem.type)
-            .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
-            .where(
-                MemDoc.tenant_id == tenant_id,
-                MemDoc.work_item_id == work_item_id,
-                MemDoc.type == MemDocType.CONTEXT,
-            )
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+) -> tuple[str | None, str, DocumentType | None] | None:
+    """The item's CONTEXT embedding (pgvector's text form; None until indexed), text and
+    type."""
+    pg = await _psycopg(session)
+    cur = await pg.execute(_CONTEXT, {"tenant": tenant_id, "item": work_item_id})
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    return row[0], row[1], None if row[2] is None else DocumentType(row[2])
 
 
 async def similar_items(
