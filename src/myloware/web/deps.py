@@ -41,28 +41,32 @@ async def _state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(_state)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.sessions() as session:
+# The dependencies below take the request, not StateDep: each level of dependencies costs
+# FastAPI a resolution per request, and these run on every one.
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_state(request).sessions() as session:
         yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_read_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session for routes that only read (``db.engine.read_session_factory``): no
     transaction round trips. Writes, and memory look-ups, take :data:`SessionDep`."""
-    async with state.read_sessions() as session:
+    async with get_state(request).read_sessions() as session:
         yield session
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
-async def get_read_connection(state: StateDep) -> AsyncIterator[direct.Connection]:
+async def get_read_connection(request: Request) -> AsyncIterator[direct.Connection]:
     """A pooled psycopg connection in autocommit, for the hottest reads
     (``services.order_reads``)."""
-    async with direct.autocommit(state.engine) as pg:
+    async with direct.autocommit(get_state(request).engine) as pg:
         yield pg
 
 
@@ -189,9 +193,10 @@ async def _from_headers(request: Request, state: AppState, session: AsyncSession
     )
 
 
-async def get_principal(request: Request, state: StateDep, session: ReadSessionDep) -> Principal:
+async def get_principal(request: Request, session: ReadSessionDep) -> Principal:
     """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key`` (failures throttled
     per client address), then rate-limit the principal."""
+    state = get_state(request)
     if "authorization" in request.headers or "x-api-key" in request.headers:
         principal = await throttled(state, request, lambda: _from_headers(request, state, session))
     else:  # no credential at all is not a guess: 401 without counting
