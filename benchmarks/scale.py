@@ -14,8 +14,9 @@ doc with an embedding), the HNSW index built, and then measured:
   fallback (docs/memory.md, "The memory index");
 - the API, as the biggest and as the smallest tenant: the work-order list, the list filtered
   by status and priority, one order, its items, the approvals waiting and similar
-  documents — first one request at a time (each read's own cost, p50/p95), then from
-  locust in its own process at a fixed 200 requests/s (p50/p95/p99 per endpoint);
+  documents — first one request at a time (each read's own cost, p50/p95, and the API
+  process's CPU ms per request), then from locust in its own process at a fixed 200
+  requests/s (p50/p95/p99 per endpoint; the API's CPU ms per request answered);
 - the pipeline on the full database: 200 documents through two workers, auto-approved
   (documents/s, latency per document and stage; :mod:`benchmarks._scale_pipeline`).
 
@@ -39,6 +40,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import psutil
 
 from benchmarks import _report
 from benchmarks._scale_load import Tenant, around, create_tenants, load, plan_tenants
@@ -65,10 +67,19 @@ class ScaleConfig:
     k: int = 10
     rate: int = 200
     seconds: int = 20
+    sequential: int = 200  # one-at-a-time requests per API read (latency and CPU per request)
     pipeline_documents: int = 200  # pushed through the pipeline on the full database
 
 
-SMOKE = ScaleConfig(sizes=(300, 2_000), queries=4, k=10, rate=20, seconds=4, pipeline_documents=6)
+SMOKE = ScaleConfig(
+    sizes=(300, 2_000),
+    queries=4,
+    k=10,
+    rate=20,
+    seconds=4,
+    sequential=4,
+    pipeline_documents=6,
+)
 
 
 def _ms(seconds: list[float]) -> dict[str, float]:
@@ -220,20 +231,33 @@ SEQUENTIAL = {
 }
 
 
+def _api_cpu_seconds(stack: Stack) -> float:
+    """CPU seconds (user + system) the API process has used so far."""
+    times = psutil.Process(stack.roles["api"].pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def _sequential(stack: Stack, token: str, ids: dict[str, list[str]], n: int) -> dict[str, Any]:
-    """p50/p95 ms of each read, ``n`` requests one after another (after one warm-up)."""
+    """p50/p95 ms of each read, ``n`` requests one after another (after one warm-up), and
+    the API process's CPU ms per request (``cpu_ms``) over those ``n``."""
     out: dict[str, Any] = {}
     pick = random.Random(5)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=stack.api_url, headers=headers, timeout=30) as client:
         for name, path in SEQUENTIAL.items():
             took: list[float] = []
-            for _ in range(n + 1):
+            cpu = 0.0
+            for i in range(n + 1):
                 url = path.format(order=pick.choice(ids["orders"]), item=pick.choice(ids["items"]))
+                if i == 1:
+                    cpu = _api_cpu_seconds(stack)
                 began = time.perf_counter()
                 client.get(url).raise_for_status()
                 took.append(time.perf_counter() - began)
-            out[name] = _ms(took[1:])
+            out[name] = {
+                **_ms(took[1:]),
+                "cpu_ms": round((_api_cpu_seconds(stack) - cpu) * 1000 / n, 2),
+            }
     return out
 
 
@@ -259,11 +283,18 @@ def _api(stack: Stack, tenants: list[Tenant], config: ScaleConfig) -> dict[str, 
             stack, ids_file, config.rate, api, locustfile=LOCUSTFILE, token=token, label=tenant.name
         )
         out[tenant.name] = {
-            "one_client_ms": _sequential(stack, token, ids, config.queries),
+            "one_client_ms": _sequential(stack, token, ids, config.sequential),
             "overall": fig["overall"],
             "endpoints": fig["endpoints"],
             "failures": fig["failures"],
             "other_cpu_percent": fig["other_processes"]["cpu_percent"],
+            # the API process's CPU per request answered under the fixed rate
+            "api_cpu_ms_per_request": round(
+                fig["processes"]["api"]["cpu_seconds"]
+                * 1000
+                / max(1, fig["overall"].get("requests", 0)),
+                2,
+            ),
         }
     return out
 

@@ -198,6 +198,8 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
             one = tenant["one_client_ms"]
             assert set(one) == {"list", "filter", "get", "items", "approvals", "similar"}
             assert all(0 < ms["p50"] <= ms["p95"] for ms in one.values())
+            assert all(ms["cpu_ms"] >= 0 for ms in one.values())  # 4 requests: may be < a tick
+            assert tenant["api_cpu_ms_per_request"] > 0
             assert tenant["overall"]["failures"] == 0 and tenant["overall"]["requests"] > 0
             assert set(tenant["endpoints"]) <= SCALE_ENDPOINTS  # a few requests: not all may
             assert len(tenant["endpoints"]) >= 4  # have come up, but the scale users' did

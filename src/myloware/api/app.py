@@ -39,7 +39,7 @@ from myloware.api.routes import (
     work_items,
     work_orders,
 )
-from myloware.db.engine import create_engine, session_factory
+from myloware.db.engine import create_engine, read_session_factory, session_factory
 from myloware.documents import blob_store_for
 from myloware.memory import embedder_for
 from myloware.settings import Settings
@@ -112,6 +112,7 @@ def create_app(
             supervision=supervision,
             engine=engine,
             sessions=session_factory(engine),
+            read_sessions=read_session_factory(engine),
             redis=redis,
             rate_limiter=RateLimiter(
                 redis,

@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 Connection = psycopg.AsyncConnection[Any]
-__all__ = ["Connection", "Jsonb", "engine_of", "jsonb", "transaction"]
+__all__ = ["Connection", "Jsonb", "autocommit", "engine_of", "jsonb", "transaction"]
 
 
 @asynccontextmanager
@@ -33,6 +33,25 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[Connection]:
         pg: Connection = fairy.driver_connection  # type: ignore[assignment]
         async with pg.transaction():
             yield pg
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[Connection]:
+    """A pooled connection on which each statement commits on its own: for reads, which
+    then send no ``BEGIN``/``ROLLBACK`` (each statement sees its own snapshot, as under
+    READ COMMITTED inside a transaction). The connection goes back to the pool as it came.
+
+    Statements that need a transaction (writes that belong together, ``SET LOCAL``) take
+    :func:`transaction`."""
+    async with engine.connect() as conn:
+        fairy = await conn.get_raw_connection()
+        pg: Connection = fairy.driver_connection  # type: ignore[assignment]
+        await pg.set_autocommit(True)
+        try:
+            yield pg
+        finally:
+            if not pg.closed:
+                await pg.set_autocommit(False)
 
 
 def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:

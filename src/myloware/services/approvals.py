@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -165,9 +165,53 @@ async def list_pending(
     limit: int = 50,
     offset: int = 0,
 ) -> Sequence[ApprovalRequest]:
-    """What waits for a person. ``vendor`` matches part of the waiting record's vendor_name
-    (any case); ``groups`` keeps those of any of these approver groups; ``document_type``
-    the record's type (or the item's, before extraction);
+    """What waits for a person (see :func:`pending_query` for the filters and orders)."""
+    query = pending_query(
+        tenant_id=tenant_id,
+        group=group,
+        groups=groups,
+        vendor=vendor,
+        document_type=document_type,
+        sort=sort,
+    )
+    return (await session.scalars(query.limit(limit).offset(offset))).all()
+
+
+async def pending_with_records(
+    session: AsyncSession, query: Select[ApprovalRequest], *, limit: int, offset: int
+) -> list[tuple[ApprovalRequest, dict[str, Any] | None]]:
+    """A page of :func:`pending_query`'s requests, each with the record it waits with (as
+    :func:`waiting_records` finds it; None before extraction), in one statement."""
+    latest = (
+        select(Attempt.output)
+        .where(
+            Attempt.tenant_id == ApprovalRequest.tenant_id,
+            Attempt.work_item_id == ApprovalRequest.work_item_id,
+            Attempt.agent_id == RECORD_STAGE,
+            Attempt.status == AttemptStatus.COMPLETED,
+            Attempt.output.is_not(None),
+        )
+        .order_by(Attempt.started_at.desc(), Attempt.attempt_number.desc())
+        .limit(1)
+        .correlate(ApprovalRequest)
+        .scalar_subquery()
+    )
+    rows = (await session.execute(query.add_columns(latest).limit(limit).offset(offset))).all()
+    return [(r, dict(out) if isinstance(out, dict) else None) for r, out in rows]
+
+
+def pending_query(
+    *,
+    tenant_id: uuid.UUID,
+    group: str | None = None,
+    groups: Collection[str] | None = None,
+    vendor: str | None = None,
+    document_type: str | None = None,
+    sort: str = "due",
+) -> Select[ApprovalRequest]:
+    """The tenant's pending approval requests in order. ``vendor`` matches part of the
+    waiting record's vendor_name (any case); ``groups`` keeps those of any of these approver
+    groups; ``document_type`` the record's type (or the item's, before extraction);
     ``sort`` is one of :data:`SORTS`, every order ending on the due time."""
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}")
@@ -218,7 +262,7 @@ async def list_pending(
     if sort == "group":
         order.append(ApprovalRequest.approver_group)
     order += [ApprovalRequest.due_at, ApprovalRequest.id]
-    return (await session.scalars(query.order_by(*order).limit(limit).offset(offset))).all()
+    return query.order_by(*order)
 
 
 def plain_reason(request: ApprovalRequest) -> str:

@@ -14,9 +14,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.db.base import MemDocType, WorkItemStatus
+from myloware.db.base import WorkItemStatus
 from myloware.db.direct import Connection
-from myloware.db.models import MemDoc, WorkItem
+from myloware.db.models import WorkItem
 from myloware.errors import NotFoundError, ServiceUnavailable, ValidationFailed
 from myloware.memory import Embedder, EmbeddingUnavailable
 from myloware.memory.ann import nearest_docs
@@ -74,14 +74,14 @@ async def nearest(
     document_type: DocumentType | None = None,
     exclude_item: uuid.UUID | None = None,
 ) -> list[MemoryHit]:
-    """The tenant's ``limit`` documents nearest ``vector``, the nearest first (the HNSW
-    index, or exactly where it cannot vouch for its answer: :mod:`myloware.memory.ann`)."""
-    raw = await (await session.connection()).get_raw_connection()
-    pg: Connection = raw.driver_connection  # type: ignore[assignment]  # the session's own
+    """The tenant's ``limit`` documents nearest ``vector`` (floats, or pgvector's text form),
+    the nearest first (the HNSW index, or exactly where it cannot vouch for its answer:
+    :mod:`myloware.memory.ann`)."""
+    pg = await _psycopg(session)
     found = await nearest_docs(
         pg,
         tenant_id=tenant_id,
-        vector=vector_literal(vector),
+        vector=vector if isinstance(vector, str) else vector_literal(vector),
         limit=limit,
         pool=SEARCH_POOL,
         params={
@@ -92,43 +92,59 @@ async def nearest(
     distance = {n.doc_id: n.distance for n in found.near}
     if not distance:
         return []
-    query = (  # the texts of the few found only
-        select(MemDoc.id, MemDoc.content, WorkItem)
-        .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
-        .where(MemDoc.tenant_id == tenant_id, MemDoc.id.in_(distance))
-    )
-    rows = sorted((await session.execute(query)).all(), key=lambda row: distance[row[0]])
+    cur = await pg.execute(_HITS, {"tenant": tenant_id, "ids": list(distance)})
+    rows = sorted(await cur.fetchall(), key=lambda row: distance[row[0]])
     return [
         MemoryHit(
-            work_item_id=item.id,
-            work_order_id=item.work_order_id,
-            document_type=item.type,
-            status=item.status,
-            filename=item.filename,
+            work_item_id=item_id,
+            work_order_id=order_id,
+            document_type=doc_type,
+            status=status,
+            filename=filename,
             similarity=round(1.0 - distance[doc_id], 4),
-            snippet=" ".join(content[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS],
-            created_at=item.created_at,
+            snippet=" ".join(head.split())[:SNIPPET_CHARS],
+            created_at=created_at,
         )
-        for doc_id, content, item in rows
+        for doc_id, head, item_id, order_id, doc_type, status, filename, created_at in rows
     ]
+
+
+# The look-ups around a search run as SQL on the session's own psycopg connection (in its
+# transaction), as the search does: two ORM statements cost more CPU than the rest of it.
+#: what a hit shows of the docs found: their items' columns and the head of their text
+_HITS = f"""
+SELECT m.id, left(m.content, {SNIPPET_CHARS * 2}), w.id, w.work_order_id, w.type, w.status,
+       w.filename, w.created_at
+FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id
+WHERE m.tenant_id = %(tenant)s AND m.id = ANY(%(ids)s)
+"""
+#: an item's CONTEXT doc: its embedding in pgvector's text form (passed on as it is, not
+#: parsed and written out again; NULL until indexed), its text, the item's type
+_CONTEXT = """
+SELECT m.embedding::text, m.content, w.type::text
+FROM mem_docs m JOIN work_items w ON w.id = m.work_item_id
+WHERE m.tenant_id = %(tenant)s AND m.work_item_id = %(item)s AND m.type = 'CONTEXT'
+"""
+
+
+async def _psycopg(session: AsyncSession) -> Connection:
+    """The session's own psycopg connection (its transaction)."""
+    raw = await (await session.connection()).get_raw_connection()
+    pg: Connection = raw.driver_connection  # type: ignore[assignment]
+    return pg
 
 
 async def _context_row(
     session: AsyncSession, *, tenant_id: uuid.UUID, work_item_id: uuid.UUID
-) -> tuple[Any, str, DocumentType | None] | None:
-    """The item's CONTEXT embedding (None until indexed), text and type."""
-    row = (
-        await session.execute(
-            select(MemDoc.embedding, MemDoc.content, WorkItem.type)
-            .join(WorkItem, WorkItem.id == MemDoc.work_item_id)
-            .where(
-                MemDoc.tenant_id == tenant_id,
-                MemDoc.work_item_id == work_item_id,
-                MemDoc.type == MemDocType.CONTEXT,
-            )
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+) -> tuple[str | None, str, DocumentType | None] | None:
+    """The item's CONTEXT embedding (pgvector's text form; None until indexed), text and
+    type."""
+    pg = await _psycopg(session)
+    cur = await pg.execute(_CONTEXT, {"tenant": tenant_id, "item": work_item_id})
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    return row[0], row[1], None if row[2] is None else DocumentType(row[2])
 
 
 async def similar_items(

@@ -128,17 +128,21 @@ async def list_work_orders(
         conditions.append(WorkOrder.status == status)
     if priority is not None:
         conditions.append(WorkOrder.priority == priority)
-    total = await session.scalar(select(func.count()).select_from(WorkOrder).where(*conditions))
-    rows = (
-        await session.scalars(
-            select(WorkOrder)
+    count = select(func.count()).select_from(WorkOrder).where(*conditions)
+    # one round trip: the count rides along as a scalar subquery (computed once); a page
+    # past the end has no row to carry it, and counts on its own
+    found = (
+        await session.execute(
+            select(WorkOrder, count.scalar_subquery().correlate(None))
             .where(*conditions)
             .order_by(WorkOrder.created_at.desc(), WorkOrder.id)
             .limit(limit)
             .offset(offset)
         )
     ).all()
-    return rows, int(total or 0)
+    if not found:
+        return [], int(await session.scalar(count) or 0)
+    return [order for order, _ in found], int(found[0][1])
 
 
 async def get_work_order(
@@ -185,14 +189,16 @@ async def find_work_order(session: AsyncSession, *, tenant_id: uuid.UUID, ref: s
 async def list_work_items(
     session: AsyncSession, *, tenant_id: uuid.UUID, work_order_id: uuid.UUID
 ) -> Sequence[WorkItem]:
-    await get_work_order(session, tenant_id=tenant_id, work_order_id=work_order_id)
-    return (
+    items = (
         await session.scalars(
             select(WorkItem)
             .where(WorkItem.work_order_id == work_order_id, WorkItem.tenant_id == tenant_id)
             .order_by(WorkItem.position)
         )
     ).all()
+    if not items:  # no order of the tenant's, or one without items (404 or an empty list)
+        await get_work_order(session, tenant_id=tenant_id, work_order_id=work_order_id)
+    return items
 
 
 async def get_work_item(

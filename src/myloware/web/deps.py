@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Capability, Principal
-from myloware.auth.tokens import API_KEY_PREFIX, decode_token, hash_api_key
+from myloware.auth.tokens import API_KEY_PREFIX, hash_api_key
+from myloware.db import direct
 from myloware.db.audit import ClientInfo
 from myloware.db.base import TenantStatus
 from myloware.db.models import ApiKey, Tenant
@@ -31,15 +32,45 @@ def get_state(request: Request) -> AppState:
     return state
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+async def _state(request: Request) -> AppState:
+    # Dependencies are coroutines: FastAPI runs a plain ``def`` dependency in its thread
+    # pool, a thread hand-off per request (measured: a sixth of a read's CPU).
+    return get_state(request)
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.sessions() as session:
+StateDep = Annotated[AppState, Depends(_state)]
+
+
+# The dependencies below take the request, not StateDep: each level of dependencies costs
+# FastAPI a resolution per request, and these run on every one.
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_state(request).sessions() as session:
         yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for routes that only read (``db.engine.read_session_factory``): no
+    transaction round trips. Writes, and memory look-ups, take :data:`SessionDep`."""
+    async with get_state(request).read_sessions() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[direct.Connection]:
+    """A pooled psycopg connection in autocommit, for the hottest reads
+    (``services.order_reads``)."""
+    async with direct.autocommit(get_state(request).engine) as pg:
+        yield pg
+
+
+ReadConnectionDep = Annotated[direct.Connection, Depends(get_read_connection)]
 
 
 async def _tenant_status(state: AppState, session: AsyncSession, tenant_id: uuid.UUID) -> str:
@@ -94,7 +125,7 @@ async def authenticate_credential(
     The one place credentials are verified: the API's headers and the UI's cookie both end
     here."""
     if token is not None:
-        principal = decode_token(state.settings, token)
+        principal = state.tokens.principal(token)
     elif api_key is not None:
         principal = await _principal_from_api_key(state, session, api_key)
     else:
@@ -162,9 +193,10 @@ async def _from_headers(request: Request, state: AppState, session: AsyncSession
     )
 
 
-async def get_principal(request: Request, state: StateDep, session: SessionDep) -> Principal:
+async def get_principal(request: Request, session: ReadSessionDep) -> Principal:
     """Authenticate by ``Authorization: Bearer <JWT>`` or ``X-API-Key`` (failures throttled
     per client address), then rate-limit the principal."""
+    state = get_state(request)
     if "authorization" in request.headers or "x-api-key" in request.headers:
         principal = await throttled(state, request, lambda: _from_headers(request, state, session))
     else:  # no credential at all is not a guess: 401 without counting
@@ -225,7 +257,7 @@ ToDay = Annotated[
 ]
 
 
-def asked_period(first: FromDay = None, last: ToDay = None) -> Period:
+async def asked_period(first: FromDay = None, last: ToDay = None) -> Period:
     """The period of ``?from=&to=``; a reversed or too long one is refused (422)."""
     return period(first, last)
 

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
+from myloware.auth.tokens import VerifiedTokens
 from myloware.documents.blobs import BlobStore
 from myloware.loops import InFlight
 from myloware.memory import Embedder
@@ -28,6 +29,7 @@ class AppState:
     temporal_address: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]  # autocommit: read-only routes
     redis: Redis
     rate_limiter: RateLimiter
     metrics: Metrics
@@ -49,5 +51,9 @@ class AppState:
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=30)
     )
     api_keys: TTLCache[str, Any] = field(default_factory=lambda: TTLCache(maxsize=10_000, ttl=30))
+    tokens: VerifiedTokens = field(init=False)  # the JWTs this process has verified
     known_tenants: set[uuid.UUID] = field(default_factory=set)
     pages: PageCache = field(default_factory=PageCache)  # rendered document pages
+
+    def __post_init__(self) -> None:
+        self.tokens = VerifiedTokens(self.settings)

@@ -12,7 +12,16 @@ from pydantic import BaseModel, Field
 from myloware.contracts import DecisionOutcome
 from myloware.services import approvals as svc
 from myloware.services.schemas import ApprovalIn
-from myloware.web.deps import Approver, Limit, Offset, Reader, SessionDep, StateDep, client_info
+from myloware.web.deps import (
+    Approver,
+    Limit,
+    Offset,
+    Reader,
+    ReadSessionDep,
+    SessionDep,
+    StateDep,
+    client_info,
+)
 from myloware.web.envelope import ApiResponse, ListResponse
 from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 from myloware.web.temporal import temporal_client
@@ -98,7 +107,7 @@ async def submit_approval(
 )
 async def list_pending(
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     group: Annotated[str | None, Query(max_length=255)] = None,
     vendor: Annotated[
         str | None, Query(max_length=255, description="part of the vendor's name, any case")
@@ -113,19 +122,14 @@ async def list_pending(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ListResponse[PendingApproval]:
-    rows = await svc.list_pending(
-        session,
+    query = svc.pending_query(
         tenant_id=principal.tenant_id,
         group=group or None,
         vendor=vendor or None,
         document_type=document_type or None,
         sort=sort,
-        limit=limit,
-        offset=offset,
     )
-    records = await svc.waiting_records(
-        session, tenant_id=principal.tenant_id, work_item_ids=[r.work_item_id for r in rows]
-    )
+    rows = await svc.pending_with_records(session, query, limit=limit, offset=offset)
     return ListResponse(
         data=[
             PendingApproval.model_validate(
@@ -143,9 +147,9 @@ async def list_pending(
                     "explanation": r.explanation,
                     "reason": svc.plain_reason(r),
                     **svc.age_and_sla(r),
-                    **_record_facts(records.get(r.work_item_id)),
+                    **_record_facts(record),
                 }
             )
-            for r in rows
+            for r, record in rows
         ]
     )

@@ -135,7 +135,7 @@ async def health(request: Request, state: StateDep, session: SessionDep) -> JSON
     body = report.model_dump(mode="json", include={"status", "timestamp"})
     if "authorization" in request.headers or "x-api-key" in request.headers:
         try:
-            await get_principal(request, state, session)
+            await get_principal(request, session)
         except (AuthError, RateLimited):
             raise
         except Exception as exc:  # the database is down: credentials cannot be checked

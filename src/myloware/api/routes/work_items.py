@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
 from myloware.services import work_orders as svc
 from myloware.services.schemas import AttemptOut, WorkItemOut
 from myloware.storable import StorableModel
-from myloware.web.deps import Reader, SessionDep, Writer
+from myloware.web.deps import Reader, ReadSessionDep, SessionDep, Writer
 from myloware.web.envelope import ApiResponse, ListResponse
 from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 
@@ -25,7 +25,7 @@ router = APIRouter(
 
 @router.get("/{work_item_id}", response_model=ApiResponse[WorkItemOut], summary="Get a work item")
 async def get_work_item(
-    work_item_id: uuid.UUID, principal: Reader, session: SessionDep
+    work_item_id: uuid.UUID, principal: Reader, session: ReadSessionDep
 ) -> ApiResponse[WorkItemOut]:
     item = await svc.get_work_item(
         session, tenant_id=principal.tenant_id, work_item_id=work_item_id
@@ -39,7 +39,7 @@ async def get_work_item(
     summary="List a work item's attempts",
 )
 async def list_attempts(
-    work_item_id: uuid.UUID, principal: Reader, session: SessionDep
+    work_item_id: uuid.UUID, principal: Reader, session: ReadSessionDep
 ) -> ListResponse[AttemptOut]:
     rows = await svc.list_attempts(
         session, tenant_id=principal.tenant_id, work_item_id=work_item_id
@@ -73,7 +73,7 @@ class EvaluationOut(BaseModel):
     summary="List a work item's evaluation results (Verifier, datasets)",
 )
 async def list_evaluations(
-    work_item_id: uuid.UUID, principal: Reader, session: SessionDep
+    work_item_id: uuid.UUID, principal: Reader, session: ReadSessionDep
 ) -> ListResponse[EvaluationOut]:
     rows = await svc.list_evaluations(
         session, tenant_id=principal.tenant_id, work_item_id=work_item_id

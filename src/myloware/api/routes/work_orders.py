@@ -16,10 +16,20 @@ from myloware.db.base import Priority, WorkOrderStatus
 from myloware.db.models import WorkOrder
 from myloware.errors import ValidationFailed
 from myloware.records import DocumentType
+from myloware.services import order_reads as reads
 from myloware.services import work_orders as svc
 from myloware.services.schemas import WorkItemOut, WorkOrderCreate, WorkOrderOut
 from myloware.services.uploads import UploadedFile, prepare_items
-from myloware.web.deps import Limit, Offset, Reader, SessionDep, StateDep, Writer, client_info
+from myloware.web.deps import (
+    Limit,
+    Offset,
+    ReadConnectionDep,
+    Reader,
+    SessionDep,
+    StateDep,
+    Writer,
+    client_info,
+)
 from myloware.web.envelope import ApiResponse, ListResponse, PageResponse, Pagination
 from myloware.web.errors import AUTHENTICATED, WITH_BODY, error_responses
 from myloware.web.paths import id_param
@@ -68,14 +78,14 @@ REPLAYED = {
 @router.get("", response_model=PageResponse[WorkOrderOut], summary="List work orders")
 async def list_work_orders(
     principal: Reader,
-    session: SessionDep,
+    pg: ReadConnectionDep,
     status_: Annotated[WorkOrderStatus | None, Query(alias="status")] = None,
     priority: Priority | None = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> PageResponse[WorkOrderOut]:
-    rows, total = await svc.list_work_orders(
-        session,
+    rows, total = await reads.list_orders(
+        pg,
         tenant_id=principal.tenant_id,
         status=status_,
         priority=priority,
@@ -136,11 +146,9 @@ async def _created(
     responses=error_responses(404),
 )
 async def get_work_order(
-    work_order_id: uuid.UUID, principal: Reader, session: SessionDep
+    work_order_id: uuid.UUID, principal: Reader, pg: ReadConnectionDep
 ) -> ApiResponse[WorkOrderOut]:
-    order = await svc.get_work_order(
-        session, tenant_id=principal.tenant_id, work_order_id=work_order_id
-    )
+    order = await reads.get_order(pg, tenant_id=principal.tenant_id, work_order_id=work_order_id)
     return ApiResponse(data=WorkOrderOut.model_validate(order))
 
 
@@ -151,11 +159,9 @@ async def get_work_order(
     responses=error_responses(404),
 )
 async def list_work_items(
-    work_order_id: uuid.UUID, principal: Reader, session: SessionDep
+    work_order_id: uuid.UUID, principal: Reader, pg: ReadConnectionDep
 ) -> ListResponse[WorkItemOut]:
-    items = await svc.list_work_items(
-        session, tenant_id=principal.tenant_id, work_order_id=work_order_id
-    )
+    items = await reads.list_items(pg, tenant_id=principal.tenant_id, work_order_id=work_order_id)
     return ListResponse(data=[WorkItemOut.model_validate(i) for i in items])
 
 

@@ -34,7 +34,7 @@ def _day(value: str, name: str) -> date | None:
         ) from None
 
 
-def _typed(
+async def _typed(
     first: Annotated[str, Query(alias="from", max_length=40)] = "",
     last: Annotated[str, Query(alias="to", max_length=40)] = "",
 ) -> tuple[str, str]:
