@@ -7,6 +7,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,7 +16,9 @@ from myloware.db import direct
 from myloware.db.base import WorkOrderStatus
 from myloware.db.engine import PING_IDLE_S, create_engine, read_session_factory
 from myloware.db.models import WorkOrder
+from myloware.services import order_reads
 from tests.auth_support import TokenFor
+from tests.ui_support import bearer, sign_in
 
 INVOICE = "ACME Supplies\nInvoice INV-1\nDate: 2024-03-01\nTotal: 12.50 EUR"
 
@@ -31,12 +34,35 @@ async def test_a_page_past_the_end_still_counts_the_orders(
     past = await api.get("/v1/work-orders?limit=5&offset=5", headers=headers)
     assert past.status_code == 200
     assert past.json()["data"] == []
-    assert past.json()["pagination"] == {"total": 2, "limit": 5, "offset": 5}
+    assert past.json()["pagination"] == {"total": 2, "limit": 5, "offset": 5, "total_exact": True}
     low = await api.get("/v1/work-orders?priority=LOW&status=PENDING", headers=headers)
     assert [o["priority"] for o in low.json()["data"]] == ["LOW"]
     assert low.json()["pagination"]["total"] == 1
     other = await api.get("/v1/work-orders", headers=token_for("globex"))
     assert other.json()["pagination"]["total"] == 0 and other.json()["data"] == []
+
+
+async def test_the_total_stops_counting_at_the_cap(
+    api: httpx.AsyncClient, token_for: TokenFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big tenant's list does not count all its orders on every page: past the cap the
+    total says "at least" (API ``total_exact: false``, UI "2+ orders"), pages still read."""
+    monkeypatch.setattr(order_reads, "COUNT_CAP", 2)
+    headers = token_for("acme")
+    body = {"work_items": [{"type": "INVOICE", "content": INVOICE}]}
+    for _ in range(3):
+        assert (await api.post("/v1/work-orders", json=body, headers=headers)).status_code == 201
+    first = (await api.get("/v1/work-orders?limit=2", headers=headers)).json()
+    assert first["pagination"] == {"total": 2, "limit": 2, "offset": 0, "total_exact": False}
+    last = (await api.get("/v1/work-orders?limit=2&offset=2", headers=headers)).json()
+    assert len(last["data"]) == 1
+    past = (await api.get("/v1/work-orders?limit=2&offset=9", headers=headers)).json()
+    assert past["data"] == [] and past["pagination"]["total_exact"] is False
+    one = (await api.get("/v1/work-orders?priority=MEDIUM&limit=1", headers=headers)).json()
+    assert one["pagination"]["total_exact"] is False
+    cookie = await sign_in(api, bearer(headers))
+    page = await api.get("/ui/", headers=cookie)
+    assert page.status_code == 200 and "2+ orders" in page.text
 
 
 async def test_items_in_position_order_and_an_order_without_items_lists_none(

@@ -18,6 +18,7 @@ from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
 from myloware.errors import NotFoundError, ValidationFailed
 from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.outbox import record_event
+from myloware.services import order_reads
 from myloware.services.archived import archived_attempts
 from myloware.services.schemas import WorkOrderCreate
 
@@ -122,13 +123,17 @@ async def list_work_orders(
     priority: Priority | None = None,
     limit: int = 20,
     offset: int = 0,
-) -> tuple[Sequence[WorkOrder], int]:
+) -> tuple[Sequence[WorkOrder], int, bool]:
+    """A page of the tenant's orders, how many match (counted up to ``COUNT_CAP``, as the
+    API's list: :mod:`myloware.services.order_reads`) and whether that count is exact."""
     conditions = [WorkOrder.tenant_id == tenant_id]
     if status is not None:
         conditions.append(WorkOrder.status == status)
     if priority is not None:
         conditions.append(WorkOrder.priority == priority)
-    count = select(func.count()).select_from(WorkOrder).where(*conditions)
+    cap = order_reads.COUNT_CAP
+    matching = select(WorkOrder.id).where(*conditions).limit(cap + 1).subquery()
+    count = select(func.count()).select_from(matching)
     # one round trip: the count rides along as a scalar subquery (computed once); a page
     # past the end has no row to carry it, and counts on its own
     found = (
@@ -140,9 +145,8 @@ async def list_work_orders(
             .offset(offset)
         )
     ).all()
-    if not found:
-        return [], int(await session.scalar(count) or 0)
-    return [order for order, _ in found], int(found[0][1])
+    counted = int(found[0][1]) if found else int(await session.scalar(count) or 0)
+    return [order for order, _ in found], min(counted, cap), counted <= cap
 
 
 async def get_work_order(

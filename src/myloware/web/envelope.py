@@ -29,6 +29,9 @@ class Pagination(BaseModel):
     total: int
     limit: int
     offset: int
+    #: false where the count stopped at a cap: at least ``total`` match (the work-order list
+    #: counts up to 10,000)
+    total_exact: bool = True
 
 
 class PageResponse(BaseModel, Generic[T]):

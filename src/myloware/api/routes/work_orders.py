@@ -84,7 +84,7 @@ async def list_work_orders(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> PageResponse[WorkOrderOut]:
-    rows, total = await reads.list_orders(
+    found = await reads.list_orders(
         pg,
         tenant_id=principal.tenant_id,
         status=status_,
@@ -93,8 +93,10 @@ async def list_work_orders(
         offset=offset,
     )
     return PageResponse(
-        data=[WorkOrderOut.model_validate(r) for r in rows],
-        pagination=Pagination(total=total, limit=limit, offset=offset),
+        data=[WorkOrderOut.model_validate(r) for r in found.rows],
+        pagination=Pagination(
+            total=found.total, limit=limit, offset=offset, total_exact=found.exact
+        ),
     )
 
 

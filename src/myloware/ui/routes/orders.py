@@ -50,7 +50,7 @@ async def list_orders(
 ) -> Response:
     status_ = _choice(WorkOrderStatus, status)
     priority_ = _choice(Priority, priority)
-    rows, total = await svc.list_work_orders(
+    rows, total, exact = await svc.list_work_orders(
         session,
         tenant_id=principal.tenant_id,
         status=status_,
@@ -71,6 +71,7 @@ async def list_orders(
             "items": items,
             "counts": counts,
             "total": total,
+            "total_exact": exact,
             "page": page,
             "pages": pages,
             "status": status_.value if status_ else "",
