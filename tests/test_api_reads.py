@@ -63,6 +63,7 @@ async def test_the_total_stops_counting_at_the_cap(
     cookie = await sign_in(api, bearer(headers))
     page = await api.get("/ui/", headers=cookie)
     assert page.status_code == 200 and "2+ orders" in page.text
+    assert "pending <b>2+</b>" in page.text and "failed <b>0</b>" in page.text  # per status
 
 
 async def test_items_in_position_order_and_an_order_without_items_lists_none(

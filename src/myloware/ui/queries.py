@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.db.base import MemDocType, WorkOrderStatus
@@ -22,8 +22,8 @@ from myloware.db.models import (
     Record,
     RecordVersion,
     WorkItem,
-    WorkOrder,
 )
+from myloware.services import order_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +34,28 @@ class LoadedText:
     meta: dict[str, Any]
 
 
-async def order_status_counts(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str, int]:
-    """How many of the tenant's work orders are in each status (every status listed)."""
-    counted = await session.execute(
-        select(WorkOrder.status, func.count())
-        .where(WorkOrder.tenant_id == tenant_id)
-        .group_by(WorkOrder.status)
-    )
+#: per status, counted up to the work-order list's cap (an index range each, not the table)
+_STATUS_COUNTS = text(
+    "SELECT s::text AS status, (SELECT count(*) FROM (SELECT 1 FROM work_orders w "
+    "WHERE w.tenant_id = :tenant_id AND w.status = s LIMIT :count_limit) AS matching) AS n "
+    "FROM unnest(enum_range(NULL::work_order_status)) AS s"
+)
+
+
+async def order_status_counts(
+    session: AsyncSession, *, tenant_id: uuid.UUID
+) -> tuple[dict[str, int], set[str]]:
+    """How many of the tenant's work orders are in each status (every status listed), each
+    counted up to ``COUNT_CAP`` (:mod:`myloware.services.order_reads`), and the statuses
+    whose count stopped there."""
+    cap = order_reads.COUNT_CAP
+    rows = (
+        await session.execute(_STATUS_COUNTS, {"tenant_id": tenant_id, "count_limit": cap + 1})
+    ).all()
     counts = {status.value: 0 for status in WorkOrderStatus}
-    for status, count in counted.all():
-        counts[status.value] = int(count)
-    return counts
+    for status, count in rows:
+        counts[str(status)] = min(int(count), cap)
+    return counts, {str(status) for status, count in rows if int(count) > cap}
 
 
 @dataclass(slots=True)

@@ -58,7 +58,7 @@ async def list_orders(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    counts = await queries.order_status_counts(session, tenant_id=principal.tenant_id)
+    counts, capped = await queries.order_status_counts(session, tenant_id=principal.tenant_id)
     items = await queries.order_items(
         session, tenant_id=principal.tenant_id, order_ids=[r.id for r in rows]
     )
@@ -70,6 +70,7 @@ async def list_orders(
             "orders": rows,
             "items": items,
             "counts": counts,
+            "capped": capped,
             "total": total,
             "total_exact": exact,
             "page": page,
