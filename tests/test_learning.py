@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from myloware.agents.verifier import verify_record
 from myloware.cli.evaluation import register
 from myloware.extraction.learned import Lesson, apply_lessons, nearly_printed, printed
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
@@ -176,6 +177,19 @@ def test_a_strong_lesson_corrects_an_ocr_misreading_a_weak_one_does_not() -> Non
     # a text layer prints exactly what it says: "C0rporate" is how this sender spells it
     exact = apply_lessons(record, [lesson], text=SCANNED, ocr=False)
     assert exact.record.get("vendor_address") == "1 C0rporate Way, Spr1ngfield"
+
+
+def test_a_correction_of_a_scan_misreading_is_grounded_for_the_verifier() -> None:
+    """A reviewer types the address as the page prints it; OCR read "C0rporate": on that
+    OCR text the Verifier still finds the corrected value, on a text layer it does not."""
+    corrected = _record(
+        vendor_name=("Globex Corporation", 1.0),
+        vendor_address=("1 Corporate Way, Springfield", 1.0),
+    )
+    scanned = verify_record(corrected, SCANNED, quality_score=1.0, valid=True, ocr=True)
+    assert scanned.passed and scanned.metrics["ungrounded"] == []
+    exact = verify_record(corrected, SCANNED, quality_score=1.0, valid=True, ocr=False)
+    assert exact.metrics["ungrounded"] == ["vendor_address"]
 
 
 def labelled_set(folder: Path, docs: dict[str, tuple[str, dict[str, str]]]) -> Path:

@@ -2,8 +2,11 @@
 
 A value is *grounded* when the source text supports it: the text at its span matches its raw
 form, or (for values without a span, e.g. human corrections) its normalised form occurs in the
-text. The score is the grounded fraction of checked fields, scaled down by the validation
-quality score; a record passes when score ≥ ``threshold`` and validation found no errors.
+text — on a text read by OCR also with a few characters misread (a person who corrects a
+scan's misreading types what the page says, not what OCR made of it:
+:func:`myloware.extraction.learned.nearly_printed`). The score is the grounded fraction of
+checked fields, scaled down by the validation quality score; a record passes when score ≥
+``threshold`` and validation found no errors.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from myloware.agents.names import AgentName
 from myloware.contracts import VerifyInput, VerifyOutput
 from myloware.db import hot_sql
 from myloware.db.direct import transaction
+from myloware.extraction.learned import nearly_printed
 from myloware.records import CanonicalRecord, FieldValue
 
 _SPACE = re.compile(r"\s+")
@@ -54,8 +58,10 @@ def _squash(text: str) -> str:
     return _SPACE.sub("", text).casefold()
 
 
-def is_grounded(value: FieldValue, text: str, squashed: str) -> bool:
-    """True when the source text supports this value (see module docstring)."""
+def is_grounded(value: FieldValue, text: str, squashed: str, *, ocr: bool = False) -> bool:
+    """True when the source text supports this value (see module docstring); on a text read
+    by OCR also a text value printed with a few characters misread (a person's correction of
+    the misreading)."""
     if value.span is not None:
         start, end = value.span
         if 0 <= start < end <= len(text):
@@ -67,7 +73,9 @@ def is_grounded(value: FieldValue, text: str, squashed: str) -> bool:
         if candidate and _squash(str(candidate)) in squashed:
             return True
     digits = _NON_DIGIT.sub("", str(value.value))
-    return len(digits) >= 3 and digits in _NON_DIGIT.sub("", text)
+    if len(digits) >= 3 and digits in _NON_DIGIT.sub("", text):
+        return True
+    return ocr and isinstance(value.value, str) and nearly_printed(value.value, text) is not None
 
 
 PASS_THRESHOLD = 0.7  # the default; a workflow template may set its own
@@ -80,10 +88,11 @@ def verify_record(
     quality_score: float,
     valid: bool,
     threshold: float = PASS_THRESHOLD,
+    ocr: bool = False,
 ) -> Verification:
     squashed = _squash(text)
     checked = {
-        name: is_grounded(fv, text, squashed)
+        name: is_grounded(fv, text, squashed, ocr=ocr)
         for name, fv in record.fields.items()
         if name not in UNCHECKED and fv.value not in (None, "", [])
     }
@@ -119,6 +128,7 @@ class Verifier:
             quality_score=inp.validation.quality_score,
             valid=inp.validation.valid,
             threshold=PASS_THRESHOLD if inp.threshold is None else inp.threshold,
+            ocr=doc.read_by_ocr,
         )
         async with transaction(self.deps.engine) as pg:
             await hot_sql.save_verification(
