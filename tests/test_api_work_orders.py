@@ -64,7 +64,7 @@ async def test_list_filters_and_paginates_with_total(
     page = await api.get("/v1/work-orders?priority=HIGH&limit=1&offset=1", headers=headers)
     assert page.status_code == 200
     body = page.json()
-    assert body["pagination"] == {"total": 2, "limit": 1, "offset": 1}
+    assert body["pagination"] == {"total": 2, "limit": 1, "offset": 1, "total_exact": True}
     assert len(body["data"]) == 1 and body["data"][0]["priority"] == "HIGH"
     done = await api.get("/v1/work-orders?status=COMPLETED", headers=headers)
     assert done.json()["pagination"]["total"] == 0
