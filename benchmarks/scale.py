@@ -357,6 +357,13 @@ def run(config: ScaleConfig, *, smoke: bool) -> dict[str, Any]:
     return result
 
 
+def _pipeline_figure(pipeline: dict[str, Any]) -> str:
+    if "error" in pipeline:
+        return f"failed ({pipeline['error']})"
+    p95 = pipeline["latency_s"].get("p95")
+    return f"{pipeline['docs_per_second']} docs/s ({pipeline['workers']} workers, p95 {p95} s)"
+
+
 def figures(result: dict[str, Any]) -> str:
     parts = []
     for size, s in result["sizes"].items():
@@ -371,8 +378,7 @@ def figures(result: dict[str, Any]) -> str:
             f"(biggest tenant) / {tiny['overall'].get('p99_ms')} ms (smallest) at "
             f"{result['config']['rate']} rps; look-up p95 ≤ {p95} ms, "
             f"mean recall@k ≥ {recall} (every tenant); "
-            f"pipeline {s['pipeline']['docs_per_second']} docs/s "
-            f"({s['pipeline']['workers']} workers, p95 {s['pipeline']['latency_s'].get('p95')} s); "
+            f"pipeline {_pipeline_figure(s['pipeline'])}; "
             f"load avg {s['load_average'][0]}"
         )
     return "; ".join(parts)
