@@ -78,3 +78,11 @@ def test_the_key_follows_the_loader_code(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.undo()
     loaders.loader_fingerprint.cache_clear()
     assert before != after
+
+
+def test_a_cache_that_cannot_be_written_still_reads_the_document(tmp_path: Path) -> None:
+    """A cache folder that is a file (or full, or read-only) must not fail the document."""
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file, not a folder", "utf-8")
+    loaded = FileLoader(cache_dir=blocked)(_note(tmp_path))
+    assert "INV-7" in loaded.text

@@ -9,7 +9,8 @@ minutes, and a rerun that changes only the extraction repeats them all. With ``c
 the loader keeps each loaded document there, keyed by the file's content, the limits and
 the loading code itself (the source of :mod:`myloware.documents`): a change to the OCR or the
 PDF reader reads every file afresh, a change to the extraction reads none. A cache entry
-that cannot be read is read afresh and replaced. Never use a cache to measure the loaders'
+that cannot be read is read afresh and replaced; a folder that cannot be written is logged
+and the documents are still read. Never use a cache to measure the loaders'
 own cost.
 """
 
@@ -21,9 +22,13 @@ import pickle
 from functools import cache
 from pathlib import Path
 
+import structlog
+
 import myloware.documents as documents_package
 from myloware.documents.limits import DocumentLimits
 from myloware.documents.model import LoadedDocument
+
+log = structlog.get_logger(__name__)
 
 
 @cache
@@ -59,10 +64,13 @@ class FileLoader:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             pass  # absent or unreadable: read the file afresh
         loaded = load_document(data, filename=path.name, limits=self.limits)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = entry.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(entry)  # atomic: a parallel worker never reads half an entry
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            partial = entry.with_suffix(f".{os.getpid()}.partial")
+            partial.write_bytes(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(entry)  # atomic: a parallel worker never reads half an entry
+        except OSError as exc:  # a cache that cannot be written costs time, not the run
+            log.warning("eval_cache_not_written", folder=str(self.cache_dir), reason=str(exc))
         return loaded
 
     def _key(self, name: str, data: bytes) -> str:
