@@ -157,6 +157,8 @@ def test_nearly_printed_finds_a_value_with_a_few_characters_misread() -> None:
     assert nearly_printed("1 Corporate Way, Springfield", SCANNED) == "1 C0rporate Way, Spr1ngfield"
     assert nearly_printed("9 Harbour Road, Shelbyville", SCANNED) is None
     assert nearly_printed("Globex Co", "Glebux Co") is None  # too short to tolerate misreads
+    # an identifier of one token: one character makes another one
+    assert nearly_printed("DE123456789", "VAT ID: DE123456780") is None
 
 
 def test_a_strong_lesson_corrects_an_ocr_misreading_a_weak_one_does_not() -> None:

@@ -152,9 +152,11 @@ def printed(value: Any, text: str | None) -> str | None:
 def nearly_printed(value: Any, text: str | None) -> str | None:
     """``value`` printed in ``text`` with a few characters misread — an OCR text reads "NO
     29O" for "NO 290" — as :func:`printed` compares, at least :data:`NEAR_RATIO` alike and
-    :data:`NEAR_MIN_LENGTH` letters and digits long; the document's own spelling, or None."""
-    if text is None:
-        return None
+    :data:`NEAR_MIN_LENGTH` letters and digits long; the document's own spelling, or None.
+    Only phrases (names, addresses): an identifier of one token, where one character
+    makes another identifier, is never taken as nearly printed."""
+    if text is None or len(str(value).split()) < 2:
+        return None  # a single token — a tax id, an IBAN, a number — must match exactly
     needle = _squeezed(value)
     if len(needle) < NEAR_MIN_LENGTH:
         return None
