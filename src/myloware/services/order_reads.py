@@ -4,9 +4,9 @@ order's items — as plain SQL on an autocommit connection (:func:`myloware.db.d
 Profiled under load at 10k documents (docs/benchmarks.md, "The API's CPU per request"), the
 ORM session around these one-statement reads cost more CPU than everything else in the
 request: the session, the statement's construction and compilation, the ORM objects and
-``BEGIN``/``ROLLBACK``. Here each read is one prepared statement and one round trip; the
-answers are those of :mod:`myloware.services.work_orders` (the UI and the writes still use
-it): rows shaped for :class:`~myloware.services.schemas.WorkOrderOut` and
+``BEGIN``/``ROLLBACK``. Here each read is one prepared statement and one round trip (the
+API's and the UI's order list; the writes use :mod:`myloware.services.work_orders`): rows
+shaped for :class:`~myloware.services.schemas.WorkOrderOut` and
 :class:`~myloware.services.schemas.WorkItemOut`, scoped by tenant (a foreign id is not found).
 """
 

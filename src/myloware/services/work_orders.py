@@ -6,19 +6,18 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, cast, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myloware.auth.principal import Principal
 from myloware.contracts import workflow_id_for
 from myloware.db.audit import ClientInfo, record_audit
-from myloware.db.base import Priority, WorkOrderStatus
+from myloware.db.base import WorkOrderStatus
 from myloware.db.models import Attempt, EvalResult, WorkItem, WorkOrder
 from myloware.errors import NotFoundError, ValidationFailed
 from myloware.events.catalogue import EventType, WorkOrderCreated
 from myloware.events.outbox import record_event
-from myloware.services import order_reads
 from myloware.services.archived import archived_attempts
 from myloware.services.schemas import WorkOrderCreate
 
@@ -113,40 +112,6 @@ async def create_work_order(
                 return existing, False
         raise
     return order, True
-
-
-async def list_work_orders(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    status: WorkOrderStatus | None = None,
-    priority: Priority | None = None,
-    limit: int = 20,
-    offset: int = 0,
-) -> tuple[Sequence[WorkOrder], int, bool]:
-    """A page of the tenant's orders, how many match (counted up to ``COUNT_CAP``, as the
-    API's list: :mod:`myloware.services.order_reads`) and whether that count is exact."""
-    conditions = [WorkOrder.tenant_id == tenant_id]
-    if status is not None:
-        conditions.append(WorkOrder.status == status)
-    if priority is not None:
-        conditions.append(WorkOrder.priority == priority)
-    cap = order_reads.COUNT_CAP
-    matching = select(WorkOrder.id).where(*conditions).limit(cap + 1).subquery()
-    count = select(func.count()).select_from(matching)
-    # one round trip: the count rides along as a scalar subquery (computed once); a page
-    # past the end has no row to carry it, and counts on its own
-    found = (
-        await session.execute(
-            select(WorkOrder, count.scalar_subquery().correlate(None))
-            .where(*conditions)
-            .order_by(WorkOrder.created_at.desc(), WorkOrder.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    counted = int(found[0][1]) if found else int(await session.scalar(count) or 0)
-    return [order for order, _ in found], min(counted, cap), counted <= cap
 
 
 async def get_work_order(

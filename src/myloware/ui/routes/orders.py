@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from myloware.db.base import Priority, WorkItemStatus, WorkOrderStatus
-from myloware.services import costs
+from myloware.services import costs, order_reads
 from myloware.services import work_orders as svc
+from myloware.services.schemas import WorkOrderOut
 from myloware.ui import queries
 from myloware.ui.deps import UiReader, UiRoute
 from myloware.ui.rendering import render
-from myloware.web.deps import SessionDep
+from myloware.web.deps import ReadConnectionDep, SessionDep
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -44,20 +45,24 @@ async def list_orders(
     request: Request,
     principal: UiReader,
     session: SessionDep,
+    pg: ReadConnectionDep,
     status: str | None = None,
     priority: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     status_ = _choice(WorkOrderStatus, status)
     priority_ = _choice(Priority, priority)
-    rows, total, exact = await svc.list_work_orders(
-        session,
+    # the API's list (one SQL read, the count capped at order_reads.COUNT_CAP)
+    found = await order_reads.list_orders(
+        pg,
         tenant_id=principal.tenant_id,
         status=status_,
         priority=priority_,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    rows = [WorkOrderOut.model_validate(r) for r in found.rows]
+    total, exact = found.total, found.exact
     counts, capped = await queries.order_status_counts(session, tenant_id=principal.tenant_id)
     items = await queries.order_items(
         session, tenant_id=principal.tenant_id, order_ids=[r.id for r in rows]
