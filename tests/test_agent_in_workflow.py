@@ -240,8 +240,14 @@ async def test_each_model_and_tool_call_is_an_activity_retried_and_accounted(
             {"model_budget_tokens_per_order": 200},
             "the order's budget spent",
         ),
+        (
+            # the model still thinking when the run's deadline passes: cancelled, not awaited
+            [Reply(data=ANSWER, delay_s=20)],
+            {"agent_run_deadline_s": 3},
+            "the agent run passed its deadline (3 s)",
+        ),
     ],
-    ids=["every-try-fails", "budget-spent-mid-run"],
+    ids=["every-try-fails", "budget-spent-mid-run", "deadline-passed"],
 )
 async def test_an_agent_run_without_a_record_leaves_the_rules_record_and_the_reason(
     aapi: httpx.AsyncClient,
@@ -254,8 +260,9 @@ async def test_an_agent_run_without_a_record_leaves_the_rules_record_and_the_rea
     update: dict[str, Any],
     reason: str,
 ) -> None:
-    """No answer in ``agent_model_attempts`` tries, or the budget spent after the first call
-    (the second is not asked, nor retried): the rules' record goes on, saying why."""
+    """No answer in ``agent_model_attempts`` tries, the budget spent after the first call
+    (the second is not asked, nor retried), or the whole run past its deadline: the rules'
+    record goes on, saying why."""
     emu.script(*script)
     headers = token_for("acme")
     settings = durable_settings.model_copy(update=update)

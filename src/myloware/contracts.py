@@ -124,6 +124,9 @@ class AgentPlan(BaseModel):
     schema_name: str
     output_schema: dict[str, Any]
     max_turns: int
+    # the whole run's limit, model and tool calls together (None: a plan handed before
+    # there was one)
+    deadline_s: float | None = None
 
 
 class ExtractOutput(BaseModel):

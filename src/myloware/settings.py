@@ -172,6 +172,9 @@ class Settings(BaseSettings):
     # integration's plugin; a template asking for `agent` elsewhere runs in the activity)
     agent_in_workflow: bool | None = None
     agent_model_attempts: int = Field(default=3, ge=1, le=10)
+    # the agent run in the workflow, all its model and tool calls together: past it the
+    # run is cancelled and the rules' record goes on, saying so
+    agent_run_deadline_s: float = Field(default=600.0, gt=0)
     model_worker_slots: int = Field(default=2, ge=1, le=64)
     # Transcripts (docs/models.md): each model call's prompt and answer are kept with the
     # attempt, redacted and cut to this many characters each (0: none kept), for this many

@@ -165,7 +165,14 @@ class ExtractorLLM:
                 record=extract(doc, inp.document_type),
                 tools=toolbox.names,
                 related=shown,
-                agent=plan_for(doc, inp.document_type, stage, schema, examples),
+                agent=plan_for(
+                    doc,
+                    inp.document_type,
+                    stage,
+                    schema,
+                    examples,
+                    deadline_s=self.deps.settings.agent_run_deadline_s,
+                ),
             )
         router = self.model_router(stage)
         budget_exhausted = False

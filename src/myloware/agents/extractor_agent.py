@@ -249,9 +249,12 @@ def plan_for(
     stage: ExtractorStage,
     schema: Schema | None = None,
     examples: Sequence[Example] = (),
+    *,
+    deadline_s: float | None = None,
 ) -> AgentPlan:
     """The run the workflow makes (one activity per model and tool call): the same
-    instructions, prompt and output type as :func:`extract_with_agent`'s."""
+    instructions, prompt and output type as :func:`extract_with_agent`'s; ``deadline_s``
+    for the whole run."""
     _require_text(doc)
     return AgentPlan(
         instructions=INSTRUCTIONS,
@@ -260,6 +263,7 @@ def plan_for(
         schema_name=schema_name_for(document_type),
         output_schema=model_schema(document_type, schema),
         max_turns=MAX_TURNS,
+        deadline_s=deadline_s,
     )
 
 

@@ -13,6 +13,7 @@ from before never reach it.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
     from myloware.workflows.failures import failure_reason, failure_type
 
 AGENT_IN_WORKFLOW_PATCH = "agent-in-workflow"
+#: the whole run under the plan's deadline (a timer: histories from before have none)
+AGENT_RUN_DEADLINE_PATCH = "agent-run-deadline"
 STEP_TIMEOUT = timedelta(seconds=60)
 # a tool's own failure is answered to the model inside the activity: what fails the activity
 # is the worker or the database, retried a few times before the run ends in the rules' record
@@ -71,20 +74,32 @@ class AgentStep:
             tools=list(function_tools(self._tools, self._tool)),
             output_type=record_output(plan.output_schema, plan.schema_name),
         )
+        run = Runner.run(
+            agent,
+            plan.prompt,
+            max_turns=plan.max_turns,
+            run_config=RunConfig(tracing_disabled=True),
+        )
+        deadline = plan.deadline_s
+        started = workflow.time()
         try:
-            result = await Runner.run(
-                agent,
-                plan.prompt,
-                max_turns=plan.max_turns,
-                run_config=RunConfig(tracing_disabled=True),
-            )
-        except ActivityError as err:  # a model call failed its last attempt
-            ending.failure = failure_reason(err)
-            ending.budget_spent = failure_type(err) == "BudgetSpent"
-        except (AgentsException, AgentsWorkflowError) as exc:
-            # no record: too many turns, an unknown tool, prose; or a tool activity's failure
-            # (the integration wraps it to fail the workflow: the rules' record goes on)
-            ending.failure = failure_reason(exc.__cause__ or exc)[:200]
+            if deadline is not None and workflow.patched(AGENT_RUN_DEADLINE_PATCH):
+                # a workflow timer: the model or tool call in flight is cancelled
+                result = await asyncio.wait_for(run, timeout=deadline)
+            else:
+                result = await run
+        except (TimeoutError, ActivityError, AgentsException, AgentsWorkflowError) as exc:
+            if deadline is not None and workflow.time() - started >= deadline:
+                # the call cancelled at the deadline may end as its own error, not a timeout
+                ending.failure = f"the agent run passed its deadline ({deadline:g} s)"
+            elif isinstance(exc, ActivityError):  # a model call failed its last attempt
+                ending.failure = failure_reason(exc)
+                ending.budget_spent = failure_type(exc) == "BudgetSpent"
+            else:
+                # no record: too many turns, an unknown tool, prose; or a tool activity's
+                # failure (the integration wraps it to fail the workflow: the rules' record
+                # goes on)
+                ending.failure = failure_reason(exc.__cause__ or exc)[:200]
         else:
             answer: Any = result.final_output
             ending.answer = answer if isinstance(answer, dict) else {}
