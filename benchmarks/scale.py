@@ -15,8 +15,10 @@ doc with an embedding), the HNSW index built, and then measured:
 - the API, as the biggest and as the smallest tenant: the work-order list, the list filtered
   by status and priority, one order, its items, the approvals waiting and similar
   documents — first one request at a time (each read's own cost, p50/p95, and the API
-  process's CPU ms per request), then from locust in its own process at a fixed 200
-  requests/s (p50/p95/p99 per endpoint; the API's CPU ms per request answered);
+  process's CPU ms per request; the UI's order list, filtered list, order, Run Trace and
+  approvals pages too, signed in with the same token), then from locust in its own process
+  at a fixed 200 requests/s (p50/p95/p99 per endpoint; the API's CPU ms per request
+  answered);
 - the pipeline on the full database: 200 documents through two workers, auto-approved
   (documents/s, latency per document and stage; :mod:`benchmarks._scale_pipeline`).
 
@@ -33,6 +35,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -236,6 +239,33 @@ SEQUENTIAL = {
 }
 
 
+#: the UI's pages a reviewer opens most, read the same way (signed in with the same token)
+UI_PAGES = {
+    "ui_orders": "/ui/",
+    "ui_orders_filtered": "/ui/?status=COMPLETED&priority=HIGH",
+    "ui_order": "/ui/work-orders/{order}",
+    "ui_trace": "/ui/work-items/{item}",
+    "ui_approvals": "/ui/approvals",
+}
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _ui_cookie(client: httpx.Client, token: str) -> dict[str, str]:
+    """Sign in through the login form with ``token``; the session cookie as a header."""
+    form = client.get("/ui/login")
+    found = CSRF_RE.search(form.text)
+    if found is None:
+        raise RuntimeError("the login page has no CSRF token")
+    signed = client.post(
+        "/ui/login", data={"credential": token, "csrf_token": found[1], "next": "/ui"}
+    )
+    if signed.status_code != 303:
+        raise RuntimeError(f"signing in to the UI answered {signed.status_code}")
+    cookie = "; ".join(f"{k}={v}" for k, v in signed.cookies.items())
+    client.cookies.clear()
+    return {"Cookie": cookie}
+
+
 def _api_cpu_seconds(stack: Stack) -> float:
     """CPU seconds (user + system) the API process has used so far."""
     times = psutil.Process(stack.roles["api"].pid).cpu_times()
@@ -247,9 +277,11 @@ def _sequential(stack: Stack, token: str, ids: dict[str, list[str]], n: int) -> 
     the API process's CPU ms per request (``cpu_ms``) over those ``n``."""
     out: dict[str, Any] = {}
     pick = random.Random(5)
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=stack.api_url, headers=headers, timeout=30) as client:
-        for name, path in SEQUENTIAL.items():
+    api = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=stack.api_url, timeout=30) as client:
+        ui = _ui_cookie(client, token)
+        reads = [(n, p, api) for n, p in SEQUENTIAL.items()]
+        for name, path, headers in reads + [(n, p, ui) for n, p in UI_PAGES.items()]:
             took: list[float] = []
             cpu = 0.0
             for i in range(n + 1):
@@ -257,7 +289,7 @@ def _sequential(stack: Stack, token: str, ids: dict[str, list[str]], n: int) -> 
                 if i == 1:
                     cpu = _api_cpu_seconds(stack)
                 began = time.perf_counter()
-                client.get(url).raise_for_status()
+                client.get(url, headers=headers).raise_for_status()
                 took.append(time.perf_counter() - began)
             out[name] = {
                 **_ms(took[1:]),

@@ -198,7 +198,13 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
         assert set(size["api"]) == {"big", "tiny"}
         for tenant in size["api"].values():
             one = tenant["one_client_ms"]
-            assert set(one) == {"list", "filter", "get", "items", "approvals", "similar"}
+            assert set(one) == {"list", "filter", "get", "items", "approvals", "similar"} | {
+                "ui_orders",  # the UI's pages, signed in with the same token
+                "ui_orders_filtered",
+                "ui_order",
+                "ui_trace",
+                "ui_approvals",
+            }
             assert all(0 < ms["p50"] <= ms["p95"] for ms in one.values())
             assert all(ms["cpu_ms"] >= 0 for ms in one.values())  # 4 requests: may be < a tick
             assert tenant["api_cpu_ms_per_request"] > 0
