@@ -102,6 +102,20 @@ def _recall(got: Found, truth: Found) -> float | None:
     return len(want & {n.doc_id for n in got.near}) / len(want)
 
 
+#: ann-benchmarks' tolerance: a doc no farther than the exact k-th one (plus this) counts
+TIE_EPSILON = 1e-3
+
+
+def _recall_ties(got: Found, truth: Found) -> float | None:
+    """Recall as ann-benchmarks counts it: the share of the ``k`` docs found that lie no
+    farther than the exact answer's k-th (+ :data:`TIE_EPSILON`) — among docs at the same
+    distance, which of them the exact scan listed first is a coin toss, not a miss."""
+    if not truth.near:
+        return None
+    reach = truth.near[-1].distance + TIE_EPSILON
+    return min(1.0, sum(1 for n in got.near if n.distance <= reach) / len(truth.near))
+
+
 async def _pair(
     engine: Any, tenant: Tenant, vector: str, k: int, pool: str, params: dict[str, Any], **kw: Any
 ) -> tuple[float, Found, Found]:
@@ -130,6 +144,7 @@ async def _tenant_lookups(
 ) -> dict[str, Any]:
     timings: dict[str, list[float]] = {"search": [], "approved": [], "similar": [], "related": []}
     recalls: dict[str, list[float]] = {"search": [], "approved": []}
+    ties: dict[str, list[float]] = {"search": [], "approved": []}
     paths: dict[str, dict[str, int]] = {
         name: {"index": 0, "exact_by_size": 0, "exact_fallback": 0, "max_ef": 0}
         for name in ("search", "approved")
@@ -164,6 +179,8 @@ async def _tenant_lookups(
             ] += 1
             if (r := _recall(got, truth)) is not None:
                 recalls[name].append(r)
+            if (r := _recall_ties(got, truth)) is not None:
+                ties[name].append(r)
         async with sessions() as session:
             began = time.perf_counter()
             await similar_if_indexed(
@@ -191,6 +208,11 @@ async def _tenant_lookups(
         "mean_recall": {
             name: round(sum(values) / len(values), 4) if values else None
             for name, values in recalls.items()
+        },
+        # ann-benchmarks' recall: a doc as near as the exact k-th counts (ties are no miss)
+        "mean_recall_ties": {
+            name: round(sum(values) / len(values), 4) if values else None
+            for name, values in ties.items()
         },
         "paths": paths,
     }
@@ -389,6 +411,13 @@ def _targets(result: dict[str, Any]) -> dict[str, Any]:
     recalls = [
         r for s in memory for m in s.values() for r in m["mean_recall"].values() if r is not None
     ]
+    ties = [
+        r
+        for s in memory
+        for m in s.values()
+        for r in m.get("mean_recall_ties", {}).values()
+        if r is not None
+    ]
     worst_p99 = max(p99s) if p99s else None
     worst_p95 = max(p95s) if p95s else None
     worst_recall = min(recalls) if recalls else None
@@ -399,6 +428,8 @@ def _targets(result: dict[str, Any]) -> dict[str, Any]:
         "lookup_p95_met": worst_p95 is not None and worst_p95 < LOOKUP_P95_TARGET_MS,
         "worst_recall": worst_recall,
         "recall_met": worst_recall is not None and worst_recall >= RECALL_TARGET,
+        "worst_recall_ties": min(ties) if ties else None,
+        "recall_ties_met": bool(ties) and min(ties) >= RECALL_TARGET,
     }
 
 
@@ -435,7 +466,14 @@ def _memory_figure(memory: dict[str, Any]) -> str:
         return f"look-ups {gap}"
     p95 = max(m["ms"][k]["p95"] for m in memory.values() for k in m["ms"])
     recall = min(r for m in memory.values() for r in m["mean_recall"].values() if r is not None)
-    return f"look-up p95 ≤ {p95} ms, mean recall@k ≥ {recall} (every tenant)"
+    ties = min(
+        (r for m in memory.values() for r in m.get("mean_recall_ties", {}).values() if r),
+        default=None,
+    )
+    return (
+        f"look-up p95 ≤ {p95} ms, mean recall@k ≥ {recall} (every tenant; "
+        f"{ties} counting ties as ann-benchmarks does)"
+    )
 
 
 def _pipeline_figure(pipeline: dict[str, Any]) -> str:

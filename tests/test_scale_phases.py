@@ -8,6 +8,7 @@ fed a result as a run leaves it.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from benchmarks import scale
 from benchmarks._scale_load import VECTOR_TEXT, index_build_memory
+from myloware.memory.ann import Found, Near
 
 
 def _size(**phases: dict[str, Any]) -> dict[str, Any]:
@@ -95,3 +97,18 @@ def test_embeddings_are_written_in_pgvectors_text_form() -> None:
 def test_the_index_build_gets_between_one_and_eight_gigabytes() -> None:
     megabytes = int(index_build_memory().removesuffix("MB"))
     assert 1024 <= megabytes <= 8 * 1024
+
+
+def _found(*distances: float) -> Found:
+    return Found([Near(uuid.uuid4(), uuid.uuid4(), d) for d in distances], exact=False)
+
+
+def test_recall_by_id_and_as_ann_benchmarks_counts_ties() -> None:
+    """Docs as near as the exact k-th are no miss when counting ties; by id they are."""
+    truth = _found(0.10, 0.20, 0.30)
+    tied = Found([truth.near[0], truth.near[1], *_found(0.3005).near], exact=False)
+    assert scale._recall(tied, truth) == pytest.approx(2 / 3)
+    assert scale._recall_ties(tied, truth) == 1.0
+    farther = Found([truth.near[0], *_found(0.25, 0.32).near], exact=False)
+    assert scale._recall_ties(farther, truth) == pytest.approx(2 / 3)
+    assert scale._recall_ties(_found(), _found()) is None
