@@ -139,6 +139,41 @@ async def _pair(
     return took, got, truth
 
 
+#: index scan sizes tried on the biggest tenant's searches: what recall each buys, and its cost
+EF_SWEEP = (200, 400, 800)
+
+
+async def _ef_sweep(
+    engine: Any, tenant: Tenant, centres: np.ndarray, config: ScaleConfig, rng: np.random.Generator
+) -> dict[str, Any]:
+    """The biggest tenant's search at each of :data:`EF_SWEEP`: p95 ms and both recalls."""
+    queries = [
+        vector_literal(around(rng, centres, np.array([tenant.senders[i]]))[0])
+        for i in rng.integers(tenant.documents, size=config.queries)
+    ]
+    out: dict[str, Any] = {}
+    for ef in EF_SWEEP:
+        took, by_id, ties = [], [], []
+        for vector in queries:
+            async with transaction(engine) as pg:
+                began = time.perf_counter()
+                got = await nearest_docs(
+                    pg, tenant_id=tenant.id, vector=vector, limit=config.k, ef_search=ef
+                )
+                took.append(time.perf_counter() - began)
+                truth = await nearest_docs(
+                    pg, tenant_id=tenant.id, vector=vector, limit=config.k, exact=True
+                )
+            by_id.append(_recall(got, truth) or 0.0)
+            ties.append(_recall_ties(got, truth) or 0.0)
+        out[str(ef)] = {
+            "p95_ms": _ms(took)["p95"],
+            "mean_recall": round(sum(by_id) / len(by_id), 4),
+            "mean_recall_ties": round(sum(ties) / len(ties), 4),
+        }
+    return out
+
+
 async def _tenant_lookups(
     engine: Any, tenant: Tenant, centres: np.ndarray, config: ScaleConfig, rng: np.random.Generator
 ) -> dict[str, Any]:
@@ -224,7 +259,11 @@ async def _lookups(
     engine = create_engine(stack.database_url, pool_size=2)
     rng = np.random.default_rng(11)
     try:
-        return {t.name: await _tenant_lookups(engine, t, centres, config, rng) for t in tenants}
+        found = {t.name: await _tenant_lookups(engine, t, centres, config, rng) for t in tenants}
+        found[tenants[0].name]["ef_sweep"] = await _ef_sweep(
+            engine, tenants[0], centres, config, rng
+        )
+        return found
     finally:
         await engine.dispose()
 

@@ -190,6 +190,9 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
         assert size["storage"]["bytes_per_document"] > 0
         assert size["storage"]["tables_mb"]["mem_docs"] > 0
         assert set(size["memory"]) == {"big", "mid", "small", "tiny"}
+        sweep = size["memory"]["big"]["ef_sweep"]  # what each index scan size buys
+        assert set(sweep) == {"200", "400", "800"}
+        assert all(0 < ef["mean_recall"] <= ef["mean_recall_ties"] <= 1 for ef in sweep.values())
         for tenant in size["memory"].values():
             assert tenant["recall"]["search"] is not None  # every tenant found something
             assert 0 < tenant["recall"]["search"] <= 1

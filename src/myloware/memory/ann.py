@@ -156,11 +156,14 @@ async def nearest_docs(
     params: dict[str, Any] | None = None,
     max_distance: float = 2.0,
     exact: bool = False,
+    ef_search: int | None = None,
 ) -> Found:
     """The tenant's ``limit`` CONTEXT docs nearest ``vector`` (pgvector text) that satisfy
     ``pool`` (SQL over ``mem_docs m`` with ``params``; our own text, never input), the
     nearest first; none farther than ``max_distance``. ``exact``: skip the index (what
-    benchmarks and checks compare it with). Runs in the caller's transaction."""
+    benchmarks and checks compare it with); ``ef_search``: the index scan's size instead of
+    the one the tenant's share calls for (a benchmark's sweep). Runs in the caller's
+    transaction."""
     limit = int(limit)
     if limit <= 0:
         return Found([], exact=False)
@@ -171,7 +174,7 @@ async def nearest_docs(
         cur = await pg.execute(_SIZE, {"tenant": tenant_id})
         size = await cur.fetchone()
         few, share, rows = (int(size[0]), size[1], size[2]) if size else (0, None, None)
-        ef = index_ef(few, share, rows, limit)
+        ef = index_ef(few, share, rows, limit) if ef_search is None else ef_search
         if ef:
             near, scanned, far = await _approximate(pg, where, args, limit, ef)
             if vouched(len(near), limit, scanned, ef, far, max_distance):
