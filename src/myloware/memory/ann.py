@@ -129,8 +129,7 @@ def index_ef(few: int, share: float | None, rows: float | None, limit: int) -> i
     (:data:`RARE_EXACT_MAX`) — its share times the table's ``rows``."""
     if few <= EXACT_MAX:
         return 0
-    rare = share is not None and share > 0 and limit * OVERFETCH / share > MAX_EF
-    if rare and rows is not None and rows > 0 and share is not None:
+    if share and rows and rows > 0 and limit * OVERFETCH / share > MAX_EF:
         if share * rows <= RARE_EXACT_MAX:
             return 0
     return ef_for(share, limit)
