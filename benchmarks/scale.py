@@ -442,10 +442,25 @@ def _measured(sizes: dict[str, Any], phase: str) -> list[dict[str, Any]]:
     return [s[phase] for s in sizes.values() if not {"skipped", "error"} & set(s[phase])]
 
 
+#: the reads the p99 target names (the issue: "API list, filter and get p99 at 200
+#: requests/s"); similar documents has the look-ups' p95 target, approvals none
+P99_ENDPOINTS = (
+    "GET /v1/work-orders",
+    "GET /v1/work-orders?status&priority",
+    "GET /v1/work-orders/{id}",
+)
+
+
 def _targets(result: dict[str, Any]) -> dict[str, Any]:
     sizes = result["sizes"]
     api, memory = _measured(sizes, "api"), _measured(sizes, "memory")
-    p99s = [a["overall"].get("p99_ms", 1e9) for s in api for a in s.values()]
+    p99s = [
+        a["endpoints"].get(name, {}).get("p99_ms", 1e9)
+        for s in api
+        for a in s.values()
+        for name in P99_ENDPOINTS
+    ]
+    overall = [a["overall"].get("p99_ms", 1e9) for s in api for a in s.values()]
     p95s = [m["ms"][k]["p95"] for s in memory for m in s.values() for k in m["ms"]]
     recalls = [
         r for s in memory for m in s.values() for r in m["mean_recall"].values() if r is not None
@@ -461,8 +476,9 @@ def _targets(result: dict[str, Any]) -> dict[str, Any]:
     worst_p95 = max(p95s) if p95s else None
     worst_recall = min(recalls) if recalls else None
     return {
-        "api_p99_ms": worst_p99,
+        "api_p99_ms": worst_p99,  # list, filter and get (P99_ENDPOINTS), every tenant
         "api_p99_met": worst_p99 is not None and worst_p99 < P99_TARGET_MS,
+        "api_p99_all_reads_ms": max(overall) if overall else None,
         "lookup_p95_ms": worst_p95,
         "lookup_p95_met": worst_p95 is not None and worst_p95 < LOOKUP_P95_TARGET_MS,
         "worst_recall": worst_recall,
