@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from myloware.contracts import ItemRef
+from myloware.db import hot_sql
 from myloware.db.direct import jsonb, transaction
 from myloware.db.engine import create_engine
 from myloware.documents.model import LoadedDocument
@@ -163,3 +164,54 @@ def test_recent_vectors_keep_the_newest_few() -> None:
     cache.put(second, "[2]")
     cache.put(third, "[3]")
     assert (cache.get(first), cache.get(second), cache.get(third)) == (None, "[2]", "[3]")
+
+
+async def test_was_this_vendor_approved_reads_the_name_and_tax_id_indexes(
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID]
+) -> None:
+    """The policy's "known vendor" look-up is answered by the partial indexes on the name
+    (0018) and the tax id (0015), not by a scan of the tenant's records (2 s per document
+    at 600,000 of them), and still finds an approved vendor by either."""
+    acme = tenants["acme"]
+    by_name = await remembered(engine, acme, None)
+    await _with(engine, by_name, vendor_name="  Initech GmbH ")
+    by_tax = await remembered(engine, acme, None)
+    await _with(engine, by_tax, vendor_name="Initech Deutschland", vendor_tax_id=TAX_ID)
+    this = await remembered(engine, acme, None, status="PROCESSING")
+    tax = "de123456789"
+    async with transaction(engine) as pg:
+        assert await hot_sql.known_vendor(pg, tenant_id=acme, vendor="initech gmbh", item_id=this)
+        assert await hot_sql.known_vendor(
+            pg, tenant_id=acme, vendor="someone else", item_id=this, tax_id=tax
+        )
+        assert not await hot_sql.known_vendor(
+            pg, tenant_id=acme, vendor="someone else", item_id=this, tax_id="xx1"
+        )
+    plan = await _plan_without_the_tenant_index(
+        engine, {"tenant": acme, "vendor": "initech gmbh", "item": this, "tax_id": tax}
+    )
+    assert "ix_records_vendor_name" in plan and "ix_records_key_vendor_tax_id" in plan, plan
+
+
+class _RolledBack(Exception):
+    """Ends a transaction whose DDL must not stay."""
+
+
+async def _plan_without_the_tenant_index(engine: AsyncEngine, params: dict[str, Any]) -> str:
+    """KNOWN_VENDOR's plan with the records' tenant index dropped inside a transaction that is
+    rolled back: with three rows the planner prefers that index to any other, so the test
+    shows the expression indexes are usable, as they are chosen over 600,000 records."""
+    plan = ""
+    try:
+        async with transaction(engine) as pg:
+            await pg.execute("SET LOCAL enable_seqscan = off")
+            await pg.execute("DROP INDEX ix_records_tenant_id")
+            cur = await pg.execute("EXPLAIN " + hot_sql.KNOWN_VENDOR, params)
+            plan = "\n".join(row[0] for row in await cur.fetchall())
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    async with transaction(engine) as pg:  # the drop did not stay
+        cur = await pg.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_records_tenant_id'")
+        assert await cur.fetchone() is not None
+    return plan

@@ -175,18 +175,31 @@ RECORD_KEY_SQL: dict[str, str] = {
 }
 
 
+#: the vendor name as "was this vendor approved before?" compares it (myloware.db.hot_sql
+#: KNOWN_VENDOR, the policy's ``new_vendor``), with its partial index
+VENDOR_NAME_SQL = "lower(btrim({data} ->> 'vendor_name'))"
+
+
 class Record(Base):
     """The current extracted record of a work item; history lives in record_versions."""
 
     __tablename__ = "records"
-    __table_args__ = tuple(
+    __table_args__ = (
+        *(
+            Index(
+                f"ix_records_key_{name}",
+                "tenant_id",
+                text(expression.format(data="data")),
+                postgresql_where=text(f"data ? '{name}'"),
+            )
+            for name, expression in RECORD_KEY_SQL.items()
+        ),
         Index(
-            f"ix_records_key_{name}",
+            "ix_records_vendor_name",
             "tenant_id",
-            text(expression.format(data="data")),
-            postgresql_where=text(f"data ? '{name}'"),
-        )
-        for name, expression in RECORD_KEY_SQL.items()
+            text(VENDOR_NAME_SQL.format(data="data")),
+            postgresql_where=text("data ? 'vendor_name'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
