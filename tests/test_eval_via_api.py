@@ -70,8 +70,13 @@ async def test_eval_via_api_scores_like_in_process_and_stores_results(
         )
     runner.close()
     local_report = run_eval(MINI, tmp_path / "local")
-    assert report.overall_field_accuracy == pytest.approx(local_report.overall_field_accuracy)
-    assert set(report.sets["mini"].failures) == set(local_report.sets["mini"].failures)
+    # which documents failed, and why, say more than the two accuracies (a flake under load
+    # once: 0.36 against 0.55, not reproduced alone)
+    failures = (report.sets["mini"].failures, local_report.sets["mini"].failures)
+    assert set(failures[0]) == set(failures[1]), failures
+    assert report.overall_field_accuracy == pytest.approx(local_report.overall_field_accuracy), (
+        failures
+    )
     engine = create_engine(database_url, pool_size=1)
     async with session_factory(engine)() as session:
         rows = (
