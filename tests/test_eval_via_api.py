@@ -63,7 +63,7 @@ async def test_eval_via_api_scores_like_in_process_and_stores_results(
     """The platform scores the fixture set as the in-process extractor does, and keeps it."""
     url, local = served
     token = token_for("acme")["Authorization"].removeprefix("Bearer ")
-    runner = ApiRunner(url, token, workers=2, timeout_s=60)
+    runner = ApiRunner(url, token, workers=2, timeout_s=180)  # a loaded CI machine
     async with running_worker(local, database_url, temporal_address):
         report = await asyncio.to_thread(
             run_eval, MINI, tmp_path / "api", runner=runner, on_scored=runner.store_scores
