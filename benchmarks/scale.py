@@ -38,7 +38,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -151,27 +151,25 @@ async def _ef_sweep(
         vector_literal(around(rng, centres, np.array([tenant.senders[i]]))[0])
         for i in rng.integers(tenant.documents, size=config.queries)
     ]
+    pool, params = SEARCH_POOL, {"exclude": None, "doc_type": None}
     out: dict[str, Any] = {}
     for ef in EF_SWEEP:
-        took, by_id, ties = [], [], []
-        for vector in queries:
-            async with transaction(engine) as pg:
-                began = time.perf_counter()
-                got = await nearest_docs(
-                    pg, tenant_id=tenant.id, vector=vector, limit=config.k, ef_search=ef
-                )
-                took.append(time.perf_counter() - began)
-                truth = await nearest_docs(
-                    pg, tenant_id=tenant.id, vector=vector, limit=config.k, exact=True
-                )
-            by_id.append(_recall(got, truth) or 0.0)
-            ties.append(_recall_ties(got, truth) or 0.0)
+        pairs = [
+            await _pair(engine, tenant, vector, config.k, pool, params, ef_search=ef)
+            for vector in queries
+        ]
         out[str(ef)] = {
-            "p95_ms": _ms(took)["p95"],
-            "mean_recall": round(sum(by_id) / len(by_id), 4),
-            "mean_recall_ties": round(sum(ties) / len(ties), 4),
+            "p95_ms": _ms([took for took, _, _ in pairs])["p95"],
+            "mean_recall": _mean([_recall(got, truth) for _, got, truth in pairs]),
+            "mean_recall_ties": _mean([_recall_ties(got, truth) for _, got, truth in pairs]),
         }
     return out
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    """The mean of the recalls that had something to find (None: none had)."""
+    found = [v for v in values if v is not None]
+    return round(sum(found) / len(found), 4) if found else None
 
 
 async def _tenant_lookups(
@@ -240,15 +238,9 @@ async def _tenant_lookups(
         "recall": {
             name: round(min(values), 3) if values else None for name, values in recalls.items()
         },
-        "mean_recall": {
-            name: round(sum(values) / len(values), 4) if values else None
-            for name, values in recalls.items()
-        },
+        "mean_recall": {name: _mean(values) for name, values in recalls.items()},
         # ann-benchmarks' recall: a doc as near as the exact k-th counts (ties are no miss)
-        "mean_recall_ties": {
-            name: round(sum(values) / len(values), 4) if values else None
-            for name, values in ties.items()
-        },
+        "mean_recall_ties": {name: _mean(values) for name, values in ties.items()},
         "paths": paths,
     }
 
@@ -522,7 +514,12 @@ def _memory_figure(memory: dict[str, Any]) -> str:
     p95 = max(m["ms"][k]["p95"] for m in memory.values() for k in m["ms"])
     recall = min(r for m in memory.values() for r in m["mean_recall"].values() if r is not None)
     ties = min(
-        (r for m in memory.values() for r in m.get("mean_recall_ties", {}).values() if r),
+        (
+            r
+            for m in memory.values()
+            for r in m.get("mean_recall_ties", {}).values()
+            if r is not None
+        ),
         default=None,
     )
     return (

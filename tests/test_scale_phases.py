@@ -117,3 +117,10 @@ def test_recall_by_id_and_as_ann_benchmarks_counts_ties() -> None:
     farther = Found([truth.near[0], *_found(0.25, 0.32).near], exact=False)
     assert scale._recall_ties(farther, truth) == pytest.approx(2 / 3)
     assert scale._recall_ties(_found(), _found()) is None
+
+
+def test_a_mean_recall_leaves_out_the_queries_with_nothing_to_find() -> None:
+    """None (no exact answer) is no miss; 0.0 (found none of it) is."""
+    assert scale._mean([1.0, None, 0.5]) == 0.75
+    assert scale._mean([0.0, 1.0]) == 0.5
+    assert scale._mean([None, None]) is None
