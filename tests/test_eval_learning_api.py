@@ -23,7 +23,7 @@ from tests.pipeline_support import running_worker, serving, unique_queue
 from tests.rows import read_rows
 from tests.test_learning import eval_app, learn_and_heldout
 
-# subtotal + tax is not the total: corrected, the record is still invalid
+# subtotal + tax is not the total: the eval, vouching for neither, empties both
 UNBALANCED = """Umbrella Corporation
 7 Hive Road
 Building C, Suite 400
@@ -34,6 +34,16 @@ Invoice Date: 01/02/2024
 Subtotal 10.00
 Tax 1.00
 Total USD 20.00
+"""
+# due before it was issued: corrected, the record is still invalid
+DUE_BEFORE = """Soylent Industries
+9 Green Street
+Building C, Suite 400
+INVOICE
+Invoice No: 11
+Invoice Date: 01/02/2024
+Due Date: 01/01/2024
+Total USD 5.00
 """
 
 
@@ -75,12 +85,17 @@ async def test_eval_learns_through_the_approval_api_into_a_fresh_tenant(
 ) -> None:
     """DEV's ground truth is approved by the eval in a new tenant; the held-out receipt of the
     same vendor comes out with the learned address there, not in the baseline tenant. A DEV
-    record the approval service refuses is counted, with why, and closed."""
+    record whose amounts do not add up is approved with the breakdown the truth does not
+    give emptied; one the approval service refuses is counted, with why, and closed."""
     learn, heldout = eval_sets
-    (learn / "l2.txt").write_text(UNBALANCED)
-    (learn / "l2.json").write_text(
-        json.dumps({"fields": {"company": "Umbrella Corporation", "address": "7 Hive Road"}})
-    )
+    for name, text, company, address in (
+        ("l2", UNBALANCED, "Umbrella Corporation", "7 Hive Road"),
+        ("l3", DUE_BEFORE, "Soylent Industries", "9 Green Street"),
+    ):
+        (learn / f"{name}.txt").write_text(text)
+        (learn / f"{name}.json").write_text(
+            json.dumps({"fields": {"company": company, "address": address}})
+        )
     out, (url, local) = tmp_path / "pred", platform
     embedder = Embedder()
     engine = create_engine(database_url, pool_size=2)
@@ -98,10 +113,14 @@ async def test_eval_learns_through_the_approval_api_into_a_fresh_tenant(
     assert "| seen | address | 1 | 0.000 | 1.000 |" in lines
     assert "| unseen | address | 1 | 0.000 | 0.000 |" in lines
     assert lines[-2:] == ["overall_without_learning=0.500", "overall_with_learning=0.750"]
-    assert "DEV: 2 documents, 1 approved through the approval service, 1 teaching" in lines
+    assert "DEV: 3 documents, 2 approved through the approval service, 2 teaching" in lines
+    assert (
+        "DEV: 1 approved with the breakdown the ground truth does not give emptied (their "
+        "amounts did not add up)" in lines
+    )
     assert (
         "DEV not teaching (1): the approval service refused the corrected record "
-        "(totals_mismatch)" in lines
+        "(due_before_invoice)" in lines
     )
     slugs = re.search(
         r"tenants: (eval-\w+-learning) \(learning\), (eval-\w+-baseline)", result.output
@@ -120,7 +139,14 @@ async def test_eval_learns_through_the_approval_api_into_a_fresh_tenant(
     }
     assert {name: (e.approver_id, e.decision.value) for name, e in decided.items()} == {
         "l1.txt": (EVAL_SUBJECT, "APPROVED"),
-        "l2.txt": (EVAL_SUBJECT, "REJECTED"),  # refused as approved: closed, not left waiting
+        "l2.txt": (EVAL_SUBJECT, "APPROVED"),
+        "l3.txt": (EVAL_SUBJECT, "REJECTED"),  # refused as approved: closed, not left waiting
+    }
+    emptied = decided["l2.txt"].corrections or {}
+    assert {k: emptied.get(k, "kept") for k in ("subtotal", "tax_amount", "total_amount")} == {
+        "subtotal": None,
+        "tax_amount": None,
+        "total_amount": "kept",  # the total is never emptied
     }
     [taught] = await read_rows(database_url, WorkItem, id=decided["l1.txt"].work_item_id)
     assert taught.status.value == "COMPLETED"

@@ -10,10 +10,14 @@ approvals measured on the running platform, through the approval service itself.
    Each DEV document is uploaded, waits for approval, and is approved through
    ``POST /v1/approvals`` — the service a reviewer's click uses — with the fields its
    extraction got wrong corrected to the ground truth (mapped to canonical names by the
-   set's ``mapping.json``). The eval then waits until what was approved teaches: the item
-   ``COMPLETED`` with its Verifier check passed (what the lesson look-ups require) and its
-   text found by memory search (the relay's indexer embedded it, so the similarity look-up
-   sees it).
+   set's ``mapping.json``). Where the record does not add up (SchemaGuard's
+   ``line_items_mismatch`` or ``totals_mismatch``, on the extraction or once corrected) the
+   eval, like a reviewer who can vouch only for what the ground truth gives, also empties
+   the breakdown the ground truth does not give (:data:`BREAKDOWN`: line items, subtotal,
+   tax) — a record a person approves adds up, or it does not teach. The eval then waits
+   until what was approved teaches: the item ``COMPLETED`` with its Verifier check passed
+   (what the lesson look-ups require) and its text found by memory search (the relay's
+   indexer embedded it, so the similarity look-up sees it).
 3. Both tenants then run :data:`SCORE_POLICY`: every document is rejected once processed,
    so it is scored and never teaches (no held-out document learns from another). Every
    HELDOUT document is uploaded to both; the baseline's records are the ``without`` column,
@@ -38,6 +42,7 @@ from typing import Any, Literal
 
 import httpx
 
+from myloware.agents.names import AgentName
 from myloware.agents.policy import POLICY_CACHE_S
 from myloware.errors import MylowareError
 from myloware.evaluation.harness import (
@@ -54,6 +59,7 @@ from myloware.evaluation.harness import (
 )
 from myloware.evaluation.learning import LearningReport, sender_of, truth_of, write_prediction
 from myloware.evaluation.via_api import POLL_S, ApiRunner, api_data
+from myloware.records import CanonicalRecord
 
 #: who the eval's approvals are decided by (``approval_events.approver_id``)
 EVAL_SUBJECT = "myloware-eval"
@@ -81,6 +87,11 @@ SCORE_POLICY: dict[str, Any] = {
 }
 #: minted credential for a tenant id
 Mint = Callable[[uuid.UUID], str]
+#: SchemaGuard's errors of a record whose amounts do not add up
+DOES_NOT_ADD_UP = frozenset({"line_items_mismatch", "totals_mismatch"})
+#: the amounts the eval empties when a record does not add up and the ground truth does
+#: not give them (never the total: the figure a reviewer checks against what was paid)
+BREAKDOWN = ("line_items", "subtotal", "tax_amount", "tax_rate")
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ class Approved:
     item_id: str
     document_type: str | None
     text: str | None
+    cleared: tuple[str, ...] = ()  # the breakdown emptied because it did not add up
 
 
 def run_learning_via_api(
@@ -204,6 +216,11 @@ class _Learning:
             f"DEV: {len(documents)} documents, {len(approved)} approved through the approval "
             f"service, {len(taught)} teaching"
         )
+        if cleared := sum(1 for a in approved if a.cleared):
+            self.report.notes.append(
+                f"DEV: {cleared} approved with the breakdown the ground truth does not give "
+                "emptied (their amounts did not add up)"
+            )
         for reason, count in sorted((refused + not_taught).items()):
             self.report.notes.append(f"DEV not teaching ({count}): {reason}")
         return {s for _, _, truth in documents if (s := sender_of(truth, self.mapping))}
@@ -216,18 +233,18 @@ class _Learning:
             item = runner.process(path)
             if item["status"] != "AWAITING_APPROVAL":
                 return f"the item ended {item['status']} before a person was asked"
-            record, _ = runner.record(item)
+            attempts = runner.attempts(item)
+            record, _ = runner.record(item, attempts)
             prediction = prediction_for(record, self.mapping, time.perf_counter())
             corrections = _corrections(doc_id, prediction, truth, self.mapping)
-            response = runner.request(
-                "POST",
-                "/v1/approvals",
-                json={
-                    "work_item_id": item["id"],
-                    "decision": "APPROVED",
-                    "corrections": corrections,
-                },
-            )
+            fields = self.mapping.fields
+            given = {fields[n] for n, v in truth["fields"].items() if v and n in fields}
+            cleared = _breakdown(_guard_codes(attempts), record, given)
+            response = _approve(runner, item["id"], {**corrections, **cleared})
+            if response.status_code == 422 and not cleared:
+                cleared = _breakdown(set(_codes(response).split(", ")), record, given)
+                if cleared:  # the corrected total no longer matches the breakdown read
+                    response = _approve(runner, item["id"], {**corrections, **cleared})
             if response.is_error:
                 _close(runner, item["id"], "the approval was refused")
             if response.status_code == 422:
@@ -236,7 +253,7 @@ class _Learning:
         except (MylowareError, OSError, httpx.HTTPError) as exc:
             return f"{type(exc).__name__}: {exc}"[:160]
         text = path.read_text("utf-8", errors="replace") if path.suffix == ".txt" else None
-        return Approved(doc_id, item["id"], item.get("type"), text)
+        return Approved(doc_id, item["id"], item.get("type"), text, tuple(sorted(cleared)))
 
     def _wait_taught(
         self, approved: list[Approved], timeout_s: float
@@ -333,6 +350,31 @@ def _corrections(
         for name, score in scores.items()
         if not score.correct and truth["fields"][name] not in (None, "", [])
     }
+
+
+def _approve(runner: ApiRunner, item_id: str, corrections: dict[str, Any]) -> httpx.Response:
+    """Approve ``item_id`` through the approval service with ``corrections``."""
+    body = {"work_item_id": item_id, "decision": "APPROVED", "corrections": corrections}
+    return runner.request("POST", "/v1/approvals", json=body)
+
+
+def _guard_codes(attempts: list[dict[str, Any]]) -> set[str]:
+    """The error codes of SchemaGuard's last completed check of the extraction."""
+    checks = [
+        a["output"] or {}
+        for a in attempts
+        if a["agent_id"] == AgentName.SCHEMA_GUARD and a["status"] == "COMPLETED"
+    ]
+    return {str(e.get("code")) for e in (checks[-1].get("errors") or [])} if checks else set()
+
+
+def _breakdown(codes: set[str], record: CanonicalRecord, given: set[str]) -> dict[str, None]:
+    """The breakdown a reviewer empties when the amounts do not add up (``codes``): each of
+    :data:`BREAKDOWN` the record holds and the ground truth does not give (``given``)."""
+    if not codes & DOES_NOT_ADD_UP:
+        return {}
+    held = {n for n, f in record.fields.items() if f.value not in (None, "", [])}
+    return {name: None for name in BREAKDOWN if name in held and name not in given}
 
 
 def _codes(response: httpx.Response) -> str:

@@ -98,10 +98,18 @@ class ApiRunner:
                 raise MylowareError(f"not processed within {self.timeout_s:.0f} s")
             time.sleep(POLL_S)
 
-    def record(self, item: dict[str, Any]) -> tuple[CanonicalRecord, list[str]]:
+    def attempts(self, item: dict[str, Any]) -> list[dict[str, Any]]:
+        """The item's attempts, oldest first (``GET /v1/work-items/{id}/attempts``)."""
+        return list(self.call("GET", f"/v1/work-items/{item['id']}/attempts"))
+
+    def record(
+        self, item: dict[str, Any], attempts: list[dict[str, Any]] | None = None
+    ) -> tuple[CanonicalRecord, list[str]]:
         """The item's canonical record (the JsonRestyler's output) and the fields its
-        extraction learned from the tenant's approvals (ExtractorLLM's ``learned``)."""
-        attempts = self.call("GET", f"/v1/work-items/{item['id']}/attempts")
+        extraction learned from the tenant's approvals (ExtractorLLM's ``learned``), from
+        its ``attempts`` (fetched when not given)."""
+        if attempts is None:
+            attempts = self.attempts(item)
         restyled = [
             a
             for a in attempts
