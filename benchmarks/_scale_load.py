@@ -16,6 +16,7 @@ operator would for a bulk import.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -355,6 +356,41 @@ def _bulk_session(pg: psycopg.Connection[Any]) -> str:
     return "off"
 
 
+def _index_definition(pg: psycopg.Connection[Any]) -> str:
+    """The memory index as the migrations define it (its build parameters included), to be
+    built again once the rows are in."""
+    row = pg.execute("SELECT pg_get_indexdef(%s::regclass)", (HNSW,)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+#: the machine counts as settled once its CPU stays under this share for :data:`IDLE_WINDOW_S`
+IDLE_CPU_PERCENT = 15.0
+IDLE_WINDOW_S = 5.0
+
+
+def settle(database_url: str, limit_s: float = 300.0) -> dict[str, float]:
+    """After a bulk load: write out what it left dirty (a ``CHECKPOINT``, then the kernel's
+    page cache), and wait until the machine is idle, at most ``limit_s`` (0: no wait), so the
+    measurements that follow do not share the machine with the load's write-back. The
+    seconds each took and the CPU share the wait ended at (0 when it did not wait)."""
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as pg:
+        pg.execute("CHECKPOINT")
+    seconds["checkpoint_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    os.sync()
+    seconds["sync_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    busy = psutil.cpu_percent(interval=IDLE_WINDOW_S) if limit_s > 0 else 0.0
+    while busy >= IDLE_CPU_PERCENT and time.perf_counter() - began < limit_s:
+        busy = psutil.cpu_percent(interval=IDLE_WINDOW_S)
+    seconds["idle_wait_s"] = time.perf_counter() - began
+    seconds = {k: round(v, 1) for k, v in seconds.items()}
+    return {**seconds, "cpu_percent_at_end": busy}
+
+
 def load(database_url: str, tenants: list[Tenant]) -> Loaded:
     """COPY every tenant's documents in chunks (one transaction each), interleaved so the
     tables' physical order mixes tenants as live traffic would; then build the HNSW index
@@ -362,6 +398,7 @@ def load(database_url: str, tenants: list[Tenant]) -> Loaded:
     seconds: dict[str, float] = {}
     with psycopg.connect(libpq_url(database_url), autocommit=True) as pg:
         triggers = _bulk_session(pg)
+        index = _index_definition(pg)
         pg.execute(f"DROP INDEX IF EXISTS {HNSW}")
         began = time.perf_counter()
         cursors = {t.name: 0 for t in tenants}
@@ -382,7 +419,7 @@ def load(database_url: str, tenants: list[Tenant]) -> Loaded:
         pg.execute("SET session_replication_role = DEFAULT")
         build_memory = index_build_memory()
         pg.execute(f"SET maintenance_work_mem = '{build_memory}'")
-        pg.execute(f"CREATE INDEX {HNSW} ON mem_docs USING hnsw (embedding vector_cosine_ops)")
+        pg.execute(index)
         seconds["hnsw_build"] = time.perf_counter() - began
         began = time.perf_counter()
         pg.execute("VACUUM ANALYZE")
@@ -397,5 +434,9 @@ def load(database_url: str, tenants: list[Tenant]) -> Loaded:
         ),
         "approval_requests": sum(sum(t.waiting) for t in tenants),
     }
-    settings = {"fk_triggers_during_copy": triggers, "maintenance_work_mem": build_memory}
+    settings = {
+        "fk_triggers_during_copy": triggers,
+        "maintenance_work_mem": build_memory,
+        "index": index,
+    }
     return Loaded({k: round(v, 2) for k, v in seconds.items()}, rows, settings)

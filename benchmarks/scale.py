@@ -3,7 +3,10 @@
 For each size a fresh embedded stack is bulk-loaded with COPY (:mod:`benchmarks._scale_load`:
 four tenants holding 60 / 30 / 9 / 1 % of the documents, each document with its order,
 item, record, seven attempts, two outbox events, approvals for some, and a CONTEXT memory
-doc with an embedding), the HNSW index built, and then measured:
+doc with an embedding), the HNSW index built (as the migrations define it), the load's
+write-back finished and the machine left to fall idle (``settle``: a ``CHECKPOINT``, the
+kernel's page cache synced, at most ``settle_s`` waiting for the CPU to go quiet), and then
+measured:
 
 - load: seconds for the COPY, the index build and VACUUM ANALYZE; documents per second;
 - storage: ``pg_total_relation_size`` of each table, bytes per document;
@@ -18,7 +21,7 @@ doc with an embedding), the HNSW index built, and then measured:
   process's CPU ms per request; the UI's order list, filtered list, order, Run Trace and
   approvals pages too, signed in with the same token), then from locust in its own process
   at a fixed 200 requests/s (p50/p95/p99 per endpoint; the API's CPU ms per request
-  answered);
+  answered; each process group's share of the CPU during the rate);
 - the pipeline on the full database: 200 documents through two workers, auto-approved
   (documents/s, latency per document and stage; :mod:`benchmarks._scale_pipeline`).
 
@@ -48,7 +51,14 @@ import numpy as np
 import psutil
 
 from benchmarks import _report
-from benchmarks._scale_load import Tenant, around, create_tenants, load, plan_tenants
+from benchmarks._scale_load import (
+    Tenant,
+    around,
+    create_tenants,
+    load,
+    plan_tenants,
+    settle,
+)
 from benchmarks._scale_pipeline import pipeline_on_full_database
 from benchmarks._stack import Stack, exit_on_sigterm, running_stack
 from benchmarks.api_latency import ApiConfig, run_rate
@@ -77,6 +87,7 @@ class ScaleConfig:
     sequential: int = 200  # one-at-a-time requests per API read (latency and CPU per request)
     pipeline_documents: int = 200  # pushed through the pipeline on the full database
     phases: tuple[str, ...] = PHASES  # measured after the load (and storage)
+    settle_s: float = 300.0  # the longest wait for an idle machine after the load
 
 
 SMOKE = ScaleConfig(
@@ -87,6 +98,7 @@ SMOKE = ScaleConfig(
     seconds=4,
     sequential=4,
     pipeline_documents=6,
+    settle_s=0,  # a test on a busy machine: write-back done, no wait for idle
 )
 
 
@@ -378,6 +390,11 @@ def _api(stack: Stack, tenants: list[Tenant], config: ScaleConfig) -> dict[str, 
             "endpoints": fig["endpoints"],
             "failures": fig["failures"],
             "other_cpu_percent": fig["other_processes"]["cpu_percent"],
+            # where the machine's CPU went during the rate (% of one core per group)
+            "cpu_percent": {
+                **{name: group["cpu_percent"] for name, group in fig["processes"].items()},
+                "other": fig["other_processes"]["cpu_percent"],
+            },
             # the API process's CPU per request answered under the fixed rate
             "api_cpu_ms_per_request": round(
                 fig["processes"]["api"]["cpu_seconds"]
@@ -416,6 +433,8 @@ def run_size(documents: int, config: ScaleConfig) -> dict[str, Any]:
                 "documents_per_second": round(loaded.rows["documents"] / total),
             },
             "storage": asyncio.run(_storage(stack, loaded.rows["documents"])),
+            # the load's write-back done and the machine idle before anything is timed
+            "settle": settle(stack.database_url, config.settle_s),
         }
         result["memory"] = _phase(
             "memory", config, lambda: asyncio.run(_lookups(stack, tenants, centres, config))

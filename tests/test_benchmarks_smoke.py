@@ -187,6 +187,9 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
         assert size["load"]["seconds"]["hnsw_build"] > 0
         # the embedded stack's superuser loads as pg_restore would: no per-row FK triggers
         assert size["load"]["settings"]["fk_triggers_during_copy"] == "off"
+        # the memory index rebuilt as the migrations define it
+        assert "USING hnsw (embedding vector_cosine_ops)" in size["load"]["settings"]["index"]
+        assert size["settle"]["idle_wait_s"] == 0 and size["settle"]["checkpoint_s"] >= 0
         assert size["storage"]["bytes_per_document"] > 0
         assert size["storage"]["tables_mb"]["mem_docs"] > 0
         assert set(size["memory"]) == {"big", "mid", "small", "tiny"}
@@ -211,6 +214,8 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
             assert all(0 < ms["p50"] <= ms["p95"] for ms in one.values())
             assert all(ms["cpu_ms"] >= 0 for ms in one.values())  # 4 requests: may be < a tick
             assert tenant["api_cpu_ms_per_request"] > 0
+            assert {"api", "locust", "postgres", "other"} <= set(tenant["cpu_percent"])
+            assert tenant["cpu_percent"]["api"] > 0
             assert tenant["overall"]["failures"] == 0 and tenant["overall"]["requests"] > 0
             assert set(tenant["endpoints"]) <= SCALE_ENDPOINTS  # a few requests: not all may
             assert len(tenant["endpoints"]) >= 4  # have come up, but the scale users' did

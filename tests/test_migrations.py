@@ -69,6 +69,12 @@ def test_upgrade_from_empty_creates_every_table_and_index(empty_database: str) -
     mem_indexes = {i["name"] for i in indexes["mem_docs"]}
     assert "ix_mem_docs_embedding_hnsw" in mem_indexes
     assert "ix_mem_docs_content_fts" in mem_indexes
+    [hnsw] = [i for i in indexes["mem_docs"] if i["name"] == "ix_mem_docs_embedding_hnsw"]
+    # migration 0019: a denser graph than pgvector's defaults (recall at a million docs)
+    assert hnsw.get("dialect_options", {}).get("postgresql_with") == {
+        "m": "24",
+        "ef_construction": "128",
+    }
     assert "ix_work_orders_tenant_status_created" in {i["name"] for i in indexes["work_orders"]}
 
 

@@ -45,6 +45,7 @@ class MemDoc(Base):
             "embedding",
             postgresql_using="hnsw",
             postgresql_ops={"embedding": "vector_cosine_ops"},
+            postgresql_with={"m": 24, "ef_construction": 128},  # migration 0019: recall
         ),
         # the memory indexer's queue: docs still waiting for an embedding
         Index(
