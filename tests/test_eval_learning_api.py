@@ -14,9 +14,10 @@ from typer.testing import CliRunner, Result
 
 from myloware.db.engine import create_engine
 from myloware.db.models import ApprovalEvent, Tenant, WorkItem
-from myloware.evaluation.learning_api import EVAL_SUBJECT
+from myloware.evaluation.learning_api import EVAL_SUBJECT, _breakdown
 from myloware.memory import Embedder
 from myloware.memory.indexer import MemoryIndexer
+from myloware.records import CanonicalRecord, DocumentType, FieldValue
 from myloware.settings import Settings
 from tests.auth_support import TokenFor
 from tests.pipeline_support import running_worker, serving, unique_queue
@@ -176,3 +177,28 @@ async def test_a_platform_with_another_jwt_secret_is_named_as_the_cause(
     assert result.exit_code == 2, result.output
     assert "refused the eval tenant's credential" in result.output
     assert "MYLOWARE_JWT_SECRET" in result.output and "-learning (learning)" in result.output
+
+
+def test_the_breakdown_is_emptied_only_where_the_amounts_do_not_add_up() -> None:
+    """The eval empties line items, subtotal and tax only for a record that does not add up,
+    never the total, and never a value the ground truth gives."""
+    record = CanonicalRecord(
+        document_type=DocumentType.INVOICE,
+        fields={
+            "total_amount": FieldValue(value="20.00", confidence=1.0),
+            "subtotal": FieldValue(value="10.00", confidence=1.0),
+            "tax_amount": FieldValue(value="1.00", confidence=1.0),
+            "line_items": FieldValue(value=[{"amount": "3.00"}], confidence=1.0),
+            "tax_rate": FieldValue(value=None, confidence=1.0),
+        },
+    )
+    assert _breakdown({"due_before_invoice"}, record, set()) == {}
+    assert _breakdown({"totals_mismatch"}, record, set()) == {
+        "line_items": None,
+        "subtotal": None,
+        "tax_amount": None,
+    }
+    assert _breakdown({"line_items_mismatch"}, record, {"subtotal"}) == {
+        "line_items": None,
+        "tax_amount": None,
+    }
