@@ -162,9 +162,11 @@ def run_rate(
     locustfile: Path = LOCUSTFILE,
     token: str | None = None,
     label: str = "",
+    reads: str = "all",
 ) -> dict[str, Any]:
     """One locust run at ``rate`` requests/s (``locustfile``'s users, ``token``: the stack's
-    own tenant's when None); figures plus CPU of the API and of locust."""
+    own tenant's when None, ``reads``: the locustfile's mix, ``BENCH_READS``); figures plus
+    CPU of the API and of locust."""
     users = max(1, round(rate / config.user_rps))
     name = f"locust-{rate}{label}"
     prefix = stack.root / name
@@ -196,6 +198,7 @@ def run_rate(
         "BENCH_ORDER_IDS": str(ids_file),
         "BENCH_TOKEN": token or stack.headers()["Authorization"].split(" ", 1)[1],
         "BENCH_USER_RPS": str(rate / users),
+        "BENCH_READS": reads,
     }
     proc = stack.spawn(name, argv, **env)
 

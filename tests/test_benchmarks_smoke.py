@@ -215,6 +215,13 @@ def test_scale_smoke_loads_every_size_and_measures_lookups_for_every_tenant(
             assert all(ms["cpu_ms"] >= 0 for ms in one.values())  # 4 requests: may be < a tick
             assert tenant["api_cpu_ms_per_request"] > 0
             assert {"api", "locust", "postgres", "other"} <= set(tenant["cpu_percent"])
+            target = tenant["target_reads"]  # the target's own mix: list, filter, get only
+            assert target["overall"]["failures"] == 0 and target["overall"]["requests"] > 0
+            assert set(target["endpoints"]) <= {
+                "GET /v1/work-orders",
+                "GET /v1/work-orders?status&priority",
+                "GET /v1/work-orders/{id}",
+            }
             assert tenant["cpu_percent"]["api"] > 0
             assert tenant["overall"]["failures"] == 0 and tenant["overall"]["requests"] > 0
             assert set(tenant["endpoints"]) <= SCALE_ENDPOINTS  # a few requests: not all may

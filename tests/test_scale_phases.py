@@ -63,6 +63,14 @@ def test_targets_come_from_the_phases_that_ran() -> None:
     assert measured["lookup_p95_ms"] == 9.0 and measured["lookup_p95_met"]
     assert measured["worst_recall"] == 0.97 and measured["recall_met"]
 
+    # the target's own mix (list, filter, get at the rate) decides where a run has one
+    slow = {name: {"p99_ms": 80.0} for name in scale.P99_ENDPOINTS}
+    both = {
+        name: {**tenant, "endpoints": slow, "target_reads": {"endpoints": tenant["endpoints"]}}
+        for name, tenant in _size()["api"].items()
+    }
+    assert scale._targets(_result(_size(api=both)))["api_p99_ms"] == 30.0
+
     only_memory = scale._targets(_result(_size(api={"skipped": True})))
     assert only_memory["api_p99_ms"] is None and not only_memory["api_p99_met"]
     assert only_memory["lookup_p95_met"]
