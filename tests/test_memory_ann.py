@@ -173,17 +173,17 @@ def test_the_index_answer_is_vouched_for_only_when_nothing_can_lie_beyond_it() -
 
 
 def test_the_index_scan_returns_a_few_times_the_tenants_share_of_what_is_asked() -> None:
-    """ef_search is sized so ~8 × limit of the tenant's docs come back, within pgvector's
+    """ef_search is sized so ~6 × limit of the tenant's docs come back, within pgvector's
     bounds; an unknown share gets the most."""
     assert ef_for(0.6, 10) == MIN_EF
-    assert ef_for(0.1, 10) == 800
+    assert ef_for(0.1, 10) == 600
     assert ef_for(0.001, 10) == MAX_EF
     assert ef_for(None, 10) == MAX_EF
 
 
 def test_a_tenant_too_rare_for_the_index_is_searched_exactly_while_that_is_cheap() -> None:
     """Few docs: exact. A 1 % tenant of a million (10,000 docs; even 1,000 index rows would
-    hold ~10 of them, fewer than 8 × 10): exact, as the index would fall back anyway. The
+    hold ~10 of them, fewer than 6 × 10): exact, as the index would fall back anyway. The
     same share of a hundred million: the index, at its largest. A share the statistics do
     not know: the index at its largest, the exact scan only as its fallback."""
     assert index_ef(EXACT_MAX, 0.5, 1e6, 10) == 0
@@ -191,6 +191,6 @@ def test_a_tenant_too_rare_for_the_index_is_searched_exactly_while_that_is_cheap
     assert index_ef(EXACT_MAX + 1, 0.01, 1e6, 10) == 0
     assert 0.01 * 1e6 <= RARE_EXACT_MAX < 0.01 * 1e8
     assert index_ef(EXACT_MAX + 1, 0.01, 1e8, 10) == MAX_EF
-    assert index_ef(EXACT_MAX + 1, 0.01, 1e6, 1) == ef_for(0.01, 1) == 800  # 1 × 8 / 1 % fits
+    assert index_ef(EXACT_MAX + 1, 0.01, 1e6, 1) == ef_for(0.01, 1) == 600  # 1 × 6 / 1 % fits
     assert index_ef(EXACT_MAX + 1, None, 1e6, 10) == MAX_EF
     assert index_ef(EXACT_MAX + 1, 0.01, -1.0, 10) == MAX_EF  # never analysed: no estimate
