@@ -39,21 +39,41 @@ AUTO_APPROVE_POLICY = {
 
 @dataclass(frozen=True)
 class Submission:
-    """One accepted document: its order, when it was sent and how long the POST took."""
+    """One accepted document: its order, when it was sent, how long the POST took (its
+    last try), and how many times it was sent again after a dropped connection."""
 
     order_id: uuid.UUID
     sent_at: float
     api_seconds: float
+    resent: int = 0
+
+
+#: a POST whose connection dropped is sent again, with its Idempotency-Key, at most this often
+RESENDS = 3
 
 
 async def submit(client: httpx.AsyncClient, doc: Document) -> Submission:
+    """POST one document; a connection that drops before the answer (``ReadError`` at 1M
+    documents) is retried with the same ``Idempotency-Key``, so an order the API had already
+    created is answered, not created twice."""
     sent = time.time()
-    began = time.perf_counter()
-    response = await client.post("/v1/work-orders", json={"work_items": [{"content": doc.text}]})
-    if response.status_code != 201:
+    key = uuid.uuid4().hex
+    body = {"work_items": [{"content": doc.text}]}
+    for resent in range(RESENDS + 1):
+        began = time.perf_counter()
+        try:
+            response = await client.post(
+                "/v1/work-orders", json=body, headers={"Idempotency-Key": key}
+            )
+            break
+        except httpx.TransportError:
+            if resent == RESENDS:
+                raise
+            await asyncio.sleep(0.5 * (resent + 1))
+    if response.status_code not in (200, 201):  # 200: the replay of an order already made
         raise RuntimeError(f"POST /v1/work-orders → {response.status_code}: {response.text[:300]}")
     order_id = uuid.UUID(response.json()["data"]["id"])
-    return Submission(order_id, sent, time.perf_counter() - began)
+    return Submission(order_id, sent, time.perf_counter() - began, resent)
 
 
 def publish_policy(base_url: str, admin_headers: dict[str, str], document: dict[str, Any]) -> None:

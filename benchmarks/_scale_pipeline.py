@@ -37,7 +37,8 @@ async def _burst(stack: Stack, documents: int) -> dict[str, Any]:
         for batch in (docs[:WARMUP], docs[WARMUP:]):  # the warm-up first: caches, JIT plans
             subs = await submit_burst(stack.api_url, headers, batch)
             await settle(engine, subs, limit_s=SETTLE_TIMEOUT_S, alive=stack.dead_role)
-        return await collect(engine, subs)
+        # uploads sent again after a dropped connection (idempotent: one order each)
+        return {**await collect(engine, subs), "resent_uploads": sum(s.resent for s in subs)}
     finally:
         await engine.dispose()
 
