@@ -17,12 +17,12 @@ measured:
   fallback (docs/memory.md, "The memory index");
 - the API, as the biggest and as the smallest tenant: the work-order list, the list filtered
   by status and priority, one order, its items, the approvals waiting and similar
-  documents — first one request at a time (each read's own cost, p50/p95, and the API
-  process's CPU ms per request; the UI's order list, filtered list, order, Run Trace and
-  approvals pages too, signed in with the same token), then from locust in its own process
-  at a fixed 200 requests/s, twice: the three reads the p99 target names (list, filter,
-  get: ``target_reads``), then all six in equal shares (p50/p95/p99 per endpoint; the API's
-  CPU ms per request answered; each process group's share of the CPU during the rate);
+  documents — first from locust in its own process at a fixed 200 requests/s, twice: the
+  three reads the p99 target names (list, filter, get: ``target_reads``), then all six in
+  equal shares (p50/p95/p99 per endpoint; the API's CPU ms per request answered; each
+  process group's share of the CPU during the rate); then one request at a time (each
+  read's own cost, p50/p95, and the API process's CPU ms per request; the UI's order list,
+  filtered list, order, Run Trace and approvals pages too, signed in with the same token);
 - the pipeline on the full database: 200 documents through two workers, auto-approved
   (documents/s, latency per document and stage; :mod:`benchmarks._scale_pipeline`).
 
@@ -511,8 +511,8 @@ def _targets(result: dict[str, Any]) -> dict[str, Any]:
     worst_recall = min(recalls) if recalls else None
     return {
         "api_p99_ms": worst_p99,  # list, filter and get (P99_ENDPOINTS), every tenant
-        # the six reads together at the same rate (similar documents and approvals too)
         "api_p99_met": worst_p99 is not None and worst_p99 < P99_TARGET_MS,
+        # the six reads together at the same rate (similar documents and approvals too)
         "api_p99_all_reads_ms": max(overall) if overall else None,
         "lookup_p95_ms": worst_p95,
         "lookup_p95_met": worst_p95 is not None and worst_p95 < LOOKUP_P95_TARGET_MS,

@@ -238,7 +238,7 @@ class _Learning:
             prediction = prediction_for(record, self.mapping, time.perf_counter())
             corrections = _corrections(doc_id, prediction, truth, self.mapping)
             fields = self.mapping.fields
-            given = {fields[n] for n, v in truth["fields"].items() if v and n in fields}
+            given = {fields[n] for n, v in truth["fields"].items() if n in fields and _given(v)}
             cleared = _breakdown(_guard_codes(attempts), record, given)
             response = _approve(runner, item["id"], {**corrections, **cleared})
             if response.status_code == 422 and not cleared:
@@ -348,8 +348,13 @@ def _corrections(
     return {
         mapping.fields[name]: truth["fields"][name]
         for name, score in scores.items()
-        if not score.correct and truth["fields"][name] not in (None, "", [])
+        if not score.correct and _given(truth["fields"][name])
     }
+
+
+def _given(value: Any) -> bool:
+    """Whether the ground truth gives a value (0 does; None, "" and [] do not)."""
+    return value not in (None, "", [])
 
 
 def _approve(runner: ApiRunner, item_id: str, corrections: dict[str, Any]) -> httpx.Response:

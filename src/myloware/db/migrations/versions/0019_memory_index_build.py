@@ -10,9 +10,11 @@ and a larger ``ef_search`` bought almost nothing (docs/benchmarks.md). Measured 
 0.997, for about twice the build time (57 → 120 s) and the same size on disk.
 
 The new index is built next to the old one without blocking writes (``CONCURRENTLY``), then
-takes its name: searches use one or the other throughout. At a million docs give the build
-memory, e.g. ``PGOPTIONS='-c maintenance_work_mem=4GB' myloware migrate``: a graph that does
-not fit ``maintenance_work_mem`` is built on disk, many times slower (docs/memory.md).
+takes its name: searches use one or the other throughout (unless an earlier run of this
+migration died between the drop and the rename: then none until the rebuild is done). At a
+million docs give the build memory — ``PGOPTIONS='-c maintenance_work_mem=4GB' myloware
+migrate`` (``myloware up`` migrates at start too: the same variable applies) — a graph that
+does not fit ``maintenance_work_mem`` is built on disk, many times slower (docs/memory.md).
 
 Revision ID: 0019
 Revises: 0018
