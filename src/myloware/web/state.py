@@ -36,6 +36,9 @@ class AppState:
     auth_failures: AuthFailureThrottle
     blobs: BlobStore  # where uploaded files go (documents.blob_store_for: local folder or S3)
     temporal: Client | None = None  # connected lazily (web.temporal.temporal_client)
+    # one connect at a time; this app's own lock (a module-wide one is bound to the first
+    # event loop that waited on it, and fails in any other: a second app, a test's loop)
+    temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # under `myloware up`: the watchdog's status of the embedded servers, for /health
     supervision: Callable[[], dict[str, dict[str, object]]] | None = None
     # starts a work order's workflow: (work_order_id, tenant_id) -> None

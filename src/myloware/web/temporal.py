@@ -13,14 +13,13 @@ from myloware.temporal_client import connect
 from myloware.web.state import AppState
 
 log = structlog.get_logger(__name__)
-_lock = asyncio.Lock()
 
 
 async def temporal_client(state: AppState) -> Any:
     """Connect on first use (the API starts even while Temporal is still coming up)."""
     if state.temporal is not None:
         return state.temporal
-    async with _lock:
+    async with state.temporal_lock:
         if state.temporal is None:
             state.temporal = await asyncio.wait_for(
                 connect(state.settings, state.temporal_address), 5
