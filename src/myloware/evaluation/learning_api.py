@@ -242,13 +242,14 @@ class _Learning:
             cleared = _breakdown(_guard_codes(attempts), record, given)
             response = _approve(runner, item["id"], {**corrections, **cleared})
             if response.status_code == 422 and not cleared:
-                cleared = _breakdown(set(_codes(response).split(", ")), record, given)
+                cleared = _breakdown(_refusal_codes(response), record, given)
                 if cleared:  # the corrected total no longer matches the breakdown read
                     response = _approve(runner, item["id"], {**corrections, **cleared})
             if response.is_error:
                 _close(runner, item["id"], "the approval was refused")
             if response.status_code == 422:
-                return f"the approval service refused the corrected record ({_codes(response)})"
+                codes = ", ".join(sorted(_refusal_codes(response))) or "no reason given"
+                return f"the approval service refused the corrected record ({codes})"
             api_data(response)
         except (MylowareError, OSError, httpx.HTTPError) as exc:
             return f"{type(exc).__name__}: {exc}"[:160]
@@ -382,13 +383,13 @@ def _breakdown(codes: set[str], record: CanonicalRecord, given: set[str]) -> dic
     return {name: None for name in BREAKDOWN if name in held and name not in given}
 
 
-def _codes(response: httpx.Response) -> str:
-    """The error codes of a refused approval (``totals_mismatch`` …), for the report."""
+def _refusal_codes(response: httpx.Response) -> set[str]:
+    """The error codes of a refused approval (``totals_mismatch`` …); none when the answer
+    does not say."""
     try:
-        errors = response.json()["error"]["details"]["errors"]
-        return ", ".join(sorted({str(e["code"]) for e in errors})) or "no reason given"
+        return {str(e["code"]) for e in response.json()["error"]["details"]["errors"]}
     except (ValueError, KeyError, TypeError):
-        return "no reason given"
+        return set()
 
 
 def _close(runner: ApiRunner, item_id: str, reason: str) -> None:
