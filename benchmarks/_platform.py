@@ -50,6 +50,8 @@ class Submission:
 
 #: a POST whose connection dropped is sent again, with its Idempotency-Key, at most this often
 RESENDS = 3
+#: the pause before the n-th resend is n times this
+RESEND_PAUSE_S = 0.5
 
 
 async def submit(client: httpx.AsyncClient, doc: Document) -> Submission:
@@ -69,7 +71,7 @@ async def submit(client: httpx.AsyncClient, doc: Document) -> Submission:
         except httpx.TransportError:
             if resent == RESENDS:
                 raise
-            await asyncio.sleep(0.5 * (resent + 1))
+            await asyncio.sleep(RESEND_PAUSE_S * (resent + 1))
     if response.status_code not in (200, 201):  # 200: the replay of an order already made
         raise RuntimeError(f"POST /v1/work-orders → {response.status_code}: {response.text[:300]}")
     order_id = uuid.UUID(response.json()["data"]["id"])

@@ -7,8 +7,14 @@ import uuid
 import httpx
 import pytest
 
+from benchmarks import _platform
 from benchmarks._documents import document_mix
 from benchmarks._platform import RESENDS, submit
+
+
+@pytest.fixture(autouse=True)
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_platform, "RESEND_PAUSE_S", 0.0)
 
 
 def _client(failures: int, keys: list[str]) -> httpx.AsyncClient:
