@@ -90,7 +90,11 @@ async def test_openai_extraction_grounds_values_and_costs_tokens(emu: ModelEmula
     assert seen.headers["authorization"] == "Bearer sk-test"
     assert seen.body["response_format"]["type"] == "json_schema"
     assert seen.body["max_completion_tokens"] == 2048 and "max_tokens" not in seen.body
-    assert "vendor_name" in seen.body["response_format"]["json_schema"]["schema"]["properties"]
+    asked = seen.body["response_format"]["json_schema"]["schema"]
+    assert "vendor_name" in asked["properties"]
+    # every field answered, null where the document does not say: none can be left out
+    assert asked["required"] == list(asked["properties"])
+    assert asked["properties"]["vendor_name"]["anyOf"][-1] == {"type": "null"}
     assert "ACME Tools GmbH" in seen.body["messages"][1]["content"]
 
 
@@ -355,3 +359,23 @@ def test_a_date_the_document_does_not_print_is_not_taken_from_the_model() -> Non
     assert "invoice_date" not in invented
     other = fields_from_reply({"invoice_number": "R-77"}, doc, DocumentType.INVOICE)
     assert other["invoice_number"].span is None  # other fields: kept, at the lower confidence
+
+
+def test_the_model_may_answer_an_amount_as_a_number() -> None:
+    """Offered only a quoted decimal or null, the bundled model nulled every total (it wants
+    to write a number): the asked schema also takes a number, which comes back as the
+    canonical decimal string, grounded where it is printed."""
+    from jsonschema import Draft202012Validator
+
+    from myloware.extraction.llm import fields_from_reply, model_schema
+
+    asked = model_schema(DocumentType.INVOICE)
+    Draft202012Validator.check_schema(asked)
+    answer = {name: None for name in asked["required"]} | {"total_amount": 60.3, "subtotal": 60}
+    assert not list(Draft202012Validator(asked).iter_errors(answer))
+    assert list(Draft202012Validator(asked).iter_errors(answer | {"total_amount": "60.3"}))
+    doc = LoadedDocument.from_text("ACME Tools GmbH\nSubtotal 60.00\nTotal EUR 60.30\n")
+    got = fields_from_reply(answer, doc, DocumentType.INVOICE)
+    assert got["total_amount"].value == "60.30" and got["total_amount"].raw == "60.30"
+    assert got["subtotal"].value == "60.00" and got["subtotal"].span is not None
+    assert "vendor_name" not in got  # null: not answered

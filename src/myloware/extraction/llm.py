@@ -1,8 +1,9 @@
 """Extraction with a model (``model``) and the rules-then-model ``hybrid``.
 
 The model is asked, through :class:`~myloware.models.ModelRouter`, for the canonical fields
-of the document type as one JSON object following that type's canonical schema (nothing
-required: a field the document does not state is null). Its values become
+of the document type as one JSON object following that type's canonical schema, every key
+required and each allowed to be null (a field the document does not state is null; an
+amount may also come as a JSON number — see :func:`model_schema`). Its values become
 :class:`~myloware.records.FieldValue` s with a confidence that says how far they can be
 trusted: a value found verbatim in the text gets its source span and
 :data:`GROUNDED_CONFIDENCE`, any other :data:`MODEL_CONFIDENCE`. Nothing is trusted
@@ -41,6 +42,7 @@ from myloware.extraction.einvoice import EXTRACTOR_PREFIX as EINVOICE_EXTRACTOR
 from myloware.extraction.extractor import extract
 from myloware.extraction.language import detect_language
 from myloware.models import ModelError, ModelReply, ModelRouter, Usage
+from myloware.normalize.amounts import to_amount_string
 from myloware.normalize.dates import find_dates, parse_date
 from myloware.normalize.kinds import Kind, field_kinds
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
@@ -83,9 +85,11 @@ def model_schema(
     document_type: DocumentType, schema: Schema | None = None, only: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The type's schema — ``schema`` (the version active in the ``schemas`` table) or the
-    built-in canonical one — with nothing required (the model may answer null); with
-    ``only``, just those fields (``hybrid`` asks for what the rules missed: a short answer,
-    which on a local model is most of the time saved)."""
+    built-in canonical one — with every field required and each allowed to be null: the
+    model answers each key, null where the document does not say (a grammar-constrained
+    local model then cannot leave a field out — the small one left the vendor out of every
+    receipt when it could); with ``only``, just those fields (``hybrid`` asks for what the
+    rules missed: a short answer, which on a local model is most of the time saved)."""
     canonical = _usable(schema) or load_builtin_schema(document_type)
     properties = canonical["properties"]
     if only:
@@ -93,13 +97,37 @@ def model_schema(
     asked: dict[str, Any] = {
         "type": "object",
         "description": canonical.get("description", ""),
-        "properties": properties,
+        "properties": {name: _nullable(spec) for name, spec in properties.items()},
+        "required": list(properties),
         "additionalProperties": False,
     }
     if "$defs" in canonical:
         asked["$defs"] = canonical["$defs"]
     portable: dict[str, Any] = _portable_patterns(asked)
     return portable
+
+
+#: the canonical schemas' amount types (a decimal string with two places)
+_AMOUNTS = frozenset({"#/$defs/amount", "#/$defs/optional_amount"})
+
+
+def _nullable(spec: Any) -> Any:
+    """``spec`` that also accepts null (unchanged where it already does) — and, for an
+    amount, a JSON number: offered only a quoted decimal or null, a small local model that
+    wants to write a number writes null (the bundled one nulled every total);
+    :func:`fields_from_reply` turns the number back into the decimal string."""
+    if not isinstance(spec, dict):
+        return spec
+    described = {k: spec[k] for k in ("description", "title") if k in spec}
+    if spec.get("$ref") in _AMOUNTS:
+        options = [{"type": "number"}, {"$ref": "#/$defs/amount"}, {"type": "null"}]
+        return {"anyOf": options, **described}
+    kind = spec.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return spec
+    if any({"type": "null"} in spec.get(key, []) for key in ("anyOf", "oneOf")):
+        return spec
+    return {"anyOf": [spec, {"type": "null"}], **described}
 
 
 def _portable_patterns(node: Any) -> Any:
@@ -196,6 +224,8 @@ def fields_from_reply(
     for name, value in data.items():
         if name not in known or value is None or value == "" or value == []:
             continue
+        if name in kinds and kinds[name].kind is Kind.AMOUNT and not isinstance(value, str):
+            value = to_amount_string(value) or value  # a number, as :func:`_nullable` allows
         span = _span(doc.text, value)
         if span is None and name in kinds and kinds[name].kind is Kind.DATE:
             span = _printed_date(doc.text, value)
