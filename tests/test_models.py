@@ -379,3 +379,17 @@ def test_the_model_may_answer_an_amount_as_a_number() -> None:
     assert got["total_amount"].value == "60.30" and got["total_amount"].raw == "60.30"
     assert got["subtotal"].value == "60.00" and got["subtotal"].span is not None
     assert "vendor_name" not in got  # null: not answered
+
+
+def test_every_free_text_the_model_writes_is_bounded() -> None:
+    """Asked for an address alone, the small model went on through the whole receipt: the
+    grammar built from the asked schema must close every free string in time."""
+    from myloware.extraction.llm import MAX_ANSWER_CHARS, model_schema
+
+    asked = model_schema(DocumentType.INVOICE, only=["vendor_address", "vendor_name"])
+    assert asked["$defs"]["optional_text"]["maxLength"] == MAX_ANSWER_CHARS
+    name = asked["properties"]["vendor_name"]["anyOf"][0]
+    assert name["type"] == "string" and name["maxLength"] == MAX_ANSWER_CHARS
+    # a string with its own shape (a date's format, an amount's pattern) keeps it alone
+    assert "maxLength" not in asked["$defs"]["optional_date"]
+    assert "maxLength" not in asked["$defs"]["amount"]

@@ -103,10 +103,12 @@ def model_schema(
     }
     if "$defs" in canonical:
         asked["$defs"] = canonical["$defs"]
-    portable: dict[str, Any] = _portable_patterns(asked)
+    portable: dict[str, Any] = _bounded(_portable_patterns(asked))
     return portable
 
 
+#: the longest free text the model may write for one value (see :func:`_bounded`)
+MAX_ANSWER_CHARS = 300
 #: the canonical schemas' amount types (a decimal string with two places)
 _AMOUNTS = frozenset({"#/$defs/amount", "#/$defs/optional_amount"})
 
@@ -144,6 +146,23 @@ def _portable_patterns(node: Any) -> Any:
     if isinstance(node, list):
         return [_portable_patterns(value) for value in node]
     return node
+
+
+def _bounded(node: Any) -> Any:
+    """``node`` with a :data:`MAX_ANSWER_CHARS` limit on every free string (one without a
+    length, pattern, format or enum of its own): every key must be answered, and the small
+    local model asked for an address alone went on through the whole receipt (1,500
+    characters, a minute) — the grammar now closes the string in time."""
+    if isinstance(node, list):
+        return [_bounded(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    bounded = {key: _bounded(value) for key, value in node.items()}
+    kind = node.get("type")
+    is_text = kind == "string" or (isinstance(kind, list) and "string" in kind)
+    if is_text and not any(k in node for k in ("maxLength", "pattern", "format", "enum", "const")):
+        bounded["maxLength"] = MAX_ANSWER_CHARS
+    return bounded
 
 
 Example = dict[str, Any]
