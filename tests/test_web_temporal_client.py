@@ -1,4 +1,5 @@
-"""The API's lazily connected Temporal client: one connect per app, whatever its loop."""
+"""The API's lazily connected Temporal client: one connect per app, whatever its loop —
+against the embedded Temporal server."""
 
 from __future__ import annotations
 
@@ -8,33 +9,42 @@ from typing import Any
 
 import pytest
 
+from myloware.settings import Settings
+from myloware.temporal_client import connect as real_connect
 from myloware.web import temporal
 
 
-def _state() -> Any:
-    return SimpleNamespace(
-        temporal=None, temporal_lock=asyncio.Lock(), settings=None, temporal_address="x"
-    )
-
-
 async def _contended(state: Any) -> list[Any]:
+    """Three callers at once; the API's state holds its own client afterwards."""
     return list(await asyncio.gather(*(temporal.temporal_client(state) for _ in range(3))))
 
 
-def test_each_app_connects_once_on_its_own_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_app_connects_once_on_its_own_loop(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, temporal_address: str
+) -> None:
     """Two apps on two event loops (a test's API thread beside its worker, a second app in
     one process), each with callers waiting on the connect: neither fails, each connects
     once. (A lock shared by the module was bound to the first loop that waited on it and
     failed in the next: the order's workflow start was deferred to the reconciler.)"""
     connects: list[str] = []
 
-    async def connect(settings: Any, address: str) -> str:
-        await asyncio.sleep(0.05)  # the others wait on the lock meanwhile
-        connects.append(address)
-        return f"client {len(connects)}"
+    async def counted(settings: Settings, address: str) -> Any:
+        connects.append(address)  # counted, then the real connect
+        return await real_connect(settings, address)
 
-    monkeypatch.setattr(temporal, "connect", connect)
-    first, second = _state(), _state()
-    assert asyncio.run(_contended(first)) == ["client 1"] * 3
-    assert asyncio.run(_contended(second)) == ["client 2"] * 3
-    assert len(connects) == 2
+    monkeypatch.setattr(temporal, "connect", counted)
+
+    def app() -> Any:
+        return SimpleNamespace(
+            temporal=None,
+            temporal_lock=asyncio.Lock(),
+            settings=settings,
+            temporal_address=temporal_address,
+        )
+
+    first, second = app(), app()
+    clients = asyncio.run(_contended(first))
+    assert len({id(c) for c in clients}) == 1 and clients[0] is first.temporal
+    others = asyncio.run(_contended(second))
+    assert len({id(c) for c in others}) == 1 and others[0] is not clients[0]
+    assert connects == [temporal_address, temporal_address]  # one connect per app
