@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import subprocess
 import sys
 
@@ -393,3 +395,6 @@ def test_every_free_text_the_model_writes_is_bounded() -> None:
     # a string with its own shape (a date's format, an amount's pattern) keeps it alone
     assert "maxLength" not in asked["$defs"]["optional_date"]
     assert "maxLength" not in asked["$defs"]["amount"]
+    # and no pattern keeps a "\\d" llama.cpp does not know
+    patterns = re.findall(r'"pattern": "([^"]*)"', json.dumps(model_schema(DocumentType.INVOICE)))
+    assert patterns and not any("\\\\d" in p for p in patterns)

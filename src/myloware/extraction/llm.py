@@ -103,11 +103,11 @@ def model_schema(
     }
     if "$defs" in canonical:
         asked["$defs"] = canonical["$defs"]
-    portable: dict[str, Any] = _bounded(_portable_patterns(asked))
+    portable: dict[str, Any] = _for_the_grammar(asked)
     return portable
 
 
-#: the longest free text the model may write for one value (see :func:`_bounded`)
+#: the longest free text the model may write for one value (see :func:`_for_the_grammar`)
 MAX_ANSWER_CHARS = 300
 #: the canonical schemas' amount types (a decimal string with two places)
 _AMOUNTS = frozenset({"#/$defs/amount", "#/$defs/optional_amount"})
@@ -132,37 +132,31 @@ def _nullable(spec: Any) -> Any:
     return {"anyOf": [spec, {"type": "null"}], **described}
 
 
-def _portable_patterns(node: Any) -> Any:
-    """``node`` with ``\\d`` in every ``pattern`` spelled ``[0-9]``: llama.cpp turns a
-    schema into a grammar but does not know ``\\d`` — it then accepts any string, and a
-    small model asked for an amount wanders off ("crypto:0x000…") until the token limit."""
-    if isinstance(node, dict):
-        return {
-            key: value.replace("\\d", "[0-9]")
-            if key == "pattern" and isinstance(value, str)
-            else _portable_patterns(value)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_portable_patterns(value) for value in node]
-    return node
+def _for_the_grammar(node: Any) -> Any:
+    """``node`` as llama.cpp's grammar needs it, in one walk of the schema:
 
-
-def _bounded(node: Any) -> Any:
-    """``node`` with a :data:`MAX_ANSWER_CHARS` limit on every free string (one without a
-    length, pattern, format or enum of its own): every key must be answered, and the small
-    local model asked for an address alone went on through the whole receipt (1,500
-    characters, a minute) — the grammar now closes the string in time."""
+    * ``\\d`` in every ``pattern`` spelled ``[0-9]``: llama.cpp does not know ``\\d`` — it
+      then accepts any string, and a small model asked for an amount wanders off
+      ("crypto:0x000…") until the token limit;
+    * a :data:`MAX_ANSWER_CHARS` limit on every free string (one without a length, pattern,
+      format or enum of its own): every key must be answered, and the small local model
+      asked for an address alone went on through the whole receipt (1,500 characters, a
+      minute) — the grammar now closes the string in time."""
     if isinstance(node, list):
-        return [_bounded(value) for value in node]
+        return [_for_the_grammar(value) for value in node]
     if not isinstance(node, dict):
         return node
-    bounded = {key: _bounded(value) for key, value in node.items()}
+    out = {
+        key: value.replace("\\d", "[0-9]")
+        if key == "pattern" and isinstance(value, str)
+        else _for_the_grammar(value)
+        for key, value in node.items()
+    }
     kind = node.get("type")
     is_text = kind == "string" or (isinstance(kind, list) and "string" in kind)
     if is_text and not any(k in node for k in ("maxLength", "pattern", "format", "enum", "const")):
-        bounded["maxLength"] = MAX_ANSWER_CHARS
-    return bounded
+        out["maxLength"] = MAX_ANSWER_CHARS
+    return out
 
 
 Example = dict[str, Any]
