@@ -122,6 +122,23 @@ def test_buyer_vat_id_comes_from_the_buyers_block_not_the_sellers() -> None:
     assert "Kundenstraße 15" in values["buyer_address"]
 
 
+def test_a_malformed_buyer_vat_id_in_the_buyers_block_is_kept_with_low_confidence() -> None:
+    """``DE1234567890`` (a digit too many for Germany) after the buyer's ``USt.-Id.-Nr.`` is
+    read as printed, unsure, so a reviewer sees it; unlabelled, it is not taken."""
+    text = (
+        "Rechnung Nr. 2024-1\n"
+        "Verkäufer\nName: Lieferant GmbH\nLieferantenstraße 20\n80333 München\n"
+        "USt-IdNr.: DE123456789\n"
+        "Käufer\nName: Kunden AG\nKundenstraße 15\n69876 Frankfurt\n"
+        "{label}DE1234567890\n"
+        "Gesamtbetrag 119,00 EUR\n"
+    )
+    record = _record(text.format(label="USt.-Id.-Nr.: "))
+    assert record.values()["buyer_tax_id"] == "DE1234567890"
+    assert record.fields["buyer_tax_id"].confidence < 0.7
+    assert "buyer_tax_id" not in _values(text.format(label="Kundenkonto "))
+
+
 def test_buyer_vat_id_by_a_label_that_names_the_customer() -> None:
     """``Customer VAT: …`` outside any block is the buyer's id."""
     values = _values(

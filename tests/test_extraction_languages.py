@@ -8,6 +8,7 @@ import pytest
 
 from myloware.documents.model import LoadedDocument, TextLine
 from myloware.extraction import extract
+from myloware.extraction.layout import document_lines
 from myloware.normalize.amounts import parse_amount
 from myloware.normalize.dates import parse_date
 
@@ -288,6 +289,42 @@ def test_totals_table_reads_each_amount_under_its_label() -> None:
     )
 
 
+def test_totals_under_an_unseparated_header_are_read_by_arithmetic() -> None:
+    """Plain text loses the cells of a totals table: of the row's amounts, the one triple
+    where net + tax = gross goes under Nettobetrag, MwSt-Betrag and Endbetrag."""
+    values = _values(
+        "Rechnung Nr. 4711\n"
+        "Warenwert Zu-/Abschlag Skonto Nettobetrag MwSt-Betrag MwSt-% Endbetrag\n"
+        "1062,60 15,00 -21,55 1056,05 200,65 19,0 1256,70\n"
+    )
+    assert (values["subtotal"], values["tax_amount"], values["total_amount"]) == (
+        "1056.05",
+        "200.65",
+        "1256.70",
+    )
+
+
+def test_a_label_split_by_the_pdf_text_is_still_read() -> None:
+    """``Br uttosumme`` (kerning extracted as a space) is the gross total, not the amount
+    left to pay after a prepayment."""
+    values = _values(
+        "Handelsrechnung Nr. 471102 vom 13.11.2019\n"
+        "Rechnungssumme ohne USt. 624,90\nSteuerbetrag 46,25\nBr uttosumme 671,15\n"
+        "Erhaltene Anzahlungen -201,00\nZahlbetrag 470,15\n"
+    )
+    assert (values["total_amount"], values["tax_amount"]) == ("671.15", "46.25")
+
+
+def test_dates_of_a_month_first_invoice_are_read_month_first() -> None:
+    """A payment dated 11/17/2017 shows the invoice writes month first: its issue date
+    11/03/2017 is November 3rd and its due date 12/03/2017 December 3rd."""
+    text = "Invoice FA-2017-0008\nInvoice Date 11/03/2017\nDue Date 12/03/2017\nTotal 623.00 €\n"
+    values = _values(text + "Payment 11/17/2017 623.00 €\n")
+    assert (values["invoice_date"], values["due_date"]) == ("2017-11-03", "2017-12-03")
+    day_first = _values(text)
+    assert (day_first["invoice_date"], day_first["due_date"]) == ("2017-03-11", "2017-03-12")
+
+
 def test_credit_note_total_is_negative() -> None:
     """A credit note's totals are negative, and still add up."""
     values = _values(
@@ -319,3 +356,17 @@ def test_european_dates_parse(text: str, iso: str) -> None:
 def test_european_amounts_parse(text: str, amount: str) -> None:
     """Decimal commas with dot or space thousands separators."""
     assert str(parse_amount(text)) == amount
+
+
+def test_split_label_words_are_joined_with_their_offsets_and_others_left_alone() -> None:
+    """Only a space that splits a lexicon word in two non-words goes: ``Br uttosumme`` is
+    joined (offsets still point into the source), ``SUB TOTAL`` and ``inner halb`` are not."""
+    text = "Br uttosumme 671,15\nSUB TOTAL 5.00\nZahlbar inner halb 30 Tagen"
+    lines = document_lines(LoadedDocument.from_text(text))
+    assert [line.text for line in lines] == [
+        "Bruttosumme 671,15",
+        "SUB TOTAL 5.00",
+        "Zahlbar inner halb 30 Tagen",
+    ]
+    start, end = lines[0].span(0, len("Bruttosumme"))
+    assert text[start:end] == "Br uttosumme"

@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from myloware.normalize.dates import expand_year, find_dates, month_number, parse_date, to_iso_date
+from myloware.normalize.dates import (
+    expand_year,
+    find_dates,
+    in_order,
+    month_first,
+    month_number,
+    parse_date,
+    to_iso_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,6 +55,23 @@ def test_ambiguous_numeric_dates_are_day_first() -> None:
 def test_month_first_only_when_day_first_is_impossible() -> None:
     """03/20/2023 can only be March 20th, so it is read month-first."""
     assert parse_date("03/20/2023") == date(2023, 3, 20)
+
+
+def test_a_document_is_month_first_only_when_its_dates_prove_it() -> None:
+    """11/17/2017 proves month-first; a 17/11/2017 anywhere, or no proof, keeps day-first."""
+    assert month_first(["Invoice Date 11/03/2017", "Paid 11/17/2017"])
+    assert not month_first(["Invoice Date 11/03/2017", "Paid 11/17/2017", "Due 17/11/2017"])
+    assert not month_first(["Invoice Date 11/03/2017", "2017-11-17"])
+
+
+def test_ambiguous_dates_follow_the_documents_order() -> None:
+    """In a month-first document 11/03/2017 is November 3rd; dates that are not ambiguous
+    (a month name, 11/11/2017, 11/17/2017) stay as they are."""
+    ambiguous, same, named = (find_dates(t)[0] for t in ("11/03/2017", "11/11/2017", "3 Nov 2017"))
+    assert in_order(ambiguous, True) == date(2017, 11, 3)
+    assert in_order(ambiguous, False) == date(2017, 3, 11)
+    assert in_order(same, True) == date(2017, 11, 11)
+    assert in_order(named, True) == date(2017, 11, 3)
 
 
 def test_impossible_dates_are_rejected() -> None:

@@ -4,13 +4,15 @@ The buyer's block is the one :func:`~myloware.extraction.parties.find_parties` f
 role label (``Käufer``, ``Bill to``, ``Client``...): its address is read as the vendor's is,
 and a VAT id printed in it is the buyer's. Outside the block, a VAT id after a label that
 names the buyer (``Ihre USt-IdNr.``, ``Customer VAT``, ``TVA client``) is the buyer's too.
-A VAT id must have its country's shape (:mod:`myloware.extraction.vat_ids`), and the
-vendor's own is never taken for the buyer's.
+A VAT id must have its country's shape (:mod:`myloware.extraction.vat_ids`), except one
+printed after a tax-id label inside the buyer's block (``USt.-Id.-Nr.: DE1234567890``): that
+is read as printed, with a lower confidence, so a reviewer sees the malformed id rather than
+none. The vendor's own is never taken for the buyer's.
 """
 
 from __future__ import annotations
 
-from myloware.extraction import labels
+from myloware.extraction import labels, references
 from myloware.extraction.bank import find_bic, find_iban
 from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.parties import Party
@@ -28,6 +30,17 @@ def _vat_in_block(buyer: Party, vendor_id: str | None) -> FieldValue | None:
             value, start, end = found
             return field_from(value, 0.85, line, start, end)
     return None
+
+
+def _labelled_in_block(buyer: Party, vendor_id: str | None) -> FieldValue | None:
+    """A VAT-id-like code after a tax-id label in the buyer's block, whatever its shape."""
+    found = references.find_tax_id([*buyer.name_lines, *buyer.block])
+    if found is None:
+        return None
+    value = found.value.replace(" ", "").upper()
+    if value == vendor_id or not references.looks_like_vat_id(value):
+        return None
+    return field_from(value, 0.55, found.line, found.start, found.end)
 
 
 def _vat_by_label(lines: list[Line], vendor_id: str | None) -> FieldValue | None:
@@ -54,9 +67,12 @@ def buyer_fields(
         address_lines, address = read_address([*buyer.name_lines[-1:], *buyer.block], 0)
         if address_lines:
             fields["buyer_address"] = field_from_lines(address, 0.7, address_lines)
-    tax_id = (_vat_in_block(buyer, vendor_id) if buyer is not None else None) or _vat_by_label(
-        lines, vendor_id
+    in_block = (
+        (_vat_in_block(buyer, vendor_id) or _labelled_in_block(buyer, vendor_id))
+        if buyer is not None
+        else None
     )
+    tax_id = in_block or _vat_by_label(lines, vendor_id)
     if tax_id is not None:
         fields["buyer_tax_id"] = tax_id
     return fields

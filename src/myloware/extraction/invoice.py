@@ -24,6 +24,7 @@ from myloware.extraction.vendor_address import read_address
 from myloware.extraction.vendor_name import clean_name
 from myloware.normalize.amounts import format_amount
 from myloware.normalize.currency import find_currency, to_currency_code
+from myloware.normalize.dates import in_order, month_first
 from myloware.records import FieldValue
 
 # A bare "$" is US dollars unless the document names another dollar (or is Malaysian, where
@@ -168,12 +169,12 @@ def _reference_fields(lines: list[Line], parties: Parties) -> dict[str, FieldVal
     titled_number, titled_date = find_title_reference(lines)
     if titled_date is not None and (issue is None or issue.confidence < titled_date.confidence):
         issue = titled_date
+    order = month_first(line.flat for line in lines)
     for name, found_date in (("invoice_date", issue), ("due_date", due)):
         if found_date is not None:
             m = found_date.match
-            fields[name] = field_from(
-                found_date.value.isoformat(), found_date.confidence, found_date.line, m.start, m.end
-            )
+            value = in_order(m, order).isoformat()
+            fields[name] = field_from(value, found_date.confidence, found_date.line, m.start, m.end)
     finders: dict[str, Callable[[list[Line]], references.Found | None]] = {
         "invoice_number": references.find_invoice_number,
         "vendor_tax_id": partial(references.find_tax_id, skip_lines=buyer_lines or frozenset()),

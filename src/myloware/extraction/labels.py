@@ -310,6 +310,23 @@ def words(concept: str) -> tuple[str, ...]:
 
 
 @cache
+def _label_words() -> frozenset[str]:
+    """Every word of every label, lower-case, without its dots and hyphens at the ends."""
+    return frozenset(
+        word.strip(".:-/'")
+        for langs in LABELS.values()
+        for group in langs.values()
+        for label in group
+        for word in label.split()
+    )
+
+
+def is_label_word(word: str) -> bool:
+    """Whether ``word`` (lower-case) is one word of a label (``bruttosumme``, ``käufer``)."""
+    return word in _label_words()
+
+
+@cache
 def alternation(*concepts: str) -> str:
     """One regex alternation (no anchors) of every label of ``concepts``, longest first."""
     labels = sorted({w for c in concepts for w in words(c)}, key=len, reverse=True)

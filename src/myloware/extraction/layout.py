@@ -3,15 +3,20 @@
 Every :class:`Line` remembers where each of its characters lies in ``LoadedDocument.text``,
 so a value found at ``line.text[i:j]`` reports the exact source span even when the line text
 was repaired: letter-spaced PDF text (``I n v o i c e  n u m b e r``) is collapsed to
-``Invoice number``. Cells are the TAB-separated parts of a line (OCR boxes on one line).
+``Invoice number``, and a word that PDF text extraction split in two (``Br uttosumme``,
+kerning read as a space) is joined again when the two pieces make a word of the label
+lexicon and neither piece is one. Cells are the TAB-separated parts of a line (OCR boxes on
+one line).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from myloware.documents.model import LoadedDocument
+from myloware.extraction import labels
 from myloware.records import FieldValue
 
 _TOKEN_RE = re.compile(r"\S+")
@@ -93,6 +98,23 @@ def _collapse(text: str, base: int) -> tuple[str, tuple[int, ...]]:
     return "".join(chars), tuple(offsets)
 
 
+def _join_split_words(text: str, offsets: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """``text`` with the single spaces removed that split a label word in two pieces."""
+    tokens = list(_TOKEN_RE.finditer(text))
+    drop: set[int] = set()
+    for left, right in pairwise(tokens):
+        if right.start() - left.end() != 1:
+            continue
+        a, b = left.group().lower(), right.group().lower().rstrip(":.")
+        pieces_are_words = labels.is_label_word(a) or labels.is_label_word(b)
+        if len(a + b) >= 4 and labels.is_label_word(a + b) and not pieces_are_words:
+            drop.add(left.end())
+    if not drop:
+        return text, offsets
+    keep = [i for i in range(len(text)) if i not in drop]
+    return "".join(text[i] for i in keep), tuple(offsets[i] for i in keep)
+
+
 def _make_line(index: int, text: str, start: int, page: int, box: object) -> Line:
     stripped = text.replace(_LINE_END_HYPHEN, "-").rstrip()
     lead = len(stripped) - len(stripped.lstrip())
@@ -101,6 +123,7 @@ def _make_line(index: int, text: str, start: int, page: int, box: object) -> Lin
         repaired, offsets = _collapse(stripped, start)
     else:
         repaired, offsets = stripped, tuple(range(start, start + len(stripped)))
+    repaired, offsets = _join_split_words(repaired, offsets)
     layout_box = box if isinstance(box, tuple) and len(box) == 4 else None
     return Line(index, repaired, offsets, page, layout_box)
 

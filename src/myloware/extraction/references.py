@@ -219,10 +219,16 @@ def find_tax_id(lines: list[Line], *, skip_lines: frozenset[int] = frozenset()) 
         found = find_labelled_code(lines[pos : pos + 2], _TAX_ID_LABEL_RE, skip=_BUYER_RE)
         if found is None or found.line.index in skip_lines:
             continue
-        if _VAT_ID_RE.fullmatch(found.value.replace(" ", "")):
+        if looks_like_vat_id(found.value.replace(" ", "")):
             return found
         first = first or found
     return first
+
+
+def looks_like_vat_id(code: str) -> bool:
+    """A two-letter prefix and 8 to 13 letters or digits (``DE1234567890``), whatever the
+    country's own shape."""
+    return _VAT_ID_RE.fullmatch(code) is not None
 
 
 def find_po_number(lines: list[Line]) -> Found | None:

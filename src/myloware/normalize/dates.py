@@ -5,7 +5,9 @@ Pure regular-expression parsing, fast enough for an extractor's hot loop. Unders
 * ISO and year-first: ``2018-03-04``, ``2018/03/04``, ``2018.3.4``, ``20180304``;
 * numeric day/month/year with ``/ - .`` and a 2- or 4-digit year: ``25/12/2018``,
   ``12-01-19``, ``8.9.2022``. Day-first when ambiguous; month-first only when the day-first
-  reading is impossible (``03/20/2023``);
+  reading is impossible (``03/20/2023``). A document that proves itself month-first (a date
+  like ``11/17/2017`` and none like ``17/11/2017``) has its ambiguous dates read month-first
+  too: :func:`month_first` and :func:`in_order`;
 * month names in English, German, French, Dutch, Spanish and Italian, full or abbreviated, with the
   day before or after the month: ``05 MAR 2018``, ``25. Dezember 2018``, ``1er mars 2020``,
   ``Dec 28, 2022``, ``December 25th, 2018``, ``13-JAN-19``.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -108,6 +111,8 @@ class DateMatch:
     raw: str
     numeric: bool  # True for all-digit forms, False when a month name was read
     compact: bool = False  # eight digits without separators (20180304, 25032018)
+    month_first: date | None = None  # an ambiguous a/b/year's other reading (month first)
+    order: str | None = None  # "dmy" or "mdy" when the numbers prove the order (17/11, 11/17)
 
 
 def _fold(word: str) -> str:
@@ -141,6 +146,20 @@ def _day_first(a: int, b: int, year: int) -> date | None:
     return _safe_date(year, b, a) or _safe_date(year, a, b)
 
 
+def _numeric_order(kind: str, m: re.Match[str]) -> tuple[date | None, str | None]:
+    """For an a/b/year date: its month-first reading when ambiguous, and the order its numbers
+    prove (``dmy`` when ``a`` cannot be a month, ``mdy`` when ``b`` cannot)."""
+    if kind != "dmy":
+        return None, None
+    a, b = int(m.group("a")), int(m.group("b"))
+    if a > 12 and b <= 12:
+        return None, "dmy"
+    if b > 12 and a <= 12:
+        return None, "mdy"
+    other = _safe_date(int(m.group("year")), a, b) if a != b else None
+    return other, None
+
+
 def _from_match(kind: str, m: re.Match[str]) -> date | None:
     groups = m.groupdict()
     year = int(groups["year"].lstrip("'"))
@@ -172,9 +191,24 @@ def find_dates(text: str) -> tuple[DateMatch, ...]:
                 continue
             taken.append((start, end))
             numeric = kind in ("ymd", "ymd8", "dmy8", "dmy")
-            found.append(DateMatch(value, start, end, m.group(0), numeric, kind.endswith("8")))
+            other, order = _numeric_order(kind, m)
+            found.append(
+                DateMatch(value, start, end, m.group(0), numeric, kind.endswith("8"), other, order)
+            )
     found.sort(key=lambda d: d.start)
     return tuple(found)
+
+
+def month_first(texts: Iterable[str]) -> bool:
+    """Whether ``texts`` (a document's lines) print dates month-first: some date proves it
+    (``11/17/2017``) and none proves day-first (``17/11/2017``)."""
+    orders = {m.order for text in texts for m in find_dates(text) if m.order is not None}
+    return orders == {"mdy"}
+
+
+def in_order(m: DateMatch, month_first: bool) -> date:
+    """``m``'s date as a document of that order means it."""
+    return m.month_first if month_first and m.month_first is not None else m.value
 
 
 def parse_date(text: str) -> date | None:
