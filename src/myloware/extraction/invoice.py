@@ -19,6 +19,7 @@ from myloware.extraction.layout import Line, field_from, field_from_lines
 from myloware.extraction.line_items import find_line_items
 from myloware.extraction.money import find_money
 from myloware.extraction.parties import Parties, find_parties
+from myloware.extraction.stacked import unstack
 from myloware.extraction.title import find_title_reference
 from myloware.extraction.vendor_address import read_address
 from myloware.extraction.vendor_name import clean_name
@@ -235,6 +236,7 @@ def extract_invoice(lines: list[Line], text: str) -> dict[str, FieldValue]:
     """Every INVOICE field the rules can read from ``lines``."""
     if not lines:
         return {}
+    lines = unstack(lines)
     fields: dict[str, FieldValue] = {}
     parties = find_parties(lines)
     fields.update(_vendor_fields(lines, parties))
