@@ -71,6 +71,15 @@ def test_labelled_iban_with_a_bad_checksum_is_kept_with_low_confidence() -> None
     assert iban.value == "DE89370400440532013001" and iban.confidence < 0.5
 
 
+def test_labelled_bic_of_the_wrong_length_is_kept_with_low_confidence() -> None:
+    """``Verkäufer-BIC: COBADEFXXX`` (ten characters, a BIC has 8 or 11) is shown as printed,
+    unsure; a well-formed BIC anywhere after a label still wins."""
+    bic = _record("Rechnung Nr. 5\nVerkäufer-BIC: COBADEFXXX\n").fields["bic"]
+    assert bic.value == "COBADEFXXX" and bic.confidence < 0.5
+    both = _record("Rechnung Nr. 5\nBIC: COBADEFXXX\nSWIFT: DEUTDEFF500\n").fields["bic"]
+    assert both.value == "DEUTDEFF500" and both.confidence > bic.confidence
+
+
 def test_unlabelled_text_that_looks_like_a_bic_is_not_one() -> None:
     """Eight capitals without a BIC/SWIFT label (``RECHNUNG``) are not read as a BIC."""
     assert "bic" not in _values("RECHNUNGEN\nRechnung Nr. 5\nSWIFTING AROUND\n")

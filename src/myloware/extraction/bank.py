@@ -6,7 +6,9 @@ groups of four (``DE89 3704 0044 0532 0130 00``); its check digits make the whol
 its label; one printed after an ``IBAN`` label whose checksum fails is kept with a low
 confidence, so a person sees it rather than losing it. A BIC (ISO 9362: bank, country,
 location and an optional branch, 8 or 11 characters) is only read after its label (``BIC``,
-``SWIFT``): eight capitals are too often a word.
+``SWIFT``): eight capitals are too often a word. A labelled code of the wrong length
+(``BIC: COBADEFXXX``, ten characters) is kept as printed with a low confidence, like an IBAN
+whose checksum fails.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _IBAN_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10
 _BIC_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])")
 _IBAN_LABEL_RE = labels.label_re("iban")
 _BIC_LABEL_RE = labels.label_re("bic")
+_BIC_LIKE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}[A-Z0-9]{1,6}(?![A-Za-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +108,19 @@ def find_iban(lines: list[Line]) -> Account | None:
 
 
 def find_bic(lines: list[Line]) -> Account | None:
-    """The BIC printed right of a ``BIC``/``SWIFT`` label (on its line or the next)."""
+    """The BIC printed right of a ``BIC``/``SWIFT`` label (on its line or the next); else a
+    labelled code of the wrong length, at confidence 0.3."""
+    malformed: Account | None = None
     for pos, line in enumerate(lines):
         label = _BIC_LABEL_RE.search(line.flat)
         if label is None:
             continue
         for where, offset in ((line, label.end()), *((nxt, 0) for nxt in lines[pos + 1 : pos + 2])):
-            m = _BIC_RE.search(where.flat.upper(), offset)
-            if m is not None and not where.flat[offset : m.start()].strip(" :\t-/.()"):
-                return Account(m.group(), where, m.start(), m.end(), 0.9)
-    return None
+            for pattern, confidence in ((_BIC_RE, 0.9), (_BIC_LIKE_RE, 0.3)):
+                m = pattern.search(where.flat.upper(), offset)
+                if m is None or where.flat[offset : m.start()].strip(" :\t-/.()"):
+                    continue
+                if confidence == 0.9:
+                    return Account(m.group(), where, m.start(), m.end(), confidence)
+                malformed = malformed or Account(m.group(), where, m.start(), m.end(), confidence)
+    return malformed
