@@ -74,6 +74,22 @@ def test_ambiguous_dates_follow_the_documents_order() -> None:
     assert in_order(named, True) == date(2017, 11, 3)
 
 
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Date:5/3/201822:52:33", "2018-03-05"),
+        ("14/03/20185:57:07PM", "2018-03-14"),
+        ("05 Mar201818:24", "2018-03-05"),
+        ("Mar 5, 201812:30", "2018-03-05"),
+    ],
+)
+def test_a_clock_time_glued_to_the_year_ends_it(text: str, iso: str) -> None:
+    """OCR loses the space between date and time; the time's colon shows where the year
+    ends. Digits that are not a time still make no year (``12/05/20191``)."""
+    assert to_iso_date(text) == iso
+    assert parse_date("12/05/20191") is None
+
+
 def test_impossible_dates_are_rejected() -> None:
     """31/31/2020 and 30 February are not dates."""
     assert parse_date("31/31/2020") is None
