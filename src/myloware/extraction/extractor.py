@@ -8,7 +8,8 @@ with page and box when the document had layout) and the raw source text.
 
 A document that carries an e-invoice (``doc.einvoice``) is an INVOICE read from that
 structured data instead (:mod:`myloware.extraction.einvoice`), unless the caller declared
-another type.
+another type. An invoice or receipt read by OCR has two typical misreadings undone in its
+names and addresses (:mod:`myloware.extraction.ocr_repair`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from myloware.extraction.einvoice import document_findings, einvoice_record
 from myloware.extraction.invoice import extract_invoice
 from myloware.extraction.language import detect_language
 from myloware.extraction.layout import Line, document_lines, repaired_text
+from myloware.extraction.ocr_repair import repair_ocr_fields
 from myloware.extraction.status_report import extract_status_report
 from myloware.extraction.ticket import extract_ticket
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
@@ -57,6 +59,8 @@ def extract(
     if document_type is None:
         document_type, _ = detect_type_of_text(repaired)
     fields = _EXTRACTORS[document_type](lines, repaired)
+    if doc.read_by_ocr and document_type is DocumentType.INVOICE:
+        fields = repair_ocr_fields(fields, repaired)
     record = CanonicalRecord(
         document_type=document_type,
         fields=fields,

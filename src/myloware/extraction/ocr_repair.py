@@ -1,0 +1,55 @@
+"""Undo two misreadings OCR makes on low-quality scans, in names and addresses only.
+
+Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.md``):
+
+* **A comma read as a full stop.** At that resolution the recogniser tells ``,`` from ``.``
+  badly (``TAMAN SENTOSA. JALAN KAPAR``, ``OFF JALAN PUDU. 55100``); an address separates its
+  parts with commas and puts full stops after abbreviations (``NO.``, ``JLN.``, ``D.E.``).
+  So in an address read by OCR, a full stop between a word of four or more letters (or a
+  number of two or more digits) and the next word is taken for the comma it most likely is;
+  three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``).
+* **An invented accent.** The recogniser knows accented capitals and sometimes prefers one
+  (``JÉJAKA``, ``HARDWÀRE``, ``Restäurants``). Languages written with accents print them
+  many times a page (every German and French invoice measured has at least two), so on an
+  OCR'd page whose text holds a single accented letter, that letter in a name or an address
+  is read without its accent.
+
+The value changes; the field's ``raw`` keeps what the OCR read, so the record shows both.
+Text that did not come from OCR is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from myloware.records import FieldValue
+
+_ADDRESS_FIELDS = ("vendor_address", "buyer_address")
+_NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
+_STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2}))\.(?= [^\W_])")
+
+
+def _accented(ch: str) -> bool:
+    return ch.isalpha() and unicodedata.normalize("NFD", ch) != ch
+
+
+def _fold(text: str) -> str:
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
+
+
+def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, FieldValue]:
+    """``fields`` of a document read by OCR with the two repairs above applied."""
+    fold = sum(1 for ch in text if _accented(ch)) == 1
+    repaired = dict(fields)
+    for name in _NAME_FIELDS:
+        field = fields.get(name)
+        if field is None or not isinstance(field.value, str):
+            continue
+        value = _fold(field.value) if fold else field.value
+        if name in _ADDRESS_FIELDS:
+            value = _STOP_FOR_COMMA_RE.sub(",", value)
+        if value != field.value:
+            repaired[name] = field.model_copy(update={"value": value})
+    return repaired

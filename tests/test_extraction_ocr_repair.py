@@ -1,0 +1,59 @@
+"""Commas read as full stops and invented accents, undone in names and addresses of
+documents read by OCR only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from myloware.documents.model import LoadedDocument
+from myloware.extraction import extract
+from myloware.extraction.ocr_repair import repair_ocr_fields
+from myloware.records import DocumentType, FieldValue
+
+RECEIPT = (
+    "TSH POWER HARDWÀRE TRADING\n"
+    "NO.23 BATU 10, TAMAN SENTOSA. JALAN KAPAR,\n"
+    "42200 KLANG, SELANGOR.\n"
+    "TAX INVOICE\nDATE: 04/12/2017\nTOTAL : 99.00\n"
+)
+
+
+def _field(value: str) -> FieldValue:
+    return FieldValue(value=value, confidence=0.8, raw=value)
+
+
+def test_a_full_stop_between_address_parts_is_read_as_a_comma() -> None:
+    """After a word of four letters or more, or a number of two digits or more; not after
+    an abbreviation (``NO.``, ``JLN.``), inside a number or at the end."""
+    fields = repair_ocr_fields(
+        {"vendor_address": _field("NO.23 JLN. KAPAR 10. TAMAN SENTOSA. 42200 KLANG 1.5. END.")},
+        "plain ascii",
+    )
+    assert (
+        fields["vendor_address"].value
+        == "NO.23 JLN. KAPAR 10, TAMAN SENTOSA, 42200 KLANG 1.5. END."
+    )
+    assert str(fields["vendor_address"].raw).startswith("NO.23 JLN. KAPAR 10. TAMAN")
+
+
+def test_a_single_accent_on_the_page_is_folded_in_names_and_addresses_only() -> None:
+    """One accented letter on an OCR'd page is a misreading; a page with several keeps them,
+    and fields other than names and addresses are left alone."""
+    fields = {"vendor_name": _field("HARDWÀRE"), "invoice_number": _field("NÀ-1")}
+    once = repair_ocr_fields(fields, "TSH HARDWÀRE")
+    assert once["vendor_name"].value == "HARDWARE"
+    assert once["invoice_number"].value == "NÀ-1"
+    german = repair_ocr_fields({"vendor_name": _field("Müller Straße")}, "Müller Straße Köln")
+    assert german["vendor_name"].value == "Müller Straße"
+
+
+def test_extract_repairs_only_what_ocr_read() -> None:
+    """The same text from a scan is repaired; typed or from a text layer it is not."""
+    typed = LoadedDocument.from_text(RECEIPT)
+    scanned = replace(typed, ocr_pages=(1,))
+    as_typed = extract(typed, DocumentType.INVOICE).values()
+    as_scanned = extract(scanned, DocumentType.INVOICE).values()
+    assert as_typed["vendor_name"] == "TSH POWER HARDWÀRE TRADING"
+    assert as_scanned["vendor_name"] == "TSH POWER HARDWARE TRADING"
+    assert "TAMAN SENTOSA. JALAN" in as_typed["vendor_address"]
+    assert "TAMAN SENTOSA, JALAN" in as_scanned["vendor_address"]
