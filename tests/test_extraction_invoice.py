@@ -127,6 +127,24 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
     assert extract(bare).get("invoice_number") is None
 
 
+@pytest.mark.parametrize(
+    ("top", "name"),
+    [
+        ("RSK\nSYL ROASTED DELIGHTS SDN. BHD.", "SYL ROASTED DELIGHTS SDN. BHD."),
+        ("MR.\nD.I.Y. (M) SDN BHD", "MR. D.I.Y. (M) SDN BHD"),
+        ("POPULAR\nBOOK CO. (M) SDN BHD", "POPULAR BOOK CO. (M) SDN BHD"),
+    ],
+)
+def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:
+    """Letters OCR read from a logo stay out of the name below when that name is whole
+    (two or more words before its legal form); a short line that begins the name joins it."""
+    text = f"{top}\nLOT 1851-A, JALAN KPB 6,\n43300 SERI KEMBANGAN\nTOTAL 10.00\n"
+    assert (
+        extract(LoadedDocument.from_text(text), DocumentType.INVOICE).values()["vendor_name"]
+        == name
+    )
+
+
 def test_buyer_block_is_not_the_vendor() -> None:
     """The company after 'Bill to' is the buyer, never the vendor."""
     _, record = _extract("invoice_letterspaced.txt")
@@ -143,6 +161,16 @@ def test_buyer_block_is_not_the_vendor() -> None:
                 "RM 60.30",
                 "CASH RM 70.30",
                 "CHANGE RM 10.00",
+            ],
+            "60.30",
+        ),
+        (
+            [  # the rounded total's label misread: cash minus change confirms 60.31 - 0.01
+                "TOTAL AMT 60.31",
+                "ROUNDING ADJ -0.01",
+                "RH 60.30 J",
+                "CASHRM 70.30",
+                "CHANGERM 10.00",
             ],
             "60.30",
         ),

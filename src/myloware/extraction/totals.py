@@ -6,7 +6,8 @@ The total is chosen among labelled amounts by evidence, not position alone:
   ``TOTAL INCL. GST``, ``AMOUNT DUE``, ``Summe brutto``, ``Total TTC``, ``Factuur totaal``)
   beats a plain ``TOTAL``; subtotals, quantities, discounts, tax lines and amounts excluding
   tax are never totals;
-* a rounding adjustment applied to a total gives the rounded total as a candidate;
+* a rounding adjustment applied to a total gives the rounded total as a candidate (printed
+  anywhere, when cash tendered − change confirms it);
 * consistency: the amount equal to ``cash tendered − change``, or to ``subtotal + tax``, and
   amounts printed several times get a bonus.
 """
@@ -70,8 +71,11 @@ _NOT_TAX_RE = re.compile(
     r"RECHNUNG|FACTU|PRICE|PRIJZEN|TOTAL\s*SALES|ID\s*NO|IDENTIFICATION",
     re.IGNORECASE,
 )
-_CASH_RE = re.compile(r"(?<![A-Za-z])(?:CASH|TENDERED|BAR|PAID|VISA|MASTER|CARD)(?![A-Za-z])", re.I)
-_CHANGE_RE = re.compile(r"(?<![A-Za-z])(?:CHANGE|RÜCKGELD|WECHSELGELD)(?![A-Za-z])", re.I)
+# the currency may be glued to the word (OCR: "CASHRM 70.30", "CHANGERM 10.00")
+_CASH_RE = re.compile(
+    r"(?<![A-Za-z])(?:CASH|TENDERED|BAR|PAID|VISA|MASTER|CARD)(?:RM)?(?![A-Za-z])", re.I
+)
+_CHANGE_RE = re.compile(r"(?<![A-Za-z])(?:CHANGE|RÜCKGELD|WECHSELGELD)(?:RM)?(?![A-Za-z])", re.I)
 _ROUNDING_RE = re.compile(
     r"(?<![A-Za-z])ROUND(?:ING)?\s*(?:ADJ|AMT|OFF)?|ROUR\s*DING|RUNDUNG|ARRONDI", re.I
 )
@@ -244,6 +248,29 @@ def _rounded_values(lines: list[Line], candidates: list[AmountHit]) -> set[Decim
     return implied
 
 
+def _confirmed_rounded(
+    lines: list[Line], confirmed: set[Decimal], candidates: list[AmountHit]
+) -> list[AmountHit]:
+    """A rounded total that cash minus change confirms, where it is printed without a label
+    OCR could read (``RH 60.30 J`` under ``ROUNDING ADJ -0.01``): the first line that prints
+    it, as a final total."""
+    have = {c.value for c in candidates}
+    found: list[AmountHit] = []
+    for value in confirmed - have:
+        hit = next(
+            (
+                AmountHit(value, line, m, 3.0)
+                for line in lines
+                for m in find_money(line.flat)
+                if m.value == value and m.decimals
+            ),
+            None,
+        )
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
 def _best_total(
     candidates: list[AmountHit], expected: set[Decimal], implied: set[Decimal]
 ) -> tuple[AmountHit | None, float]:
@@ -344,6 +371,7 @@ def find_totals(lines: list[Line]) -> Totals:
     subtotal = subtotal or (nets[-1] if nets else None)
     tax = tax or (taxes[0] if taxes else None)
     implied = _rounded_values(lines, candidates)
+    candidates += _confirmed_rounded(lines, implied & expected, candidates)
     total, confidence = _best_total(candidates, expected, implied)
     if total is None:
         total, confidence = _fallback_total(lines, change_total, subtotal)

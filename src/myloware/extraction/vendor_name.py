@@ -89,6 +89,12 @@ def _is_joinable(text: str) -> bool:
     )
 
 
+def _whole_legal_name(text: str) -> bool:
+    """A name that stands alone: a legal form after two or more words."""
+    legal = lx.LEGAL_FORM_RE.search(text)
+    return legal is not None and len(text[: legal.start()].split()) >= 2
+
+
 def _continues(above: str, below: str) -> bool:
     """True when ``below`` reads as the continuation of the name on the line ``above``."""
     above, below = lx.strip_registration(above), lx.strip_registration(below)
@@ -97,7 +103,8 @@ def _continues(above: str, below: str) -> bool:
     if lx.CONTINUATION_RE.match(below) or below.count(")") > below.count("("):
         return True
     if len(above.split()) == 1 and len(above) <= 4:
-        return True
+        # letters over a whole legal name are a logo's ("RSK" / "SYL ROASTED DELIGHTS SDN. BHD.")
+        return not (above.strip().isalpha() and _whole_legal_name(below))
     if (
         lx.LEGAL_FORM_RE.search(above) is None
         and _significant_words(above) & _significant_words(below)
