@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from myloware.documents.model import LoadedDocument
 from myloware.extraction import extract
-from myloware.extraction.ocr_repair import repair_ocr_fields
+from myloware.extraction.layout import document_lines
+from myloware.extraction.ocr_repair import fix_label_misreads, repair_ocr_fields
 from myloware.records import DocumentType, FieldValue
 
 RECEIPT = (
@@ -57,3 +58,23 @@ def test_extract_repairs_only_what_ocr_read() -> None:
     assert as_scanned["vendor_name"] == "TSH POWER HARDWARE TRADING"
     assert "TAMAN SENTOSA. JALAN" in as_typed["vendor_address"]
     assert "TAMAN SENTOSA, JALAN" in as_scanned["vendor_address"]
+
+
+def test_anchor_words_misread_by_one_character_are_spelled_right() -> None:
+    """Same length, one character off, exactly one anchor word: fixed, in the token's case;
+    four letters only before a colon; other words and two-off tokens stay."""
+    assert fix_label_misreads("Tota| Inclusive GST: 217.00") == "Total Inclusive GST: 217.00"
+    assert fix_label_misreads("Anount Incl. GST 5.00") == "Amount Incl. GST 5.00"
+    assert fix_label_misreads("INVOICE DAIE: 6/1/2018") == "INVOICE DATE: 6/1/2018"
+    for kept in ("DAIE 6/1/2018", "VALVE GRAND 5.00", "TOT', 73.00", "Amounts due"):
+        assert fix_label_misreads(kept) == kept
+
+
+def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:
+    """The misread label makes the total on a scan; typed, the text is left as it is."""
+    text = "SUB TOTAL 251.00\nTota| Inclusive GST: 217.00\nTotal Qty 3\n"
+    typed = LoadedDocument.from_text(text)
+    scanned = replace(typed, ocr_pages=(1,))
+    assert [line.text for line in document_lines(typed)][1].startswith("Tota|")
+    assert [line.text for line in document_lines(scanned)][1].startswith("Total Inclusive")
+    assert extract(scanned, DocumentType.INVOICE).values()["total_amount"] == "217.00"

@@ -81,9 +81,10 @@ def test_ambiguous_dates_follow_the_documents_order() -> None:
         ("14/03/20185:57:07PM", "2018-03-14"),
         ("05 Mar201818:24", "2018-03-05"),
         ("Mar 5, 201812:30", "2018-03-05"),
+        ("[Sales]2018-01-0522:55:25", "2018-01-05"),
     ],
 )
-def test_a_clock_time_glued_to_the_year_ends_it(text: str, iso: str) -> None:
+def test_a_clock_time_glued_to_the_date_ends_it(text: str, iso: str) -> None:
     """OCR loses the space between date and time; the time's colon shows where the year
     ends. Digits that are not a time still make no year (``12/05/20191``)."""
     assert to_iso_date(text) == iso

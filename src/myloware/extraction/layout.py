@@ -5,8 +5,10 @@ so a value found at ``line.text[i:j]`` reports the exact source span even when t
 was repaired: letter-spaced PDF text (``I n v o i c e  n u m b e r``) is collapsed to
 ``Invoice number``, and a word that PDF text extraction split in two (``Br uttosumme``,
 kerning read as a space) is joined again when the two pieces make a word of the label
-lexicon and neither piece is one. Cells are the TAB-separated parts of a line (OCR boxes on
-one line).
+lexicon and neither piece is one. On pages read by OCR, the few words the rules anchor on are
+spelled right where one character was misread (``Tota|`` → ``Total``,
+:func:`~myloware.extraction.ocr_repair.fix_label_misreads`). Cells are the TAB-separated
+parts of a line (OCR boxes on one line).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from itertools import pairwise
 
 from myloware.documents.model import LoadedDocument
 from myloware.extraction import labels
+from myloware.extraction.ocr_repair import fix_label_misreads
 from myloware.records import FieldValue
 
 _TOKEN_RE = re.compile(r"\S+")
@@ -133,9 +136,10 @@ def document_lines(doc: LoadedDocument) -> list[Line]:
     source = doc.lines or LoadedDocument.from_text(doc.text).lines
     lines: list[Line] = []
     for text_line in source:
-        line = _make_line(
-            len(lines), text_line.text, text_line.start, text_line.page, text_line.box
-        )
+        text = text_line.text
+        if text_line.page in doc.ocr_pages:
+            text = fix_label_misreads(text)
+        line = _make_line(len(lines), text, text_line.start, text_line.page, text_line.box)
         if line.text.strip():
             lines.append(line)
     return lines

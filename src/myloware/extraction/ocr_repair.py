@@ -15,6 +15,13 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   is read without its accent.
 
 The value changes; the field's ``raw`` keeps what the OCR read, so the record shows both.
+
+Before extraction, :func:`fix_label_misreads` restores the few words the rules anchor on
+(``TOTAL``, ``AMOUNT``, ``DATE``…) where OCR got one character wrong (``Tota|``, ``Anount``,
+``DAIE:``, ``Tatal``): a token of the same length as exactly one of them, differing in one
+character, is spelled as that word; four-letter tokens only before a colon (``DATA`` is a
+word). Same length, so every character keeps its source offset.
+
 Text that did not come from OCR is never touched.
 """
 
@@ -28,6 +35,46 @@ from myloware.records import FieldValue
 _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
 _NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
 _STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2}))\.(?= [^\W_])")
+
+
+# the words the totals and dates rules anchor on, as receipts and invoices print them
+_ANCHOR_WORDS = (
+    "TOTAL", "AMOUNT", "DATE", "INVOICE", "RECEIPT", "ROUNDING", "INCLUSIVE", "PAYABLE",
+    "SUBTOTAL", "CHANGE", "BALANCE", "TENDERED",
+)  # fmt: skip
+_TOKEN_RE = re.compile(r"[^\s:;,.()]{4,}")
+
+
+def _one_off(token: str) -> str | None:
+    """The anchor word ``token`` misspells by exactly one character, if only one."""
+    upper = token.upper()
+    near = [
+        w
+        for w in _ANCHOR_WORDS
+        if len(w) == len(upper) and sum(a != b for a, b in zip(w, upper, strict=True)) == 1
+    ]
+    if len(near) != 1 or not any(ch.isalpha() for ch in token):
+        return None
+    upper_case = all(ch.isupper() for ch in token if ch.isalpha())
+    return "".join(
+        t if t.upper() == w else (w if upper_case else w.lower())
+        for t, w in zip(token, near[0], strict=True)
+    )
+
+
+def fix_label_misreads(text: str) -> str:
+    """``text`` with anchor words that OCR misread by one character spelled right (same
+    length: offsets are kept)."""
+
+    def fix(m: re.Match[str]) -> str:
+        token = m.group()
+        if token.upper() in _ANCHOR_WORDS:
+            return token
+        if len(token) == 4 and not text.startswith(":", m.end()):
+            return token
+        return _one_off(token) or token
+
+    return _TOKEN_RE.sub(fix, text)
 
 
 def _accented(ch: str) -> bool:

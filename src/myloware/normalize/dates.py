@@ -12,8 +12,8 @@ Pure regular-expression parsing, fast enough for an extractor's hot loop. Unders
   day before or after the month: ``05 MAR 2018``, ``25. Dezember 2018``, ``1er mars 2020``,
   ``Dec 28, 2022``, ``December 25th, 2018``, ``13-JAN-19``.
 
-A clock time glued to the year, as OCR reads a receipt's ``5/3/2018 22:52:33``
-(``5/3/201822:52:33``), ends the year. Two-digit years are read as 2000–2069 or 1970–1999.
+A clock time glued to the date, as OCR reads a receipt's ``5/3/2018 22:52:33``
+(``5/3/201822:52:33``), ends the date. Two-digit years are read as 2000–2069 or 1970–1999.
 :func:`parse_date` accepts a whole string (surrounding text such as a time of day is
 ignored); :func:`find_dates` yields every date in a text with its character offsets.
 """
@@ -60,15 +60,16 @@ _MONTH_ALTERNATION = "|".join(sorted({*MONTHS, *_ACCENTED}, key=len, reverse=Tru
 _MONTH_RE = rf"(?P<mon>{_MONTH_ALTERNATION})(?![a-zà-ÿ])\.?"
 _DAY_RE = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|e|ste|de|\.)?"
 _YEAR_RE = r"(?P<year>(?:19|20)\d\d|'?\d\d)"
-# a year ends where the digits do, or where a clock time follows it without a space (OCR
-# loses the gap: "5/3/201822:52:33", "05 Mar201818:24")
-_YEAR_END = r"(?:(?!\d)|(?=[0-2]?\d:[0-5]\d))"
+# a date ends where its digits do, or where a clock time follows without a space (OCR
+# loses the gap: "5/3/201822:52:33", "05 Mar201818:24", "2018-01-0522:55:25")
+_DATE_END = r"(?:(?!\d)|(?=[0-2]?\d:[0-5]\d))"
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ymd",
         re.compile(
-            r"(?<![\d.])(?P<year>(?:19|20)\d\d)([-/.])(?P<mon>[01]?\d)\2(?P<day>[0-3]?\d)(?![\d])"
+            r"(?<![\d.])(?P<year>(?:19|20)\d\d)([-/.])(?P<mon>[01]?\d)\2(?P<day>[0-3]?\d)"
+            + _DATE_END
         ),
     ),
     (
@@ -83,14 +84,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "dmy",
         re.compile(
             r"(?<![\w.,/-])(?P<a>[0-3]?\d)\s?([-/.])\s?(?P<b>[0-3]?\d)\s?\2\s?"
-            rf"(?P<year>(?:19|20)\d\d|\d\d){_YEAR_END}"
+            rf"(?P<year>(?:19|20)\d\d|\d\d){_DATE_END}"
         ),
     ),
     (
         "d_mon_y",
         re.compile(
             rf"(?<![\w]){_DAY_RE}[\s\-/.]{{0,3}}(?:de\s+)?{_MONTH_RE}[\s\-/.,]{{0,3}}(?:de\s+)?"
-            rf"{_YEAR_RE}{_YEAR_END}",
+            rf"{_YEAR_RE}{_DATE_END}",
             re.IGNORECASE,
         ),
     ),
@@ -98,7 +99,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "mon_d_y",
         re.compile(
             rf"(?:(?<![\w])|(?-i:(?<=[a-z])(?=[A-Z]))){_MONTH_RE}[\s\-/.]{{0,3}}{_DAY_RE}(?:\s?,)?"
-            rf"[\s\-/.]{{0,3}}{_YEAR_RE}{_YEAR_END}",
+            rf"[\s\-/.]{{0,3}}{_YEAR_RE}{_DATE_END}",
             re.IGNORECASE,
         ),
     ),
