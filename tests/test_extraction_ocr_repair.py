@@ -24,15 +24,19 @@ def _field(value: str) -> FieldValue:
 
 
 def test_a_full_stop_between_address_parts_is_read_as_a_comma() -> None:
-    """After a word of four letters or more, or a number of two digits or more; not after
-    an abbreviation (``NO.``, ``JLN.``), inside a number or at the end."""
+    """After a word of four letters or more, or a number; not after an abbreviation
+    (``NO.``, ``JLN.``), inside a number or at the end; a doubled stop is one."""
     fields = repair_ocr_fields(
-        {"vendor_address": _field("NO.23 JLN. KAPAR 10. TAMAN SENTOSA. 42200 KLANG 1.5. END.")},
+        {
+            "vendor_address": _field(
+                "NO.23 JLN. KAPAR 10. TAMAN SENTOSA. KENARI 5. 42200 KLANG 1.5. LUMPUR.."
+            )
+        },
         "plain ascii",
     )
     assert (
         fields["vendor_address"].value
-        == "NO.23 JLN. KAPAR 10, TAMAN SENTOSA, 42200 KLANG 1.5. END."
+        == "NO.23 JLN. KAPAR 10, TAMAN SENTOSA, KENARI 5, 42200 KLANG 1.5. LUMPUR."
     )
     assert str(fields["vendor_address"].raw).startswith("NO.23 JLN. KAPAR 10. TAMAN")
 

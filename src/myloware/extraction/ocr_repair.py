@@ -6,8 +6,9 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   badly (``TAMAN SENTOSA. JALAN KAPAR``, ``OFF JALAN PUDU. 55100``); an address separates its
   parts with commas and puts full stops after abbreviations (``NO.``, ``JLN.``, ``D.E.``).
   So in an address read by OCR, a full stop between a word of four or more letters (or a
-  number of two or more digits) and the next word is taken for the comma it most likely is;
-  three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``).
+  number: ``KENARI 5. BANDAR``) and the next word is taken for the comma it most likely is;
+  three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``). A full
+  stop doubled by a speck before another stop or a comma (``LUMPUR..``, ``SELATAN.,``) goes.
 * **An invented accent.** The recogniser knows accented capitals and sometimes prefers one
   (``JÉJAKA``, ``HARDWÀRE``, ``Restäurants``). Languages written with accents print them
   many times a page (every German and French invoice measured has at least two), so on an
@@ -34,7 +35,8 @@ from myloware.records import FieldValue
 
 _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
 _NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
-_STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2}))\.(?= [^\W_])")
+_STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2})|(?<= \d))\.(?= [^\W_])")
+_DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
 
 
 # the words the totals and dates rules anchor on, as receipts and invoices print them
@@ -96,7 +98,7 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
             continue
         value = _fold(field.value) if fold else field.value
         if name in _ADDRESS_FIELDS:
-            value = _STOP_FOR_COMMA_RE.sub(",", value)
+            value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
         if value != field.value:
             repaired[name] = field.model_copy(update={"value": value})
     return repaired
