@@ -82,3 +82,15 @@ def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:
     assert [line.text for line in document_lines(typed)][1].startswith("Tota|")
     assert [line.text for line in document_lines(scanned)][1].startswith("Total Inclusive")
     assert extract(scanned, DocumentType.INVOICE).values()["total_amount"] == "217.00"
+
+
+def test_a_zero_or_one_among_capitals_in_a_name_is_read_as_a_letter() -> None:
+    """``URBAN 1DEA`` and ``S0ON`` are misreadings; ordinals, codes with one letter, other
+    digits, lower case and addresses stay as read."""
+    fields = {
+        "vendor_name": _field("URBAN 1DEA YONG S0ON 1ST A1 OLIVE9 t1e"),
+        "vendor_address": _field("LOT 1F-01, 1ST FLR"),
+    }
+    repaired = repair_ocr_fields(fields, "plain ascii")
+    assert repaired["vendor_name"].value == "URBAN IDEA YONG SOON 1ST A1 OLIVE9 t1e"
+    assert repaired["vendor_address"].value == "LOT 1F-01, 1ST FLR"

@@ -15,6 +15,10 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   OCR'd page whose text holds a single accented letter, that letter in a name or an address
   is read without its accent.
 
+* **A digit for a letter in a name.** ``URBAN 1DEA``, ``YONG S0ON FATT``: in a company or
+  person name, a word of letters with a ``0`` or ``1`` among them is read with ``O`` or
+  ``I`` (not an ordinal such as ``1ST``, not in addresses, where ``1F-01`` is a unit).
+
 The value changes; the field's ``raw`` keeps what the OCR read, so the record shows both.
 
 Before extraction, :func:`fix_label_misreads` restores the few words the rules anchor on
@@ -37,6 +41,24 @@ _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
 _NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
 _STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2})|(?<= \d))\.(?= [^\W_])")
 _DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
+_WORD_RE = re.compile(r"[^\W_]+")
+_ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
+_DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
+
+
+def _letters_for_digits(name: str) -> str:
+    """``name`` with a ``0``/``1`` inside a word of letters read as ``O``/``I``."""
+
+    def word(m: re.Match[str]) -> str:
+        token = m.group()
+        letters = sum(ch.isalpha() for ch in token)
+        if letters < 2 or _ORDINAL_RE.fullmatch(token) or not set(token) & {"0", "1"}:
+            return token
+        if any(ch.isdigit() and ch not in "01" for ch in token) or not token.isupper():
+            return token  # another digit, or lower case (``t1e``: ``l``? ``h``?)
+        return token.translate(_DIGIT_FOR_LETTER)
+
+    return _WORD_RE.sub(word, name)
 
 
 # the words the totals and dates rules anchor on, as receipts and invoices print them
@@ -99,6 +121,8 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
         value = _fold(field.value) if fold else field.value
         if name in _ADDRESS_FIELDS:
             value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
+        else:
+            value = _letters_for_digits(value)
         if value != field.value:
             repaired[name] = field.model_copy(update={"value": value})
     return repaired
