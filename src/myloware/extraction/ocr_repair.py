@@ -1,4 +1,4 @@
-"""Undo two misreadings OCR makes on low-quality scans, in names and addresses only.
+"""Undo what OCR typically misreads on low-quality scans, in names and addresses only.
 
 Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.md``):
 
@@ -14,9 +14,8 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   many times a page (every German and French invoice measured has at least two), so on an
   OCR'd page whose text holds a single accented letter, that letter in a name or an address
   is read without its accent.
-
 * **A digit for a letter in a name.** ``URBAN 1DEA``, ``YONG S0ON FATT``: in a company or
-  person name, a word of letters with a ``0`` or ``1`` among them is read with ``O`` or
+  person name, a word of capitals with a ``0`` or ``1`` among them is read with ``O`` or
   ``I`` (not an ordinal such as ``1ST``, not in addresses, where ``1F-01`` is a unit).
 
 The value changes; the field's ``raw`` keeps what the OCR read, so the record shows both.
@@ -111,7 +110,8 @@ def _fold(text: str) -> str:
 
 
 def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, FieldValue]:
-    """``fields`` of a document read by OCR with the two repairs above applied."""
+    """``fields`` of a document read by OCR with the repairs above applied (``text``: the
+    document's whole text, to count its accents)."""
     fold = sum(1 for ch in text if _accented(ch)) == 1
     repaired = dict(fields)
     for name in _NAME_FIELDS:
