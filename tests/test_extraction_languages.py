@@ -304,6 +304,21 @@ def test_totals_under_an_unseparated_header_are_read_by_arithmetic() -> None:
     )
 
 
+def test_an_overlong_row_under_a_totals_header_is_not_searched() -> None:
+    """The triples of a row are searched only in a row of at most 12 amounts (a totals row is
+    short; the search grows with the cube of its length): the same net + tax = gross among
+    fillers is read in a row of 12 and not in one of 13."""
+    fillers = [f"{5000 * 2**k},00" for k in range(10)]
+
+    def read(row: list[str]) -> dict[str, Any]:
+        return _values(f"Rechnung Nr. 4711\nNettobetrag MwSt-Betrag Endbetrag\n{' '.join(row)}\n")
+
+    short = read(["100,00", "19,00", "119,00", *fillers[:9]])
+    assert (short["subtotal"], short["tax_amount"]) == ("100.00", "19.00")
+    long = read(["100,00", "19,00", "119,00", *fillers])
+    assert "subtotal" not in long and "tax_amount" not in long
+
+
 def test_a_label_split_by_the_pdf_text_is_still_read() -> None:
     """``Br uttosumme`` (kerning extracted as a space) is the gross total, not the amount
     left to pay after a prepayment."""

@@ -35,8 +35,13 @@ def _names_net_tax_gross(text: str) -> bool:
     return len(starts) == 3 and starts[0] < starts[1] < starts[2]
 
 
+_MAX_ROW_AMOUNTS = 12  # a totals row is short; a longer one is not searched (n³ triples)
+
+
 def _added_up(row: list[Money]) -> tuple[Money, Money, Money] | None:
     """The only triple ``(net, tax, gross)`` of ``row``, in order, with net + tax = gross."""
+    if len(row) > _MAX_ROW_AMOUNTS:
+        return None
     triples = [
         (row[i], row[j], row[k])
         for i in range(len(row))
