@@ -181,6 +181,27 @@ def test_a_strong_lesson_corrects_an_ocr_misreading_a_weak_one_does_not() -> Non
     assert exact.record.get("vendor_address") == "1 C0rporate Way, Spr1ngfield"
 
 
+def test_any_similar_approval_mends_letters_ocr_misread_in_the_reading() -> None:
+    """A merely similar approved document (not a strong lesson) corrects the rules' own OCR
+    reading where only letters differ, one for one; a differing number (another branch), a
+    letter more or less (another name), or a text layer keeps the reading."""
+    text = "buardian Health And Beauty Sdh Bhd\nNo 15 Jalan Bandar Rawang 10\n"
+    similar = dict(matched_by="similarity", similarity=0.85)
+    lesson = Lesson("item-2", {"vendor_name": "GUARDIAN HEALTH AND BEAUTY SDN BHD"}, **similar)
+    misread = _record(vendor_name=("buardian Health And Beauty Sdh Bhd", 0.9))
+    mended = apply_lessons(misread, [lesson], text=text, ocr=True).record.fields["vendor_name"]
+    assert (mended.value, mended.raw) == (
+        "GUARDIAN HEALTH AND BEAUTY SDN BHD",
+        "buardian Health And Beauty Sdh Bhd",
+    )
+    assert apply_lessons(misread, [lesson], text=text, ocr=False).fields == {}
+    branch = Lesson("item-3", {"vendor_address": "No 16 Jalan Bandar Rawang 10"}, **similar)
+    address = _record(vendor_address=("No 15 Jalan Bandar Rawang 10", 0.9))
+    assert apply_lessons(address, [branch], text=text, ocr=True).fields == {}
+    longer = Lesson("item-4", {"vendor_name": "GUARDIAN HEALTH AND BEAUTY (M) SDN BHD"}, **similar)
+    assert apply_lessons(misread, [longer], text=text, ocr=True).fields == {}
+
+
 def test_a_correction_of_a_scan_misreading_is_grounded_for_the_verifier() -> None:
     """A reviewer types the address as the page prints it; OCR read "C0rporate": on that
     OCR text the Verifier still finds the corrected value, on a text layer it does not."""

@@ -18,7 +18,9 @@ and a text read by OCR also where it is printed with a few characters misread
 (:func:`nearly_printed`; the field's ``raw`` keeps the page's spelling; a text layer or a
 text file is taken as exactly what was printed). A weaker lesson (at
 least the caller's minimum similarity) replaces only a value missing or read with low
-confidence (under :data:`LOW_CONFIDENCE`), and only where printed too; a strong lesson also
+confidence (under :data:`LOW_CONFIDENCE`), and only where printed too — or, on an OCR text,
+where the rules' own reading is the approved value with letters misread (:func:`misread_as`);
+a strong lesson also
 fills a value the rules missed. A document of a vendor known by its key whose reading
 contradicts a value at least :data:`CONFIRMED` approvals agreed on, where that value is not
 printed, keeps its reading but gets a ``learned_identity_conflict`` error finding: a person
@@ -58,6 +60,7 @@ LEARNED_CONFIDENCE = 0.9
 #: how alike a strong lesson's value and a span of an OCR text must be to be the same value
 NEAR_RATIO = 0.9
 NEAR_MIN_LENGTH = 8
+_NUMBER = re.compile(r"\d+")
 
 
 def key_of(name: str, value: Any) -> str | None:
@@ -169,6 +172,23 @@ def nearly_printed(value: Any, text: str | None) -> str | None:
     return " ".join(text[start:end].split())
 
 
+def misread_as(value: Any, reading: Any) -> bool:
+    """Whether an OCR ``reading`` is ``value`` with a few letters misread: the same numbers in
+    the same order, the letters and digits at least :data:`NEAR_RATIO` alike, a phrase of at
+    least :data:`NEAR_MIN_LENGTH` of them ("buardian Health And Beauty Sdh Bhd" for
+    "GUARDIAN HEALTH AND BEAUTY SDN BHD"). A differing number — another branch's postcode or
+    lot — is never a misreading here."""
+    if not isinstance(value, str) or not isinstance(reading, str) or len(value.split()) < 2:
+        return False
+    needle = _squeezed(value)
+    if len(needle) < NEAR_MIN_LENGTH or _NUMBER.findall(value) != _NUMBER.findall(reading):
+        return False
+    read = _squeezed(reading)
+    if len(read) != len(needle):  # a letter more or less is another name ("(M)"), not OCR
+        return False
+    return sum(a != b for a, b in zip(needle, read, strict=True)) <= (1 - NEAR_RATIO) * len(needle)
+
+
 def grounded(value: Any, text: str | None) -> bool:
     """Whether ``value`` is printed in ``text`` (case, spaces and punctuation ignored)."""
     return printed(value, text) is not None
@@ -253,6 +273,10 @@ def apply_lessons(
             here = grounded(value, text)
             # a strong lesson's value printed with a few characters misread (an OCR text)
             near = None if here or not (ocr and best.strong) else nearly_printed(value, text)
+            # any usable lesson: the rules read the approved value with a few letters misread
+            misread = ocr and current is not None and misread_as(value, current.value)
+            if near is None and misread and current is not None:
+                near = current.raw or str(current.value)
             if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:
                 fields[name] = _learned(value, lesson, raw=near)
                 used[name] = lesson
