@@ -195,6 +195,15 @@ def test_buyer_block_is_not_the_vendor() -> None:
             "73.00",
         ),
         (
+            [  # the total's label misread beyond repair: subtotal + tax is printed below them
+                "Sub Total RM 68.87",
+                "GST/TAX 6% RM 4.13",
+                "TOT', : RM 73.00",
+                "CA. RM 73.00",
+            ],
+            "73.00",
+        ),
+        (
             [
                 "TOTAL QTY: 2",
                 "TOTAL SALES (EXCLUDING GST): 20.00",

@@ -332,17 +332,42 @@ def _balanced(
     return None
 
 
+def _printed_sum(
+    lines: list[Line], subtotal: AmountHit | None, tax: AmountHit | None
+) -> AmountHit | None:
+    """Subtotal plus tax where it is printed below both: the total under a label OCR could
+    not read (``TOT', : RM 73.00`` under ``Sub Total RM 68.87`` and ``GST/TAX 6% RM 4.13``)."""
+    if subtotal is None or tax is None or tax.value <= 0:
+        return None
+    value, below = subtotal.value + tax.value, max(subtotal.line.index, tax.line.index)
+    return next(
+        (
+            AmountHit(value, line, m)
+            for line in lines[below + 1 :]
+            for m in find_money(line.flat)
+            if m.decimals and m.value == value
+        ),
+        None,
+    )
+
+
 def _fallback_total(
-    lines: list[Line], change_total: Decimal | None, subtotal: AmountHit | None
+    lines: list[Line],
+    change_total: Decimal | None,
+    subtotal: AmountHit | None,
+    tax: AmountHit | None,
 ) -> tuple[AmountHit | None, float]:
-    """No labelled total: cash minus change, else cash tendered, else the subtotal."""
+    """No labelled total: cash minus change, else subtotal plus tax printed below them, else
+    cash tendered, else the subtotal."""
     cash = _labelled(lines, _CASH_RE, _CHANGE_RE)
-    if cash:
+    if cash and change_total is not None and change_total > 0:
         _, hit = cash[0]
-        if change_total is not None and change_total > 0:
-            return AmountHit(change_total, hit.line, hit.money), 0.45
-        if change_total is None and hit.value > 0:
-            return hit, 0.3
+        return AmountHit(change_total, hit.line, hit.money), 0.45
+    printed = _printed_sum(lines, subtotal, tax)
+    if printed is not None:
+        return printed, 0.45
+    if cash and change_total is None and cash[0][1].value > 0:
+        return cash[0][1], 0.3
     if subtotal is not None:
         return subtotal, 0.35
     return None, 0.0
@@ -374,7 +399,7 @@ def find_totals(lines: list[Line]) -> Totals:
     candidates += _confirmed_rounded(lines, implied & expected, candidates)
     total, confidence = _best_total(candidates, expected, implied)
     if total is None:
-        total, confidence = _fallback_total(lines, change_total, subtotal)
+        total, confidence = _fallback_total(lines, change_total, subtotal, tax)
     balanced = _balanced(nets, taxes, candidates)
     if balanced is not None:
         net, tax_hit, gross = balanced
