@@ -94,3 +94,22 @@ def test_a_zero_or_one_among_capitals_in_a_name_is_read_as_a_letter() -> None:
     repaired = repair_ocr_fields(fields, "plain ascii")
     assert repaired["vendor_name"].value == "URBAN IDEA YONG SOON 1ST A1 OLIVE9 t1e"
     assert repaired["vendor_address"].value == "LOT 1F-01, 1ST FLR"
+
+
+def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
+    """``SON BHD``, ``Sdh Bhd``, ``PTE LTO`` and ``5/B`` are a company's legal form misread;
+    one word alone (``RESTAURANT SIN DU``), two letters wrong or an address stay as read."""
+    names = {
+        "KEE ONG SON BHD": "KEE ONG SDN BHD",  # three-letter words before the form
+        "SEAFOOD RESTAURANT SDN. DHD.": "SEAFOOD RESTAURANT SDN. BHD.",
+        "Guardian Health Sdh Bhd": "Guardian Health Sdn Bhd",
+        "ACME ASIA PTE LTO": "ACME ASIA PTE LTD",
+        "99 SPEED MART 5/B": "99 SPEED MART S/B",
+        "RESTAURANT SIN DU": "RESTAURANT SIN DU",
+        "SUPER SEVEN SBN 3HD": "SUPER SEVEN SBN 3HD",
+    }
+    for read, right in names.items():
+        fields = {"vendor_name": _field(read), "vendor_address": _field("LOT 5/B SIN BHD")}
+        repaired = repair_ocr_fields(fields, "plain ascii")
+        assert repaired["vendor_name"].value == right
+        assert repaired["vendor_address"].value == "LOT 5/B SIN BHD"

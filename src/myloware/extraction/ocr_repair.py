@@ -18,6 +18,11 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   person name, a word of capitals with a ``0`` or ``1`` among them is read with ``O`` or
   ``I`` (not an ordinal such as ``1ST``, not in addresses, where ``1F-01`` is a unit).
 
+* **A legal form one letter off.** Two-word company forms (``SDN BHD``, ``PTE LTD``,
+  ``PVT LTD``) read with one of their six letters wrong (``SON BHD``, ``SIN BHD``,
+  ``SDN DHD``, ``Sdh Bhd``) are spelled right, in the case printed; ``5/B`` after a word is
+  ``S/B``. Both words must be there: ``SON`` or ``SIN`` alone is a word or a name.
+
 The value changes; the field's ``raw`` keeps what the OCR read, so the record shows both.
 
 Before extraction, :func:`fix_label_misreads` restores the few words the rules anchor on
@@ -31,6 +36,7 @@ Text that did not come from OCR is never touched.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -58,6 +64,35 @@ def _letters_for_digits(name: str) -> str:
         return token.translate(_DIGIT_FOR_LETTER)
 
     return _WORD_RE.sub(word, name)
+
+
+# two-word legal forms of companies (Malaysia, Singapore, India) as their names end
+_LEGAL_PAIRS = (("SDN", "BHD"), ("PTE", "LTD"), ("PVT", "LTD"))
+_GAP_RE = re.compile(r"\.? ?")
+_SB_RE = re.compile(r"(?<=[^\W\d_] )5/B(?![^\W_])")
+
+
+def _respelled(token: str, word: str) -> str:
+    """``word`` in ``token``'s case (all capitals, or lower case after the first letter)."""
+    if token.isupper():
+        return word
+    return "".join(w if t.isupper() else w.lower() for t, w in zip(token, word, strict=True))
+
+
+def _legal_form(name: str) -> str:
+    """``name`` with a two-word legal form misread by one letter spelled right."""
+    out = list(name)
+    words = list(_WORD_RE.finditer(name))
+    for first, second in itertools.pairwise(words):
+        if not _GAP_RE.fullmatch(name, first.end(), second.start()):
+            continue
+        got = (first.group() + second.group()).upper()
+        for want in _LEGAL_PAIRS:
+            spelled = "".join(want)
+            if len(got) == len(spelled) and sum(map(str.__ne__, got, spelled)) == 1:
+                out[first.start() : first.end()] = _respelled(first.group(), want[0])
+                out[second.start() : second.end()] = _respelled(second.group(), want[1])
+    return _SB_RE.sub("S/B", "".join(out))
 
 
 # the words the totals and dates rules anchor on, as receipts and invoices print them
@@ -122,7 +157,7 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
         if name in _ADDRESS_FIELDS:
             value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
         else:
-            value = _letters_for_digits(value)
+            value = _legal_form(_letters_for_digits(value))
         if value != field.value:
             repaired[name] = field.model_copy(update={"value": value})
     return repaired
