@@ -113,3 +113,18 @@ def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
         repaired = repair_ocr_fields(fields, "plain ascii")
         assert repaired["vendor_name"].value == right
         assert repaired["vendor_address"].value == "LOT 5/B SIN BHD"
+
+
+def test_an_o_in_a_number_and_a_speck_after_a_comma_in_an_address() -> None:
+    """``29O`` is 290 where the token holds only digits and ``O``; ``NO``, ``G3O`` and a
+    name stay. ``,/`` and ``,'`` before a word are a comma and a space."""
+    fields = {
+        "vendor_address": _field("NO 29O, JALAN AIR, LOT G3O, 40300 Shah Alam,/Selangor,'D.E"),
+        "vendor_name": _field("SHOP 29O"),
+    }
+    repaired = repair_ocr_fields(fields, "plain ascii")
+    assert (
+        repaired["vendor_address"].value
+        == "NO 290, JALAN AIR, LOT G3O, 40300 Shah Alam, Selangor, D.E"
+    )
+    assert repaired["vendor_name"].value == "SHOP 29O"

@@ -9,6 +9,10 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   number: ``KENARI 5. BANDAR``) and the next word is taken for the comma it most likely is;
   three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``). A full
   stop doubled by a speck before another stop or a comma (``LUMPUR..``, ``SELATAN.,``) goes.
+* **A zero read as the letter O in a number** (``NO 29O``), and **a speck after a comma**
+  (``Shah Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and
+  ``O`` only (at least one digit, three characters) is a number; a comma directly followed
+  by ``/``, ``'`` or a backquote and a letter is a comma and a space.
 * **An invented accent.** The recogniser knows accented capitals and sometimes prefers one
   (``JÉJAKA``, ``HARDWÀRE``, ``Restäurants``). Languages written with accents print them
   many times a page (every German and French invoice measured has at least two), so on an
@@ -46,6 +50,8 @@ _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
 _NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
 _STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2})|(?<= \d))\.(?= [^\W_])")
 _DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
+_O_IN_NUMBER_RE = re.compile(r"(?<![^\W_])(?=[0-9O]*\d)(?=[0-9O]*O)[0-9O]{3,}(?![^\W_])")
+_SPECK_AFTER_COMMA_RE = re.compile(r",[/'`](?=[^\W\d_])")
 _WORD_RE = re.compile(r"[^\W_]+")
 _ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
 _DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
@@ -156,6 +162,8 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
         value = _fold(field.value) if fold else field.value
         if name in _ADDRESS_FIELDS:
             value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
+            value = _SPECK_AFTER_COMMA_RE.sub(", ", value)
+            value = _O_IN_NUMBER_RE.sub(lambda m: m.group().replace("O", "0"), value)
         else:
             value = _legal_form(_letters_for_digits(value))
         if value != field.value:
