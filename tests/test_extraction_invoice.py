@@ -38,6 +38,22 @@ def test_receipt_fields() -> None:
     }
 
 
+def test_an_address_goes_on_after_a_comma_past_the_postcode() -> None:
+    """Past the postcode only address-like lines continue an address, and a line of a few
+    words after one that ends with a comma (a district, a state); not without the comma,
+    and not a business name."""
+    header = "SINNATHAMBY HOLDINGS SDN. BHD.\nNO.17, 18 & 41, JALAN BESAR,\n39100 BRINCHANG,\n"
+    tail = "GST Reg.:002120876032\nTOTAL: 13.50\n"
+    cases = {
+        "CAMERON HIGHLANDS,\nPAHANG\n": ", CAMERON HIGHLANDS, PAHANG",
+        "CAMERON\nHIGHLANDS\n": ", CAMERON",
+        "KEDAI RUNCIT BAHAGIA\n": ",",
+    }
+    for lines, rest in cases.items():
+        record = extract(LoadedDocument.from_text(header + lines + tail), DocumentType.INVOICE)
+        assert record.get("vendor_address") == "NO.17, 18 & 41, JALAN BESAR, 39100 BRINCHANG" + rest
+
+
 def test_receipt_line_items() -> None:
     """Table rows become items with quantity × unit price = amount."""
     _, record = _extract("receipt_my.txt")

@@ -2,8 +2,9 @@
 
 The address starts at the first address-like line after the name (street words, a postcode,
 a street or unit number) and runs to the first phone, tax, registration, label or date; past
-the line with the postcode only address-like lines continue it. A line is cut where such a
-marker starts (``AXIS 40400 SHAH ALAM<TAB>FAX: ...``).
+the line with the postcode only address-like lines continue it, or a few words of letters
+after a line that ends with a comma (``39100 BRINCHANG,`` / ``CAMERON HIGHLANDS,``). A line
+is cut where such a marker starts (``AXIS 40400 SHAH ALAM<TAB>FAX: ...``).
 """
 
 from __future__ import annotations
@@ -63,20 +64,35 @@ def address_parts(header: list[Line], after: int) -> list[tuple[Line, int]]:
     if start is None:
         return []
     parts: list[tuple[Line, int]] = []
-    seen_postcode = False
+    seen_postcode = comma = False
     for line in header[start : start + MAX_ADDRESS_LINES]:
         text = line.flat
         cut = _stop_position(text)
         segment = text[:cut].rstrip(" ,;:|\t") if cut is not None else text.rstrip()
-        if not segment.strip() or (seen_postcode and not lx.is_address_like(segment)):
+        goes_on = lx.is_address_like(segment) or (comma and _place_name(segment))
+        if not segment.strip() or (seen_postcode and not goes_on):
             break
         if cut is not None and lx.letters(segment) < 3:
             break
         parts.append((line, len(segment)))
         seen_postcode = seen_postcode or bool(lx.POSTCODE_RE.search(segment))
+        comma = segment.endswith(",")
         if cut is not None:
             break
     return parts
+
+
+def _place_name(text: str) -> bool:
+    """A few words of letters only (``CAMERON HIGHLANDS,``, ``PAHANG``): after a line that
+    ends with a comma, the next part of the address (a district, a state)."""
+    words = text.split()
+    return (
+        0 < len(words) <= 3
+        and lx.digits(text) == 0
+        and lx.letters(text) >= 3
+        and not lx.LEGAL_FORM_RE.search(text)
+        and not lx.BUSINESS_WORD_RE.search(text)
+    )
 
 
 def read_address(header: list[Line], after: int) -> tuple[list[Line], str]:
