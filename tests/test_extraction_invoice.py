@@ -54,6 +54,17 @@ def test_an_address_goes_on_after_a_comma_past_the_postcode() -> None:
         assert record.get("vendor_address") == "NO.17, 18 & 41, JALAN BESAR, 39100 BRINCHANG" + rest
 
 
+def test_a_stamps_date_above_the_name_does_not_end_the_header() -> None:
+    """``PAID`` / ``13 MAR 2018`` stamped above the name: a line holding only a date is not
+    the address that ends the vendor's name lines, so the legal name below still wins."""
+    text = (
+        "PAID\n13 MAR 2018\nMR. D.I.Y. (M) SDN BHD\n(CO Reg :860671-D)\n"
+        "LOT 1851-A, JALAN KPB 6,\n43300 SERI KEMBANGAN, SELANGOR\nTOTAL 9.00\n"
+    )
+    record = extract(LoadedDocument.from_text(text), DocumentType.INVOICE)
+    assert record.get("vendor_name") == "MR. D.I.Y. (M) SDN BHD"
+
+
 def test_receipt_line_items() -> None:
     """Table rows become items with quantity × unit price = amount."""
     _, record = _extract("receipt_my.txt")

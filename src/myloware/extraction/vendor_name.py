@@ -25,10 +25,20 @@ def _has_trailing_registration(text: str) -> bool:
     return lx.TRAILING_REG_RE.search(text) is not None and lx.is_name_like(text)
 
 
+def _date_only(text: str) -> bool:
+    """A line that holds a date and no other letters (``13 MAR 2018``, a stamp's date)."""
+    rest = text
+    for found in find_dates(text):
+        rest = rest.replace(text[found.start : found.end], " ")
+    return rest != text and lx.letters(rest) == 0
+
+
 def is_marker(text: str) -> bool:
     """A line that comes after the vendor name: address, registration, tax or contact."""
-    address = lx.is_address_like(text) and (
-        lx.digits(text) > 0 or bool(lx.POSTCODE_RE.search(text))
+    address = (
+        lx.is_address_like(text)
+        and (lx.digits(text) > 0 or bool(lx.POSTCODE_RE.search(text)))
+        and not _date_only(text)
     )
     return (
         lx.is_registration_line(text)
