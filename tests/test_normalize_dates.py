@@ -132,6 +132,14 @@ def test_codes_glued_to_letters_are_not_dates() -> None:
     assert to_iso_date("HD03-04-06 - 5/40/160") is None
 
 
+def test_a_slashed_date_glued_to_a_counter_by_a_hyphen_is_found() -> None:
+    """``REG #19-18/03/2018``: after a hyphen a date is read only with slashes; a date
+    written with hyphens does not start inside another (``2018-12-25``, ``11-23-42``)."""
+    assert to_iso_date("ORD #70 -REG #19-18/03/2018 23:02:16") == "2018-03-18"
+    assert [m.raw for m in find_dates("2018-12-25")] == ["2018-12-25"]
+    assert to_iso_date("RC11-23-42") is None
+
+
 def test_words_that_are_not_months_give_no_date() -> None:
     """'10 PCS 2018' holds no date."""
     assert to_iso_date("10 PCS 2018") is None
