@@ -74,6 +74,25 @@ def test_anchor_words_misread_by_one_character_are_spelled_right() -> None:
         assert fix_label_misreads(kept) == kept
 
 
+def test_an_i_for_the_one_of_an_amount_after_rm() -> None:
+    assert fix_label_misreads("AMT PAID incL GST: RMI11.90") == "AMT PAID incL GST: RM111.90"
+    assert fix_label_misreads("TOTAL RM l5.00 RM |2.00") == "TOTAL RM 15.00 RM 12.00"
+    assert fix_label_misreads("RMIT UNIVERSITY 2018") == "RMIT UNIVERSITY 2018"
+
+
+def test_an_amount_split_before_its_decimal_point_is_joined_on_a_scan() -> None:
+    """``TOTAL RM 15<TAB>.15``: OCR boxed the cents apart; joined on a page read by OCR only,
+    each character keeping its offset."""
+    text = "SUBTOTAL RM 12.99\nSvr Chrg 10% 2.16\nTOTAL\tRM\t15\t.15\nCASH RM 100.00\n"
+    typed = LoadedDocument.from_text(text)
+    scanned = replace(typed, ocr_pages=(1,))
+    line = document_lines(scanned)[2]
+    assert line.text == "TOTAL\tRM\t15.15"
+    assert text[line.offsets[-3]] == "." and text[line.offsets[-4]] == "5"
+    assert document_lines(typed)[2].text == "TOTAL\tRM\t15\t.15"
+    assert extract(scanned, DocumentType.INVOICE).values()["total_amount"] == "15.15"
+
+
 def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:
     """The misread label makes the total on a scan; typed, the text is left as it is."""
     text = "SUB TOTAL 251.00\nTota| Inclusive GST: 217.00\nTotal Qty 3\n"

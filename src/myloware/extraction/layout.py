@@ -118,6 +118,18 @@ def _join_split_words(text: str, offsets: tuple[int, ...]) -> tuple[str, tuple[i
     return "".join(text[i] for i in keep), tuple(offsets[i] for i in keep)
 
 
+_SPLIT_AMOUNT_RE = re.compile(r"(?<![\d.,])\d{1,6}(\s+)\.\d{2}(?![\d.,])")
+
+
+def _join_split_amounts(text: str, offsets: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """``text`` with an amount OCR split before its decimal point joined (``15 .15``)."""
+    drop = {i for m in _SPLIT_AMOUNT_RE.finditer(text) for i in range(*m.span(1))}
+    if not drop:
+        return text, offsets
+    keep = [i for i in range(len(text)) if i not in drop]
+    return "".join(text[i] for i in keep), tuple(offsets[i] for i in keep)
+
+
 def _make_line(index: int, text: str, start: int, page: int, box: object) -> Line:
     stripped = text.replace(_LINE_END_HYPHEN, "-").rstrip()
     lead = len(stripped) - len(stripped.lstrip())
@@ -140,6 +152,9 @@ def document_lines(doc: LoadedDocument) -> list[Line]:
         if text_line.page in doc.ocr_pages:
             text = fix_label_misreads(text)
         line = _make_line(len(lines), text, text_line.start, text_line.page, text_line.box)
+        if text_line.page in doc.ocr_pages:
+            joined, offsets = _join_split_amounts(line.text, line.offsets)
+            line = Line(line.index, joined, offsets, line.page, line.box)
         if line.text.strip():
             lines.append(line)
     return lines

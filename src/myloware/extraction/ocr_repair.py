@@ -33,7 +33,9 @@ Before extraction, :func:`fix_label_misreads` restores the few words the rules a
 (``TOTAL``, ``AMOUNT``, ``DATE``…) where OCR got one character wrong (``Tota|``, ``Anount``,
 ``DAIE:``, ``Tatal``): a token of the same length as exactly one of them, differing in one
 character, is spelled as that word; four-letter tokens only before a colon (``DATA`` is a
-word). Same length, so every character keeps its source offset.
+word); an ``I``, ``l`` or ``|`` after ``RM`` and before a digit is a ``1`` (``RMI11.90``).
+Same length, so every character keeps its source offset. (Layout also joins an amount whose
+cents OCR boxed apart, ``15<TAB>.15``, on such pages.)
 
 Text that did not come from OCR is never touched.
 """
@@ -126,9 +128,13 @@ def _one_off(token: str) -> str | None:
     )
 
 
+_I_FOR_ONE_RE = re.compile(r"(?<=RM)[Il|](?=\d)|(?<=RM )[Il|](?=\d)")
+
+
 def fix_label_misreads(text: str) -> str:
-    """``text`` with anchor words that OCR misread by one character spelled right (same
-    length: offsets are kept)."""
+    """``text`` with anchor words that OCR misread by one character spelled right, and an
+    ``I`` read for the ``1`` of an amount after ``RM`` (``RMI11.90``); same length: offsets
+    are kept."""
 
     def fix(m: re.Match[str]) -> str:
         token = m.group()
@@ -138,7 +144,7 @@ def fix_label_misreads(text: str) -> str:
             return token
         return _one_off(token) or token
 
-    return _TOKEN_RE.sub(fix, text)
+    return _TOKEN_RE.sub(fix, _I_FOR_ONE_RE.sub("1", text))
 
 
 def _accented(ch: str) -> bool:
