@@ -147,3 +147,20 @@ def test_an_o_in_a_number_and_a_speck_after_a_comma_in_an_address() -> None:
         == "NO 290, JALAN AIR, LOT G3O, 40300 Shah Alam, Selangor, D.E"
     )
     assert repaired["vendor_name"].value == "SHOP 29O"
+
+
+def test_an_address_word_one_letter_off_is_spelled_right() -> None:
+    """A state, street type or country misread by one letter OCR confuses (or a stray mark)
+    is spelled right in the case printed; another first letter, a letter OCR does not
+    confuse, a short word and a company name stay."""
+    address = "Lot 3, Jalau Pelabur, Setangor, JA:AN SS4, SE_ANGOR, Jahor, Malaysla"
+    kept = "DAISO JAPAN, Laman Rimbunan, Jln Tamn, Kenara Dion"
+    fields = {
+        "vendor_address": _field(f"{address} {kept}"),
+        "vendor_name": _field("JAIAN TRADING"),
+    }
+    repaired = repair_ocr_fields(fields, "plain ascii")
+    assert repaired["vendor_address"].value == (
+        "Lot 3, Jalan Pelabur, Selangor, JALAN SS4, SELANGOR, Johor, Malaysia " + kept
+    )
+    assert repaired["vendor_name"].value == "JAIAN TRADING"

@@ -92,6 +92,15 @@ ADDRESS_WORD_RE = re.compile(
     r"AUSTRIA|SWITZERLAND|BELGIUM|CANADA|AUSTRALIA|INDIA|POLAND|ISRAEL|SINGAPORE)(?![A-Za-z])",
     re.IGNORECASE,
 )
+# the address words of five letters or more that OCR repair may spell right (one letter off)
+PLACE_WORDS = (
+    "JALAN", "TAMAN", "LORONG", "BANDAR", "KAMPUNG", "PERSIARAN", "SEKSYEN", "TINGKAT",
+    "KOMPLEKS", "KAWASAN", "PERINDUSTRIAN", "INDUSTRIAL", "SELANGOR", "JOHOR", "KUALA",
+    "LUMPUR", "PAHANG", "KEDAH", "MELAKA", "PENANG", "PULAU", "PINANG", "SABAH",
+    "SARAWAK", "NEGERI", "SEMBILAN", "KELANTAN", "TERENGGANU", "PERLIS", "PUTRAJAYA",
+    "MALAYSIA", "DARUL", "EHSAN", "DATARAN", "LEBUHRAYA", "SIMPANG", "TOWER", "STREET",
+    "AVENUE", "BUILDING", "HIGHWAY", "FLOOR", "LEVEL", "PLAZA", "WISMA", "MENARA",
+)  # fmt: skip
 # German-style compound street names with a house number: "Hauptstraße 5", "Pfälzer Ufer 4".
 COMPOUND_STREET_RE = re.compile(
     r"(?<![A-Za-zÄÖÜäöüß])[A-Za-zÄÖÜäöüß]{0,30}"

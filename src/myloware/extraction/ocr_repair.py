@@ -13,6 +13,12 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   (``Shah Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and
   ``O`` only (at least one digit, three characters) is a number; a comma directly followed
   by ``/``, ``'`` or a backquote and a letter is a comma and a space.
+* **An address word one letter off** (``Jalau``, ``JA:AN``, ``Setangor``, ``Malaysla``,
+  ``PERINOUSTRIAN``): a word of five letters or more that differs from exactly one of
+  :data:`~myloware.extraction.lexicon.PLACE_WORDS` in one letter — not the first, and by a
+  confusion OCR makes (``n``/``u``, ``l``/``i``/``t``, ``o``/``a``/``d``…) or a stray mark
+  (``:``, ``_``, ``|``, ``!``) — is that word, in the case printed. ``JAPAN`` (``p``/``l``)
+  and ``LAMAN`` (a word of its own, first letter) stay.
 * **An invented accent.** The recogniser knows accented capitals and sometimes prefers one
   (``JÉJAKA``, ``HARDWÀRE``, ``Restäurants``). Languages written with accents print them
   many times a page (every German and French invoice measured has at least two), so on an
@@ -46,6 +52,7 @@ import itertools
 import re
 import unicodedata
 
+from myloware.extraction import lexicon as lx
 from myloware.records import FieldValue
 
 _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
@@ -57,6 +64,13 @@ _SPECK_AFTER_COMMA_RE = re.compile(r",[/'`](?=[^\W\d_])")
 _WORD_RE = re.compile(r"[^\W_]+")
 _ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
 _DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
+_PLACE_TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[:_|!](?=[^\W\d_]))+")
+# letters a q55 scan's recogniser takes for one another (either way round)
+_CONFUSED = frozenset(
+    frozenset(pair)
+    for pair in ("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb")
+)
+_STRAY_MARKS = frozenset(":_|!")
 
 
 def _letters_for_digits(name: str) -> str:
@@ -72,6 +86,38 @@ def _letters_for_digits(name: str) -> str:
         return token.translate(_DIGIT_FOR_LETTER)
 
     return _WORD_RE.sub(word, name)
+
+
+def _place_word(token: str) -> str | None:
+    """The place word ``token`` is with one letter misread, if exactly one fits."""
+    upper = token.upper()
+    fits = []
+    for word in lx.PLACE_WORDS:
+        if len(word) != len(upper) or word[0] != upper[0] or word == upper:
+            continue
+        wrong = [(a, b) for a, b in zip(word, upper, strict=True) if a != b]
+        if len(wrong) == 1:
+            want, got = wrong[0]
+            if got in _STRAY_MARKS or frozenset((want.lower(), got.lower())) in _CONFUSED:
+                fits.append(word)
+    return fits[0] if len(fits) == 1 else None
+
+
+def _place_words(address: str) -> str:
+    """``address`` with its place words misread by one letter spelled right."""
+
+    def word(m: re.Match[str]) -> str:
+        token = m.group()
+        if len(token) < 5 or token.upper() in lx.PLACE_WORDS:
+            return token
+        fixed = _place_word(token)
+        if fixed is None:
+            return token
+        if token.isupper() or not any(ch.islower() for ch in token):
+            return fixed
+        return "".join(w if t.isupper() else w.lower() for w, t in zip(fixed, token, strict=True))
+
+    return _PLACE_TOKEN_RE.sub(word, address)
 
 
 # two-word legal forms of companies (Malaysia, Singapore, India) as their names end
@@ -168,7 +214,7 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
         value = _fold(field.value) if fold else field.value
         if name in _ADDRESS_FIELDS:
             value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
-            value = _SPECK_AFTER_COMMA_RE.sub(", ", value)
+            value = _place_words(_SPECK_AFTER_COMMA_RE.sub(", ", value))
             value = _O_IN_NUMBER_RE.sub(lambda m: m.group().replace("O", "0"), value)
         else:
             value = _legal_form(_letters_for_digits(value))
