@@ -67,8 +67,7 @@ _DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
 _PLACE_TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[:_|!](?=[^\W\d_]))+")
 # letters a q55 scan's recogniser takes for one another (either way round)
 _CONFUSED = frozenset(
-    frozenset(pair)
-    for pair in ("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb")
+    frozenset(pair) for pair in ("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb")
 )
 _STRAY_MARKS = frozenset(":_|!")
 
@@ -88,18 +87,22 @@ def _letters_for_digits(name: str) -> str:
     return _WORD_RE.sub(word, name)
 
 
-def _place_word(token: str) -> str | None:
-    """The place word ``token`` is with one letter misread, if exactly one fits."""
+def one_letter_fit(token: str, words: tuple[str, ...], ocr_like: bool = False) -> str | None:
+    """The one word of ``words`` that ``token`` misspells by exactly one character, if only
+    one; ``ocr_like``: also the same first letter, and the misread one a letter OCR confuses
+    with it or a stray mark."""
     upper = token.upper()
     fits = []
-    for word in lx.PLACE_WORDS:
-        if len(word) != len(upper) or word[0] != upper[0] or word == upper:
+    for word in words:
+        if len(word) != len(upper) or word == upper:
             continue
         wrong = [(a, b) for a, b in zip(word, upper, strict=True) if a != b]
-        if len(wrong) == 1:
-            want, got = wrong[0]
-            if got in _STRAY_MARKS or frozenset((want.lower(), got.lower())) in _CONFUSED:
-                fits.append(word)
+        if len(wrong) != 1:
+            continue
+        want, got = wrong[0]
+        likely = got in _STRAY_MARKS or frozenset((want.lower(), got.lower())) in _CONFUSED
+        if not ocr_like or (word[0] == upper[0] and likely):
+            fits.append(word)
     return fits[0] if len(fits) == 1 else None
 
 
@@ -110,12 +113,8 @@ def _place_words(address: str) -> str:
         token = m.group()
         if len(token) < 5 or token.upper() in lx.PLACE_WORDS:
             return token
-        fixed = _place_word(token)
-        if fixed is None:
-            return token
-        if token.isupper() or not any(ch.islower() for ch in token):
-            return fixed
-        return "".join(w if t.isupper() else w.lower() for w, t in zip(fixed, token, strict=True))
+        fixed = one_letter_fit(token, lx.PLACE_WORDS, ocr_like=True)
+        return token if fixed is None else _respelled(token, fixed)
 
     return _PLACE_TOKEN_RE.sub(word, address)
 
@@ -159,19 +158,10 @@ _TOKEN_RE = re.compile(r"[^\s:;,.()]{4,}")
 
 def _one_off(token: str) -> str | None:
     """The anchor word ``token`` misspells by exactly one character, if only one."""
-    upper = token.upper()
-    near = [
-        w
-        for w in _ANCHOR_WORDS
-        if len(w) == len(upper) and sum(a != b for a, b in zip(w, upper, strict=True)) == 1
-    ]
-    if len(near) != 1 or not any(ch.isalpha() for ch in token):
+    if not any(ch.isalpha() for ch in token):
         return None
-    upper_case = all(ch.isupper() for ch in token if ch.isalpha())
-    return "".join(
-        t if t.upper() == w else (w if upper_case else w.lower())
-        for t, w in zip(token, near[0], strict=True)
-    )
+    fixed = one_letter_fit(token, _ANCHOR_WORDS)
+    return None if fixed is None else _respelled(token, fixed)
 
 
 _I_FOR_ONE_RE = re.compile(r"(?<=RM)[Il|](?=\d)|(?<=RM )[Il|](?=\d)")

@@ -15,6 +15,7 @@ from myloware.extraction import labels
 from myloware.extraction import lexicon as lx
 from myloware.extraction.layout import Line
 from myloware.extraction.money import find_money
+from myloware.extraction.ocr_repair import one_letter_fit
 from myloware.normalize.dates import find_dates
 
 _DOCUMENT_LABEL_RE = labels.label_re("invoice_number", "invoice_date", "due_date")
@@ -212,12 +213,9 @@ _SDN_BHD_OCR_RE = re.compile(r"\b(SDN\.?\s*)B[A-Z]D\b")
 
 def _fix_ocr_word(word: str) -> str:
     """A legal-form or business word with one OCR-misread letter, corrected."""
-    if len(word) < 7 or not word.isupper() or word in _VOCABULARY:
+    if len(word) < 7 or not word.isupper():
         return word
-    for known in _VOCABULARY:
-        if len(known) == len(word) and sum(a != b for a, b in zip(known, word, strict=True)) == 1:
-            return known
-    return word
+    return one_letter_fit(word, _VOCABULARY) or word
 
 
 def fix_ocr(text: str) -> str:
