@@ -160,6 +160,9 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         ("RSK\nSYL ROASTED DELIGHTS SDN. BHD.", "SYL ROASTED DELIGHTS SDN. BHD."),
         ("MR.\nD.I.Y. (M) SDN BHD", "MR. D.I.Y. (M) SDN BHD"),
         ("POPULAR\nBOOK CO. (M) SDN BHD", "POPULAR BOOK CO. (M) SDN BHD"),
+        ('dev"\nWAHIN HARDWARE SDN BHD', "WAHIN HARDWARE SDN BHD"),  # OCR junk from a logo
+        ("Phis\nWESTERN EASTERN\nSTATIONERY SDN. BHD", "WESTERN EASTERN STATIONERY SDN. BHD"),
+        ("4二日\nAMANO MALAYSIA SDN BHD", "AMANO MALAYSIA SDN BHD"),
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:

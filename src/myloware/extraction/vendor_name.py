@@ -106,6 +106,15 @@ def _whole_legal_name(text: str) -> bool:
     return legal is not None and len(text[: legal.start()].split()) >= 2
 
 
+def _logo_junk(token: str, below: str) -> bool:
+    """A short token OCR made of a logo over a name in capitals: lower case, a quote or a
+    non-Latin letter (``dev"``, ``Phis``, ``4二日``), where the name has none."""
+    if not below.isupper() or not below.isascii():
+        return False
+    odd = set(token) - set("&.-()")
+    return any(ch.islower() or not ch.isascii() or not ch.isalnum() for ch in odd)
+
+
 def _continues(above: str, below: str) -> bool:
     """True when ``below`` reads as the continuation of the name on the line ``above``."""
     above, below = lx.strip_registration(above), lx.strip_registration(below)
@@ -115,7 +124,9 @@ def _continues(above: str, below: str) -> bool:
         return True
     if len(above.split()) == 1 and len(above) <= 4:
         # letters over a whole legal name are a logo's ("RSK" / "SYL ROASTED DELIGHTS SDN. BHD.")
-        return not (above.strip().isalpha() and _whole_legal_name(below))
+        return not (above.strip().isalpha() and _whole_legal_name(below)) and not _logo_junk(
+            above.strip(), below
+        )
     if (
         lx.LEGAL_FORM_RE.search(above) is None
         and _significant_words(above) & _significant_words(below)
