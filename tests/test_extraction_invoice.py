@@ -225,6 +225,15 @@ def test_buyer_block_is_not_the_vendor() -> None:
             "73.00",
         ),
         (
+            [  # a total per tax rate, printed twice, is a part of the whole
+                "Total 0% supplies: 35.14",
+                "Total 6% supplies (Inc. GST): 38.41",
+                "Total 0% supplies: 35.14",
+                "Total Payd 73.55",
+            ],
+            "73.55",
+        ),
+        (
             [  # the total's label misread beyond repair: subtotal + tax is printed below them
                 "Sub Total RM 68.87",
                 "GST/TAX 6% RM 4.13",

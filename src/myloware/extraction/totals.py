@@ -215,6 +215,8 @@ def _total_candidates(lines: list[Line]) -> list[AmountHit]:
         if hit is None or hit.value == 0:
             continue
         weight = 3.0 if final or 0 < pos - last_rounding <= 2 else 2.0
+        if not final and _PERCENT_RE.search(text[: hit.money.start] if hit.line is line else text):
+            weight -= 0.5  # one tax rate's part ("Total 0% supplies: 35.14"), not the whole
         if hit.value < 0:  # a credit note's total; a positive total wins where there is one
             weight -= 1.5
         candidates.append(AmountHit(hit.value, hit.line, hit.money, weight))
