@@ -4,12 +4,15 @@
 each scored field, its raw confidence and whether it was right (the scorer's exact match).
 :func:`fit` turns those observations into a :class:`~myloware.extraction.calibration.Calibration`:
 
-1. per field (with at least ``min_samples`` observations), per schema kind, and overall;
+1. per field (with at least ``min_samples`` observations), per schema kind, and overall —
+   from documents read by OCR apart (``<key>@ocr``), since a scan misreads what a text layer
+   gives exactly;
 2. observations grouped by raw score, adjacent groups pooled until accuracy never falls as
    the raw score rises (pool-adjacent-violators, i.e. isotonic regression);
 3. each pool's confidence is the lower end of a one-sided 95 % Wilson interval of its accuracy,
-   so a small pool is not trusted beyond what it showed; then made non-decreasing again by
-   taking, for each step, the least of it and every step above it.
+   so a small pool is not trusted beyond what it showed; since pools rise in accuracy, a
+   pool's bound also holds for every pool above it, so each step takes the greatest bound
+   at or below it (a small top pool is not dragged below what the pools under it showed).
 
 :func:`reliability` is the check: observed accuracy per confidence bucket and kind, and the
 share right among values given ≥ 0.9. :func:`cross_checked` fits on half the documents and
@@ -23,7 +26,7 @@ import math
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,7 @@ from myloware.evaluation.harness import (
 )
 from myloware.evaluation.scoring import score_field
 from myloware.extraction import extractor
-from myloware.extraction.calibration import ANY, Calibration, Curve, kind_key
+from myloware.extraction.calibration import ANY, OCR, Calibration, Curve, kind_key
 from myloware.normalize import restyle
 from myloware.normalize.kinds import field_kinds
 
@@ -66,6 +69,7 @@ class Observation:
     kind: str
     confidence: float
     correct: bool
+    ocr: bool = False  # the document was read by OCR
 
 
 def observe(
@@ -87,13 +91,15 @@ def observe(
         if path is None or not truth_path.is_file():
             continue
         try:
-            record = extractor.extract(reader(path), calibrated=False)
+            doc = reader(path)
+            record = extractor.extract(doc, calibrated=False)
         except MylowareError:
             continue
         if record.extractor != extractor.EXTRACTOR_NAME:
             continue
         values = {k: (fv.value, fv.confidence) for k, fv in restyle(record).fields.items()}
-        found += _scored(name, doc_id, mapping, values, _truth(truth_path))
+        scored = _scored(name, doc_id, mapping, values, _truth(truth_path))
+        found += [replace(o, ocr=True) for o in scored] if doc.read_by_ocr else scored
     return found
 
 
@@ -176,8 +182,10 @@ def fit_curve(observations: Sequence[Observation]) -> Curve:
             last, before = pools.pop(), pools.pop()
             pools.append((before[0], before[1] + last[1], before[2] + last[2]))
     bounds = [wilson_lower(correct, total) for _, correct, total in pools]
-    for i in range(len(bounds) - 2, -1, -1):
-        bounds[i] = min(bounds[i], bounds[i + 1])
+    for i in range(1, len(bounds)):
+        # pools are in order of accuracy, so a pool's bound holds for every pool above it:
+        # a small high pool (three values, all right: 0.53) keeps the bound seen below it
+        bounds[i] = max(bounds[i], bounds[i - 1])
     return Curve(tuple(raw for raw, _, _ in pools), tuple(round(b, 3) for b in bounds))
 
 
@@ -185,9 +193,9 @@ def fit(observations: Sequence[Observation], min_samples: int = MIN_SAMPLES) -> 
     """Curves per field and per kind with at least ``min_samples`` observations, and ``*``."""
     groups: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
-        groups[o.field].append(o)
-        groups[kind_key(o.kind)].append(o)
-        groups[ANY].append(o)
+        suffix = OCR if o.ocr else ""
+        for key in (o.field, kind_key(o.kind), ANY):
+            groups[key + suffix].append(o)
     curves = {
         key: fit_curve(group)
         for key, group in groups.items()
@@ -201,11 +209,9 @@ def calibrated(observations: Iterable[Observation], calibration: Calibration) ->
     """The observations with their confidence passed through ``calibration``."""
     out = []
     for o in observations:
-        curve = calibration.curve_for(o.field, o.kind)
+        curve = calibration.curve_for(o.field, o.kind, ocr=o.ocr)
         confidence = curve(o.confidence) if curve else o.confidence
-        out.append(
-            Observation(o.dataset, o.document, o.field, o.kind, round(confidence, 3), o.correct)
-        )
+        out.append(replace(o, confidence=round(confidence, 3)))
     return out
 
 

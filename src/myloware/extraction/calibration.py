@@ -14,6 +14,10 @@ Each curve is a non-decreasing step function over raw scores: a raw score takes 
 confidence of the last step at or below it (the first step's below all of them). A field
 without its own curve uses its kind's (``kind:amount``...), else the ``*`` curve, else its
 raw score unchanged. Values read exactly from an e-invoice never pass through here.
+
+A value read from a scan is right less often than the same heuristic on a text layer (OCR
+misreads letters), so values of a document read by OCR take the ``<key>@ocr`` curves where
+the table has them (fitted on OCR'd documents only), before the plain ones.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from myloware.records import CanonicalRecord
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 ANY = "*"
+
+
+OCR = "@ocr"
 
 
 def kind_key(kind: str) -> str:
@@ -71,21 +78,26 @@ class Calibration:
     curves: dict[str, Curve] = field(default_factory=dict)
     fitted_on: dict[str, Any] = field(default_factory=dict)
 
-    def curve_for(self, name: str, kind: str | None) -> Curve | None:
-        for key in (name, kind_key(kind) if kind else None, ANY):
-            if key is not None and key in self.curves:
+    def curve_for(self, name: str, kind: str | None, *, ocr: bool = False) -> Curve | None:
+        keys = [name, kind_key(kind) if kind else None, ANY]
+        for key in [f"{k}{OCR}" for k in keys if k is not None] if ocr else []:
+            if key in self.curves:
                 return self.curves[key]
+        for plain in keys:
+            if plain is not None and plain in self.curves:
+                return self.curves[plain]
         return None
 
-    def apply(self, record: CanonicalRecord) -> CanonicalRecord:
-        """``record`` with every field's confidence calibrated (a copy; ``record`` unchanged)."""
+    def apply(self, record: CanonicalRecord, *, ocr: bool = False) -> CanonicalRecord:
+        """``record`` with every field's confidence calibrated (a copy; ``record`` unchanged);
+        ``ocr``: the document was read by OCR."""
         if not self.curves:
             return record
         kinds = field_kinds(record.document_type)
         fields = {}
         for name, fv in record.fields.items():
             kind = kinds.get(name)
-            curve = self.curve_for(name, kind.kind.value if kind else None)
+            curve = self.curve_for(name, kind.kind.value if kind else None, ocr=ocr)
             if curve is None:
                 fields[name] = fv
             else:

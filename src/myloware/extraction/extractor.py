@@ -68,4 +68,4 @@ def extract(
         language=detect_language(repaired),
         findings=document_findings(doc),
     )
-    return shipped().apply(record) if calibrated else record
+    return shipped().apply(record, ocr=doc.read_by_ocr) if calibrated else record
