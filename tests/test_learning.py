@@ -181,13 +181,17 @@ def test_a_strong_lesson_corrects_an_ocr_misreading_a_weak_one_does_not() -> Non
     assert exact.record.get("vendor_address") == "1 C0rporate Way, Spr1ngfield"
 
 
+def _similar(values: dict[str, str]) -> Lesson:
+    """An approval of a merely similar document (no shared key)."""
+    return Lesson("item-2", dict(values), similarity=0.85, matched_by="similarity")
+
+
 def test_any_similar_approval_mends_letters_ocr_misread_in_the_reading() -> None:
     """A merely similar approved document (not a strong lesson) corrects the rules' own OCR
     reading where only letters differ, one for one; a differing number (another branch), a
     letter more or less (another name), or a text layer keeps the reading."""
     text = "buardian Health And Beauty Sdh Bhd\nNo 15 Jalan Bandar Rawang 10\n"
-    similar = dict(matched_by="similarity", similarity=0.85)
-    lesson = Lesson("item-2", {"vendor_name": "GUARDIAN HEALTH AND BEAUTY SDN BHD"}, **similar)
+    lesson = _similar({"vendor_name": "GUARDIAN HEALTH AND BEAUTY SDN BHD"})
     misread = _record(vendor_name=("buardian Health And Beauty Sdh Bhd", 0.9))
     mended = apply_lessons(misread, [lesson], text=text, ocr=True).record.fields["vendor_name"]
     assert (mended.value, mended.raw) == (
@@ -195,10 +199,10 @@ def test_any_similar_approval_mends_letters_ocr_misread_in_the_reading() -> None
         "buardian Health And Beauty Sdh Bhd",
     )
     assert apply_lessons(misread, [lesson], text=text, ocr=False).fields == {}
-    branch = Lesson("item-3", {"vendor_address": "No 16 Jalan Bandar Rawang 10"}, **similar)
+    branch = _similar({"vendor_address": "No 16 Jalan Bandar Rawang 10"})
     address = _record(vendor_address=("No 15 Jalan Bandar Rawang 10", 0.9))
     assert apply_lessons(address, [branch], text=text, ocr=True).fields == {}
-    longer = Lesson("item-4", {"vendor_name": "GUARDIAN HEALTH AND BEAUTY (M) SDN BHD"}, **similar)
+    longer = _similar({"vendor_name": "GUARDIAN HEALTH AND BEAUTY (M) SDN BHD"})
     assert apply_lessons(misread, [longer], text=text, ocr=True).fields == {}
 
 
