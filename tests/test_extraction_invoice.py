@@ -225,6 +225,14 @@ def test_buyer_block_is_not_the_vendor() -> None:
             "73.00",
         ),
         (
+            [  # two label/value pairs on one row: the row's "Total" pair still counts
+                "Total with GST @ 6%\t41.48",
+                "Qty 8\tRounding\t0.02",
+                "Total Saving\t0.00\tTotal\t41.50",
+            ],
+            "41.50",
+        ),
+        (
             [  # a total per tax rate, printed twice, is a part of the whole
                 "Total 0% supplies: 35.14",
                 "Total 6% supplies (Inc. GST): 38.41",

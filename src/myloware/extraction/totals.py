@@ -15,8 +15,9 @@ The total is chosen among labelled amounts by evidence, not position alone:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import pairwise
 
 from myloware.extraction import labels
 from myloware.extraction.column_totals import column_totals
@@ -210,6 +211,9 @@ def _total_candidates(lines: list[Line]) -> list[AmountHit]:
             alone = _only_amount(text)
             if pos - last_rounding == 1 and alone is not None:
                 candidates.append(AmountHit(alone.value, line, alone, 3.0))
+            elif (paired := _total_cell_pair(line)) is not None:
+                weight = 3.0 if 0 < pos - last_rounding <= 2 else 2.0
+                candidates.append(replace(paired, score=weight))
             continue
         hit = _amount_after(lines, pos, label.end())
         if hit is None or hit.value == 0:
@@ -221,6 +225,19 @@ def _total_candidates(lines: list[Line]) -> list[AmountHit]:
             weight -= 1.5
         candidates.append(AmountHit(hit.value, hit.line, hit.money, weight))
     return candidates
+
+
+def _total_cell_pair(line: Line) -> AmountHit | None:
+    """A total label cell and its amount cell on a row that pairs several labels with values
+    (``Total Saving 0.00 | Total 41.50``), where another pair keeps the row as a whole from
+    being a total: the last such pair."""
+    found = None
+    for (label, _, _), (value, start, _) in pairwise(line.cells()):
+        money = _only_amount(value)
+        if money is not None and money.value != 0 and _is_total_label(label)[0] is not None:
+            at = replace(money, start=money.start + start, end=money.end + start)
+            found = AmountHit(money.value, line, at)
+    return found
 
 
 def _adds_up(text: str) -> bool:
