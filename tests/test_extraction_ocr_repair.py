@@ -8,7 +8,7 @@ from dataclasses import replace
 from myloware.documents.model import LoadedDocument
 from myloware.extraction import extract
 from myloware.extraction.layout import document_lines
-from myloware.extraction.ocr_repair import fix_label_misreads, repair_ocr_fields
+from myloware.extraction.ocr_repair import fix_label_misreads, one_letter_fit, repair_ocr_fields
 from myloware.records import DocumentType, FieldValue
 
 RECEIPT = (
@@ -164,3 +164,6 @@ def test_an_address_word_one_letter_off_is_spelled_right() -> None:
         "Lot 3, Jalan Pelabur, Selangor, JALAN SS4, SELANGOR, Johor, Malaysia " + kept
     )
     assert repaired["vendor_name"].value == "JAIAN TRADING"
+    # a letter that upper-cases to two ("ß") cannot be respelled one for one
+    assert one_letter_fit("Glaß", ("CLASS",)) is None
+    assert one_letter_fit("Glass", ("CLASS",)) == "CLASS"

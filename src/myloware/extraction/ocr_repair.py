@@ -92,6 +92,8 @@ def one_letter_fit(token: str, words: tuple[str, ...], ocr_like: bool = False) -
     one; ``ocr_like``: also the same first letter, and the misread one a letter OCR confuses
     with it or a stray mark."""
     upper = token.upper()
+    if len(upper) != len(token):  # "ß" upper-cases to two letters: no one-for-one spelling
+        return None
     fits = []
     for word in words:
         if len(word) != len(upper) or word == upper:
