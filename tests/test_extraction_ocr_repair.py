@@ -134,6 +134,19 @@ def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
         assert repaired["vendor_address"].value == "LOT 5/B SIN BHD"
 
 
+def test_lot_and_a_number_glued_to_no_read_with_digits_for_letters() -> None:
+    """``1.OT`` / ``10T`` opening an address before a number is ``LOT``; ``NO29O`` is
+    ``NO290``; ``10T BLOCK`` and ``NOON`` stay."""
+    for read, right in {
+        "1.OT 1851-A, JALAN KPB 6": "LOT 1851-A, JALAN KPB 6",
+        "10T 1851-A, JALAN KPB 6": "LOT 1851-A, JALAN KPB 6",
+        "NO29O, JALAN AIR PANAS": "NO290, JALAN AIR PANAS",
+        "10T BLOCK C, NOON PLAZA": "10T BLOCK C, NOON PLAZA",
+    }.items():
+        fields = repair_ocr_fields({"vendor_address": _field(read)}, "plain ascii")
+        assert fields["vendor_address"].value == right
+
+
 def test_an_o_in_a_number_and_a_speck_after_a_comma_in_an_address() -> None:
     """``29O`` is 290 where the token holds only digits and ``O``; ``NO``, ``G3O`` and a
     name stay. ``,/`` and ``,'`` before a word are a comma and a space."""

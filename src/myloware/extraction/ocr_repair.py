@@ -9,10 +9,11 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   number: ``KENARI 5. BANDAR``) and the next word is taken for the comma it most likely is;
   three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``). A full
   stop doubled by a speck before another stop or a comma (``LUMPUR..``, ``SELATAN.,``) goes.
-* **A zero read as the letter O in a number** (``NO 29O``), and **a speck after a comma**
-  (``Shah Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and
-  ``O`` only (at least one digit, three characters) is a number; a comma directly followed
-  by ``/``, ``'`` or a backquote and a letter is a comma and a space.
+* **A zero read as the letter O in a number** (``NO 29O``, ``NO29O``), ``LOT`` read as
+  ``1.OT`` or ``10T`` at an address's start, and **a speck after a comma** (``Shah
+  Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and ``O`` only (at
+  least one digit, three characters; glued to ``NO`` too) is a number; a comma directly
+  followed by ``/``, ``'`` or a backquote and a letter is a comma and a space.
 * **An address word one letter off** (``Jalau``, ``JA:AN``, ``Setangor``, ``Malaysla``,
   ``PERINOUSTRIAN``): a word of five letters or more that differs from exactly one of
   :data:`~myloware.extraction.lexicon.PLACE_WORDS` in one letter — not the first, and by a
@@ -59,7 +60,11 @@ _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
 _NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
 _STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2})|(?<= \d))\.(?= [^\W_])")
 _DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
-_O_IN_NUMBER_RE = re.compile(r"(?<![^\W_])(?=[0-9O]*\d)(?=[0-9O]*O)[0-9O]{3,}(?![^\W_])")
+_O_IN_NUMBER_RE = re.compile(
+    r"(?<![^\W_])(NO)?((?=[0-9O]*\d)(?=[0-9O]*O)[0-9O]{3,})(?![^\W_])", re.IGNORECASE
+)
+# "LOT" opening an address, its L read as 1 and its O as 0 ("1.OT 1851-A", "10T 1851-A")
+_LOT_RE = re.compile(r"^(?:1\.?[0O]|[Il]0)T(?= \d)")
 _SPECK_AFTER_COMMA_RE = re.compile(r",[/'`](?=[^\W\d_])")
 _WORD_RE = re.compile(r"[^\W_]+")
 _ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
@@ -85,6 +90,11 @@ def _letters_for_digits(name: str) -> str:
         return token.translate(_DIGIT_FOR_LETTER)
 
     return _WORD_RE.sub(word, name)
+
+
+def _number_with_zeros(m: re.Match[str]) -> str:
+    """A number OCR read with the letter O for a zero (``29O``, glued ``NO29O``)."""
+    return (m.group(1) or "") + m.group(2).upper().replace("O", "0")
 
 
 def one_letter_fit(token: str, words: tuple[str, ...], ocr_like: bool = False) -> str | None:
@@ -207,7 +217,7 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
         if name in _ADDRESS_FIELDS:
             value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
             value = _place_words(_SPECK_AFTER_COMMA_RE.sub(", ", value))
-            value = _O_IN_NUMBER_RE.sub(lambda m: m.group().replace("O", "0"), value)
+            value = _O_IN_NUMBER_RE.sub(_number_with_zeros, _LOT_RE.sub("LOT", value))
         else:
             value = _legal_form(_letters_for_digits(value))
         if value != field.value:
