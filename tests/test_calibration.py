@@ -84,9 +84,14 @@ def test_documents_read_by_ocr_get_their_own_curves() -> None:
     scans = [replace(o, ocr=True) for o in seen("vendor_name", "text", 0.8, 75, 25)]
     fitted = calibration.fit(text + scans, min_samples=30)
     assert {"vendor_name", "vendor_name@ocr", "*", "*@ocr"} <= set(fitted.curves)
-    assert fitted.curve_for("vendor_name", "text") is fitted.curves["vendor_name"]
-    assert fitted.curve_for("vendor_name", "text", ocr=True) is fitted.curves["vendor_name@ocr"]
-    assert fitted.curve_for("tax_amount", "amount", ocr=True) is fitted.curves["*@ocr"]
+    assert fitted.confidence("vendor_name", "text", 0.8) == fitted.curves["vendor_name"](0.8)
+    scan = fitted.confidence("vendor_name", "text", 0.8, ocr=True)
+    assert scan == fitted.curves["vendor_name@ocr"](0.8)
+    # a field the scans never showed: the plain curve, only ever lowered by the OCR ones
+    generous = Calibration({"*": Curve((0.0,), (0.5,)), "*@ocr": Curve((0.0,), (0.95,))})
+    assert generous.confidence("tax_amount", "amount", 0.8, ocr=True) == 0.5
+    strict = Calibration({"*": Curve((0.0,), (0.9,)), "*@ocr": Curve((0.0,), (0.6,))})
+    assert strict.confidence("tax_amount", "amount", 0.8, ocr=True) == 0.6
     record = CanonicalRecord(
         document_type=DocumentType.INVOICE,
         fields={"vendor_name": FieldValue(value="ACME", confidence=0.8)},

@@ -48,6 +48,8 @@ def test_an_address_goes_on_after_a_comma_past_the_postcode() -> None:
         "CAMERON HIGHLANDS,\nPAHANG\n": ", CAMERON HIGHLANDS, PAHANG",
         "CAMERON\nHIGHLANDS\n": ", CAMERON",
         "KEDAI RUNCIT BAHAGIA\n": ",",
+        "Max Mustermann\n": ",",  # a person's name in mixed case
+        "ORIGINAL\n": ",",  # a title
     }
     for lines, rest in cases.items():
         record = extract(LoadedDocument.from_text(header + lines + tail), DocumentType.INVOICE)
@@ -163,6 +165,7 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         ('dev"\nWAHIN HARDWARE SDN BHD', "WAHIN HARDWARE SDN BHD"),  # OCR junk from a logo
         ("Phis\nWESTERN EASTERN\nSTATIONERY SDN. BHD", "WESTERN EASTERN STATIONERY SDN. BHD"),
         ("4二日\nAMANO MALAYSIA SDN BHD", "AMANO MALAYSIA SDN BHD"),
+        ("Mr.\nD.I.Y. (M) SDN BHD", "Mr. D.I.Y. (M) SDN BHD"),  # a title is no logo junk
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:

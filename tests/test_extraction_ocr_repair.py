@@ -78,6 +78,7 @@ def test_an_i_for_the_one_of_an_amount_after_rm() -> None:
     assert fix_label_misreads("AMT PAID incL GST: RMI11.90") == "AMT PAID incL GST: RM111.90"
     assert fix_label_misreads("TOTAL RM l5.00 RM |2.00") == "TOTAL RM 15.00 RM 12.00"
     assert fix_label_misreads("RMIT UNIVERSITY 2018") == "RMIT UNIVERSITY 2018"
+    assert fix_label_misreads("FORMI2 TERMl0 FORM I2") == "FORMI2 TERMl0 FORM I2"
 
 
 def test_an_amount_split_before_its_decimal_point_is_joined_on_a_scan() -> None:
@@ -126,6 +127,9 @@ def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
         "99 SPEED MART 5/B": "99 SPEED MART S/B",
         "RESTAURANT SIN DU": "RESTAURANT SIN DU",
         "SUPER SEVEN SBN 3HD": "SUPER SEVEN SBN 3HD",
+        "Acme Pty Ltd": "Acme Pty Ltd",  # a form of its own (Australia), not PTE
+        "KEE PAT LTD": "KEE PAT LTD",  # a/v: not a letter OCR confuses
+        "ACME ßN BHD": "ACME ßN BHD",  # upper-cases to more letters: left alone
     }
     for read, right in names.items():
         fields = {"vendor_name": _field(read), "vendor_address": _field("LOT 5/B SIN BHD")}

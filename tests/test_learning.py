@@ -188,22 +188,26 @@ def _similar(values: dict[str, str]) -> Lesson:
 
 def test_any_similar_approval_mends_letters_ocr_misread_in_the_reading() -> None:
     """A merely similar approved document (not a strong lesson) corrects the rules' own OCR
-    reading where only letters differ, one for one; a differing number (another branch), a
-    letter more or less (another name), or a text layer keeps the reading."""
-    text = "buardian Health And Beauty Sdh Bhd\nNo 15 Jalan Bandar Rawang 10\n"
-    lesson = _similar({"vendor_name": "GUARDIAN HEALTH AND BEAUTY SDN BHD"})
-    misread = _record(vendor_name=("buardian Health And Beauty Sdh Bhd", 0.9))
+    reading where only letters OCR confuses differ, one for one; another number or unit
+    (another branch), a letter more or less (another name), letters OCR does not confuse
+    (``Möller`` / ``Müller``), a tax id, or a text layer keep the reading."""
+    text = "99 SPEED NART SDN BHD\nLOT 12B Jalan Bandar Rawang 10\nGST: DE 123456789 AC\n"
+    lesson = _similar({"vendor_name": "99 SPEED MART SDN BHD"})
+    misread = _record(vendor_name=("99 SPEED NART SDN BHD", 0.9))
     mended = apply_lessons(misread, [lesson], text=text, ocr=True).record.fields["vendor_name"]
-    assert (mended.value, mended.raw) == (
-        "GUARDIAN HEALTH AND BEAUTY SDN BHD",
-        "buardian Health And Beauty Sdh Bhd",
-    )
+    assert (mended.value, mended.raw) == ("99 SPEED MART SDN BHD", "99 SPEED NART SDN BHD")
     assert apply_lessons(misread, [lesson], text=text, ocr=False).fields == {}
-    branch = _similar({"vendor_address": "No 16 Jalan Bandar Rawang 10"})
-    address = _record(vendor_address=("No 15 Jalan Bandar Rawang 10", 0.9))
-    assert apply_lessons(address, [branch], text=text, ocr=True).fields == {}
-    longer = _similar({"vendor_name": "GUARDIAN HEALTH AND BEAUTY (M) SDN BHD"})
-    assert apply_lessons(misread, [longer], text=text, ocr=True).fields == {}
+    kept = {
+        "vendor_address": ("LOT 12A Jalan Bandar Rawang 10", "LOT 12B Jalan Bandar Rawang 10"),
+        "vendor_name": ("99 SPEED MART (M) SDN BHD", "99 SPEED NART SDN BHD"),
+        "vendor_tax_id": ("DE 123456789 AB", "DE 123456789 AC"),
+    }
+    for name, (approved, read) in kept.items():
+        record = _record(**{name: (read, 0.9)})
+        assert apply_lessons(record, [_similar({name: approved})], text=text, ocr=True).fields == {}
+    baker = _record(vendor_name=("Bäckerei Möller GmbH", 0.9))
+    other = _similar({"vendor_name": "Bäckerei Müller GmbH"})
+    assert apply_lessons(baker, [other], text="Bäckerei Möller GmbH", ocr=True).fields == {}
 
 
 def test_a_correction_of_a_scan_misreading_is_grounded_for_the_verifier() -> None:

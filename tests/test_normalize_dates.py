@@ -138,6 +138,9 @@ def test_a_slashed_date_glued_to_a_counter_by_a_hyphen_is_found() -> None:
     assert to_iso_date("ORD #70 -REG #19-18/03/2018 23:02:16") == "2018-03-18"
     assert [m.raw for m in find_dates("2018-12-25")] == ["2018-12-25"]
     assert to_iso_date("RC11-23-42") is None
+    # a two-digit year or a number after the hyphen is an order or article code, not a date
+    assert to_iso_date("Auftrag 55-3/4/21 vom 10.05.2021") == "2021-05-10"
+    assert to_iso_date("Art.-Nr. 4711-1/2/10") is None
 
 
 def test_words_that_are_not_months_give_no_date() -> None:

@@ -209,8 +209,7 @@ def calibrated(observations: Iterable[Observation], calibration: Calibration) ->
     """The observations with their confidence passed through ``calibration``."""
     out = []
     for o in observations:
-        curve = calibration.curve_for(o.field, o.kind, ocr=o.ocr)
-        confidence = curve(o.confidence) if curve else o.confidence
+        confidence = calibration.confidence(o.field, o.kind, o.confidence, ocr=o.ocr)
         out.append(replace(o, confidence=round(confidence, 3)))
     return out
 

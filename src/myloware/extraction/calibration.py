@@ -16,8 +16,9 @@ without its own curve uses its kind's (``kind:amount``...), else the ``*`` curve
 raw score unchanged. Values read exactly from an e-invoice never pass through here.
 
 A value read from a scan is right less often than the same heuristic on a text layer (OCR
-misreads letters), so values of a document read by OCR take the ``<key>@ocr`` curves where
-the table has them (fitted on OCR'd documents only), before the plain ones.
+misreads letters), so a value of a document read by OCR takes its field's ``<field>@ocr``
+curve (fitted on OCR'd documents only) where the table has one; otherwise its plain curve,
+lowered where the OCR kind's or overall curve says less — never raised by them.
 """
 
 from __future__ import annotations
@@ -78,15 +79,30 @@ class Calibration:
     curves: dict[str, Curve] = field(default_factory=dict)
     fitted_on: dict[str, Any] = field(default_factory=dict)
 
-    def curve_for(self, name: str, kind: str | None, *, ocr: bool = False) -> Curve | None:
-        keys = [name, kind_key(kind) if kind else None, ANY]
-        for key in [f"{k}{OCR}" for k in keys if k is not None] if ocr else []:
-            if key in self.curves:
+    def curve_for(self, name: str, kind: str | None) -> Curve | None:
+        """The plain curve of a field: its own, its kind's, else the overall one."""
+        for key in (name, kind_key(kind) if kind else None, ANY):
+            if key is not None and key in self.curves:
                 return self.curves[key]
-        for plain in keys:
-            if plain is not None and plain in self.curves:
-                return self.curves[plain]
         return None
+
+    def confidence(self, name: str, kind: str | None, raw: float, *, ocr: bool = False) -> float:
+        """``raw`` calibrated for field ``name``; ``ocr``: the document was read by OCR.
+
+        A scanned value takes its field's own OCR curve where there is one; otherwise the
+        plain curve, lowered to the OCR kind's or overall curve where that says less (those
+        are fitted on the few fields the scanned sets label, so they never raise a value).
+        """
+        plain = self.curve_for(name, kind)
+        value = plain(raw) if plain is not None else raw
+        if not ocr:
+            return value
+        if (own := self.curves.get(name + OCR)) is not None:
+            return own(raw)
+        for key in (kind_key(kind) + OCR if kind else None, ANY + OCR):
+            if key is not None and key in self.curves:
+                return min(value, self.curves[key](raw))
+        return value
 
     def apply(self, record: CanonicalRecord, *, ocr: bool = False) -> CanonicalRecord:
         """``record`` with every field's confidence calibrated (a copy; ``record`` unchanged);
@@ -97,11 +113,13 @@ class Calibration:
         fields = {}
         for name, fv in record.fields.items():
             kind = kinds.get(name)
-            curve = self.curve_for(name, kind.kind.value if kind else None, ocr=ocr)
-            if curve is None:
-                fields[name] = fv
-            else:
-                fields[name] = fv.model_copy(update={"confidence": round(curve(fv.confidence), 3)})
+            calibrated = self.confidence(
+                name, kind.kind.value if kind else None, fv.confidence, ocr=ocr
+            )
+            same = calibrated == fv.confidence  # no curve applies: the value stays as read
+            fields[name] = (
+                fv if same else fv.model_copy(update={"confidence": round(calibrated, 3)})
+            )
         return record.model_copy(update={"fields": fields})
 
     def to_json(self) -> dict[str, Any]:

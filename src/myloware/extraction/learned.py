@@ -40,6 +40,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from myloware.extraction.ocr_repair import confusable
 from myloware.records import CanonicalRecord, DocumentType, FieldValue, Finding
 
 #: fields an approval teaches, per document type
@@ -60,7 +61,8 @@ LEARNED_CONFIDENCE = 0.9
 #: how alike a strong lesson's value and a span of an OCR text must be to be the same value
 NEAR_RATIO = 0.9
 NEAR_MIN_LENGTH = 8
-_NUMBER = re.compile(r"\d+")
+#: the learned fields a reading may be mended in letter by letter (names, not identifiers)
+_PHRASES = frozenset({"vendor_name", "vendor_address"})
 
 
 def key_of(name: str, value: Any) -> str | None:
@@ -172,21 +174,27 @@ def nearly_printed(value: Any, text: str | None) -> str | None:
     return " ".join(text[start:end].split())
 
 
+def _numbered(text: str) -> list[str]:
+    """The tokens of ``text`` that hold a digit (``12B``, ``81750``), squeezed."""
+    return [_squeezed(token) for token in text.split() if any(ch.isdigit() for ch in token)]
+
+
 def misread_as(value: Any, reading: Any) -> bool:
-    """Whether an OCR ``reading`` is ``value`` with a few letters misread: the same numbers in
-    the same order, the letters and digits at least :data:`NEAR_RATIO` alike, a phrase of at
-    least :data:`NEAR_MIN_LENGTH` of them ("buardian Health And Beauty Sdh Bhd" for
-    "GUARDIAN HEALTH AND BEAUTY SDN BHD"). A differing number — another branch's postcode or
-    lot — is never a misreading here."""
+    """Whether an OCR ``reading`` is ``value`` with a few letters misread: a phrase of at least
+    :data:`NEAR_MIN_LENGTH` letters and digits, the same tokens with digits in the same order
+    (another branch's postcode, lot or unit — ``12B`` / ``12A`` — is never a misreading),
+    letter for letter (a letter more or less is another name: ``(M)``), at most one in ten
+    different and each a letter OCR confuses with the approved one ("buardian Health And
+    Beauty Sdh Bhd" for "GUARDIAN HEALTH AND BEAUTY SDN BHD"; not ``Möller`` / ``Müller``)."""
     if not isinstance(value, str) or not isinstance(reading, str) or len(value.split()) < 2:
         return False
-    needle = _squeezed(value)
-    if len(needle) < NEAR_MIN_LENGTH or _NUMBER.findall(value) != _NUMBER.findall(reading):
+    needle, read = _squeezed(value), _squeezed(reading)
+    if len(needle) < NEAR_MIN_LENGTH or len(read) != len(needle):
         return False
-    read = _squeezed(reading)
-    if len(read) != len(needle):  # a letter more or less is another name ("(M)"), not OCR
+    if _numbered(value) != _numbered(reading):
         return False
-    return sum(a != b for a, b in zip(needle, read, strict=True)) <= (1 - NEAR_RATIO) * len(needle)
+    wrong = [(a, b) for a, b in zip(needle, read, strict=True) if a != b]
+    return len(wrong) <= (1 - NEAR_RATIO) * len(needle) and all(confusable(*w) for w in wrong)
 
 
 def grounded(value: Any, text: str | None) -> bool:
@@ -274,7 +282,12 @@ def apply_lessons(
             # a strong lesson's value printed with a few characters misread (an OCR text)
             near = None if here or not (ocr and best.strong) else nearly_printed(value, text)
             # any usable lesson: the rules read the approved value with a few letters misread
-            misread = ocr and current is not None and misread_as(value, current.value)
+            misread = (
+                ocr
+                and name in _PHRASES
+                and current is not None
+                and misread_as(value, current.value)
+            )
             if near is None and misread and current is not None:
                 near = current.raw or str(current.value)
             if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:

@@ -72,7 +72,8 @@ _DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
 _PLACE_TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[:_|!](?=[^\W\d_]))+")
 # letters a q55 scan's recogniser takes for one another (either way round)
 _CONFUSED = frozenset(
-    frozenset(pair) for pair in ("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb")
+    frozenset(pair)
+    for pair in ("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb", "hn", "db", "di")
 )
 _STRAY_MARKS = frozenset(":_|!")
 
@@ -97,6 +98,17 @@ def _number_with_zeros(m: re.Match[str]) -> str:
     return (m.group(1) or "") + m.group(2).upper().replace("O", "0")
 
 
+def confusable(want: str, read: str) -> bool:
+    """Whether OCR plausibly read the letter ``want`` as ``read`` (or as a stray mark)."""
+    return read in _STRAY_MARKS or frozenset((want.lower(), read.lower())) in _CONFUSED
+
+
+def _misread_once(word: str, got: str) -> bool:
+    """Whether ``got`` is ``word`` with one letter OCR confuses it with (or a stray mark)."""
+    wrong = [(a, b) for a, b in zip(word, got, strict=True) if a != b]
+    return len(wrong) == 1 and confusable(*wrong[0])
+
+
 def one_letter_fit(token: str, words: tuple[str, ...], ocr_like: bool = False) -> str | None:
     """The one word of ``words`` that ``token`` misspells by exactly one character, if only
     one; ``ocr_like``: also the same first letter, and the misread one a letter OCR confuses
@@ -108,12 +120,9 @@ def one_letter_fit(token: str, words: tuple[str, ...], ocr_like: bool = False) -
     for word in words:
         if len(word) != len(upper) or word == upper:
             continue
-        wrong = [(a, b) for a, b in zip(word, upper, strict=True) if a != b]
-        if len(wrong) != 1:
+        if sum(map(str.__ne__, word, upper)) != 1:
             continue
-        want, got = wrong[0]
-        likely = got in _STRAY_MARKS or frozenset((want.lower(), got.lower())) in _CONFUSED
-        if not ocr_like or (word[0] == upper[0] and likely):
+        if not ocr_like or (word[0] == upper[0] and _misread_once(word, upper)):
             fits.append(word)
     return fits[0] if len(fits) == 1 else None
 
@@ -132,7 +141,7 @@ def _place_words(address: str) -> str:
 
 
 # two-word legal forms of companies (Malaysia, Singapore, India) as their names end
-_LEGAL_PAIRS = (("SDN", "BHD"), ("PTE", "LTD"), ("PVT", "LTD"))
+_LEGAL_PAIRS = (("SDN", "BHD"), ("PTE", "LTD"), ("PVT", "LTD"), ("PTY", "LTD"))
 _GAP_RE = re.compile(r"\.? ?")
 _SB_RE = re.compile(r"(?<=[^\W\d_] )5/B(?![^\W_])")
 
@@ -152,11 +161,14 @@ def _legal_form(name: str) -> str:
         if not _GAP_RE.fullmatch(name, first.end(), second.start()):
             continue
         got = (first.group() + second.group()).upper()
-        for want in _LEGAL_PAIRS:
-            spelled = "".join(want)
-            if len(got) == len(spelled) and sum(map(str.__ne__, got, spelled)) == 1:
-                out[first.start() : first.end()] = _respelled(first.group(), want[0])
-                out[second.start() : second.end()] = _respelled(second.group(), want[1])
+        if len(got) != second.end() - first.start() - (second.start() - first.end()):
+            continue  # a letter that upper-cases to two ("ß"): no one-for-one spelling
+        if len(got) != 6 or any(got == "".join(w) for w in _LEGAL_PAIRS):
+            continue  # not two three-letter words, or a form as printed ("PTY LTD")
+        fits = [w for w in _LEGAL_PAIRS if _misread_once("".join(w), got)]
+        if len(fits) == 1:
+            out[first.start() : first.end()] = _respelled(first.group(), fits[0][0])
+            out[second.start() : second.end()] = _respelled(second.group(), fits[0][1])
     return _SB_RE.sub("S/B", "".join(out))
 
 
@@ -176,7 +188,8 @@ def _one_off(token: str) -> str | None:
     return None if fixed is None else _respelled(token, fixed)
 
 
-_I_FOR_ONE_RE = re.compile(r"(?<=RM)[Il|](?=\d)|(?<=RM )[Il|](?=\d)")
+# an I, l or | for the 1 of an amount right after "RM" (not "FORMI2", "TERMl0")
+_I_FOR_ONE_RE = re.compile(r"(?<![^\W\d_]RM)(?<=RM)[Il|](?=\d)|(?<![^\W\d_]RM )(?<=RM )[Il|](?=\d)")
 
 
 def fix_label_misreads(text: str) -> str:

@@ -17,6 +17,8 @@ from myloware.extraction.money import find_money
 from myloware.normalize.dates import find_dates
 
 MAX_ADDRESS_LINES = 6
+# a copy's or a payment's stamp, printed under the header of some documents
+_STAMP_RE = re.compile(r"^\W*(?:ORIGINAL|COPY|DUPLICATE|REPRINT|PAID|VOID|CANCELL?ED)\b", re.I)
 _ADDRESS_LABEL_RE = re.compile(
     r"^(?:[A-Z]{1,6}\s)?(?:ADD|ADDR|ADDRESS|ADRESSE|ANSCHRIFT)\.?\s*:\s*", re.I
 )
@@ -83,15 +85,21 @@ def address_parts(header: list[Line], after: int) -> list[tuple[Line, int]]:
 
 
 def _place_name(text: str) -> bool:
-    """A few words of letters only (``CAMERON HIGHLANDS,``, ``PAHANG``): after a line that
-    ends with a comma, the next part of the address (a district, a state)."""
+    """A few words of capitals only (``CAMERON HIGHLANDS,``, ``PAHANG``): after a line that
+    ends with a comma, the next part of the address (a district, a state) — not a person's
+    name in mixed case, a title (``ORIGINAL``) or a label."""
     words = text.split()
     return (
         0 < len(words) <= 3
+        and text.isupper()
         and lx.digits(text) == 0
         and lx.letters(text) >= 3
         and not lx.LEGAL_FORM_RE.search(text)
         and not lx.BUSINESS_WORD_RE.search(text)
+        and not lx.TITLE_RE.match(text)
+        and not _STAMP_RE.match(text)
+        and not lx.FOOTER_RE.search(text)
+        and not lx.LABEL_RE.search(text)
     )
 
 

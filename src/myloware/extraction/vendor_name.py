@@ -107,12 +107,17 @@ def _whole_legal_name(text: str) -> bool:
 
 
 def _logo_junk(token: str, below: str) -> bool:
-    """A short token OCR made of a logo over a name in capitals: lower case, a quote or a
-    non-Latin letter (``dev"``, ``Phis``, ``4二日``), where the name has none."""
+    """A short token OCR made of a logo over a name in capitals (``dev"``, ``Phis``,
+    ``4二日``): a quote or other mark, a non-Latin letter, digits among letters, or four
+    letters in mixed case — where the name has none. A title or an article (``Mr.``,
+    ``Dr.``, ``Die``) is not one."""
     if not below.isupper() or not below.isascii():
         return False
     odd = set(token) - set("&.-()")
-    return any(ch.islower() or not ch.isascii() or not ch.isalnum() for ch in odd)
+    marked = any(not ch.isascii() or not ch.isalnum() for ch in odd)
+    mixed = any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token)
+    lower = len(token) >= 4 and "." not in token and any(ch.islower() for ch in token)
+    return marked or mixed or lower
 
 
 def _continues(above: str, below: str) -> bool:

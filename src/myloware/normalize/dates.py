@@ -83,8 +83,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "dmy",
         re.compile(
-            # after a hyphen only as d/m/y, glued to a counter (``REG #19-18/03/2018``)
-            r"(?:(?<![\w.,/-])|(?<=\d-)(?=[0-3]?\d/))"
+            # after a hyphen only as d/m/yyyy, glued to a counter (``REG #19-18/03/2018``)
+            r"(?:(?<![\w.,/-])|(?<=\d-)(?=[0-3]?\d/[0-3]?\d/(?:19|20)\d\d(?!\d)))"
             r"(?P<a>[0-3]?\d)\s?([-/.])\s?(?P<b>[0-3]?\d)\s?\2\s?"
             rf"(?P<year>(?:19|20)\d\d|\d\d){_DATE_END}"
         ),
