@@ -36,9 +36,7 @@ from myloware.records import CanonicalRecord
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 ANY = "*"
-
-
-OCR = "@ocr"
+OCR = "@ocr"  # the suffix of a curve fitted on documents read by OCR only
 
 
 def kind_key(kind: str) -> str:

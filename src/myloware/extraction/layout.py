@@ -112,6 +112,11 @@ def _join_split_words(text: str, offsets: tuple[int, ...]) -> tuple[str, tuple[i
         pieces_are_words = labels.is_label_word(a) or labels.is_label_word(b)
         if len(a + b) >= 4 and labels.is_label_word(a + b) and not pieces_are_words:
             drop.add(left.end())
+    return _without(text, offsets, drop)
+
+
+def _without(text: str, offsets: tuple[int, ...], drop: set[int]) -> tuple[str, tuple[int, ...]]:
+    """``text`` and its ``offsets`` without the characters at the indexes in ``drop``."""
     if not drop:
         return text, offsets
     keep = [i for i in range(len(text)) if i not in drop]
@@ -123,11 +128,9 @@ _SPLIT_AMOUNT_RE = re.compile(r"(?<![\d.,])\d{1,6}(\s+)\.\d{2}(?![\d.,])")
 
 def _join_split_amounts(text: str, offsets: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
     """``text`` with an amount OCR split before its decimal point joined (``15 .15``)."""
-    drop = {i for m in _SPLIT_AMOUNT_RE.finditer(text) for i in range(*m.span(1))}
-    if not drop:
-        return text, offsets
-    keep = [i for i in range(len(text)) if i not in drop]
-    return "".join(text[i] for i in keep), tuple(offsets[i] for i in keep)
+    return _without(
+        text, offsets, {i for m in _SPLIT_AMOUNT_RE.finditer(text) for i in range(*m.span(1))}
+    )
 
 
 def _make_line(index: int, text: str, start: int, page: int, box: object) -> Line:

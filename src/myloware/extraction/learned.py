@@ -184,8 +184,8 @@ def misread_as(value: Any, reading: Any) -> bool:
     :data:`NEAR_MIN_LENGTH` letters and digits, the same tokens with digits in the same order
     (another branch's postcode, lot or unit — ``12B`` / ``12A`` — is never a misreading),
     letter for letter (a letter more or less is another name: ``(M)``), at most one in ten
-    different and each a letter OCR confuses with the approved one ("buardian Health And
-    Beauty Sdh Bhd" for "GUARDIAN HEALTH AND BEAUTY SDN BHD"; not ``Möller`` / ``Müller``)."""
+    different and each a letter OCR confuses with the approved one (``99 SPEED NART`` for
+    ``99 SPEED MART``; not ``Möller`` / ``Müller``)."""
     if not isinstance(value, str) or not isinstance(reading, str) or len(value.split()) < 2:
         return False
     needle, read = _squeezed(value), _squeezed(reading)

@@ -28,11 +28,12 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
 * **A digit for a letter in a name.** ``URBAN 1DEA``, ``YONG S0ON FATT``: in a company or
   person name, a word of capitals with a ``0`` or ``1`` among them is read with ``O`` or
   ``I`` (not an ordinal such as ``1ST``, not in addresses, where ``1F-01`` is a unit).
-
 * **A legal form one letter off.** Two-word company forms (``SDN BHD``, ``PTE LTD``,
-  ``PVT LTD``) read with one of their six letters wrong (``SON BHD``, ``SIN BHD``,
-  ``SDN DHD``, ``Sdh Bhd``) are spelled right, in the case printed; ``5/B`` after a word is
-  ``S/B``. Both words must be there: ``SON`` or ``SIN`` alone is a word or a name.
+  ``PVT LTD``, ``PTY LTD``) read with one of their six letters wrong, by a letter OCR
+  confuses (``SON BHD``, ``SIN BHD``, ``SDN DHD``, ``Sdh Bhd``), are spelled right, in the
+  case printed; ``5/B`` after a word is ``S/B``. Both words must be there (``SON`` or
+  ``SIN`` alone is a word or a name), and a form printed as it is stays (``Pty Ltd`` is
+  not ``PTE``).
 
 The value changes; the field's ``raw`` keeps what the OCR read, so the record shows both.
 
@@ -147,7 +148,8 @@ _SB_RE = re.compile(r"(?<=[^\W\d_] )5/B(?![^\W_])")
 
 
 def _respelled(token: str, word: str) -> str:
-    """``word`` in ``token``'s case (all capitals, or lower case after the first letter)."""
+    """``word`` in ``token``'s case: all capitals where the token is, else letter by letter
+    (a capital where the token has one, lower case elsewhere: ``Tota|`` → ``Total``)."""
     if token.isupper():
         return word
     return "".join(w if t.isupper() else w.lower() for t, w in zip(token, word, strict=True))
@@ -160,11 +162,10 @@ def _legal_form(name: str) -> str:
     for first, second in itertools.pairwise(words):
         if not _GAP_RE.fullmatch(name, first.end(), second.start()):
             continue
-        got = (first.group() + second.group()).upper()
-        if len(got) != second.end() - first.start() - (second.start() - first.end()):
-            continue  # a letter that upper-cases to two ("ß"): no one-for-one spelling
-        if len(got) != 6 or any(got == "".join(w) for w in _LEGAL_PAIRS):
-            continue  # not two three-letter words, or a form as printed ("PTY LTD")
+        printed = first.group() + second.group()
+        got = printed.upper()
+        if len(printed) != 6 or len(got) != 6 or any(got == "".join(w) for w in _LEGAL_PAIRS):
+            continue  # not two three-letter words ("ß" upper-cases to two), or a form as printed
         fits = [w for w in _LEGAL_PAIRS if _misread_once("".join(w), got)]
         if len(fits) == 1:
             out[first.start() : first.end()] = _respelled(first.group(), fits[0][0])
