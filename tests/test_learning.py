@@ -124,6 +124,61 @@ def test_a_reading_against_many_approvals_goes_to_a_person() -> None:
     assert apply_lessons(record, many[:2], text=text).conflicts == []
 
 
+def _by(lesson: Lesson, who: str | None, **values: str) -> Lesson:
+    """``lesson`` approved by ``who`` (None: the policy), with ``values`` changed."""
+    return Lesson(
+        work_item_id=lesson.work_item_id,
+        values={**lesson.values, **values},
+        similarity=lesson.similarity,
+        matched_by=lesson.matched_by,
+        approved_by=who,
+    )
+
+
+def test_a_reading_the_vendor_had_approved_stays_even_against_more_approvals() -> None:
+    """A vendor renamed (both names approved under one tax id): the name this page prints
+    and the rules read stays, in its approved spelling, though the old one has more votes."""
+    text = "NORTHWIND TRADING SDN BHD\nFORMERLY KNOWN AS\nSOUTHWIND TRADING SDN BHD\n"
+    record = _record(vendor_name=("Northwind Trading Sdn Bhd", 0.85))
+    old = _by(_approved("Level 6"), None, vendor_name="SOUTHWIND TRADING SDN BHD")
+    new = _by(_approved("Level 6"), None, vendor_name="NORTHWIND TRADING SDN BHD")
+    applied = apply_lessons(record, [old, old, new], text=text)
+    assert applied.record.get("vendor_name") == "NORTHWIND TRADING SDN BHD"
+    assert applied.record.fields["vendor_name"].raw == "Northwind Trading Sdn Bhd"
+
+
+def test_a_persons_correction_outranks_the_policys_approval_of_the_reading() -> None:
+    """The policy auto-approved the rules' reading once; a person then corrected it: the
+    correction is learned, though the reading was approved too."""
+    reading = "1 Corporate Way, Springfield Building C, Suite 400"
+    record = _record(vendor_address=(reading, 0.75), vendor_tax_id=("DE123456789", 0.8))
+    corrected = _approved("1 Corporate Way, Springfield")
+    auto = _by(corrected, None, vendor_address=reading)
+    for lessons in ([corrected, auto], [auto, corrected]):
+        applied = apply_lessons(record, lessons, text=TEXT)
+        assert applied.record.get("vendor_address") == "1 Corporate Way, Springfield"
+    # approved by the policy only, the reading is one of the approved values: it stays
+    kept = apply_lessons(record, [_by(corrected, None), auto], text=TEXT)
+    assert kept.record.get("vendor_address") == reading
+
+
+def test_the_approved_spelling_of_the_reading_is_learned_from_weaker_lessons_too() -> None:
+    """The rules read the address the vendor's approvals give, spaced and cased otherwise:
+    the spelling most of them approved is learned, even from similarities under the strong
+    bar (only the spelling changes); a tie goes to the spelling closest to the reading."""
+    text = "12, Mill Lane 7/4,Riverside Industrial Park,81200 Springfield, Kent\n"
+    record = _record(vendor_address=(" ".join(text.split()), 0.75))
+    spelt = "12, MILL LANE 7/4,RIVERSIDE INDUSTRIAL PARK,81200 SPRINGFIELD,KENT"
+    best = _approved(spelt.replace("12,", "12"), matched_by="similarity", similarity=0.91)
+    weaker = [_approved(spelt, matched_by="similarity", similarity=0.88) for _ in range(2)]
+    applied = apply_lessons(record, [best, *weaker], text=text)
+    assert applied.record.get("vendor_address") == spelt
+    tie = apply_lessons(record, [best, weaker[0]], text=text)
+    assert tie.record.get("vendor_address") == spelt  # "12," as the page prints it
+    alone = apply_lessons(record, [best], text=text)
+    assert alone.record.get("vendor_address") == spelt.replace("12,", "12")
+
+
 def test_ticket_routing_is_voted_where_the_rules_are_unsure() -> None:
     ticket = CanonicalRecord(
         document_type=DocumentType.TICKET,

@@ -10,9 +10,13 @@ What is learned, per document type (:data:`LEARNED_FIELDS`):
 - TICKET — routing: queue, type, priority.
 
 A lesson matched by an exact key (the vendor's tax id, a sender e-mail, an IBAN) or by a
-similarity of at least :data:`STRONG_SIMILARITY` is *strong*. The approvals of its vendor
-vote on each identity field (the value most of them approved wins: one odd approval does
-not override many). The voted value replaces what the rules read where it is printed in
+similarity of at least :data:`STRONG_SIMILARITY` is *strong*. Where the rules read a value
+the vendor's approvals gave (case, spaces and punctuation aside — a renamed vendor has two
+names), it stays and only its approved spelling is learned, from any usable lesson of that
+vendor name; a person's correction outranks the policy's approval of the rules' own
+reading. Otherwise the approvals of its vendor vote on each identity field (people's
+approvals first, then all: one odd approval does not override many). The voted value
+replaces what the rules read where it is printed in
 the document (case, spaces and punctuation ignored: the same vendor) — for a strong lesson
 and a text read by OCR also where it is printed with a few characters misread
 (:func:`nearly_printed`; the field's ``raw`` keeps the page's spelling; a text layer or a
@@ -133,6 +137,11 @@ def _squeezed(value: Any) -> str:
     return "".join(ch.lower()[:1] for ch in str(value) if ch.isalnum())
 
 
+def _spelling(value: Any) -> str:
+    """``value`` without white space, case folded (punctuation kept: ``SELANGOR.``)."""
+    return "" if value in (None, "", []) else "".join(str(value).split()).casefold()
+
+
 def printed(value: Any, text: str | None) -> str | None:
     """``value`` as printed in ``text`` — found ignoring case, spaces and punctuation, and
     returned in the document's own spelling (white space runs made one space); None when
@@ -218,28 +227,50 @@ def same_vendor(best: Lesson, lessons: Sequence[Lesson]) -> list[Lesson]:
     return peers
 
 
-def _votes(name: str, peers: Sequence[Lesson]) -> int:
-    """How many of ``peers`` approved the value :func:`_voted` picks for ``name``."""
-    value, _ = _voted(name, peers)
-    return sum(1 for lesson in peers if value is not None and lesson.values.get(name) == value)
+@dataclass(frozen=True)
+class _Choice:
+    """The approved value :func:`_choose` takes for one field, and how."""
+
+    value: Any
+    lesson: Lesson  # the first lesson that approved it
+    votes: int  # how many of the vendor's approvals gave this value
+    as_read: bool  # the rules read this value (case, spaces and punctuation aside)
 
 
-def _voted(name: str, peers: Sequence[Lesson]) -> tuple[Any, Lesson | None]:
-    """The value most of ``peers`` approved for ``name`` (ties: the first's), and the first
-    lesson that approved it."""
-    counts: dict[str, int] = defaultdict(int)
-    first: dict[str, tuple[Any, Lesson]] = {}
-    for lesson in peers:
+def _tally(name: str, lessons: Sequence[Lesson]) -> list[list[Any]]:
+    """Each value ``lessons`` approved for ``name``: [value, first lesson, approvals, approvals
+    by a person], in the order first approved."""
+    tally: dict[str, list[Any]] = {}
+    for lesson in lessons:
         value = lesson.values.get(name)
-        if value in (None, "", []):
-            continue
-        key = repr(value)
-        counts[key] += 1
-        first.setdefault(key, (value, lesson))
-    if not counts:
-        return None, None
-    top = max(counts, key=lambda k: counts[k])  # max keeps the first of equal counts
-    return first[top]
+        if value not in (None, "", []):
+            entry = tally.setdefault(repr(value), [value, lesson, 0, 0])
+            entry[2] += 1
+            entry[3] += lesson.approved_by is not None
+    return list(tally.values())
+
+
+def _choose(
+    name: str, peers: Sequence[Lesson], kin: Sequence[Lesson], reading: Any
+) -> _Choice | None:
+    """The value of ``name`` to learn from ``peers`` (one vendor's approvals); ``kin`` adds
+    the usable lessons of that vendor's name, however weak. The value the rules read, where
+    it is one ``kin`` approved (case, spaces and punctuation aside), stays: only its approved
+    spelling is learned — unless people approved other values only (a person's correction
+    outranks the policy's approval of the rules' own reading). Else the value of ``peers``
+    most approved by people, then in all. Ties go to the spelling most like the reading,
+    then to the first lesson's."""
+    read, spelt = (_squeezed(reading), _spelling(reading)) if reading else ("", "")
+    related = _tally(name, kin)
+    by_people = max((e[3] for e in related), default=0)
+    same = [e for e in related if read and _squeezed(e[0]) == read and e[3] >= min(1, by_people)]
+    pool = same or _tally(name, peers)
+    if not pool:
+        return None
+    value, lesson, votes, _ = max(  # max keeps the first of equals
+        pool, key=lambda e: (e[3], e[2], fuzz.ratio(_spelling(e[0]), spelt))
+    )
+    return _Choice(value, lesson, votes, bool(same))
 
 
 def apply_lessons(
@@ -267,12 +298,24 @@ def apply_lessons(
         # an exact key first, then the most similar; the approvals of that same vendor vote
         best = min(usable, key=lambda x: (x.matched_by == "similarity", -x.similarity))
         peers = same_vendor(best, usable)
+        vendor = _squeezed(best.values.get("vendor_name") or "")
+        kin = peers + [
+            x
+            for x in usable
+            if x not in peers and vendor and _squeezed(x.values.get("vendor_name") or "") == vendor
+        ]
         for name in wanted:
-            value, lesson = _voted(name, peers)
-            if value is None or lesson is None:
-                continue
             current = fields.get(name)
+            choice = _choose(name, peers, kin, None if current is None else current.value)
+            if choice is None:
+                continue
+            value, lesson = choice.value, choice.lesson
             if current is not None and current.value == value:
+                continue
+            if choice.as_read and current is not None:
+                # the rules read an approved value: only its approved spelling is learned
+                fields[name] = _learned(value, lesson, raw=current.raw or str(current.value))
+                used[name] = lesson
                 continue
             # a strong lesson replaces the reading when the approved value is printed here
             # (case, spaces and punctuation ignored: the same vendor), and fills a missing
@@ -293,7 +336,7 @@ def apply_lessons(
             if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:
                 fields[name] = _learned(value, lesson, raw=near)
                 used[name] = lesson
-            elif best.matched_by != "similarity" and (n := _votes(name, peers)) >= CONFIRMED:
+            elif best.matched_by != "similarity" and choice.votes >= CONFIRMED:
                 # the same vendor by its key, but another identity than many approvals
                 # confirmed, and not printed here: a person decides, nothing is overwritten
                 findings.append(
@@ -301,9 +344,9 @@ def apply_lessons(
                         code="learned_identity_conflict",
                         field=name,
                         severity="error",
-                        message=f"{n} approvals of this vendor ({best.matched_by.replace('_', ' ')}"
-                        f" matched) say {value!r}; this document reads "
-                        f"{None if current is None else current.value!r}",
+                        message=f"{choice.votes} approvals of this vendor "
+                        f"({best.matched_by.replace('_', ' ')} matched) say {value!r}; "
+                        f"this document reads {None if current is None else current.value!r}",
                     )
                 )
     else:
