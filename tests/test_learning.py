@@ -3,16 +3,27 @@ and ``myloware eval --learn-from`` on a tiny dataset."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 import typer
 from typer.testing import CliRunner
 
 from myloware.agents.verifier import verify_record
 from myloware.cli.evaluation import register
-from myloware.extraction.learned import Lesson, apply_lessons, nearly_printed, printed
+from myloware.evaluation.learning import LessonBook
+from myloware.extraction.learned import (
+    BY_NAME,
+    Lesson,
+    apply_lessons,
+    nearly_printed,
+    printed,
+)
+from myloware.memory.embedder import Embedder
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
 
 TEXT = """Globex Corporation
@@ -20,6 +31,9 @@ TEXT = """Globex Corporation
 Building C, Suite 400
 VAT ID: DE123456789
 """
+
+
+_ITEMS = itertools.count(1)
 
 
 def _record(**values: tuple[str, float]) -> CanonicalRecord:
@@ -33,7 +47,7 @@ def _approved(
     address: str, *, matched_by: str = "vendor_tax_id", similarity: float = 1.0
 ) -> Lesson:
     return Lesson(
-        work_item_id="item-1",
+        work_item_id=f"item-{next(_ITEMS)}",  # each approval another item: each votes
         values={
             "vendor_name": "Globex Corporation",
             "vendor_address": address,
@@ -125,9 +139,9 @@ def test_a_reading_against_many_approvals_goes_to_a_person() -> None:
 
 
 def _by(lesson: Lesson, who: str | None, **values: str) -> Lesson:
-    """``lesson`` approved by ``who`` (None: the policy), with ``values`` changed."""
+    """Another approval like ``lesson``, by ``who`` (None: the policy), ``values`` changed."""
     return Lesson(
-        work_item_id=lesson.work_item_id,
+        work_item_id=f"item-{next(_ITEMS)}",
         values={**lesson.values, **values},
         similarity=lesson.similarity,
         matched_by=lesson.matched_by,
@@ -142,7 +156,8 @@ def test_a_reading_the_vendor_had_approved_stays_even_against_more_approvals() -
     record = _record(vendor_name=("Northwind Trading Sdn Bhd", 0.85))
     old = _by(_approved("Level 6"), None, vendor_name="SOUTHWIND TRADING SDN BHD")
     new = _by(_approved("Level 6"), None, vendor_name="NORTHWIND TRADING SDN BHD")
-    applied = apply_lessons(record, [old, old, new], text=text)
+    older = _by(_approved("Level 6"), None, vendor_name="SOUTHWIND TRADING SDN BHD")
+    applied = apply_lessons(record, [old, older, new], text=text)
     assert applied.record.get("vendor_name") == "NORTHWIND TRADING SDN BHD"
     assert applied.record.fields["vendor_name"].raw == "Northwind Trading Sdn Bhd"
 
@@ -177,6 +192,66 @@ def test_the_approved_spelling_of_the_reading_is_learned_from_weaker_lessons_too
     assert tie.record.get("vendor_address") == spelt  # "12," as the page prints it
     alone = apply_lessons(record, [best], text=text)
     assert alone.record.get("vendor_address") == spelt.replace("12,", "12")
+
+
+def test_a_lesson_found_by_the_vendor_name_alone_is_weak() -> None:
+    """Approvals found by the vendor name as read (no key, no similar document) mend the
+    spelling of what the rules read and a low-confidence reading printed here; they do not
+    replace a sure reading, fill a missing value, or raise a conflict (names repeat across
+    branches and owners)."""
+    by_name = [
+        _approved("1 Corporate Way, Springfield", matched_by=BY_NAME, similarity=0.0)
+        for _ in range(3)
+    ]
+    assert not by_name[0].strong
+    spelled = _record(vendor_address=("1 corporate way springfield", 0.9))
+    applied = apply_lessons(spelled, by_name, text=TEXT)
+    assert applied.record.get("vendor_address") == "1 Corporate Way, Springfield"
+    sure = _record(vendor_address=("1 Corporate Way, Springfield Building C", 0.9))
+    kept = apply_lessons(sure, by_name, text=TEXT)
+    assert kept.record.get("vendor_address") == "1 Corporate Way, Springfield Building C"
+    assert kept.conflicts == []
+    elsewhere = apply_lessons(
+        _record(vendor_address=("7 New Street", 0.9)), by_name, text="7 New Street"
+    )
+    assert (elsewhere.fields, elsewhere.conflicts) == ({}, [])
+    missing = apply_lessons(_record(vendor_name=("Globex Corporation", 0.9)), by_name, text="x")
+    assert missing.record.get("vendor_address") is None
+    unsure = _record(vendor_address=("1 Corporate Way, Springfield Building C", 0.4))
+    mended = apply_lessons(unsure, by_name, text=TEXT)
+    assert mended.record.get("vendor_address") == "1 Corporate Way, Springfield"
+    # a lesson by the vendor's tax id leads over one by its name
+    keyed = _approved("Building C, Suite 400")
+    assert apply_lessons(unsure, [*by_name, keyed], text=TEXT).fields["vendor_address"] is keyed
+
+
+class _AxisEmbedder:
+    """Each text a unit vector of its own: no two texts alike (the similarity look-up finds
+    only the very same text)."""
+
+    def __init__(self) -> None:
+        self.axes: dict[str, int] = {}
+
+    def embed_one(self, text: str) -> np.ndarray:
+        vector = np.zeros(8, dtype=np.float32)
+        vector[self.axes.setdefault(text, len(self.axes))] = 1.0
+        return vector
+
+
+def test_the_evals_memory_looks_lessons_up_as_the_platform_does() -> None:
+    """The eval's memory: a record whose key matches learns from those approvals alone;
+    one without a key from the similar documents, then from the approvals of the vendor
+    name it reads."""
+    book = LessonBook(cast(Embedder, _AxisEmbedder()))
+    globex = _record(vendor_name=("Globex Corporation", 1.0), vendor_tax_id=("DE123456789", 1.0))
+    book.approve("g1", TEXT, globex)
+    book.approve("i1", "Initech GmbH, Main Street", _record(vendor_name=("Initech GmbH", 1.0)))
+    keyed = book.lessons_for(TEXT, _record(vendor_tax_id=("de 123 456 789", 0.9)))
+    assert [(x.work_item_id, x.matched_by) for x in keyed] == [("g1", "vendor_tax_id")]
+    named = book.lessons_for("another text", _record(vendor_name=(" INITECH GMBH", 0.9)))
+    assert [(x.work_item_id, x.matched_by) for x in named] == [("i1", BY_NAME)]
+    both = book.lessons_for(TEXT, _record(vendor_name=("Globex Corporation", 0.9)))
+    assert [(x.work_item_id, x.matched_by) for x in both] == [("g1", "similarity"), ("g1", BY_NAME)]
 
 
 def test_ticket_routing_is_voted_where_the_rules_are_unsure() -> None:

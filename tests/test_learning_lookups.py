@@ -19,7 +19,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.extraction.learned import keys_of
 from myloware.memory import Embedder
 from myloware.memory.caches import ApprovedTypes, RecentVectors
-from myloware.memory.lessons import lessons_by_key, lessons_by_key_sql
+from myloware.memory.lessons import LESSONS_BY_NAME, lessons_by_key, lessons_by_key_sql
 from myloware.memory.related import RelatedMemory
 from myloware.records import CanonicalRecord, DocumentType, FieldValue
 from myloware.settings import Settings
@@ -141,6 +141,32 @@ async def test_a_key_match_needs_no_embedding_and_similarity_stores_the_one_it_c
     assert (await _embedding(engine, other.work_item_id))[0] is None
 
 
+async def test_without_a_key_the_vendor_name_as_read_finds_its_approvals_too(
+    engine: AsyncEngine, tenants: dict[str, uuid.UUID], settings: Settings
+) -> None:
+    """A document with no key read and no similar approval still finds the approvals of the
+    vendor name it reads (lower case, trimmed; the tenant's, not forgotten), as weak
+    lessons — also with no embedder at all; a key match still needs nothing else."""
+    acme, globex = tenants["acme"], tenants["globex"]
+    named = await _with(engine, await remembered(engine, acme, None), vendor_name=" Initech GmbH")
+    await _with(engine, await remembered(engine, globex, None), vendor_name="Initech GmbH")
+    await _with(engine, await remembered(engine, acme, None), vendor_name="Initech AG")
+    this = await _ref(engine, acme, await remembered(engine, acme, None, status="PROCESSING"))
+    plain = settings.model_copy(update={"memory_learning": True, "memory_embeddings": "off"})
+    memory = RelatedMemory(engine, plain)
+    doc = LoadedDocument.from_text(TEXT)
+    lessons = await memory.lessons_for(this, doc, _invoice(vendor_name="INITECH GMBH "))
+    assert [(x.work_item_id, x.matched_by, x.strong) for x in lessons] == [
+        (str(named), "vendor_name", False)
+    ]
+    assert await memory.lessons_for(this, doc, _invoice(vendor_name="Init")) == []  # too short
+    params = {"tenant": acme, "item": this.work_item_id, "doc_type": "INVOICE"}
+    plan = await _plan_without_the_tenant_index(
+        engine, {**params, "vendor": "initech gmbh"}, LESSONS_BY_NAME
+    )
+    assert "ix_records_vendor_name" in plan, plan  # an index probe, as the key look-ups
+
+
 def test_a_tenant_known_to_have_approvals_is_remembered_for_a_while() -> None:
     """Only a yes is kept, per tenant and type, until its time runs out."""
     now = [0.0]
@@ -197,8 +223,10 @@ class _RolledBack(Exception):
     """Ends a transaction whose DDL must not stay."""
 
 
-async def _plan_without_the_tenant_index(engine: AsyncEngine, params: dict[str, Any]) -> str:
-    """KNOWN_VENDOR's plan with the records' tenant index dropped inside a transaction that is
+async def _plan_without_the_tenant_index(
+    engine: AsyncEngine, params: dict[str, Any], sql: str = hot_sql.KNOWN_VENDOR
+) -> str:
+    """``sql``'s plan with the records' tenant index dropped inside a transaction that is
     rolled back: with three rows the planner prefers that index to any other, so the test
     shows the expression indexes are usable, as they are chosen over 600,000 records."""
     plan = ""
@@ -206,7 +234,7 @@ async def _plan_without_the_tenant_index(engine: AsyncEngine, params: dict[str, 
         async with transaction(engine) as pg:
             await pg.execute("SET LOCAL enable_seqscan = off")
             await pg.execute("DROP INDEX ix_records_tenant_id")
-            cur = await pg.execute("EXPLAIN " + hot_sql.KNOWN_VENDOR, params)
+            cur = await pg.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in await cur.fetchall())
             raise _RolledBack
     except _RolledBack:

@@ -47,7 +47,7 @@ from myloware.evaluation.harness import (
 )
 from myloware.evaluation.scoring import normalise_text
 from myloware.extraction import extract
-from myloware.extraction.learned import Lesson, apply_lessons, keys_of
+from myloware.extraction.learned import BY_NAME, Lesson, apply_lessons, keys_of, name_key
 from myloware.memory.embedder import Embedder
 from myloware.normalize import restyle
 from myloware.records import CanonicalRecord, FieldValue
@@ -72,7 +72,9 @@ class LessonBook:
         self.vectors.append(self.embedder.embed_one(text))
 
     def lessons_for(self, text: str, record: CanonicalRecord) -> list[Lesson]:
-        """Exact-key matches first (newest first), then the nearest by similarity."""
+        """As the platform looks them up (:meth:`myloware.memory.related.RelatedMemory.
+        lessons_for`): the approvals sharing an exact key (newest first); only where none
+        does, the nearest by similarity, then those of the vendor name as read."""
         found: list[Lesson] = []
         keys = keys_of(record.values())
         for lesson in reversed(self.lessons):
@@ -81,12 +83,20 @@ class LessonBook:
                 if theirs.get(name) == key:
                     found.append(_as(lesson, 1.0, name))
                     break
+        if found:
+            return found
         if self.vectors:
             sims = np.stack(self.vectors) @ self.embedder.embed_one(text)
             for index in np.argsort(-sims)[:NEAREST]:
                 similarity = float(sims[index])
                 if similarity >= self.min_similarity:
                     found.append(_as(self.lessons[index], similarity, "similarity"))
+        if (vendor := name_key(record.values())) is not None:
+            found.extend(
+                _as(lesson, 0.0, BY_NAME)
+                for lesson in reversed(self.lessons)
+                if name_key(lesson.values) == vendor
+            )
         return found
 
 

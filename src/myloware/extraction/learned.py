@@ -54,6 +54,8 @@ LEARNED_FIELDS: dict[DocumentType, tuple[str, ...]] = {
 }
 #: fields identifying a sender exactly, where a record has them
 KEY_FIELDS: tuple[str, ...] = ("vendor_tax_id", "iban", "sender_email", "customer_email")
+#: how a lesson found by the vendor name as read matched (a weak match: names repeat)
+BY_NAME = "vendor_name"
 #: identity fields replaced outright by a strong lesson (routing is voted, never replaced)
 IDENTITY: frozenset[str] = frozenset(LEARNED_FIELDS[DocumentType.INVOICE])
 STRONG_SIMILARITY = 0.9
@@ -80,6 +82,15 @@ def key_of(name: str, value: Any) -> str | None:
     return text if len(text) >= 5 else None
 
 
+def name_key(values: dict[str, Any]) -> str | None:
+    """The vendor name as the name look-up compares it — lower case, trimmed (the records'
+    ``ix_records_vendor_name`` expression) — or None: no name, or under 5 letters and digits."""
+    value = values.get("vendor_name")
+    if not isinstance(value, str) or sum(ch.isalnum() for ch in value) < 5:
+        return None
+    return value.strip().lower()
+
+
 def keys_of(values: dict[str, Any]) -> dict[str, str]:
     return {n: k for n in KEY_FIELDS if (k := key_of(n, values.get(n))) is not None}
 
@@ -98,7 +109,19 @@ class Lesson:
 
     @property
     def strong(self) -> bool:
-        return self.matched_by != "similarity" or self.similarity >= STRONG_SIMILARITY
+        """Matched by an exact key, or by a similarity of at least :data:`STRONG_SIMILARITY`
+        (a vendor name alone is not enough: names repeat across branches and owners)."""
+        if self.matched_by == "similarity":
+            return self.similarity >= STRONG_SIMILARITY
+        return self.matched_by != BY_NAME
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Which lesson leads (lowest first): an exact key, a strong similarity, the vendor
+        name, a weak similarity; then the most similar."""
+        if self.matched_by == "similarity":
+            return (1 if self.strong else 3), -self.similarity
+        return (2 if self.matched_by == BY_NAME else 0), -self.similarity
 
     def provenance(self) -> str:
         who = self.approved_by or "the policy (auto-approved)"
@@ -239,11 +262,14 @@ class _Choice:
 
 def _tally(name: str, lessons: Sequence[Lesson]) -> list[list[Any]]:
     """Each value ``lessons`` approved for ``name``: [value, first lesson, approvals, approvals
-    by a person], in the order first approved."""
+    by a person], in the order first approved; an approval found twice (by similarity and by
+    name) counts once."""
     tally: dict[str, list[Any]] = {}
+    counted: set[str] = set()
     for lesson in lessons:
         value = lesson.values.get(name)
-        if value not in (None, "", []):
+        if lesson.work_item_id not in counted and value not in (None, "", []):
+            counted.add(lesson.work_item_id)
             entry = tally.setdefault(repr(value), [value, lesson, 0, 0])
             entry[2] += 1
             entry[3] += lesson.approved_by is not None
@@ -295,8 +321,9 @@ def apply_lessons(
     used: dict[str, Lesson] = {}
     findings: list[Finding] = []
     if record.document_type is DocumentType.INVOICE:
-        # an exact key first, then the most similar; the approvals of that same vendor vote
-        best = min(usable, key=lambda x: (x.matched_by == "similarity", -x.similarity))
+        # an exact key first, then a strong similarity, the vendor name, a weak similarity;
+        # the approvals of that same vendor vote
+        best = min(usable, key=lambda x: x.rank)
         peers = same_vendor(best, usable)
         vendor = _squeezed(best.values.get("vendor_name") or "")
         kin = peers + [
@@ -336,7 +363,7 @@ def apply_lessons(
             if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:
                 fields[name] = _learned(value, lesson, raw=near)
                 used[name] = lesson
-            elif best.matched_by != "similarity" and choice.votes >= CONFIRMED:
+            elif best.matched_by in KEY_FIELDS and choice.votes >= CONFIRMED:
                 # the same vendor by its key, but another identity than many approvals
                 # confirmed, and not printed here: a person decides, nothing is overwritten
                 findings.append(

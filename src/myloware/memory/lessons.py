@@ -11,7 +11,10 @@ tenant and the document type:
   one statement for all the keys a record has, each an index probe (migration 0015);
 - :func:`lessons_by_similarity` — the nearest CONTEXT embeddings, by the HNSW index or
   exactly where it cannot vouch for its answer (:mod:`myloware.memory.ann`); it also stores
-  an embedding the worker computed, so the indexer need not.
+  an embedding the worker computed, so the indexer need not;
+- :func:`lessons_by_name` — the vendor name as read, lower case and trimmed (an index probe
+  of ``ix_records_vendor_name``, migration 0018): a weak match, since names repeat across
+  branches and owners (:attr:`myloware.extraction.learned.Lesson.strong`).
 
 Each lesson says whose approval it was: the last person who approved the item, and when
 (none for an auto-approved item), and the document's file name.
@@ -25,8 +28,8 @@ from typing import Any
 
 from myloware.contracts import ItemRef
 from myloware.db.direct import Connection
-from myloware.db.models.work import RECORD_KEY_SQL
-from myloware.extraction.learned import KEY_FIELDS, Lesson
+from myloware.db.models.work import RECORD_KEY_SQL, VENDOR_NAME_SQL
+from myloware.extraction.learned import BY_NAME, KEY_FIELDS, Lesson
 from myloware.memory.ann import NEAR, near_params
 from myloware.memory.store import approved_near, save_context_embedding
 
@@ -125,6 +128,34 @@ async def lessons_by_key(
                 seen.add(str(row[0]))
                 found.append(_lesson(row, 1.0, name))
     return found
+
+
+LESSONS_BY_NAME = f"""
+SELECT w.id, w.filename, r.data, a.approver_id, a.timestamp, r.created_at
+FROM records r
+JOIN work_items w ON w.id = r.work_item_id AND w.tenant_id = r.tenant_id
+{_WHO}
+WHERE r.tenant_id = %(tenant)s AND r.data ? 'vendor_name'
+  AND {VENDOR_NAME_SQL.format(data="r.data")} = %(vendor)s AND {_APPROVED}
+ORDER BY r.created_at DESC LIMIT {KEY_LIMIT}
+"""
+
+
+async def lessons_by_name(
+    pg: Connection, ref: ItemRef, document_type: str, vendor: str
+) -> list[Lesson]:
+    """Approved records of the tenant whose vendor name is ``vendor`` (lower case, trimmed:
+    :func:`myloware.extraction.learned.name_key`), newest first, up to :data:`KEY_LIMIT`."""
+    cur = await pg.execute(
+        LESSONS_BY_NAME,
+        {
+            "tenant": ref.tenant_id,
+            "item": ref.work_item_id,
+            "doc_type": document_type,
+            "vendor": vendor,
+        },
+    )
+    return [_lesson(row, 0.0, BY_NAME) for row in await cur.fetchall()]
 
 
 LESSONS_BY_SIMILARITY = f"""

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from myloware.contracts import ItemRef
 from myloware.db.direct import Connection, transaction
 from myloware.documents.model import LoadedDocument
-from myloware.extraction.learned import LEARNED_FIELDS, Lesson, keys_of
+from myloware.extraction.learned import LEARNED_FIELDS, Lesson, keys_of, name_key
 from myloware.memory import embedder_for
 from myloware.memory.caches import ApprovedTypes, RecentVectors
 from myloware.memory.embedder import EmbeddingUnavailable
@@ -32,6 +32,7 @@ from myloware.memory.lessons import (
     LESSON_NEIGHBOURS,
     any_approved,
     lessons_by_key,
+    lessons_by_name,
     lessons_by_similarity,
 )
 from myloware.memory.store import (
@@ -88,7 +89,8 @@ class RelatedMemory:
     ) -> list[Lesson]:
         """What the tenant's approvals teach this record (see :mod:`myloware.memory.lessons`):
         the approved records sharing an exact key; only when none does, the nearest by
-        similarity (the one step that needs the document's embedding); none when learning
+        similarity (the one step that needs the document's embedding), then those of the
+        vendor name as read (a weak match, one index probe); none when learning
         is off, the type learns nothing or the tenant has no approved record of the type."""
         if not self._learning or record.document_type not in LEARNED_FIELDS:
             return []
@@ -103,18 +105,25 @@ class RelatedMemory:
                 return found  # the same sender by its key: its approvals teach, no embedding
             stored = await self._stored_vector(pg, ref, doc)
         vector, computed = (stored, False) if stored else (await self._computed(ref, doc), True)
-        if vector is None:
+        vendor = name_key(record.values())
+        if vector is None and vendor is None:
             return []
         async with transaction(self._engine) as pg:
-            return await lessons_by_similarity(
-                pg,
-                ref,
-                doc_type,
-                vector,
-                limit=LESSON_NEIGHBOURS,
-                min_similarity=self._min_similarity,
-                save_model=self._embedder.model_id if computed and self._embedder else None,
-            )
+            near: list[Lesson] = []
+            if vector is not None:
+                near = await lessons_by_similarity(
+                    pg,
+                    ref,
+                    doc_type,
+                    vector,
+                    limit=LESSON_NEIGHBOURS,
+                    min_similarity=self._min_similarity,
+                    save_model=self._embedder.model_id if computed and self._embedder else None,
+                )
+            if vendor is None:
+                return near
+            # the same vendor name as read: a weak match, found where no key was read
+            return near + await lessons_by_name(pg, ref, doc_type, vendor)
 
     async def _vector(self, ref: ItemRef, doc: LoadedDocument) -> str | None:
         """The document's embedding (pgvector text): the indexer's, or computed and stored
