@@ -39,6 +39,13 @@ def test_a_full_stop_between_address_parts_is_read_as_a_comma() -> None:
         == "NO.23 JLN. KAPAR 10, TAMAN SENTOSA, KENARI 5, 42200 KLANG 1.5. LUMPUR."
     )
     assert str(fields["vendor_address"].raw).startswith("NO.23 JLN. KAPAR 10. TAMAN")
+    units = repair_ocr_fields(
+        {"vendor_address": _field("9. JALAN 19/9. SEKSYEN U3/G. SUBANG 1851-B. KG. NO.1. JLN")},
+        "plain ascii",
+    )
+    assert (
+        units["vendor_address"].value == "9, JALAN 19/9, SEKSYEN U3/G, SUBANG 1851-B, KG. NO.1. JLN"
+    )
 
 
 def test_a_single_accent_on_the_page_is_folded_in_names_and_addresses_only() -> None:

@@ -6,7 +6,9 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   badly (``TAMAN SENTOSA. JALAN KAPAR``, ``OFF JALAN PUDU. 55100``); an address separates its
   parts with commas and puts full stops after abbreviations (``NO.``, ``JLN.``, ``D.E.``).
   So in an address read by OCR, a full stop between a word of four or more letters (or a
-  number: ``KENARI 5. BANDAR``) and the next word is taken for the comma it most likely is;
+  number: ``KENARI 5. BANDAR``, ``9. JALAN``; or a unit with a slash or a hyphen: ``19/9.
+  SEKSYEN``, ``U3/G. SUBANG``, ``1851-B. JALAN``) and the next word is taken for the comma
+  it most likely is;
   three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``). A full
   stop doubled by a speck before another stop or a comma (``LUMPUR..``, ``SELATAN.,``) goes.
 * **A zero read as the letter O in a number** (``NO 29O``, ``NO29O``), ``LOT`` read as
@@ -59,7 +61,10 @@ from myloware.records import FieldValue
 
 _ADDRESS_FIELDS = ("vendor_address", "buyer_address")
 _NAME_FIELDS = ("vendor_name", "buyer_name", *_ADDRESS_FIELDS)
-_STOP_FOR_COMMA_RE = re.compile(r"(?:(?<=[^\W\d_]{4})|(?<=\d{2})|(?<= \d))\.(?= [^\W_])")
+_STOP_FOR_COMMA_RE = re.compile(
+    r"(?:(?<=[^\W\d_]{4})|(?<=\d{2})|(?<= \d)|(?<=^\d)|(?<=[/-]\d)|(?<=\d[/-][^\W\d_]))"
+    r"\.(?= [^\W_])"
+)
 _DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
 _O_IN_NUMBER_RE = re.compile(
     r"(?<![^\W_])(NO)?((?=[0-9O]*\d)(?=[0-9O]*O)[0-9O]{3,})(?![^\W_])", re.IGNORECASE
