@@ -47,6 +47,7 @@ from myloware.evaluation import SetReport, calibration, run_eval
 from myloware.evaluation.harness import document_paths
 from myloware.evaluation.loaders import FileLoader
 from myloware.evaluation.providers import PROVIDERS, check_provider
+from myloware.evaluation.resume import MANIFEST
 from myloware.settings import load_settings
 
 
@@ -83,7 +84,9 @@ def sample_view(dev: Path, ids: list[str], into: Path) -> Path:
 
 def _seconds_per_document(pred_dir: Path) -> dict[str, float]:
     seconds = [
-        float(json.loads(p.read_text("utf-8")).get("seconds", 0.0)) for p in pred_dir.glob("*.json")
+        float(json.loads(p.read_text("utf-8")).get("seconds", 0.0))
+        for p in pred_dir.glob("*.json")
+        if p.name != MANIFEST  # the run's settings, not a prediction
     ]
     if not seconds:
         return {"mean": 0.0, "p50": 0.0, "p95": 0.0}

@@ -55,7 +55,7 @@ def test_predictions_are_written_per_document(dataset: Path, tmp_path: Path) -> 
     """PRED_DIR/<id>.json holds dataset-named fields, the canonical record and the time taken."""
     run_eval(dataset, tmp_path / "pred")
     written = sorted(p.name for p in (tmp_path / "pred").iterdir())
-    assert written == ["r1.json", "r2.json", "r3.json", "r4.json"]
+    assert written == ["eval-run.json", "r1.json", "r2.json", "r3.json", "r4.json"]
     r1 = json.loads((tmp_path / "pred" / "r1.json").read_text("utf-8"))
     assert r1["document_type"] == "INVOICE"
     assert r1["fields"] == {
@@ -90,6 +90,37 @@ def test_document_mode_uses_the_given_loader(dataset: Path, tmp_path: Path) -> N
     report = run_eval(dataset, tmp_path / "pred", input_mode="document", load=load)
     assert sorted(seen) == ["r1.txt", "r2.txt", "r3.txt", "r4.txt"]
     assert set(report.sets["mini"].failures) == {"r2"}
+
+
+def test_a_resumed_run_keeps_what_the_stopped_one_read(dataset: Path, tmp_path: Path) -> None:
+    """--resume extracts only the documents without a prediction (or with an error, or one
+    cut off mid-write) and scores all of them as a whole run does; a folder holding another
+    run's predictions is refused."""
+    pred = tmp_path / "pred"
+    seen: list[str] = []
+
+    def load(path: Path) -> LoadedDocument:
+        seen.append(path.stem)
+        if path.stem in stopped:
+            raise UnsupportedDocument("the run stopped before this one")
+        return LoadedDocument.from_text(path.read_text("utf-8", errors="replace"))
+
+    stopped = {"r2", "r4"}
+    run_eval(dataset, pred, input_mode="document", load=load)
+    (pred / "r1.json").write_text('{"document_type": "INVOICE", "fie', "utf-8")  # cut off
+    stopped.clear()
+    seen.clear()
+    report = run_eval(dataset, pred, input_mode="document", load=load, resume=True)
+    assert sorted(seen) == ["r1", "r2", "r4"]
+    assert report.sets["mini"].resumed == 1
+    whole = run_eval(dataset, tmp_path / "whole", input_mode="document", load=load)
+    assert _accuracy(report) == _accuracy(whole)
+    assert "1 resumed)" in format_report(report)
+    seen.clear()
+    again = run_eval(dataset, pred, input_mode="document", load=load, resume=True)
+    assert (seen, again.sets["mini"].resumed) == ([], 4)
+    with pytest.raises(ConfigurationError, match="another run .*input document"):
+        run_eval(dataset, pred, input_mode="text", resume=True)
 
 
 def test_parallel_workers_and_progress(dataset: Path, tmp_path: Path) -> None:

@@ -107,6 +107,14 @@ def eval_command(
             "(by default they are disabled when done, their records kept)",
         ),
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="go on with a run of the same set, --provider and --input that stopped: "
+            "keep the predictions it left in --out, extract only the rest",
+        ),
+    ] = False,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
     console = Console()
@@ -114,6 +122,8 @@ def eval_command(
     settings = Settings()
     mode: InputMode = "document" if input_mode is InputChoice.DOCUMENT else "text"
     if learn_from is not None:
+        if resume:
+            raise typer.BadParameter("--resume does not apply with --learn-from")
         if provider != "rules":
             raise typer.BadParameter(
                 "--learn-from measures the rules extractor in process, or the platform's own "
@@ -136,6 +146,7 @@ def eval_command(
                 progress=progress,
                 runner=runner,
                 on_scored=runner.store_scores if runner else None,
+                resume=resume,
             )
     except MylowareError as exc:
         console.print(f"[red]{exc.message}[/red]")

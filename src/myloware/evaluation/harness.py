@@ -29,6 +29,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, DocumentError
 from myloware.evaluation import xml_truth
 from myloware.evaluation.providers import check_provider, extract_for_eval
+from myloware.evaluation.resume import kept_predictions, settings_of
 from myloware.evaluation.scoring import FieldScore, score_field
 from myloware.models import ModelError
 from myloware.normalize import restyle
@@ -81,6 +82,7 @@ class SetReport:
     failures: dict[str, str] = field(default_factory=dict)
     type_correct: int = 0
     seconds: float = 0.0
+    resumed: int = 0  # predictions kept from a run this one resumed (--resume)
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
@@ -271,12 +273,15 @@ def run_eval(
     ignore_fields: Sequence[str] = (),
     runner: Runner | None = None,
     on_scored: Scored | None = None,
+    resume: bool = False,
 ) -> EvalReport:
     """Extract, write predictions for and score every document of ``dataset_dir``.
 
     ``runner`` replaces the in-process extraction (e.g. the running platform through its
     API, :mod:`myloware.evaluation.via_api`); ``on_scored`` sees each document's prediction
-    and field scores (e.g. to store them as ``eval_results``).
+    and field scores (e.g. to store them as ``eval_results``). ``resume``: keep the
+    predictions an earlier run of the same settings left in ``out_dir``
+    (:mod:`myloware.evaluation.resume`; in process only).
     """
     if runner is not None:
         if provider != "rules":
@@ -284,6 +289,8 @@ def run_eval(
                 "--provider does not apply with --via-api: the platform extracts with its own "
                 "MYLOWARE_EXTRACTOR"
             )
+        if resume:
+            raise ConfigurationError("--resume does not apply with --via-api")
         return _run(dataset_dir, out_dir, runner, input_mode, progress, ignore_fields, on_scored)
     check_provider(provider)
     if input_mode not in ("text", "document"):
@@ -295,11 +302,20 @@ def run_eval(
         _check_picklable(loader)
     mapping = load_mapping(dataset_dir)
     documents = document_paths(dataset_dir, input_mode)
+    settings = settings_of(dataset_dir, provider, input_mode)
+    kept = kept_predictions(out_dir, settings, sorted(documents), resume=resume)
 
     def local(ids: list[str]) -> Iterable[_Outcome]:
-        return _outcomes(ids, documents, loader, mapping, workers, provider)
+        yield from (_Outcome(doc_id, kept[doc_id], None) for doc_id in ids if doc_id in kept)
+        todo = [doc_id for doc_id in ids if doc_id not in kept]
+        yield from _outcomes(todo, documents, loader, mapping, workers, provider)
 
-    return _collect(dataset_dir, out_dir, mapping, documents, local, progress, ignore_fields, None)
+    report = _collect(
+        dataset_dir, out_dir, mapping, documents, local, progress, ignore_fields, None
+    )
+    for result in report.sets.values():
+        result.resumed = len(kept)
+    return report
 
 
 def _run(

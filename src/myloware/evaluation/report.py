@@ -35,11 +35,13 @@ def build_table(report: EvalReport) -> Table:
                 f"{stats.accuracy:.3f}",
                 f"{stats.f1:.3f}",
             )
-        per_doc = result.seconds / result.documents * 1000 if result.documents else 0.0
+        read = result.documents - result.resumed  # the documents this run read itself
+        per_doc = result.seconds / read * 1000 if read else 0.0
+        kept = f", {result.resumed} resumed" if result.resumed else ""
         table.add_row(
             f"[bold]{name}[/bold]",
             f"[bold]all fields[/bold] ({result.documents} docs, {len(result.failures)} failed, "
-            f"type ok {result.type_correct}, {per_doc:.1f} ms/doc)",
+            f"type ok {result.type_correct}, {per_doc:.1f} ms/doc{kept})",
             str(result.scored),
             str(result.correct),
             f"[bold]{result.accuracy:.3f}[/bold]",
