@@ -55,7 +55,7 @@ def test_predictions_are_written_per_document(dataset: Path, tmp_path: Path) -> 
     """PRED_DIR/<id>.json holds dataset-named fields, the canonical record and the time taken."""
     run_eval(dataset, tmp_path / "pred")
     written = sorted(p.name for p in (tmp_path / "pred").iterdir())
-    assert written == ["eval-run.json", "r1.json", "r2.json", "r3.json", "r4.json"]
+    assert written == [".eval-run.json", "r1.json", "r2.json", "r3.json", "r4.json"]
     r1 = json.loads((tmp_path / "pred" / "r1.json").read_text("utf-8"))
     assert r1["document_type"] == "INVOICE"
     assert r1["fields"] == {

@@ -177,15 +177,15 @@ def test_an_address_word_one_letter_off_is_spelled_right() -> None:
     """A state, street type or country misread by one letter OCR confuses (or a stray mark)
     is spelled right in the case printed; another first letter, a letter OCR does not
     confuse, a short word and a company name stay."""
-    address = "Lot 3, Jalau Pelabur, Setangor, JA:AN SS4, SE_ANGOR, Jahor, Malaysla"
-    kept = "DAISO JAPAN, Laman Rimbunan, Jln Tamn, Kenara Dion"
+    address = "Lot 3, Jalau Pelabur, Setangor, JA:AN SS4, SE_ANGOR, Jahor, Malaysla, Leve1 2"
+    kept = "DAISO JAPAN, Laman Rimbunan, Jln Tamn, Kenara Dion, U13/X, SS21"
     fields = {
         "vendor_address": _field(f"{address} {kept}"),
         "vendor_name": _field("JAIAN TRADING"),
     }
     repaired = repair_ocr_fields(fields, "plain ascii")
     assert repaired["vendor_address"].value == (
-        "Lot 3, Jalan Pelabur, Selangor, JALAN SS4, SELANGOR, Johor, Malaysia " + kept
+        "Lot 3, Jalan Pelabur, Selangor, JALAN SS4, SELANGOR, Johor, Malaysia, Level 2 " + kept
     )
     assert repaired["vendor_name"].value == "JAIAN TRADING"
     # a letter that upper-cases to two ("ß") cannot be respelled one for one

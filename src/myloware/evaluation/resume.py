@@ -3,11 +3,12 @@ read.
 
 A model run over a whole set takes hours on a small CPU (the bundled model reads a SROIE
 receipt in ~44 s on two cores); a session's end, a laptop's lid or a crash may stop it. Every
-in-process run writes ``PRED/eval-run.json`` — the dataset folder, the provider and the input
+in-process run writes ``PRED/.eval-run.json`` — the dataset folder, the provider and the input
 mode — before its first prediction. With ``--resume``, a run of the same three keeps each
 ``PRED/<id>.json`` that holds a prediction (one that holds an error is tried again) and
 extracts only the other documents; the report scores them all, and says how many it kept.
-A folder that holds another run is refused, never mixed.
+A folder that holds another run is refused, never mixed. (A hidden file: scripts that read
+a predictions folder with a shell or ``glob.glob`` pattern ``*.json`` do not see it.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from myloware.errors import ConfigurationError
 
 #: the run's settings, written into the predictions folder
-MANIFEST = "eval-run.json"
+MANIFEST = ".eval-run.json"
 
 
 def settings_of(dataset_dir: Path, provider: str, input_mode: str) -> dict[str, str]:

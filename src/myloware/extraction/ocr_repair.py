@@ -20,7 +20,8 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   ``PERINOUSTRIAN``): a word of five letters or more that differs from exactly one of
   :data:`~myloware.extraction.lexicon.PLACE_WORDS` in one letter — not the first, and by a
   confusion OCR makes (``n``/``u``, ``l``/``i``/``t``, ``o``/``a``/``d``…) or a stray mark
-  (``:``, ``_``, ``|``, ``!``) — is that word, in the case printed. ``JAPAN`` (``p``/``l``)
+  (``:``, ``_``, ``|``, ``!``; a ``1`` for ``l``: ``Leve1``) — is that word, in the case
+  printed. ``JAPAN`` (``p``/``l``)
   and ``LAMAN`` (a word of its own, first letter) stay.
 * **An invented accent.** The recogniser knows accented capitals and sometimes prefers one
   (``JÉJAKA``, ``HARDWÀRE``, ``Restäurants``). Languages written with accents print them
@@ -75,11 +76,16 @@ _SPECK_AFTER_COMMA_RE = re.compile(r",[/'`](?=[^\W\d_])")
 _WORD_RE = re.compile(r"[^\W_]+")
 _ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
 _DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
-_PLACE_TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[:_|!](?=[^\W\d_]))+")
+# a word of letters, a stray mark between two of them, or a "1" for an "l" inside or at its
+# end ("Leve1"; not before a digit: "U13", "SS21" stay)
+_PLACE_TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[:_|!](?=[^\W\d_])|1(?![\d_]))+")
 # letters a q55 scan's recogniser takes for one another (either way round)
 _CONFUSED = frozenset(
     frozenset(pair)
-    for pair in ("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb", "hn", "db", "di")
+    for pair in (
+        *("nu", "nm", "li", "lt", "it", "oa", "od", "oc", "ec", "ea", "hb", "hn", "db", "di"),
+        *("l1", "i1"),  # a digit one for the letter
+    )
 )
 _STRAY_MARKS = frozenset(":_|!")
 
