@@ -15,6 +15,7 @@ from myloware.cli.evaluation import register
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, UnsupportedDocument
 from myloware.evaluation import EvalReport, format_report, run_eval
+from myloware.evaluation.resume import forget_run
 from tests.model_emulator import ModelEmulator, Reply
 
 FIXTURE_SET = Path(__file__).parent / "fixtures" / "eval" / "mini"
@@ -55,7 +56,7 @@ def test_predictions_are_written_per_document(dataset: Path, tmp_path: Path) -> 
     """PRED_DIR/<id>.json holds dataset-named fields, the canonical record and the time taken."""
     run_eval(dataset, tmp_path / "pred")
     written = sorted(p.name for p in (tmp_path / "pred").iterdir())
-    assert written == [".eval-run.json", "r1.json", "r2.json", "r3.json", "r4.json"]
+    assert written == [".eval-run", "r1.json", "r2.json", "r3.json", "r4.json"]
     r1 = json.loads((tmp_path / "pred" / "r1.json").read_text("utf-8"))
     assert r1["document_type"] == "INVOICE"
     assert r1["fields"] == {
@@ -119,8 +120,39 @@ def test_a_resumed_run_keeps_what_the_stopped_one_read(dataset: Path, tmp_path: 
     seen.clear()
     again = run_eval(dataset, pred, input_mode="document", load=load, resume=True)
     assert (seen, again.sets["mini"].resumed) == ([], 4)
-    with pytest.raises(ConfigurationError, match="another run .*input document"):
+    with pytest.raises(ConfigurationError, match=r"another run .*input document"):
         run_eval(dataset, pred, input_mode="text", resume=True)
+
+
+def test_a_run_afresh_leaves_no_other_runs_predictions(dataset: Path, tmp_path: Path) -> None:
+    """A run without --resume that stops after one document leaves only its own prediction
+    (not the earlier run's), so resuming it reads the other documents itself; predictions
+    marked as not resumable (a platform or learning run) are all read again."""
+    pred = tmp_path / "pred"
+    run_eval(dataset, pred)  # from the text files
+    seen: list[str] = []
+
+    def load(path: Path) -> LoadedDocument:
+        if seen:
+            raise KeyboardInterrupt  # the run stops here
+        seen.append(path.stem)
+        return LoadedDocument.from_text(path.read_text("utf-8", errors="replace"))
+
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(dataset, pred, input_mode="document", load=load)
+    assert sorted(p.name for p in pred.glob("*.json")) == ["r1.json"]
+
+    def load_all(path: Path) -> LoadedDocument:
+        seen.append(path.stem)
+        return LoadedDocument.from_text(path.read_text("utf-8", errors="replace"))
+
+    seen.clear()
+    resumed = run_eval(dataset, pred, input_mode="document", load=load_all, resume=True)
+    assert (sorted(seen), resumed.sets["mini"].resumed) == (["r2", "r3", "r4"], 1)
+    forget_run(pred)
+    seen.clear()
+    run_eval(dataset, pred, input_mode="document", load=load_all, resume=True)
+    assert sorted(seen) == ["r1", "r2", "r3", "r4"]
 
 
 def test_parallel_workers_and_progress(dataset: Path, tmp_path: Path) -> None:

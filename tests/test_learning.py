@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from myloware.agents.verifier import verify_record
 from myloware.cli.evaluation import register
+from myloware.evaluation import run_eval
 from myloware.evaluation.learning import LessonBook
+from myloware.evaluation.resume import MANIFEST
 from myloware.extraction.learned import (
     BY_NAME,
     Lesson,
@@ -254,6 +256,38 @@ def test_the_evals_memory_looks_lessons_up_as_the_platform_does() -> None:
     assert [(x.work_item_id, x.matched_by) for x in both] == [("g1", "similarity"), ("g1", BY_NAME)]
 
 
+def test_a_reading_approved_once_does_not_silence_many_approvals() -> None:
+    """The reading is a value the policy approved once; five approvals of the vendor (by its
+    tax id) say another, not printed here: the reading stays, and a person is asked. Four
+    policy approvals of one value and a person's of another, the document reading a third:
+    the four are the conflict."""
+    text = "Globex Corporation\n7 New Street, Shelbyville\nVAT ID: DE123456789\n"
+    reading = "7 New Street, Shelbyville"
+    record = _record(vendor_address=(reading, 0.75), vendor_tax_id=("DE123456789", 0.8))
+    usual = [_approved("1 Corporate Way, Springfield") for _ in range(5)]
+    odd = _by(usual[0], None, vendor_address=reading)
+    applied = apply_lessons(record, [*usual, odd], text=text)
+    assert applied.record.get("vendor_address") == reading
+    [conflict] = applied.conflicts
+    assert conflict.message.startswith("5 approvals of this vendor (vendor tax id matched) say")
+    policy = [_by(usual[0], None) for _ in range(4)]
+    person = _approved("99 Elsewhere Road")
+    mixed = apply_lessons(record, [person, *policy], text=text)
+    assert mixed.record.get("vendor_address") == reading
+    [conflict] = mixed.conflicts
+    assert "4 approvals" in conflict.message and "1 Corporate Way" in conflict.message
+
+
+def test_numbers_grouped_otherwise_are_another_address() -> None:
+    """``NO 12, 3`` and ``NO 1, 23`` squeeze to the same letters and digits, but are not one
+    address spelled otherwise: a weak lesson does not rewrite a sure reading."""
+    text = "NO 12, 3 JALAN MAJU, KLANG\n"
+    record = _record(vendor_address=("NO 12, 3 JALAN MAJU, KLANG", 0.9))
+    weak = _approved("NO 1, 23 JALAN MAJU, KLANG", matched_by="similarity", similarity=0.82)
+    applied = apply_lessons(record, [weak], text=text)
+    assert applied.record.get("vendor_address") == "NO 12, 3 JALAN MAJU, KLANG"
+
+
 def test_ticket_routing_is_voted_where_the_rules_are_unsure() -> None:
     ticket = CanonicalRecord(
         document_type=DocumentType.TICKET,
@@ -424,6 +458,8 @@ def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> Non
     seen sender) and leaves the unseen sender as it was."""
     learn, heldout = learn_and_heldout(tmp_path)
     out = tmp_path / "pred"
+    run_eval(heldout, out)  # a plain run left its settings: learned predictions are not its own
+    assert (out / MANIFEST).is_file()
     result = CliRunner().invoke(
         eval_app(), ["eval", str(heldout), "--out", str(out), "--learn-from", str(learn)]
     )
@@ -432,6 +468,7 @@ def test_eval_learn_from_scores_with_and_without_learning(tmp_path: Path) -> Non
     assert "| seen | address | 1 | 0.000 | 1.000 |" in lines
     assert "| unseen | address | 1 | 0.000 | 0.000 |" in lines
     assert lines[-2:] == ["overall_without_learning=0.500", "overall_with_learning=0.750"]
+    assert not (out / MANIFEST).exists()
     h1 = json.loads((out / "h1.json").read_text())
     assert h1["fields"]["address"] == "1 Corporate Way, Springfield"
     assert (

@@ -145,12 +145,22 @@ async def test_without_a_key_the_vendor_name_as_read_finds_its_approvals_too(
     engine: AsyncEngine, tenants: dict[str, uuid.UUID], settings: Settings
 ) -> None:
     """A document with no key read and no similar approval still finds the approvals of the
-    vendor name it reads (lower case, trimmed; the tenant's, not forgotten), as weak
-    lessons — also with no embedder at all; a key match still needs nothing else."""
+    vendor name it reads (lower case, trimmed; the tenant's, of the type, not forgotten), as
+    weak lessons — also with no embedder at all."""
     acme, globex = tenants["acme"], tenants["globex"]
     named = await _with(engine, await remembered(engine, acme, None), vendor_name=" Initech GmbH")
     await _with(engine, await remembered(engine, globex, None), vendor_name="Initech GmbH")
     await _with(engine, await remembered(engine, acme, None), vendor_name="Initech AG")
+    ticket = await remembered(engine, acme, None, doc_type="TICKET")
+    await _with(engine, ticket, vendor_name="Initech GmbH")
+    forgotten = await _with(
+        engine, await remembered(engine, acme, None), vendor_name="Initech GmbH"
+    )
+    async with transaction(engine) as pg:
+        await pg.execute(
+            "UPDATE mem_docs SET metadata = metadata || %s WHERE work_item_id = %s",
+            (jsonb({"forgotten": {"by": "admin"}}), forgotten),
+        )
     this = await _ref(engine, acme, await remembered(engine, acme, None, status="PROCESSING"))
     plain = settings.model_copy(update={"memory_learning": True, "memory_embeddings": "off"})
     memory = RelatedMemory(engine, plain)

@@ -132,6 +132,8 @@ def eval_command(
         run = _LearningRun(settings, dataset_dir, out, learn_from, mode, workers, cache)
         _learning_eval(console, run, via_api, keep_tenants)
         return
+    if resume and via_api:
+        raise typer.BadParameter("--resume does not apply with --via-api")
     runner = _api_runner(settings, via_api, workers) if via_api else None
     try:
         with _progress_bar(f"evaluating {dataset_dir.name}") as progress:

@@ -29,7 +29,7 @@ from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, DocumentError
 from myloware.evaluation import xml_truth
 from myloware.evaluation.providers import check_provider, extract_for_eval
-from myloware.evaluation.resume import kept_predictions, settings_of
+from myloware.evaluation.resume import forget_run, kept_predictions, settings_of
 from myloware.evaluation.scoring import FieldScore, score_field
 from myloware.models import ModelError
 from myloware.normalize import restyle
@@ -291,6 +291,7 @@ def run_eval(
             )
         if resume:
             raise ConfigurationError("--resume does not apply with --via-api")
+        forget_run(out_dir)
         return _run(dataset_dir, out_dir, runner, input_mode, progress, ignore_fields, on_scored)
     check_provider(provider)
     if input_mode not in ("text", "document"):

@@ -45,16 +45,20 @@ from myloware.evaluation.harness import (
     load_text,
     prediction_for,
 )
+from myloware.evaluation.resume import forget_run
 from myloware.evaluation.scoring import normalise_text
 from myloware.extraction import extract
 from myloware.extraction.learned import BY_NAME, Lesson, apply_lessons, keys_of, name_key
 from myloware.memory.embedder import Embedder
+from myloware.memory.lessons import KEY_LIMIT
 from myloware.normalize import restyle
 from myloware.records import CanonicalRecord, FieldValue
 
 Loader = Callable[[Path], LoadedDocument]
 #: the nearest approved records looked at (as ``MYLOWARE_MEMORY_CONTEXT_RECORDS``' default)
 NEAREST = 3
+#: who approved the eval's DEV documents (each with its ground truth as the corrections)
+REVIEWER = "eval"
 
 
 @dataclass
@@ -68,7 +72,11 @@ class LessonBook:
 
     def approve(self, doc_id: str, text: str, approved: CanonicalRecord) -> None:
         """Remember ``approved`` (the record as a person approved it) for ``text``."""
-        self.lessons.append(Lesson(work_item_id=doc_id, values=approved.values(), document=doc_id))
+        self.lessons.append(
+            Lesson(
+                work_item_id=doc_id, values=approved.values(), document=doc_id, approved_by=REVIEWER
+            )
+        )
         self.vectors.append(self.embedder.embed_one(text))
 
     def lessons_for(self, text: str, record: CanonicalRecord) -> list[Lesson]:
@@ -92,11 +100,8 @@ class LessonBook:
                 if similarity >= self.min_similarity:
                     found.append(_as(self.lessons[index], similarity, "similarity"))
         if (vendor := name_key(record.values())) is not None:
-            found.extend(
-                _as(lesson, 0.0, BY_NAME)
-                for lesson in reversed(self.lessons)
-                if name_key(lesson.values) == vendor
-            )
+            named = [x for x in reversed(self.lessons) if name_key(x.values) == vendor]
+            found.extend(_as(lesson, 0.0, BY_NAME) for lesson in named[:KEY_LIMIT])
         return found
 
 
@@ -107,6 +112,7 @@ def _as(lesson: Lesson, similarity: float, matched_by: str) -> Lesson:
         similarity=similarity,
         matched_by=matched_by,
         document=lesson.document,
+        approved_by=lesson.approved_by,
     )
 
 
@@ -216,6 +222,7 @@ def run_learning_eval(
             progress(done, total, f"learning {doc_id}")
     report = LearningReport(_set_name(heldout_dir), learned_from=len(book.lessons))
     out_dir.mkdir(parents=True, exist_ok=True)
+    forget_run(out_dir)  # learned predictions: no --resume may take them for its own
     for doc_id, path in sorted(heldout_docs.items()):
         done += 1
         one = time.perf_counter()

@@ -58,6 +58,7 @@ from myloware.evaluation.harness import (
     prediction_for,
 )
 from myloware.evaluation.learning import LearningReport, sender_of, truth_of, write_prediction
+from myloware.evaluation.resume import forget_run
 from myloware.evaluation.via_api import POLL_S, ApiRunner, api_data
 from myloware.records import CanonicalRecord
 
@@ -318,6 +319,8 @@ class _Learning:
         ``runners``, in that order), write the learning tenant's predictions, score both."""
         documents = sorted(document_paths(heldout_dir, input_mode).items())
         mapping = self.mapping
+        out_dir.mkdir(parents=True, exist_ok=True)
+        forget_run(out_dir)  # the platform's predictions: no --resume may take them
 
         def predict(record: Any, started: float) -> dict[str, Any]:
             return prediction_for(record, mapping, started)

@@ -3,12 +3,16 @@ read.
 
 A model run over a whole set takes hours on a small CPU (the bundled model reads a SROIE
 receipt in ~44 s on two cores); a session's end, a laptop's lid or a crash may stop it. Every
-in-process run writes ``PRED/.eval-run.json`` — the dataset folder, the provider and the input
-mode — before its first prediction. With ``--resume``, a run of the same three keeps each
-``PRED/<id>.json`` that holds a prediction (one that holds an error is tried again) and
-extracts only the other documents; the report scores them all, and says how many it kept.
-A folder that holds another run is refused, never mixed. (A hidden file: scripts that read
-a predictions folder with a shell or ``glob.glob`` pattern ``*.json`` do not see it.)
+extraction run writes ``PRED/.eval-run`` — the dataset folder, the provider and the input
+mode, as JSON; not named ``*.json``, so that whatever reads the ``<id>.json`` predictions
+does not take it for one — before its first prediction. A run without ``--resume`` starts
+afresh: it first removes the predictions of the set's documents that ``PRED`` holds, so
+that if it stops, only its own are left. With ``--resume``, a run of the same three keeps
+each ``PRED/<id>.json`` that holds a prediction (one that holds an error, or was cut off
+mid-write, is tried again) and extracts only the other documents; the report scores them
+all and says how many it kept. A folder that holds another run is refused, never mixed;
+one with no settings (the run never started, or it was ``--via-api`` or ``--learn-from``,
+whose predictions are not resumed: :func:`forget_run`) has nothing to keep.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from myloware.errors import ConfigurationError
 
 #: the run's settings, written into the predictions folder
-MANIFEST = ".eval-run.json"
+MANIFEST = ".eval-run"
 
 
 def settings_of(dataset_dir: Path, provider: str, input_mode: str) -> dict[str, str]:
@@ -36,7 +40,10 @@ def kept_predictions(
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = out_dir / MANIFEST
     kept: dict[str, dict[str, Any]] = {}
-    if resume and manifest.is_file():
+    if not resume:
+        for doc_id in ids:  # afresh: none of another run's predictions may stay behind
+            (out_dir / f"{doc_id}.json").unlink(missing_ok=True)
+    elif manifest.is_file():
         before = json.loads(manifest.read_text("utf-8"))
         if before != settings:
             raise ConfigurationError(
@@ -62,3 +69,9 @@ def _readable(path: Path) -> dict[str, Any] | None:
 
 def _said(settings: dict[str, Any]) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(settings.items()))
+
+
+def forget_run(out_dir: Path) -> None:
+    """Mark ``out_dir`` as holding predictions no ``--resume`` may keep (those of a run
+    through the platform, or of a learning run)."""
+    (out_dir / MANIFEST).unlink(missing_ok=True)

@@ -1,8 +1,9 @@
 """Learning from approvals: what the tenant's approved records teach the next extraction.
 
 Pure functions, no database: :mod:`myloware.memory.lessons` finds the lessons (approved
-records of the same tenant, matched by an exact key or by embedding similarity), the
-evaluation harness keeps them in memory; both apply them with :func:`apply_lessons`.
+records of the same tenant, matched by an exact key, by embedding similarity or by the
+vendor name as read), the evaluation harness keeps them in memory; both apply them with
+:func:`apply_lessons`.
 
 What is learned, per document type (:data:`LEARNED_FIELDS`):
 
@@ -10,27 +11,27 @@ What is learned, per document type (:data:`LEARNED_FIELDS`):
 - TICKET — routing: queue, type, priority.
 
 A lesson matched by an exact key (the vendor's tax id, a sender e-mail, an IBAN) or by a
-similarity of at least :data:`STRONG_SIMILARITY` is *strong*. Where the rules read a value
-the vendor's approvals gave (case, spaces and punctuation aside — a renamed vendor has two
-names), it stays and only its approved spelling is learned, from any usable lesson of that
-vendor name; a person's correction outranks the policy's approval of the rules' own
-reading. Otherwise the approvals of its vendor vote on each identity field (people's
-approvals first, then all: one odd approval does not override many). The voted value
-replaces what the rules read where it is printed in
-the document (case, spaces and punctuation ignored: the same vendor) — for a strong lesson
-and a text read by OCR also where it is printed with a few characters misread
-(:func:`nearly_printed`; the field's ``raw`` keeps the page's spelling; a text layer or a
-text file is taken as exactly what was printed). A weaker lesson (at
-least the caller's minimum similarity) replaces only a value missing or read with low
-confidence (under :data:`LOW_CONFIDENCE`), and only where printed too — or, on an OCR text,
-where the rules' own reading is the approved value with letters misread (:func:`misread_as`);
-a strong lesson also
-fills a value the rules missed. A document of a vendor known by its key whose reading
-contradicts a value at least :data:`CONFIRMED` approvals agreed on, where that value is not
-printed, keeps its reading but gets a ``learned_identity_conflict`` error finding: a person
-decides. Ticket routing is a vote of the similar approved tickets (weighted by similarity),
-applied where the rules' value is missing or weak. No rule here knows any
-vendor: every value comes from the tenant's own approvals.
+similarity of at least :data:`STRONG_SIMILARITY` is *strong*; one found by the vendor name
+alone is not (names repeat across branches and owners). Where the rules read a value the
+vendor's approvals gave (case, spaces and punctuation aside, the same numbers — a
+renamed vendor has two names), it stays and only its approved spelling is learned, from any
+usable lesson of that vendor name; a person's correction outranks the policy's approval of
+the rules' own reading. Otherwise the approvals of its vendor vote on each identity field
+(people's approvals first, then all: one odd approval does not override many). The voted
+value replaces what the rules read where it is printed in the document (case, spaces and
+punctuation ignored: the same vendor) — for a strong lesson and a text read by OCR also
+where it is printed with a few characters misread (:func:`nearly_printed`; the field's
+``raw`` keeps the page's spelling; a text layer or a text file is taken as exactly what was
+printed). A weaker lesson (at least the caller's minimum similarity, or the vendor name)
+replaces only a value missing or read with low confidence (under :data:`LOW_CONFIDENCE`),
+and only where printed too — or, on an OCR text, where the rules' own reading is the
+approved value with letters misread (:func:`misread_as`); a strong lesson also fills a
+value the rules missed. A document of a vendor known by its key that ends up with another
+value than at least :data:`CONFIRMED` approvals agreed on — more than agreed on its own —
+where theirs is not printed, keeps its value but gets a ``learned_identity_conflict`` error
+finding: a person decides. Ticket routing is a vote of the similar approved tickets
+(weighted by similarity), applied where the rules' value is missing or weak. No rule here
+knows any vendor: every value comes from the tenant's own approvals.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ LEARNED_CONFIDENCE = 0.9
 #: how alike a strong lesson's value and a span of an OCR text must be to be the same value
 NEAR_RATIO = 0.9
 NEAR_MIN_LENGTH = 8
+_DIGITS_RE = re.compile(r"\d+")
 #: the learned fields a reading may be mended in letter by letter (names, not identifiers)
 _PHRASES = frozenset({"vendor_name", "vendor_address"})
 
@@ -281,22 +283,88 @@ def _choose(
 ) -> _Choice | None:
     """The value of ``name`` to learn from ``peers`` (one vendor's approvals); ``kin`` adds
     the usable lessons of that vendor's name, however weak. The value the rules read, where
-    it is one ``kin`` approved (case, spaces and punctuation aside), stays: only its approved
-    spelling is learned — unless people approved other values only (a person's correction
-    outranks the policy's approval of the rules' own reading). Else the value of ``peers``
-    most approved by people, then in all. Ties go to the spelling most like the reading,
-    then to the first lesson's."""
+    it is one ``kin`` approved (case, spaces and punctuation aside; the same numbers:
+    ``NO 12, 3`` is not ``NO 1, 23``), stays: only its approved spelling is learned — unless
+    people approved other values of ``peers`` only (a person's correction outranks the
+    policy's approval of the rules' own reading). Else the value of ``peers`` most approved
+    by people, then in all. Ties go to the spelling most like the reading, then to the
+    first lesson's."""
     read, spelt = (_squeezed(reading), _spelling(reading)) if reading else ("", "")
-    related = _tally(name, kin)
-    by_people = max((e[3] for e in related), default=0)
-    same = [e for e in related if read and _squeezed(e[0]) == read and e[3] >= min(1, by_people)]
-    pool = same or _tally(name, peers)
+    mine = _tally(name, peers)
+    by_people = max((e[3] for e in mine), default=0)
+    same = [
+        e
+        for e in _tally(name, kin)
+        if read
+        and _squeezed(e[0]) == read
+        and _DIGITS_RE.findall(str(e[0])) == _DIGITS_RE.findall(str(reading))
+        and e[3] >= min(1, by_people)
+    ]
+    pool = same or mine
     if not pool:
         return None
     value, lesson, votes, _ = max(  # max keeps the first of equals
         pool, key=lambda e: (e[3], e[2], fuzz.ratio(_spelling(e[0]), spelt))
     )
     return _Choice(value, lesson, votes, bool(same))
+
+
+def _learned_value(
+    name: str,
+    choice: _Choice,
+    current: FieldValue | None,
+    best: Lesson,
+    text: str | None,
+    ocr: bool,
+) -> FieldValue | None:
+    """What ``choice`` makes of the field ``name`` read as ``current``; None: it stays."""
+    value, lesson = choice.value, choice.lesson
+    if current is not None and current.value == value:
+        return None
+    if choice.as_read and current is not None:
+        # the rules read an approved value: only its approved spelling is learned
+        return _learned(value, lesson, raw=current.raw or str(current.value))
+    # a strong lesson replaces the reading when the approved value is printed here
+    # (case, spaces and punctuation ignored: the same vendor), and fills a missing
+    # value; a weaker one replaces a missing or low-confidence reading, if printed
+    missing = current is None or current.value in (None, "", [])
+    here = grounded(value, text)
+    # a strong lesson's value printed with a few characters misread (an OCR text)
+    near = None if here or not (ocr and best.strong) else nearly_printed(value, text)
+    # any usable lesson: the rules read the approved value with a few letters misread
+    if near is None and ocr and name in _PHRASES and current is not None:
+        if misread_as(value, current.value):
+            near = current.raw or str(current.value)
+    if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:
+        return _learned(value, lesson, raw=near)
+    return None
+
+
+def _conflict(
+    name: str, peers: Sequence[Lesson], best: Lesson, final: FieldValue | None, text: str | None
+) -> Finding | None:
+    """An error finding where a vendor known by its key ends up with another ``name`` than
+    the one at least :data:`CONFIRMED` of its approvals agreed on — more than agreed on the
+    value it ends up with, and not printed here: a person decides, nothing is overwritten."""
+    if best.matched_by not in KEY_FIELDS:
+        return None
+    kept = "" if final is None or final.value in (None, "", []) else _squeezed(final.value)
+    tally = _tally(name, peers)
+    held = sum(e[2] for e in tally if kept and _squeezed(e[0]) == kept)
+    rivals = [e for e in tally if not kept or _squeezed(e[0]) != kept]
+    if not rivals:
+        return None
+    value, _, votes, _ = max(rivals, key=lambda e: e[2])  # max keeps the first of equals
+    if votes < CONFIRMED or votes <= held or grounded(value, text):
+        return None
+    return Finding(
+        code="learned_identity_conflict",
+        field=name,
+        severity="error",
+        message=f"{votes} approvals of this vendor ({best.matched_by.replace('_', ' ')} "
+        f"matched) say {value!r}; this document reads "
+        f"{None if final is None else final.value!r}",
+    )
 
 
 def apply_lessons(
@@ -336,46 +404,12 @@ def apply_lessons(
             choice = _choose(name, peers, kin, None if current is None else current.value)
             if choice is None:
                 continue
-            value, lesson = choice.value, choice.lesson
-            if current is not None and current.value == value:
-                continue
-            if choice.as_read and current is not None:
-                # the rules read an approved value: only its approved spelling is learned
-                fields[name] = _learned(value, lesson, raw=current.raw or str(current.value))
-                used[name] = lesson
-                continue
-            # a strong lesson replaces the reading when the approved value is printed here
-            # (case, spaces and punctuation ignored: the same vendor), and fills a missing
-            # value; a weaker one replaces a missing or low-confidence reading, if printed
-            missing = current is None or current.value in (None, "", [])
-            here = grounded(value, text)
-            # a strong lesson's value printed with a few characters misread (an OCR text)
-            near = None if here or not (ocr and best.strong) else nearly_printed(value, text)
-            # any usable lesson: the rules read the approved value with a few letters misread
-            misread = (
-                ocr
-                and name in _PHRASES
-                and current is not None
-                and misread_as(value, current.value)
-            )
-            if near is None and misread and current is not None:
-                near = current.raw or str(current.value)
-            if (here and (best.strong or _weak(current))) or (missing and best.strong) or near:
-                fields[name] = _learned(value, lesson, raw=near)
-                used[name] = lesson
-            elif best.matched_by in KEY_FIELDS and choice.votes >= CONFIRMED:
-                # the same vendor by its key, but another identity than many approvals
-                # confirmed, and not printed here: a person decides, nothing is overwritten
-                findings.append(
-                    Finding(
-                        code="learned_identity_conflict",
-                        field=name,
-                        severity="error",
-                        message=f"{choice.votes} approvals of this vendor "
-                        f"({best.matched_by.replace('_', ' ')} matched) say {value!r}; "
-                        f"this document reads {None if current is None else current.value!r}",
-                    )
-                )
+            learned = _learned_value(name, choice, current, best, text, ocr)
+            if learned is not None:
+                fields[name] = learned
+                used[name] = choice.lesson
+            if (conflict := _conflict(name, peers, best, fields.get(name), text)) is not None:
+                findings.append(conflict)
     else:
         for name in wanted:
             current = fields.get(name)
