@@ -67,6 +67,20 @@ def test_a_stamps_date_above_the_name_does_not_end_the_header() -> None:
     assert record.get("vendor_name") == "MR. D.I.Y. (M) SDN BHD"
 
 
+def test_a_code_alone_on_its_line_does_not_end_the_header() -> None:
+    """A printer's warning and a code above the name (``A06015``: a letter and five digits,
+    one token) are not the address that ends the vendor's name lines; the legal name below
+    them and its address are read."""
+    text = (
+        "PCL XL error\nWarning:\tIllegalMediaSource\nA06015\nNORTHWIND TRADING SDN BHD\n"
+        "(867388-U)\n12, Jalan Tampoi 7/4,Kawasan Perindustrian\nTampoi,81200 Johor Bahru\n"
+        "TOTAL 9.00\n"
+    )
+    record = extract(LoadedDocument.from_text(text), DocumentType.INVOICE)
+    assert record.get("vendor_name") == "NORTHWIND TRADING SDN BHD"
+    assert str(record.get("vendor_address")).startswith("12, Jalan Tampoi 7/4")
+
+
 def test_receipt_line_items() -> None:
     """Table rows become items with quantity × unit price = amount."""
     _, record = _extract("receipt_my.txt")

@@ -37,7 +37,8 @@ def _date_only(text: str) -> bool:
 def is_marker(text: str) -> bool:
     """A line that comes after the vendor name: address, registration, tax or contact."""
     address = (
-        lx.is_address_like(text)
+        len(text.split()) > 1  # one token is a code (``A06015``), or an address's first piece
+        and lx.is_address_like(text)
         and (lx.digits(text) > 0 or bool(lx.POSTCODE_RE.search(text)))
         and not _date_only(text)
     )
