@@ -180,6 +180,9 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         ("Phis\nWESTERN EASTERN\nSTATIONERY SDN. BHD", "WESTERN EASTERN STATIONERY SDN. BHD"),
         ("4二日\nAMANO MALAYSIA SDN BHD", "AMANO MALAYSIA SDN BHD"),
         ("Mr.\nD.I.Y. (M) SDN BHD", "Mr. D.I.Y. (M) SDN BHD"),  # a title is no logo junk
+        # a logo repeating the name, a letter or two misread
+        ("Nor's Kitchern Grocer\nNORS KITCHEN GROCER SDN. BHD", "NORS KITCHEN GROCER SDN. BHD"),
+        ("TOKYO KITCHEN\nTOKYO FOOD SDN BHD", "TOKYO KITCHEN TOKYO FOOD SDN BHD"),  # a trade name
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:

@@ -3,13 +3,16 @@
 The name is the last name-like line before the first address, registration or contact line
 (a line with a legal form such as ``SDN BHD`` or ``GmbH`` wins); lines above it are joined
 when the name visibly continues (``POPULAR BOOK`` / ``CO. (M) SDN BHD``, a trading name
-above the legal name). Registration numbers, leading labels and codes are removed, and
-single-letter OCR errors in legal forms and business words are corrected.
+above the legal name — not a logo that repeats the name, even with a letter misread).
+Registration numbers, leading labels and codes are removed, and single-letter OCR errors in
+legal forms and business words are corrected.
 """
 
 from __future__ import annotations
 
 import re
+
+from rapidfuzz.distance import Levenshtein
 
 from myloware.extraction import labels
 from myloware.extraction import lexicon as lx
@@ -90,6 +93,13 @@ def _significant_words(text: str) -> set[str]:
     }
 
 
+def _all_within(words: set[str], among: set[str]) -> bool:
+    """Whether each of ``words`` is one of ``among``, or one letter off one of them: a logo
+    over the name repeats it, and OCR misreads a letter of it (``BER'S INDEPENDLENT GROCER``
+    over ``BENS INDEPENDENT GROCER SDN. BHD``)."""
+    return all(any(Levenshtein.distance(w, o, score_cutoff=1) <= 1 for o in among) for w in words)
+
+
 def _is_joinable(text: str) -> bool:
     """Could be the upper part of a multi-line name (a place word alone does not forbid it)."""
     return is_name_candidate(text) or (
@@ -136,7 +146,7 @@ def _continues(above: str, below: str) -> bool:
     if (
         lx.LEGAL_FORM_RE.search(above) is None
         and _significant_words(above) & _significant_words(below)
-        and not _words(above) <= _words(below)
+        and not _all_within(_words(above), _words(below))
     ):
         return True  # trading name above the legal name: "TOKYO KITCHEN (CITTA MALL)"
     legal = lx.LEGAL_FORM_RE.search(below)
