@@ -183,11 +183,16 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         # a logo repeating the name, a letter or two misread
         ("Nor's Kitchern Grocer\nNORS KITCHEN GROCER SDN. BHD", "NORS KITCHEN GROCER SDN. BHD"),
         ("TOKYO KITCHEN\nTOKYO FOOD SDN BHD", "TOKYO KITCHEN TOKYO FOOD SDN BHD"),  # a trade name
+        ("OE\nAEON CO. (M) BHD", "AEON CO. (M) BHD"),  # its last legal form makes it whole
+        ("SLF CASH &CARRY\t<97", "SLF CASH &CARRY"),  # a mark after the name is not of it
+        ("THE: TOAST F&B SDN BHD", "THE TOAST F&B SDN BHD"),  # an article is no label
+        ("Company: TOAST F&B SDN BHD", "TOAST F&B SDN BHD"),
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:
     """Letters OCR read from a logo stay out of the name below when that name is whole
-    (two or more words before its legal form); a short line that begins the name joins it."""
+    (two or more words before its legal form); a short line that begins the name joins it.
+    A mark after the name and a label before it are not part of it; an article is none."""
     text = f"{top}\nLOT 1851-A, JALAN KPB 6,\n43300 SERI KEMBANGAN\nTOTAL 10.00\n"
     assert (
         extract(LoadedDocument.from_text(text), DocumentType.INVOICE).values()["vendor_name"]

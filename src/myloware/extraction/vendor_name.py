@@ -112,9 +112,10 @@ def _is_joinable(text: str) -> bool:
 
 
 def _whole_legal_name(text: str) -> bool:
-    """A name that stands alone: a legal form after two or more words."""
-    legal = lx.LEGAL_FORM_RE.search(text)
-    return legal is not None and len(text[: legal.start()].split()) >= 2
+    """A name that stands alone: a legal form after two or more words (its last legal form:
+    ``AEON CO. (M) BHD``)."""
+    forms = list(lx.LEGAL_FORM_RE.finditer(text))
+    return bool(forms) and len(text[: forms[-1].start()].split()) >= 2
 
 
 def _logo_junk(token: str, below: str) -> bool:
@@ -205,6 +206,8 @@ def name_text(line: Line) -> str:
     or business word (``YONG CEN ENTERPRISE<TAB>POSTED`` → ``YONG CEN ENTERPRISE``), without
     a leading ``#code``."""
     cells = [text for text, _, _ in line.cells()]
+    while len(cells) > 1 and lx.letters(cells[-1]) == 0:
+        cells.pop()  # a code or a mark after the name (``SLF CASH &CARRY<TAB><97``)
     named = [
         i
         for i, c in enumerate(cells)
@@ -254,7 +257,9 @@ def fix_ocr(text: str) -> str:
 def clean_name(text: str) -> str:
     """A company name without registration numbers, leading labels or codes."""
     text = fix_ocr(" ".join(text.split()))
-    text = re.sub(r"^(?:#\S+|[A-Z]{3,12}\s*:)\s+(?=\S)", "", text, flags=re.I)
+    # a leading label ("Company:") or code goes; an article OCR gave a colon keeps its word
+    text = re.sub(r"^(THE)\s*:\s+(?=\S)", r"\1 ", text, flags=re.I)
+    text = re.sub(r"^(?:#\S+|(?!THE\b)[A-Z]{3,12}\s*:)\s+(?=\S)", "", text, flags=re.I)
     cut = lx.REG_INSIDE_RE.search(text)
     if cut is not None and cut.start() > 2:
         text = text[: cut.start()]
