@@ -123,6 +123,18 @@ def test_a_zero_or_one_among_capitals_in_a_name_is_read_as_a_letter() -> None:
     assert repaired["vendor_address"].value == "LOT 1F-01, 1ST FLR"
 
 
+def test_an_underscore_between_letters_and_a_doubled_bracket_in_a_name() -> None:
+    """``AIK_HUAT`` is two words, ``(( SUNGAI`` one bracket; an underscore beside a digit or
+    a space stays, and addresses keep theirs for the place-word repair (``SE_ANGOR``)."""
+    fields = {
+        "vendor_name": _field("AIK_HUAT MOTOR(( SUNGAI RENGIT)) A_1 TA _K"),
+        "vendor_address": _field("JALAN_SS2, SE_ANGOR"),
+    }
+    repaired = repair_ocr_fields(fields, "plain ascii")
+    assert repaired["vendor_name"].value == "AIK HUAT MOTOR( SUNGAI RENGIT) A_1 TA _K"
+    assert repaired["vendor_address"].value == "JALAN_SS2, SELANGOR"
+
+
 def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
     """``SON BHD``, ``Sdh Bhd``, ``PTE LTO`` and ``5/B`` are a company's legal form misread;
     one word alone (``RESTAURANT SIN DU``), two letters wrong or an address stay as read."""

@@ -28,6 +28,8 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   many times a page (every German and French invoice measured has at least two), so on an
   OCR'd page whose text holds a single accented letter, that letter in a name or an address
   is read without its accent.
+* **Marks in a name.** An underscore between two letters is the space the scan lost
+  (``AIK_HUAT``); a bracket read twice is one (``MOTOR(( SUNGAI``).
 * **A digit for a letter in a name.** ``URBAN 1DEA``, ``YONG S0ON FATT``: in a company or
   person name, a word of capitals with a ``0`` or ``1`` among them is read with ``O`` or
   ``I`` (not an ordinal such as ``1ST``, not in addresses, where ``1F-01`` is a unit).
@@ -74,6 +76,8 @@ _O_IN_NUMBER_RE = re.compile(
 _LOT_RE = re.compile(r"^(?:1\.?[0O]|[Il]0)T(?= \d)")
 _SPECK_AFTER_COMMA_RE = re.compile(r",[/'`](?=[^\W\d_])")
 _WORD_RE = re.compile(r"[^\W_]+")
+_UNDERSCORE_SPACE_RE = re.compile(r"(?<=[^\W\d_])_(?=[^\W\d_])")
+_DOUBLED_BRACKET_RE = re.compile(r"([()])\1+")
 _ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
 _DIGIT_FOR_LETTER = str.maketrans({"0": "O", "1": "I"})
 # a word of letters, a stray mark between two of them, or a "1" for an "l" inside or at its
@@ -103,6 +107,12 @@ def _letters_for_digits(name: str) -> str:
         return token.translate(_DIGIT_FOR_LETTER)
 
     return _WORD_RE.sub(word, name)
+
+
+def _marks(name: str) -> str:
+    """``name`` without the marks OCR adds to a name: an underscore between two letters for
+    the space it is (``AIK_HUAT``), a bracket doubled (``MOTOR(( SUNGAI``)."""
+    return _DOUBLED_BRACKET_RE.sub(r"\1", _UNDERSCORE_SPACE_RE.sub(" ", name))
 
 
 def _number_with_zeros(m: re.Match[str]) -> str:
@@ -244,7 +254,7 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
             value = _place_words(_SPECK_AFTER_COMMA_RE.sub(", ", value))
             value = _O_IN_NUMBER_RE.sub(_number_with_zeros, _LOT_RE.sub("LOT", value))
         else:
-            value = _legal_form(_letters_for_digits(value))
+            value = _legal_form(_letters_for_digits(_marks(value)))
         if value != field.value:
             repaired[name] = field.model_copy(update={"value": value})
     return repaired
