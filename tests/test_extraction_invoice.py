@@ -294,6 +294,14 @@ def test_buyer_block_is_not_the_vendor() -> None:
             ["AMT PAID INCL GST : RM111.90", "AMT PAID EXCL. GST :RM 105.57", "GST AMT : RM5.33"],
             "111.90",
         ),
+        (  # OCR read the full stop after "Incl" as a comma; the amount tendered is no total
+            ["Amount Incl, GST\t5.00 RM", "Accepted total\t10.00 RM", "Change\t5.00 RM"],
+            "5.00",
+        ),
+        (  # the amount collected is the payment, not the total
+            ["Sub Total Amount\t234.40", "Total Amount\t234.40", "Total Amount Collected\t239.40"],
+            "234.40",
+        ),
     ],
 )
 def test_final_total_is_preferred(lines: list[str], total: str) -> None:

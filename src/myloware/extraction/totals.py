@@ -4,8 +4,8 @@ The total is chosen among labelled amounts by evidence, not position alone:
 
 * the label's strength: a final total (``ROUNDED TOTAL``, ``NETT TOTAL``, ``GRAND TOTAL``,
   ``TOTAL INCL. GST``, ``AMOUNT DUE``, ``Summe brutto``, ``Total TTC``, ``Factuur totaal``)
-  beats a plain ``TOTAL``; subtotals, quantities, discounts, tax lines and amounts excluding
-  tax are never totals;
+  beats a plain ``TOTAL``; subtotals, quantities, discounts, tax lines, amounts excluding
+  tax and payments (cash, tendered, ``Total Amount Collected``) are never totals;
 * a rounding adjustment applied to a total gives the rounded total as a candidate (printed
   anywhere, when cash tendered − change confirms it);
 * consistency: the amount equal to ``cash tendered − change``, or to ``subtotal + tax``, and
@@ -34,7 +34,7 @@ _FINAL_TOTAL_RE = re.compile(
     r"TOTAL\s*(?:AMOUNT\s*)?(?:PAYABLE|DUE)|AM(?:OUN)?T\s*(?:PAYABLE|DUE)|BALANCE\s*DUE|"
     r"TOTAL\s*(?:SALES\s*)?\(?\s*(?:(?:GST|TAX|VAT|SST)\s*)?INCL(?:USIVE|UDED|\.)?(?:\s*OF)?"
     r"\s*(?:GST|TAX|VAT|SST)?|TOTAL\s*INC\.?\s*(?:GST|TAX|VAT)|"
-    r"AM(?:OUN)?T\s*PAID(?!\s*EXCL)|AMOUNT\s*INCL(?:USIVE|\.)?\s*(?:OF\s*)?(?:GST|TAX|VAT)|"
+    r"AM(?:OUN)?T\s*PAID(?!\s*EXCL)|AMOUNT\s*INCL(?:USIVE|[.,])?\s*(?:OF\s*)?(?:GST|TAX|VAT)|"
     r"(?:AMOUNT\s*)?TO\s*BE\s*PAID|TO\s*PAY\b|INVOICE\s*TOTAL|TOTAL\s*(?:AMOUNT\s*)?PAID|"
     r"TOTAL\s*TTC|MONTANT\s*TTC|NET\s*[AÀ]\s*PAYER|"
     r"SUMME\s*BRUTTO|BRUTTOBETRAG|GESAMTBETRAG|RECHNUNGSBETRAG|ENDBETRAG|ZU\s*ZAHLEN|GESAMTSUMME|"
@@ -50,6 +50,7 @@ _TOTAL_RE = re.compile(
 )
 _NOT_TOTAL_RE = re.compile(
     r"SUB(?:\s*-?\s*T|\b|\.)|QTY|QUANTITY|ITEMS?\b|PCS|DISC|SAVING|REBATE|POINTS?|WEIGHT|CHANGE|TENDER|CASH\b|"
+    r"COLLECTED|"
     r"EXCL|EXCLUDING|EX\.?\s*TAX|EXKL|NETTO|\bHT\b|HORS\s*TAXE|BEFORE\s*TAX|^\s*\(|"
     r"TOTAL\s*(?:GST|TAX|VAT|SST|MWST|UST|BTW)|(?:GST|TAX|VAT)\s*TOTAL|SUMMARY|BALANCE\s*(?:B/?F|"
     r"BROUGHT)|OHNE|\bTAXES\b|OFFEN|RESIDUAL",
