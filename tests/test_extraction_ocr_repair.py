@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from myloware.documents.model import LoadedDocument
 from myloware.extraction import extract
 from myloware.extraction.layout import document_lines
@@ -111,28 +113,33 @@ def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:
     assert extract(scanned, DocumentType.INVOICE).values()["total_amount"] == "217.00"
 
 
-def test_a_zero_or_one_among_capitals_in_a_name_is_read_as_a_letter() -> None:
-    """``URBAN 1DEA`` and ``S0ON`` are misreadings; ordinals, codes with one letter, other
-    digits, lower case and addresses stay as read."""
-    fields = {
-        "vendor_name": _field("URBAN 1DEA YONG S0ON 1ST A1 OLIVE9 t1e"),
-        "vendor_address": _field("LOT 1F-01, 1ST FLR"),
-    }
+@pytest.mark.parametrize(
+    ("name", "address", "name_after", "address_after"),
+    [
+        (  # a 0 or 1 among capitals is a letter; ordinals, codes with one letter, other
+            # digits, lower case and addresses stay as read
+            "URBAN 1DEA YONG S0ON 1ST A1 OLIVE9 t1e",
+            "LOT 1F-01, 1ST FLR",
+            "URBAN IDEA YONG SOON 1ST A1 OLIVE9 t1e",
+            "LOT 1F-01, 1ST FLR",
+        ),
+        (  # an underscore between letters is a space, a doubled bracket one; an underscore
+            # beside a digit or a space stays, and addresses keep theirs for the place words
+            "AIK_HUAT MOTOR(( SUNGAI RENGIT)) A_1 TA _K",
+            "JALAN_SS2, SE_ANGOR",
+            "AIK HUAT MOTOR( SUNGAI RENGIT) A_1 TA _K",
+            "JALAN_SS2, SELANGOR",
+        ),
+    ],
+)
+def test_what_ocr_adds_to_a_name_is_taken_out(
+    name: str, address: str, name_after: str, address_after: str
+) -> None:
+    """``URBAN 1DEA``, ``S0ON``, ``AIK_HUAT`` and ``MOTOR((`` are misreadings of a name."""
+    fields = {"vendor_name": _field(name), "vendor_address": _field(address)}
     repaired = repair_ocr_fields(fields, "plain ascii")
-    assert repaired["vendor_name"].value == "URBAN IDEA YONG SOON 1ST A1 OLIVE9 t1e"
-    assert repaired["vendor_address"].value == "LOT 1F-01, 1ST FLR"
-
-
-def test_an_underscore_between_letters_and_a_doubled_bracket_in_a_name() -> None:
-    """``AIK_HUAT`` is two words, ``(( SUNGAI`` one bracket; an underscore beside a digit or
-    a space stays, and addresses keep theirs for the place-word repair (``SE_ANGOR``)."""
-    fields = {
-        "vendor_name": _field("AIK_HUAT MOTOR(( SUNGAI RENGIT)) A_1 TA _K"),
-        "vendor_address": _field("JALAN_SS2, SE_ANGOR"),
-    }
-    repaired = repair_ocr_fields(fields, "plain ascii")
-    assert repaired["vendor_name"].value == "AIK HUAT MOTOR( SUNGAI RENGIT) A_1 TA _K"
-    assert repaired["vendor_address"].value == "JALAN_SS2, SELANGOR"
+    assert repaired["vendor_name"].value == name_after
+    assert repaired["vendor_address"].value == address_after
 
 
 def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
