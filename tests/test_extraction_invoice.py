@@ -81,6 +81,24 @@ def test_a_code_alone_on_its_line_does_not_end_the_header() -> None:
     assert str(record.get("vendor_address")).startswith("12, Jalan Tampoi 7/4")
 
 
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        ("GARDENIA BAKERLES (KL) SDN BHD", "GARDENIA BAKERIES (KL) SDN BHD"),
+        ("VERBENA CONFECTIUNERY SDN BHD", "VERBENA CONFECTIONERY SDN BHD"),
+        ("KEDAI HARDWAKE SDN BND", "KEDAI HARDWARE SDN BHD"),
+        ("NORTH SUPPLIER SDN BHD", "NORTH SUPPLIER SDN BHD"),  # a word of its own
+        ("GARDENIA BAKERLEZ SDN BHD", "GARDENIA BAKERLEZ SDN BHD"),  # two letters off
+    ],
+)
+def test_a_business_word_one_letter_off_is_spelled_right(read: str, name: str) -> None:
+    """A business word of seven letters or more (``BAKERIES``, ``CONFECTIONERY``,
+    ``HARDWARE``) misread by one letter, and ``SDN BND``, are spelled right in a name."""
+    text = f"{read}\nLOT 1851-A, JALAN KPB 6,\n43300 SERI KEMBANGAN\nTOTAL 10.00\n"
+    record = extract(LoadedDocument.from_text(text), DocumentType.INVOICE)
+    assert record.get("vendor_name") == name
+
+
 def test_receipt_line_items() -> None:
     """Table rows become items with quantity × unit price = amount."""
     _, record = _extract("receipt_my.txt")

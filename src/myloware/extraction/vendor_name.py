@@ -237,6 +237,16 @@ _VOCABULARY = (
     "SYARIKAT",
     "LIMITED",
     "COMPANY",
+    "PHARMACY",
+    "BAKERIES",
+    "CONFECTIONERY",
+    "FURNITURE",
+    "ELECTRICAL",
+    "ENGINEERING",
+    "CONSTRUCTION",
+    "MACHINERY",
+    "JEWELLERY",
+    "MINIMARKET",
 )
 _SDN_BHD_OCR_RE = re.compile(r"\b(SDN\.?\s*)B[A-Z]D\b")
 
