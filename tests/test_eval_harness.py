@@ -15,7 +15,7 @@ from myloware.cli.evaluation import register
 from myloware.documents.model import LoadedDocument
 from myloware.errors import ConfigurationError, UnsupportedDocument
 from myloware.evaluation import EvalReport, format_report, run_eval
-from myloware.evaluation.resume import forget_run
+from myloware.evaluation.resume import MANIFEST, forget_run
 from tests.model_emulator import ModelEmulator, Reply
 
 FIXTURE_SET = Path(__file__).parent / "fixtures" / "eval" / "mini"
@@ -122,6 +122,9 @@ def test_a_resumed_run_keeps_what_the_stopped_one_read(dataset: Path, tmp_path: 
     assert (seen, again.sets["mini"].resumed) == ([], 4)
     with pytest.raises(ConfigurationError, match=r"another run .*input document"):
         run_eval(dataset, pred, input_mode="text", resume=True)
+    (pred / MANIFEST).write_text('{"dataset": "/da', "utf-8")  # cut off, or edited by hand
+    with pytest.raises(ConfigurationError, match="cannot be read as the settings of a run"):
+        run_eval(dataset, pred, input_mode="document", load=load, resume=True)
 
 
 def test_a_run_afresh_leaves_no_other_runs_predictions(dataset: Path, tmp_path: Path) -> None:

@@ -44,7 +44,12 @@ def kept_predictions(
         for doc_id in ids:  # afresh: none of another run's predictions may stay behind
             (out_dir / f"{doc_id}.json").unlink(missing_ok=True)
     elif manifest.is_file():
-        before = json.loads(manifest.read_text("utf-8"))
+        before = _readable(manifest)
+        if before is None:
+            raise ConfigurationError(
+                f"--resume: {manifest} cannot be read as the settings of a run (remove it to "
+                f"read every document again, or choose another --out)"
+            )
         if before != settings:
             raise ConfigurationError(
                 f"--resume: {out_dir} holds the predictions of another run ({_said(before)}), "
@@ -59,7 +64,7 @@ def kept_predictions(
 
 
 def _readable(path: Path) -> dict[str, Any] | None:
-    """The prediction in ``path``; None where there is none or it was cut off mid-write."""
+    """The JSON object in ``path``; None where there is none, or it was cut off mid-write."""
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
