@@ -9,6 +9,8 @@ import pytest
 from myloware.documents.model import LoadedDocument, TextLine
 from myloware.errors import ExtractionError
 from myloware.extraction import extract
+from myloware.extraction import lexicon as lx
+from myloware.extraction.vendor_name import is_marker
 from myloware.records import CanonicalRecord, DocumentType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
@@ -97,6 +99,21 @@ def test_a_business_word_one_letter_off_is_spelled_right(read: str, name: str) -
     text = f"{read}\nLOT 1851-A, JALAN KPB 6,\n43300 SERI KEMBANGAN\nTOTAL 10.00\n"
     record = extract(LoadedDocument.from_text(text), DocumentType.INVOICE)
     assert record.get("vendor_name") == name
+
+
+def test_address_parts_ocr_glued_into_one_token_still_end_the_header() -> None:
+    """``Tampoi,81200`` is address parts without their spaces, not a code: it ends the name
+    lines as an address does; a code alone (``A06015``) does not."""
+    assert is_marker("Tampoi,81200") and is_marker("LOT1851-A,JALAN")
+    assert not is_marker("A06015")
+
+
+def test_a_line_of_many_spaces_is_read_in_linear_time() -> None:
+    """A trailing-registration check once tried every space of a long run as its start
+    (100,000 spaces ran for minutes); it answers now, as for any other line."""
+    line = " " * 100_000 + "ACME TRADING"
+    assert not is_marker(line)
+    assert lx.strip_registration(line + " (123456-X)") == "ACME TRADING"
 
 
 def test_receipt_line_items() -> None:

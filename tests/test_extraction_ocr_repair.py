@@ -125,10 +125,16 @@ def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:
         ),
         (  # an underscore between letters is a space, a doubled bracket one; an underscore
             # beside a digit or a space stays, and addresses keep theirs for the place words
-            "AIK_HUAT MOTOR(( SUNGAI RENGIT)) A_1 TA _K",
+            "AIK_HUAT MOTOR(( SUNGAI RENGIT) A_1 TA _K",
             "JALAN_SS2, SE_ANGOR",
             "AIK HUAT MOTOR( SUNGAI RENGIT) A_1 TA _K",
             "JALAN_SS2, SELANGOR",
+        ),
+        (  # brackets that nest and close are the name's own
+            "KEDAI (CAWANGAN (KL)) SDN BHD",
+            "JALAN SS2",
+            "KEDAI (CAWANGAN (KL)) SDN BHD",
+            "JALAN SS2",
         ),
     ],
 )

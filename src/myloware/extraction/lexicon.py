@@ -44,8 +44,8 @@ REG_NUMBER_RE = re.compile(
     r"\s*[:.]?\s*\(?)?\s*[A-Z]{0,3}\d[\d\s]{3,12}[-\s]?[A-Z]\s*\)?",
     re.IGNORECASE,
 )
-TRAILING_REG_RE = re.compile(
-    r"\s*(?:\((?:[^()]*\d{4,}[^()]*)\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
+TRAILING_REG_RE = re.compile(  # (?<!\s): from a run of spaces' start only (not quadratic)
+    r"(?<!\s)\s*(?:\((?:[^()]*\d{4,}[^()]*)\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
     r"(?<![A-Za-z\d])\d{5,}[-.]?\s?[A-Z](?:\.?[A-Z])?)[\s,.;:]*$",
     re.IGNORECASE,
 )

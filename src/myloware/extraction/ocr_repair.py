@@ -111,8 +111,17 @@ def _letters_for_digits(name: str) -> str:
 
 def _marks(name: str) -> str:
     """``name`` without the marks OCR adds to a name: an underscore between two letters for
-    the space it is (``AIK_HUAT``), a bracket doubled (``MOTOR(( SUNGAI``)."""
-    return _DOUBLED_BRACKET_RE.sub(r"\1", _UNDERSCORE_SPACE_RE.sub(" ", name))
+    the space it is (``AIK_HUAT``), a bracket read twice or more where that leaves more of
+    its kind than the name closes or opens (``MOTOR(( SUNGAI RENGIT)``; not ``(CAWANGAN
+    (KL))``)."""
+    name = _UNDERSCORE_SPACE_RE.sub(" ", name)
+
+    def once(m: re.Match[str]) -> str:
+        opening = m.group(1) == "("
+        surplus = name.count("(") - name.count(")")
+        return m.group(1) if (surplus > 0 if opening else surplus < 0) else m.group()
+
+    return _DOUBLED_BRACKET_RE.sub(once, name)
 
 
 def _number_with_zeros(m: re.Match[str]) -> str:

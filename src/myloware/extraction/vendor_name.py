@@ -40,7 +40,8 @@ def _date_only(text: str) -> bool:
 def is_marker(text: str) -> bool:
     """A line that comes after the vendor name: address, registration, tax or contact."""
     address = (
-        len(text.split()) > 1  # one token is a code (``A06015``), or an address's first piece
+        # one token is a code (``A06015``) — unless OCR glued address parts (``Tampoi,81200``)
+        (len(text.split()) > 1 or "," in text)
         and lx.is_address_like(text)
         and (lx.digits(text) > 0 or bool(lx.POSTCODE_RE.search(text)))
         and not _date_only(text)
@@ -269,7 +270,7 @@ def clean_name(text: str) -> str:
     text = fix_ocr(" ".join(text.split()))
     # a leading label ("Company:") or code goes; an article OCR gave a colon keeps its word
     text = re.sub(r"^(THE)\s*:\s+(?=\S)", r"\1 ", text, flags=re.I)
-    text = re.sub(r"^(?:#\S+|(?!THE\b)[A-Z]{3,12}\s*:)\s+(?=\S)", "", text, flags=re.I)
+    text = re.sub(r"^(?:#\S+|[A-Z]{3,12}\s*:)\s+(?=\S)", "", text, flags=re.I)
     cut = lx.REG_INSIDE_RE.search(text)
     if cut is not None and cut.start() > 2:
         text = text[: cut.start()]
