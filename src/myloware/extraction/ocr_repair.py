@@ -29,7 +29,8 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   OCR'd page whose text holds a single accented letter, that letter in a name or an address
   is read without its accent.
 * **Marks in a name.** An underscore between two letters is the space the scan lost
-  (``AIK_HUAT``); a bracket read twice is one (``MOTOR(( SUNGAI``).
+  (``AIK_HUAT``); a bracket read twice is one where the name opens more than it closes
+  (``MOTOR(( SUNGAI RENGIT)``), or the other way round.
 * **A digit for a letter in a name.** ``URBAN 1DEA``, ``YONG S0ON FATT``: in a company or
   person name, a word of capitals with a ``0`` or ``1`` among them is read with ``O`` or
   ``I`` (not an ordinal such as ``1ST``, not in addresses, where ``1F-01`` is a unit).
