@@ -222,6 +222,7 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         ("SLF CASH &CARRY\t<97", "SLF CASH &CARRY"),  # a mark after the name is not of it
         ("THE: TOAST F&B SDN BHD", "THE TOAST F&B SDN BHD"),  # an article is no label
         ("Company: TOAST F&B SDN BHD", "TOAST F&B SDN BHD"),
+        ("TOAST F&B , SDN BHD", "TOAST F&B, SDN BHD"),  # a text layer's space before a comma
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:

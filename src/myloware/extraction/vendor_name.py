@@ -268,6 +268,8 @@ def fix_ocr(text: str) -> str:
 def clean_name(text: str) -> str:
     """A company name without registration numbers, leading labels or codes."""
     text = fix_ocr(" ".join(text.split()))
+    # a text layer's kerning can put a space before a comma ("Netlify , Inc.")
+    text = re.sub(r"\s+,", ",", text)
     # a leading label ("Company:") or code goes; an article OCR gave a colon keeps its word
     text = re.sub(r"^(THE)\s*:\s+(?=\S)", r"\1 ", text, flags=re.I)
     text = re.sub(r"^(?:#\S+|[A-Z]{3,12}\s*:)\s+(?=\S)", "", text, flags=re.I)
