@@ -172,12 +172,15 @@ def test_a_two_word_legal_form_misread_by_one_letter_is_spelled_right() -> None:
 
 def test_lot_and_a_number_glued_to_no_read_with_digits_for_letters() -> None:
     """``1.OT`` / ``10T`` opening an address before a number is ``LOT``; ``NO29O`` is
-    ``NO290``; ``10T BLOCK`` and ``NOON`` stay."""
+    ``NO290``; a postcode's ``D`` between digits is a zero; ``10T BLOCK``, ``NOON``, a unit
+    ``12D`` and a short code stay."""
     for read, right in {
         "1.OT 1851-A, JALAN KPB 6": "LOT 1851-A, JALAN KPB 6",
         "10T 1851-A, JALAN KPB 6": "LOT 1851-A, JALAN KPB 6",
         "NO29O, JALAN AIR PANAS": "NO290, JALAN AIR PANAS",
         "10T BLOCK C, NOON PLAZA": "10T BLOCK C, NOON PLAZA",
+        "SEKSYEN U13, 4D170 SHAH ALAM": "SEKSYEN U13, 40170 SHAH ALAM",
+        "LOT 12D, 3D HOUSE, 40D1 ROAD": "LOT 12D, 3D HOUSE, 40D1 ROAD",  # units, a short code
     }.items():
         fields = repair_ocr_fields({"vendor_address": _field(read)}, "plain ascii")
         assert fields["vendor_address"].value == right

@@ -11,10 +11,11 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   it most likely is;
   three-letter words stay, most are abbreviations (``JLN.``, ``BHD.``, ``TMN.``). A full
   stop doubled by a speck before another stop or a comma (``LUMPUR..``, ``SELATAN.,``) goes.
-* **A zero read as the letter O in a number** (``NO 29O``, ``NO29O``), ``LOT`` read as
-  ``1.OT`` or ``10T`` at an address's start, and **a speck after a comma** (``Shah
-  Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and ``O`` only (at
-  least one digit, three characters; glued to ``NO`` too) is a number; a comma directly
+* **A zero read as the letter O or D in a number** (``NO 29O``, ``NO29O``, ``4D170``),
+  ``LOT`` read as ``1.OT`` or ``10T`` at an address's start, and **a speck after a comma**
+  (``Shah Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and ``O``
+  only (at least one digit, three characters; glued to ``NO`` too) is a number, as is a
+  token of five digits or more with one ``D`` between two of them; a comma directly
   followed by ``/``, ``'`` or a backquote and a letter is a comma and a space.
 * **An address word one letter off** (``Jalau``, ``JA:AN``, ``Setangor``, ``Malaysla``,
   ``PERINOUSTRIAN``): a word of five letters or more that differs from exactly one of
@@ -73,6 +74,8 @@ _DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
 _O_IN_NUMBER_RE = re.compile(
     r"(?<![^\W_])(NO)?((?=[0-9O]*\d)(?=[0-9O]*O)[0-9O]{3,})(?![^\W_])", re.IGNORECASE
 )
+# a D read for a zero inside a number of five characters or more ("4D170", a postcode)
+_D_IN_NUMBER_RE = re.compile(r"(?<![^\W_])(?=[\dD]{5,}(?![^\W_]))(\d+)D(?=\d+(?![^\W_]))")
 # "LOT" opening an address, its L read as 1 and its O as 0 ("1.OT 1851-A", "10T 1851-A")
 _LOT_RE = re.compile(r"^(?:1\.?[0O]|[Il]0)T(?= \d)")
 _SPECK_AFTER_COMMA_RE = re.compile(r",[/'`](?=[^\W\d_])")
@@ -263,6 +266,7 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
             value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
             value = _place_words(_SPECK_AFTER_COMMA_RE.sub(", ", value))
             value = _O_IN_NUMBER_RE.sub(_number_with_zeros, _LOT_RE.sub("LOT", value))
+            value = _D_IN_NUMBER_RE.sub(r"\g<1>0", value)
         else:
             value = _legal_form(_letters_for_digits(_marks(value)))
         if value != field.value:
