@@ -223,6 +223,9 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         ("THE: TOAST F&B SDN BHD", "THE TOAST F&B SDN BHD"),  # an article is no label
         ("Company: TOAST F&B SDN BHD", "TOAST F&B SDN BHD"),
         ("TOAST F&B , SDN BHD", "TOAST F&B, SDN BHD"),  # a text layer's space before a comma
+        # what a scan glues after the legal form: letters, a registration number misread
+        ("SKCA HARDWARE SDN. BHD.LLT", "SKCA HARDWARE SDN. BHD."),
+        ("MOONLIGHT CAKE HOUSE SDN BHD 8OZTZ5-U", "MOONLIGHT CAKE HOUSE SDN BHD"),
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:

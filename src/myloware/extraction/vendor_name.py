@@ -276,7 +276,22 @@ def clean_name(text: str) -> str:
     cut = lx.REG_INSIDE_RE.search(text)
     if cut is not None and cut.start() > 2:
         text = text[: cut.start()]
-    return text.strip(" ,:;-")
+    return _after_legal_form(text).strip(" ,:;-")
+
+
+# what a scan glues after a name's final legal form: letters after its full stop ("BHD.LLT"),
+# a registration number with digits read as letters ("SDN BHD 8OZTZ5-U")
+_AFTER_FORM_RE = re.compile(r"(?<=\.)[A-Z]{1,4}|\s+\d(?=[0-9A-Z]*\d)[0-9A-Z]{3,8}-[A-Z]")
+
+
+def _after_legal_form(name: str) -> str:
+    """``name`` without what follows its last legal form where that is no part of a name."""
+    forms = list(lx.LEGAL_FORM_RE.finditer(name))
+    if not forms:
+        return name
+    end = forms[-1].end()
+    tail = _AFTER_FORM_RE.fullmatch(name, end + name.startswith(".", end))
+    return name if tail is None else name[: tail.start()]
 
 
 def first_name_part(name: str) -> str:
