@@ -27,7 +27,8 @@ def _field(value: str) -> FieldValue:
 
 def test_a_full_stop_between_address_parts_is_read_as_a_comma() -> None:
     """After a word of four letters or more, or a number; not after an abbreviation
-    (``NO.``, ``JLN.``), inside a number or at the end; a doubled stop is one."""
+    (``NO.``, ``JLN.``), inside a number or at the end; a doubled stop is one. Glued to
+    the next part as well."""
     fields = repair_ocr_fields(
         {
             "vendor_address": _field(
@@ -48,6 +49,18 @@ def test_a_full_stop_between_address_parts_is_read_as_a_comma() -> None:
     assert (
         units["vendor_address"].value == "9, JALAN 19/9, SEKSYEN U3/G, SUBANG 1851-B, KG. NO.1. JLN"
     )
+    # glued to the next part too (a comma there in 68 of 69 SROIE truths); not in a number,
+    # after an abbreviation or before an initial
+    glued = repair_ocr_fields(
+        {"vendor_address": _field("LOTP.T. 28, SS21/60.Damansara, PETALING.57000 KLANG.SEL.")},
+        "plain ascii",
+    )
+    assert (
+        glued["vendor_address"].value
+        == "LOTP.T. 28, SS21/60, Damansara, PETALING, 57000 KLANG, SEL."
+    )
+    kept = repair_ocr_fields({"vendor_address": _field("BATU 12.5 JLN.KAPAR")}, "plain ascii")
+    assert kept["vendor_address"].value == "BATU 12.5 JLN.KAPAR"
 
 
 def test_a_single_accent_on_the_page_is_folded_in_names_and_addresses_only() -> None:
