@@ -116,6 +116,12 @@ def test_a_line_of_many_spaces_is_read_in_linear_time() -> None:
     assert lx.strip_registration(line + " (123456-X)") == "ACME TRADING"
 
 
+def test_a_registration_number_that_lost_its_opening_bracket_is_stripped() -> None:
+    """``99 SPEED MART S/B 519537-X)``: the scan lost the ``(``; the line is still a name."""
+    assert lx.strip_registration("99 SPEED MART S/B 519537-X)") == "99 SPEED MART S/B"
+    assert lx.is_name_like("99 SPEED MART S/B 519537-X)")
+
+
 def test_receipt_line_items() -> None:
     """Table rows become items with quantity × unit price = amount."""
     _, record = _extract("receipt_my.txt")

@@ -116,6 +116,19 @@ def test_an_amount_split_before_its_decimal_point_is_joined_on_a_scan() -> None:
     assert extract(scanned, DocumentType.INVOICE).values()["total_amount"] == "15.15"
 
 
+def test_a_misread_sdn_bhd_before_a_registration_number_keeps_the_name_line() -> None:
+    """``MART 57B 519537-X)``, ``MART 5/8 (519537-X)``: ``S/B`` read with digits (and the
+    registration number's bracket lost) made the name line look like a code; on a scan the
+    name is read again. A fraction elsewhere stays."""
+    for top in ("99 SPEED MART 57B 519537-X)", "99 SPEED MART 5/8 (519537-X)"):
+        text = f"{top}\nTAMAN BERKELEY\n41150 KLANG, SELANGOR\nTOTAL RM 2.50\n"
+        scanned = replace(LoadedDocument.from_text(text), ocr_pages=(1,))
+        values = extract(scanned, DocumentType.INVOICE).values()
+        assert values["vendor_name"] == "99 SPEED MART S/B"
+        assert values["vendor_address"] == "TAMAN BERKELEY 41150 KLANG, SELANGOR"
+    assert fix_label_misreads("PIPE 5/8 1.50\nBOLT 57B 2.00") == "PIPE 5/8 1.50\nBOLT 57B 2.00"
+
+
 def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:
     """The misread label makes the total on a scan; typed, the text is left as it is."""
     text = "SUB TOTAL 251.00\nTota| Inclusive GST: 217.00\nTotal Qty 3\n"

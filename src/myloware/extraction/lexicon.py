@@ -46,7 +46,7 @@ REG_NUMBER_RE = re.compile(
 )
 TRAILING_REG_RE = re.compile(  # (?<!\s): from a run of spaces' start only (not quadratic)
     r"(?<!\s)\s*(?:\((?:[^()]*\d{4,}[^()]*)\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
-    r"(?<![A-Za-z\d])\d{5,}[-.]?\s?[A-Z](?:\.?[A-Z])?)[\s,.;:]*$",
+    r"(?<![A-Za-z\d])\d{5,}[-.]?\s?[A-Z](?:\.?[A-Z])?\)?)[\s,.;:]*$",  # "(" lost: "519537-X)"
     re.IGNORECASE,
 )
 # Where a registration number starts inside a name line (everything after it is dropped).

@@ -50,7 +50,9 @@ Before extraction, :func:`fix_label_misreads` restores the few words the rules a
 (``TOTAL``, ``AMOUNT``, ``DATE``…) where OCR got one character wrong (``Tota|``, ``Anount``,
 ``DAIE:``, ``Tatal``): a token of the same length as exactly one of them, differing in one
 character, is spelled as that word; four-letter tokens only before a colon (``DATA`` is a
-word); an ``I``, ``l`` or ``|`` after ``RM`` and before a digit is a ``1`` (``RMI11.90``).
+word); an ``I``, ``l`` or ``|`` after ``RM`` and before a digit is a ``1`` (``RMI11.90``);
+``S/B`` read with digits before a registration number (``MART 57B 519537-X)``, ``MART 5/8
+(519537-X)``) is ``S/B``, so that the name line reads as one.
 Same length, so every character keeps its source offset. (Layout also joins an amount whose
 cents OCR boxed apart, ``15<TAB>.15``, on such pages.)
 
@@ -186,6 +188,11 @@ def _place_words(address: str) -> str:
 _LEGAL_PAIRS = (("SDN", "BHD"), ("PTE", "LTD"), ("PVT", "LTD"), ("PTY", "LTD"))
 _GAP_RE = re.compile(r"\.? ?")
 _SB_RE = re.compile(r"(?<=[^\W\d_] )5/B(?![^\W_])")
+# the same before a registration number, also with its slash read as 7 and its B as 8
+# ("MART 57B 519537-X)", "MART 5/8 (519537-X)"): the name line is one again
+_SB_BEFORE_REG_RE = re.compile(
+    r"(?<=[^\W\d_] )(?!S/B)[5S][/7][B8](?=\s*\(?\d{5,}-?\s?[A-Z](?![^\W_]))"
+)
 
 
 def _respelled(token: str, word: str) -> str:
@@ -247,7 +254,7 @@ def fix_label_misreads(text: str) -> str:
             return token
         return _one_off(token) or token
 
-    return _TOKEN_RE.sub(fix, _I_FOR_ONE_RE.sub("1", text))
+    return _SB_BEFORE_REG_RE.sub("S/B", _TOKEN_RE.sub(fix, _I_FOR_ONE_RE.sub("1", text)))
 
 
 def _accented(ch: str) -> bool:
