@@ -92,7 +92,7 @@ class ScaleConfig:
 
 
 SMOKE = ScaleConfig(
-    sizes=(300, 2_000),
+    sizes=(2_000,),
     queries=4,
     k=10,
     rate=20,
