@@ -104,49 +104,56 @@ rules: []
 """
 
 
-#: the public tables and, for each, the tables whose foreign keys point at it
-_TABLES_SQL = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-_REFERENCES_SQL = """
-SELECT c.confrelid::regclass::text AS referenced, c.conrelid::regclass::text AS referencing
-FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-WHERE c.contype = 'f' AND n.nspname = 'public'
+#: the public tables, each quoted, with its size and whether it has an HNSW index
+_TABLES_SQL = """
+SELECT format('%I', c.relname), pg_relation_size(c.oid),
+       EXISTS (SELECT 1 FROM pg_indexes i WHERE i.schemaname = 'public'
+               AND i.tablename = c.relname AND i.indexdef ILIKE '%USING hnsw%')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = 'r'
 """
-
-_HNSW_TABLES_SQL = (
-    "SELECT DISTINCT tablename FROM pg_indexes "
-    "WHERE schemaname = 'public' AND indexdef ILIKE '%USING hnsw%'"
-)
+#: for each foreign key, the table it points at and the table that holds it
+_REFERENCES_SQL = """
+SELECT format('%I', t.relname), format('%I', r.relname)
+FROM pg_constraint k
+JOIN pg_class t ON t.oid = k.confrelid JOIN pg_class r ON r.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = k.connamespace
+WHERE k.contype = 'f' AND n.nspname = 'public'
+"""
+#: a table past this many bytes is truncated rather than emptied row by row
+_DELETE_UP_TO_BYTES = 1 << 20
 
 
 @pytest.fixture
 async def clean_db(database_url: str) -> AsyncIterator[str]:
-    """Empty every tenant-owned table before the test (seeded catalogues are kept).
+    """Empty every tenant-owned table before the test.
 
-    The rows go as ``TRUNCATE … CASCADE`` would take them (every table but the catalogues,
-    and whatever references those), by ``DELETE`` with foreign-key checks off: a test's few
-    rows go in milliseconds, where truncating some 60 tables took about a second a test.
-    Tables with a vector index are still truncated (see below)."""
+    The rows go as ``TRUNCATE … CASCADE`` of those tables would take them — with them the
+    tables that reference one (a seeded catalogue too: ``workflow_templates`` holds tenants'
+    templates) — but by ``DELETE`` with foreign-key checks off: a test's few rows go in
+    milliseconds, where truncating some 60 tables took about a second a test. A table past
+    a megabyte (a bulk test's) is still truncated, so that the planner sees no pages of
+    dead rows in the next test, and so is one with an HNSW index, which keeps deleted rows
+    until a vacuum and counts them against a scan's ``ef_search``."""
     engine = create_engine(database_url, pool_size=1)
     async with engine.begin() as conn:
-        names = set((await conn.execute(text(_TABLES_SQL))).scalars())
+        tables = {name: (size, hnsw) for name, size, hnsw in await conn.execute(text(_TABLES_SQL))}
         referencing: dict[str, set[str]] = {}
         for referenced, by in await conn.execute(text(_REFERENCES_SQL)):
-            referencing.setdefault(referenced.strip('"'), set()).add(by.strip('"'))
-        emptied, todo = set(), [n for n in names if n not in TRUNCATE_SKIP]
+            referencing.setdefault(referenced, set()).add(by)
+        emptied, todo = set(), [t for t in tables if t not in TRUNCATE_SKIP]
         while todo:
             table = todo.pop()
             if table not in emptied:
                 emptied.add(table)
                 todo.extend(referencing.get(table, ()))
-        deletes = " ".join(f'DELETE FROM "{table}";' for table in sorted(emptied))
+        truncated = sorted(t for t in emptied if tables[t][1] or tables[t][0] > _DELETE_UP_TO_BYTES)
+        deletes = " ".join(f"DELETE FROM {t};" for t in sorted(emptied - set(truncated)))
         await conn.execute(
             text(f"DO $$ BEGIN SET LOCAL session_replication_role = replica; {deletes} END $$")
         )
-        # an HNSW index keeps deleted rows until a vacuum, and a scan counts them against its
-        # ef_search: tables with one are truncated, so that searches see only the test's rows
-        graphs = (await conn.execute(text(_HNSW_TABLES_SQL))).scalars().all()
-        if graphs:
-            await conn.execute(text(f"TRUNCATE {', '.join(graphs)} CASCADE"))
+        if truncated:
+            await conn.execute(text(f"TRUNCATE {', '.join(truncated)} CASCADE"))
     await engine.dispose()
     yield database_url
 

@@ -10,7 +10,7 @@ from myloware.documents.model import LoadedDocument, TextLine
 from myloware.errors import ExtractionError
 from myloware.extraction import extract
 from myloware.extraction import lexicon as lx
-from myloware.extraction.vendor_name import is_marker
+from myloware.extraction.vendor_name import clean_name, is_marker
 from myloware.records import CanonicalRecord, DocumentType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
@@ -114,6 +114,15 @@ def test_a_line_of_many_spaces_is_read_in_linear_time() -> None:
     line = " " * 100_000 + "ACME TRADING"
     assert not is_marker(line)
     assert lx.strip_registration(line + " (123456-X)") == "ACME TRADING"
+
+
+def test_only_what_is_no_name_goes_after_a_legal_form() -> None:
+    """Glued letters and a misread registration number go; a legal form glued to another
+    (``CO.KGAA``) and a short code with a hyphen stay."""
+    assert clean_name("ACME SDN. BHD.LLT") == "ACME SDN. BHD."
+    assert clean_name("ACME SDN BHD 8OZTZ5-U") == "ACME SDN BHD"
+    assert clean_name("HENKEL AG & CO.KGAA") == "HENKEL AG & CO.KGAA"
+    assert clean_name("ACME INC 2024-A") == "ACME INC 2024-A"
 
 
 def test_a_registration_number_that_lost_its_opening_bracket_is_stripped() -> None:
@@ -232,6 +241,7 @@ def test_an_email_address_under_the_title_is_not_the_invoice_number() -> None:
         # what a scan glues after the legal form: letters, a registration number misread
         ("SKCA HARDWARE SDN. BHD.LLT", "SKCA HARDWARE SDN. BHD."),
         ("MOONLIGHT CAKE HOUSE SDN BHD 8OZTZ5-U", "MOONLIGHT CAKE HOUSE SDN BHD"),
+        ("HENKEL AG & CO.KGAA", "HENKEL AG & CO.KGAA"),  # a legal form glued is one
     ],
 )
 def test_a_logos_letters_over_a_whole_legal_name_are_not_part_of_it(top: str, name: str) -> None:

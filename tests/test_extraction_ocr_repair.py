@@ -59,8 +59,16 @@ def test_a_full_stop_between_address_parts_is_read_as_a_comma() -> None:
         glued["vendor_address"].value
         == "LOTP.T. 28, SS21/60, Damansara, PETALING, 57000 KLANG, SEL."
     )
-    kept = repair_ocr_fields({"vendor_address": _field("BATU 12.5 JLN.KAPAR")}, "plain ascii")
-    assert kept["vendor_address"].value == "BATU 12.5 JLN.KAPAR"
+    # a number, short and long abbreviations, a domain and a unit's letter keep the stop
+    for kept in (
+        "BATU 12.5 JLN.KAPAR",
+        "Hauptstr.12, 10115 Berlin",
+        "Bahnhofstr. 3, Blvd.Haussmann",
+        "Komp.Perindustrian, acme.com.my",
+        "Suite 12.A",
+    ):
+        fields = repair_ocr_fields({"vendor_address": _field(kept)}, "plain ascii")
+        assert fields["vendor_address"].value == kept
 
 
 def test_a_single_accent_on_the_page_is_folded_in_names_and_addresses_only() -> None:
@@ -126,7 +134,15 @@ def test_a_misread_sdn_bhd_before_a_registration_number_keeps_the_name_line() ->
         values = extract(scanned, DocumentType.INVOICE).values()
         assert values["vendor_name"] == "99 SPEED MART S/B"
         assert values["vendor_address"] == "TAMAN BERKELEY 41150 KLANG, SELANGOR"
-    assert fix_label_misreads("PIPE 5/8 1.50\nBOLT 57B 2.00") == "PIPE 5/8 1.50\nBOLT 57B 2.00"
+    for kept in (  # fractions, numbers, codes: not a registration number ending the line
+        "PIPE 5/8 1.50\nBOLT 57B 2.00",
+        "PVC PIPE 5/8\t100234 C",
+        "QTY 578 123456 X 2.00",
+        "Invoice 57812345-K",
+        "ABC SDN BHD 57800123-X",
+        "ELBOW 5/8 9555123-X 2.00",
+    ):
+        assert fix_label_misreads(kept) == kept
 
 
 def test_only_pages_read_by_ocr_get_their_anchor_words_fixed() -> None:

@@ -15,7 +15,7 @@ LEGAL_FORM_RE = re.compile(
     r"S\.L\.|S\.R\.L\.?|"
     r"B\.V\.?|N\.V\.?|LTD\.?|LIMITED|INC\.?|LLC|LLP|PLC|CORP\.?|CORPORATION|PTY|PVT\.?|PTE|"
     r"&\s*CO\.?|CO\.\s*\(M\)|COMPANY|SP\.?\s?Z\s?O\.?\s?O\.?|SPÓŁKA\s+AKCYJNA|S\.P\.A\.|"
-    r"AG|KG|OHG|GBR|UG|E\.\s?[KV]\.|A\.\s?G\.|SAS|EURL|SNC|BVBA|VOF|S\.?R\.?L\.?|SPA)"
+    r"AG|KGAA|KG|OHG|GBR|UG|E\.\s?[KV]\.|A\.\s?G\.|SAS|EURL|SNC|BVBA|VOF|S\.?R\.?L\.?|SPA)"
     r"(?![A-Za-z])",
     re.IGNORECASE,
 )

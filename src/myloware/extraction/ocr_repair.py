@@ -8,16 +8,19 @@ Measured on the SROIE receipts read from their q55 JPEG scans (``docs/accuracy.m
   So in an address read by OCR, a full stop between a word of four or more letters (or a
   number: ``KENARI 5. BANDAR``, ``9. JALAN``; or a unit with a slash or a hyphen: ``19/9.
   SEKSYEN``, ``U3/G. SUBANG``, ``1851-B. JALAN``) and the next word is taken for the comma
-  it most likely is, also where the scan lost the space after it (``JAYA.Selangor``,
-  ``PETALING.57000``: 68 of 69 such places in the SROIE truths have a comma), unless an
-  initial follows (``LOTP.T.``); three-letter words stay, most are abbreviations
-  (``JLN.``, ``BHD.``, ``TMN.``). A full stop doubled by a speck before another stop or a
-  comma (``LUMPUR..``, ``SELATAN.,``) goes.
+  it most likely is. Where the scan lost the space after it, a full stop glued between a
+  word of four letters or more (or two digits) and the next part is a comma too
+  (``JAYA.Selangor``, ``PETALING.57000``, ``SS21/60.Damansara``: 68 of 69 such places in
+  the SROIE truths have a comma), unless an initial or a lone letter follows (``LOTP.T.``,
+  ``12.A``). Three-letter words keep theirs, most are abbreviations (``JLN.``, ``BHD.``,
+  ``TMN.``), and so do longer ones (``Hauptstr.``, ``Blvd.``, ``Bldg.``, ``Komp.``) and a
+  domain (``acme.com``). A full stop doubled by a speck before another stop or a comma
+  (``LUMPUR..``, ``SELATAN.,``) goes.
 * **A zero read as the letter O or D in a number** (``NO 29O``, ``NO29O``, ``4D170``),
   ``LOT`` read as ``1.OT`` or ``10T`` at an address's start, and **a speck after a comma**
   (``Shah Alam,/Selangor``, ``Alam,'Selangor``), in an address: a token of digits and ``O``
   only (at least one digit, three characters; glued to ``NO`` too) is a number, as is a
-  token of five digits or more with one ``D`` between two of them; a comma directly
+  token of five characters or more, digits and one ``D`` between two of them; a comma directly
   followed by ``/``, ``'`` or a backquote and a letter is a comma and a space.
 * **An address word one letter off** (``Jalau``, ``JA:AN``, ``Setangor``, ``Malaysla``,
   ``PERINOUSTRIAN``): a word of five letters or more that differs from exactly one of
@@ -64,6 +67,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from myloware.extraction import lexicon as lx
 from myloware.records import FieldValue
@@ -75,11 +79,32 @@ _STOP_FOR_COMMA_RE = re.compile(
     r"\.(?= [^\W_])"
 )
 # the same stop glued to the next part ("JAYA.Selangor", "PETALING.57000", "SS21/60.Damansara")
-# (not before an initial: "LOTP.T." is "LOT P.T.")
+# (not before an initial or a lone letter: "LOTP.T." is "LOT P.T.", "12.A" a unit)
 _GLUED_STOP_RE = re.compile(
-    r"(?:(?<=[^\W\d_]{4})\.(?=[^\W_])|(?<=\d{2})\.(?=[^\W\d_]))(?![^\W_]\.)"
+    r"(?:(?<=[^\W\d_]{4})\.(?=[^\W_])|(?<=\d{2})\.(?=[^\W\d_]))(?![^\W_](?:\.|\W|$))"
 )
 _DOUBLED_STOP_RE = re.compile(r"\.(?=[.,])")
+# abbreviations of four letters or more that keep their full stop in an address: German
+# street words (``Hauptstr.``, ``Bahnhofstr.``), building and estate words; and a domain
+_ABBREVIATED_RE = re.compile(r"(?:[^\W\d_]*STR|BLVD|BLDG|KOMP|PERS|INDS|POSTF|FAUB)\.", re.I)
+_DOMAIN_RE = re.compile(r"\.(?:COM|NET|ORG)\b", re.IGNORECASE)
+_WORD_BEFORE_RE = re.compile(r"[^\W\d_]+\.$")
+
+
+def _stop_to_comma(comma: str) -> Callable[[re.Match[str]], str]:
+    """A replacement of a full stop by ``comma`` unless an abbreviation or a domain has it."""
+
+    def replace(m: re.Match[str]) -> str:
+        word = _WORD_BEFORE_RE.search(m.string[max(0, m.start() - 40) : m.end()])
+        if (word and _ABBREVIATED_RE.fullmatch(word.group())) or _DOMAIN_RE.match(
+            m.string, m.start()
+        ):
+            return m.group()
+        return comma
+
+    return replace
+
+
 _O_IN_NUMBER_RE = re.compile(
     r"(?<![^\W_])(NO)?((?=[0-9O]*\d)(?=[0-9O]*O)[0-9O]{3,})(?![^\W_])", re.IGNORECASE
 )
@@ -191,7 +216,7 @@ _SB_RE = re.compile(r"(?<=[^\W\d_] )5/B(?![^\W_])")
 # the same before a registration number, also with its slash read as 7 and its B as 8
 # ("MART 57B 519537-X)", "MART 5/8 (519537-X)"): the name line is one again
 _SB_BEFORE_REG_RE = re.compile(
-    r"(?<=[^\W\d_] )(?!S/B)[5S][/7][B8](?=\s*\(?\d{5,}-?\s?[A-Z](?![^\W_]))"
+    r"(?<=[^\W\d_] )(?!S/B|578)[5S][/7][B8](?= \(?\d{5,}-[A-Z]\)?[ \t]*$)", re.MULTILINE
 )
 
 
@@ -277,8 +302,8 @@ def repair_ocr_fields(fields: dict[str, FieldValue], text: str) -> dict[str, Fie
             continue
         value = _fold(field.value) if fold else field.value
         if name in _ADDRESS_FIELDS:
-            value = _STOP_FOR_COMMA_RE.sub(",", _DOUBLED_STOP_RE.sub("", value))
-            value = _GLUED_STOP_RE.sub(", ", value)
+            value = _STOP_FOR_COMMA_RE.sub(_stop_to_comma(","), _DOUBLED_STOP_RE.sub("", value))
+            value = _GLUED_STOP_RE.sub(_stop_to_comma(", "), value)
             value = _place_words(_SPECK_AFTER_COMMA_RE.sub(", ", value))
             value = _O_IN_NUMBER_RE.sub(_number_with_zeros, _LOT_RE.sub("LOT", value))
             value = _D_IN_NUMBER_RE.sub(r"\g<1>0", value)

@@ -281,7 +281,7 @@ def clean_name(text: str) -> str:
 
 # what a scan glues after a name's final legal form: letters after its full stop ("BHD.LLT"),
 # a registration number with digits read as letters ("SDN BHD 8OZTZ5-U")
-_AFTER_FORM_RE = re.compile(r"(?<=\.)[A-Z]{1,4}|\s+\d(?=[0-9A-Z]*\d)[0-9A-Z]{3,8}-[A-Z]")
+_AFTER_FORM_RE = re.compile(r"(?<=\.)[A-Z]{1,4}|\s+\d(?=[0-9A-Z]*\d)[0-9A-Z]{4,7}-[A-Z]")
 
 
 def _after_legal_form(name: str) -> str:
@@ -291,7 +291,9 @@ def _after_legal_form(name: str) -> str:
         return name
     end = forms[-1].end()
     tail = _AFTER_FORM_RE.fullmatch(name, end + name.startswith(".", end))
-    return name if tail is None else name[: tail.start()]
+    if tail is None or lx.LEGAL_FORM_RE.fullmatch(tail.group().strip()):
+        return name  # "CO.KG": a legal form of its own
+    return name[: tail.start()]
 
 
 def first_name_part(name: str) -> str:
