@@ -44,14 +44,17 @@ REG_NUMBER_RE = re.compile(
     r"\s*[:.]?\s*\(?)?\s*[A-Z]{0,3}\d[\d\s]{3,12}[-\s]?[A-Z]\s*\)?",
     re.IGNORECASE,
 )
-TRAILING_REG_RE = re.compile(  # (?<!\s): from a run of spaces' start only (not quadratic)
-    r"(?<!\s)\s*(?:\((?:[^()]*\d{4,}[^()]*)\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
+# (?<!\s): from a run of spaces' start only; (?=[^()]*\)): a bracket only where it closes
+# (either way a long line without them was read in quadratic time)
+TRAILING_REG_RE = re.compile(
+    r"(?<!\s)\s*(?:\((?=[^()]*\))(?:[^()]*\d{4,}[^()]*)\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
     r"(?<![A-Za-z\d])\d{5,}[-.]?\s?[A-Z](?:\.?[A-Z])?\)?)[\s,.;:]*$",  # "(" lost: "519537-X)"
     re.IGNORECASE,
 )
-# Where a registration number starts inside a name line (everything after it is dropped).
+# Where a registration number starts inside a name line (everything after it is dropped);
+# a bracket only where it closes, as above.
 REG_INSIDE_RE = re.compile(
-    r"\s*(?:\([^()]*\d{4,}[^()]*\)|(?<![\w-])\d{5,}-?\s?[A-Z]\b)", re.IGNORECASE
+    r"\s*(?:\((?=[^()]*\))[^()]*\d{4,}[^()]*\)|(?<![\w-])\d{5,}-?\s?[A-Z]\b)", re.IGNORECASE
 )
 REG_LABEL_RE = re.compile(
     r"^\W*(?:CO(?:MPANY)?\.?\s*(?:REG|NO\b|#)|BR\s*NO|ROC\b|BRN\b|REG(?:ISTRATION)?\.?\s*(?:NO|#))",
