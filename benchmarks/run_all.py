@@ -9,106 +9,41 @@ A benchmark that fails is reported and the others still run; the exit code is th
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import (
-    _report,
-    accuracy,
-    agent_overhead,
-    agent_workflow,
-    api_latency,
-    footprint,
-    memory,
-    model_mix,
-    pipeline,
-    retention,
-    scale,
-    signin,
-)
+from benchmarks import _report
 from benchmarks._stack import exit_on_sigterm
 
-Runner = Callable[[bool], tuple[dict[str, Any], str]]
-
-
-def _pipeline(smoke: bool) -> tuple[dict[str, Any], str]:
-    result = pipeline.run(pipeline.SMOKE if smoke else pipeline.PipelineConfig(), smoke=smoke)
-    pipeline.print_details(result)
-    return result, pipeline.figures(result)
-
-
-def _api_latency(smoke: bool) -> tuple[dict[str, Any], str]:
-    config = api_latency.SMOKE if smoke else api_latency.ApiConfig()
-    result = api_latency.run(config, smoke=smoke)
-    return result, api_latency.figures(result)
-
-
-def _accuracy(smoke: bool) -> tuple[dict[str, Any], str]:
-    config = accuracy.SMOKE if smoke else accuracy.AccuracyConfig()
-    result = accuracy.run(config, smoke=smoke)
-    return result, accuracy.figures(result)
-
-
-def _footprint(smoke: bool) -> tuple[dict[str, Any], str]:
-    config = footprint.SMOKE if smoke else footprint.FootprintConfig()
-    result = footprint.run(config, smoke=smoke)
-    return result, footprint.figures(result)
-
-
-def _memory(smoke: bool) -> tuple[dict[str, Any], str]:
-    result = memory.run(memory.SMOKE if smoke else memory.MemoryConfig(), smoke=smoke)
-    return result, memory.figures(result)
-
-
-def _signin(smoke: bool) -> tuple[dict[str, Any], str]:
-    result = signin.run(signin.SMOKE if smoke else signin.SigninConfig(), smoke=smoke)
-    return result, signin.figures(result)
-
-
-def _model_mix(smoke: bool) -> tuple[dict[str, Any], str]:
-    result = model_mix.run(model_mix.SMOKE if smoke else model_mix.MixConfig(), smoke=smoke)
-    return result, model_mix.figures(result)
-
-
-def _agent_overhead(smoke: bool) -> tuple[dict[str, Any], str]:
-    config = agent_overhead.SMOKE if smoke else agent_overhead.AgentConfig()
-    result = agent_overhead.run(config, smoke=smoke)
-    return result, agent_overhead.figures(result)
-
-
-def _agent_workflow(smoke: bool) -> tuple[dict[str, Any], str]:
-    config = agent_workflow.SMOKE if smoke else agent_workflow.AgentWorkflowConfig()
-    result = agent_workflow.run(config, smoke=smoke)
-    return result, agent_workflow.figures(result)
-
-
-def _retention(smoke: bool) -> tuple[dict[str, Any], str]:
-    config = retention.SMOKE if smoke else retention.RetentionConfig()
-    result = retention.run(config, smoke=smoke)
-    return result, retention.figures(result)
-
-
-def _scale(smoke: bool) -> tuple[dict[str, Any], str]:
-    result = scale.run(scale.SMOKE if smoke else scale.ScaleConfig(), smoke=smoke)
-    return result, scale.figures(result)
-
-
-BENCHMARKS: dict[str, Runner] = {
-    "memory": _memory,  # first: its memory figure is the model's, not what others left behind
-    "pipeline": _pipeline,
-    "api_latency": _api_latency,
-    "accuracy": _accuracy,
-    "footprint": _footprint,
-    "signin": _signin,
-    "retention": _retention,
-    "agent_overhead": _agent_overhead,
-    "agent_workflow": _agent_workflow,
-    "scale": _scale,
-    "model_mix": _model_mix,  # last: the model takes a core for minutes
+#: each benchmark's module and the class of its full run's settings (its ``SMOKE`` is the
+#: smoke run's), in the order a whole run takes them
+BENCHMARKS: dict[str, str] = {
+    "memory": "MemoryConfig",  # first: its memory figure is the model's, not what others left
+    "pipeline": "PipelineConfig",
+    "api_latency": "ApiConfig",
+    "accuracy": "AccuracyConfig",
+    "footprint": "FootprintConfig",
+    "signin": "SigninConfig",
+    "retention": "RetentionConfig",
+    "agent_overhead": "AgentConfig",
+    "agent_workflow": "AgentWorkflowConfig",
+    "scale": "ScaleConfig",
+    "model_mix": "MixConfig",  # last: the model takes a core for minutes
 }
+
+
+def run_one(name: str, smoke: bool) -> tuple[dict[str, Any], str]:
+    """Run benchmark ``name``; its module is imported only now (together the modules take
+    seconds to import, which a ``--only`` run of one would pay for nothing)."""
+    module = importlib.import_module(f"benchmarks.{name}")
+    config = module.SMOKE if smoke else getattr(module, BENCHMARKS[name])()
+    result: dict[str, Any] = module.run(config, smoke=smoke)
+    if hasattr(module, "print_details"):
+        module.print_details(result)
+    return result, str(module.figures(result))
 
 
 #: full runs only when named (--only): scale loads 100k documents, tens of minutes
@@ -132,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         print(f"\n##### {name}{' (smoke)' if args.smoke else ''}", flush=True)
         try:
-            result, figures = BENCHMARKS[name](args.smoke)
+            result, figures = run_one(name, args.smoke)
         except Exception:
             traceback.print_exc()
             failed.append(name)

@@ -17,21 +17,45 @@ stages); :func:`agent_activities` binds them all for a worker. The activity name
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from myloware.agents.deps import AgentDeps
-from myloware.agents.extractor import ExtractorLLM
 from myloware.agents.names import PIPELINE, AgentName
-from myloware.agents.persister import Persister
-from myloware.agents.policy import PolicyAgent
-from myloware.agents.record_gen import RecordGen
-from myloware.agents.restyler import JsonRestyler
-from myloware.agents.schema_guard import SchemaGuard
-from myloware.agents.verifier import Verifier
+from myloware.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from myloware.agents.deps import AgentDeps
+    from myloware.agents.extractor import ExtractorLLM
+    from myloware.agents.persister import Persister
+    from myloware.agents.policy import PolicyAgent
+    from myloware.agents.record_gen import RecordGen
+    from myloware.agents.restyler import JsonRestyler
+    from myloware.agents.schema_guard import SchemaGuard
+    from myloware.agents.verifier import Verifier
+
+#: where each agent lives: imported when first asked for, so that what needs only the names
+#: (the API, Slack, the command line) does not import every agent's dependencies (a second)
+_EXPORTS = {
+    "AgentDeps": "deps",
+    "ExtractorLLM": "extractor",
+    "JsonRestyler": "restyler",
+    "Persister": "persister",
+    "PolicyAgent": "policy",
+    "RecordGen": "record_gen",
+    "SchemaGuard": "schema_guard",
+    "Verifier": "verifier",
+}
 
 
 def agent_activities(deps: AgentDeps) -> list[Any]:
     """Every agent's activity, bound to one shared set of dependencies."""
+    from myloware.agents.extractor import ExtractorLLM
+    from myloware.agents.persister import Persister
+    from myloware.agents.policy import PolicyAgent
+    from myloware.agents.record_gen import RecordGen
+    from myloware.agents.restyler import JsonRestyler
+    from myloware.agents.schema_guard import SchemaGuard
+    from myloware.agents.verifier import Verifier
+
     guard = SchemaGuard(deps)
     extractor = ExtractorLLM(deps)
     return [
@@ -61,3 +85,5 @@ __all__ = [
     "Verifier",
     "agent_activities",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -19,7 +19,6 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myloware.api.routes.accounts import set_password_url
 from myloware.auth.principal import TENANT_CAPABILITIES, parse_capabilities
 from myloware.cli._common import console, run, settings_for_cli
 from myloware.cli._db import database_url, in_transaction
@@ -52,6 +51,8 @@ def _show(row: Account) -> None:
 
 
 def _link(token: str | None) -> None:
+    from myloware.api.routes.accounts import set_password_url  # the API's modules: seconds
+
     if token:
         console.print("[bold]Set-password link[/] (works once, for 72 hours):", highlight=False)
         print(set_password_url(settings_for_cli(), token))

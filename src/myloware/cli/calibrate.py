@@ -13,17 +13,16 @@ curves).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from myloware.cli.evaluation import CacheOption, InputChoice
-from myloware.documents.limits import DocumentLimits
-from myloware.evaluation import calibration
-from myloware.evaluation.harness import InputMode
-from myloware.evaluation.loaders import FileLoader
 from myloware.settings import Settings
+
+if TYPE_CHECKING:  # as the eval: its modules are imported when it runs
+    from myloware.evaluation.harness import InputMode
 
 
 def calibrate_command(
@@ -41,6 +40,10 @@ def calibrate_command(
     cache: CacheOption = None,
 ) -> None:
     """Fit per-field confidence calibration on labelled folders and print its reliability."""
+    from myloware.documents.limits import DocumentLimits
+    from myloware.evaluation import calibration
+    from myloware.evaluation.loaders import FileLoader
+
     console = Console(soft_wrap=True)  # Markdown rows stay whole, to paste into the docs
     modes: list[InputMode] = [
         "document" if mode is InputChoice.DOCUMENT else "text"

@@ -13,30 +13,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from myloware.auth.tokens import issue_token
-from myloware.documents.limits import DocumentLimits
 from myloware.errors import MylowareError
-from myloware.evaluation.harness import InputMode, run_eval
-from myloware.evaluation.harness import Progress as ProgressCallback
-from myloware.evaluation.learning import LearningReport, render_learning, run_learning_eval
-from myloware.evaluation.learning_api import (
-    EVAL_CAPABILITIES,
-    EVAL_GROUP,
-    EVAL_SUBJECT,
-    run_learning_via_api,
-)
-from myloware.evaluation.loaders import FileLoader
-from myloware.evaluation.report import render_report
-from myloware.evaluation.via_api import ApiRunner
-from myloware.memory import embedder_for
-from myloware.runtime.endpoints import read_runtime_file
 from myloware.settings import Settings
+
+if TYPE_CHECKING:  # the evaluation's modules take a second to import: only when it runs
+    from myloware.evaluation.harness import InputMode
+    from myloware.evaluation.harness import Progress as ProgressCallback
+    from myloware.evaluation.learning import LearningReport
+    from myloware.evaluation.loaders import FileLoader
+    from myloware.evaluation.via_api import ApiRunner
 
 #: the lifetime of the credentials minted for the eval's tenants
 EVAL_TOKEN_TTL_S = 24 * 3600
@@ -117,6 +108,9 @@ def eval_command(
     ] = False,
 ) -> None:
     """Extract every document of DATASET_DIR, write predictions to --out and print accuracy."""
+    from myloware.evaluation.harness import run_eval
+    from myloware.evaluation.report import render_report
+
     console = Console()
     ignored = [name.strip() for name in ignore_fields.split(",") if name.strip()]
     settings = Settings()
@@ -175,6 +169,8 @@ class _LearningRun:
 def _learning_eval(
     console: Console, run: _LearningRun, via_api: str | None, keep_tenants: bool
 ) -> None:
+    from myloware.evaluation.learning import render_learning
+
     try:
         if via_api:
             report = _learning_via_api(run, via_api, keep_tenants)
@@ -188,12 +184,18 @@ def _learning_eval(
 
 def _loader(settings: Settings, mode: InputMode, cache: Path | None) -> FileLoader | None:
     """The document loader of ``--input document`` (None for text)."""
+    from myloware.documents.limits import DocumentLimits
+    from myloware.evaluation.loaders import FileLoader
+
     if mode != "document":
         return None
     return FileLoader(DocumentLimits.from_settings(settings), cache_dir=cache)
 
 
 def _learning_in_process(run: _LearningRun) -> LearningReport:
+    from myloware.evaluation.learning import run_learning_eval
+    from myloware.memory import embedder_for
+
     embedder = embedder_for(run.settings)
     if embedder is None:
         raise typer.BadParameter(
@@ -213,6 +215,13 @@ def _learning_in_process(run: _LearningRun) -> LearningReport:
 def _learning_via_api(run: _LearningRun, url: str, keep_tenants: bool) -> LearningReport:
     """On the platform at ``url``: the operator token creates the two tenants; their
     credentials are signed here with MYLOWARE_JWT_SECRET (as ``myloware token create``)."""
+    from myloware.auth.tokens import issue_token
+    from myloware.evaluation.learning_api import (
+        EVAL_CAPABILITIES,
+        EVAL_GROUP,
+        EVAL_SUBJECT,
+        run_learning_via_api,
+    )
 
     def mint(tenant_id: uuid.UUID) -> str:
         return issue_token(
@@ -261,6 +270,9 @@ def _progress_bar(description: str) -> Iterator[ProgressCallback]:
 
 
 def _api_runner(settings: Settings, url: str, workers: int) -> ApiRunner:
+    from myloware.evaluation.via_api import ApiRunner
+    from myloware.runtime.endpoints import read_runtime_file
+
     running = read_runtime_file(settings)
     token = (
         settings.api_token.get_secret_value()

@@ -1,5 +1,5 @@
-"""Running the platform: embedded services, bootstrap, the roles and the `up` supervisor."""
+"""Running the platform: embedded services, bootstrap, the roles and the `up` supervisor.
 
-from myloware.runtime.embedded import EmbeddedServices, ServiceEndpoints
-
-__all__ = ["EmbeddedServices", "ServiceEndpoints"]
+Import the modules themselves (``myloware.runtime.embedded`` …): the package imports none,
+so that what needs only the event loop (every CLI command) does not load the services'
+clients."""
