@@ -110,8 +110,9 @@ def test_address_parts_ocr_glued_into_one_token_still_end_the_header() -> None:
 
 def test_a_line_of_many_spaces_is_read_in_linear_time() -> None:
     """A trailing-registration check once tried every space of a long run as its start
-    (100,000 spaces ran for minutes), and every split of a bracket that never closes (a
-    48 KB line: 15 s); it answers now, as for any other line."""
+    (100,000 spaces ran for minutes), and every split of a bracket's numbers where it never
+    closes (a 48 KB line: 15 s) or closes before more text (5 s); it answers now, as for
+    any other line."""
     line = " " * 100_000 + "ACME TRADING"
     assert not is_marker(line)
     assert lx.strip_registration(line + " (123456-X)") == "ACME TRADING"
@@ -119,6 +120,10 @@ def test_a_line_of_many_spaces_is_read_in_linear_time() -> None:
     unclosed = "ACME TRADING (" + "12345 " * 20_000
     assert lx.strip_registration(unclosed) == unclosed.strip()
     assert lx.REG_INSIDE_RE.search(unclosed) is None
+    # a bracket that closes before more text (each split of its numbers was tried: 5 s)
+    closed = "ACME TRADING (" + "12345 " * 8_000 + ") X"
+    assert lx.strip_registration(closed) == closed
+    assert lx.strip_registration("ACME TRADING (519537-X)") == "ACME TRADING"
 
 
 def test_only_what_is_no_name_goes_after_a_legal_form() -> None:

@@ -44,17 +44,18 @@ REG_NUMBER_RE = re.compile(
     r"\s*[:.]?\s*\(?)?\s*[A-Z]{0,3}\d[\d\s]{3,12}[-\s]?[A-Z]\s*\)?",
     re.IGNORECASE,
 )
-# (?<!\s): from a run of spaces' start only; (?=[^()]*\)): a bracket only where it closes
-# (either way a long line without them was read in quadratic time)
+# (?<!\s): from a run of spaces' start only; a bracket's content is checked by a lookahead
+# and then taken whole (possessive), so a bracket that never closes, or closes before more
+# text, is given up at once (either way a long line was read in quadratic time)
 TRAILING_REG_RE = re.compile(
-    r"(?<!\s)\s*(?:\((?=[^()]*\))(?:[^()]*\d{4,}[^()]*)\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
+    r"(?<!\s)\s*(?:\((?=[^()]*\d{4})[^()]*+\)|(?:CO\.?\s*)?(?:REG\.?\s*)?NO\.?\s*[:.]?\s*\d{4,}[-\s]?[A-Z]?|"
     r"(?<![A-Za-z\d])\d{5,}[-.]?\s?[A-Z](?:\.?[A-Z])?\)?)[\s,.;:]*$",  # "(" lost: "519537-X)"
     re.IGNORECASE,
 )
 # Where a registration number starts inside a name line (everything after it is dropped);
-# a bracket only where it closes, as above.
+# a bracket read as above.
 REG_INSIDE_RE = re.compile(
-    r"\s*(?:\((?=[^()]*\))[^()]*\d{4,}[^()]*\)|(?<![\w-])\d{5,}-?\s?[A-Z]\b)", re.IGNORECASE
+    r"\s*(?:\((?=[^()]*\d{4})[^()]*+\)|(?<![\w-])\d{5,}-?\s?[A-Z]\b)", re.IGNORECASE
 )
 REG_LABEL_RE = re.compile(
     r"^\W*(?:CO(?:MPANY)?\.?\s*(?:REG|NO\b|#)|BR\s*NO|ROC\b|BRN\b|REG(?:ISTRATION)?\.?\s*(?:NO|#))",
