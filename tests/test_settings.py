@@ -79,3 +79,11 @@ def test_an_identity_provider_needs_its_client_id() -> None:
         load_settings(oidc_issuer="https://idp.example")
     loaded = load_settings(oidc_issuer="https://idp.example", oidc_client_id="myloware")
     assert loaded.oidc_groups_claim == "groups" and loaded.oidc_tenant == "default"
+
+
+def test_links_point_at_the_public_url_else_the_api_url_else_host_and_port() -> None:
+    """One answer for every link people open (Slack messages, set-password links)."""
+    assert load_settings(api_host="10.0.0.5", api_port=9000).base_url == "http://10.0.0.5:9000"
+    assert load_settings(api_url="http://api.local:8000/").base_url == "http://api.local:8000"
+    both = load_settings(api_url="http://api.local:8000", public_url="https://mw.example/")
+    assert both.base_url == "https://mw.example"

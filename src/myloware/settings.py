@@ -334,6 +334,13 @@ class Settings(BaseSettings):
         return self.data_dir.expanduser().resolve()
 
     @property
+    def base_url(self) -> str:
+        """Where people reach the platform (the links in Slack messages and set-password
+        links): ``public_url``, else ``api_url``, else host:port."""
+        url = self.public_url or self.api_url or f"http://{self.api_host}:{self.api_port}"
+        return url.rstrip("/")
+
+    @property
     def files_path(self) -> Path:
         return self.data_path / "files"
 

@@ -51,11 +51,9 @@ def _show(row: Account) -> None:
 
 
 def _link(token: str | None) -> None:
-    from myloware.api.routes.accounts import set_password_url  # the API's modules: seconds
-
     if token:
         console.print("[bold]Set-password link[/] (works once, for 72 hours):", highlight=False)
-        print(set_password_url(settings_for_cli(), token))
+        print(svc.set_password_url(settings_for_cli(), token))
 
 
 def _stdin_password() -> str:

@@ -16,6 +16,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from myloware.auth.principal import Principal
 from myloware.db.audit import ClientInfo, record_audit
 from myloware.db.models import Account, UiSession
 from myloware.errors import AuthError, ConflictError, NotFoundError, ValidationFailed
+from myloware.settings import Settings
 
 SETUP_TOKEN_TTL = timedelta(hours=72)
 #: A username as typed (any case; compared lower-case).
@@ -33,6 +35,11 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}$"
 USERNAME = re.compile(USERNAME_PATTERN)
 #: The one answer to a wrong username or password: which of the two is never said.
 BAD_CREDENTIALS = "the username or password is not right"
+
+
+def set_password_url(settings: Settings, token: str) -> str:
+    """The one-time link a person opens to choose their password (API and CLI)."""
+    return f"{settings.base_url}/ui/set-password?token={quote(token)}"
 
 
 def normalise_username(username: str) -> str:

@@ -25,16 +25,8 @@ from myloware.settings import Settings
 from myloware.slack.cards import CardAction, CardFacts
 
 
-def base_url(settings: Settings) -> str:
-    """Where people reach the platform: ``public_url``, else ``api_url``, else host:port."""
-    url = (
-        settings.public_url or settings.api_url or f"http://{settings.api_host}:{settings.api_port}"
-    )
-    return url.rstrip("/")
-
-
 def run_trace_url(settings: Settings, work_item_id: uuid.UUID) -> str:
-    return f"{base_url(settings)}/ui/work-items/{work_item_id}"
+    return f"{settings.base_url}/ui/work-items/{work_item_id}"
 
 
 async def policy_record(session: AsyncSession, work_item_id: uuid.UUID) -> dict[str, Any]:

@@ -48,7 +48,6 @@ from myloware.services.uploads import UploadedFile, prepare_items
 from myloware.services.work_orders import create_work_order, find_by_idempotency_key
 from myloware.slack.cards import escape
 from myloware.slack.decisions import SlackContext
-from myloware.slack.facts import base_url
 
 log = structlog.get_logger(__name__)
 
@@ -272,7 +271,7 @@ def receipt(order_id: uuid.UUID | None, taken: int, skipped: list[str], settings
     lines = []
     if order_id is not None:
         noun = "document" if taken == 1 else "documents"
-        link = f"{base_url(settings)}/ui/work-orders/{order_id}"
+        link = f"{settings.base_url}/ui/work-orders/{order_id}"
         lines.append(
             f":inbox_tray: Got {taken} {noun}: work order <{link}|{str(order_id)[:8]}>. "
             "I'll answer here when they are processed."

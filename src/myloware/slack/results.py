@@ -26,7 +26,7 @@ from myloware.services.slack_connectors import SlackConfig, tenant_connector
 from myloware.settings import Settings
 from myloware.slack.cards import escape, key_fields
 from myloware.slack.client import slack_error
-from myloware.slack.facts import base_url, run_trace_url
+from myloware.slack.facts import run_trace_url
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +75,7 @@ def reply_text(order: WorkOrder, items: Sequence[WorkItem], settings: Settings) 
     done = sum(1 for i in items if i.status.value == "COMPLETED")
     rejected = sum(1 for i in items if i.status.value == "REJECTED")
     failed = len(items) - done - rejected
-    link = f"<{base_url(settings)}/ui/work-orders/{order.id}|{str(order.id)[:8]}>"
+    link = f"<{settings.base_url}/ui/work-orders/{order.id}|{str(order.id)[:8]}>"
     parts = [f"{failed} failed"] if failed or not rejected else []
     if rejected:
         parts.append(f"{rejected} rejected")

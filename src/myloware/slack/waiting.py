@@ -18,7 +18,7 @@ from myloware.services import approvals
 from myloware.services import work_orders as orders
 from myloware.settings import Settings
 from myloware.slack.cards import document_title, escape, key_fields, slack_date
-from myloware.slack.facts import base_url, run_trace_url
+from myloware.slack.facts import run_trace_url
 
 MAX_ITEM_LINES = 10
 
@@ -80,7 +80,7 @@ async def waiting_for(
 
 
 def queue_url(settings: Settings) -> str:
-    return f"{base_url(settings)}/ui/approvals"
+    return f"{settings.base_url}/ui/approvals"
 
 
 async def order_status(
@@ -94,7 +94,7 @@ async def order_status(
     for item in items:
         counts[item.status.value] = counts.get(item.status.value, 0) + 1
     summary = ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in counts.items())
-    link = f"<{base_url(settings)}/ui/work-orders/{order.id}|{str(order.id)[:8]}>"
+    link = f"<{settings.base_url}/ui/work-orders/{order.id}|{str(order.id)[:8]}>"
     lines = [
         f"*Work order {link}*: {order.status.value.lower().replace('_', ' ')}"
         f" · {len(items)} document{'s' if len(items) != 1 else ''}"

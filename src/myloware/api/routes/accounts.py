@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -17,7 +16,6 @@ from myloware.db.models import Account
 from myloware.services import accounts as svc
 from myloware.services.accounts import USERNAME_PATTERN
 from myloware.settings import Settings
-from myloware.slack.facts import base_url
 from myloware.storable import StorableModel
 from myloware.web.deps import Admin, SessionDep, StateDep, client_info
 from myloware.web.envelope import ApiResponse, ListResponse
@@ -79,13 +77,8 @@ class AccountWithLink(AccountOut):
     )
 
 
-def set_password_url(settings: Settings, token: str) -> str:
-    """The one-time link a person opens to choose their password."""
-    return f"{base_url(settings)}/ui/set-password?token={quote(token)}"
-
-
 def _with_link(settings: Settings, row: Account, token: str | None) -> AccountWithLink:
-    link = set_password_url(settings, token) if token else None
+    link = svc.set_password_url(settings, token) if token else None
     return AccountWithLink(**AccountOut.model_validate(row).model_dump(), set_password_url=link)
 
 
