@@ -258,7 +258,8 @@ async def _plan_over_many_records(
     plan = ""
     try:
         async with transaction(engine) as pg:
-            await pg.execute(FILLER, {"tenant": params["tenant"], "rows": 5_000})
+            filled = await pg.execute(FILLER, {"tenant": params["tenant"], "rows": 5_000})
+            assert filled.rowcount == 5_000, "the tenant needs a completed item to copy"
             await pg.execute("ANALYZE records, work_items")
             cur = await pg.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in await cur.fetchall())
