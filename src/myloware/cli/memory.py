@@ -12,7 +12,7 @@ from myloware.cli._http import api_client, check
 from myloware.records import DocumentType
 
 memory_app = typer.Typer(
-    help="Memory: find documents by meaning (embedding similarity).", no_args_is_help=True
+    help="Memory: find documents by meaning, forget what an approval taught.", no_args_is_help=True
 )
 
 
