@@ -28,6 +28,7 @@ from myloware.services.memory import nearest
 from tests.worker_support import stored_item
 
 DIM = 384
+HNSW = "ix_mem_docs_embedding_hnsw"
 rng = np.random.default_rng(20261206)
 
 
@@ -49,10 +50,19 @@ async def docs(
     engine: AsyncEngine, tenant: uuid.UUID, vectors: np.ndarray, content: str = "x"
 ) -> tuple[uuid.UUID, dict[uuid.UUID, int]]:
     """One CONTEXT doc a vector (its text ``content``), all of one work item of the tenant:
-    the item, and each doc's row in ``vectors`` by its id."""
+    the item, and each doc's row in ``vectors`` by its id.
+
+    The rows go in with the HNSW index set aside and rebuilt, in one transaction (a failure
+    rolls the drop back): pgvector builds the graph of a thousand rows in a tenth of the time
+    it takes to grow it row by row (1.3 s against 10.8 s here), and the tests are about the
+    look-ups, not about how the graph was built."""
     ref = await stored_item(session_factory(engine), tenant, "many documents")
     ids = [uuid.uuid4() for _ in vectors]
     async with transaction(engine) as pg, pg.cursor() as cur:
+        await cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", (HNSW,))
+        row = await cur.fetchone()
+        assert row is not None, f"{HNSW} is missing"
+        await cur.execute(f"DROP INDEX {HNSW}")
         await cur.executemany(
             "INSERT INTO mem_docs (id, tenant_id, work_item_id, type, content, embedding) "
             "VALUES (%s, %s, %s, 'CONTEXT', %s, %s::vector)",
@@ -61,6 +71,7 @@ async def docs(
                 for i, v in zip(ids, vectors, strict=True)
             ],
         )
+        await cur.execute(row[0])
     return ref.work_item_id, {doc: n for n, doc in enumerate(ids)}
 
 
@@ -161,7 +172,7 @@ async def test_the_index_scan_is_what_the_planner_runs(
             (vector_literal(np.ones(DIM)),),
         )
         plan = "\n".join(row[0] for row in await cur.fetchall())
-    assert "ix_mem_docs_embedding_hnsw" in plan, plan
+    assert HNSW in plan, plan
 
 
 def test_the_index_answer_is_vouched_for_only_when_nothing_can_lie_beyond_it() -> None:
