@@ -9,9 +9,10 @@ valid one refused) fails the test, with schemathesis' report of the cases (and c
 to reproduce them) as the message.
 
 The budget is fixed (a seed, deterministic generation, ``MAX_EXAMPLES`` per operation, one
-worker), so a run is reproducible and takes about three minutes on a loaded 2-core machine
-(two workers took a quarter less, but then the order in which operations see each other's
-data, and so the run, varies).
+worker), so a run is reproducible and takes about a minute on a loaded 2-core machine (three
+while the server left Nagle's algorithm on: ``pipeline_support.loopback_socket``; two workers
+took a quarter less, but then the order in which operations see each other's data, and so
+the run, varies).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from myloware.db.engine import create_engine, session_factory
 from myloware.events import OutboxRelay
 from myloware.settings import Settings
 from myloware.ui.session import SESSION_COOKIE
+from tests.pipeline_support import loopback_socket
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ui"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -84,12 +84,11 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve the (already started) app over HTTP on a free local port, in this event loop."""
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no "started" event
         await asyncio.sleep(0.02)
     try:
@@ -97,3 +96,4 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        sock.close()
