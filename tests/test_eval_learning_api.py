@@ -83,6 +83,7 @@ async def test_eval_learns_through_the_approval_api_into_a_fresh_tenant(
     temporal_address: str,
     eval_sets: tuple[Path, Path],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """DEV's ground truth is approved by the eval in a new tenant; the held-out receipt of the
     same vendor comes out with the learned address there, not in the baseline tenant. A DEV
@@ -98,6 +99,10 @@ async def test_eval_learns_through_the_approval_api_into_a_fresh_tenant(
             json.dumps({"fields": {"company": company, "address": address}})
         )
     out, (url, local) = tmp_path / "pred", platform
+    # the worker's policy cache kept a second, and the eval's wait for it with it (10 s
+    # otherwise): a held-out document still under the learning policy would wait for a person
+    monkeypatch.setattr("myloware.agents.policy.POLICY_CACHE_S", 1.0)
+    monkeypatch.setattr("myloware.evaluation.learning_api.POLICY_CACHE_S", 1.0)
     embedder = Embedder()
     engine = create_engine(database_url, pool_size=2)
     stop = asyncio.Event()
