@@ -39,3 +39,17 @@ def test_the_agents_load_when_asked_for() -> None:
         "myloware.agents.extractor",
         "myloware.extraction.extractor",
     ]
+
+
+def test_help_shows_no_value_for_a_flag() -> None:
+    """A flag such as ``--resume`` takes no value, and the help must not suggest one (typer
+    0.29 prints ``<bool>`` beside every flag, ``--help`` included: pyproject keeps it out)."""
+    from typer.testing import CliRunner
+
+    from myloware.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    flags = [line for line in result.output.splitlines() if "--resume" in line or "--help" in line]
+    assert len(flags) == 2, result.output
+    assert not any("<bool>" in line for line in flags), flags
